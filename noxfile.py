@@ -1,0 +1,53 @@
+"""Development tasks for wmbook: build, serve, test, lint and accept outputs."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+
+QUIET_MKDOCS = {"NO_MKDOCS_2_WARNING": "1"}
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Build the book into site/, executing every code block (strict)."""
+    _install(session)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=QUIET_MKDOCS)
+
+
+@nox.session(default=False)
+def serve(session: nox.Session) -> None:
+    """Serve the book on http://127.0.0.1:8000 and rebuild on every edit."""
+    _install(session)
+    session.run(
+        "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", "--livereload", *session.posargs, env=QUIET_MKDOCS
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run unit, integration and browser tests."""
+    _install(session, ".[test]")
+    session.run("pytest", *session.posargs, env=QUIET_MKDOCS)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and types: ruff check, ruff format --check, mypy."""
+    _install(session, ".[lint]")
+    session.run("ruff", "check", "src", "hooks", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "hooks", "tests", "noxfile.py")
+    session.run("mypy", "src", "hooks", *session.posargs)
+
+
+@nox.session(default=False)
+def accept(session: nox.Session) -> None:
+    """Rebuild, writing what each block printed into its mismatching expected-output fence."""
+    _install(session)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={**QUIET_MKDOCS, "WMBOOK_ACCEPT": "1"})
+
+
+def _install(session: nox.Session, target: str = ".") -> None:
+    session.install("-e", target)

@@ -1,0 +1,1 @@
+"""Check stage: compare what ran with what the page says, producing diagnostics."""

@@ -1,0 +1,1 @@
+"""Execute stage: run sessions in worker processes and return ``SessionResult`` records."""

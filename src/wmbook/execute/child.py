@@ -1,0 +1,188 @@
+"""The worker side of a session: run its steps in order and report each result.
+
+This module is imported by the pre-started worker server, so numpy and matplotlib
+are already loaded when a session's process is forked from it.  Everything a session
+changes (globals, working directory, RNG state, figures) dies with its process.
+"""
+
+from __future__ import annotations
+
+import builtins
+import faulthandler
+import linecache
+import math
+import os
+import random
+import sys
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from wmbook.execute import figures
+from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
+
+MAX_OUTPUT = 200_000  # characters kept per step; a runaway print loop must not flood the page
+
+ENVIRONMENT = {
+    "MPLBACKEND": "Agg",
+    "PYTHONHASHSEED": "0",
+    "COLUMNS": "80",
+    "LC_ALL": "C.UTF-8",
+    "LANG": "C.UTF-8",
+    "PYTHONIOENCODING": "utf-8",
+}
+
+
+def capture_path(session_dir: str, step_index: int) -> str:
+    """File that receives a step's output (the build reads it if the process dies)."""
+    return os.path.join(session_dir, f"step-{step_index}.out")
+
+
+def read_capture(path: str) -> str:
+    """Captured output as text, cut at ``MAX_OUTPUT`` characters."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_OUTPUT * 4 + 1)
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    if len(text) > MAX_OUTPUT:
+        text = text[:MAX_OUTPUT] + f"\n[output cut at {MAX_OUTPUT} characters]\n"
+    return text
+
+
+class _CapturedFds:
+    """Send file descriptors 1 and 2 to one file while a step runs.
+
+    Capturing at the descriptor level also catches output of C extensions and of
+    child processes, which a ``sys.stdout`` swap would miss.  A crash's Python
+    traceback (faulthandler) lands in the same file.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __enter__(self) -> _CapturedFds:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self._file = open(self.path, "w+b")  # noqa: SIM115  (closed in __exit__)
+        self._saved = (os.dup(1), os.dup(2))
+        os.dup2(self._file.fileno(), 1)
+        os.dup2(self._file.fileno(), 2)
+        faulthandler.enable(self._file)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        faulthandler.disable()
+        os.dup2(self._saved[0], 1)
+        os.dup2(self._saved[1], 2)
+        os.close(self._saved[0])
+        os.close(self._saved[1])
+        self._file.close()
+
+
+def _prepare_process(spec: SessionSpec, session_dir: str) -> dict[str, Any]:
+    os.environ.update(ENVIRONMENT)
+    work = os.path.join(session_dir, "cwd")
+    os.mkdir(work)
+    os.chdir(work)
+    random.seed(0)
+    np.random.seed(0)
+    figures.apply_style()
+    # Tracebacks quote the Markdown lines, so the page's text stands in for the "file".
+    lines = [line + "\n" for line in spec.source_lines]
+    linecache.cache[spec.page] = (sum(map(len, lines)), None, lines, spec.page)
+    sys.argv = [spec.page]
+    return {"__name__": "__main__", "__builtins__": builtins, "plot_xy": figures.plot_xy}
+
+
+def _json_value(value: object) -> tuple[object, str]:
+    """A check value as JSON-compatible data plus its repr."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | str) or value is None:
+        return value, repr(value)
+    if isinstance(value, int | float):
+        return (value if math.isfinite(value) else repr(value)), repr(value)
+    return None, repr(value)
+
+
+def _matches(exc: BaseException, expected: str) -> bool:
+    for cls in type(exc).__mro__:
+        if expected in (cls.__name__, f"{cls.__module__}.{cls.__qualname__}"):
+            return True
+    return False
+
+
+def _format_exception(exc: BaseException, page: str) -> tuple[str, int | None]:
+    """Traceback from the first frame in the page on, and the page line that failed."""
+    tb = traceback.TracebackException.from_exception(exc)
+    frames = list(tb.stack)
+    first = next((i for i, f in enumerate(frames) if f.filename == page), len(frames))
+    tb.stack = traceback.StackSummary.from_list(frames[first:])
+    in_page = [f.lineno for f in frames if f.filename == page]
+    line: int | None = in_page[-1] if in_page else None
+    if isinstance(exc, SyntaxError) and exc.filename == page:
+        line = exc.lineno
+    return "".join(tb.format()), line
+
+
+def _run_step(step: Step, page: str, namespace: dict[str, Any], capture: str) -> StepResult:
+    started = time.perf_counter()
+    padded = "\n" * (step.first_line - 1) + step.source  # so compile() reports Markdown lines
+    mode = "eval" if step.kind is StepKind.CHECK else "exec"
+    value: object = None
+    value_repr = ""
+    outcome, exc_type, error_line, trace, detail = Outcome.OK, None, None, "", ""
+    with _CapturedFds(capture):
+        try:
+            code = compile(padded, page, mode, dont_inherit=True)
+            if step.kind is StepKind.CHECK:
+                value, value_repr = _json_value(eval(code, namespace))
+            else:
+                exec(code, namespace)
+        except SystemExit as exc:
+            outcome, detail = Outcome.DIED, f"sys.exit({exc.code!r}) was called"
+        except BaseException as exc:  # noqa: BLE001  (any failure of user code is reported)
+            exc_type = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+            trace, error_line = _format_exception(exc, page)
+            print(trace, end="", file=sys.stderr)
+            if not (step.raises and _matches(exc, step.raises)):
+                outcome = Outcome.RAISED
+    output = read_capture(capture)
+    drawn = figures.collect_figures(f"{page}:{step.first_line}", f"Figure from {page}:{step.first_line}")
+    return StepResult(
+        step.key,
+        outcome,
+        output,
+        drawn,
+        exc_type,
+        error_line,
+        trace,
+        value,
+        value_repr,
+        time.perf_counter() - started,
+        detail,
+    )
+
+
+def run_session(spec: SessionSpec, conn: Connection, session_dir: str) -> None:
+    """Process entry point: run every step, sending one ``StepResult`` per step."""
+    namespace = _prepare_process(spec, session_dir)
+    for index, step in enumerate(spec.steps):
+        result = _run_step(step, spec.page, namespace, capture_path(session_dir, index))
+        conn.send(result)
+        if result.outcome is Outcome.DIED:
+            break
+        if result.outcome is Outcome.RAISED:
+            # Later steps would only fail on names the broken step never defined.
+            for later in spec.steps[index + 1 :]:
+                conn.send(StepResult(later.key, Outcome.NOT_RUN))
+            break
+    conn.send(None)
+    conn.close()

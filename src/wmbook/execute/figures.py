@@ -1,0 +1,133 @@
+"""Matplotlib figures as inline SVG that follows the page's light or dark palette.
+
+Runs inside a worker process.  Text, axes and ticks are drawn in a sentinel colour
+that is swapped for ``currentColor`` in the SVG, so the figure takes the text colour
+of the page around it, whichever palette the reader has chosen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+from matplotlib.figure import Figure as MplFigure  # noqa: E402
+
+from wmbook.model import Figure  # noqa: E402
+
+INK = "#010203"  # sentinel colour; never used on purpose by anyone
+_SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*pt"')
+
+STYLE: dict[str, Any] = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.transparent": True,
+    "text.color": INK,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.titlecolor": INK,
+    "legend.labelcolor": INK,
+    "legend.frameon": False,
+    "axes.grid": True,
+    "grid.color": "#888888",
+    "grid.alpha": 0.35,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.fonttype": "path",  # glyphs as paths: no font has to be served
+    "font.size": 10,
+}
+
+
+def apply_style() -> None:
+    """Reset matplotlib to the book's style (called at the start of every session)."""
+    matplotlib.rcdefaults()
+    matplotlib.use("Agg")
+    plt.rcParams.update(STYLE)
+
+
+def plot_xy(
+    x: Any,
+    y: Any,
+    *,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> MplFigure:
+    """Draw ``y`` against ``x`` as a line; the figure is embedded after the block's output."""
+    fig, ax = plt.subplots()
+    ax.plot(list(x) if not hasattr(x, "shape") else x, y, linewidth=1.8)
+    if title:
+        ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def _label(fig: MplFigure, fallback: str) -> str:
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""  # type: ignore[attr-defined]
+    if suptitle:
+        return suptitle
+    parts = []
+    for ax in fig.get_axes():
+        title = ax.get_title()
+        if title:
+            parts.append(title)
+        elif ax.get_ylabel() or ax.get_xlabel():
+            parts.append(f"{ax.get_ylabel() or 'value'} against {ax.get_xlabel() or 'x'}")
+    return "; ".join(parts) or fallback
+
+
+_ID = re.compile(r'(\sid=")([^"]+)"')
+_REF = re.compile(r'((?:xlink:)?href="#|url\(#)([^")]+)')
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+
+
+def _scope_ids(svg: str, prefix: str) -> str:
+    """Prefix every id (and reference to it) so several inline SVGs can share a page."""
+    ids = {name for _, name in _ID.findall(svg)}
+    svg = _ID.sub(lambda m: f'{m[1]}{prefix}{m[2]}"', svg)
+    return _REF.sub(lambda m: m[1] + prefix + m[2] if m[2] in ids else m[0], svg)
+
+
+def _escape_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def figure_to_svg(fig: MplFigure, salt: str, fallback_label: str) -> Figure:
+    """Render one figure to a self-contained, responsive, accessible SVG string."""
+    label = _label(fig, fallback_label)
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.hashsalt": salt}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inline
+    svg = svg.replace(INK, "currentColor")
+    svg = _METADATA.sub("", svg)
+    svg = _scope_ids(svg, "f" + hashlib.sha1(salt.encode()).hexdigest()[:8] + "-")
+    head_end = svg.index(">")
+    head = _SIZE_ATTRS.sub("", svg[:head_end])
+    head += f' role="img" aria-label="{_escape_attr(label)}" class="wmbook-svg"'
+    svg = head + svg[head_end:]
+    return Figure(svg=svg, label=label)
+
+
+def collect_figures(salt: str, fallback_label: str) -> tuple[Figure, ...]:
+    """Render and close every figure still open."""
+    figures = []
+    for number in plt.get_fignums():
+        fig = plt.figure(number)
+        figures.append(figure_to_svg(fig, f"{salt}-{number}", f"{fallback_label} ({len(figures) + 1})"))
+    plt.close("all")
+    return tuple(figures)

@@ -1,0 +1,155 @@
+"""The MkDocs side of execution: one worker process per session, watched with timeouts.
+
+Worker processes are forked from a pre-started server (``zygote``) that has already
+imported numpy and matplotlib, so a session pays no import cost, yet every session
+starts from a fresh copy of that server: nothing leaks from one session to the next.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+
+from wmbook.execute.child import ENVIRONMENT, capture_path, read_capture
+from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
+
+_STARTUP_TIMEOUT = 60.0
+
+
+class WorkerServer:
+    """Starts the worker server on first use and forks sessions from it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._exits: dict[int, int] = {}
+        self._exit_seen = threading.Condition()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._dir = ""
+
+    def _start(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="wmbook-workers-")
+        env = {**os.environ, **ENVIRONMENT, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "wmbook.execute.zygote", os.path.join(self._dir, "socket")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=self._dir,
+        )
+        assert self._process.stdout is not None
+        ready = self._process.stdout.readline()
+        if ready.strip() != b"ready":
+            raise RuntimeError("the wmbook worker server did not start (is numpy installed?)")
+        threading.Thread(target=self._read_exits, args=(self._process,), daemon=True).start()
+
+    def _read_exits(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == b"exit":
+                with self._exit_seen:
+                    self._exits[int(parts[1])] = int(parts[2])
+                    self._exit_seen.notify_all()
+
+    def connect(self, spec: SessionSpec, session_dir: str) -> tuple[Connection, int]:
+        """Fork a fresh process for ``spec``; return the connection and its pid."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(os.path.join(self._dir, "socket"))
+        conn = Connection(sock.detach())
+        pid = int(conn.recv())
+        conn.send((spec, session_dir))
+        return conn, pid
+
+    def exit_code(self, pid: int, wait: float = 2.0) -> int | None:
+        """Exit status of a session process, once the server has reaped it."""
+        with self._exit_seen:
+            self._exit_seen.wait_for(lambda: pid in self._exits, timeout=wait)
+            return self._exits.pop(pid, None)
+
+    def stop(self) -> None:
+        """Stop the server (its sessions have ended by then)."""
+        with self._lock:
+            if self._process is not None:
+                self._process.kill()
+                self._process.wait()
+                self._process = None
+            if self._dir:
+                shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _exit_detail(code: int | None) -> str:
+    if code is None:
+        return "the session's process ended"
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return f"the session's process was killed by signal {name}"
+    return f"the session's process exited with status {code}"
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
+    """Run one session in its own worker process and collect every step's result."""
+    started = time.perf_counter()
+    session_dir = tempfile.mkdtemp(prefix="wmbook-session-")
+    conn, pid = server.connect(spec, session_dir)
+    results: list[StepResult] = []
+    try:
+        for index, step in enumerate(spec.steps):
+            failed: StepResult | None = None
+            if not conn.poll(step.timeout):
+                _kill(pid)
+                output = read_capture(capture_path(session_dir, index))
+                failed = StepResult(step.key, Outcome.TIMEOUT, output, detail=f"timed out after {step.timeout:g} s")
+            else:
+                try:
+                    results.append(conn.recv())
+                except EOFError:
+                    output = read_capture(capture_path(session_dir, index))
+                    failed = StepResult(step.key, Outcome.DIED, output, detail=_exit_detail(server.exit_code(pid)))
+            if failed is None and results[-1].outcome is Outcome.DIED:
+                failed = results.pop()
+            if failed is not None:
+                results.append(failed)
+                results.extend(StepResult(s.key, Outcome.NOT_RUN) for s in spec.steps[index + 1 :])
+                break
+    finally:
+        conn.close()
+        _kill(pid)
+        shutil.rmtree(session_dir, ignore_errors=True)
+    return SessionResult(spec.page, spec.name, tuple(results), time.perf_counter() - started)
+
+
+class SessionPool:
+    """Runs sessions concurrently, at most ``workers`` processes at a time."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self.server = WorkerServer()
+        self._threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="wmbook")
+
+    def submit(self, spec: SessionSpec) -> Future[SessionResult]:
+        """Start a session; the future resolves when all its steps have run."""
+        return self._threads.submit(run_in_process, self.server, spec)
+
+    def shutdown(self) -> None:
+        """Wait for running sessions, then stop the worker server."""
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        self.server.stop()

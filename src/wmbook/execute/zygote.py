@@ -1,0 +1,71 @@
+"""A pre-started worker server: it imports numpy and matplotlib once, then forks one
+fresh process per session on request.
+
+Protocol: the server listens on a Unix socket.  For every connection it forks; the
+child sends its pid, receives a ``SessionSpec`` and runs it (see ``child.run_session``).
+The server reports each child's exit status on its stdout as ``exit PID STATUS``, so
+the build can say how a process that vanished mid-block ended.  It exits when its
+stdin closes, i.e. when the build that started it is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+from multiprocessing.connection import Connection
+from types import FrameType
+
+from wmbook.execute import child  # preload: numpy, matplotlib and the session runner
+
+
+def _report_exits(signum: int, frame: FrameType | None) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        code = os.waitstatus_to_exitcode(status)
+        os.write(1, f"exit {pid} {code}\n".encode())
+
+
+def _exit_when_orphaned() -> None:
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
+def _serve(listener: socket.socket) -> None:
+    while True:
+        conn_sock, _ = listener.accept()
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            conn = Connection(conn_sock.detach())
+            conn.send(os.getpid())
+            try:
+                spec, session_dir = conn.recv()
+                child.run_session(spec, conn, session_dir)
+            finally:
+                os._exit(0)
+        conn_sock.close()
+
+
+def main(path: str) -> None:
+    """Serve session requests on the Unix socket ``path``."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(128)
+    signal.signal(signal.SIGCHLD, _report_exits)
+    threading.Thread(target=_exit_when_orphaned, daemon=True).start()
+    os.write(1, b"ready\n")
+    _serve(listener)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

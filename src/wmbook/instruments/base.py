@@ -1,0 +1,67 @@
+"""Value types shared by every instrument."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RenderedInstrument:
+    """Everything a page needs to show one instrument.
+
+    Attributes:
+        preview_svg: static SVG of the default state, shown until BokehJS runs and in print.
+        item_json: ``json.dumps(bokeh.embed.json_item(layout, target_id))``.
+        target_id: id of the ``<div>`` the Bokeh item embeds into.
+        readouts_html: the live readouts, pre-filled with the default state, in an
+            ``aria-live`` region that the CustomJS callbacks update by element id.
+        label: figure label such as ``"MM5.1"``.
+        description: accessible description of the figure.
+    """
+
+    preview_svg: str
+    item_json: str
+    target_id: str
+    readouts_html: str
+    label: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A registered instrument: metadata plus a function that renders it."""
+
+    name: str
+    title: str
+    description: str
+    label: str
+    build: Callable[[str], RenderedInstrument]
+
+    def render(self, anchor: str) -> RenderedInstrument:
+        """Build the Bokeh item, readouts and preview for the element ``anchor``."""
+        return self.build(clean_anchor(anchor))
+
+
+_ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def clean_anchor(anchor: str) -> str:
+    """Reduce an anchor to characters that are safe in ids and CSS selectors."""
+    cleaned = _ANCHOR_BAD.sub("-", anchor).strip("-")
+    if not cleaned:
+        raise ValueError(f"anchor {anchor!r} has no usable characters")
+    if not cleaned[0].isalpha():
+        cleaned = "i-" + cleaned
+    return cleaned
+
+
+def target_id_for(anchor: str) -> str:
+    """Id of the Bokeh target ``<div>`` inside the instrument ``anchor``."""
+    return f"{anchor}-bokeh"
+
+
+def readout_id(anchor: str, key: str) -> str:
+    """Id of the element that shows readout ``key``."""
+    return f"{anchor}-ro-{key}"

@@ -1,0 +1,209 @@
+"""Typed records handed from one stage of the pipeline to the next.
+
+parse -> ``PageSource`` (blocks with ``SourceLoc``) -> execute -> ``SessionResult``
+-> check -> ``Diagnostic`` -> render -> HTML.  Every record is frozen so a stage can
+never change what an earlier stage saw.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class SourceLoc:
+    """A line in a Markdown file, as a contributor sees it (``docs/page.md:12``)."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class Severity(enum.Enum):
+    """How a diagnostic affects the build."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the book, located at a line of a Markdown file."""
+
+    loc: SourceLoc
+    message: str
+    severity: Severity = Severity.ERROR
+    detail: str = ""
+
+    def format(self) -> str:
+        """The text shown to a contributor: ``docs/x.md:LINE: message`` plus any detail."""
+        text = f"{self.loc}: {self.message}"
+        if self.detail:
+            text += "\n" + "\n".join("    " + line for line in self.detail.splitlines())
+        return text
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A fenced code block found in the Markdown source (lines are 1-based, in the file)."""
+
+    start: int  # line of the opening fence
+    end: int  # line of the closing fence (or the last line when the fence is unclosed)
+    indent: str
+    marker: str  # e.g. "```" or "~~~~"
+    lang: str
+    info: str  # the info string after the language
+    body: tuple[str, ...]  # content lines, with the fence's indentation removed
+    closed: bool = True
+
+    @property
+    def body_start(self) -> int:
+        """Line of the first content line."""
+        return self.start + 1
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """Validated options of a ``python`` fence."""
+
+    execute: bool = True
+    session: str = "main"
+    timeout: float | None = None  # None: the site-wide default
+    raises: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedOutput:
+    """An ``output`` fence: what the block above it must print."""
+
+    fence: Fence
+    loc: SourceLoc
+    text: str
+    rtol: float | None = None
+    atol: float | None = None
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A ``python`` fence and everything attached to it."""
+
+    index: int  # position among the page's code blocks
+    fence: Fence
+    loc: SourceLoc  # the opening fence's line
+    code: str
+    options: BlockOptions
+    expected: ExpectedOutput | None = None
+
+    @property
+    def code_loc(self) -> SourceLoc:
+        """Line of the block's first line of code."""
+        return SourceLoc(self.loc.path, self.fence.body_start)
+
+
+class StepKind(enum.Enum):
+    """What a session step does in the worker."""
+
+    CODE = "code"  # run statements, capture output and figures
+    CHECK = "check"  # evaluate an expression, return its value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One unit of work of a session: a code block or a check expression."""
+
+    kind: StepKind
+    source: str
+    first_line: int  # Markdown line of ``source``'s first line
+    timeout: float
+    raises: str | None = None
+    key: str = ""  # identifies the block/quiz the result belongs to
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """A self-contained unit of execution: the steps of one session of one page."""
+
+    page: str  # display path, e.g. ``docs/page.md``
+    name: str
+    steps: tuple[Step, ...]
+    source_lines: tuple[str, ...]  # the whole Markdown file, for tracebacks
+
+
+class Outcome(enum.Enum):
+    """How a step ended."""
+
+    OK = "ok"
+    RAISED = "raised"  # an exception escaped the step
+    TIMEOUT = "timeout"
+    DIED = "died"  # the worker process ended (os._exit, segfault, sys.exit)
+    NOT_RUN = "not-run"  # an earlier step of the session stopped it
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rendered figure: inline SVG plus its accessible name."""
+
+    svg: str
+    label: str
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step produced."""
+
+    key: str
+    outcome: Outcome
+    output: str = ""
+    figures: tuple[Figure, ...] = ()
+    exc_type: str | None = None  # qualified name of the exception raised
+    error_line: int | None = None  # Markdown line of the failing statement
+    traceback: str = ""
+    value: object = None  # the value of a CHECK step (JSON-compatible)
+    value_repr: str = ""
+    duration: float = 0.0
+    detail: str = ""  # e.g. the exit code of a process that died
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """The outcome of running one session."""
+
+    page: str
+    name: str
+    results: tuple[StepResult, ...]
+    duration: float
+    from_cache: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """True when any step did not finish normally."""
+        return any(r.outcome is not Outcome.OK for r in self.results)
+
+    def by_key(self) -> dict[str, StepResult]:
+        """Results indexed by their step key."""
+        return {r.key: r for r in self.results}
+
+
+@dataclass(frozen=True)
+class CheckPoint:
+    """A Python expression evaluated in a page's session at a point of the page."""
+
+    key: str
+    loc: SourceLoc
+    session: str
+    expression: str
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """A parsed Markdown page: its blocks and the problems found while parsing."""
+
+    path: str  # display path
+    abs_path: str
+    text: str
+    blocks: tuple[CodeBlock, ...] = ()
+    checks: tuple[CheckPoint, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()

@@ -1,0 +1,1 @@
+"""Parse stage: Markdown text -> typed blocks with source locations."""

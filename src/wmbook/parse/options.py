@@ -1,0 +1,97 @@
+"""Strict parsing of fence options such as ``exec="off" timeout="5"``.
+
+Unknown options and malformed values are errors, never ignored: a typo like
+``exce="off"`` must not silently turn an executed block into a plain one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from wmbook.model import BlockOptions
+
+_PAIR = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
+_SESSION = re.compile(r"^[A-Za-z0-9][\w.-]*$")
+_EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+
+CODE_OPTIONS = ("exec", "session", "timeout", "raises")
+OUTPUT_OPTIONS = ("rtol", "atol")
+
+
+class OptionError(ValueError):
+    """An option string that cannot be accepted; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Validated options of an ``output`` fence."""
+
+    rtol: float | None = None
+    atol: float | None = None
+
+
+def split_options(info: str, known: tuple[str, ...]) -> dict[str, str]:
+    """Split ``key="value"`` pairs, rejecting unknown keys, repeats and stray text."""
+    found: dict[str, str] = {}
+    pos = 0
+    for match in _PAIR.finditer(info):
+        stray = info[pos : match.start()].strip()
+        if stray:
+            raise OptionError(f"cannot read {stray!r} in the fence options; write key=\"value\"")
+        key = match[1]
+        value = next(v for v in match.groups()[1:] if v is not None)
+        if key not in known:
+            hint = ", ".join(known)
+            raise OptionError(f"unknown option {key!r} (known options: {hint})")
+        if key in found:
+            raise OptionError(f"option {key!r} is given twice")
+        found[key] = value
+        pos = match.end()
+    stray = info[pos:].strip()
+    if stray:
+        raise OptionError(f"cannot read {stray!r} in the fence options; write key=\"value\"")
+    return found
+
+
+def _number(key: str, value: str, *, allow_zero: bool) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise OptionError(f"{key}={value!r} is not a number") from None
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise OptionError(f"{key}={value!r} must be a number {bound}")
+    return number
+
+
+def parse_code_options(info: str) -> BlockOptions:
+    """Options of a ``python`` fence."""
+    raw = split_options(info, CODE_OPTIONS)
+    execute = True
+    if "exec" in raw:
+        value = raw["exec"].lower()
+        if value not in ("on", "off"):
+            raise OptionError(f"exec={raw['exec']!r} must be \"on\" or \"off\"")
+        execute = value == "on"
+    session = raw.get("session", "main")
+    if not _SESSION.match(session):
+        raise OptionError(
+            f"session={session!r} is not a valid name; use letters, digits, '_', '-' or '.'"
+        )
+    timeout = _number("timeout", raw["timeout"], allow_zero=False) if "timeout" in raw else None
+    raises = raw.get("raises")
+    if raises is not None and not _EXCEPTION.match(raises):
+        raise OptionError(f"raises={raises!r} is not an exception name such as ValueError")
+    if not execute and (raises or timeout is not None or "session" in raw):
+        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises')
+    return BlockOptions(execute=execute, session=session, timeout=timeout, raises=raises)
+
+
+def parse_output_options(info: str) -> OutputOptions:
+    """Options of an ``output`` fence."""
+    raw = split_options(info, OUTPUT_OPTIONS)
+    rtol = _number("rtol", raw["rtol"], allow_zero=True) if "rtol" in raw else None
+    atol = _number("atol", raw["atol"], allow_zero=True) if "atol" in raw else None
+    return OutputOptions(rtol=rtol, atol=atol)

@@ -1,0 +1,108 @@
+"""Turn a Markdown page into code blocks, expected outputs and sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from wmbook.model import (
+    BlockOptions,
+    CheckPoint,
+    CodeBlock,
+    Diagnostic,
+    ExpectedOutput,
+    Fence,
+    PageSource,
+    SessionSpec,
+    SourceLoc,
+    Step,
+    StepKind,
+)
+from wmbook.parse.fences import find_fences
+from wmbook.parse.options import OptionError, parse_code_options, parse_output_options
+
+CODE_LANG = "python"
+OUTPUT_LANG = "output"
+
+
+def _only_blank_between(lines: Sequence[str], before: Fence, after: Fence) -> bool:
+    # ``lines`` is 0-based; fences are 1-based: the lines strictly between the two fences.
+    return all(not line.strip() for line in lines[before.end : after.start - 1])
+
+
+def parse_page(text: str, path: str, abs_path: str = "") -> PageSource:
+    """Parse one Markdown page (front matter included, so line numbers match the file)."""
+    lines = text.split("\n")
+    blocks: list[CodeBlock] = []
+    diagnostics: list[Diagnostic] = []
+    previous: Fence | None = None
+    for fence in find_fences(text):
+        loc = SourceLoc(path, fence.start)
+        if fence.lang == CODE_LANG:
+            if not fence.closed:
+                diagnostics.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
+            try:
+                options = parse_code_options(fence.info)
+            except OptionError as exc:
+                diagnostics.append(Diagnostic(loc, f"{exc}"))
+                options = BlockOptions(execute=False)
+            code = "\n".join(fence.body)
+            blocks.append(CodeBlock(len(blocks), fence, loc, code, options))
+        elif fence.lang == OUTPUT_LANG:
+            owner = blocks[-1] if blocks and previous is blocks[-1].fence else None
+            if owner is None or not _only_blank_between(lines, owner.fence, fence):
+                diagnostics.append(
+                    Diagnostic(loc, "an output fence must come directly after a python block")
+                )
+            elif owner.expected is not None:
+                diagnostics.append(Diagnostic(loc, "this python block already has an output fence"))
+            else:
+                try:
+                    out_options = parse_output_options(fence.info)
+                except OptionError as exc:
+                    diagnostics.append(Diagnostic(loc, f"{exc}"))
+                else:
+                    if not owner.options.execute:
+                        diagnostics.append(
+                            Diagnostic(loc, 'the block above is exec="off", so it has no output to check')
+                        )
+                    expected = ExpectedOutput(
+                        fence, loc, "\n".join(fence.body), out_options.rtol, out_options.atol
+                    )
+                    blocks[-1] = _with_expected(owner, expected)
+        previous = fence
+    return PageSource(path, abs_path, text, tuple(blocks), (), tuple(diagnostics))
+
+
+def _with_expected(block: CodeBlock, expected: ExpectedOutput) -> CodeBlock:
+    return CodeBlock(block.index, block.fence, block.loc, block.code, block.options, expected)
+
+
+def block_key(block: CodeBlock) -> str:
+    """Stable key of a code block's result within its session."""
+    return f"block-{block.index}"
+
+
+def build_sessions(
+    page: PageSource, default_timeout: float, checks: Iterable[CheckPoint] = ()
+) -> list[SessionSpec]:
+    """Group a page's executable blocks (and check expressions) into sessions, in page order."""
+    positioned: list[tuple[int, str, Step]] = []
+    for block in page.blocks:
+        if not block.options.execute:
+            continue
+        timeout = block.options.timeout or default_timeout
+        step = Step(
+            StepKind.CODE, block.code, block.fence.body_start, timeout, block.options.raises, block_key(block)
+        )
+        positioned.append((block.fence.start, block.options.session, step))
+    for check in checks:
+        step = Step(StepKind.CHECK, check.expression, check.loc.line, default_timeout, None, check.key)
+        positioned.append((check.loc.line, check.session, step))
+    positioned.sort(key=lambda item: item[0])
+    by_session: dict[str, list[Step]] = {}
+    for _, session, step in positioned:
+        by_session.setdefault(session, []).append(step)
+    source_lines = tuple(page.text.split("\n"))
+    return [
+        SessionSpec(page.path, name, tuple(steps), source_lines) for name, steps in by_session.items()
+    ]
