@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mkdocs.config import base
@@ -38,11 +39,11 @@ def _env_flag(name: str) -> bool:
 
 def load_settings(extra: object, config_file: str) -> Settings:
     """Validate ``extra.wmbook``; errors name mkdocs.yml and the key to fix."""
-    raw = extra.get("wmbook", {}) if isinstance(extra, dict) else {}
-    if not isinstance(raw, dict):
+    raw = extra.get("wmbook", {}) if isinstance(extra, Mapping) else {}
+    if not isinstance(raw, Mapping):
         raise PluginError(f"{config_file}: extra.wmbook must be a mapping of settings")
     schema = WmbookConfig()
-    schema.load_dict(raw)
+    schema.load_dict(dict(raw))
     failed, warnings = schema.validate()
     problems = [f"{config_file}: extra.wmbook.{key}: {err}" for key, err in [*failed, *warnings]]
     if problems:

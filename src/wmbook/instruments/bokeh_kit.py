@@ -1,0 +1,173 @@
+"""Shared pieces for building the instruments' Bokeh layouts."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from bokeh.embed import json_item
+from bokeh.models import Button, CustomJS, InlineStyleSheet, LayoutDOM, Slider
+from bokeh.plotting import figure
+
+from .base import RenderedInstrument, readout_id, target_id_for
+
+JS_DIR = Path(__file__).with_name("js")
+
+# Glyph colours; the same mid-tones as the SVG fallbacks in svg.py.
+C1 = "#2f7fd8"
+C2 = "#e07b1a"
+C3 = "#2e9e68"
+C4 = "#c9404e"
+# Neutral grey for axes and text until the page loader recolours them from
+# the theme; it stays legible on light and dark backgrounds meanwhile.
+NEUTRAL = "#8a8f98"
+
+# Bokeh draws widgets inside shadow roots with their own colour variables;
+# pointing those at Material's variables makes the widgets follow the page
+# scheme. Custom properties inherit through shadow boundaries.
+THEME_CSS = """
+:host {
+  --color: var(--md-default-fg-color, #18191d);
+  --background-color: var(--md-default-bg-color, #ffffff);
+  --border-color: var(--md-default-fg-color--lighter, #bbbbbd);
+  --divider-color: var(--md-default-fg-color--lightest, #d7d7d8);
+  --hover-color: var(--md-default-fg-color--lightest, #f9f9f9);
+  --default: var(--md-default-bg-color, #ffffff);
+  --default-border: var(--md-default-fg-color--lighter, #bbbbbd);
+  --default-active: var(--md-default-fg-color--lightest, #e6e6e6);
+  --default-active-border: var(--md-default-fg-color--light, #adadad);
+  --font-size: 13px;
+  color: var(--md-default-fg-color, inherit);
+}
+.noUi-target {
+  background: var(--md-default-fg-color--lightest, #f2f2f2);
+  border-color: var(--md-default-fg-color--lighter, #d3d3d3);
+  box-shadow: none;
+}
+.noUi-handle {
+  background: var(--md-default-bg-color, #ffffff);
+  border-color: var(--md-default-fg-color--light, #999999);
+  box-shadow: none;
+}
+.noUi-handle:focus-visible {
+  outline: 2px solid var(--md-accent-fg-color, #2f7fd8);
+  outline-offset: 2px;
+}
+.bk-btn:focus-visible {
+  outline: 2px solid var(--md-accent-fg-color, #2f7fd8);
+  outline-offset: 2px;
+}
+"""
+
+
+class Kit:
+    """Factory for one render: models must not be shared between Bokeh documents."""
+
+    def __init__(self) -> None:
+        """Create the style sheet that every widget of this render shares."""
+        self.sheet = InlineStyleSheet(css=THEME_CSS)
+
+    def figure(
+        self, title: str, x_label: str, y_label: str, height: int = 260, **kw: Any
+    ) -> Any:
+        """Return a transparent, tool-less figure that stretches to the page width."""
+        fig = figure(
+            title=title,
+            height=height,
+            sizing_mode="stretch_width",
+            tools="",
+            toolbar_location=None,
+            background_fill_color=None,
+            border_fill_color=None,
+            outline_line_color=None,
+            stylesheets=[self.sheet],
+            **kw,
+        )
+        fig.title.text_color = NEUTRAL
+        fig.title.text_font_style = "normal"
+        fig.xaxis.axis_label = x_label
+        fig.yaxis.axis_label = y_label
+        for axis in (*fig.xaxis, *fig.yaxis):
+            axis.axis_line_color = NEUTRAL
+            axis.major_tick_line_color = NEUTRAL
+            axis.minor_tick_line_color = NEUTRAL
+            axis.major_label_text_color = NEUTRAL
+            axis.axis_label_text_color = NEUTRAL
+            axis.axis_label_text_font_style = "normal"
+        for grid in (*fig.xgrid, *fig.ygrid):
+            grid.grid_line_color = NEUTRAL
+            grid.grid_line_alpha = 0.2
+        return fig
+
+    def slider(
+        self, title: str, start: float, end: float, value: float, step: float, fmt: str
+    ) -> Slider:
+        """Return a themed slider; arrow keys, Page Up/Down, Home and End move it."""
+        return Slider(
+            title=title,
+            start=start,
+            end=end,
+            value=value,
+            step=step,
+            format=fmt,
+            bar_color=C1,
+            sizing_mode="stretch_width",
+            stylesheets=[self.sheet],
+        )
+
+    def button(self, label: str) -> Button:
+        """Return a themed push button."""
+        return Button(label=label, width=140, stylesheets=[self.sheet])
+
+
+def load_js(*names: str) -> str:
+    """Concatenate files from ``js/`` into one CustomJS body."""
+    chunks = [(JS_DIR / name).read_text(encoding="utf-8") for name in names]
+    return "\n".join(chunks)
+
+
+def callback(files: tuple[str, ...], args: dict[str, Any]) -> CustomJS:
+    """Build a CustomJS whose body is the model files followed by a glue file."""
+    return CustomJS(args=args, code=load_js(*files))
+
+
+def readouts_block(anchor: str, rows: list[tuple[str, str, str]]) -> tuple[str, dict[str, str]]:
+    """Render ``(key, label, text)`` rows as a polite live region.
+
+    Returns:
+        The HTML and a map from readout key to element id for the callbacks.
+    """
+    ids = {key: readout_id(anchor, key) for key, _, _ in rows}
+    items = "".join(
+        f'<div class="wmbook-readout"><dt>{escape(label)}</dt>'
+        f'<dd id="{ids[key]}">{escape(text)}</dd></div>'
+        for key, label, text in rows
+    )
+    html = (
+        f'<div class="wmbook-instrument-readouts" aria-live="polite" '
+        f'aria-label="Readouts"><dl>{items}</dl></div>'
+    )
+    return html, ids
+
+
+def finish(
+    layout: LayoutDOM,
+    anchor: str,
+    preview_svg: str,
+    readouts_html: str,
+    label: str,
+    description: str,
+) -> RenderedInstrument:
+    """Serialise ``layout`` for ``Bokeh.embed.embed_item`` and bundle the parts."""
+    target = target_id_for(anchor)
+    item = json_item(layout, target)
+    return RenderedInstrument(
+        preview_svg=preview_svg,
+        item_json=json.dumps(item, separators=(",", ":")),
+        target_id=target,
+        readouts_html=readouts_html,
+        label=label,
+        description=description,
+    )
