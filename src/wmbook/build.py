@@ -11,6 +11,7 @@ import re
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -21,13 +22,15 @@ from mkdocs.structure.pages import Page
 from wmbook.accept import apply_rewrites
 from wmbook.check.diagnose import check_blocks
 from wmbook.config import Settings, load_settings
+from wmbook.execute.cache import SessionCache, environment_fingerprint
+from wmbook.execute.executor import CacheMode, Executor
 from wmbook.execute.pool import shared_pool
 from wmbook.model import Diagnostic, PageSource, SessionResult, Severity, SourceLoc, StepResult
 from wmbook.parse.fences import front_matter_lines
 from wmbook.parse.page import block_key, build_sessions, parse_page
 from wmbook.render.outputs import render_result
 from wmbook.render.rewrite import fill_slots, rewrite_markdown, slot_id
-from wmbook.report import error_report, page_table, summarise
+from wmbook.report import error_report, page_table, summarise, write_json_report
 
 log = get_plugin_logger("wmbook")
 
@@ -48,7 +51,7 @@ class Build:
 
     def __init__(self, config: MkDocsConfig) -> None:
         self.root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        self.settings: Settings = load_settings(config.extra, self._display(config.config_file_path))
+        self.settings: Settings = load_settings(config.extra, self._display(config.config_file_path), self.root)
         self.pages: dict[str, PageState] = {}
         self.results: list[SessionResult] = []
         self.diagnostics: list[Diagnostic] = []
@@ -60,7 +63,13 @@ class Build:
     # -- parse + execute: every session starts as soon as the pages are known --
     def start(self, files: Files, config: MkDocsConfig) -> Files:
         """Parse every page and start all sessions; add wmbook's assets to the site."""
-        pool = shared_pool(self.settings.workers)
+        self.cache = SessionCache(Path(self.settings.cache_dir))
+        executor = Executor(
+            shared_pool(self.settings.workers),
+            self.cache,
+            CacheMode(self.settings.cache_mode),
+            environment_fingerprint(),
+        )
         for file in files.documentation_pages():
             if not file.abs_src_path:
                 continue
@@ -70,7 +79,7 @@ class Build:
             page = parse_page(text, path, file.abs_src_path)
             state = PageState(page)
             for spec in build_sessions(page, self.settings.timeout):
-                state.futures.append(pool.submit(spec))
+                state.futures.append(executor.submit(spec))
             self.pages[file.src_uri] = state
         css = resources.files("wmbook.assets").joinpath("wmbook.css").read_text(encoding="utf-8")
         files.append(File.generated(config, CSS_URI, content=css))
@@ -124,11 +133,13 @@ class Build:
 
     # -- report --
     def finish(self) -> None:
-        """Log the summary; fail the build with every problem found."""
+        """Log the summary, write the JSON report, prune the cache; fail on any error."""
         summary = summarise(self.results)
         log.info(summary.line())
         if self.settings.verbose and self.results:
             log.info("\n" + page_table(self.results))
+        write_json_report(Path(self.settings.cache_dir) / "last-build.json", summary, self.results, self.diagnostics)
+        self.cache.prune(self.settings.cache_max_age_days, self.settings.cache_max_bytes)
         errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
         if errors:
             raise PluginError(error_report(self.diagnostics))

@@ -8,7 +8,7 @@ never change what an earlier stage saw.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -130,6 +130,7 @@ class SessionSpec:
     name: str
     steps: tuple[Step, ...]
     source_lines: tuple[str, ...]  # the whole Markdown file, for tracebacks
+    files: tuple[tuple[str, bytes], ...] = ()  # declared inputs, copied into the working directory
 
 
 class Outcome(enum.Enum):
@@ -140,6 +141,7 @@ class Outcome(enum.Enum):
     TIMEOUT = "timeout"
     DIED = "died"  # the worker process ended (os._exit, segfault, sys.exit)
     NOT_RUN = "not-run"  # an earlier step of the session stopped it
+    UNCACHED = "uncached"  # cache-only mode, and the session is not in the cache
 
 
 @dataclass(frozen=True)
@@ -207,3 +209,5 @@ class PageSource:
     blocks: tuple[CodeBlock, ...] = ()
     checks: tuple[CheckPoint, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    meta: dict[str, object] = field(default_factory=dict)
+    depends_on: tuple[tuple[str, bytes], ...] = ()

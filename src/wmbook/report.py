@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from wmbook.model import Diagnostic, SessionResult, Severity
 
@@ -46,6 +49,32 @@ def page_table(results: Sequence[SessionResult]) -> str:
         status = "failed" if r.failed else "ok"
         rows.append(f"{r.page:40} {r.name:12} {source:7} {status:7} {r.duration:7.2f}")
     return "\n".join(rows)
+
+
+def write_json_report(
+    path: Path, summary: BuildSummary, results: Sequence[SessionResult], diagnostics: Sequence[Diagnostic]
+) -> None:
+    """Machine-readable account of the build (atomic write)."""
+    report = {
+        "summary": asdict(summary),
+        "sessions": [
+            {
+                "page": r.page,
+                "session": r.name,
+                "from_cache": r.from_cache,
+                "failed": r.failed,
+                "seconds": round(r.duration, 4),
+            }
+            for r in results
+        ],
+        "diagnostics": [
+            {"location": str(d.loc), "severity": d.severity.value, "message": d.message} for d in diagnostics
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    os.replace(temp, path)
 
 
 def error_report(diagnostics: Sequence[Diagnostic]) -> str:

@@ -43,6 +43,9 @@ def _block_problems(block: CodeBlock, result: StepResult, first_failure: dict[st
         first_failure.setdefault(session, code_loc)
         message = f"{result.detail} while running this block; a block must not end its process"
         return [Diagnostic(code_loc, message, detail=result.output)]
+    if result.outcome is Outcome.UNCACHED:
+        message = f"{result.detail}; build once with cache mode auto (WMBOOK_CACHE=auto) where code may run"
+        return [Diagnostic(loc, message)]
     if result.outcome is Outcome.NOT_RUN:
         cause = first_failure.get(session)
         because = f" because the block at {cause} failed" if cause else ""

@@ -90,6 +90,11 @@ def _prepare_process(spec: SessionSpec, session_dir: str) -> dict[str, Any]:
     os.environ.update(ENVIRONMENT)
     work = os.path.join(session_dir, "cwd")
     os.mkdir(work)
+    for rel, content in spec.files:
+        target = os.path.join(work, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as file:
+            file.write(content)
     os.chdir(work)
     random.seed(0)
     np.random.seed(0)

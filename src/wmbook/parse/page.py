@@ -18,6 +18,7 @@ from wmbook.model import (
     StepKind,
 )
 from wmbook.parse.fences import find_fences
+from wmbook.parse.frontmatter import read_front_matter
 from wmbook.parse.options import OptionError, parse_code_options, parse_output_options
 
 CODE_LANG = "python"
@@ -33,7 +34,7 @@ def parse_page(text: str, path: str, abs_path: str = "") -> PageSource:
     """Parse one Markdown page (front matter included, so line numbers match the file)."""
     lines = text.split("\n")
     blocks: list[CodeBlock] = []
-    diagnostics: list[Diagnostic] = []
+    front, diagnostics = read_front_matter(text, path, abs_path)
     previous: Fence | None = None
     for fence in find_fences(text):
         loc = SourceLoc(path, fence.start)
@@ -70,7 +71,9 @@ def parse_page(text: str, path: str, abs_path: str = "") -> PageSource:
                     )
                     blocks[-1] = _with_expected(owner, expected)
         previous = fence
-    return PageSource(path, abs_path, text, tuple(blocks), (), tuple(diagnostics))
+    return PageSource(
+        path, abs_path, text, tuple(blocks), (), tuple(diagnostics), front.data, front.depends_on
+    )
 
 
 def _with_expected(block: CodeBlock, expected: ExpectedOutput) -> CodeBlock:
@@ -104,5 +107,6 @@ def build_sessions(
         by_session.setdefault(session, []).append(step)
     source_lines = tuple(page.text.split("\n"))
     return [
-        SessionSpec(page.path, name, tuple(steps), source_lines) for name, steps in by_session.items()
+        SessionSpec(page.path, name, tuple(steps), source_lines, page.depends_on)
+        for name, steps in by_session.items()
     ]

@@ -12,13 +12,14 @@ _TITLES = {
     Outcome.TIMEOUT: "Timed out",
     Outcome.DIED: "Process ended",
     Outcome.NOT_RUN: "Not run",
+    Outcome.UNCACHED: "Not run",
 }
 
 
 def render_result(result: StepResult) -> str:
     """The output box (escaped text) followed by the block's figures; '' when there is nothing."""
     text = result.output
-    if result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.NOT_RUN):
+    if result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.NOT_RUN, Outcome.UNCACHED):
         note = result.detail or "not run: an earlier block of this session failed"
         text = (text.rstrip("\n") + "\n" if text.strip() else "") + f"[{note}]"
     parts = []
