@@ -1,0 +1,200 @@
+"""Cache rules, cache modes, isolation and the serve path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import SiteBuild, build_site
+
+
+def _report(site: SiteBuild) -> dict[tuple[str, str], bool]:
+    """(page, session) -> whether it came from the cache, from the last JSON report."""
+    data = json.loads((site.root / ".cache" / "wmbook" / "last-build.json").read_text())
+    return {(s["page"], s["session"]): s["from_cache"] for s in data["sessions"]}
+
+
+ALL_RUN = {
+    ("docs/index.md", "main"): False,
+    ("docs/index.md", "second"): False,
+    ("docs/data.md", "main"): False,
+}
+
+
+@pytest.fixture
+def cached(fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture) -> Path:
+    root = fixture_site("cache")
+    first = build_site(root, caplog)
+    assert not first.failed, first.messages
+    assert _report(first) == ALL_RUN
+    return root
+
+
+def test_nothing_changed_runs_nothing(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    site = build_site(cached, caplog)
+    assert set(_report(site).values()) == {True}
+
+
+def test_prose_edit_is_a_hit_and_lines_follow(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    page = cached / "docs" / "index.md"
+    page.write_text(page.read_text().replace("Some prose.", "Some prose.\n\nTwo more lines of prose."))
+    site = build_site(cached, caplog)
+    assert set(_report(site).values()) == {True}
+    # The cached traceback now names the failing line where it stands now (14, not 12).
+    assert "File &quot;docs/index.md&quot;, line 14" in site.html()
+
+
+def test_block_edit_reruns_only_its_session(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    page = cached / "docs" / "index.md"
+    page.write_text(page.read_text().replace('print("second session")', 'print("second session, edited")'))
+    site = build_site(cached, caplog)
+    assert _report(site) == {
+        ("docs/index.md", "main"): True,
+        ("docs/index.md", "second"): False,
+        ("docs/data.md", "main"): True,
+    }
+    assert "second session, edited" in site.html()
+
+
+def test_dependency_edit_is_a_miss(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (cached / "docs" / "numbers.txt").write_text("10 20 30\n")
+    site = build_site(cached, caplog)
+    assert _report(site)[("docs/data.md", "main")] is False
+    assert "60" in site.html("data")
+
+
+def test_missing_dependency_is_an_error(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (cached / "docs" / "numbers.txt").unlink()
+    site = build_site(cached, caplog)
+    assert site.failed
+    assert "docs/data.md:1: depends_on: 'numbers.txt' does not exist next to the page" in site.messages
+
+
+def test_version_change_is_a_miss(
+    cached: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wmbook
+
+    monkeypatch.setattr(wmbook, "__version__", wmbook.__version__ + ".post1")
+    site = build_site(cached, caplog)
+    assert _report(site) == ALL_RUN
+
+
+def test_damaged_entry_is_reported_and_rerun(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    entries = sorted((cached / ".cache" / "wmbook" / "sessions").glob("*/*.bin"))
+    assert len(entries) == 3
+    entries[0].write_bytes(entries[0].read_bytes()[:-10])  # truncated
+    site = build_site(cached, caplog)
+    assert sorted(_report(site).values()) == [False, True, True]
+    damaged = [r for r in caplog.records if "is damaged" in r.getMessage()]
+    assert len(damaged) == 1
+    assert set(_report(build_site(cached, caplog)).values()) == {True}
+
+
+def test_failed_session_is_not_cached(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    page = cached / "docs" / "index.md"
+    page.write_text(page.read_text().replace('print("second session")', "raise RuntimeError('boom')"))
+    assert build_site(cached, caplog).failed
+    again = build_site(cached, caplog)
+    assert again.failed
+    assert _report(again)[("docs/index.md", "second")] is False
+
+
+def test_cache_only_fails_clearly_on_a_miss(
+    cached: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = cached / "docs" / "index.md"
+    page.write_text(page.read_text().replace('print("second session")', 'print("changed")'))
+    monkeypatch.setenv("WMBOOK_CACHE", "cache-only")
+    site = build_site(cached, caplog)
+    assert site.failed
+    assert "docs/index.md:15: session 'second' is not in the cache and the cache mode is cache-only" in site.messages
+    assert "docs/index.md:5:" not in site.messages.split("found")[1]  # the cached session is fine
+
+
+def test_force_runs_everything(
+    cached: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WMBOOK_CACHE", "force")
+    assert _report(build_site(cached, caplog)) == ALL_RUN
+
+
+def test_fresh_state_in_every_session(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Global RNGs start from seed 0 in every session, whatever ran before in the same worker.
+    html = build_site(cached, caplog).html()
+    assert "main True True" in html
+
+
+def test_sessions_sharing_a_worker_are_isolated(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = fixture_site("cache")
+    blocks = []
+    for n in range(4):
+        blocks.append(
+            f"""```python session="s{n}"
+import os, random
+import numpy as np
+import matplotlib.pyplot as plt
+print("s{n}", sorted(k for k in globals() if k.startswith("leak")), os.listdir("."), len(plt.get_fignums()),
+      round(np.random.rand(), 6), round(random.random(), 6))
+leak_{n} = 1
+open("file_{n}.txt", "w").write("x")
+np.random.rand(5); random.random()
+plt.figure()
+plt.close("all")
+```
+"""
+        )
+    (root / "docs" / "index.md").write_text("# Isolation\n\n" + "\n".join(blocks))
+    monkeypatch.setenv("WMBOOK_WORKERS", "1")
+    html = build_site(root, caplog).html()
+    lines = [line for line in html.split("\n") if line.startswith("s") and "[]" in line]
+    for n in range(4):
+        assert f"s{n} [] [] 0 0.548814 0.844422" in html, lines
+
+
+def test_serve_path_second_rebuild_from_cache(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two rebuilds in one process (as ``serve`` does): the second runs nothing, same workers."""
+    from wmbook.execute import pool
+
+    page = cached / "docs" / "index.md"
+    page.write_text(page.read_text().replace('print("second session")', 'print("edited while serving")'))
+    first = build_site(cached, caplog)
+    server = pool.shared_pool(os.cpu_count() or 1).server
+    process = server._process
+    second = build_site(cached, caplog, dirty=False)
+    assert not first.failed and not second.failed
+    assert set(_report(second).values()) == {True}
+    assert pool.shared_pool(os.cpu_count() or 1).server._process is process
+
+
+def test_partial_builds_keep_other_entries(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A build that sees only some pages (as --dirty or a narrowed nav may) evicts nothing.
+    (cached / "docs" / "data.md").rename(cached / "data.md.off")
+    build_site(cached, caplog)
+    (cached / "data.md.off").rename(cached / "docs" / "data.md")
+    assert set(_report(build_site(cached, caplog)).values()) == {True}
+
+
+def test_two_builds_at_once_leave_a_sound_cache(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
+    page = cached / "docs" / "index.md"
+    page.write_text(page.read_text().replace('print("second session")', 'print("raced")'))
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(cached / "mkdocs.yml")]
+    runs = [
+        subprocess.Popen([*command, "-d", str(cached / f"site{n}")], env=env, stderr=subprocess.PIPE)
+        for n in range(2)
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err.decode()
+    site = build_site(cached, caplog)
+    assert set(_report(site).values()) == {True}
+    assert "is damaged" not in caplog.text
