@@ -49,5 +49,13 @@ def accept(session: nox.Session) -> None:
     session.run("mkdocs", "build", "--strict", *session.posargs, env={**QUIET_MKDOCS, "WMBOOK_ACCEPT": "1"})
 
 
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time wmbook against plain MkDocs and markdown-exec: bench [PAGES] [BLOCKS] [--growth]."""
+    _install(session)
+    session.install("markdown-exec")
+    session.run("python", "tests/bench/run_bench.py", *session.posargs, env=QUIET_MKDOCS)
+
+
 def _install(session: nox.Session, target: str = ".") -> None:
     session.install("-e", target)

@@ -41,6 +41,11 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return _build.page_content(html, page)
 
 
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    assert _build is not None
+    return _build.post_page(output, page)
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     assert _build is not None
     _build.finish()

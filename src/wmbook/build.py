@@ -28,8 +28,8 @@ from wmbook.execute.pool import shared_pool
 from wmbook.model import Diagnostic, PageSource, SessionResult, Severity, SourceLoc, StepResult
 from wmbook.parse.fences import front_matter_lines
 from wmbook.parse.page import block_key, build_sessions, parse_page
-from wmbook.render.outputs import render_result
-from wmbook.render.rewrite import fill_slots, rewrite_markdown, slot_id
+from wmbook.render.outputs import render_figures, render_result
+from wmbook.render.rewrite import fill_figure_slots, fill_slots, rewrite_markdown, slot_id
 from wmbook.report import error_report, page_table, summarise, write_json_report
 
 log = get_plugin_logger("wmbook")
@@ -44,6 +44,7 @@ class PageState:
     source: PageSource
     futures: list[Future[SessionResult]] = field(default_factory=list)
     fragments: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, str] = field(default_factory=dict)
 
 
 class Build:
@@ -108,6 +109,8 @@ class Build:
             result = results.get(block_key(block))
             if result is not None:
                 state.fragments[slot_id(page_id, block)] = render_result(result)
+                if result.figures:
+                    state.figures[slot_id(page_id, block)] = render_figures(result)
         offset = self._line_offset(source, markdown)
         if offset is None:
             self.diagnostics.append(
@@ -129,7 +132,12 @@ class Build:
     def page_content(self, html: str, page: Page) -> str:
         """Put the rendered outputs into the page's HTML."""
         state = self.pages.get(page.file.src_uri)
-        return fill_slots(html, state.fragments) if state else html
+        return fill_slots(html, state.fragments, state.figures) if state else html
+
+    def post_page(self, output: str, page: Page) -> str:
+        """Put the figures into the finished page (after search has indexed the text)."""
+        state = self.pages.get(page.file.src_uri)
+        return fill_figure_slots(output, state.figures) if state and state.figures else output
 
     # -- report --
     def finish(self) -> None:

@@ -22,37 +22,8 @@ from typing import Any
 import numpy as np
 
 from wmbook.execute import figures
+from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
 from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
-
-MAX_OUTPUT = 200_000  # characters kept per step; a runaway print loop must not flood the page
-
-ENVIRONMENT = {
-    "MPLBACKEND": "Agg",
-    "PYTHONHASHSEED": "0",
-    "COLUMNS": "80",
-    "LC_ALL": "C.UTF-8",
-    "LANG": "C.UTF-8",
-    "PYTHONIOENCODING": "utf-8",
-}
-
-
-def capture_path(session_dir: str, step_index: int) -> str:
-    """File that receives a step's output (the build reads it if the process dies)."""
-    return os.path.join(session_dir, f"step-{step_index}.out")
-
-
-def read_capture(path: str) -> str:
-    """Captured output as text, cut at ``MAX_OUTPUT`` characters."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_OUTPUT * 4 + 1)
-    except OSError:
-        return ""
-    text = data.decode("utf-8", errors="replace")
-    if len(text) > MAX_OUTPUT:
-        text = text[:MAX_OUTPUT] + f"\n[output cut at {MAX_OUTPUT} characters]\n"
-    return text
-
 
 class _CapturedFds:
     """Send file descriptors 1 and 2 to one file while a step runs.

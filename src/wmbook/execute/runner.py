@@ -19,7 +19,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
-from wmbook.execute.child import ENVIRONMENT, capture_path, read_capture
+from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
 from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
 
 _STARTUP_TIMEOUT = 60.0

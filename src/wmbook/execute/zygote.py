@@ -18,7 +18,7 @@ import threading
 from multiprocessing.connection import Connection
 from types import FrameType
 
-from wmbook.execute import child  # preload: numpy, matplotlib and the session runner
+from wmbook.execute import child, figures  # preload: numpy, matplotlib and the session runner
 
 
 def _report_exits(signum: int, frame: FrameType | None) -> None:
@@ -56,8 +56,16 @@ def _serve(listener: socket.socket) -> None:
         conn_sock.close()
 
 
+def _warm_up() -> None:
+    """Draw one figure so fonts and the SVG backend are loaded before any fork."""
+    figures.apply_style()
+    figures.plot_xy([0, 1], [0, 1], title="warm-up", xlabel="x", ylabel="y")
+    figures.collect_figures("warm-up", "warm-up")
+
+
 def main(path: str) -> None:
     """Serve session requests on the Unix socket ``path``."""
+    _warm_up()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(128)

@@ -17,7 +17,7 @@ _TITLES = {
 
 
 def render_result(result: StepResult) -> str:
-    """The output box (escaped text) followed by the block's figures; '' when there is nothing."""
+    """The output box (escaped text); '' when there is nothing."""
     text = result.output
     if result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.NOT_RUN, Outcome.UNCACHED):
         note = result.detail or "not run: an earlier block of this session failed"
@@ -31,9 +31,13 @@ def render_result(result: StepResult) -> str:
             f'<span class="wmbook-output__title">{title}</span>'
             f"<pre><code>{html.escape(text.rstrip())}</code></pre></div>"
         )
-    for figure in result.figures:
-        parts.append(
-            f'<figure class="wmbook-figure">{figure.svg}'
-            f"<figcaption class=\"wmbook-figure__caption\">{html.escape(figure.label)}</figcaption></figure>"
-        )
     return "\n".join(parts)
+
+
+def render_figures(result: StepResult) -> str:
+    """The block's figures as inline SVG with captions; '' when it drew none."""
+    return "\n".join(
+        f'<figure class="wmbook-figure">{figure.svg}'
+        f'<figcaption class="wmbook-figure__caption">{html.escape(figure.label)}</figcaption></figure>'
+        for figure in result.figures
+    )

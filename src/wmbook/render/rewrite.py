@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from wmbook.model import CodeBlock
 
 _SLOT = re.compile(r"(?:<p>)?<!--wmbook-slot:([\w-]+)-->(?:</p>)?")
+_FIGURE_SLOT = re.compile(r"<!--wmbook-figures:([\w-]+)-->")
 
 
 def slot_id(page_id: str, block: CodeBlock) -> str:
@@ -36,6 +37,21 @@ def rewrite_markdown(markdown: str, line_offset: int, blocks: list[CodeBlock], p
     return "\n".join(lines)
 
 
-def fill_slots(html: str, fragments: Mapping[str, str]) -> str:
-    """Replace each output slot in the rendered page with its HTML."""
-    return _SLOT.sub(lambda m: fragments.get(m.group(1), ""), html)
+def fill_slots(html: str, fragments: Mapping[str, str], figures: Mapping[str, str]) -> str:
+    """Replace each output slot in the page's content with its HTML.
+
+    Figures get a slot of their own, filled later by ``fill_figure_slots`` in the
+    finished page: search indexing then never has to parse their SVG.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        slot = match.group(1)
+        tail = f"<!--wmbook-figures:{slot}-->" if slot in figures else ""
+        return fragments.get(slot, "") + tail
+
+    return _SLOT.sub(fill, html)
+
+
+def fill_figure_slots(html: str, figures: Mapping[str, str]) -> str:
+    """Put the figures into the finished page."""
+    return _FIGURE_SLOT.sub(lambda m: figures.get(m.group(1), ""), html)
