@@ -26,7 +26,10 @@ def apply_rewrites(abs_path: str, rewrites: Sequence[OutputRewrite]) -> list[Dia
     """Rewrite the expected-output fences of one file; return problems instead of raising."""
     with open(abs_path, "rb") as file:
         raw = file.read()
-    lines = raw.decode("utf-8").splitlines(keepends=True)
+    # Split at "\n" only, as the parser does (splitlines would also break at U+2028 etc.).
+    text = raw.decode("utf-8")
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
     problems: list[Diagnostic] = []
     # Bottom-up, so the line numbers of fences above stay valid.
     for rewrite in sorted(rewrites, key=lambda r: -r.block.fence.start):

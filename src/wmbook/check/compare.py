@@ -33,27 +33,22 @@ class Tolerance:
     atol: float | None = None
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    regex: re.Pattern[str]
-    numbers: tuple[str, ...]
-
-
 @lru_cache(maxsize=4096)
-def _compile_line(expected: str) -> _Pattern:
-    parts: list[str] = []
-    numbers: list[str] = []
+def _tokens(expected: str) -> tuple[tuple[str, str], ...]:
+    """Expected line as ("text", s), ("any", "...") and ("number", s) tokens."""
+    tokens: list[tuple[str, str]] = []
     pos = 0
     for match in _TOKEN.finditer(expected):
-        parts.append(re.escape(expected[pos : match.start()]))
-        if match.group(1):
-            parts.append(".*?")
-        else:
-            parts.append(_ACTUAL_NUMBER)
-            numbers.append(match.group(2))
+        if match.start() > pos:
+            tokens.append(("text", expected[pos : match.start()]))
+        tokens.append(("any", ELLIPSIS) if match.group(1) else ("number", match.group(2)))
         pos = match.end()
-    parts.append(re.escape(expected[pos:]))
-    return _Pattern(re.compile("^" + "".join(parts) + "$"), tuple(numbers))
+    if pos < len(expected):
+        tokens.append(("text", expected[pos:]))
+    return tuple(tokens)
+
+
+_ACTUAL_AT = re.compile(_ACTUAL_NUMBER)
 
 
 def number_matches(expected: str, actual: str, tolerance: Tolerance) -> bool:
@@ -80,31 +75,30 @@ def line_matches(expected: str, actual: str, tolerance: Tolerance = Tolerance())
     expected, actual = expected.rstrip(), actual.rstrip()
     if expected == actual:
         return True
-    pattern = _compile_line(expected)
-    if not pattern.numbers:
-        return bool(pattern.regex.match(actual))
-    # In-line "..." makes the split ambiguous: try every way the regex can match.
-    return _numbers_fit(pattern, actual, tolerance)
-
-
-def _numbers_fit(pattern: _Pattern, actual: str, tolerance: Tolerance) -> bool:
-    match = pattern.regex.match(actual)
-    if not match:
-        return False
-    got = [g for g in match.groups() if g is not None]
-    if len(got) == len(pattern.numbers) and all(
-        number_matches(want, have, tolerance) for want, have in zip(pattern.numbers, got, strict=True)
-    ):
-        return True
-    if ".*?" not in pattern.regex.pattern:
-        return False
-    # Rare: a lazy "..." took a split whose numbers do not fit; try the greedy split.
-    greedy = re.compile(pattern.regex.pattern.replace(".*?", ".*"))
-    match = greedy.match(actual)
-    if not match:
-        return False
-    got = [g for g in match.groups() if g is not None]
-    return all(number_matches(w, h, tolerance) for w, h in zip(pattern.numbers, got, strict=True))
+    tokens = _tokens(expected)
+    # Every way an in-line "..." can split the line is tried, each (token, position) once.
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        t, p = stack.pop()
+        if (t, p) in seen:
+            continue
+        seen.add((t, p))
+        if t == len(tokens):
+            if p == len(actual):
+                return True
+            continue
+        kind, value = tokens[t]
+        if kind == "text":
+            if actual.startswith(value, p):
+                stack.append((t + 1, p + len(value)))
+        elif kind == "any":
+            stack.extend((t + 1, q) for q in range(p, len(actual) + 1))
+        else:
+            match = _ACTUAL_AT.match(actual, p)
+            if match and number_matches(value, match.group(1), tolerance):
+                stack.append((t + 1, match.end()))
+    return False
 
 
 def _lines(text: str) -> list[str]:
@@ -119,16 +113,19 @@ def _lines(text: str) -> list[str]:
 def output_matches(expected: str, actual: str, tolerance: Tolerance = Tolerance()) -> bool:
     """Whether the whole printed output matches the expected text."""
     want, have = _lines(expected), _lines(actual)
-
-    @lru_cache(maxsize=None)
-    def fits(i: int, j: int) -> bool:
-        if i == len(want):
-            return j == len(have)
-        if want[i].strip() == ELLIPSIS:
-            return any(fits(i + 1, k) for k in range(j, len(have) + 1))
-        return j < len(have) and line_matches(want[i], have[j], tolerance) and fits(i + 1, j + 1)
-
-    return fits(0, 0)
+    # reachable[j]: the expected lines so far can match exactly the first j printed lines.
+    reachable = [True] + [False] * len(have)
+    for line in want:
+        if line.strip() == ELLIPSIS:
+            for j in range(1, len(have) + 1):
+                reachable[j] = reachable[j] or reachable[j - 1]
+            continue
+        step = [False] * (len(have) + 1)
+        for j in range(len(have)):
+            if reachable[j] and line_matches(line, have[j], tolerance):
+                step[j + 1] = True
+        reachable = step
+    return reachable[len(have)]
 
 
 def output_diff(expected: str, actual: str, expected_name: str) -> str:

@@ -92,6 +92,8 @@ def _label(fig: MplFigure, fallback: str) -> str:
 _ID = re.compile(r'(\sid=")([^"]+)"')
 _REF = re.compile(r'((?:xlink:)?href="#|url\(#)([^")]+)')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+# matplotlib's "*{...}" rule would style the whole page once inlined; wmbook.css scopes it.
+_GLOBAL_STYLE = re.compile(r"<style[^>]*>\*\{[^}]*\}</style>\s*")
 
 
 def _scope_ids(svg: str, prefix: str) -> str:
@@ -114,7 +116,7 @@ def figure_to_svg(fig: MplFigure, salt: str, fallback_label: str) -> Figure:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inline
     svg = svg.replace(INK, "currentColor")
-    svg = _METADATA.sub("", svg)
+    svg = _GLOBAL_STYLE.sub("", _METADATA.sub("", svg))
     svg = _scope_ids(svg, "f" + hashlib.sha1(salt.encode()).hexdigest()[:8] + "-")
     head_end = svg.index(">")
     head = _SIZE_ATTRS.sub("", svg[:head_end])

@@ -1,0 +1,46 @@
+"""Constants and records shared by the browser fixtures and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+LOCAL_HOST = "127.0.0.1"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+)
+# Text printed by the first example of the page that shows every feature.
+DEMO_MARKER = "mean of 10000 draws"
+
+
+@dataclass
+class PageLog:
+    """What a page tried to do that a test may want to assert on."""
+
+    blocked: list[str] = field(default_factory=list)  # requests that would have left 127.0.0.1
+    console_errors: list[str] = field(default_factory=list)
+
+
+def is_local(url: str) -> bool:
+    """Whether a request goes to the test server's host."""
+    return urlsplit(url).hostname == LOCAL_HOST
+
+
+def find_demo_page(site_dir: Path) -> str:
+    """URL path of the demo page: ``/demo/``, or the built page that holds the demo examples."""
+    if (site_dir / "demo" / "index.html").is_file():
+        return "/demo/"
+    for html_file in sorted(site_dir.rglob("index.html")):
+        if DEMO_MARKER in html_file.read_text(encoding="utf-8"):
+            relative = html_file.parent.relative_to(site_dir).as_posix()
+            return "/" if relative == "." else f"/{relative}/"
+    raise AssertionError(f"no built page prints {DEMO_MARKER!r}")

@@ -1,0 +1,143 @@
+"""Fence options: what is accepted, and that every mistake is an error."""
+
+from __future__ import annotations
+
+import pytest
+
+from wmbook.model import BlockOptions
+from wmbook.parse.options import (
+    CODE_OPTIONS,
+    OptionError,
+    OutputOptions,
+    parse_code_options,
+    parse_output_options,
+    split_options,
+)
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        ("", BlockOptions()),
+        ('exec="off"', BlockOptions(execute=False)),
+        ('exec="on"', BlockOptions(execute=True)),
+        ('exec="OFF"', BlockOptions(execute=False)),
+        ('session="b"', BlockOptions(session="b")),
+        ('session="part-2.a_b"', BlockOptions(session="part-2.a_b")),
+        ('timeout="2.5"', BlockOptions(timeout=2.5)),
+        ('raises="ValueError"', BlockOptions(raises="ValueError")),
+        ('raises="json.JSONDecodeError"', BlockOptions(raises="json.JSONDecodeError")),
+        ("session='b' timeout='3'", BlockOptions(session="b", timeout=3.0)),
+        ("session=b timeout=2.5", BlockOptions(session="b", timeout=2.5)),
+        ("exec=off", BlockOptions(execute=False)),
+        ('session = "b"', BlockOptions(session="b")),
+        (
+            'session="s" timeout="10" raises="KeyError"',
+            BlockOptions(session="s", timeout=10.0, raises="KeyError"),
+        ),
+        ('  raises="E"   session="x"  ', BlockOptions(session="x", raises="E")),
+    ],
+)
+def test_valid_code_options(info: str, expected: BlockOptions) -> None:
+    """Accepted option strings give the options they spell."""
+    assert parse_code_options(info) == expected
+
+
+@pytest.mark.parametrize(
+    ("info", "fragments"),
+    [
+        ('exce="off"', ("'exce'", "exec", "session", "timeout", "raises")),
+        ('sesion="b"', ("'sesion'", "known options")),
+        ('exec="off" exec="on"', ("'exec'", "twice")),
+        ('session="a" session="a"', ("'session'", "twice")),
+        ('foo exec="off"', ("'foo'",)),
+        ('exec="off" bar', ("'bar'",)),
+        ('exec="off", session="a"', ("','",)),
+        ("{.python}", ("{.python}",)),
+        ('timeout="0"', ("timeout", "'0'", "> 0")),
+        ('timeout="-1"', ("timeout", "'-1'", "> 0")),
+        ('timeout="abc"', ("timeout", "'abc'", "not a number")),
+        ('timeout="nan"', ("timeout", "'nan'")),
+        ('timeout="inf"', ("timeout", "'inf'")),
+        ('exec="maybe"', ("exec", "'maybe'", '"on"', '"off"')),
+        ('exec="yes"', ("exec", "'yes'")),
+        ('session="bad name"', ("session", "'bad name'", "not a valid name")),
+        ('session=""', ("session", "not a valid name")),
+        ('session="-x"', ("session", "'-x'")),
+        ('raises="1Error"', ("raises", "'1Error'", "exception name")),
+        ('raises="Value Error"', ("raises", "'Value Error'")),
+        ('raises="json..Error"', ("raises", "'json..Error'")),
+        ('exec="off" session="a"', ('exec="off"', "session")),
+        ('exec="off" session="main"', ('exec="off"', "session")),
+        ('exec="off" timeout="3"', ('exec="off"', "timeout")),
+        ('exec="off" raises="ValueError"', ('exec="off"', "raises")),
+    ],
+)
+def test_invalid_code_options(info: str, fragments: tuple[str, ...]) -> None:
+    """Every mistake is an OptionError whose message names what to fix."""
+    with pytest.raises(OptionError) as caught:
+        parse_code_options(info)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        ("", OutputOptions()),
+        ('rtol="0.01"', OutputOptions(rtol=0.01)),
+        ('atol="1e-9"', OutputOptions(atol=1e-9)),
+        ('rtol="0"', OutputOptions(rtol=0.0)),
+        ("rtol='0.1' atol='0.5'", OutputOptions(rtol=0.1, atol=0.5)),
+        ("atol=2", OutputOptions(atol=2.0)),
+    ],
+)
+def test_valid_output_options(info: str, expected: OutputOptions) -> None:
+    """Tolerances of an output fence are read as numbers >= 0."""
+    assert parse_output_options(info) == expected
+
+
+@pytest.mark.parametrize(
+    ("info", "fragments"),
+    [
+        ('rtol="x"', ("rtol", "'x'", "not a number")),
+        ('atol="-1"', ("atol", "'-1'", ">= 0")),
+        ('rtol="-0.5"', ("rtol", "'-0.5'")),
+        ('atol="nan"', ("atol", "'nan'")),
+        ('exec="off"', ("'exec'", "rtol", "atol")),
+        ('rtol="1" rtol="2"', ("'rtol'", "twice")),
+        ('rtol="0.1" approx', ("'approx'",)),
+    ],
+)
+def test_invalid_output_options(info: str, fragments: tuple[str, ...]) -> None:
+    """A bad tolerance or a code option on an output fence is an error."""
+    with pytest.raises(OptionError) as caught:
+        parse_output_options(info)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        ("", {}),
+        ('exec="off"', {"exec": "off"}),
+        ("session='a b'", {"session": "a b"}),
+        ('timeout=5 raises="E"', {"timeout": "5", "raises": "E"}),
+        ('session=""', {"session": ""}),
+        ('raises="a=b"', {"raises": "a=b"}),
+    ],
+)
+def test_split_options(info: str, expected: dict[str, str]) -> None:
+    """Pairs are split with their quotes removed."""
+    assert split_options(info, CODE_OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    "info",
+    ['other="1"', 'exec="off" x', '"off"', "exec=", 'exec="off" exec="off"'],
+)
+def test_split_options_rejects(info: str) -> None:
+    """Unknown keys, stray text and repeats are never ignored."""
+    with pytest.raises(OptionError):
+        split_options(info, CODE_OPTIONS)
