@@ -31,13 +31,23 @@ class RenderedInstrument:
 
 @dataclass(frozen=True)
 class Instrument:
-    """A registered instrument: metadata plus a function that renders it."""
+    """A registered instrument: metadata plus a function that renders it.
+
+    Attributes:
+        name: registry key, e.g. ``"latent_rollout"``.
+        title: default title, e.g. ``"Latent-rollout visualizer"``.
+        description: accessible description of the figure.
+        label: figure label, e.g. ``"MM5.1"``.
+        build: renders the instrument for a cleaned anchor.
+        caption_html: default caption markup for pages that bring none.
+    """
 
     name: str
     title: str
     description: str
     label: str
     build: Callable[[str], RenderedInstrument]
+    caption_html: str = ""
 
     def render(self, anchor: str) -> RenderedInstrument:
         """Build the Bokeh item, readouts and preview for the element ``anchor``."""

@@ -7,8 +7,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from bokeh.core.types import ID
 from bokeh.embed import json_item
-from bokeh.models import Button, CustomJS, InlineStyleSheet, LayoutDOM, Slider
+from bokeh.models import CustomJS, InlineStyleSheet, LayoutDOM
+from bokeh.models.annotations import Title
+from bokeh.models.widgets import Button, Slider
 from bokeh.plotting import figure
 
 from .base import RenderedInstrument, readout_id, target_id_for
@@ -69,9 +72,7 @@ class Kit:
         """Create the style sheet that every widget of this render shares."""
         self.sheet = InlineStyleSheet(css=THEME_CSS)
 
-    def figure(
-        self, title: str, x_label: str, y_label: str, height: int = 260, **kw: Any
-    ) -> Any:
+    def figure(self, title: str, x_label: str, y_label: str, height: int = 260, **kw: Any) -> Any:
         """Return a transparent, tool-less figure that stretches to the page width."""
         fig = figure(
             title=title,
@@ -85,8 +86,9 @@ class Kit:
             stylesheets=[self.sheet],
             **kw,
         )
-        fig.title.text_color = NEUTRAL
-        fig.title.text_font_style = "normal"
+        if isinstance(fig.title, Title):
+            fig.title.text_color = NEUTRAL
+            fig.title.text_font_style = "normal"
         fig.xaxis.axis_label = x_label
         fig.yaxis.axis_label = y_label
         for axis in (*fig.xaxis, *fig.yaxis):
@@ -101,9 +103,7 @@ class Kit:
             grid.grid_line_alpha = 0.2
         return fig
 
-    def slider(
-        self, title: str, start: float, end: float, value: float, step: float, fmt: str
-    ) -> Slider:
+    def slider(self, title: str, start: float, end: float, value: float, step: float, fmt: str) -> Slider:
         """Return a themed slider; arrow keys, Page Up/Down, Home and End move it."""
         return Slider(
             title=title,
@@ -141,8 +141,7 @@ def readouts_block(anchor: str, rows: list[tuple[str, str, str]]) -> tuple[str, 
     """
     ids = {key: readout_id(anchor, key) for key, _, _ in rows}
     items = "".join(
-        f'<div class="wmbook-readout"><dt>{escape(label)}</dt>'
-        f'<dd id="{ids[key]}">{escape(text)}</dd></div>'
+        f'<div class="wmbook-readout"><dt>{escape(label)}</dt><dd id="{ids[key]}">{escape(text)}</dd></div>'
         for key, label, text in rows
     )
     html = (
@@ -162,7 +161,7 @@ def finish(
 ) -> RenderedInstrument:
     """Serialise ``layout`` for ``Bokeh.embed.embed_item`` and bundle the parts."""
     target = target_id_for(anchor)
-    item = json_item(layout, target)
+    item = json_item(layout, ID(target))
     return RenderedInstrument(
         preview_svg=preview_svg,
         item_json=json.dumps(item, separators=(",", ":")),

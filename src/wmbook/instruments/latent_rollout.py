@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource
+from bokeh.models.annotations import Span
 
 from . import svg
 from .base import RenderedInstrument
@@ -199,4 +200,3 @@ def build(anchor: str) -> RenderedInstrument:
         stylesheets=[kit.sheet],
     )
     return finish(layout, anchor, _preview(r), html, LABEL, DESCRIPTION)
-

@@ -70,7 +70,8 @@ def uniform_block(seed: int, count: int, start: int = 0) -> NDArray[np.float64]:
     t = ((t ^ (t >> np.uint64(15))) * (t | np.uint64(1))) & mask
     t ^= (t + (((t ^ (t >> np.uint64(7))) * (t | np.uint64(61))) & mask)) & mask
     t = (t ^ (t >> np.uint64(14))) & mask
-    return t.astype(np.float64) / _TWO32
+    out: NDArray[np.float64] = t.astype(np.float64) / _TWO32
+    return out
 
 
 def normal_block(seed: int, count: int, start: int = 0) -> NDArray[np.float64]:

@@ -66,9 +66,7 @@ class Panel:
                 f"{escape(y_label)}</text>"
             )
 
-    def text(
-        self, x: float, y: float, s: str, anchor: str = "middle", weight: str = "400"
-    ) -> None:
+    def text(self, x: float, y: float, s: str, anchor: str = "middle", weight: str = "400") -> None:
         """Write a label at pixel coordinates."""
         self.parts.append(
             f'<text x="{_num(x)}" y="{_num(y)}" font-size="11" fill="currentColor" '
@@ -99,9 +97,7 @@ class Panel:
 
     def circle(self, x: float, y: float, r: float, colour: str, hollow: bool = False) -> None:
         """Draw a marker at a data point."""
-        paint = (
-            f"fill:none;stroke:{SERIES[colour]}" if hollow else f"fill:{SERIES[colour]};stroke:none"
-        )
+        paint = f"fill:none;stroke:{SERIES[colour]}" if hollow else f"fill:{SERIES[colour]};stroke:none"
         self.parts.append(
             f'<circle cx="{_num(self.px(x))}" cy="{_num(self.py(y))}" r="{r}" '
             f'style="{paint}" stroke-width="1.5"/>'

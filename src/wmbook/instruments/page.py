@@ -1,0 +1,109 @@
+"""Page markup for instruments and the static files a site needs to run them.
+
+Site layout expected by the loader (``static/instruments.js``)::
+
+    <site>/assets/wmbook/instruments.js      <- static_files()
+    <site>/assets/wmbook/instruments.css
+    <site>/assets/wmbook/bokeh/bokeh-X.Y.Z.min.js            <- bokehjs_assets()
+    <site>/assets/wmbook/bokeh/bokeh-widgets-X.Y.Z.min.js
+
+When an instrument carries no ``data-bokeh-base``, the loader looks for the
+Bokeh files in ``bokeh/`` next to its own script.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import bokeh
+
+from .base import RenderedInstrument, clean_anchor
+
+STATIC_DIR = Path(__file__).with_name("static")
+BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
+
+
+def bokeh_version() -> str:
+    """Version of the installed Bokeh, which the item JSON and BokehJS must share."""
+    return str(bokeh.__version__)
+
+
+def _bokeh_js_dir() -> Path:
+    return Path(bokeh.__file__).parent / "server" / "static" / "js"
+
+
+def bokehjs_files() -> list[Path]:
+    """The minified BokehJS bundles the instruments need, from the installed Bokeh.
+
+    Only the core and the widgets bundle: no MathJax, tables or WebGL.
+    """
+    files = [_bokeh_js_dir() / f"{name}.min.js" for name in BOKEH_BUNDLES]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"BokehJS bundle not found: {', '.join(missing)}")
+    return files
+
+
+def bokehjs_assets() -> dict[str, Path]:
+    """Map the versioned file names the loader requests to the bundles on disk."""
+    version = bokeh_version()
+    return {
+        f"{name}-{version}.min.js": path for name, path in zip(BOKEH_BUNDLES, bokehjs_files(), strict=True)
+    }
+
+
+def static_files() -> list[Path]:
+    """The loader script and its style sheet."""
+    return [STATIC_DIR / "instruments.js", STATIC_DIR / "instruments.css"]
+
+
+def _script_safe(text: str) -> str:
+    # "<" only occurs inside JSON strings, where \u003c is an equivalent
+    # escape; removing it rules out a premature </script>.
+    return text.replace("<", "\\u003c")
+
+
+def instrument_html(
+    rendered: RenderedInstrument,
+    anchor: str,
+    title: str,
+    caption_html: str,
+    *,
+    bokeh_base: str | None = None,
+) -> str:
+    """Markup for one instrument box, its readouts and its caption.
+
+    Args:
+        rendered: output of ``Instrument.render(anchor)`` for the same anchor.
+        anchor: element id of the box; must match the one passed to ``render``.
+        title: visible title, e.g. ``"Latent-rollout visualizer"``.
+        caption_html: trusted caption markup placed after the title.
+        bokeh_base: URL of the folder holding the versioned BokehJS bundles;
+            when omitted the loader uses ``bokeh/`` beside its own script.
+    """
+    anchor = clean_anchor(anchor)
+    caption_id = f"{anchor}-caption"
+    desc_id = f"{anchor}-desc"
+    base_attr = f' data-bokeh-base="{escape(bokeh_base)}"' if bokeh_base else ""
+    label = (
+        f'<span class="wmbook-instrument-label">{escape(rendered.label)}</span> ' if rendered.label else ""
+    )
+    return (
+        f'<div class="wmbook-instrument" id="{anchor}" role="figure" '
+        f'aria-labelledby="{caption_id}" aria-describedby="{desc_id}" data-item '
+        f'data-bokeh-version="{escape(bokeh_version())}"{base_attr}>'
+        '<div class="wmbook-instrument-stage">'
+        f'<div class="wmbook-instrument-preview">{rendered.preview_svg}</div>'
+        f'<div id="{rendered.target_id}" class="wmbook-instrument-target" role="group" '
+        f'aria-label="{escape(title)}: interactive controls and plots" '
+        f'aria-describedby="{desc_id}"></div>'
+        "</div>"
+        f"{rendered.readouts_html}"
+        f'<p id="{desc_id}" class="wmbook-visually-hidden">{escape(rendered.description)}</p>'
+        '<script type="application/json" class="wmbook-instrument-item">'
+        f"{_script_safe(rendered.item_json)}</script>"
+        f'<div class="wmbook-instrument-caption" id="{caption_id}">{label}'
+        f'<strong class="wmbook-instrument-title">{escape(title)}</strong> {caption_html}</div>'
+        "</div>"
+    )

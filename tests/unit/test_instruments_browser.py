@@ -1,0 +1,172 @@
+"""Smoke test of the instruments in headless Chromium (skipped when unavailable).
+
+Builds a one-page site with the loader, the BokehJS bundles and all three
+instruments, then checks that they go live, answer the keyboard, follow a
+colour-scheme flip, and that one planner update at 512 plans x horizon 16
+(model, data push and Bokeh repaint) stays far below a 16 ms frame.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wmbook.instruments import REGISTRY, bokehjs_assets, instrument_html, static_files
+from wmbook.instruments.bokeh_kit import load_js
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+
+PAGE_CSS = """
+body { --md-default-fg-color: rgba(0, 0, 0, 0.87); --md-default-bg-color: #fff;
+       color: var(--md-default-fg-color); background: var(--md-default-bg-color); }
+body[data-md-color-scheme="slate"] { --md-default-fg-color: rgba(226, 228, 233, 0.82);
+       --md-default-bg-color: #1e2129; }
+"""
+
+FIND_HANDLE = """(label) => {
+  const walk = (node) => {
+    for (const el of node.querySelectorAll("*")) {
+      if (!el.shadowRoot) continue;
+      const h = el.shadowRoot.querySelector(".noUi-handle");
+      if (h && h.getAttribute("aria-label") === label) { h.focus(); return true; }
+      if (walk(el.shadowRoot)) return true;
+    }
+    return false;
+  };
+  return walk(document);
+}"""
+
+AXIS_COLOUR = """() => {
+  for (const doc of Bokeh.documents)
+    for (const m of doc.all_models)
+      if ("axis_line_color" in m.properties) return m.axis_line_color;
+  return null;
+}"""
+
+TIME_PLANNER = """() => {
+  let cds = null;
+  for (const doc of Bokeh.documents)
+    for (const m of doc.all_models)
+      if (m.type === "ColumnDataSource" && m.data.xs !== undefined) cds = m;
+  const view = Bokeh.index.query_one((v) => v.model.type === "Figure" &&
+      v.model.title && v.model.title.text.startsWith("Imagined"));
+  const times = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    const r = computeImaginedPlanner({ plans: 512, model_error: 0.3 + 0.01 * (i % 2),
+                                       horizon: 16, batch: 0 });
+    const w = r.imag_x.length, xs = new Array(r.plans), ys = new Array(r.plans);
+    for (let k = 0; k < r.plans; k++) {
+      xs[k] = r.cand_xs.subarray(k * w, (k + 1) * w);
+      ys[k] = r.cand_ys.subarray(k * w, (k + 1) * w);
+    }
+    cds.data = { xs: xs, ys: ys };
+    view.repaint();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[15];
+}"""
+
+
+def _site(root: Path) -> None:
+    bokeh_dir = root / "assets" / "wmbook" / "bokeh"
+    bokeh_dir.mkdir(parents=True)
+    for name, path in bokehjs_assets().items():
+        shutil.copy(path, bokeh_dir / name)
+    for path in static_files():
+        shutil.copy(path, root / "assets" / "wmbook" / path.name)
+    boxes = []
+    for i, inst in enumerate(REGISTRY.values(), start=1):
+        anchor = f"inst-mm5-{i}"
+        boxes.append(instrument_html(inst.render(anchor), anchor, inst.title, inst.caption_html))
+    (root / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<style>{PAGE_CSS}</style>"
+        "<link rel='stylesheet' href='assets/wmbook/instruments.css'></head><body>"
+        + "".join(boxes)
+        + "<script src='assets/wmbook/instruments.js'></script></body></html>",
+        encoding="utf-8",
+    )
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("site")
+    _site(root)
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+            tab = browser.new_page(viewport={"width": 1000, "height": 800})
+            errors: list[str] = []
+            tab.on("pageerror", lambda e: errors.append(str(e)))
+            tab.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+            for i in (1, 2, 3):
+                tab.locator(f"#inst-mm5-{i}").scroll_into_view_if_needed()
+                tab.wait_for_function(
+                    f"document.querySelector('#inst-mm5-{i}').dataset.state === 'live'",
+                    timeout=20000,
+                )
+            tab.errors = errors
+            yield tab
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+def test_all_instruments_go_live_and_hide_previews(page: Any) -> None:
+    for i in (1, 2, 3):
+        assert page.locator(f"#inst-mm5-{i} .wmbook-instrument-preview").is_hidden()
+    assert page.errors == []
+
+
+def test_sliders_answer_the_keyboard(page: Any) -> None:
+    assert page.evaluate(FIND_HANDLE, "decay")
+    page.keyboard.press("End")
+    page.wait_for_function("document.getElementById('inst-mm5-1-ro-regime').textContent === 'unstable'")
+    page.keyboard.press("Home")
+    page.wait_for_function("document.getElementById('inst-mm5-1-ro-regime').textContent === 'stable'")
+    assert page.evaluate(FIND_HANDLE, "plans sampled")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.getElementById('inst-mm5-3-ro-plans').textContent === '128'")
+
+
+def test_plots_follow_the_colour_scheme(page: Any) -> None:
+    light = page.evaluate(AXIS_COLOUR)
+    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+    page.wait_for_function(f"({AXIS_COLOUR})() !== {light!r}")
+    dark = page.evaluate(AXIS_COLOUR)
+    assert "226" in dark and light != dark
+
+
+def test_planner_update_fits_in_a_frame(page: Any) -> None:
+    page.add_script_tag(content=load_js("prng.js", "imagined_planner.js"))
+    median_ms = page.evaluate(TIME_PLANNER)
+    print(f"planner update at 512 plans x 16 steps: {median_ms:.2f} ms")
+    assert median_ms < 8.0

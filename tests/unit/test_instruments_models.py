@@ -1,0 +1,230 @@
+"""Behaviour of the instruments' numpy reference models and their rendering."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+
+import numpy as np
+import pytest
+
+from wmbook.instruments import REGISTRY, bokehjs_assets, bokehjs_files, instrument_html
+from wmbook.instruments import imagined_planner as planner
+from wmbook.instruments import latent_rollout as latent
+from wmbook.instruments import pixel_vs_embedding as pve
+from wmbook.instruments.prng import Mulberry32, fixed, normal_block, uniform_block
+
+# ---- PRNG ------------------------------------------------------------------
+
+
+def test_prng_is_deterministic_and_uniform() -> None:
+    a = [Mulberry32(123).next_float() for _ in range(3)]
+    b = [Mulberry32(123).next_float() for _ in range(3)]
+    assert a == b
+    gen = Mulberry32(99)
+    draws = np.array([gen.next_float() for _ in range(20000)])
+    assert draws.min() >= 0.0 and draws.max() < 1.0
+    assert abs(draws.mean() - 0.5) < 0.01
+    assert Mulberry32(1).next_float() != Mulberry32(2).next_float()
+
+
+def test_prng_known_values() -> None:
+    # Pinned outputs: any change to the generator breaks the JS/Python contract.
+    gen = Mulberry32(0)
+    got = [gen.next_float() for _ in range(3)]
+    assert got == pytest.approx([0.26642920868471265, 0.0003297457005828619, 0.2232720274478197], abs=0)
+
+
+def test_block_matches_sequential_stream() -> None:
+    gen = Mulberry32(2**32 - 5)  # seeds wrap modulo 2**32
+    seq = [gen.next_float() for _ in range(500)]
+    assert uniform_block(2**32 - 5, 500).tolist() == seq
+    assert uniform_block(2**32 - 5, 100, start=400).tolist() == seq[400:]
+
+
+def test_normals_match_sequential_stream_and_look_normal() -> None:
+    gen = Mulberry32(7)
+    seq = [gen.normal() for _ in range(50)]
+    assert normal_block(7, 50).tolist() == seq
+    z = normal_block(11, 20000)
+    assert abs(z.mean()) < 0.03
+    assert abs(z.std() - 1.0) < 0.03
+
+
+def test_fixed_rounds_like_tofixed() -> None:
+    assert fixed(0.125, 2) == "0.13"  # exact tie: away from zero, not to even
+    assert fixed(-0.125, 2) == "-0.13"
+    assert fixed(-0.0, 3) == "0.000"
+    assert fixed(1.0005, 3) == "1.000"  # 1.0005 is stored slightly below the tie
+    assert fixed(2.5, 0) == "3"
+
+
+# ---- MM5.1 latent rollout ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("decay", "expected"),
+    [
+        (0.8, "stable"),
+        (0.99, "stable"),
+        (1.0, "neutral"),
+        (0.1 * 10, "neutral"),
+        (1.0 + 1e-12, "neutral"),
+        (1.01, "unstable"),
+        (1.1, "unstable"),
+    ],
+)
+def test_regime_flips_at_one(decay: float, expected: str) -> None:
+    assert latent.regime(decay) == expected
+    assert latent.simulate(decay, 20.0, 0.1, 16).regime == expected
+
+
+def test_norm_shrinks_below_one_and_grows_above() -> None:
+    for theta in (5.0, 20.0, 90.0):
+        for push in (0.0, 0.1, 0.3):
+            low = latent.simulate(0.9, theta, push, 64)
+            high = latent.simulate(1.1, theta, push, 64)
+            # Stable: converges to the fixed point; unstable: escapes it.
+            assert abs(low.final_norm - low.fixed_norm) < 0.01
+            assert high.final_norm > 100.0
+    r = latent.simulate(0.9, 20.0, 0.0, 32)
+    assert all(b < a for a, b in itertools.pairwise(r.norms))
+    r = latent.simulate(1.05, 20.0, 0.0, 32)
+    assert all(b > a for a, b in itertools.pairwise(r.norms))
+
+
+def test_neutral_rollout_orbits_the_fixed_point() -> None:
+    r = latent.simulate(1.0, 30.0, 0.2, 64)
+    radii = np.hypot(np.array(r.xs) - r.fixed_x, np.array(r.ys) - r.fixed_y)
+    assert np.ptp(radii) < 1e-9
+
+
+def test_latent_shapes_and_horizon() -> None:
+    r = latent.simulate(0.95, 20.0, 0.1, 16)
+    assert r.horizon == 16 and len(r.xs) == len(r.norms) == 17
+    assert (r.xs[0], r.ys[0]) == (1.0, 0.0)
+    assert latent.format_readouts(r)["final_norm"] == fixed(r.final_norm, 3)
+
+
+# ---- MM5.2 pixel vs embedding ----------------------------------------------------
+
+
+def test_pixel_loss_climbs_with_noise_and_embedding_barely_moves() -> None:
+    for signal in (0.2, 1.0, 2.0):
+        runs = [pve.simulate(signal, n) for n in (0.0, 0.5, 1.0, 1.5, 2.0)]
+        pix = [r.pixel_loss for r in runs]
+        emb = [r.embedding_loss for r in runs]
+        assert all(b > a for a, b in itertools.pairwise(pix))
+        # The encoder passes only about 3/64 of the white texture's energy.
+        assert (emb[-1] - emb[0]) < 0.08 * (pix[-1] - pix[0])
+        assert all(e <= p for e, p in zip(emb, pix, strict=True))
+
+
+def test_embedding_loss_follows_signal() -> None:
+    for noise in (0.0, 1.0, 2.0):
+        emb = [pve.simulate(s, noise).embedding_loss for s in (0.2, 0.5, 1.0, 1.5, 2.0)]
+        assert all(b > a for a, b in itertools.pairwise(emb))
+    quiet = [pve.simulate(s, 0.0).embedding_loss for s in (1.0, 2.0)]
+    assert quiet[1] / quiet[0] == pytest.approx(4.0)  # quadratic in the amplitude
+
+
+def test_wasted_share_is_the_noise_fraction() -> None:
+    assert pve.simulate(1.0, 0.0).wasted == 0.0
+    r = pve.simulate(1.0, 1.0)
+    assert r.wasted == pytest.approx(r.noise_part / (r.noise_part + r.signal_part))
+    # The pixel loss is signal error plus noise energy up to a zero-mean cross term.
+    assert r.pixel_loss == pytest.approx(r.signal_part + r.noise_part, rel=0.05)
+    assert pve.simulate(0.2, 2.0).wasted > 0.9
+    wasted = [pve.simulate(1.0, n).wasted for n in (0.5, 1.0, 2.0)]
+    assert wasted == sorted(wasted)
+
+
+def test_pixel_vs_embedding_is_seeded() -> None:
+    assert pve.simulate(1.3, 0.7) == pve.simulate(1.3, 0.7)
+    assert len(pve.simulate(1.0, 1.0).u) == pve.D
+
+
+# ---- MM5.3 imagined planner --------------------------------------------------------
+
+SEEDS = range(24)
+
+
+def _mean_miss(plans: int, error: float, horizon: int = 16) -> float:
+    return float(np.mean([planner.simulate(plans, error, horizon, b).real_miss for b in SEEDS]))
+
+
+def test_more_plans_lower_real_miss_without_model_error() -> None:
+    misses = [_mean_miss(n, 0.0) for n in (1, 8, 64, 512)]
+    assert all(b < a for a, b in itertools.pairwise(misses))
+    for b in SEEDS:
+        # Plans are nested prefixes of one stream, so with a perfect model the
+        # best real miss can only improve as plans are added.
+        few = planner.simulate(16, 0.0, 16, b)
+        many = planner.simulate(256, 0.0, 16, b)
+        assert many.real_miss <= few.real_miss
+        assert few.real_miss == pytest.approx(-few.best_return)
+
+
+def test_model_error_hurts_reality_but_not_imagination() -> None:
+    errors = (0.0, 0.25, 0.5, 1.0)
+    misses = [_mean_miss(512, e) for e in errors]
+    assert all(b > a for a, b in itertools.pairwise(misses))
+    for e in errors[1:]:
+        runs = [planner.simulate(512, e, 16, b) for b in SEEDS]
+        imagined = float(np.mean([-r.best_return for r in runs]))
+        real = float(np.mean([r.real_miss for r in runs]))
+        assert imagined < real
+        assert imagined <= -np.mean([planner.simulate(512, 0.0, 16, b).best_return for b in SEEDS])
+
+
+def test_planner_is_seeded_and_reimagine_changes_batch() -> None:
+    assert planner.simulate(64, 0.3, 12, 5) == planner.simulate(64, 0.3, 12, 5)
+    assert planner.simulate(64, 0.3, 12, 5) != planner.simulate(64, 0.3, 12, 6)
+    r = planner.simulate(32, 0.0, 10, 0)
+    assert len(r.cand_xs) == 32 * 11 and r.plans == 32
+    assert r.imag_x == r.cand_xs[r.winner * 11 : (r.winner + 1) * 11]
+    assert r.imag_x == pytest.approx(r.real_x)  # perfect model: imagined == real
+
+
+def test_horizon_keeps_action_prefixes() -> None:
+    short = planner.simulate(8, 0.0, 6, 0)
+    long = planner.simulate(8, 0.0, 12, 0)
+    for k in range(8):
+        assert long.cand_xs[k * 13 : k * 13 + 7] == short.cand_xs[k * 7 : k * 7 + 7]
+
+
+# ---- rendering ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_render_is_fast_and_serialisable(name: str) -> None:
+    inst = REGISTRY[name]
+    start = time.perf_counter()
+    rendered = inst.render(f"inst {name}!")
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0, f"{name} took {elapsed:.3f}s"
+    item = json.loads(rendered.item_json)
+    assert item["target_id"] == rendered.target_id
+    assert rendered.target_id.startswith(f"inst-{name}")
+    assert item["doc"]["roots"], "the layout must be in the document"
+    svg = rendered.preview_svg
+    assert svg.startswith("<svg") and "currentColor" in svg and 'role="img"' in svg
+    assert 'aria-live="polite"' in rendered.readouts_html
+    html = instrument_html(rendered, f"inst {name}!", inst.title, inst.caption_html)
+    assert 'class="wmbook-instrument"' in html and "data-item" in html
+    assert f'id="{rendered.target_id}"' in html
+    assert html.count("</script>") == 1  # the item JSON cannot end the script early
+
+
+def test_bokehjs_files_are_the_version_matched_core_and_widgets() -> None:
+    names = [p.name for p in bokehjs_files()]
+    assert names == ["bokeh.min.js", "bokeh-widgets.min.js"]
+    assets = bokehjs_assets()
+    import bokeh
+
+    assert set(assets) == {
+        f"bokeh-{bokeh.__version__}.min.js",
+        f"bokeh-widgets-{bokeh.__version__}.min.js",
+    }
+    assert all(p.is_file() for p in assets.values())
