@@ -39,7 +39,9 @@ def apply_rewrites(abs_path: str, rewrites: Sequence[OutputRewrite]) -> list[Dia
         marker = fence.marker
         if any(line.strip().startswith(marker) for line in rewrite.new_text.split("\n")):
             problems.append(
-                Diagnostic(expected.loc, f"the printed output contains {marker}; lengthen this fence's marker")
+                Diagnostic(
+                    expected.loc, f"the printed output contains {marker}; lengthen this fence's marker"
+                )
             )
             continue
         opening = lines[fence.start - 1]

@@ -6,35 +6,43 @@ over from one ``serve`` rebuild to the next except the worker pool.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
+import markdown as markdown_lib
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from wmbook.accept import apply_rewrites
+from wmbook.assets_files import add_site_assets, needed_markdown_extensions, register_assets
+from wmbook.chapter.header import HeaderLinks
 from wmbook.check.diagnose import check_blocks
+from wmbook.check.reader import check_citations, check_labels_and_links, check_quizzes
+from wmbook.cite.bibliography import PageCitations, load_bibliography
+from wmbook.cite.section import highwire_tags
 from wmbook.config import Settings, load_settings
 from wmbook.execute.cache import SessionCache, environment_fingerprint
 from wmbook.execute.executor import CacheMode, Executor
 from wmbook.execute.pool import shared_pool
+from wmbook.math.katex import MathRenderer
 from wmbook.model import Diagnostic, PageSource, SessionResult, Severity, SourceLoc, StepResult
 from wmbook.parse.fences import front_matter_lines
 from wmbook.parse.page import block_key, build_sessions, parse_page
 from wmbook.render.outputs import render_figures, render_result
-from wmbook.render.rewrite import fill_figure_slots, fill_slots, rewrite_markdown, slot_id
+from wmbook.render.page import add_chapter_header, add_cite_controls, instrument_markup
+from wmbook.render.reader import link_citations, reader_edits
+from wmbook.render.rewrite import apply_edits, code_block_edits, fill_figure_slots, fill_slots, slot_id
 from wmbook.report import error_report, page_table, summarise, write_json_report
 
 log = get_plugin_logger("wmbook")
-
-CSS_URI = "assets/wmbook/wmbook.css"
 
 
 @dataclass
@@ -42,6 +50,7 @@ class PageState:
     """What the build knows about one Markdown page."""
 
     source: PageSource
+    url: str
     futures: list[Future[SessionResult]] = field(default_factory=list)
     fragments: dict[str, str] = field(default_factory=dict)
     figures: dict[str, str] = field(default_factory=dict)
@@ -51,12 +60,26 @@ class Build:
     """The stages of one MkDocs build, driven by the hooks."""
 
     def __init__(self, config: MkDocsConfig) -> None:
+        self.config = config
         self.root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        self.settings: Settings = load_settings(config.extra, self._display(config.config_file_path), self.root)
+        self.settings: Settings = load_settings(
+            config.extra, self._display(config.config_file_path), self.root
+        )
         self.pages: dict[str, PageState] = {}
         self.results: list[SessionResult] = []
         self.diagnostics: list[Diagnostic] = []
-        config.extra_css.append(CSS_URI)
+        self.math = MathRenderer()
+        self.date = _build_date()
+        bib = os.path.join(self.root, self.settings.bibliography)
+        self.bib_display = self._display(bib)
+        self.bibliography, problems = load_bibliography(bib, self.bib_display)
+        self.diagnostics += problems
+        for name, options in needed_markdown_extensions():
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+                config.mdx_configs.setdefault(name, options)
+        register_assets(config)
+        self._caption_md: markdown_lib.Markdown | None = None
 
     def _display(self, path: str | None) -> str:
         return os.path.relpath(os.path.abspath(path or "mkdocs.yml"), self.root)
@@ -74,21 +97,20 @@ class Build:
         for file in files.documentation_pages():
             if not file.abs_src_path:
                 continue
-            path = self._display(file.abs_src_path)
             with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
                 text = handle.read()
-            page = parse_page(text, path, file.abs_src_path)
-            state = PageState(page)
+            page = parse_page(text, self._display(file.abs_src_path), file.abs_src_path)
+            state = PageState(page, file.url)
             for spec in build_sessions(page, self.settings.timeout):
                 state.futures.append(executor.submit(spec))
             self.pages[file.src_uri] = state
-        css = resources.files("wmbook.assets").joinpath("wmbook.css").read_text(encoding="utf-8")
-        files.append(File.generated(config, CSS_URI, content=css))
+        with_instruments = any(s.source.reader.instruments for s in self.pages.values())
+        add_site_assets(files, config, instruments=with_instruments)
         return files
 
     # -- check + render, page by page --
     def page_markdown(self, markdown: str, page: Page) -> str:
-        """Wait for the page's sessions, check them, and place their outputs."""
+        """Wait for the page's sessions, check them, and rewrite the page's Markdown."""
         state = self.pages.get(page.file.src_uri)
         if state is None:
             return markdown
@@ -100,7 +122,10 @@ class Build:
             results.update(session.by_key())
         self.diagnostics.extend(source.diagnostics)
         problems, rewrites = check_blocks(source.blocks, results, self.settings.accept)
-        self.diagnostics.extend(problems)
+        self.diagnostics += problems
+        self.diagnostics += check_quizzes(source, results)
+        self.diagnostics += check_labels_and_links(source)
+        self.diagnostics += check_citations(source, self.bibliography, self.bib_display)
         if rewrites:
             self.diagnostics.extend(apply_rewrites(source.abs_path, rewrites))
             log.info(f"{source.path}: accepted new output for {len(rewrites)} block(s)")
@@ -114,10 +139,30 @@ class Build:
         offset = self._line_offset(source, markdown)
         if offset is None:
             self.diagnostics.append(
-                Diagnostic(SourceLoc(source.path, 1), "the page was changed before wmbook saw it; outputs not placed")
+                Diagnostic(
+                    SourceLoc(source.path, 1), "the page was changed before wmbook saw it; outputs not placed"
+                )
             )
             return markdown
-        return rewrite_markdown(markdown, offset, list(source.blocks), page_id)
+        citations = PageCitations({})
+        bokeh_base = get_relative_url("assets/wmbook/bokeh/", page.url)
+
+        def instrument(block: object) -> str:
+            return instrument_markup(block, lambda text: self._caption(text, citations), bokeh_base)  # type: ignore[arg-type]
+
+        edits = code_block_edits(source.blocks, page_id) + reader_edits(source.reader, instrument)
+        rewritten = apply_edits(markdown, offset, edits)
+        return link_citations(rewritten, citations, self.bibliography)
+
+    def _caption(self, text: str, citations: PageCitations) -> str:
+        if not text.strip():
+            return ""
+        if self._caption_md is None:
+            self._caption_md = markdown_lib.Markdown(
+                extensions=self.config.markdown_extensions, extension_configs=self.config.mdx_configs
+            )
+        self._caption_md.reset()
+        return str(self._caption_md.convert(link_citations(text, citations, self.bibliography)))
 
     @staticmethod
     def _line_offset(source: PageSource, markdown: str) -> int | None:
@@ -130,14 +175,48 @@ class Build:
         return body_start if body.strip() == markdown.strip() else None
 
     def page_content(self, html: str, page: Page) -> str:
-        """Put the rendered outputs into the page's HTML."""
+        """Outputs, math, chapter header and cite controls into the page's HTML."""
         state = self.pages.get(page.file.src_uri)
-        return fill_slots(html, state.fragments, state.figures) if state else html
+        if state is None:
+            return html
+        source = state.source
+        html = fill_slots(html, state.fragments, state.figures)
+        html, problems = self.math.render_page(html, source.text, source.path)
+        self.diagnostics += problems
+        if source.chapter is not None:
+            html = add_chapter_header(html, source.chapter, self._header_links(page, source))
+            html = add_cite_controls(
+                html, source.chapter, source.reader, self._public_url(page), self.config.site_name, self.date
+            )
+        return html
+
+    def _header_links(self, page: Page, source: PageSource) -> HeaderLinks:
+        titles = {
+            s.source.meta.get("title"): s.url for s in self.pages.values() if s.source.meta.get("title")
+        }
+        target = titles.get(source.chapter.next) if source.chapter.next else None
+        return HeaderLinks(
+            home=get_relative_url("", page.url) or "./",
+            site=self.config.site_name,
+            instruments=tuple((i.label, i.title, i.anchor) for i in source.reader.instruments),
+            next_url=get_relative_url(target, page.url) if target is not None else None,
+        )
+
+    def _public_url(self, page: Page) -> str:
+        base = (self.config.site_url or "").rstrip("/")
+        return f"{base}/{page.url}" if base else page.url
 
     def post_page(self, output: str, page: Page) -> str:
-        """Put the figures into the finished page (after search has indexed the text)."""
+        """Figures into the finished page (after search indexing), citation meta tags into <head>."""
         state = self.pages.get(page.file.src_uri)
-        return fill_figure_slots(output, state.figures) if state and state.figures else output
+        if state is None:
+            return output
+        if state.figures:
+            output = fill_figure_slots(output, state.figures)
+        if state.source.chapter is not None:
+            tags = highwire_tags(state.source.chapter, self._public_url(page), self.config.site_name)
+            output = output.replace("</head>", tags + "\n</head>", 1)
+        return output
 
     # -- report --
     def finish(self) -> None:
@@ -146,10 +225,23 @@ class Build:
         log.info(summary.line())
         if self.settings.verbose and self.results:
             log.info("\n" + page_table(self.results))
-        write_json_report(Path(self.settings.cache_dir) / "last-build.json", summary, self.results, self.diagnostics)
+        write_json_report(
+            Path(self.settings.cache_dir) / "last-build.json", summary, self.results, self.diagnostics
+        )
         self.cache.prune(self.settings.cache_max_age_days, self.settings.cache_max_bytes)
         errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
         if errors:
             raise PluginError(error_report(self.diagnostics))
         for warning in self.diagnostics:
             log.warning(warning.format())
+
+
+def _build_date() -> str:
+    """Today, or the date of SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch
+        else datetime.datetime.now(datetime.UTC)
+    )
+    return when.date().isoformat()

@@ -17,7 +17,7 @@ CACHE_ENV = "WMBOOK_CACHE"
 CACHE_MODES = ("auto", "force", "cache-only")
 
 
-class WmbookConfig(base.Config):
+class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     """Schema of ``extra.wmbook`` in mkdocs.yml."""
 
     timeout = c.Type((int, float), default=60)
@@ -27,6 +27,7 @@ class WmbookConfig(base.Config):
     cache_dir = c.Type(str, default=".cache/wmbook")  # relative to mkdocs.yml
     cache_max_age_days = c.Type((int, float), default=30)
     cache_max_mb = c.Type((int, float), default=500)
+    bibliography = c.Type(str, default="docs/references.bib")  # relative to mkdocs.yml
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Settings:
     cache_dir: str
     cache_max_age_days: float
     cache_max_bytes: int
+    bibliography: str
 
 
 def _env_flag(name: str) -> bool:
@@ -80,4 +82,5 @@ def load_settings(extra: object, config_file: str, root: str) -> Settings:
         cache_dir=os.path.join(root, schema.cache_dir),
         cache_max_age_days=float(schema.cache_max_age_days),
         cache_max_bytes=int(schema.cache_max_mb * 1024 * 1024),
+        bibliography=schema.bibliography,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -211,3 +212,5 @@ class PageSource:
     diagnostics: tuple[Diagnostic, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
     depends_on: tuple[tuple[str, bytes], ...] = ()
+    reader: Any = None  # wmbook.parse.reader.ReaderPage (typed there; kept loose to avoid a cycle)
+    chapter: Any = None  # wmbook.chapter.meta.ChapterMeta for chapter pages

@@ -66,7 +66,7 @@ def write_book(root: Path, pages: int, blocks: int, variant: str, hooks_file: Pa
     docs = root / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     if variant == "mdexec":
-        extensions = '  - pymdownx.superfences:\n      custom_fences:\n        - name: python\n          class: python\n          validator: !!python/name:markdown_exec.validator\n          format: !!python/name:markdown_exec.formatter'
+        extensions = "  - pymdownx.superfences:\n      custom_fences:\n        - name: python\n          class: python\n          validator: !!python/name:markdown_exec.validator\n          format: !!python/name:markdown_exec.formatter"
     else:
         extensions = "  - pymdownx.superfences"
     hooks = f"hooks:\n  - {hooks_file}" if variant == "wmbook" and hooks_file else ""

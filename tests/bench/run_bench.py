@@ -95,7 +95,9 @@ def main() -> None:
         "unchanged / floor (target <= 1.15)": t["unchanged"] / t["floor"],
         "one block edited / (floor + its session) (target <= 1.00)": t["one_block_edited"]
         / (t["floor"] + t["edited_session_exec"]),
-        "execution speed-up, 2 workers vs 1 (target >= 1.70)": exec_1 / exec_2 if exec_2 > 0 else float("inf"),
+        "execution speed-up, 2 workers vs 1 (target >= 1.70)": exec_1 / exec_2
+        if exec_2 > 0
+        else float("inf"),
     }
     if args.growth:
         big = measure(args.pages * 10, args.blocks, 1, with_peer=False)
@@ -107,7 +109,9 @@ def main() -> None:
     for name, ratio in ratios.items():
         print(f"  {name:60} {ratio:6.2f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"pages": args.pages, "blocks": args.blocks, "seconds": t, "ratios": ratios}, indent=2))
+    args.out.write_text(
+        json.dumps({"pages": args.pages, "blocks": args.blocks, "seconds": t, "ratios": ratios}, indent=2)
+    )
     print(f"written to {args.out}")
 
 

@@ -114,7 +114,10 @@ def test_cache_only_fails_clearly_on_a_miss(
     monkeypatch.setenv("WMBOOK_CACHE", "cache-only")
     site = build_site(cached, caplog)
     assert site.failed
-    assert "docs/index.md:15: session 'second' is not in the cache and the cache mode is cache-only" in site.messages
+    assert (
+        "docs/index.md:15: session 'second' is not in the cache and the cache mode is cache-only"
+        in site.messages
+    )
     assert "docs/index.md:5:" not in site.messages.split("found")[1]  # the cached session is fine
 
 

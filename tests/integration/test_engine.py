@@ -67,7 +67,9 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
 
 
 def _outputs(html: str) -> list[str]:
-    return re.findall(r'<div class="wmbook-output[^"]*"[^>]*>.*?<pre><code>(.*?)</code></pre></div>', html, re.S)
+    return re.findall(
+        r'<div class="wmbook-output[^"]*"[^>]*>.*?<pre><code>(.*?)</code></pre></div>', html, re.S
+    )
 
 
 # -- the good book builds and shows what ran --
@@ -110,7 +112,7 @@ def test_indented_block_in_admonition_runs(good: SiteBuild) -> None:
 
 def test_raises_block_shows_traceback_with_markdown_line(good: SiteBuild) -> None:
     text = "\n".join(_outputs(good.html()))
-    assert 'File &quot;docs/index.md&quot;, line 50' in text
+    assert "File &quot;docs/index.md&quot;, line 50" in text
     assert "KeyError: &#x27;missing&#x27;" in text
 
 
@@ -142,7 +144,7 @@ def test_bad_book_fails_and_reports_everything(bad: SiteBuild) -> None:
         "docs/index.md:28: timed out after 1 s",
         "docs/index.md:32: not run because the block at docs/index.md:28 failed",
         "docs/index.md:37: the session's process exited with status 1",
-        "docs/index.md:46: the block is marked raises=\"ValueError\" but raised nothing",
+        'docs/index.md:46: the block is marked raises="ValueError" but raised nothing',
         "docs/second.md:7: the block printed something else than this expected output",
         "docs/second.md:11: an output fence must come directly after a python block",
     ]:
@@ -184,7 +186,9 @@ def test_accept_rewrites_only_mismatching_fences(
     assert not build_site(root, caplog).failed
 
 
-def test_bad_settings_name_mkdocs_yml(fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture) -> None:
+def test_bad_settings_name_mkdocs_yml(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
     root = fixture_site("good")
     config = root / "mkdocs.yml"
     config.write_text(config.read_text().replace("timeout: 20", "timeout: soon"))

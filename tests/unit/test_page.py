@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from wmbook.model import BlockOptions, CheckPoint, Severity, SourceLoc, StepKind
@@ -227,7 +229,7 @@ def test_check_points_interleave_by_line() -> None:
         CheckPoint("q-new", SourceLoc(PATH, 1), "other", "1 + 1"),
         CheckPoint("q-early", SourceLoc(PATH, 6), "b", "'b' in globals()"),
     ]
-    specs = build_sessions(page, 60.0, checks)
+    specs = build_sessions(dataclasses.replace(page, checks=tuple(checks)), 60.0)
     order = {spec.name: [(step.kind, step.key, step.first_line) for step in spec.steps] for spec in specs}
     assert order == {
         "main": [

@@ -131,7 +131,11 @@ def output_matches(expected: str, actual: str, tolerance: Tolerance = Tolerance(
 def output_diff(expected: str, actual: str, expected_name: str) -> str:
     """A unified diff from the expected text to what was printed."""
     diff = difflib.unified_diff(
-        _lines(expected), _lines(actual), fromfile=f"expected ({expected_name})", tofile="printed", lineterm=""
+        _lines(expected),
+        _lines(actual),
+        fromfile=f"expected ({expected_name})",
+        tofile="printed",
+        lineterm="",
     )
     return "\n".join(diff)
 

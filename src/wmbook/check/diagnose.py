@@ -23,7 +23,9 @@ def _last_line(text: str) -> str:
     return lines[-1].strip() if lines else ""
 
 
-def _block_problems(block: CodeBlock, result: StepResult, first_failure: dict[str, SourceLoc]) -> list[Diagnostic]:
+def _block_problems(
+    block: CodeBlock, result: StepResult, first_failure: dict[str, SourceLoc]
+) -> list[Diagnostic]:
     loc, code_loc = block.loc, block.code_loc
     session = block.options.session
     if result.outcome is Outcome.RAISED:
@@ -31,14 +33,14 @@ def _block_problems(block: CodeBlock, result: StepResult, first_failure: dict[st
         first_failure.setdefault(session, where)
         summary = _last_line(result.traceback) or result.exc_type or "an exception"
         if block.options.raises:
-            message = f"{summary} (the block is marked raises=\"{block.options.raises}\")"
+            message = f'{summary} (the block is marked raises="{block.options.raises}")'
         else:
-            message = f"{summary}; fix the code or mark the block raises=\"{result.exc_type}\""
+            message = f'{summary}; fix the code or mark the block raises="{result.exc_type}"'
         return [Diagnostic(where, message, detail=result.traceback)]
     if result.outcome is Outcome.TIMEOUT:
         first_failure.setdefault(session, code_loc)
         seconds = result.detail.removeprefix("timed out after ")
-        return [Diagnostic(code_loc, f"timed out after {seconds}; make the block faster or set timeout=\"S\"")]
+        return [Diagnostic(code_loc, f'timed out after {seconds}; make the block faster or set timeout="S"')]
     if result.outcome is Outcome.DIED:
         first_failure.setdefault(session, code_loc)
         message = f"{result.detail} while running this block; a block must not end its process"
@@ -51,7 +53,7 @@ def _block_problems(block: CodeBlock, result: StepResult, first_failure: dict[st
         because = f" because the block at {cause} failed" if cause else ""
         return [Diagnostic(loc, f"not run{because}", Severity.WARNING)]
     if block.options.raises and result.exc_type is None:
-        return [Diagnostic(loc, f"the block is marked raises=\"{block.options.raises}\" but raised nothing")]
+        return [Diagnostic(loc, f'the block is marked raises="{block.options.raises}" but raised nothing')]
     return []
 
 
@@ -78,6 +80,8 @@ def check_blocks(
             rewrites.append(OutputRewrite(block, result.output))
             continue
         diff = output_diff(expected.text, result.output, str(expected.loc))
-        message = "the block printed something else than this expected output (nox -s accept takes the new output)"
+        message = (
+            "the block printed something else than this expected output (nox -s accept takes the new output)"
+        )
         diagnostics.append(Diagnostic(expected.loc, message, detail=diff))
     return diagnostics, rewrites

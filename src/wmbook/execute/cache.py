@@ -43,7 +43,9 @@ def environment_fingerprint() -> str:
             names = os.listdir(entry or ".")
         except OSError:
             continue
-        dists += [f"{entry}/{n}" for n in names if n.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))]
+        dists += [
+            f"{entry}/{n}" for n in names if n.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))
+        ]
     text = "\n".join([wmbook.__version__, sys.version, sys.platform, *sorted(dists)])
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -118,7 +120,9 @@ class SessionCache:
             if not isinstance(result, SessionResult):
                 raise ValueError("unexpected content")
         except Exception as exc:  # noqa: BLE001  (any damage means: run the session again)
-            log.warning(f"wmbook: cache entry {path} for {spec.page} is damaged ({exc}); running the session again")
+            log.warning(
+                f"wmbook: cache entry {path} for {spec.page} is damaged ({exc}); running the session again"
+            )
             path.unlink(missing_ok=True)
             return None
         os.utime(path)  # recently used entries survive pruning

@@ -25,6 +25,7 @@ from wmbook.execute import figures
 from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
 from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
 
+
 class _CapturedFds:
     """Send file descriptors 1 and 2 to one file while a step runs.
 
@@ -39,7 +40,7 @@ class _CapturedFds:
     def __enter__(self) -> _CapturedFds:
         sys.stdout.flush()
         sys.stderr.flush()
-        self._file = open(self.path, "w+b")  # noqa: SIM115  (closed in __exit__)
+        self._file = open(self.path, "w+b")
         self._saved = (os.dup(1), os.dup(2))
         os.dup2(self._file.fileno(), 1)
         os.dup2(self._file.fileno(), 2)

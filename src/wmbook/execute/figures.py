@@ -15,10 +15,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-from matplotlib.figure import Figure as MplFigure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure as MplFigure
 
-from wmbook.model import Figure  # noqa: E402
+from wmbook.model import Figure
 
 INK = "#010203"  # sentinel colour; never used on purpose by anyone
 _SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*pt"')
@@ -51,7 +51,7 @@ def apply_style() -> None:
     """Reset matplotlib to the book's style (called at the start of every session)."""
     matplotlib.rcdefaults()
     matplotlib.use("Agg")
-    plt.rcParams.update(STYLE)
+    plt.rcParams.update(STYLE)  # type: ignore[arg-type]
 
 
 def plot_xy(
@@ -127,7 +127,7 @@ def figure_to_svg(fig: MplFigure, salt: str, fallback_label: str) -> Figure:
 
 def collect_figures(salt: str, fallback_label: str) -> tuple[Figure, ...]:
     """Render and close every figure still open."""
-    figures = []
+    figures: list[Figure] = []
     for number in plt.get_fignums():
         fig = plt.figure(number)
         figures.append(figure_to_svg(fig, f"{salt}-{number}", f"{fallback_label} ({len(figures) + 1})"))

@@ -7,6 +7,7 @@ starts from a fresh copy of that server: nothing leaks from one session to the n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -99,10 +100,8 @@ def _exit_detail(code: int | None) -> str:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
@@ -117,13 +116,17 @@ def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
             if not conn.poll(step.timeout):
                 _kill(pid)
                 output = read_capture(capture_path(session_dir, index))
-                failed = StepResult(step.key, Outcome.TIMEOUT, output, detail=f"timed out after {step.timeout:g} s")
+                failed = StepResult(
+                    step.key, Outcome.TIMEOUT, output, detail=f"timed out after {step.timeout:g} s"
+                )
             else:
                 try:
                     results.append(conn.recv())
                 except EOFError:
                     output = read_capture(capture_path(session_dir, index))
-                    failed = StepResult(step.key, Outcome.DIED, output, detail=_exit_detail(server.exit_code(pid)))
+                    failed = StepResult(
+                        step.key, Outcome.DIED, output, detail=_exit_detail(server.exit_code(pid))
+                    )
             if failed is None and results[-1].outcome is Outcome.DIED:
                 failed = results.pop()
             if failed is not None:

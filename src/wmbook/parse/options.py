@@ -39,7 +39,7 @@ def split_options(info: str, known: tuple[str, ...]) -> dict[str, str]:
     for match in _PAIR.finditer(info):
         stray = info[pos : match.start()].strip()
         if stray:
-            raise OptionError(f"cannot read {stray!r} in the fence options; write key=\"value\"")
+            raise OptionError(f'cannot read {stray!r} in the fence options; write key="value"')
         key = match[1]
         value = next(v for v in match.groups()[1:] if v is not None)
         if key not in known:
@@ -51,7 +51,7 @@ def split_options(info: str, known: tuple[str, ...]) -> dict[str, str]:
         pos = match.end()
     stray = info[pos:].strip()
     if stray:
-        raise OptionError(f"cannot read {stray!r} in the fence options; write key=\"value\"")
+        raise OptionError(f'cannot read {stray!r} in the fence options; write key="value"')
     return found
 
 
@@ -73,13 +73,11 @@ def parse_code_options(info: str) -> BlockOptions:
     if "exec" in raw:
         value = raw["exec"].lower()
         if value not in ("on", "off"):
-            raise OptionError(f"exec={raw['exec']!r} must be \"on\" or \"off\"")
+            raise OptionError(f'exec={raw["exec"]!r} must be "on" or "off"')
         execute = value == "on"
     session = raw.get("session", "main")
     if not _SESSION.match(session):
-        raise OptionError(
-            f"session={session!r} is not a valid name; use letters, digits, '_', '-' or '.'"
-        )
+        raise OptionError(f"session={session!r} is not a valid name; use letters, digits, '_', '-' or '.'")
     timeout = _number("timeout", raw["timeout"], allow_zero=False) if "timeout" in raw else None
     raises = raw.get("raises")
     if raises is not None and not _EXCEPTION.match(raises):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from wmbook.chapter.meta import is_chapter, read_chapter_meta
 from wmbook.model import (
     BlockOptions,
-    CheckPoint,
     CodeBlock,
     Diagnostic,
     ExpectedOutput,
@@ -17,9 +17,10 @@ from wmbook.model import (
     Step,
     StepKind,
 )
-from wmbook.parse.fences import find_fences
+from wmbook.parse.fences import find_fences, front_matter_lines
 from wmbook.parse.frontmatter import read_front_matter
 from wmbook.parse.options import OptionError, parse_code_options, parse_output_options
+from wmbook.parse.reader import parse_reader
 
 CODE_LANG = "python"
 OUTPUT_LANG = "output"
@@ -36,11 +37,25 @@ def parse_page(text: str, path: str, abs_path: str = "") -> PageSource:
     blocks: list[CodeBlock] = []
     front, diagnostics = read_front_matter(text, path, abs_path)
     previous: Fence | None = None
-    for fence in find_fences(text):
+    fences = find_fences(text)
+    reader, found = parse_reader(text, path, fences, front_matter_lines(text) + 1)
+    diagnostics += found
+    chapter = None
+    if is_chapter(front.data):
+        chapter, found = read_chapter_meta(front.data, text, path)
+        diagnostics += found
+        diagnostics += [
+            Diagnostic(h.loc, "a chapter's ## sections need an explicit id: ## 5.1 Title {#sec-5-1}")
+            for h in reader.headings
+            if not h.anchor
+        ]
+    for fence in fences:
         loc = SourceLoc(path, fence.start)
         if fence.lang == CODE_LANG:
             if not fence.closed:
-                diagnostics.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
+                diagnostics.append(
+                    Diagnostic(loc, "this python fence is never closed; add ``` after the code")
+                )
             try:
                 options = parse_code_options(fence.info)
             except OptionError as exc:
@@ -51,9 +66,7 @@ def parse_page(text: str, path: str, abs_path: str = "") -> PageSource:
         elif fence.lang == OUTPUT_LANG:
             owner = blocks[-1] if blocks and previous is blocks[-1].fence else None
             if owner is None or not _only_blank_between(lines, owner.fence, fence):
-                diagnostics.append(
-                    Diagnostic(loc, "an output fence must come directly after a python block")
-                )
+                diagnostics.append(Diagnostic(loc, "an output fence must come directly after a python block"))
             elif owner.expected is not None:
                 diagnostics.append(Diagnostic(loc, "this python block already has an output fence"))
             else:
@@ -71,8 +84,18 @@ def parse_page(text: str, path: str, abs_path: str = "") -> PageSource:
                     )
                     blocks[-1] = _with_expected(owner, expected)
         previous = fence
+    checks = tuple(q.check for q in reader.quizzes if q.check is not None)
     return PageSource(
-        path, abs_path, text, tuple(blocks), (), tuple(diagnostics), front.data, front.depends_on
+        path,
+        abs_path,
+        text,
+        tuple(blocks),
+        checks,
+        tuple(diagnostics),
+        front.data,
+        front.depends_on,
+        reader,
+        chapter,
     )
 
 
@@ -85,9 +108,7 @@ def block_key(block: CodeBlock) -> str:
     return f"block-{block.index}"
 
 
-def build_sessions(
-    page: PageSource, default_timeout: float, checks: Iterable[CheckPoint] = ()
-) -> list[SessionSpec]:
+def build_sessions(page: PageSource, default_timeout: float) -> list[SessionSpec]:
     """Group a page's executable blocks (and check expressions) into sessions, in page order."""
     positioned: list[tuple[int, str, Step]] = []
     for block in page.blocks:
@@ -98,7 +119,7 @@ def build_sessions(
             StepKind.CODE, block.code, block.fence.body_start, timeout, block.options.raises, block_key(block)
         )
         positioned.append((block.fence.start, block.options.session, step))
-    for check in checks:
+    for check in page.checks:
         step = Step(StepKind.CHECK, check.expression, check.loc.line, default_timeout, None, check.key)
         positioned.append((check.loc.line, check.session, step))
     positioned.sort(key=lambda item: item[0])

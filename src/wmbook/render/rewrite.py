@@ -1,9 +1,11 @@
-"""Rewrite a page's Markdown so executed blocks are shown plainly with a slot for their output."""
+"""Rewrite a page's Markdown: executed blocks shown plainly with a slot for their output,
+reader blocks replaced by their HTML.  Edits are made by file line, bottom-up."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from wmbook.model import CodeBlock
 
@@ -11,29 +13,45 @@ _SLOT = re.compile(r"(?:<p>)?<!--wmbook-slot:([\w-]+)-->(?:</p>)?")
 _FIGURE_SLOT = re.compile(r"<!--wmbook-figures:([\w-]+)-->")
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace file lines ``first``..``last`` (inclusive, 1-based) with ``lines``."""
+
+    first: int
+    last: int
+    lines: tuple[str, ...]
+
+
 def slot_id(page_id: str, block: CodeBlock) -> str:
     """Unique id of a block's output slot."""
     return f"{page_id}-{block.index}"
 
 
-def rewrite_markdown(markdown: str, line_offset: int, blocks: list[CodeBlock], page_id: str) -> str:
-    """Strip wmbook options from python fences, drop output fences, add output slots.
-
-    ``line_offset`` is the number of file lines (front matter) before ``markdown``.
-    """
-    lines = markdown.split("\n")
-    for block in reversed(blocks):
+def code_block_edits(blocks: Iterable[CodeBlock], page_id: str) -> list[Edit]:
+    """Strip wmbook options from python fences, drop output fences, add output slots."""
+    edits = []
+    for block in blocks:
         fence = block.fence
-        first, last = fence.start - 1 - line_offset, fence.end - 1 - line_offset
-        if block.expected is not None:
-            out = block.expected.fence
-            del lines[out.start - 1 - line_offset : out.end - line_offset]
-        shown = [f"{fence.indent}{fence.marker}python", *lines[first + 1 : last]]
+        shown = [
+            f"{fence.indent}{fence.marker}python",
+            *(fence.indent + line if line else line for line in fence.body),
+        ]
         if fence.closed:
-            shown.append(lines[last])
+            shown.append(f"{fence.indent}{fence.marker}")
         if block.options.execute:
             shown += ["", f"{fence.indent}<!--wmbook-slot:{slot_id(page_id, block)}-->", ""]
-        lines[first : last + 1] = shown
+        edits.append(Edit(fence.start, fence.end, tuple(shown)))
+        if block.expected is not None:
+            out = block.expected.fence
+            edits.append(Edit(out.start, out.end, ()))
+    return edits
+
+
+def apply_edits(markdown: str, line_offset: int, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits; ``line_offset`` file lines precede ``markdown``."""
+    lines = markdown.split("\n")
+    for edit in sorted(edits, key=lambda e: e.first, reverse=True):
+        lines[edit.first - 1 - line_offset : edit.last - line_offset] = list(edit.lines)
     return "\n".join(lines)
 
 
@@ -55,3 +73,8 @@ def fill_slots(html: str, fragments: Mapping[str, str], figures: Mapping[str, st
 def fill_figure_slots(html: str, figures: Mapping[str, str]) -> str:
     """Put the figures into the finished page."""
     return _FIGURE_SLOT.sub(lambda m: figures.get(m.group(1), ""), html)
+
+
+def rewrite_markdown(markdown: str, line_offset: int, blocks: Iterable[CodeBlock], page_id: str) -> str:
+    """The page's Markdown with only its code blocks rewritten."""
+    return apply_edits(markdown, line_offset, code_block_edits(blocks, page_id))

@@ -105,37 +105,28 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def page(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Any]:
     root = tmp_path_factory.mktemp("site")
     _site(root)
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
     try:
-        with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
-            tab = browser.new_page(viewport={"width": 1000, "height": 800})
-            errors: list[str] = []
-            tab.on("pageerror", lambda e: errors.append(str(e)))
-            tab.goto(f"http://127.0.0.1:{server.server_port}/index.html")
-            for i in (1, 2, 3):
-                tab.locator(f"#inst-mm5-{i}").scroll_into_view_if_needed()
-                tab.wait_for_function(
-                    f"document.querySelector('#inst-mm5-{i}').dataset.state === 'live'",
-                    timeout=20000,
-                )
-            tab.errors = errors
-            yield tab
-            browser.close()
+        # One Chromium serves the whole test run: the shared ``browser`` fixture.
+        tab = browser.new_page(viewport={"width": 1000, "height": 800})
+        errors: list[str] = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+        for i in (1, 2, 3):
+            tab.locator(f"#inst-mm5-{i}").scroll_into_view_if_needed()
+            tab.wait_for_function(
+                f"document.querySelector('#inst-mm5-{i}').dataset.state === 'live'",
+                timeout=20000,
+            )
+        tab.errors = errors
+        yield tab
+        tab.close()
     finally:
         server.shutdown()
 

@@ -1,0 +1,1 @@
+"""Reader blocks written in pymdownx.blocks syntax: quiz, equation, instrument, references."""

@@ -1,0 +1,186 @@
+"""Quizzes: true/false, numeric and multiple choice, with answers checked at build time."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from wmbook.blocks.options import read_options, slugify
+from wmbook.model import CheckPoint, Diagnostic, SourceLoc
+from wmbook.parse.blocks import RawBlock
+
+QUIZ_OPTIONS = ("answer", "check", "tol", "choices", "session", "id")
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """A validated quiz."""
+
+    loc: SourceLoc
+    kind: str  # "truefalse" | "numeric" | "choice"
+    question: str
+    answer: bool | float | str
+    tol: float  # numeric only
+    choices: tuple[str, ...]
+    check: CheckPoint | None
+    anchor: str
+    raw: RawBlock
+
+
+def default_tolerance(written: str) -> float:
+    """Half a unit in the last decimal written: '2.3' -> 0.05, '12' -> 0.5."""
+    try:
+        exponent = Decimal(written.strip()).as_tuple().exponent
+    except InvalidOperation:
+        return 0.5
+    assert isinstance(exponent, int)
+    return 0.5 * 10.0**exponent
+
+
+def parse_quiz(raw: RawBlock, path: str, index: int) -> tuple[Quiz | None, list[Diagnostic]]:
+    """Validate one quiz block; every problem is a diagnostic at its line."""
+    options, problems = read_options(raw, path, QUIZ_OPTIONS)
+    values = options.values
+    at = SourceLoc(path, raw.start)
+    if not raw.argument:
+        problems.append(Diagnostic(at, "a quiz needs its question after '|': /// quiz | The question?"))
+    if "answer" not in values:
+        problems.append(Diagnostic(at, "this quiz has no 'answer:' option"))
+        return None, problems
+    answer = values["answer"]
+    choices = values.get("choices")
+    tol = 0.0
+    if isinstance(answer, bool):
+        kind = "truefalse"
+        if choices is not None or "tol" in values:
+            problems.append(Diagnostic(at, "a true/false quiz takes no 'choices' or 'tol'"))
+    elif isinstance(answer, int | float):
+        kind = "numeric"
+        if not math.isfinite(answer):
+            problems.append(
+                Diagnostic(options.loc(path, "answer", raw.start), "the answer must be a finite number")
+            )
+        tol = default_tolerance(options.written.get("answer", str(answer)))
+        if "tol" in values:
+            given = values["tol"]
+            if isinstance(given, bool) or not isinstance(given, int | float) or given < 0:
+                problems.append(
+                    Diagnostic(options.loc(path, "tol", raw.start), "'tol' must be a number >= 0")
+                )
+            else:
+                tol = float(given)
+        if "check" not in values:
+            problems.append(
+                Diagnostic(at, "a numeric quiz needs 'check:', a Python expression computing its answer")
+            )
+        if choices is not None:
+            problems.append(Diagnostic(at, "a numeric quiz takes no 'choices'"))
+    elif isinstance(answer, str) and choices is not None:
+        kind = "choice"
+        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) for c in choices):
+            problems.append(
+                Diagnostic(
+                    options.loc(path, "choices", raw.start), "'choices' must be a list of two or more texts"
+                )
+            )
+        elif len(set(choices)) != len(choices):
+            problems.append(
+                Diagnostic(options.loc(path, "choices", raw.start), "'choices' has a repeated entry")
+            )
+        elif answer not in choices:
+            problems.append(
+                Diagnostic(
+                    options.loc(path, "answer", raw.start), f"the answer {answer!r} is not one of the choices"
+                )
+            )
+    else:
+        problems.append(
+            Diagnostic(
+                options.loc(path, "answer", raw.start),
+                "'answer' must be true/false, a number, or (with 'choices:') the text of the right choice",
+            )
+        )
+        return None, problems
+    check = None
+    if "check" in values:
+        expression = values["check"]
+        if not isinstance(expression, str | int | float) or isinstance(expression, bool):
+            problems.append(
+                Diagnostic(options.loc(path, "check", raw.start), "'check' must be a Python expression")
+            )
+        else:
+            session = str(values.get("session", "main"))
+            line = options.lines.get("check", raw.start)
+            check = CheckPoint(f"quiz-{index}", SourceLoc(path, line), session, str(expression))
+    anchor = str(values.get("id") or "quiz-" + "-".join(slugify(raw.argument).split("-")[:6]))
+    quiz = Quiz(at, kind, raw.argument, answer, tol, tuple(choices or ()), check, anchor, raw)
+    return quiz, problems
+
+
+def grade_check(quiz: Quiz, value: object, value_repr: str) -> str | None:
+    """Why the value computed by the quiz's check disagrees with its answer, or None."""
+    if quiz.kind == "truefalse":
+        if not isinstance(value, bool):
+            return f"the check must compute True or False for a true/false quiz, not {value_repr}"
+        if value != quiz.answer:
+            return f"the quiz's answer is {quiz.answer} but its check computes {value}"
+        return None
+    if quiz.kind == "numeric":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"the check must compute a number for a numeric quiz, not {value_repr}"
+        assert isinstance(quiz.answer, int | float)
+        if abs(value - quiz.answer) > quiz.tol + 1e-12:
+            return f"the quiz's answer is {quiz.answer} but its check computes {value_repr} (tolerance {quiz.tol:g})"
+        return None
+    if value != quiz.answer:
+        return f"the quiz's answer is {quiz.answer!r} but its check computes {value_repr}"
+    return None
+
+
+def _form(quiz: Quiz) -> str:
+    name = html.escape(quiz.anchor)
+    if quiz.kind == "numeric":
+        field_id = f"{name}-value"
+        return (
+            f'<label class="wmbook-quiz__field" for="{field_id}">Your answer</label> '
+            f'<input id="{field_id}" name="value" type="text" inputmode="decimal" autocomplete="off" required> '
+        )
+    options = ["true", "false"] if quiz.kind == "truefalse" else list(quiz.choices)
+    labels = ["True", "False"] if quiz.kind == "truefalse" else list(quiz.choices)
+    items = "".join(
+        f'<label class="wmbook-quiz__choice"><input type="radio" name="value" value="{html.escape(value)}" required> '
+        f"{html.escape(label)}</label>"
+        for value, label in zip(options, labels, strict=True)
+    )
+    return f'<fieldset><legend class="wmbook-visually-hidden">Choose one</legend>{items}</fieldset>'
+
+
+def render_quiz(quiz: Quiz, number: int) -> list[str]:
+    """Markdown lines (raw HTML around Markdown content) replacing the block."""
+    answer = quiz.answer if quiz.kind != "truefalse" else ("true" if quiz.answer else "false")
+    attrs = (
+        f'class="wmbook-quiz" id="{html.escape(quiz.anchor)}" data-kind="{quiz.kind}" '
+        f'data-answer="{html.escape(str(answer))}" data-tol="{quiz.tol!r}"'
+    )
+    explanation = [line for line in quiz.raw.content]
+    return [
+        f'<section {attrs} markdown="1" aria-labelledby="{html.escape(quiz.anchor)}-title">',
+        f'<p class="wmbook-quiz__label" id="{html.escape(quiz.anchor)}-title">'
+        f'<a class="wmbook-anchor" href="#{html.escape(quiz.anchor)}">Quiz {number}</a></p>',
+        "",
+        f'<div class="wmbook-quiz__question" markdown="1">{quiz.question}</div>',
+        "",
+        f'<form class="wmbook-quiz__form" novalidate>{_form(quiz)}'
+        '<button type="submit" class="md-button wmbook-quiz__check">Check</button>'
+        '<p class="wmbook-quiz__feedback" role="status" aria-live="polite"></p></form>',
+        "",
+        '<details class="wmbook-quiz__explanation" markdown="1">',
+        "<summary>Explanation</summary>",
+        "",
+        *explanation,
+        "",
+        "</details>",
+        "</section>",
+    ]

@@ -1,0 +1,1 @@
+"""Chapter pages: front matter, header, section ids and citation metadata."""

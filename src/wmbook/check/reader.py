@@ -1,0 +1,96 @@
+"""Checks of the reader blocks: quiz answers against their checks, labels, links, citations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from wmbook.blocks.quiz import grade_check
+from wmbook.cite.bibliography import Reference
+from wmbook.model import Diagnostic, Outcome, PageSource, Severity, SourceLoc, StepResult
+from wmbook.parse.reader import ReaderPage
+
+
+def check_quizzes(page: PageSource, results: Mapping[str, StepResult]) -> list[Diagnostic]:
+    """A quiz whose check computes something else than its answer fails the build."""
+    reader: ReaderPage = page.reader
+    problems: list[Diagnostic] = []
+    for quiz in reader.quizzes:
+        if quiz.check is None:
+            continue
+        result = results.get(quiz.check.key)
+        if result is None:
+            continue
+        if result.outcome is Outcome.OK:
+            why = grade_check(quiz, result.value, result.value_repr)
+            if why:
+                problems.append(Diagnostic(quiz.loc, f"{why}; fix the answer or the check"))
+        elif result.outcome is Outcome.RAISED:
+            where = SourceLoc(page.path, result.error_line or quiz.check.loc.line)
+            summary = (
+                result.traceback.strip().splitlines()[-1] if result.traceback.strip() else "an exception"
+            )
+            problems.append(Diagnostic(where, f"the quiz's check failed: {summary}", detail=result.traceback))
+        elif result.outcome is Outcome.NOT_RUN:
+            problems.append(
+                Diagnostic(
+                    quiz.check.loc, "the quiz's check was not run: an earlier block failed", Severity.WARNING
+                )
+            )
+        else:
+            problems.append(Diagnostic(quiz.check.loc, f"the quiz's check did not finish: {result.detail}"))
+    return problems
+
+
+def check_labels_and_links(page: PageSource) -> list[Diagnostic]:
+    """Equation labels are unique on a page; links to this page's equations resolve."""
+    reader: ReaderPage = page.reader
+    problems: list[Diagnostic] = []
+    seen: dict[str, SourceLoc] = {}
+    for equation in reader.equations:
+        if equation.anchor in seen:
+            problems.append(
+                Diagnostic(
+                    equation.loc,
+                    f"{equation.label} is already the label of the equation at {seen[equation.anchor]}",
+                )
+            )
+        seen.setdefault(equation.anchor, equation.loc)
+    instruments: dict[str, SourceLoc] = {}
+    for instrument in reader.instruments:
+        if instrument.anchor in instruments:
+            problems.append(
+                Diagnostic(
+                    instrument.loc,
+                    f"instrument {instrument.label} is already placed at {instruments[instrument.anchor]}",
+                )
+            )
+        instruments.setdefault(instrument.anchor, instrument.loc)
+    for loc, anchor in reader.equation_links:
+        if anchor not in seen:
+            known = ", ".join(sorted(seen)) or "none"
+            problems.append(
+                Diagnostic(loc, f"link to #{anchor}, but this page has no such equation (equations: {known})")
+            )
+    return problems
+
+
+def check_citations(
+    page: PageSource, bibliography: Mapping[str, Reference], bib_path: str
+) -> list[Diagnostic]:
+    """Every cited key is in the bibliography; a page that cites has a reference list."""
+    reader: ReaderPage = page.reader
+    problems: list[Diagnostic] = []
+    for loc, keys in reader.citations:
+        for key in keys:
+            if key not in bibliography:
+                problems.append(
+                    Diagnostic(loc, f"unknown citation key '{key}'; add it to {bib_path} or fix the key")
+                )
+    if reader.citations and not reader.reference_lists:
+        first = reader.citations[0][0]
+        problems.append(
+            Diagnostic(
+                first, "this page cites works but has no reference list; add '/// references' and '///'"
+            )
+        )
+    return problems

@@ -1,0 +1,1 @@
+"""Citing: the BibTeX bibliography, in-text citations, and 'cite this section'."""

