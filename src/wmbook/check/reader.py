@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from wmbook.blocks.quiz import grade_check
 from wmbook.cite.bibliography import Reference
@@ -41,30 +42,24 @@ def check_quizzes(page: PageSource, results: Mapping[str, StepResult]) -> list[D
     return problems
 
 
+def _first_places(items: Iterable[Any], what: str, problems: list[Diagnostic]) -> dict[str, SourceLoc]:
+    """Where each anchor is first used; a repeat is a diagnostic at the repeat."""
+    seen: dict[str, SourceLoc] = {}
+    for item in items:
+        if item.anchor in seen:
+            problems.append(
+                Diagnostic(item.loc, f"{what} {item.label} is already on this page at {seen[item.anchor]}")
+            )
+        seen.setdefault(item.anchor, item.loc)
+    return seen
+
+
 def check_labels_and_links(page: PageSource) -> list[Diagnostic]:
-    """Equation labels are unique on a page; links to this page's equations resolve."""
+    """Equation and instrument labels are unique on a page; links to its equations resolve."""
     reader: ReaderPage = page.reader
     problems: list[Diagnostic] = []
-    seen: dict[str, SourceLoc] = {}
-    for equation in reader.equations:
-        if equation.anchor in seen:
-            problems.append(
-                Diagnostic(
-                    equation.loc,
-                    f"{equation.label} is already the label of the equation at {seen[equation.anchor]}",
-                )
-            )
-        seen.setdefault(equation.anchor, equation.loc)
-    instruments: dict[str, SourceLoc] = {}
-    for instrument in reader.instruments:
-        if instrument.anchor in instruments:
-            problems.append(
-                Diagnostic(
-                    instrument.loc,
-                    f"instrument {instrument.label} is already placed at {instruments[instrument.anchor]}",
-                )
-            )
-        instruments.setdefault(instrument.anchor, instrument.loc)
+    seen = _first_places(reader.equations, "equation", problems)
+    _first_places(reader.instruments, "instrument", problems)
     for loc, anchor in reader.equation_links:
         if anchor not in seen:
             known = ", ".join(sorted(seen)) or "none"

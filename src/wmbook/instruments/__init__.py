@@ -32,28 +32,13 @@ __all__ = [
 ]
 
 REGISTRY: dict[str, Instrument] = {
-    "latent_rollout": Instrument(
-        name="latent_rollout",
-        title=latent_rollout.TITLE,
-        description=latent_rollout.DESCRIPTION,
-        label=latent_rollout.LABEL,
-        build=latent_rollout.build,
-        caption_html=latent_rollout.CAPTION,
-    ),
-    "pixel_vs_embedding": Instrument(
-        name="pixel_vs_embedding",
-        title=pixel_vs_embedding.TITLE,
-        description=pixel_vs_embedding.DESCRIPTION,
-        label=pixel_vs_embedding.LABEL,
-        build=pixel_vs_embedding.build,
-        caption_html=pixel_vs_embedding.CAPTION,
-    ),
-    "imagined_planner": Instrument(
-        name="imagined_planner",
-        title=imagined_planner.TITLE,
-        description=imagined_planner.DESCRIPTION,
-        label=imagined_planner.LABEL,
-        build=imagined_planner.build,
-        caption_html=imagined_planner.CAPTION,
-    ),
+    module.NAME: Instrument(
+        name=module.NAME,
+        title=module.TITLE,
+        description=module.DESCRIPTION,
+        label=module.LABEL,
+        build=module.build,
+        caption_html=module.CAPTION,
+    )
+    for module in (latent_rollout, pixel_vs_embedding, imagined_planner)
 }

@@ -40,6 +40,7 @@ BIAS = (0.04, -0.06)
 BASE_SEED = 7
 DEFAULTS: dict[str, float] = {"plans": 64, "model_error": 0.0, "horizon": 16, "batch": 0}
 
+NAME = "imagined_planner"
 TITLE = "Imagined-trajectory planner"
 LABEL = "MM5.3"
 DESCRIPTION = (

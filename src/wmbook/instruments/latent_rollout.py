@@ -27,6 +27,7 @@ DECAY_STEP = 0.01
 THETA_MIN_DEG = 5.0  # at 0 degrees and decay 1, I - A is singular: no fixed point
 DEFAULTS: dict[str, float] = {"decay": 0.95, "theta_deg": 20.0, "push": 0.1, "horizon": 16}
 
+NAME = "latent_rollout"
 TITLE = "Latent-rollout visualizer"
 LABEL = "MM5.1"
 DESCRIPTION = (

@@ -59,6 +59,7 @@ SEED = 52
 DEFAULTS: dict[str, float] = {"signal": 1.0, "noise": 1.0}
 BAR_NAMES = ["pixel reconstruction", "embedding prediction"]
 
+NAME = "pixel_vs_embedding"
 TITLE = "Pixel vs embedding prediction"
 LABEL = "MM5.2"
 DESCRIPTION = (
