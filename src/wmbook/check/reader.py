@@ -48,7 +48,9 @@ def _first_places(items: Iterable[Any], what: str, problems: list[Diagnostic]) -
     for item in items:
         if item.anchor in seen:
             problems.append(
-                Diagnostic(item.loc, f"{what} {item.label} is already on this page at {seen[item.anchor]}")
+                Diagnostic(
+                    item.loc, f"{item.label} is already the label of the {what} at {seen[item.anchor]}"
+                )
             )
         seen.setdefault(item.anchor, item.loc)
     return seen
