@@ -144,7 +144,12 @@ class Build:
                 )
             )
             return markdown
+        # Numbers follow the order of first citation in the source, captions included.
         citations = PageCitations({})
+        for _, keys in source.reader.citations:
+            for key in keys:
+                if key in self.bibliography:
+                    citations.cite(key)
         bokeh_base = get_relative_url("assets/wmbook/bokeh/", page.url)
 
         def instrument(block: object) -> str:

@@ -36,7 +36,10 @@ def read_options(raw: RawBlock, path: str, allowed: tuple[str, ...]) -> tuple[Bl
         match = _KEY.match(text)
         if match:
             lines.setdefault(match[1], line)
-            written.setdefault(match[1], match[2].strip())
+            value = match[2].strip()
+            if not value.startswith(("'", '"')):
+                value = re.sub(r"\s+#.*$", "", value)  # a YAML comment is not part of the value
+            written.setdefault(match[1], value)
     text = "\n".join(t for _, t in raw.options)
     try:
         values = yaml.safe_load(text) if text.strip() else {}

@@ -5,14 +5,15 @@ from __future__ import annotations
 import html
 import math
 import re
+from html.parser import HTMLParser
 from dataclasses import dataclass
 
 from wmbook.chapter.meta import ChapterMeta
 
 WORDS_PER_MINUTE = 230
-_SKIP = re.compile(r"<(pre|svg|script|style|math)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[\w’'-]+")
+_SKIPPED_TAGS = {"pre", "svg", "script", "style", "math", "button", "template"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,42 @@ class HeaderLinks:
     next_url: str | None  # None: the next chapter is not written yet
 
 
+class _ReadText(HTMLParser):
+    """Collects the text a reader reads: no code, figures, formulas or hidden parts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words = 0
+        self._stack: list[bool] = []  # per open element: is its content skipped?
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            return
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        skipped = (
+            tag in _SKIPPED_TAGS
+            or attributes.get("aria-hidden") == "true"
+            or "popover" in attributes
+            or bool({"arithmatex", "katex", "wmbook-output"} & set(classes))
+        )
+        self._stack.append(skipped or (bool(self._stack) and self._stack[-1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID and self._stack:
+            self._stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not (self._stack and self._stack[-1]):
+            self.words += len(_WORD.findall(data))
+
+
 def count_words(page_html: str) -> int:
-    """Words a reader reads: the page's text without code, figures and formulas."""
-    text = _TAG.sub(" ", _SKIP.sub(" ", page_html))
-    return len(_WORD.findall(html.unescape(text)))
+    """Words a reader reads: the page's text without code, outputs, figures and formulas."""
+    reader = _ReadText()
+    reader.feed(page_html)
+    reader.close()
+    return reader.words
 
 
 def reading_minutes(words: int) -> int:

@@ -88,7 +88,8 @@ def load_bibliography(path: str, display: str) -> tuple[dict[str, Reference], li
 
 def _author_list(authors: tuple[str, ...]) -> str:
     if len(authors) > 20:
-        authors = (*authors[:19], "…", authors[-1])
+        # APA: the first 19, an ellipsis, the last author, and no ampersand.
+        return ", ".join(authors[:19]) + ", … " + authors[-1]
     if len(authors) == 1:
         return authors[0]
     return ", ".join(authors[:-1]) + ", & " + authors[-1]

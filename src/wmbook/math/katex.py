@@ -75,8 +75,12 @@ def find_math(page_html: str) -> list[MathItem]:
 
 
 def _line_of(tex: str, source: str, path: str) -> SourceLoc:
-    probe = tex.strip().split("\n")[0][:40]
-    index = source.find(probe) if probe else -1
+    """Line where the formula is written: an occurrence of its TeX that a closing
+    delimiter follows (so '\\frac{1}{' is not found inside '\\frac{1}{2}')."""
+    tex = tex.strip()
+    closing = re.compile(re.escape(tex) + r"\s*(?:\$|\\\)|\\\])")
+    match = closing.search(source) if tex else None
+    index = match.start() if match else source.find(tex.split("\n")[0][:40]) if tex else -1
     return SourceLoc(path, source.count("\n", 0, index) + 1 if index >= 0 else 1)
 
 

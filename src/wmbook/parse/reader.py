@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from wmbook.model import Diagnostic, Fence, SourceLoc
 from wmbook.parse.blocks import RawBlock, find_blocks
 
 BLOCK_NAMES = ("quiz", "equation", "instrument", "references")
-_HEADING = re.compile(r"^(#{2})\s+(?P<text>.*?)\s*(?:\{\s*#(?P<id>[\w-]+)[^}]*\})?\s*$")
+_HEADING = re.compile(r"^(#{2})\s+(?P<text>.*?)\s*(?:\{\s*:?[^}#]*#(?P<id>[^\s}]+)[^}]*\})?\s*$")
 _EQ_LINK = re.compile(r"\]\(#(eq-[\w-]+)\)")
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
 
@@ -51,6 +52,17 @@ def _prose_lines(text: str, fences: list[Fence], first_line: int) -> list[tuple[
         for n, line in enumerate(lines, 1)
         if n >= first_line and n not in skip
     ]
+
+
+def _unique_quiz_anchors(quizzes: list[Quiz]) -> list[Quiz]:
+    """Quizzes whose questions start alike get -2, -3 … so every anchor is unique."""
+    used: dict[str, int] = {}
+    unique = []
+    for quiz in quizzes:
+        count = used.get(quiz.anchor, 0) + 1
+        used[quiz.anchor] = count
+        unique.append(quiz if count == 1 else dataclasses.replace(quiz, anchor=f"{quiz.anchor}-{count}"))
+    return unique
 
 
 def parse_reader(
@@ -90,6 +102,7 @@ def parse_reader(
             problems.append(
                 Diagnostic(at, f"unknown block '{raw.name}' (known blocks: {', '.join(BLOCK_NAMES)})")
             )
+    quizzes = _unique_quiz_anchors(quizzes)
     headings, citations, links = [], [], []
     for number, line in _prose_lines(text, fences, first_line):
         loc = SourceLoc(path, number)

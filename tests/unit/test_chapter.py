@@ -1,0 +1,370 @@
+"""Chapter pages: front matter, header, reading time, cite-this-section and citation meta tags."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from wmbook.chapter.header import HeaderLinks, chapter_header, count_words, reading_minutes
+from wmbook.chapter.meta import ChapterMeta, is_chapter, read_chapter_meta
+from wmbook.cite.section import cite_popover, cite_section, highwire_tags, section_title
+from wmbook.model import Diagnostic, SourceLoc
+from wmbook.parse.page import parse_page
+from wmbook.render.page import add_chapter_header, add_cite_controls
+
+PATH = "docs/ch.md"
+FRONT = [
+    "---",  # 1
+    "title: World Models — JEPA, Genie & Dreamer",  # 2
+    "volume: Multimodal & World Models",  # 3
+    "chapter: 5",  # 4
+    "chapters_in_volume: 6",  # 5
+    "level: Advanced",  # 6
+    "builds_on: [Multimodal 01–04, RL 05]",  # 7
+    "next: Embodied AI",  # 8
+    "authors: [wmbook contributors]",  # 9
+    "year: 2026",  # 10
+    "---",  # 11
+]
+META = ChapterMeta(
+    title="World Models — JEPA, Genie & Dreamer",
+    volume="Multimodal & World Models",
+    chapter=5,
+    chapters_in_volume=6,
+    level="Advanced",
+    builds_on=("Multimodal 01–04", "RL 05"),
+    next="Embodied AI",
+    authors=("wmbook contributors",),
+    year=2026,
+)
+PAGE_URL = "https://wmbook.example.org/world-models/"
+SITE = "AI Encyclopedia"
+
+
+def read(front: list[str]) -> tuple[ChapterMeta | None, list[Diagnostic]]:
+    text = "\n".join([*front, "", "# Title", ""])
+    meta = yaml.safe_load("\n".join(front[1:-1]))
+    return read_chapter_meta(meta, text, PATH)
+
+
+def edited(key: str, line: str | None) -> list[str]:
+    """FRONT with the line of ``key`` replaced by ``line`` (or removed when None)."""
+    out = []
+    for current in FRONT:
+        if current.startswith(f"{key}:"):
+            if line is not None:
+                out.append(line)
+        else:
+            out.append(current)
+    return out
+
+
+# -- front matter --
+
+
+def test_valid_front_matter() -> None:
+    assert read(FRONT) == (META, [])
+
+
+def test_next_is_optional() -> None:
+    meta, problems = read(edited("next", None))
+    assert problems == [] and meta is not None and meta.next == ""
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        (edited("chapter", "chapter: five"), (4, "front matter 'chapter' must be a whole number")),
+        (edited("chapter", "chapter: 5.0"), (4, "front matter 'chapter' must be a whole number")),
+        (edited("chapter", "chapter: true"), (4, "front matter 'chapter' must be a whole number")),
+        (
+            edited("chapters_in_volume", "chapters_in_volume: six"),
+            (5, "'chapters_in_volume' must be a whole number"),
+        ),
+        (edited("year", "year: '2026'"), (10, "front matter 'year' must be a whole number")),
+        (edited("year", "year: 2026.5"), (10, "front matter 'year' must be a whole number")),
+        (edited("title", "title: 5"), (2, "front matter 'title' must be a text")),
+        (edited("level", "level: [Advanced]"), (6, "front matter 'level' must be a text")),
+        (edited("volume", "volume: ~"), (3, "front matter 'volume' must be a text")),
+        (edited("builds_on", "builds_on: RL 05"), (7, "front matter 'builds_on' must be a list of texts")),
+        (edited("builds_on", "builds_on: [RL, 5]"), (7, "front matter 'builds_on' must be a list of texts")),
+        (
+            edited("authors", "authors: wmbook contributors"),
+            (9, "front matter 'authors' must be a list of texts"),
+        ),
+        (edited("authors", "authors: ['']"), (9, "front matter 'authors' must be a list of texts")),
+        (edited("next", "next: 6"), (8, "front matter 'next' must be a text")),
+        (edited("title", None), (1, "chapter front matter lacks 'title:'")),
+        (edited("level", None), (1, "chapter front matter lacks 'level:'")),
+        (edited("year", None), (1, "chapter front matter lacks 'year:'")),
+        (edited("builds_on", None), (1, "chapter front matter lacks 'builds_on:'")),
+        (edited("chapter", "chapter: 7"), (4, "'chapter' must be between 1 and 'chapters_in_volume'")),
+        (edited("chapter", "chapter: 0"), (4, "'chapter' must be between 1 and 'chapters_in_volume'")),
+    ],
+)
+def test_invalid_front_matter(front: list[str], expected: tuple[int, str]) -> None:
+    meta, problems = read(front)
+    assert meta is None
+    assert [(p.loc, expected[1] in p.message) for p in problems] == [(SourceLoc(PATH, expected[0]), True)]
+
+
+def test_every_front_matter_problem_is_reported() -> None:
+    front = edited("year", "year: soon")
+    front = [line for line in front if not line.startswith("level:")]
+    _, problems = read(front)
+    assert sorted((p.loc.line, p.message) for p in problems) == [
+        (1, "chapter front matter lacks 'level:'"),
+        (9, "front matter 'year' must be a whole number"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [({"chapter": 1}, True), ({"chapter": None}, True), ({"title": "x"}, False), ({}, False)],
+)
+def test_is_chapter(meta: dict[str, object], expected: bool) -> None:
+    assert is_chapter(meta) is expected
+
+
+def test_chapter_headings_need_an_id_at_their_line() -> None:
+    text = "\n".join(
+        [
+            *FRONT,  # 1-11
+            "",  # 12
+            "# Title",  # 13
+            "## 5.1 Labelled {#sec-5-1}",  # 14
+            "## 5.2 Bare",  # 15
+            "```markdown",  # 16
+            "## In a fence",  # 17
+            "```",  # 18
+            "### Level three is fine",  # 19
+        ]
+    )
+    page = parse_page(text, PATH)
+    assert page.chapter == META
+    assert [(d.loc.line, d.message) for d in page.diagnostics] == [
+        (15, "a chapter's ## sections need an explicit id: ## 5.1 Title {#sec-5-1}")
+    ]
+
+
+def test_other_pages_need_no_heading_ids() -> None:
+    page = parse_page("---\ntitle: Plain\n---\n\n## Bare\n", PATH)
+    assert page.chapter is None and page.diagnostics == ()
+
+
+# -- cite this section --
+
+
+@pytest.mark.parametrize(
+    ("heading", "title"),
+    [
+        ("5.1 What a world model is", "§5.1 What a world model is"),
+        ("5.2 Latent dynamics — Dreamer", "§5.2 Latent dynamics — Dreamer"),
+        ("5.R References", "§5.R References"),
+        ("12.3.4 Deep", "§12.3.4 Deep"),
+        ("  5 Whole  ", "§5 Whole"),
+        ("Next: embodied AI", "Next: embodied AI"),
+    ],
+)
+def test_section_title(heading: str, title: str) -> None:
+    assert section_title(heading) == title
+
+
+def test_cite_section_bibtex() -> None:
+    citation = cite_section(META, "5.1 What a world model is", "sec-5-1", PAGE_URL, SITE, "2026-01-31")
+    assert citation.url == "https://wmbook.example.org/world-models/#sec-5-1"
+    assert citation.bibtex.split("\n") == [
+        "@incollection{worldmodels2026sec51,",
+        "  author    = {{wmbook contributors}},",
+        "  title     = {World Models — JEPA, Genie \\& Dreamer — §5.1 What a world model is},",
+        "  booktitle = {AI Encyclopedia: Multimodal \\& World Models},",
+        "  publisher = {AI Encyclopedia},",
+        "  year      = {2026},",
+        "  url       = {https://wmbook.example.org/world-models/#sec-5-1},",
+        "  urldate   = {2026-01-31},",
+        "}",
+    ]
+
+
+def test_cite_section_apa() -> None:
+    citation = cite_section(META, "5.2 Latent dynamics — Dreamer", "sec-5-2", PAGE_URL, SITE, "2026-01-31")
+    assert citation.apa == (
+        "wmbook contributors (2026). World Models — JEPA, Genie & Dreamer — §5.2 Latent dynamics — Dreamer. "
+        "In AI Encyclopedia: Multimodal & World Models. AI Encyclopedia. "
+        "Retrieved 2026-01-31, from https://wmbook.example.org/world-models/#sec-5-2"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "authors", "bib_title", "bib_author"),
+    [
+        ("Costs 100% & more", ("Ada Lovelace",), "Costs 100\\% \\& more", "Ada Lovelace"),
+        (
+            "Tags #1 and $x$ and a_b",
+            ("Ada Lovelace", "Team X"),
+            "Tags \\#1 and \\$x\\$ and a\\_b",
+            "Ada Lovelace and Team X",
+        ),
+        ("Plain", ("wmbook contributors", "Grace Hopper"), "Plain", "{wmbook contributors} and Grace Hopper"),
+    ],
+)
+def test_cite_section_escapes_bibtex(
+    title: str, authors: tuple[str, ...], bib_title: str, bib_author: str
+) -> None:
+    meta = ChapterMeta(title, "Vol", 1, 2, "Intro", (), "", authors, 2025)
+    bibtex = cite_section(meta, "1.1 Start", "sec-1-1", "https://x.org/p/", "Site", "2025-05-05").bibtex
+    assert f"  title     = {{{bib_title} — §1.1 Start}}," in bibtex
+    assert f"  author    = {{{bib_author}}}," in bibtex
+    assert "  url       = {https://x.org/p/#sec-1-1}," in bibtex
+
+
+def test_cite_popover_is_a_native_popover() -> None:
+    citation = cite_section(META, "5.1 What a world model is", "sec-5-1", PAGE_URL, SITE, "2026-01-31")
+    html = cite_popover(citation, "5.1 What a world model is")
+    assert html.startswith(
+        '<button type="button" class="wmbook-cite-button" popovertarget="cite-sec-5-1" '
+        'aria-label="Cite section §5.1 What a world model is">Cite</button>'
+    )
+    assert '<div class="wmbook-cite" id="cite-sec-5-1" popover role="dialog"' in html
+    assert 'popovertarget="cite-sec-5-1" popovertargetaction="hide">Close</button>' in html
+    for name in ("link", "bibtex", "apa"):
+        assert f'<pre class="wmbook-cite__text" aria-labelledby="cite-sec-5-1-{name}">' in html
+        assert f'data-copy-from="cite-sec-5-1-{name}"' in html
+    assert "Genie \\&amp; Dreamer" in html and "Genie \\& Dreamer" not in html
+
+
+def test_highwire_tags() -> None:
+    meta = ChapterMeta('Say "hi" & go', "Vol", 1, 2, "Intro", (), "", ("Ada Lovelace", "Team X"), 2025)
+    tags = re.findall(
+        r'<meta name="([^"]+)" content="([^"]*)">', highwire_tags(meta, "https://x.org/p/", "Site")
+    )
+    assert tags == [
+        ("citation_title", "Say &quot;hi&quot; &amp; go"),
+        ("citation_author", "Ada Lovelace"),
+        ("citation_author", "Team X"),
+        ("citation_publication_date", "2025"),
+        ("citation_public_url", "https://x.org/p/"),
+        ("citation_inbook_title", "Site: Vol"),
+        ("citation_book_title", "Site: Vol"),
+        ("citation_publisher", "Site"),
+    ]
+
+
+# -- reading time --
+
+
+@pytest.mark.parametrize(
+    ("html", "words"),
+    [
+        ("", 0),
+        ("<p>One two three.</p>", 3),
+        ("<p>It's a well-known co-op’s rule</p>", 5),
+        ("<p>Fish &amp; chips</p>", 2),
+        ("<h1>Title</h1><p>body text</p>", 3),
+        (
+            '<p>before</p><div class="highlight"><pre><code>x = 1 + 2\nprint(x)</code></pre></div><p>after</p>',
+            2,
+        ),
+        ('<p>a</p><svg role="img"><text>axis label</text></svg><p>b</p>', 2),
+        ("<p>a</p><script>var one = two;</script><style>.x { color: red }</style><p>b</p>", 2),
+        ("<p>a</p><math><mi>x</mi><mo>+</mo><mi>y</mi></math><p>b</p>", 2),
+        ("<p>2.3 and 0.963</p>", 5),
+    ],
+)
+def test_count_words(html: str, words: int) -> None:
+    assert count_words(html) == words
+
+
+def test_count_words_skips_rendered_formulas() -> None:
+    katex = (
+        '<span class="katex"><span class="katex-mathml"><math><semantics><mrow><mi>x</mi><mo>+</mo><mi>y</mi>'
+        '</mrow><annotation encoding="application/x-tex">x+y</annotation></semantics></math></span>'
+        '<span class="katex-html" aria-hidden="true"><span class="base"><span class="mord mathnormal">x</span>'
+        '<span class="mbin">+</span><span class="mord mathnormal">y</span></span></span></span>'
+    )
+    assert count_words(f"<p>one {katex} two</p>") == 2
+
+
+@pytest.mark.parametrize(
+    ("words", "minutes"), [(0, 1), (1, 1), (230, 1), (231, 2), (460, 2), (461, 3), (6900, 30), (6901, 31)]
+)
+def test_reading_minutes(words: int, minutes: int) -> None:
+    assert reading_minutes(words) == minutes
+
+
+# -- the header --
+
+LINKS = HeaderLinks(
+    home="..",
+    site=SITE,
+    instruments=(("MM5.1", "Latent <rollout>", "inst-mm5-1"), ("MM5.2", "Pixels", "inst-mm5-2")),
+    next_url="../embodied/",
+)
+
+
+def test_header_contents() -> None:
+    header = chapter_header(META, LINKS, words=461)
+    assert (
+        '<nav class="wmbook-breadcrumb" aria-label="Breadcrumb"><ol><li><a href="..">AI Encyclopedia</a></li>'
+        in header
+    )
+    assert (
+        '<li>Multimodal &amp; World Models</li><li>05</li><li aria-current="page">World Models — JEPA, Genie &amp; Dreamer</li>'
+        in header
+    )
+    assert "Multimodal &amp; World Models · Chapter 05 / 06" in header
+    assert "<dt>Level</dt><dd>Advanced</dd>" in header
+    assert '<dt>Reading time</dt><dd><span class="wmbook-reading-time">≈ 3 min</span></dd>' in header
+    assert "<dt>Builds on</dt><dd>Multimodal 01–04 · RL 05</dd>" in header
+    assert (
+        '<dt>Instruments</dt><dd><a href="#inst-mm5-1">MM5.1 Latent &lt;rollout&gt;</a> · '
+        '<a href="#inst-mm5-2">MM5.2 Pixels</a></dd>'
+    ) in header
+    assert '<dt>Next</dt><dd><a href="../embodied/">Embodied AI</a></dd>' in header
+
+
+@pytest.mark.parametrize(
+    ("next_title", "next_url", "shown"),
+    [
+        ("Embodied AI", "../embodied/", '<dt>Next</dt><dd><a href="../embodied/">Embodied AI</a></dd>'),
+        (
+            "Embodied AI",
+            None,
+            '<dt>Next</dt><dd>Embodied AI <span class="wmbook-forthcoming">(forthcoming)</span></dd>',
+        ),
+        ("", None, None),
+        ("", "../ignored/", None),
+    ],
+)
+def test_header_next_chapter(next_title: str, next_url: str | None, shown: str | None) -> None:
+    meta = ChapterMeta(**{**META.__dict__, "next": next_title})
+    header = chapter_header(meta, HeaderLinks("..", SITE, (), next_url), words=10)
+    assert "<dt>Instruments</dt><dd>none</dd>" in header
+    if shown is None:
+        assert "<dt>Next</dt>" not in header
+    else:
+        assert shown in header
+
+
+def test_header_goes_after_the_page_title() -> None:
+    content = '<h1 id="t">Title</h1>\n<p>word</p>'
+    html = add_chapter_header(content, META, LINKS)
+    assert html.startswith('<h1 id="t">Title</h1><header class="wmbook-chapter-header">')
+    assert html.endswith("</header>\n<p>word</p>")
+    assert add_chapter_header("<p>no title</p>", META, LINKS).startswith("<header")
+
+
+def test_cite_controls_follow_headings_with_ids_only() -> None:
+    text = "\n".join([*FRONT, "", "# T", "## 5.1 One {#sec-5-1}", "## 5.2 Two {#sec-5-2}"])
+    page = parse_page(text, PATH)
+    content = (
+        '<h1 id="t">T</h1><h2 id="sec-5-1">5.1 One</h2><p>a</p>'
+        '<h2 id="sec-5-2">5.2 Two<a class="headerlink" href="#sec-5-2">¶</a></h2>'
+        '<h2 id="other">Made elsewhere</h2>'
+    )
+    html = add_cite_controls(content, META, page.reader, PAGE_URL, SITE, "2026-01-31")
+    assert re.findall(r'popovertarget="(cite-[\w-]+)" aria-label', html) == ["cite-sec-5-1", "cite-sec-5-2"]
+    assert '¶</a></h2><button type="button" class="wmbook-cite-button"' in html
+    assert "cite-other" not in html
