@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import math
 import re
-from html.parser import HTMLParser
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from wmbook.chapter.meta import ChapterMeta
 
