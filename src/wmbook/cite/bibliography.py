@@ -7,9 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from pybtex.database import BibliographyData, parse_file
-from pybtex.scanner import PybtexError
+from typing import Any
 
 from wmbook.model import Diagnostic, SourceLoc
 
@@ -40,7 +38,7 @@ def _clean(text: str) -> str:
     return _BRACES.sub("", text).replace("\\&", "&").strip()
 
 
-def _reference(key: str, data: BibliographyData) -> Reference:
+def _reference(key: str, data: Any) -> Reference:
     entry = data.entries[key]
     fields = entry.fields
     people = entry.persons.get("author", [])
@@ -79,6 +77,10 @@ def load_bibliography(path: str, display: str) -> tuple[dict[str, Reference], li
     """All entries of the BibTeX file; a parse error is a diagnostic naming the file."""
     if not os.path.isfile(path):
         return {}, []  # a book without references; citing anything is then an error
+    # Imported here: books without a bibliography do not pay for pybtex.
+    from pybtex.database import parse_file
+    from pybtex.scanner import PybtexError
+
     try:
         data = parse_file(path, bib_format="bibtex")
     except PybtexError as exc:

@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
+import numpy.random  # loaded once in the worker server, not in every session
 
 from wmbook.execute import figures
 from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture

@@ -17,6 +17,11 @@ ENVIRONMENT = {
     "LC_ALL": "C.UTF-8",
     "LANG": "C.UTF-8",
     "PYTHONIOENCODING": "utf-8",
+    # One BLAS thread per session: sessions already run in parallel, and threaded BLAS in
+    # each would fight over the cores (and can change floating-point results run to run).
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
 }
 
 

@@ -63,9 +63,8 @@ def _warm_up() -> None:
     forked session instead of being rebuilt by each."""
     figures.apply_style()
     text = string.ascii_letters + string.digits + string.punctuation + " −·×"
-    for _ in range(2):
-        figures.plot_xy(range(50), [v * v for v in range(50)], title=text, xlabel=text, ylabel=text)
-        figures.collect_figures("warm-up", "warm-up")
+    figures.plot_xy(range(50), [v * v for v in range(50)], title=text, xlabel=text, ylabel=text)
+    figures.collect_figures("warm-up", "warm-up")
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects
 
