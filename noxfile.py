@@ -57,5 +57,12 @@ def bench(session: nox.Session) -> None:
     session.run("python", "tests/bench/run_bench.py", *session.posargs, env=QUIET_MKDOCS)
 
 
+@nox.session(name="bench-instruments", default=False)
+def bench_instruments(session: nox.Session) -> None:
+    """Time instrument slider steps in headless Chromium and the bytes an instrument page loads."""
+    _install(session, ".[test]")
+    session.run("python", "tests/bench/instrument_bench.py", *session.posargs, env=QUIET_MKDOCS)
+
+
 def _install(session: nox.Session, target: str = ".") -> None:
     session.install("-e", target)
