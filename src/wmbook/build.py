@@ -68,7 +68,7 @@ class Build:
         self.pages: dict[str, PageState] = {}
         self.results: list[SessionResult] = []
         self.diagnostics: list[Diagnostic] = []
-        self.math = MathRenderer()
+        self.math = MathRenderer(Path(self.settings.cache_dir) / "katex.json")
         self.date = _build_date()
         bib = os.path.join(self.root, self.settings.bibliography)
         self.bib_display = self._display(bib)
@@ -234,6 +234,7 @@ class Build:
             Path(self.settings.cache_dir) / "last-build.json", summary, self.results, self.diagnostics
         )
         self.cache.prune(self.settings.cache_max_age_days, self.settings.cache_max_bytes)
+        self.math.save()
         errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
         if errors:
             raise PluginError(error_report(self.diagnostics))

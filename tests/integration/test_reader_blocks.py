@@ -121,11 +121,11 @@ def test_math_is_rendered_at_build_time(good: SiteBuild, chapter: str) -> None:
 def test_citations_and_reference_list(chapter: str) -> None:
     article = _article(chapter)
     assert (
-        'Engines compute <span class="wmbook-citation">[<a class="wmbook-cite" href="#ref-alpha2020">1</a>]</span>'
+        'Engines compute <span class="wmbook-citation">[<a class="wmbook-citation__link" href="#ref-alpha2020">1</a>]</span>'
         in article
     )
     assert (
-        '<a class="wmbook-cite" href="#ref-beta2021">2</a>, <a class="wmbook-cite" href="#ref-alpha2020">1</a>]'
+        '<a class="wmbook-citation__link" href="#ref-beta2021">2</a>, <a class="wmbook-citation__link" href="#ref-alpha2020">1</a>]'
         in article
     )
     assert "<code>[@alpha2020]</code>" in article  # inline code stays literal

@@ -196,8 +196,8 @@ def test_numbers_follow_the_order_of_first_citation() -> None:
 def test_citation_html_links_each_number() -> None:
     citations = PageCitations({})
     assert citation_html(["x", "y"], citations) == (
-        '<span class="wmbook-citation">[<a class="wmbook-cite" href="#ref-x">1</a>, '
-        '<a class="wmbook-cite" href="#ref-y">2</a>]</span>'
+        '<span class="wmbook-citation">[<a class="wmbook-citation__link" href="#ref-x">1</a>, '
+        '<a class="wmbook-citation__link" href="#ref-y">2</a>]</span>'
     )
 
 
@@ -217,7 +217,7 @@ KNOWN = {key: ref(key) for key in ("a", "b", "c")}
 
 
 def cite(*pairs: tuple[str, int]) -> str:
-    links = ", ".join(f'<a class="wmbook-cite" href="#ref-{k}">{n}</a>' for k, n in pairs)
+    links = ", ".join(f'<a class="wmbook-citation__link" href="#ref-{k}">{n}</a>' for k, n in pairs)
     return f'<span class="wmbook-citation">[{links}]</span>'
 
 

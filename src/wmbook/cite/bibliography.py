@@ -127,7 +127,7 @@ class PageCitations:
 
 def citation_html(keys: list[str], citations: PageCitations) -> str:
     """``[1, 3]`` with each number linking to its entry in the page's reference list."""
-    links = [f'<a class="wmbook-cite" href="#ref-{k}">{citations.cite(k)}</a>' for k in keys]
+    links = [f'<a class="wmbook-citation__link" href="#ref-{k}">{citations.cite(k)}</a>' for k in keys]
     return f'<span class="wmbook-citation">[{", ".join(links)}]</span>'
 
 

@@ -8,6 +8,7 @@ the Markdown line where the formula is written.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -84,17 +85,62 @@ def _line_of(tex: str, source: str, path: str) -> SourceLoc:
     return SourceLoc(path, source.count("\n", 0, index) + 1 if index >= 0 else 1)
 
 
-class MathRenderer:
-    """Renders a build's formulas, each distinct one once."""
+def _katex_version() -> str:
+    """Hash of the vendored KaTeX script: a new KaTeX invalidates every stored rendering."""
+    return hashlib.sha256((katex_dir() / "katex.min.js").read_bytes()).hexdigest()[:16]
 
-    def __init__(self) -> None:
+
+class MathRenderer:
+    """Renders formulas, each distinct one once, remembering them on disk between builds.
+
+    ``store`` is a JSON file of ``{"katex": version, "items": {key: [html, error]}}``;
+    a missing, damaged or outdated file is simply started afresh.
+    """
+
+    def __init__(self, store: Path | None = None) -> None:
         self._done: dict[MathItem, tuple[str, str]] = {}
+        self._store = store
+        self._loaded = False
+        self._changed = False
+        self._version = ""
+
+    @staticmethod
+    def _key(item: MathItem) -> str:
+        return ("D:" if item.display else "I:") + item.tex
+
+    def _load(self) -> None:
+        self._loaded = True
+        if self._store is None:
+            return
+        self._version = _katex_version()
+        try:
+            data = json.loads(self._store.read_text(encoding="utf-8"))
+            if data.get("katex") != self._version:
+                return
+            for key, (rendered, error) in data["items"].items():
+                self._done[MathItem(key[2:], key.startswith("D:"))] = (str(rendered), str(error))
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+
+    def save(self) -> None:
+        """Write the renderings back (atomically) when this build added any."""
+        if self._store is None or not self._changed:
+            return
+        payload = {"katex": self._version, "items": {self._key(i): list(v) for i, v in self._done.items()}}
+        self._store.parent.mkdir(parents=True, exist_ok=True)
+        temp = self._store.with_name(f".{self._store.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(payload), encoding="utf-8")
+        os.replace(temp, self._store)
 
     def render_page(self, page_html: str, source: str, path: str) -> tuple[str, list[Diagnostic]]:
         """The page's HTML with every formula rendered; TeX errors as diagnostics."""
         items = find_math(page_html)
+        if items and not self._loaded:
+            self._load()
         todo = list(dict.fromkeys(i for i in items if i not in self._done))
-        self._done.update(zip(todo, render_batch(todo), strict=True))
+        if todo:
+            self._done.update(zip(todo, render_batch(todo), strict=True))
+            self._changed = True
         problems: list[Diagnostic] = []
 
         def replace(match: re.Match[str]) -> str:
