@@ -153,7 +153,12 @@ class Build:
         bokeh_base = get_relative_url("assets/wmbook/bokeh/", page.url)
 
         def instrument(block: object) -> str:
-            return instrument_markup(block, lambda text: self._caption(text, citations), bokeh_base)  # type: ignore[arg-type]
+            return instrument_markup(
+                block,  # type: ignore[arg-type]
+                lambda text: self._caption(text, citations),
+                bokeh_base,
+                Path(self.settings.cache_dir) / "instruments",
+            )
 
         edits = code_block_edits(source.blocks, page_id) + reader_edits(source.reader, instrument)
         rewritten = apply_edits(markdown, offset, edits)

@@ -25,12 +25,10 @@ class InstrumentBlock:
 
 
 def known_instruments() -> tuple[str, ...]:
-    """Names in the instrument registry (imported lazily: it loads Bokeh)."""
-    try:
-        from wmbook.instruments import REGISTRY
-    except ImportError:
-        return ()
-    return tuple(sorted(REGISTRY))
+    """Names in the instrument registry (without loading the instruments themselves)."""
+    from wmbook.instruments import NAMES
+
+    return tuple(sorted(NAMES))
 
 
 def parse_instrument(raw: RawBlock, path: str) -> tuple[InstrumentBlock | None, list[Diagnostic]]:

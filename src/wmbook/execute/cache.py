@@ -148,7 +148,9 @@ class SessionCache:
     def prune(self, max_age_days: float, max_bytes: int) -> int:
         """Delete entries unused for ``max_age_days``, then the oldest beyond ``max_bytes``."""
         entries = []
-        for path in (self.directory / "sessions").glob("*/*"):
+        # Session results, and the instrument renderings kept beside them.
+        paths = [*(self.directory / "sessions").glob("*/*"), *(self.directory / "instruments").glob("*")]
+        for path in paths:
             try:
                 stat = path.stat()
             except OSError:

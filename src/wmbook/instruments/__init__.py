@@ -10,7 +10,8 @@ BokehJS has loaded and in print. Use ``REGISTRY[name].render(anchor)`` and
 
 from __future__ import annotations
 
-from . import imagined_planner, latent_rollout, pixel_vs_embedding
+from typing import Any
+
 from .base import Instrument, RenderedInstrument
 from .page import (
     bokeh_version,
@@ -21,6 +22,7 @@ from .page import (
 )
 
 __all__ = [
+    "NAMES",
     "REGISTRY",
     "Instrument",
     "RenderedInstrument",
@@ -31,14 +33,30 @@ __all__ = [
     "static_files",
 ]
 
-REGISTRY: dict[str, Instrument] = {
-    module.NAME: Instrument(
-        name=module.NAME,
-        title=module.TITLE,
-        description=module.DESCRIPTION,
-        label=module.LABEL,
-        build=module.build,
-        caption_html=module.CAPTION,
-    )
-    for module in (latent_rollout, pixel_vs_embedding, imagined_planner)
-}
+# The registry's keys, known without importing the instruments (and so Bokeh).
+NAMES = ("latent_rollout", "pixel_vs_embedding", "imagined_planner")
+
+
+def _registry() -> dict[str, Instrument]:
+    from . import imagined_planner, latent_rollout, pixel_vs_embedding
+
+    return {
+        module.NAME: Instrument(
+            name=module.NAME,
+            title=module.TITLE,
+            description=module.DESCRIPTION,
+            label=module.LABEL,
+            build=module.build,
+            caption_html=module.CAPTION,
+        )
+        for module in (latent_rollout, pixel_vs_embedding, imagined_planner)
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # REGISTRY is built on first use: pages without instruments never load Bokeh.
+    if name == "REGISTRY":
+        registry = _registry()
+        globals()["REGISTRY"] = registry
+        return registry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
