@@ -21,8 +21,6 @@ Usage: python tests/bench/instrument_bench.py [--steps N] [--warmup W] [--out FI
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
 import platform
@@ -30,9 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +36,9 @@ from urllib.parse import urlsplit
 from playwright.sync_api import ViewportSize, sync_playwright
 
 from wmbook.instruments import bokeh_version
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.browser.harness import serve
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -207,27 +205,6 @@ def build_site(target: Path) -> None:
         env=env,
         cwd=REPO,
     )
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """Serve ``root`` on a free port of 127.0.0.1; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer((HOST, 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="bench-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{HOST}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # ---- measurements ---------------------------------------------------------------

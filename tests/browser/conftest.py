@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .harness import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOST, ROOT, PageLog, find_demo_page, is_local
+from .harness import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOST, ROOT, PageLog, find_demo_page, is_local, serve
 
 
 @pytest.fixture(scope="session")
@@ -42,13 +39,6 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site without logging every request."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def demo_path(site_dir: Path) -> str:
     """URL path of the page that shows every feature."""
@@ -58,17 +48,8 @@ def demo_path(site_dir: Path) -> str:
 @pytest.fixture(scope="session")
 def base_url(site_dir: Path) -> Iterator[str]:
     """URL of the built site, served from a daemon thread on a free port."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOCAL_HOST}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(site_dir, LOCAL_HOST) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,7 @@ colour-scheme flip, and that one planner update at 512 plans x horizon 16
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,8 @@ import pytest
 
 from wmbook.instruments import REGISTRY, bokehjs_assets, instrument_html, static_files
 from wmbook.instruments.bokeh_kit import load_js
+
+from .harness import serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -99,25 +98,16 @@ def _site(root: Path) -> None:
     )
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Any]:
     root = tmp_path_factory.mktemp("site")
     _site(root)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(root) as base:
         # One Chromium serves the whole test run: the shared ``browser`` fixture.
         tab = browser.new_page(viewport={"width": 1000, "height": 800})
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+        tab.goto(f"{base}/index.html")
         for i in (1, 2, 3):
             tab.locator(f"#inst-mm5-{i}").scroll_into_view_if_needed()
             tab.wait_for_function(
@@ -127,8 +117,6 @@ def page(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Any
         tab.errors = errors
         yield tab
         tab.close()
-    finally:
-        server.shutdown()
 
 
 def test_all_instruments_go_live_and_hide_previews(page: Any) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .harness import LOCAL_HOST, ROOT, PageLog
+from .harness import LOCAL_HOST, ROOT, PageLog, serve
 
 CHAPTER = "/world-models/"
 RIGHT = "Correct."
@@ -42,11 +39,6 @@ KATEX_MAIN_LOADED = """() => [...document.fonts].some(
 )"""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def fixture_book_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The reader_good fixture book (it has a multiple-choice quiz), built and served on 127.0.0.1."""
@@ -65,17 +57,8 @@ def fixture_book_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             build(config)
         finally:
             config.plugins.on_shutdown()
-    handler = functools.partial(_QuietHandler, directory=str(root / "site"))
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="fixture-book-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOCAL_HOST}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(root / "site", LOCAL_HOST) as url:
+        yield url
 
 
 # -- keyboard helpers --
