@@ -5,7 +5,9 @@ from __future__ import annotations
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from wmbook.build import Build
 from wmbook.execute.pool import shutdown_pool
@@ -34,11 +36,21 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     return _build.page_markdown(markdown, page)
 
 
-# Early (90): outputs are in place before search indexing and other HTML post-processing.
+# Early (90): math and chapter parts are in place before other plugins post-process the HTML.
 @event_priority(90)
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     assert _build is not None
     return _build.page_content(html, page)
+
+
+# Early (90): outputs are placed before the search plugin (priority 0) indexes the page.
+@event_priority(90)
+def on_page_context(
+    context: TemplateContext, page: Page, config: MkDocsConfig, nav: Navigation
+) -> TemplateContext:
+    assert _build is not None
+    _build.page_context(page)
+    return context
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:

@@ -54,6 +54,7 @@ class PageState:
     futures: list[Future[SessionResult]] = field(default_factory=list)
     fragments: dict[str, str] = field(default_factory=dict)
     figures: dict[str, str] = field(default_factory=dict)
+    page_id: str = ""
 
 
 class Build:
@@ -110,32 +111,20 @@ class Build:
 
     # -- check + render, page by page --
     def page_markdown(self, markdown: str, page: Page) -> str:
-        """Wait for the page's sessions, check them, and rewrite the page's Markdown."""
+        """Rewrite the page's Markdown: plain fences with output slots, reader blocks as HTML.
+
+        Nothing here waits for the page's sessions: they go on running while MkDocs
+        converts this and the following pages, and their results are placed when the
+        page is assembled (``page_context``).
+        """
         state = self.pages.get(page.file.src_uri)
         if state is None:
             return markdown
         source = state.source
-        results: dict[str, StepResult] = {}
-        for future in state.futures:
-            session = future.result()
-            self.results.append(session)
-            results.update(session.by_key())
         self.diagnostics.extend(source.diagnostics)
-        problems, rewrites = check_blocks(source.blocks, results, self.settings.accept)
-        self.diagnostics += problems
-        self.diagnostics += check_quizzes(source, results)
         self.diagnostics += check_labels_and_links(source)
         self.diagnostics += check_citations(source, self.bibliography, self.bib_display)
-        if rewrites:
-            self.diagnostics.extend(apply_rewrites(source.abs_path, rewrites))
-            log.info(f"{source.path}: accepted new output for {len(rewrites)} block(s)")
-        page_id = re.sub(r"[^A-Za-z0-9]+", "-", page.file.src_uri).strip("-")
-        for block in source.blocks:
-            result = results.get(block_key(block))
-            if result is not None:
-                state.fragments[slot_id(page_id, block)] = render_result(result)
-                if result.figures:
-                    state.figures[slot_id(page_id, block)] = render_figures(result)
+        state.page_id = re.sub(r"[^A-Za-z0-9]+", "-", page.file.src_uri).strip("-")
         offset = self._line_offset(source, markdown)
         if offset is None:
             self.diagnostics.append(
@@ -160,9 +149,34 @@ class Build:
                 Path(self.settings.cache_dir) / "instruments",
             )
 
-        edits = code_block_edits(source.blocks, page_id) + reader_edits(source.reader, instrument)
+        edits = code_block_edits(source.blocks, state.page_id) + reader_edits(source.reader, instrument)
         rewritten = apply_edits(markdown, offset, edits)
         return link_citations(rewritten, citations, self.bibliography)
+
+    def page_context(self, page: Page) -> None:
+        """Wait for the page's sessions, check them, and put their outputs into the page."""
+        state = self.pages.get(page.file.src_uri)
+        if state is None or page.content is None:
+            return
+        source = state.source
+        results: dict[str, StepResult] = {}
+        for future in state.futures:
+            session = future.result()
+            self.results.append(session)
+            results.update(session.by_key())
+        problems, rewrites = check_blocks(source.blocks, results, self.settings.accept)
+        self.diagnostics += problems
+        self.diagnostics += check_quizzes(source, results)
+        if rewrites:
+            self.diagnostics.extend(apply_rewrites(source.abs_path, rewrites))
+            log.info(f"{source.path}: accepted new output for {len(rewrites)} block(s)")
+        for block in source.blocks:
+            result = results.get(block_key(block))
+            if result is not None:
+                state.fragments[slot_id(state.page_id, block)] = render_result(result)
+                if result.figures:
+                    state.figures[slot_id(state.page_id, block)] = render_figures(result)
+        page.content = fill_slots(page.content, state.fragments, state.figures)
 
     def _caption(self, text: str, citations: PageCitations) -> str:
         if not text.strip():
@@ -185,12 +199,11 @@ class Build:
         return body_start if body.strip() == markdown.strip() else None
 
     def page_content(self, html: str, page: Page) -> str:
-        """Outputs, math, chapter header and cite controls into the page's HTML."""
+        """Math, chapter header and cite controls into the page's HTML."""
         state = self.pages.get(page.file.src_uri)
         if state is None:
             return html
         source = state.source
-        html = fill_slots(html, state.fragments, state.figures)
         html, problems = self.math.render_page(html, source.text, source.path)
         self.diagnostics += problems
         if source.chapter is not None:
