@@ -161,7 +161,13 @@ class Build:
         source = state.source
         results: dict[str, StepResult] = {}
         for future in state.futures:
-            session = future.result()
+            try:
+                session = future.result()
+            except Exception as exc:  # noqa: BLE001  (the build reports it and goes on)
+                self.diagnostics.append(
+                    Diagnostic(SourceLoc(source.path, 1), f"could not run the page's code: {exc}")
+                )
+                continue
             self.results.append(session)
             results.update(session.by_key())
         problems, rewrites = check_blocks(source.blocks, results, self.settings.accept)
