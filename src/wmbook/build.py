@@ -22,7 +22,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from wmbook.accept import apply_rewrites
-from wmbook.assets_files import add_site_assets, needed_markdown_extensions, register_assets
+from wmbook.assets_files import add_site_assets, needed_markdown_extensions
 from wmbook.chapter.header import HeaderLinks
 from wmbook.check.diagnose import check_blocks
 from wmbook.check.reader import check_citations, check_labels_and_links, check_quizzes
@@ -79,7 +79,6 @@ class Build:
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
                 config.mdx_configs.setdefault(name, options)
-        register_assets(config)
         self._caption_md: markdown_lib.Markdown | None = None
 
     def _display(self, path: str | None) -> str:
@@ -105,8 +104,13 @@ class Build:
             for spec in build_sessions(page, self.settings.timeout):
                 state.futures.append(executor.submit(spec))
             self.pages[file.src_uri] = state
-        with_instruments = any(s.source.reader.instruments for s in self.pages.values())
-        add_site_assets(files, config, instruments=with_instruments)
+        readers = [s.source.reader for s in self.pages.values()]
+        add_site_assets(
+            files,
+            config,
+            math=any(r.has_math for r in readers),
+            instruments=any(r.instruments for r in readers),
+        )
         return files
 
     # -- check + render, page by page --

@@ -18,6 +18,7 @@ BLOCK_NAMES = ("quiz", "equation", "instrument", "references")
 _HEADING = re.compile(r"^(#{2})\s+(?P<text>.*?)\s*(?:\{\s*:?[^}#]*#(?P<id>[^\s}]+)[^}]*\})?\s*$")
 _EQ_LINK = re.compile(r"\]\(#(eq-[\w-]+)\)")
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
+_MATH_MARK = re.compile(r"\$|\\\(|\\\[")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ReaderPage:
     headings: tuple[Heading, ...] = ()
     citations: tuple[tuple[SourceLoc, tuple[str, ...]], ...] = ()
     equation_links: tuple[tuple[SourceLoc, str], ...] = ()
+    has_math: bool = False  # the page's prose may hold $…$, \(…\) or \[…\]
 
 
 def _prose_lines(text: str, fences: list[Fence], first_line: int) -> list[tuple[int, str]]:
@@ -104,7 +106,9 @@ def parse_reader(
             )
     quizzes = _unique_quiz_anchors(quizzes)
     headings, citations, links = [], [], []
+    has_math = False
     for number, line in _prose_lines(text, fences, first_line):
+        has_math = has_math or bool(_MATH_MARK.search(line))
         loc = SourceLoc(path, number)
         if match := _HEADING.match(line):
             headings.append(Heading(loc, match["text"], match["id"] or ""))
@@ -119,5 +123,6 @@ def parse_reader(
         tuple(headings),
         tuple(citations),
         tuple(links),
+        has_math,
     )
     return page, problems
