@@ -189,3 +189,16 @@ def test_harness_records_foreign_requests_and_errors(page: Any, page_log: PageLo
     assert page_log.blocked == ["https://example.invalid/data.json"]
     assert "console: reported by the page" in page_log.console_errors
     assert any("uncaught in page" in error for error in page_log.console_errors)
+
+
+def test_figures_use_the_width_of_the_text(page: Any, demo_path: str) -> None:
+    """A figure spans the text column (up to 40rem), not the few pixels of an unsized SVG."""
+    _open_demo(page, demo_path)
+    widths = page.evaluate(
+        """() => {
+      const text = document.querySelector("article.md-content__inner").getBoundingClientRect().width;
+      return [...document.querySelectorAll("figure.wmbook-figure svg")].map(
+        (svg) => svg.getBoundingClientRect().width / Math.min(text, 40 * 20));
+    }"""
+    )
+    assert widths and all(ratio > 0.9 for ratio in widths), widths

@@ -42,7 +42,7 @@ STYLE: dict[str, Any] = {
     "grid.alpha": 0.35,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "svg.fonttype": "path",  # glyphs as paths: no font has to be served
+    "svg.fonttype": "none",  # real text in the page's font: smaller, selectable, no font served
     # Fixed margins that fit a title and axis labels: tight_layout would cost a second draw.
     "figure.subplot.left": 0.11,
     "figure.subplot.right": 0.97,
