@@ -133,7 +133,8 @@ class Build:
         if offset is None:
             self.diagnostics.append(
                 Diagnostic(
-                    SourceLoc(source.path, 1), "the page was changed before wmbook saw it; outputs not placed"
+                    SourceLoc(source.path, 1),
+                    "another plugin changed the page before wmbook read it, so outputs were not placed; run that plugin after wmbook (event priority below 90)",
                 )
             )
             return markdown

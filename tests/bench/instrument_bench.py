@@ -38,6 +38,7 @@ from playwright.sync_api import ViewportSize, sync_playwright
 from wmbook.instruments import bokeh_version
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.browser.bokeh_page import DOC_OF, FOCUS_HANDLE, HANDLES_NAMED
 from tests.browser.harness import serve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,43 +71,8 @@ TARGETS = (
     Target("MM5.3 model error (512 plans, horizon 16)", "inst-mm5-3", "model error"),
 )
 
-_DOC_OF = """(anchor) => {
-  for (const view of Bokeh.index.roots) {
-    const box = view.el.closest ? view.el.closest(".wmbook-instrument") : null;
-    if (box !== null && box.id === anchor) return view.model.document;
-  }
-  return null;
-}"""
-
-HANDLES_NAMED = """(anchor) => {
-  let total = 0, named = 0;
-  const walk = (node) => {
-    for (const el of node.querySelectorAll("*")) {
-      if (!el.shadowRoot) continue;
-      const h = el.shadowRoot.querySelector(".noUi-handle");
-      if (h) { total += 1; if (h.getAttribute("aria-label")) named += 1; }
-      walk(el.shadowRoot);
-    }
-  };
-  walk(document.getElementById(anchor));
-  return total > 0 && total === named;
-}"""
-
-FOCUS_HANDLE = """([anchor, label]) => {
-  const walk = (node) => {
-    for (const el of node.querySelectorAll("*")) {
-      if (!el.shadowRoot) continue;
-      const h = el.shadowRoot.querySelector(".noUi-handle");
-      if (h && h.getAttribute("aria-label") === label) { h.focus(); return true; }
-      if (walk(el.shadowRoot)) return true;
-    }
-    return false;
-  };
-  return walk(document.getElementById(anchor));
-}"""
-
 SLIDER = f"""([anchor, title]) => {{
-  const doc = ({_DOC_OF})(anchor);
+  const doc = ({DOC_OF})(anchor);
   for (const m of doc.all_models) {{
     if (m.type === "Slider" && m.title === title)
       return {{ value: m.value, start: m.start, end: m.end, step: m.step }};
@@ -125,7 +91,7 @@ SLIDER = f"""([anchor, title]) => {{
 INSTALL_PROBE = f"""(anchor) => {{
   const SETTLE_MS = 60;
   if (window.__wmbenchProbe) window.__wmbenchProbe.disconnect();
-  const doc = ({_DOC_OF})(anchor);
+  const doc = ({DOC_OF})(anchor);
   const views = Array.from(Bokeh.index.query((v) => v.model.type === "Figure" && v.model.document === doc));
   const readouts = document.querySelector("#" + anchor + " .wmbook-instrument-readouts");
   const probe = {{ samples: [], started: null, step: null }};
@@ -180,7 +146,7 @@ NEXT_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnima
 
 # The same update without the keyboard: set the slider's value from page script.
 SET_VALUE = f"""([anchor, title, value]) => {{
-  const doc = ({_DOC_OF})(anchor);
+  const doc = ({DOC_OF})(anchor);
   for (const m of doc.all_models) {{
     if (m.type === "Slider" && m.title === title) {{
       window.__wmbenchProbe.start();

@@ -18,6 +18,7 @@ import pytest
 
 from wmbook.instruments import bokeh_version, imagined_planner, latent_rollout, pixel_vs_embedding
 
+from .bokeh_page import DOC_OF, FOCUS_HANDLE, HANDLES_NAMED
 from .harness import PageLog, is_local
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -27,44 +28,7 @@ LIVE_TIMEOUT_MS = 20_000
 # The loader's IntersectionObserver starts loading 200px before a box enters the viewport.
 ROOT_MARGIN_PX = 200
 
-# The Bokeh document whose root view sits inside the instrument box ``anchor``.
-_DOC_OF = """(anchor) => {
-  for (const view of Bokeh.index.roots) {
-    const box = view.el.closest ? view.el.closest(".wmbook-instrument") : null;
-    if (box !== null && box.id === anchor) return view.model.document;
-  }
-  return null;
-}"""
-
 IS_LIVE = "(anchor) => document.getElementById(anchor).dataset.state === 'live'"
-
-# True once every slider handle in the box carries the name the loader gives it.
-HANDLES_NAMED = """(anchor) => {
-  let total = 0, named = 0;
-  const walk = (node) => {
-    for (const el of node.querySelectorAll("*")) {
-      if (!el.shadowRoot) continue;
-      const h = el.shadowRoot.querySelector(".noUi-handle");
-      if (h) { total += 1; if (h.getAttribute("aria-label")) named += 1; }
-      walk(el.shadowRoot);
-    }
-  };
-  walk(document.getElementById(anchor));
-  return total > 0 && total === named;
-}"""
-
-FOCUS_HANDLE = """([anchor, label]) => {
-  const walk = (node) => {
-    for (const el of node.querySelectorAll("*")) {
-      if (!el.shadowRoot) continue;
-      const h = el.shadowRoot.querySelector(".noUi-handle");
-      if (h && h.getAttribute("aria-label") === label) { h.focus(); return true; }
-      if (walk(el.shadowRoot)) return true;
-    }
-    return false;
-  };
-  return walk(document.getElementById(anchor));
-}"""
 
 FOCUS_BUTTON = """([anchor, text]) => {
   const walk = (node) => {
@@ -81,7 +45,7 @@ FOCUS_BUTTON = """([anchor, text]) => {
 }"""
 
 SLIDERS = f"""(anchor) => {{
-  const doc = ({_DOC_OF})(anchor);
+  const doc = ({DOC_OF})(anchor);
   const out = {{}};
   for (const m of doc.all_models) {{
     if (m.type === "Slider") out[m.title] = {{ value: m.value, step: m.step, start: m.start, end: m.end }};
@@ -90,19 +54,19 @@ SLIDERS = f"""(anchor) => {{
 }}"""
 
 SLIDER_VALUE = f"""([anchor, title]) => {{
-  const doc = ({_DOC_OF})(anchor);
+  const doc = ({DOC_OF})(anchor);
   for (const m of doc.all_models) if (m.type === "Slider" && m.title === title) return m.value;
   return null;
 }}"""
 
 BATCH = f"""(anchor) => {{
-  const doc = ({_DOC_OF})(anchor);
+  const doc = ({DOC_OF})(anchor);
   for (const m of doc.all_models) if (m.type === "Button") return m.tags[0] | 0;
   return null;
 }}"""
 
 CANDIDATES = f"""(anchor) => {{
-  const doc = ({_DOC_OF})(anchor);
+  const doc = ({DOC_OF})(anchor);
   for (const m of doc.all_models) {{
     if (m.type === "ColumnDataSource" && m.data.xs !== undefined) {{
       return {{ xs: Array.from(m.data.xs, (a) => Array.from(a)),

@@ -18,6 +18,7 @@ import pytest
 from wmbook.instruments import REGISTRY, bokehjs_assets, instrument_html, static_files
 from wmbook.instruments.bokeh_kit import load_js
 
+from .bokeh_page import FOCUS_HANDLE
 from .harness import serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -30,19 +31,6 @@ body { --md-default-fg-color: rgba(0, 0, 0, 0.87); --md-default-bg-color: #fff;
 body[data-md-color-scheme="slate"] { --md-default-fg-color: rgba(226, 228, 233, 0.82);
        --md-default-bg-color: #1e2129; }
 """
-
-FIND_HANDLE = """(label) => {
-  const walk = (node) => {
-    for (const el of node.querySelectorAll("*")) {
-      if (!el.shadowRoot) continue;
-      const h = el.shadowRoot.querySelector(".noUi-handle");
-      if (h && h.getAttribute("aria-label") === label) { h.focus(); return true; }
-      if (walk(el.shadowRoot)) return true;
-    }
-    return false;
-  };
-  return walk(document);
-}"""
 
 AXIS_COLOUR = """() => {
   for (const doc of Bokeh.documents)
@@ -126,12 +114,12 @@ def test_all_instruments_go_live_and_hide_previews(page: Any) -> None:
 
 
 def test_sliders_answer_the_keyboard(page: Any) -> None:
-    assert page.evaluate(FIND_HANDLE, "decay")
+    assert page.evaluate(FOCUS_HANDLE, [None, "decay"])
     page.keyboard.press("End")
     page.wait_for_function("document.getElementById('inst-mm5-1-ro-regime').textContent === 'unstable'")
     page.keyboard.press("Home")
     page.wait_for_function("document.getElementById('inst-mm5-1-ro-regime').textContent === 'stable'")
-    assert page.evaluate(FIND_HANDLE, "plans sampled")
+    assert page.evaluate(FOCUS_HANDLE, [None, "plans sampled"])
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.getElementById('inst-mm5-3-ro-plans').textContent === '128'")
 

@@ -195,3 +195,24 @@ def test_bad_settings_name_mkdocs_yml(
     result = build_site(root, caplog)
     assert result.failed
     assert "mkdocs.yml: extra.wmbook.timeout" in result.messages
+
+
+def test_page_changed_by_another_plugin_is_reported(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = fixture_site("good")
+    hook = root / "hooks" / "rewrite_first.py"
+    hook.write_text(
+        "from mkdocs.plugins import event_priority\n\n\n"
+        "@event_priority(100)\n"
+        "def on_page_markdown(markdown, page, config, files):\n"
+        "    return 'Inserted first.\\n\\n' + markdown\n"
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("hooks:\n", "hooks:\n  - hooks/rewrite_first.py\n"))
+    result = build_site(root, caplog)
+    assert result.failed
+    assert (
+        "docs/index.md:1: another plugin changed the page before wmbook read it, so outputs were not placed; run that plugin after wmbook (event priority below 90)"
+        in result.messages
+    )

@@ -9,7 +9,6 @@ lines; ``...`` inside a line matches any text.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -138,11 +137,3 @@ def output_diff(expected: str, actual: str, expected_name: str) -> str:
         lineterm="",
     )
     return "\n".join(diff)
-
-
-def is_finite_number(text: str) -> bool:
-    """Whether ``text`` is a finite number (used by quiz answers too)."""
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False

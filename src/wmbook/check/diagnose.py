@@ -18,9 +18,10 @@ class OutputRewrite:
     new_text: str
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+def error_summary(result: StepResult) -> str:
+    """The last line of a traceback ('ZeroDivisionError: division by zero')."""
+    lines = [line for line in result.traceback.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else (result.exc_type or "an exception")
 
 
 def _block_problems(
@@ -31,7 +32,7 @@ def _block_problems(
     if result.outcome is Outcome.RAISED:
         where = SourceLoc(loc.path, result.error_line) if result.error_line else code_loc
         first_failure.setdefault(session, where)
-        summary = _last_line(result.traceback) or result.exc_type or "an exception"
+        summary = error_summary(result)
         if block.options.raises:
             message = f'{summary} (the block is marked raises="{block.options.raises}")'
         else:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wmbook.blocks.quiz import grade_check
+from wmbook.check.diagnose import error_summary
 from wmbook.cite.bibliography import Reference
 from wmbook.model import Diagnostic, Outcome, PageSource, Severity, SourceLoc, StepResult
 from wmbook.parse.reader import ReaderPage
@@ -27,9 +28,7 @@ def check_quizzes(page: PageSource, results: Mapping[str, StepResult]) -> list[D
                 problems.append(Diagnostic(quiz.loc, f"{why}; fix the answer or the check"))
         elif result.outcome is Outcome.RAISED:
             where = SourceLoc(page.path, result.error_line or quiz.check.loc.line)
-            summary = (
-                result.traceback.strip().splitlines()[-1] if result.traceback.strip() else "an exception"
-            )
+            summary = error_summary(result)
             problems.append(Diagnostic(where, f"the quiz's check failed: {summary}", detail=result.traceback))
         elif result.outcome is Outcome.NOT_RUN:
             problems.append(

@@ -7,6 +7,8 @@ import re
 from wmbook.model import Fence
 
 _OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*)$")
+# An inline code span: a run of backticks, then anything up to the same run again.
+INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)*\1")
 _FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n.*?\n(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 

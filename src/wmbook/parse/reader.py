@@ -13,11 +13,11 @@ from wmbook.blocks.quiz import Quiz, parse_quiz
 from wmbook.cite.bibliography import CITATION
 from wmbook.model import Diagnostic, Fence, SourceLoc
 from wmbook.parse.blocks import RawBlock, find_blocks
+from wmbook.parse.fences import INLINE_CODE
 
 BLOCK_NAMES = ("quiz", "equation", "instrument", "references")
 _HEADING = re.compile(r"^(#{2})\s+(?P<text>.*?)\s*(?:\{\s*:?[^}#]*#(?P<id>[^\s}]+)[^}]*\})?\s*$")
 _EQ_LINK = re.compile(r"\]\(#(eq-[\w-]+)\)")
-_INLINE_CODE = re.compile(r"`+[^`]*`+")
 _MATH_MARK = re.compile(r"\$|\\\(|\\\[")
 
 
@@ -50,9 +50,7 @@ def _prose_lines(text: str, fences: list[Fence], first_line: int) -> list[tuple[
         skip.update(range(fence.start, fence.end + 1))
     lines = text.split("\n")
     return [
-        (n, _INLINE_CODE.sub("", line))
-        for n, line in enumerate(lines, 1)
-        if n >= first_line and n not in skip
+        (n, INLINE_CODE.sub("", line)) for n, line in enumerate(lines, 1) if n >= first_line and n not in skip
     ]
 
 

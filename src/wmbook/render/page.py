@@ -20,7 +20,6 @@ from wmbook.parse.reader import ReaderPage
 
 _H1_END = re.compile(r"</h1>")
 _H2 = re.compile(r'(<h2 id="(?P<id>[\w-]+)"[^>]*>)(?P<body>.*?)(</h2>)', re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 
 
 def add_chapter_header(content: str, meta: ChapterMeta, links: HeaderLinks) -> str:
@@ -95,8 +94,3 @@ def instrument_markup(
     rendered = dataclasses.replace(rendered, label=f"Instrument {block.label}")
     caption = caption_html("\n".join(block.raw.content)) or default_caption
     return instrument_html(rendered, block.anchor, block.title or title, caption, bokeh_base=bokeh_base)
-
-
-def strip_tags(text: str) -> str:
-    """Text of an HTML fragment."""
-    return _TAG.sub("", text)

@@ -8,12 +8,11 @@ from collections.abc import Callable, Mapping
 from wmbook.blocks.equation import render_equation
 from wmbook.blocks.quiz import render_quiz
 from wmbook.cite.bibliography import CITATION, PageCitations, Reference, citation_html, references_html
-from wmbook.parse.fences import find_fences
+from wmbook.parse.fences import INLINE_CODE, find_fences
 from wmbook.parse.reader import ReaderPage
 from wmbook.render.rewrite import Edit
 
 REFERENCES_SLOT = "<!--wmbook-references-->"
-_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)*\1")
 
 
 def reader_edits(reader: ReaderPage, instrument_html: Callable[[object], str]) -> list[Edit]:
@@ -46,8 +45,8 @@ def link_citations(markdown: str, citations: PageCitations, known: Mapping[str, 
         if number in skip or "[@" not in line:
             continue
         # Citations inside inline code stay literal: only the text between code spans changes.
-        codes = [m.group(0) for m in _INLINE_CODE.finditer(line)]
-        texts = [CITATION.sub(replace, t) for t in _INLINE_CODE.sub("\0", line).split("\0")]
+        codes = [m.group(0) for m in INLINE_CODE.finditer(line)]
+        texts = [CITATION.sub(replace, t) for t in INLINE_CODE.sub("\0", line).split("\0")]
         lines[number - 1] = "".join(t + (codes[i] if i < len(codes) else "") for i, t in enumerate(texts))
     result = "\n".join(lines)
     if REFERENCES_SLOT in result:
