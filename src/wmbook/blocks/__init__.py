@@ -1,1 +1,0 @@
-"""Reader blocks written in pymdownx.blocks syntax: quiz, equation, instrument, references."""
