@@ -37,9 +37,9 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff check, ruff format --check, mypy."""
     _install(session, ".[lint]")
-    session.run("ruff", "check", "src", "hooks", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "hooks", "tests", "noxfile.py")
-    session.run("mypy", "src", "hooks", *session.posargs)
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("mypy", "src", *session.posargs)
 
 
 @nox.session(default=False)

@@ -1,4 +1,12 @@
-"""wmbook's settings, read from ``extra: wmbook:`` in mkdocs.yml and the environment."""
+"""wmbook's settings: the plugin's options in mkdocs.yml, then the environment.
+
+```yaml
+plugins:
+  - search
+  - wmbook:
+      timeout: 60
+```
+"""
 
 from __future__ import annotations
 
@@ -15,54 +23,61 @@ WORKERS_ENV = "WMBOOK_WORKERS"
 VERBOSE_ENV = "WMBOOK_VERBOSE"
 CACHE_ENV = "WMBOOK_CACHE"
 CACHE_MODES = ("auto", "force", "cache-only")
+CACHE_KEYS = ("imports", "environment")
 
 
 class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
-    """Schema of ``extra.wmbook`` in mkdocs.yml."""
+    """The plugin's options (``plugins: - wmbook: {...}``)."""
 
-    timeout = c.Type((int, float), default=60)
-    workers = c.Type(int, default=0)  # 0: one per core
-    verbose = c.Type(bool, default=False)
+    timeout = c.Type((int, float), default=60)  # default limit per block, seconds
+    workers = c.Type(int, default=0)  # session processes at a time; 0: one per core
+    verbose = c.Type(bool, default=False)  # a per-session table at the end of the build
     cache = c.Choice(CACHE_MODES, default="auto")
     cache_dir = c.Type(str, default=".cache/wmbook")  # relative to mkdocs.yml
     cache_max_age_days = c.Type((int, float), default=30)
     cache_max_mb = c.Type((int, float), default=500)
-    bibliography = c.Type(str, default="docs/references.bib")  # relative to mkdocs.yml
+    # imports: a session's entry stays valid until a distribution it imported changes;
+    # environment: until anything installed changes.
+    cache_key = c.Choice(CACHE_KEYS, default="imports")
+    bibliography = c.Optional(c.Type(str))  # default: references.bib in docs_dir
+    instruments = c.Type(dict, default={})  # extra instruments: {name: "module:attribute"}
+    progress_after = c.Type((int, float), default=3)  # report sessions running longer (s)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings for one build."""
+    """Validated settings for one build, environment overrides applied."""
 
     timeout: float
     workers: int
     accept: bool
     verbose: bool
     cache_mode: str
-    cache_dir: str
+    cache_dir: str  # absolute
     cache_max_age_days: float
     cache_max_bytes: int
-    bibliography: str
+    cache_key: str
+    bibliography: str  # absolute path
+    bibliography_explicit: bool  # set in mkdocs.yml (a missing file is then an error)
+    instruments: dict[str, str]
+    progress_after: float
 
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def load_settings(extra: object, config_file: str, root: str) -> Settings:
-    """Validate ``extra.wmbook``; errors name mkdocs.yml and the key to fix."""
-    raw = extra.get("wmbook", {}) if isinstance(extra, Mapping) else {}
-    if not isinstance(raw, Mapping):
-        raise PluginError(f"{config_file}: extra.wmbook must be a mapping of settings")
-    schema = WmbookConfig()
-    schema.load_dict(dict(raw))
-    failed, warnings = schema.validate()
-    problems = [f"{config_file}: extra.wmbook.{key}: {err}" for key, err in [*failed, *warnings]]
-    if problems:
-        raise PluginError("\n".join(problems))
-    if schema.timeout <= 0:
-        raise PluginError(f"{config_file}: extra.wmbook.timeout must be a positive number of seconds")
-    workers = schema.workers
+def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Settings:
+    """Check the options' values and apply the environment; errors name the setting."""
+    where = "mkdocs.yml: plugins.wmbook"
+    if options.timeout <= 0:
+        raise PluginError(f"{where}.timeout must be a positive number of seconds")
+    if options.progress_after < 0:
+        raise PluginError(f"{where}.progress_after must be a number of seconds >= 0")
+    for name, target in options.instruments.items():
+        if not isinstance(name, str) or not isinstance(target, str) or ":" not in target:
+            raise PluginError(f"{where}.instruments: write each as  name: 'package.module:ATTRIBUTE'")
+    workers = options.workers
     env_workers = os.environ.get(WORKERS_ENV, "").strip()
     if env_workers:
         if not env_workers.isdigit():
@@ -70,17 +85,38 @@ def load_settings(extra: object, config_file: str, root: str) -> Settings:
         workers = int(env_workers)
     if workers <= 0:
         workers = os.cpu_count() or 1
-    cache_mode = os.environ.get(CACHE_ENV, "").strip() or schema.cache
+    cache_mode = os.environ.get(CACHE_ENV, "").strip() or options.cache
     if cache_mode not in CACHE_MODES:
         raise PluginError(f"{CACHE_ENV}={cache_mode!r} must be one of {', '.join(CACHE_MODES)}")
+    explicit = options.bibliography is not None
+    bibliography = (
+        os.path.join(root, str(options.bibliography))
+        if explicit
+        else os.path.join(docs_dir, "references.bib")
+    )
+    if explicit and not os.path.isfile(bibliography):
+        raise PluginError(f"{where}.bibliography: {bibliography} does not exist")
     return Settings(
-        timeout=float(schema.timeout),
+        timeout=float(options.timeout),
         workers=workers,
         accept=_env_flag(ACCEPT_ENV),
-        verbose=schema.verbose or _env_flag(VERBOSE_ENV),
+        verbose=options.verbose or _env_flag(VERBOSE_ENV),
         cache_mode=cache_mode,
-        cache_dir=os.path.join(root, schema.cache_dir),
-        cache_max_age_days=float(schema.cache_max_age_days),
-        cache_max_bytes=int(schema.cache_max_mb * 1024 * 1024),
-        bibliography=schema.bibliography,
+        cache_dir=os.path.join(root, options.cache_dir),
+        cache_max_age_days=float(options.cache_max_age_days),
+        cache_max_bytes=int(options.cache_max_mb * 1024 * 1024),
+        cache_key=options.cache_key,
+        bibliography=bibliography,
+        bibliography_explicit=explicit,
+        instruments=dict(options.instruments),
+        progress_after=float(options.progress_after),
     )
+
+
+def reject_old_settings(extra: object) -> None:
+    """Settings under ``extra: wmbook:`` are not read any more: say where they go."""
+    if isinstance(extra, Mapping) and "wmbook" in extra:
+        raise PluginError(
+            "mkdocs.yml: extra.wmbook is no longer read; move its settings under the plugin:\n"
+            "plugins:\n  - wmbook:\n      timeout: 60   # and the other settings that were under extra.wmbook"
+        )

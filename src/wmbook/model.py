@@ -1,15 +1,16 @@
 """Typed records handed from one stage of the pipeline to the next.
 
-parse -> ``PageSource`` (blocks with ``SourceLoc``) -> execute -> ``SessionResult``
--> check -> ``Diagnostic`` -> render -> HTML.  Every record is frozen so a stage can
-never change what an earlier stage saw.
+parse -> blocks (each with a ``SourceLoc`` and the ``Region`` of the page it covers)
+-> execute -> ``SessionResult`` (``StepResult`` per ``StepKey``) -> check ->
+``Diagnostic`` -> render -> HTML.  Every record is frozen so a stage can never change
+what an earlier stage saw.  The block records themselves live with their kind, in
+``wmbook.kinds``.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -48,6 +49,20 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class Region:
+    """The lines of the page a block covers, as written (1-based, inclusive).
+
+    ``text`` identifies the block when the Markdown handed to wmbook differs from
+    the file (another plugin edited the page first): blocks are found again by
+    their text, not by line numbers.
+    """
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Fence:
     """A fenced code block found in the Markdown source (lines are 1-based, in the file)."""
 
@@ -66,44 +81,6 @@ class Fence:
         return self.start + 1
 
 
-@dataclass(frozen=True)
-class BlockOptions:
-    """Validated options of a ``python`` fence."""
-
-    execute: bool = True
-    session: str = "main"
-    timeout: float | None = None  # None: the site-wide default
-    raises: str | None = None
-
-
-@dataclass(frozen=True)
-class ExpectedOutput:
-    """An ``output`` fence: what the block above it must print."""
-
-    fence: Fence
-    loc: SourceLoc
-    text: str
-    rtol: float | None = None
-    atol: float | None = None
-
-
-@dataclass(frozen=True)
-class CodeBlock:
-    """A ``python`` fence and everything attached to it."""
-
-    index: int  # position among the page's code blocks
-    fence: Fence
-    loc: SourceLoc  # the opening fence's line
-    code: str
-    options: BlockOptions
-    expected: ExpectedOutput | None = None
-
-    @property
-    def code_loc(self) -> SourceLoc:
-        """Line of the block's first line of code."""
-        return SourceLoc(self.loc.path, self.fence.body_start)
-
-
 class StepKind(enum.Enum):
     """What a session step does in the worker."""
 
@@ -111,16 +88,32 @@ class StepKind(enum.Enum):
     CHECK = "check"  # evaluate an expression, return its value
 
 
+@dataclass(frozen=True, order=True)
+class StepKey:
+    """Which block of a page a step (and its result) belongs to: the code block or the
+    quiz check with this index on the page."""
+
+    kind: StepKind
+    index: int
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}-{self.index}"
+
+
 @dataclass(frozen=True)
 class Step:
     """One unit of work of a session: a code block or a check expression."""
 
-    kind: StepKind
+    key: StepKey
     source: str
     first_line: int  # Markdown line of ``source``'s first line
     timeout: float
     raises: str | None = None
-    key: str = ""  # identifies the block/quiz the result belongs to
+
+    @property
+    def kind(self) -> StepKind:
+        """Statements to run, or an expression to evaluate."""
+        return self.key.kind
 
 
 @dataclass(frozen=True)
@@ -157,7 +150,7 @@ class Figure:
 class StepResult:
     """What one step produced."""
 
-    key: str
+    key: StepKey
     outcome: Outcome
     output: str = ""
     figures: tuple[Figure, ...] = ()
@@ -168,6 +161,7 @@ class StepResult:
     value_repr: str = ""
     duration: float = 0.0
     detail: str = ""  # e.g. the exit code of a process that died
+    imports: tuple[str, ...] = ()  # top-level modules the step imported
 
 
 @dataclass(frozen=True)
@@ -185,32 +179,14 @@ class SessionResult:
         """True when any step did not finish normally."""
         return any(r.outcome is not Outcome.OK for r in self.results)
 
-    def by_key(self) -> dict[str, StepResult]:
+    @property
+    def imports(self) -> tuple[str, ...]:
+        """Top-level modules the session imported (matplotlib when it drew figures)."""
+        names = {name for r in self.results for name in r.imports}
+        if any(r.figures for r in self.results):
+            names.add("matplotlib")
+        return tuple(sorted(names))
+
+    def by_key(self) -> dict[StepKey, StepResult]:
         """Results indexed by their step key."""
         return {r.key: r for r in self.results}
-
-
-@dataclass(frozen=True)
-class CheckPoint:
-    """A Python expression evaluated in a page's session at a point of the page."""
-
-    key: str
-    loc: SourceLoc
-    session: str
-    expression: str
-
-
-@dataclass(frozen=True)
-class PageSource:
-    """A parsed Markdown page: its blocks and the problems found while parsing."""
-
-    path: str  # display path
-    abs_path: str
-    text: str
-    blocks: tuple[CodeBlock, ...] = ()
-    checks: tuple[CheckPoint, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()
-    meta: dict[str, object] = field(default_factory=dict)
-    depends_on: tuple[tuple[str, bytes], ...] = ()
-    reader: Any = None  # wmbook.parse.reader.ReaderPage (typed there; kept loose to avoid a cycle)
-    chapter: Any = None  # wmbook.chapter.meta.ChapterMeta for chapter pages

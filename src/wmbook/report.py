@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from wmbook.model import Diagnostic, SessionResult, Severity
+from wmbook.store import atomic_write
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,10 @@ def page_table(results: Sequence[SessionResult]) -> str:
 
 
 def write_json_report(
-    path: Path, summary: BuildSummary, results: Sequence[SessionResult], diagnostics: Sequence[Diagnostic]
+    path: str | Path,
+    summary: BuildSummary,
+    results: Sequence[SessionResult],
+    diagnostics: Sequence[Diagnostic],
 ) -> None:
     """Machine-readable account of the build (atomic write)."""
     report = {
@@ -71,10 +74,7 @@ def write_json_report(
             {"location": str(d.loc), "severity": d.severity.value, "message": d.message} for d in diagnostics
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    os.replace(temp, path)
+    atomic_write(Path(path), json.dumps(report, indent=2).encode())
 
 
 def error_report(diagnostics: Sequence[Diagnostic]) -> str:

@@ -45,7 +45,7 @@ theme:
   font: false
 markdown_extensions:
 {extensions}
-{hooks}
+{plugins}
 """
 
 
@@ -61,7 +61,7 @@ def page_text(page: int, blocks: int, variant: str, edit: int = 0) -> str:
     return "\n".join(parts)
 
 
-def write_book(root: Path, pages: int, blocks: int, variant: str, hooks_file: Path | None = None) -> None:
+def write_book(root: Path, pages: int, blocks: int, variant: str) -> None:
     """Write mkdocs.yml and docs/ for a variant: 'plain', 'wmbook' or 'mdexec'."""
     docs = root / "docs"
     docs.mkdir(parents=True, exist_ok=True)
@@ -69,8 +69,8 @@ def write_book(root: Path, pages: int, blocks: int, variant: str, hooks_file: Pa
         extensions = "  - pymdownx.superfences:\n      custom_fences:\n        - name: python\n          class: python\n          validator: !!python/name:markdown_exec.validator\n          format: !!python/name:markdown_exec.formatter"
     else:
         extensions = "  - pymdownx.superfences"
-    hooks = f"hooks:\n  - {hooks_file}" if variant == "wmbook" and hooks_file else ""
-    (root / "mkdocs.yml").write_text(MKDOCS_YML.format(extensions=extensions, hooks=hooks))
+    plugins = "plugins:\n  - search\n  - wmbook" if variant == "wmbook" else ""
+    (root / "mkdocs.yml").write_text(MKDOCS_YML.format(extensions=extensions, plugins=plugins))
     for page in range(pages):
         (docs / f"page{page:03d}.md").write_text(page_text(page, blocks, variant))
     (docs / "index.md").write_text("# Synthetic book\n")

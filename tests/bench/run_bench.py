@@ -48,10 +48,9 @@ def _executed_seconds(root: Path) -> float:
 def measure(pages: int, blocks: int, runs: int, with_peer: bool) -> dict[str, float]:
     """Median wall-clock seconds of each scenario."""
     work = Path(tempfile.mkdtemp(prefix="wmbook-bench-"))
-    hooks = REPO / "hooks" / "wmbook_hooks.py"
     books = {v: work / v for v in ("plain", "wmbook", "mdexec")}
     for variant, root in books.items():
-        write_book(root, pages, blocks, variant, hooks)
+        write_book(root, pages, blocks, variant)
     wm = books["wmbook"]
     times: dict[str, float] = {}
     _build(books["plain"])  # warm the file-system cache and byte-code

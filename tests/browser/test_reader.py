@@ -47,7 +47,6 @@ def fixture_book_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     root = tmp_path_factory.mktemp("reader_book") / "book"
     shutil.copytree(ROOT / "tests" / "fixtures" / "reader_good", root)
-    shutil.copytree(ROOT / "hooks", root / "hooks")
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("WMBOOK_ACCEPT", raising=False)
         patch.setenv("NO_MKDOCS_2_WARNING", "1")

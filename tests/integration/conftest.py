@@ -33,10 +33,9 @@ class SiteBuild:
 
 
 def copy_fixture(name: str, dest: Path) -> Path:
-    """Copy a fixture site and the repository's hooks into ``dest``."""
+    """Copy a fixture site into ``dest``."""
     root = dest / name
     shutil.copytree(FIXTURES / name, root)
-    shutil.copytree(REPO / "hooks", root / "hooks")
     return root
 
 
@@ -45,9 +44,9 @@ def build_site(root: Path, caplog: pytest.LogCaptureFixture, **overrides: object
     caplog.clear()
     caplog.set_level(logging.INFO)
     site = root / "site"
-    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site), **overrides)
     failed = False
     try:
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site), **overrides)
         build(config)
     except (Abort, BuildError):
         failed = True

@@ -76,18 +76,19 @@ def test_missing_dependency_is_an_error(cached: Path, caplog: pytest.LogCaptureF
     assert "docs/data.md:1: depends_on: 'numbers.txt' does not exist next to the page" in site.messages
 
 
-def test_version_change_is_a_miss(
+def test_engine_change_is_a_miss(
     cached: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import wmbook
+    from wmbook.execute import keys
 
-    monkeypatch.setattr(wmbook, "__version__", wmbook.__version__ + ".post1")
+    engine = keys.engine_fingerprint()
+    monkeypatch.setattr(keys, "engine_fingerprint", lambda: engine + "-edited")
     site = build_site(cached, caplog)
     assert _report(site) == ALL_RUN
 
 
 def test_damaged_entry_is_reported_and_rerun(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
-    entries = sorted((cached / ".cache" / "wmbook" / "sessions").glob("*/*.bin"))
+    entries = sorted((cached / ".cache" / "wmbook" / "sessions").glob("*/*"))
     assert len(entries) == 3
     entries[0].write_bytes(entries[0].read_bytes()[:-10])  # truncated
     site = build_site(cached, caplog)
@@ -201,3 +202,58 @@ def test_two_builds_at_once_leave_a_sound_cache(cached: Path, caplog: pytest.Log
     site = build_site(cached, caplog)
     assert set(_report(site).values()) == {True}
     assert "is damaged" not in caplog.text
+
+
+def _install_unrelated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A distribution that no session imports appears on the path (as a pip install would)."""
+    site = tmp_path / "more-site-packages"
+    info = site / "unrelatedpkg-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: unrelatedpkg\nVersion: 1.0\n")
+    (site / "unrelatedpkg.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(site))
+
+
+def test_unrelated_install_keeps_every_entry(
+    cached: Path, caplog: pytest.LogCaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install_unrelated(tmp_path, monkeypatch)
+    assert set(_report(build_site(cached, caplog)).values()) == {True}
+
+
+def test_whole_environment_key_reruns_after_any_install(
+    fixture_site: Callable[[str], Path],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = fixture_site("cache")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("timeout: 20", "timeout: 20\n      cache_key: environment"))
+    assert _report(build_site(root, caplog)) == ALL_RUN
+    assert set(_report(build_site(root, caplog)).values()) == {True}
+    _install_unrelated(tmp_path, monkeypatch)
+    assert _report(build_site(root, caplog)) == ALL_RUN
+
+
+def test_entry_records_the_distributions_a_session_imported(cached: Path) -> None:
+    entries = sorted((cached / ".cache" / "wmbook" / "sessions").glob("*/*"))
+    records = [json.loads(e.read_bytes().partition(b"\n")[2])["imports"] for e in entries]
+    numpy_version = __import__("importlib.metadata").metadata.version("numpy")
+    assert {"numpy": [["dist", "numpy", numpy_version]]} in records  # the main session of index.md
+    assert records.count({}) == 2  # the session that only prints, and the one that reads a file
+
+
+def test_changed_version_of_an_imported_distribution_is_a_miss(
+    cached: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def upgraded(name: str) -> str:
+        return "999.0" if name == "numpy" else real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    report = _report(build_site(cached, caplog))
+    assert report == {**{k: True for k in ALL_RUN}, ("docs/index.md", "main"): False}

@@ -37,7 +37,7 @@ REFERENCES = [
 def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The repository's book, built from a copy (so no test touches the real tree)."""
     root = tmp_path_factory.mktemp("book") / "book"
-    for name in ("docs", "hooks"):
+    for name in ("docs",):
         shutil.copytree(REPO / name, root / name)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     records: list[logging.LogRecord] = []

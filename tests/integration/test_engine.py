@@ -186,7 +186,7 @@ def test_accept_rewrites_only_mismatching_fences(
     assert not build_site(root, caplog).failed
 
 
-def test_bad_settings_name_mkdocs_yml(
+def test_bad_settings_name_the_option(
     fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     root = fixture_site("good")
@@ -194,25 +194,51 @@ def test_bad_settings_name_mkdocs_yml(
     config.write_text(config.read_text().replace("timeout: 20", "timeout: soon"))
     result = build_site(root, caplog)
     assert result.failed
-    assert "mkdocs.yml: extra.wmbook.timeout" in result.messages
+    assert "Plugin 'wmbook' option 'timeout'" in result.messages
 
 
-def test_page_changed_by_another_plugin_is_reported(
+def test_settings_left_under_extra_say_where_they_moved(
     fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     root = fixture_site("good")
-    hook = root / "hooks" / "rewrite_first.py"
-    hook.write_text(
-        "from mkdocs.plugins import event_priority\n\n\n"
-        "@event_priority(100)\n"
-        "def on_page_markdown(markdown, page, config, files):\n"
-        "    return 'Inserted first.\\n\\n' + markdown\n"
-    )
     config = root / "mkdocs.yml"
-    config.write_text(config.read_text().replace("hooks:\n", "hooks:\n  - hooks/rewrite_first.py\n"))
+    config.write_text(config.read_text() + "extra:\n  wmbook:\n    timeout: 20\n")
     result = build_site(root, caplog)
     assert result.failed
-    assert (
-        "docs/index.md:1: another plugin changed the page before wmbook read it, so outputs were not placed; run that plugin after wmbook (event priority below 90)"
-        in result.messages
+    assert "extra.wmbook is no longer read; move its settings under the plugin" in result.messages
+
+
+def _with_hook(root: Path, body: str) -> None:
+    """Add a hook that changes every page's Markdown before wmbook reads it."""
+    (root / "hooks").mkdir()
+    (root / "hooks" / "edit_first.py").write_text(
+        "from mkdocs.plugins import event_priority\n\n\n"
+        "@event_priority(100)\n"
+        "def on_page_markdown(markdown, page, config, files):\n" + body
     )
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text() + "hooks:\n  - hooks/edit_first.py\n")
+
+
+def test_page_edited_by_another_plugin_still_gets_its_outputs(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = fixture_site("good")
+    # Like a macros plugin: new lines above every block, prose changed around them.
+    _with_hook(root, "    return 'Inserted first.\\n\\nAnd a second line.\\n\\n' + markdown.replace('Good', 'Fine')\n")
+    result = build_site(root, caplog, strict=True)
+    assert not result.failed, result.messages
+    html = result.html()
+    assert "Inserted first." in html
+    assert html.count('class="wmbook-output wmbook-output--') == 5
+    assert "wmbook-slot" not in html
+
+
+def test_block_changed_by_another_plugin_is_reported(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = fixture_site("good")
+    _with_hook(root, "    return markdown.replace('never run', 'changed by a plugin')\n")
+    result = build_site(root, caplog)
+    assert result.failed
+    assert "another plugin changed this block before wmbook read the page" in result.messages

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, build_site
+from .conftest import build_site
 
 CONFIG = """site_name: Links
 theme:
   name: material
   font: false
-hooks:
-  - hooks/wmbook_hooks.py
+plugins:
+  - wmbook
 markdown_extensions:
   - pymdownx.superfences
 validation:
@@ -34,7 +33,6 @@ Every quantity equals itself.
 
 def _site(root: Path, target: str) -> Path:
     (root / "docs").mkdir(parents=True)
-    shutil.copytree(REPO / "hooks", root / "hooks")
     (root / "mkdocs.yml").write_text(CONFIG)
     (root / "docs" / "index.md").write_text(f"# Home\n\nSee [the identity](eq.md#{target}).\n")
     (root / "docs" / "eq.md").write_text(EQUATION_PAGE)

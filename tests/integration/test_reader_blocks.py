@@ -148,7 +148,7 @@ def test_chapter_header(chapter: str) -> None:
     assert header is not None
     text = header[0]
     assert chapter.index("</h1>") < chapter.index('<header class="wmbook-chapter-header">')
-    assert '<li><a href="..">Fixture reader book</a></li><li>Test Volume</li><li>02</li>' in text
+    assert '<li><a href="../">Fixture reader book</a></li><li>Test Volume</li><li>02</li>' in text
     assert '<li aria-current="page">Fixture Worlds — Models &amp; Plans</li>' in text
     assert "Test Volume · Chapter 02 / 03" in text
     assert "<dt>Level</dt><dd>Intermediate</dd>" in text

@@ -19,9 +19,10 @@ class ChapterMeta:
     chapters_in_volume: int
     level: str
     builds_on: tuple[str, ...]
-    next: str
+    next: str  # title of the next chapter ('' when none)
     authors: tuple[str, ...]
     year: int
+    next_forthcoming: bool = False  # written as 'next: Title (forthcoming)': not a page yet
 
 
 _REQUIRED: dict[str, type] = {
@@ -35,6 +36,7 @@ _REQUIRED: dict[str, type] = {
     "year": int,
 }
 _OPTIONAL: dict[str, type] = {"next": str}
+_FORTHCOMING = re.compile(r"\s*\(forthcoming\)\s*$", re.IGNORECASE)
 
 
 def _key_line(text: str, key: str) -> int:
@@ -84,7 +86,8 @@ def read_chapter_meta(
             chapters_in_volume=meta["chapters_in_volume"],
             level=meta["level"],
             builds_on=tuple(meta["builds_on"]),
-            next=meta.get("next", ""),
+            next=_FORTHCOMING.sub("", meta.get("next", "")).strip(),
+            next_forthcoming=bool(_FORTHCOMING.search(meta.get("next", ""))),
             authors=tuple(meta["authors"]),
             year=meta["year"],
         ),

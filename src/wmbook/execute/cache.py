@@ -1,68 +1,62 @@
-"""Session results cached on disk, keyed by a hash of everything that can change them.
+"""The session cache: one strategy of the executor, on top of the store.
 
-One entry per session.  The key covers the session's steps and options in order,
-the files the page declares it reads, the page path, and the environment (wmbook,
-Python and every installed distribution with its version).  Line numbers are left
-out of the key, so editing prose above a block does not re-run it; a cached
-result's Markdown line numbers are moved to where its blocks now stand instead.
+An entry (namespace ``sessions``) is JSON: the session's result, the Markdown lines
+its steps started at, and the distributions it imported (``execute.keys``).  Line
+numbers are left out of the key, so editing prose above a block does not re-run it;
+a cached result's line numbers are moved to where its blocks now stand instead.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import pickle
 import re
-import sys
-import tempfile
-import time
 from dataclasses import replace
-from pathlib import Path
+from typing import Any
 
-import wmbook
-from wmbook.model import SessionResult, SessionSpec
+from wmbook.execute.keys import imports_unchanged, record_imports
+from wmbook.model import Figure, Outcome, SessionResult, SessionSpec, StepKey, StepKind, StepResult
+from wmbook.store import Store
 
-_MAGIC = b"WMBOOK-SESSION-1\n"
-_DIGEST = hashlib.sha256().digest_size
-# Cache problems are the tool's business, not the book's: they must not fail a strict build.
 log = logging.getLogger("wmbook.cache")
+_FORMAT = 2
 
 
-def environment_fingerprint() -> str:
-    """Hash of wmbook's, Python's and every installed distribution's name and version.
-
-    Installed distributions are read from the names of their ``*.dist-info`` and
-    ``*.egg-info`` folders on ``sys.path`` (``numpy-2.1.0.dist-info``), which carry
-    name and version; listing folders is far cheaper than reading every METADATA file.
-    """
-    dists: list[str] = []
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        dists += [
-            f"{entry}/{n}" for n in names if n.endswith((".dist-info", ".egg-info", ".egg-link", ".pth"))
-        ]
-    text = "\n".join([wmbook.__version__, sys.version, sys.platform, *sorted(dists)])
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def session_key(spec: SessionSpec, fingerprint: str) -> str:
-    """The content hash that names a session's cache entry."""
-    payload = {
-        "page": spec.page,
-        "session": spec.name,
-        "steps": [[s.kind.value, s.source, s.timeout, s.raises, s.key] for s in spec.steps],
-        "files": [[rel, hashlib.sha256(content).hexdigest()] for rel, content in spec.files],
-        "environment": fingerprint,
+def _step_json(r: StepResult) -> dict[str, Any]:
+    return {
+        "key": [r.key.kind.value, r.key.index],
+        "outcome": r.outcome.value,
+        "output": r.output,
+        "figures": [[f.svg, f.label] for f in r.figures],
+        "exc_type": r.exc_type,
+        "error_line": r.error_line,
+        "traceback": r.traceback,
+        "value": r.value,
+        "value_repr": r.value_repr,
+        "duration": r.duration,
+        "detail": r.detail,
+        "imports": list(r.imports),
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def relocate(result: SessionResult, old_firsts: tuple[int, ...], spec: SessionSpec) -> SessionResult:
+def _step_from_json(d: dict[str, Any]) -> StepResult:
+    return StepResult(
+        key=StepKey(StepKind(d["key"][0]), int(d["key"][1])),
+        outcome=Outcome(d["outcome"]),
+        output=str(d["output"]),
+        figures=tuple(Figure(str(svg), str(label)) for svg, label in d["figures"]),
+        exc_type=d["exc_type"],
+        error_line=d["error_line"],
+        traceback=str(d["traceback"]),
+        value=d["value"],
+        value_repr=str(d["value_repr"]),
+        duration=float(d["duration"]),
+        detail=str(d["detail"]),
+        imports=tuple(d["imports"]),
+    )
+
+
+def relocate(result: SessionResult, old_firsts: list[int], spec: SessionSpec) -> SessionResult:
     """Move Markdown line numbers in a cached result to where the blocks stand now."""
     spans = [
         (old, old + step.source.count("\n"), step.first_line - old)
@@ -96,75 +90,45 @@ def relocate(result: SessionResult, old_firsts: tuple[int, ...], spec: SessionSp
 
 
 class SessionCache:
-    """Entries under ``directory``: a header, a SHA-256 of the payload, then the payload."""
+    """Session results in the store, valid while what they imported is unchanged."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def _path(self, key: str) -> Path:
-        return self.directory / "sessions" / key[:2] / f"{key}.bin"
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._versions: dict[str, str | None] = {}  # distribution versions seen this build
 
     def load(self, key: str, spec: SessionSpec) -> SessionResult | None:
-        """The cached result for ``key``, or None on a miss or a damaged entry."""
-        path = self._path(key)
-        try:
-            data = path.read_bytes()
-        except OSError:
+        """The cached result for ``key``; None on a miss, a stale or a damaged entry."""
+        payload = self.store.read("sessions", key)
+        if payload is None:
             return None
-        payload = data[len(_MAGIC) + _DIGEST :]
-        digest = data[len(_MAGIC) : len(_MAGIC) + _DIGEST]
         try:
-            if not data.startswith(_MAGIC) or hashlib.sha256(payload).digest() != digest:
-                raise ValueError("checksum mismatch")
-            old_firsts, result = pickle.loads(payload)
-            if not isinstance(result, SessionResult):
-                raise ValueError("unexpected content")
-        except Exception as exc:  # noqa: BLE001  (any damage means: run the session again)
-            log.warning(
-                f"wmbook: cache entry {path} for {spec.page} is damaged ({exc}); running the session again"
+            data = json.loads(payload)
+            if data["format"] != _FORMAT:
+                return None
+            if not imports_unchanged(data["imports"], self._versions):
+                return None  # a distribution the session imported changed: run it again
+            result = SessionResult(
+                page=spec.page,
+                name=spec.name,
+                results=tuple(_step_from_json(s) for s in data["results"]),
+                duration=float(data["duration"]),
             )
-            path.unlink(missing_ok=True)
+            return replace(relocate(result, list(data["firsts"]), spec), from_cache=True)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            log.warning(
+                f"wmbook: the cache entry of {spec.page} ({spec.name}) is unreadable ({exc}); running it again"
+            )
             return None
-        os.utime(path)  # recently used entries survive pruning
-        return replace(relocate(result, old_firsts, spec), from_cache=True)
 
-    def store(self, key: str, spec: SessionSpec, result: SessionResult) -> None:
-        """Write an entry atomically; failed sessions are never stored."""
+    def store_result(self, key: str, spec: SessionSpec, result: SessionResult) -> None:
+        """Write an entry; failed sessions are never stored."""
         if result.failed:
             return
-        firsts = tuple(step.first_line for step in spec.steps)
-        payload = pickle.dumps((firsts, result), protocol=pickle.HIGHEST_PROTOCOL)
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(temp, path)  # atomic: concurrent builds see the old or the new entry
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-
-    def prune(self, max_age_days: float, max_bytes: int) -> int:
-        """Delete entries unused for ``max_age_days``, then the oldest beyond ``max_bytes``."""
-        entries = []
-        # Session results, and the instrument renderings kept beside them.
-        paths = [*(self.directory / "sessions").glob("*/*"), *(self.directory / "instruments").glob("*")]
-        for path in paths:
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            entries.append((stat.st_mtime, stat.st_size, path))
-        entries.sort()
-        now = time.time()
-        total = sum(size for _, size, _ in entries)
-        removed = 0
-        for mtime, size, path in entries:
-            stale_tmp = path.name.startswith(".tmp-") and now - mtime > 3600
-            too_old = now - mtime > max_age_days * 86400
-            if stale_tmp or too_old or total > max_bytes:
-                path.unlink(missing_ok=True)
-                total -= size
-                removed += 1
-        return removed
+        data = {
+            "format": _FORMAT,
+            "firsts": [step.first_line for step in spec.steps],
+            "imports": record_imports(result.imports),
+            "duration": result.duration,
+            "results": [_step_json(r) for r in result.results],
+        }
+        self.store.write("sessions", key, json.dumps(data).encode())

@@ -59,6 +59,45 @@ class _CapturedFds:
         self._file.close()
 
 
+class _ImportLog:
+    """Top-level modules a session imports, for the cache to know what its result depends
+    on.  numpy and matplotlib are preloaded in the worker server, so a look at
+    ``sys.modules`` would miss them: every ``import`` statement is seen instead (C code
+    imports through the same function), plus whatever new appears in ``sys.modules``."""
+
+    _IGNORED = (
+        frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names) | {"wmbook", "__main__"}
+    )
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self._known = set(sys.modules)
+        self._import = builtins.__import__
+        builtins.__import__ = self._recording_import  # type: ignore[assignment]  # same call signature
+
+    def _recording_import(
+        self,
+        name: str,
+        globals: dict[str, Any] | None = None,
+        locals: dict[str, Any] | None = None,
+        fromlist: Any = (),
+        level: int = 0,
+    ) -> Any:
+        if level == 0:
+            self.names.add(name.partition(".")[0])
+        elif globals:
+            self.names.add(str(globals.get("__package__") or "").partition(".")[0])
+        return self._import(name, globals, locals, fromlist, level)
+
+    def take(self) -> tuple[str, ...]:
+        """Modules imported since the last call (outside the standard library)."""
+        new = set(sys.modules) - self._known
+        self._known |= new
+        found = (self.names | {m.partition(".")[0] for m in new}) - self._IGNORED
+        self.names = set()
+        return tuple(sorted(n for n in found if n and not n.startswith("_")))
+
+
 def _prepare_process(spec: SessionSpec, session_dir: str) -> dict[str, Any]:
     os.environ.update(ENVIRONMENT)
     work = os.path.join(session_dir, "cwd")
@@ -110,7 +149,9 @@ def _format_exception(exc: BaseException, page: str) -> tuple[str, int | None]:
     return "".join(tb.format()), line
 
 
-def _run_step(step: Step, page: str, namespace: dict[str, Any], capture: str) -> StepResult:
+def _run_step(
+    step: Step, page: str, namespace: dict[str, Any], capture: str, imports: _ImportLog
+) -> StepResult:
     started = time.perf_counter()
     padded = "\n" * (step.first_line - 1) + step.source  # so compile() reports Markdown lines
     mode = "eval" if step.kind is StepKind.CHECK else "exec"
@@ -146,21 +187,24 @@ def _run_step(step: Step, page: str, namespace: dict[str, Any], capture: str) ->
         value_repr,
         time.perf_counter() - started,
         detail,
+        imports.take(),
     )
 
 
 def run_session(spec: SessionSpec, conn: Connection, session_dir: str) -> None:
     """Process entry point: run every step, sending one ``StepResult`` per step."""
     namespace = _prepare_process(spec, session_dir)
+    imports = _ImportLog()
     for index, step in enumerate(spec.steps):
-        result = _run_step(step, spec.page, namespace, capture_path(session_dir, index))
+        result = _run_step(step, spec.page, namespace, capture_path(session_dir, index), imports)
         conn.send(result)
         if result.outcome is Outcome.DIED:
             break
         if result.outcome is Outcome.RAISED:
             # Later steps would only fail on names the broken step never defined.
+            cause = f"{spec.page}:{result.error_line or step.first_line}"
             for later in spec.steps[index + 1 :]:
-                conn.send(StepResult(later.key, Outcome.NOT_RUN))
+                conn.send(StepResult(later.key, Outcome.NOT_RUN, detail=cause))
             break
     conn.send(None)
     conn.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from concurrent.futures import Future
 
-from wmbook.execute.cache import SessionCache, session_key
+from wmbook.execute.cache import SessionCache
+from wmbook.execute.keys import session_key
 from wmbook.execute.runner import SessionPool
 from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
 
@@ -27,33 +28,30 @@ def _done(result: SessionResult) -> Future[SessionResult]:
 class Executor:
     """Starts sessions: answered from the cache when possible, else run in the pool."""
 
-    def __init__(self, pool: SessionPool, cache: SessionCache, mode: CacheMode, fingerprint: str) -> None:
+    def __init__(
+        self, pool: SessionPool, cache: SessionCache, mode: CacheMode, whole_environment: bool = False
+    ) -> None:
         self.pool = pool
         self.cache = cache
         self.mode = mode
-        self.fingerprint = fingerprint
+        self.whole_environment = whole_environment
 
     def submit(self, spec: SessionSpec) -> Future[SessionResult]:
         """A future for the session's result; it is already resolved on a cache hit."""
-        key = session_key(spec, self.fingerprint)
+        key = session_key(spec, whole_environment=self.whole_environment)
         if self.mode is not CacheMode.FORCE:
             cached = self.cache.load(key, spec)
             if cached is not None:
                 return _done(cached)
         if self.mode is CacheMode.CACHE_ONLY:
             return _done(self._uncached(spec))
-        future = self.pool.submit(spec)
-        future.add_done_callback(lambda f: self._store(key, spec, f))
-        return future
-
-    def _store(self, key: str, spec: SessionSpec, future: Future[SessionResult]) -> None:
-        if not future.cancelled() and future.exception() is None:
-            self.cache.store(key, spec, future.result())
+        # Stored before the future resolves: a build that ends right after still finds it.
+        return self.pool.submit(spec, after=lambda result: self.cache.store_result(key, spec, result))
 
     @staticmethod
     def _uncached(spec: SessionSpec) -> SessionResult:
         detail = f"session {spec.name!r} is not in the cache and the cache mode is cache-only"
         first, *rest = spec.steps
         steps = [StepResult(first.key, Outcome.UNCACHED, detail=detail)]
-        steps += [StepResult(step.key, Outcome.NOT_RUN, detail=detail) for step in rest]
+        steps += [StepResult(step.key, Outcome.NOT_RUN) for step in rest]
         return SessionResult(spec.page, spec.name, tuple(steps), 0.0)

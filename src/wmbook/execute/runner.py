@@ -17,7 +17,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
@@ -104,14 +106,49 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+@dataclass(frozen=True)
+class Running:
+    """A step being run now: where it is written and since when (``time.monotonic``)."""
+
+    page: str
+    line: int
+    since: float
+
+
+class ActivityBoard:
+    """What every session process is running at the moment, for progress reports."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[int, Running] = {}
+
+    def set(self, ident: int, running: Running | None) -> None:
+        """Record (or, with None, clear) what session ``ident`` runs."""
+        with self._lock:
+            if running is None:
+                self._running.pop(ident, None)
+            else:
+                self._running[ident] = running
+
+    def snapshot(self) -> list[Running]:
+        """The steps running now, longest-running first."""
+        with self._lock:
+            return sorted(self._running.values(), key=lambda r: r.since)
+
+
+ACTIVITY = ActivityBoard()
+
+
 def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
     """Run one session in its own worker process and collect every step's result."""
     started = time.perf_counter()
     session_dir = tempfile.mkdtemp(prefix="wmbook-session-")
     conn, pid = server.connect(spec, session_dir)
     results: list[StepResult] = []
+    ident = threading.get_ident()
     try:
         for index, step in enumerate(spec.steps):
+            ACTIVITY.set(ident, Running(spec.page, step.first_line, time.monotonic()))
             failed: StepResult | None = None
             if not conn.poll(step.timeout):
                 _kill(pid)
@@ -131,9 +168,13 @@ def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
                 failed = results.pop()
             if failed is not None:
                 results.append(failed)
-                results.extend(StepResult(s.key, Outcome.NOT_RUN) for s in spec.steps[index + 1 :])
+                cause = f"{spec.page}:{step.first_line}"
+                results.extend(
+                    StepResult(s.key, Outcome.NOT_RUN, detail=cause) for s in spec.steps[index + 1 :]
+                )
                 break
     finally:
+        ACTIVITY.set(ident, None)
         conn.close()
         _kill(pid)
         shutil.rmtree(session_dir, ignore_errors=True)
@@ -148,9 +189,19 @@ class SessionPool:
         self.server = WorkerServer()
         self._threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="wmbook")
 
-    def submit(self, spec: SessionSpec) -> Future[SessionResult]:
-        """Start a session; the future resolves when all its steps have run."""
-        return self._threads.submit(run_in_process, self.server, spec)
+    def submit(
+        self, spec: SessionSpec, after: Callable[[SessionResult], None] | None = None
+    ) -> Future[SessionResult]:
+        """Start a session; the future resolves when all its steps have run and ``after``
+        (storing the result, say) has been called with the result."""
+
+        def run() -> SessionResult:
+            result = run_in_process(self.server, spec)
+            if after is not None:
+                after(result)
+            return result
+
+        return self._threads.submit(run)
 
     def shutdown(self) -> None:
         """Wait for running sessions, then stop the worker server."""

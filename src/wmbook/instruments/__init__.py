@@ -4,7 +4,7 @@ Each instrument pairs a numpy reference model with a twin written in
 JavaScript (``js/``); Bokeh lays out sliders and plots, CustomJS callbacks
 recompute in the browser, and a build-time SVG preview stands in until
 BokehJS has loaded and in print. Use ``REGISTRY[name].render(anchor)`` and
-``instrument_html`` to place one on a page, ``bokehjs_files`` (or
+``instrument_html`` to place one on a page (``registry`` lists what a book can place), ``bokehjs_files`` (or
 ``bokehjs_assets``) and ``static_files`` to ship what it needs.
 """
 
@@ -20,6 +20,7 @@ from .page import (
     instrument_html,
     static_files,
 )
+from .registry import BUILT_IN, InstrumentRegistry
 
 __all__ = [
     "NAMES",
@@ -33,24 +34,14 @@ __all__ = [
     "static_files",
 ]
 
-# The registry's keys, known without importing the instruments (and so Bokeh).
-NAMES = ("latent_rollout", "pixel_vs_embedding", "imagined_planner")
+# wmbook's own instruments, known without importing them (and so Bokeh); a book finds
+# these and any other through ``registry.InstrumentRegistry``.
+NAMES = tuple(BUILT_IN)
 
 
 def _registry() -> dict[str, Instrument]:
-    from . import imagined_planner, latent_rollout, pixel_vs_embedding
-
-    return {
-        module.NAME: Instrument(
-            name=module.NAME,
-            title=module.TITLE,
-            description=module.DESCRIPTION,
-            label=module.LABEL,
-            build=module.build,
-            caption_html=module.CAPTION,
-        )
-        for module in (latent_rollout, pixel_vs_embedding, imagined_planner)
-    }
+    registry = InstrumentRegistry()
+    return {name: registry.get(name) for name in NAMES}
 
 
 def __getattr__(name: str) -> Any:

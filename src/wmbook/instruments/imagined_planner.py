@@ -27,7 +27,7 @@ from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJSTickFormatter
 
 from . import svg
-from .base import RenderedInstrument
+from .base import Instrument, RenderedInstrument
 from .bokeh_kit import C1, C2, C4, NEUTRAL, Kit, callback, finish, readouts_block
 from .prng import fixed, uniform_block
 
@@ -266,3 +266,8 @@ def build(anchor: str) -> RenderedInstrument:
         stylesheets=[kit.sheet],
     )
     return finish(layout, anchor, _preview(r), html, LABEL, DESCRIPTION)
+
+
+INSTRUMENT = Instrument(
+    name=NAME, title=TITLE, description=DESCRIPTION, label=LABEL, build=build, caption_html=CAPTION
+)

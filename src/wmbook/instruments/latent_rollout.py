@@ -19,7 +19,7 @@ from bokeh.models import ColumnDataSource
 from bokeh.models.annotations import Span
 
 from . import svg
-from .base import RenderedInstrument
+from .base import Instrument, RenderedInstrument
 from .bokeh_kit import C1, C2, C3, C4, NEUTRAL, Kit, callback, finish, readouts_block
 from .prng import fixed, step_index
 
@@ -201,3 +201,8 @@ def build(anchor: str) -> RenderedInstrument:
         stylesheets=[kit.sheet],
     )
     return finish(layout, anchor, _preview(r), html, LABEL, DESCRIPTION)
+
+
+INSTRUMENT = Instrument(
+    name=NAME, title=TITLE, description=DESCRIPTION, label=LABEL, build=build, caption_html=CAPTION
+)

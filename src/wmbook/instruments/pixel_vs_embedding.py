@@ -45,7 +45,7 @@ from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, FactorRange, Range1d
 
 from . import svg
-from .base import RenderedInstrument
+from .base import Instrument, RenderedInstrument
 from .bokeh_kit import C1, C2, C3, Kit, callback, finish, readouts_block
 from .prng import fixed, normal_block, uniform_block
 
@@ -242,3 +242,8 @@ def build(anchor: str) -> RenderedInstrument:
         stylesheets=[kit.sheet],
     )
     return finish(layout, anchor, _preview(r), html, LABEL, DESCRIPTION)
+
+
+INSTRUMENT = Instrument(
+    name=NAME, title=TITLE, description=DESCRIPTION, label=LABEL, build=build, caption_html=CAPTION
+)

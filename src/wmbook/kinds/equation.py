@@ -1,47 +1,68 @@
-"""Labelled display equations: ``/// equation | EQ MM5.1 — Title``."""
+"""Labelled display equations: ``/// equation | EQ MM5.1 — Title``.
+
+Parse: the label (``EQ`` and letters, digits and dots: ``EQ 1``, ``EQ A.1``, ``EQ GD2.3``)
+and the display math.  Check (page-wide): labels are unique and every link to
+``#eq-…`` on the page has its equation.  Render: an anchored box whose math KaTeX
+renders with the rest of the page.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from wmbook.blocks.options import read_options, slugify
-from wmbook.model import Diagnostic, SourceLoc
+from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.model import Diagnostic, Region, SourceLoc
+from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
 
-_LABEL = re.compile(r"^(?P<label>EQ\s+[A-Za-z]*\d+(?:\.\d+)*[a-z]?)\s*(?:[—–-]+\s*(?P<title>.*))?$")
+if TYPE_CHECKING:
+    from wmbook.book import ParsedPage
+
+# A label: "EQ" then letters, digits and dots, not ending in a dot ("EQ MM5.1", "EQ A.1", "EQ 7").
+LABEL_TEXT = r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*"
+_LABEL = re.compile(rf"^(?P<label>EQ\s+{LABEL_TEXT})\s*(?:[—–-]+\s*(?P<title>.*))?$")
 
 
 @dataclass(frozen=True)
 class Equation:
     """A validated equation block."""
 
+    region: Region
     loc: SourceLoc
     label: str  # "EQ MM5.1"
     title: str
     anchor: str  # "eq-mm5-1"
-    raw: RawBlock
+    content: tuple[str, ...]  # the math and its caption, Markdown
 
 
 def equation_anchor(label: str) -> str:
-    """'EQ MM5.1' -> 'eq-mm5-1'."""
+    """'EQ MM5.1' -> 'eq-mm5-1', 'EQ A.1' -> 'eq-a-1'."""
     return slugify(label)
 
 
-def parse_equation(raw: RawBlock, path: str) -> tuple[Equation | None, list[Diagnostic]]:
+def parse(raw: RawBlock, ctx: ParseContext) -> tuple[Equation | None, list[Diagnostic]]:
     """Validate an equation block: a label, display math, no options."""
-    _, problems = read_options(raw, path, ())
-    at = SourceLoc(path, raw.start)
+    _, problems = read_options(raw, ctx.path, ())
+    at = SourceLoc(ctx.path, raw.start)
     match = _LABEL.match(raw.argument)
     if not match:
-        problems.append(Diagnostic(at, "an equation needs a label like 'EQ MM5.1 — Title' after '|'"))
+        message = (
+            "an equation needs a label after '|': EQ and letters, digits and dots, "
+            "then an optional title ('EQ 3', 'EQ A.1 — Title', 'EQ MM5.1 — Title')"
+        )
+        problems.append(Diagnostic(at, message))
         return None, problems
     body = "\n".join(raw.content)
     if "$$" not in body and "\\[" not in body:
         problems.append(Diagnostic(at, "an equation block must contain display math between $$ and $$"))
     label = re.sub(r"\s+", " ", match["label"])
-    return Equation(at, label, (match["title"] or "").strip(), equation_anchor(label), raw), problems
+    region = region_of(ctx.lines, raw.start, raw.end)
+    title = (match["title"] or "").strip()
+    return Equation(region, at, label, title, equation_anchor(label), raw.content), problems
 
 
 def _separate_display_math(lines: tuple[str, ...]) -> list[str]:
@@ -66,7 +87,7 @@ def _separate_display_math(lines: tuple[str, ...]) -> list[str]:
     return out
 
 
-def render_equation(equation: Equation) -> list[str]:
+def render(equation: Equation, ctx: RenderContext | None = None) -> list[str]:
     """Markdown lines replacing the block."""
     anchor = html.escape(equation.anchor)
     title = f" — {html.escape(equation.title)}" if equation.title else ""
@@ -74,7 +95,52 @@ def render_equation(equation: Equation) -> list[str]:
         f'<div class="wmbook-equation" id="{anchor}" markdown="1">',
         f'<p class="wmbook-equation__title"><a class="wmbook-anchor" href="#{anchor}">'
         f"{html.escape(equation.label)}</a>{title}</p>",
-        *_separate_display_math(equation.raw.content),
+        *_separate_display_math(equation.content),
         "",
         "</div>",
     ]
+
+
+class Labelled(Protocol):
+    """A block with a label and the anchor made from it."""
+
+    @property
+    def loc(self) -> SourceLoc: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def anchor(self) -> str: ...
+
+
+def first_places(items: Iterable[Labelled], what: str, problems: list[Diagnostic]) -> dict[str, SourceLoc]:
+    """Where each anchor is first used; a repeat is a diagnostic at the repeat."""
+    seen: dict[str, SourceLoc] = {}
+    for item in items:
+        if item.anchor in seen:
+            message = f"{item.label} is already the label of the {what} at {seen[item.anchor]}"
+            problems.append(Diagnostic(item.loc, message))
+        seen.setdefault(item.anchor, item.loc)
+    return seen
+
+
+def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
+    """Equation labels are unique on a page; links to its equations resolve."""
+    problems: list[Diagnostic] = []
+    seen = first_places(page.equations, "equation", problems)
+    for loc, anchor in page.equation_links:
+        if anchor not in seen:
+            known = ", ".join(sorted(seen)) or "none"
+            problems.append(
+                Diagnostic(loc, f"link to #{anchor}, but this page has no such equation (equations: {known})")
+            )
+    return problems
+
+
+KIND = BlockKind(
+    name="equation",
+    record=Equation,
+    blocks=("equation",),
+    parse=parse,
+    render=render,
+    check_page=check_page,
+)

@@ -1,57 +1,132 @@
-"""Instrument blocks: ``/// instrument | MM5.1 — Title`` with ``name:`` from the registry."""
+"""Instrument blocks: ``/// instrument | MM5.1 — Title`` with ``name:`` from the registry.
+
+Parse: the label and a registered name (``wmbook.instruments.registry``).  Check
+(page-wide): labels are unique.  Render: the Bokeh item, its static preview and
+readouts, kept in the store so that an unchanged instrument is not rendered again.
+"""
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from wmbook.blocks.options import read_options, slugify
-from wmbook.model import Diagnostic, SourceLoc
+from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.kinds.equation import LABEL_TEXT, first_places
+from wmbook.model import Diagnostic, Region, SourceLoc
+from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
+from wmbook.store import digest
 
-_LABEL = re.compile(r"^(?P<label>[A-Za-z]*\d+(?:\.\d+)*)\s*(?:[—–-]+\s*(?P<title>.*))?$")
+if TYPE_CHECKING:
+    from wmbook.book import ParsedPage
+    from wmbook.instruments.base import RenderedInstrument
+
+import re
+
+_LABEL = re.compile(rf"^(?P<label>{LABEL_TEXT})\s*(?:[—–-]+\s*(?P<title>.*))?$")
 
 
 @dataclass(frozen=True)
 class InstrumentBlock:
     """A validated instrument block."""
 
+    region: Region
     loc: SourceLoc
     label: str  # "MM5.1"
     title: str
     name: str  # registry key
     anchor: str  # "inst-mm5-1"
-    raw: RawBlock
+    content: tuple[str, ...]  # the caption, Markdown
 
 
-def known_instruments() -> tuple[str, ...]:
-    """Names in the instrument registry (without loading the instruments themselves)."""
-    from wmbook.instruments import NAMES
-
-    return tuple(sorted(NAMES))
-
-
-def parse_instrument(raw: RawBlock, path: str) -> tuple[InstrumentBlock | None, list[Diagnostic]]:
+def parse(raw: RawBlock, ctx: ParseContext) -> tuple[InstrumentBlock | None, list[Diagnostic]]:
     """Validate an instrument block: label, title and a registered name."""
-    options, problems = read_options(raw, path, ("name",))
-    at = SourceLoc(path, raw.start)
+    options, problems = read_options(raw, ctx.path, ("name",))
+    at = SourceLoc(ctx.path, raw.start)
     match = _LABEL.match(raw.argument)
     if not match:
         problems.append(Diagnostic(at, "an instrument needs a label like 'MM5.1 — Title' after '|'"))
         return None, problems
     name = options.values.get("name")
-    known = known_instruments()
+    known = ctx.instruments.names()
     if not isinstance(name, str) or not name:
         problems.append(
             Diagnostic(at, f"an instrument needs 'name:' (known instruments: {', '.join(known)})")
         )
         return None, problems
     if name not in known:
-        loc = options.loc(path, "name", raw.start)
+        loc = options.loc(ctx.path, "name", raw.start)
         problems.append(
             Diagnostic(loc, f"unknown instrument {name!r} (known instruments: {', '.join(known)})")
         )
         return None, problems
     label = match["label"]
-    block = InstrumentBlock(at, label, (match["title"] or "").strip(), name, "inst-" + slugify(label), raw)
+    block = InstrumentBlock(
+        region_of(ctx.lines, raw.start, raw.end),
+        at,
+        label,
+        (match["title"] or "").strip(),
+        name,
+        "inst-" + slugify(label),
+        raw.content,
+    )
     return block, problems
+
+
+def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
+    """Instrument labels are unique on a page."""
+    problems: list[Diagnostic] = []
+    first_places(page.instruments, "instrument", problems)
+    return problems
+
+
+def _rendered(block: InstrumentBlock, ctx: RenderContext) -> tuple[RenderedInstrument, str, str]:
+    """The instrument's Bokeh item, preview and readouts (from the store when unchanged),
+    plus its default title and caption."""
+    from wmbook.execute.keys import engine_fingerprint
+    from wmbook.instruments.base import RenderedInstrument
+    from wmbook.instruments.page import bokeh_version
+
+    registry = ctx.instruments
+    key = digest(
+        engine_fingerprint(), bokeh_version(), registry.source_digest(block.name), block.name, block.anchor
+    )
+    if ctx.store is not None and (payload := ctx.store.read("instruments", key)) is not None:
+        try:
+            data = json.loads(payload)
+            return RenderedInstrument(**data["rendered"]), data["title"], data["caption"]
+        except (ValueError, KeyError, TypeError):
+            pass
+    instrument = registry.get(block.name)
+    rendered = instrument.render(block.anchor)
+    if ctx.store is not None:
+        data = {
+            "rendered": dataclasses.asdict(rendered),
+            "title": instrument.title,
+            "caption": instrument.caption_html,
+        }
+        ctx.store.write("instruments", key, json.dumps(data).encode())
+    return rendered, instrument.title, instrument.caption_html
+
+
+def render(block: InstrumentBlock, ctx: RenderContext) -> list[str]:
+    """The instrument's HTML, between blank lines so Markdown leaves it alone."""
+    from wmbook.instruments.page import instrument_html
+
+    rendered, title, default_caption = _rendered(block, ctx)
+    rendered = dataclasses.replace(rendered, label=f"Instrument {block.label}")
+    caption = ctx.caption_html("\n".join(block.content)) or default_caption
+    markup = instrument_html(rendered, block.anchor, block.title or title, caption, bokeh_base=ctx.bokeh_base)
+    return ["", markup, ""]
+
+
+KIND = BlockKind(
+    name="instrument",
+    record=InstrumentBlock,
+    blocks=("instrument",),
+    parse=parse,
+    render=render,
+    check_page=check_page,
+)

@@ -1,4 +1,9 @@
-"""Quizzes: true/false, numeric and multiple choice, with answers checked at build time."""
+"""Quizzes: true/false, numeric and multiple choice, with answers checked at build time.
+
+Parse: the ``/// quiz | question`` block and its options.  Check: the value that the
+quiz's ``check:`` expression computed in the page's session against ``answer``.
+Render: the interactive quiz (``assets/wmbook.js`` grades it in the browser).
+"""
 
 from __future__ import annotations
 
@@ -7,26 +12,40 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from wmbook.blocks.options import read_options, slugify
-from wmbook.model import CheckPoint, Diagnostic, SourceLoc
+from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.kinds.code import error_summary
+from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, StepKey, StepKind
+from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
 
 QUIZ_OPTIONS = ("answer", "check", "tol", "choices", "session", "id")
 
 
 @dataclass(frozen=True)
+class QuizCheck:
+    """A quiz's ``check:``: an expression evaluated in a session at the quiz's place."""
+
+    key: StepKey
+    loc: SourceLoc
+    session: str
+    expression: str
+
+
+@dataclass(frozen=True)
 class Quiz:
     """A validated quiz."""
 
+    region: Region
     loc: SourceLoc
+    index: int  # position among the page's quizzes
     kind: str  # "truefalse" | "numeric" | "choice"
     question: str
     answer: bool | float | str
     tol: float  # numeric only
     choices: tuple[str, ...]
-    check: CheckPoint | None
+    check: QuizCheck | None
     anchor: str
-    raw: RawBlock
+    content: tuple[str, ...]  # the explanation, Markdown
 
 
 def default_tolerance(written: str) -> float:
@@ -39,8 +58,9 @@ def default_tolerance(written: str) -> float:
     return 0.5 * 10.0**exponent
 
 
-def parse_quiz(raw: RawBlock, path: str, index: int) -> tuple[Quiz | None, list[Diagnostic]]:
+def parse(raw: RawBlock, ctx: ParseContext) -> tuple[Quiz | None, list[Diagnostic]]:
     """Validate one quiz block; every problem is a diagnostic at its line."""
+    path, index = ctx.path, ctx.count(Quiz)
     options, problems = read_options(raw, path, QUIZ_OPTIONS)
     values = options.values
     at = SourceLoc(path, raw.start)
@@ -103,7 +123,7 @@ def parse_quiz(raw: RawBlock, path: str, index: int) -> tuple[Quiz | None, list[
             )
         )
         return None, problems
-    check = None
+    quiz_check = None
     if "check" in values:
         expression = values["check"]
         if not isinstance(expression, str | int | float) or isinstance(expression, bool):
@@ -113,10 +133,49 @@ def parse_quiz(raw: RawBlock, path: str, index: int) -> tuple[Quiz | None, list[
         else:
             session = str(values.get("session", "main"))
             line = options.lines.get("check", raw.start)
-            check = CheckPoint(f"quiz-{index}", SourceLoc(path, line), session, str(expression))
+            key = StepKey(StepKind.CHECK, index)
+            quiz_check = QuizCheck(key, SourceLoc(path, line), session, str(expression))
     anchor = str(values.get("id") or "quiz-" + "-".join(slugify(raw.argument).split("-")[:6]))
-    quiz = Quiz(at, kind, raw.argument, answer, tol, tuple(choices or ()), check, anchor, raw)
+    # Quizzes whose questions start alike get -2, -3 … so every anchor is unique.
+    used = {b.anchor for b in ctx.blocks if isinstance(b, Quiz)}
+    unique, count = anchor, 1
+    while unique in used:
+        count += 1
+        unique = f"{anchor}-{count}"
+    quiz = Quiz(
+        region_of(ctx.lines, raw.start, raw.end),
+        at,
+        index,
+        kind,
+        raw.argument,
+        answer,
+        tol,
+        tuple(choices or ()),
+        quiz_check,
+        unique,
+        raw.content,
+    )
     return quiz, problems
+
+
+def check(quiz: Quiz, ctx: CheckContext) -> list[Diagnostic]:
+    """A quiz whose check computes something else than its answer fails the build."""
+    if quiz.check is None:
+        return []
+    result = ctx.results.get(quiz.check.key)
+    if result is None:
+        return []
+    if result.outcome is Outcome.OK:
+        why = grade_check(quiz, result.value, result.value_repr)
+        return [Diagnostic(quiz.loc, f"{why}; fix the answer or the check")] if why else []
+    if result.outcome is Outcome.RAISED:
+        where = SourceLoc(quiz.loc.path, result.error_line or quiz.check.loc.line)
+        summary = error_summary(result)
+        return [Diagnostic(where, f"the quiz's check failed: {summary}", detail=result.traceback)]
+    if result.outcome is Outcome.NOT_RUN:
+        message = "the quiz's check was not run: an earlier block failed"
+        return [Diagnostic(quiz.check.loc, message, Severity.WARNING)]
+    return [Diagnostic(quiz.check.loc, f"the quiz's check did not finish: {result.detail}")]
 
 
 def grade_check(quiz: Quiz, value: object, value_repr: str) -> str | None:
@@ -157,14 +216,15 @@ def _form(quiz: Quiz) -> str:
     return f'<fieldset><legend class="wmbook-visually-hidden">Choose one</legend>{items}</fieldset>'
 
 
-def render_quiz(quiz: Quiz, number: int) -> list[str]:
+def render(quiz: Quiz, ctx: RenderContext | None = None) -> list[str]:
     """Markdown lines (raw HTML around Markdown content) replacing the block."""
+    number = quiz.index + 1
     answer = quiz.answer if quiz.kind != "truefalse" else ("true" if quiz.answer else "false")
     attrs = (
         f'class="wmbook-quiz" id="{html.escape(quiz.anchor)}" data-kind="{quiz.kind}" '
         f'data-answer="{html.escape(str(answer))}" data-tol="{quiz.tol!r}"'
     )
-    explanation = [line for line in quiz.raw.content]
+    explanation = list(quiz.content)
     return [
         f'<section {attrs} markdown="1" aria-labelledby="{html.escape(quiz.anchor)}-title">',
         f'<p class="wmbook-quiz__label" id="{html.escape(quiz.anchor)}-title">'
@@ -184,3 +244,6 @@ def render_quiz(quiz: Quiz, number: int) -> list[str]:
         "</details>",
         "</section>",
     ]
+
+
+KIND = BlockKind(name="quiz", record=Quiz, blocks=("quiz",), parse=parse, check=check, render=render)

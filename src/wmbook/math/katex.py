@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from wmbook.model import Diagnostic, SourceLoc
+from wmbook.store import Store, digest
 
 _MATH = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>',
@@ -91,56 +92,41 @@ def _katex_version() -> str:
 
 
 class MathRenderer:
-    """Renders formulas, each distinct one once, remembering them on disk between builds.
+    """Renders formulas, each distinct one once per build, kept in the store (namespace
+    ``math``, one entry per formula and KaTeX version) between builds."""
 
-    ``store`` is a JSON file of ``{"katex": version, "items": {key: [html, error]}}``;
-    a missing, damaged or outdated file is simply started afresh.
-    """
-
-    def __init__(self, store: Path | None = None) -> None:
+    def __init__(self, store: Store | None = None) -> None:
         self._done: dict[MathItem, tuple[str, str]] = {}
         self._store = store
-        self._loaded = False
-        self._changed = False
         self._version = ""
 
-    @staticmethod
-    def _key(item: MathItem) -> str:
-        return ("D:" if item.display else "I:") + item.tex
+    def _key(self, item: MathItem) -> str:
+        if not self._version:
+            self._version = _katex_version()
+        return digest(self._version, "D" if item.display else "I", item.tex)
 
-    def _load(self) -> None:
-        self._loaded = True
+    def _recall(self, item: MathItem) -> bool:
         if self._store is None:
-            return
-        self._version = _katex_version()
+            return False
+        payload = self._store.read("math", self._key(item))
+        if payload is None:
+            return False
         try:
-            data = json.loads(self._store.read_text(encoding="utf-8"))
-            if data.get("katex") != self._version:
-                return
-            for key, (rendered, error) in data["items"].items():
-                self._done[MathItem(key[2:], key.startswith("D:"))] = (str(rendered), str(error))
-        except (OSError, ValueError, KeyError, TypeError):
-            return
-
-    def save(self) -> None:
-        """Write the renderings back (atomically) when this build added any."""
-        if self._store is None or not self._changed:
-            return
-        payload = {"katex": self._version, "items": {self._key(i): list(v) for i, v in self._done.items()}}
-        self._store.parent.mkdir(parents=True, exist_ok=True)
-        temp = self._store.with_name(f".{self._store.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(temp, self._store)
+            rendered, error = json.loads(payload)
+        except (ValueError, TypeError):
+            return False
+        self._done[item] = (str(rendered), str(error))
+        return True
 
     def render_page(self, page_html: str, source: str, path: str) -> tuple[str, list[Diagnostic]]:
         """The page's HTML with every formula rendered; TeX errors as diagnostics."""
         items = find_math(page_html)
-        if items and not self._loaded:
-            self._load()
-        todo = list(dict.fromkeys(i for i in items if i not in self._done))
+        todo = list(dict.fromkeys(i for i in items if i not in self._done and not self._recall(i)))
         if todo:
-            self._done.update(zip(todo, render_batch(todo), strict=True))
-            self._changed = True
+            for item, done in zip(todo, render_batch(todo), strict=True):
+                self._done[item] = done
+                if self._store is not None:
+                    self._store.write("math", self._key(item), json.dumps(list(done)).encode())
         problems: list[Diagnostic] = []
 
         def replace(match: re.Match[str]) -> str:

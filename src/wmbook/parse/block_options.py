@@ -1,4 +1,4 @@
-"""Strict reading of a block's YAML options."""
+"""Strict reading of the YAML options of a `/// name` block."""
 
 from __future__ import annotations
 

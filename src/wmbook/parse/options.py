@@ -10,14 +10,22 @@ import math
 import re
 from dataclasses import dataclass
 
-from wmbook.model import BlockOptions
-
 _PAIR = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 _SESSION = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 _EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 
 CODE_OPTIONS = ("exec", "session", "timeout", "raises")
 OUTPUT_OPTIONS = ("rtol", "atol")
+
+
+@dataclass(frozen=True)
+class CodeOptions:
+    """Validated options of a ``python`` fence."""
+
+    execute: bool = True
+    session: str = "main"
+    timeout: float | None = None  # None: the book's default
+    raises: str | None = None
 
 
 class OptionError(ValueError):
@@ -66,7 +74,7 @@ def _number(key: str, value: str, *, allow_zero: bool) -> float:
     return number
 
 
-def parse_code_options(info: str) -> BlockOptions:
+def parse_code_options(info: str) -> CodeOptions:
     """Options of a ``python`` fence."""
     raw = split_options(info, CODE_OPTIONS)
     execute = True
@@ -84,7 +92,7 @@ def parse_code_options(info: str) -> BlockOptions:
         raise OptionError(f"raises={raises!r} is not an exception name such as ValueError")
     if not execute and (raises or timeout is not None or "session" in raw):
         raise OptionError('exec="off" blocks are not run; remove session/timeout/raises')
-    return BlockOptions(execute=execute, session=session, timeout=timeout, raises=raises)
+    return CodeOptions(execute=execute, session=session, timeout=timeout, raises=raises)
 
 
 def parse_output_options(info: str) -> OutputOptions:

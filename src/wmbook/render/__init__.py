@@ -1,1 +1,1 @@
-"""Render stage: HTML fragments for executed blocks, and the Markdown rewrite that places them."""
+"""Render stage: blocks into the page's Markdown, outputs and page parts into its HTML."""

@@ -19,8 +19,12 @@ _TITLES = {
 def render_result(result: StepResult) -> str:
     """The output box (escaped text); '' when there is nothing."""
     text = result.output
-    if result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.NOT_RUN, Outcome.UNCACHED):
-        note = result.detail or "not run: an earlier block of this session failed"
+    if result.outcome is Outcome.NOT_RUN:
+        cause = f" (the block at {result.detail})" if result.detail else ""
+        note = f"not run: an earlier block of this session failed{cause}"
+        text = (text.rstrip("\n") + "\n" if text.strip() else "") + f"[{note}]"
+    elif result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.UNCACHED):
+        note = result.detail
         text = (text.rstrip("\n") + "\n" if text.strip() else "") + f"[{note}]"
     parts = []
     if text.strip():

@@ -1,0 +1,167 @@
+"""The book as the stages see it: a ``Book`` of ``Page``s.
+
+``ParsedPage`` is what the parse stage made of a page's file (frozen).  ``Page`` adds
+what later stages learn about it during one build: its running sessions, their
+results, its diagnostics and rendered outputs.  A ``Book`` is created per build, so
+nothing leaks from one ``mkdocs serve`` rebuild into the next.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wmbook.kinds import (
+    Block,
+    CodeBlock,
+    Equation,
+    ExpectedOutput,
+    InstrumentBlock,
+    OutputRewrite,
+    Quiz,
+    ReferenceList,
+)
+from wmbook.model import Diagnostic, SessionResult, StepKey, StepResult
+from wmbook.parse.prose import Heading, Prose
+
+if TYPE_CHECKING:
+    from wmbook.chapter.meta import ChapterMeta
+    from wmbook.cite.bibliography import Reference
+    from wmbook.config import Settings
+    from wmbook.instruments.registry import InstrumentRegistry
+    from wmbook.kinds import (
+        Block,
+        CodeBlock,
+        Equation,
+        ExpectedOutput,
+        InstrumentBlock,
+        OutputRewrite,
+        Quiz,
+        ReferenceList,
+    )
+    from wmbook.store import Store
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """A parsed Markdown page: its blocks in page order and what its prose holds."""
+
+    path: str  # display path, e.g. docs/page.md
+    abs_path: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[tuple[str, bytes], ...] = ()  # declared files: (path beside the page, content)
+    blocks: tuple[Block, ...] = ()
+    prose: Prose = field(default_factory=Prose)
+    chapter: ChapterMeta | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def _of(self, record: type) -> tuple[Any, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, record))
+
+    @property
+    def code_blocks(self) -> tuple[CodeBlock, ...]:
+        """The page's python blocks, in order."""
+        return self._of(CodeBlock)
+
+    @property
+    def expected_outputs(self) -> tuple[ExpectedOutput, ...]:
+        """The page's expected-output fences."""
+        return self._of(ExpectedOutput)
+
+    @property
+    def quizzes(self) -> tuple[Quiz, ...]:
+        """The page's quizzes, in order."""
+        return self._of(Quiz)
+
+    @property
+    def equations(self) -> tuple[Equation, ...]:
+        """The page's labelled equations."""
+        return self._of(Equation)
+
+    @property
+    def instruments(self) -> tuple[InstrumentBlock, ...]:
+        """The page's instruments."""
+        return self._of(InstrumentBlock)
+
+    @property
+    def reference_lists(self) -> tuple[ReferenceList, ...]:
+        """The page's ``/// references`` blocks."""
+        return self._of(ReferenceList)
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """The page's ``##`` headings."""
+        return self.prose.headings
+
+    @property
+    def citations(self) -> tuple[tuple[Any, tuple[str, ...]], ...]:
+        """Every ``[@key]`` of the prose: (location, keys)."""
+        return self.prose.citations
+
+    @property
+    def equation_links(self) -> tuple[tuple[Any, str], ...]:
+        """Every link to an ``#eq-…`` anchor: (location, anchor)."""
+        return self.prose.equation_links
+
+    @property
+    def has_math(self) -> bool:
+        """Whether the page may hold math (KaTeX is then shipped)."""
+        return self.prose.has_math or bool(self.equations)
+
+    @property
+    def title(self) -> str:
+        """The front-matter title, else the first ``#`` heading."""
+        title = self.meta.get("title")
+        return title if isinstance(title, str) and title else self.prose.h1
+
+
+@dataclass
+class Page:
+    """One page during one build."""
+
+    uri: str  # MkDocs' src_uri, e.g. basics/coins.md
+    url: str
+    parsed: ParsedPage
+    sessions: list[Future[SessionResult]] = field(default_factory=list)
+    results: dict[StepKey, StepResult] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)  # slot -> output HTML
+    figures: dict[str, str] = field(default_factory=dict)  # slot -> figures HTML
+    placed: bool = False  # the page's blocks were found in the Markdown MkDocs handed over
+
+    @property
+    def slot_prefix(self) -> str:
+        """A prefix that makes the page's slot names unique in the site."""
+        return "".join(c if c.isalnum() else "-" for c in self.uri).strip("-")
+
+
+@dataclass
+class Book:
+    """Everything one build knows: settings, pages, results and problems."""
+
+    settings: Settings
+    root: str  # folder of mkdocs.yml
+    docs_dir: str
+    store: Store
+    instruments: InstrumentRegistry
+    bibliography: dict[str, Reference] = field(default_factory=dict)
+    bibliography_path: str = ""  # as displayed
+    bibliography_found: bool = False
+    pages: dict[str, Page] = field(default_factory=dict)  # by src_uri
+    nav_titles: dict[str, str] = field(default_factory=dict)  # nav title -> src_uri
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # not tied to one page
+    sessions: list[SessionResult] = field(default_factory=list)
+    rewrites: dict[str, list[OutputRewrite]] = field(default_factory=dict)  # by file, accept mode
+    site_name: str = ""
+    site_url: str = ""
+    accept_hint: str = "WMBOOK_ACCEPT=1 mkdocs build"
+    build_date: str = ""
+
+    def all_diagnostics(self) -> list[Diagnostic]:
+        """The book's and every page's diagnostics."""
+        found = list(self.diagnostics)
+        for page in self.pages.values():
+            found += page.diagnostics
+        return found

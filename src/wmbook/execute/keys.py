@@ -1,0 +1,123 @@
+"""What a session's cache entry is keyed on, and what makes it stale.
+
+The key (``session_key``) covers the session's steps and options, its quiz checks,
+the files its page declares, the page path, the Python version and wmbook's own
+code.  The distributions the session imported are recorded when it runs
+(``record_imports``) and compared when the entry is read (``imports_unchanged``):
+installing an unrelated package or moving the virtual environment keeps every
+entry, upgrading numpy re-runs exactly the sessions that imported numpy.  With
+``cache_key: environment`` the key also holds every installed distribution.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import wmbook
+from wmbook.model import SessionSpec
+from wmbook.store import digest
+
+# A recorded import: ["dist", name, version] | ["local"] (no distribution) | ["missing"].
+ImportRecord = list[str]
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    """Hash of every file of the installed wmbook package (an edit in a checkout counts)."""
+    root = Path(wmbook.__file__).parent
+    hasher = hashlib.sha256(wmbook.__version__.encode())
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".woff2"):
+            hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
+
+
+def python_fingerprint() -> str:
+    """The interpreter: implementation, version and platform (not where it is installed)."""
+    return f"{sys.implementation.name}|{sys.version}|{sys.platform}|{platform.machine()}"
+
+
+def environment_fingerprint() -> str:
+    """Every installed distribution with its version, read from the names of the
+    ``*.dist-info`` and ``*.egg-info`` folders on ``sys.path`` (cheaper than reading
+    every METADATA file); paths are left out, so a moved environment keeps its key."""
+    dists: set[str] = set()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        dists.update(n for n in names if n.endswith((".dist-info", ".egg-info")))
+    return digest(*sorted(dists))
+
+
+def session_key(spec: SessionSpec, *, whole_environment: bool = False) -> str:
+    """The content hash that names a session's cache entry."""
+    steps = [[s.kind.value, s.source, s.timeout, s.raises, str(s.key)] for s in spec.steps]
+    files = [[rel, hashlib.sha256(content).hexdigest()] for rel, content in spec.files]
+    parts = [
+        "session-1",
+        spec.page,
+        spec.name,
+        repr(steps),
+        repr(files),
+        python_fingerprint(),
+        engine_fingerprint(),
+    ]
+    if whole_environment:
+        parts.append(environment_fingerprint())
+    return digest(*parts)
+
+
+@functools.cache
+def _module_owners() -> Mapping[str, list[str]]:
+    # Reads every distribution's file list once per process; only needed when storing.
+    return importlib.metadata.packages_distributions()
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _findable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def record_imports(modules: Iterable[str]) -> dict[str, list[ImportRecord]]:
+    """For each top-level module a session imported: the distributions that provide it."""
+    records: dict[str, list[ImportRecord]] = {}
+    for module in sorted(set(modules)):
+        owners = _module_owners().get(module, [])
+        found = [["dist", d, v] for d in sorted(set(owners)) if (v := _version(d)) is not None]
+        records[module] = found or ([["local"]] if _findable(module) else [["missing"]])
+    return records
+
+
+def imports_unchanged(records: Mapping[str, list[ImportRecord]], memo: dict[str, str | None]) -> bool:
+    """Whether every distribution a session imported is installed at the same version
+    (and modules that were missing are still missing).  ``memo`` holds the versions
+    already looked up in this build."""
+    for module, entries in records.items():
+        for entry in entries:
+            if entry[0] == "dist":
+                if entry[1] not in memo:
+                    memo[entry[1]] = _version(entry[1])
+                if memo[entry[1]] != entry[2]:
+                    return False
+            elif (entry[0] == "missing") == _findable(module):
+                return False
+    return True

@@ -1,0 +1,173 @@
+"""Code blocks: ```` ```python ```` (or ``py``, ``python3``) fences that run at build time.
+
+Parse: the fence and its options.  Check: how the block's step ended.  Render: the
+code as a plain fence followed by a slot that the block's output fills in once its
+session has run.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.model import (
+    Diagnostic,
+    Fence,
+    Outcome,
+    Region,
+    Severity,
+    SourceLoc,
+    StepKey,
+    StepKind,
+    StepResult,
+)
+from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
+
+LANGUAGES = ("python", "py", "python3")
+_SLOT = re.compile(r"(?:<p>)?<!--wmbook-slot:([\w-]+)-->(?:</p>)?")
+_FIGURE_SLOT = re.compile(r"<!--wmbook-figures:([\w-]+)-->")
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A python fence: its code and validated options."""
+
+    region: Region
+    loc: SourceLoc  # the opening fence's line
+    index: int  # position among the page's code blocks
+    fence: Fence
+    code: str
+    options: CodeOptions
+
+    @property
+    def key(self) -> StepKey:
+        """The key of this block's step and result."""
+        return StepKey(StepKind.CODE, self.index)
+
+    @property
+    def code_loc(self) -> SourceLoc:
+        """Line of the block's first line of code."""
+        return SourceLoc(self.loc.path, self.fence.body_start)
+
+
+def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
+    """A python fence; bad options are reported and the block is then shown, not run."""
+    loc = SourceLoc(ctx.path, fence.start)
+    problems = []
+    if not fence.closed:
+        problems.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
+    try:
+        options = parse_code_options(fence.info)
+    except OptionError as exc:
+        problems.append(Diagnostic(loc, f"{exc}"))
+        options = CodeOptions(execute=False)
+    block = CodeBlock(
+        region_of(ctx.lines, fence.start, fence.end),
+        loc,
+        ctx.count(CodeBlock),
+        fence,
+        "\n".join(fence.body),
+        options,
+    )
+    return block, problems
+
+
+def check(block: CodeBlock, ctx: CheckContext) -> list[Diagnostic]:
+    """Diagnostics for how the block's step ended (its output is the output kind's)."""
+    result = ctx.results.get(block.key)
+    return [] if result is None else step_problems(block, result)
+
+
+def error_summary(result: StepResult) -> str:
+    """The last line of a traceback ('ZeroDivisionError: division by zero')."""
+    lines = [line for line in result.traceback.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else (result.exc_type or "an exception")
+
+
+def step_problems(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
+    """What went wrong with a block's step, at the line to look at."""
+    loc, code_loc = block.loc, block.code_loc
+    raises = block.options.raises
+    if result.outcome is Outcome.RAISED:
+        where = SourceLoc(loc.path, result.error_line) if result.error_line else code_loc
+        summary = error_summary(result)
+        if raises:
+            message = f'{summary} (the block is marked raises="{raises}")'
+        else:
+            message = f'{summary}; fix the code or mark the block raises="{result.exc_type}"'
+        return [Diagnostic(where, message, detail=result.traceback)]
+    if result.outcome is Outcome.TIMEOUT:
+        seconds = result.detail.removeprefix("timed out after ")
+        return [Diagnostic(code_loc, f'timed out after {seconds}; make the block faster or set timeout="S"')]
+    if result.outcome is Outcome.DIED:
+        message = f"{result.detail} while running this block; a block must not end its process"
+        return [Diagnostic(code_loc, message, detail=result.output)]
+    if result.outcome is Outcome.UNCACHED:
+        message = f"{result.detail}; build once with cache mode auto (WMBOOK_CACHE=auto) where code may run"
+        return [Diagnostic(loc, message)]
+    if result.outcome is Outcome.NOT_RUN:
+        because = f" because the block at {result.detail} failed" if result.detail else ""
+        return [Diagnostic(loc, f"not run{because}", Severity.WARNING)]
+    if raises and result.exc_type is None:
+        return [Diagnostic(loc, f'the block is marked raises="{raises}" but raised nothing')]
+    return []
+
+
+def slot_name(prefix: str, key: StepKey) -> str:
+    """The name of a step's output slot on a page."""
+    return f"{prefix}-{key}"
+
+
+def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
+    """The code as a plain fence (wmbook's options removed), then the output slot."""
+    fence = block.fence
+    shown = [
+        f"{fence.indent}{fence.marker}python",
+        *(fence.indent + line if line else line for line in fence.body),
+    ]
+    if fence.closed:
+        shown.append(f"{fence.indent}{fence.marker}")
+    if block.options.execute:
+        shown += ["", f"{fence.indent}<!--wmbook-slot:{slot_name(ctx.slot_prefix, block.key)}-->", ""]
+    return shown
+
+
+def fill_slots(content: str, outputs: Mapping[str, str], figures: Mapping[str, str]) -> str:
+    """Each output slot of the page's HTML replaced by its output.
+
+    Figures get a slot of their own, filled by ``fill_figure_slots`` in the finished
+    page: search indexing then never has to parse their SVG.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        slot = match.group(1)
+        tail = f"<!--wmbook-figures:{slot}-->" if slot in figures else ""
+        return outputs.get(slot, "") + tail
+
+    return _SLOT.sub(fill, content)
+
+
+def fill_figure_slots(page_html: str, figures: Mapping[str, str]) -> str:
+    """The figures put into the finished page."""
+    return _FIGURE_SLOT.sub(lambda m: figures.get(m.group(1), ""), page_html)
+
+
+def problem_box(problems: list[Diagnostic]) -> str:
+    """A visible list of a page's errors (shown by ``mkdocs serve`` only)."""
+    items = "".join(
+        f"<li><code>{html.escape(str(d.loc))}</code> {html.escape(d.message)}"
+        + (f"<pre><code>{html.escape(d.detail)}</code></pre>" if d.detail else "")
+        + "</li>"
+        for d in problems
+    )
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    return (
+        f'<div class="wmbook-problems" role="alert"><p class="wmbook-problems__title">'
+        f"wmbook found {count} on this page (a strict build fails)</p><ul>{items}</ul></div>"
+    )
+
+
+KIND = BlockKind(name="code", record=CodeBlock, fences=LANGUAGES, parse=parse, check=check, render=render)

@@ -1,0 +1,97 @@
+"""Expected output: an ```` ```output ```` fence right after a code block.
+
+Parse: attach the fence to the code block above it.  Check: compare what that block
+printed (rounding and ``...`` rules in ``wmbook.check.compare``); in accept mode a
+mismatch becomes an ``OutputRewrite``, applied once, at the end of the build.
+Render: nothing (the code block's slot shows the output once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wmbook.check.compare import Tolerance, output_diff, output_matches
+from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.kinds.code import CodeBlock, step_problems
+from wmbook.model import Diagnostic, Fence, Region, SourceLoc, StepKey
+from wmbook.parse.options import OptionError, parse_output_options
+
+LANGUAGE = "output"
+
+
+@dataclass(frozen=True)
+class ExpectedOutput:
+    """What the code block ``owner`` must print."""
+
+    region: Region
+    loc: SourceLoc
+    owner: StepKey
+    fence: Fence
+    text: str
+    rtol: float | None = None
+    atol: float | None = None
+
+
+@dataclass(frozen=True)
+class OutputRewrite:
+    """An expected-output fence to be replaced by what its block printed (accept mode)."""
+
+    expected: ExpectedOutput
+    new_text: str
+
+
+def parse(fence: Fence, ctx: ParseContext) -> tuple[ExpectedOutput | None, list[Diagnostic]]:
+    """An output fence belongs to the code block directly above it (blank lines between)."""
+    loc = SourceLoc(ctx.path, fence.start)
+    owner = ctx.blocks[-1] if ctx.blocks and isinstance(ctx.blocks[-1], CodeBlock) else None
+    adjacent = (
+        owner is not None
+        and ctx.previous is owner.region
+        and all(not line.strip() for line in ctx.lines[owner.region.end : fence.start - 1])
+    )
+    if owner is None or not adjacent:
+        return None, [Diagnostic(loc, "an output fence must come directly after a python block")]
+    try:
+        options = parse_output_options(fence.info)
+    except OptionError as exc:
+        return None, [Diagnostic(loc, f"{exc}")]
+    problems = []
+    if not owner.options.execute:
+        problems.append(Diagnostic(loc, 'the block above is exec="off", so it has no output to check'))
+    expected = ExpectedOutput(
+        region_of(ctx.lines, fence.start, fence.end),
+        loc,
+        owner.key,
+        fence,
+        "\n".join(fence.body),
+        options.rtol,
+        options.atol,
+    )
+    return expected, problems
+
+
+def check(expected: ExpectedOutput, ctx: CheckContext) -> list[Diagnostic | OutputRewrite]:
+    """A mismatch is a diagnostic with a diff, or (accept mode) a rewrite."""
+    result = ctx.results.get(expected.owner)
+    owner = next(b for b in ctx.page.code_blocks if b.key == expected.owner)
+    if result is None or step_problems(owner, result):
+        return []  # the block itself failed: that is the diagnostic to act on
+    if output_matches(expected.text, result.output, Tolerance(expected.rtol, expected.atol)):
+        return []
+    if ctx.accept:
+        return [OutputRewrite(expected, result.output)]
+    diff = output_diff(expected.text, result.output, str(expected.loc))
+    message = (
+        f"the block printed something else than this expected output ({ctx.accept_hint} takes the new output)"
+    )
+    return [Diagnostic(expected.loc, message, detail=diff)]
+
+
+def render(expected: ExpectedOutput, ctx: RenderContext) -> list[str]:
+    """Nothing: the page shows the block's output once, in the code block's slot."""
+    return []
+
+
+KIND = BlockKind(
+    name="output", record=ExpectedOutput, fences=(LANGUAGE,), parse=parse, check=check, render=render
+)

@@ -1,0 +1,73 @@
+"""The reference list: ``/// references`` + ``///`` where a page's cited works are listed.
+
+Parse: a block without options.  Check (page-wide): every ``[@key]`` is in the
+bibliography, the bibliography exists, and a page that cites has a reference list.
+Render: a slot that the numbered list fills once citations are numbered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.model import Diagnostic, Region, SourceLoc
+from wmbook.parse.block_options import read_options
+from wmbook.parse.blocks import RawBlock
+
+if TYPE_CHECKING:
+    from wmbook.book import ParsedPage
+
+SLOT = "<!--wmbook-references-->"
+
+
+@dataclass(frozen=True)
+class ReferenceList:
+    """Where the page's reference list goes."""
+
+    region: Region
+    loc: SourceLoc
+
+
+def parse(raw: RawBlock, ctx: ParseContext) -> tuple[ReferenceList | None, list[Diagnostic]]:
+    """A reference list takes no options."""
+    problems = read_options(raw, ctx.path, ())[1]
+    return ReferenceList(region_of(ctx.lines, raw.start, raw.end), SourceLoc(ctx.path, raw.start)), problems
+
+
+def render(block: ReferenceList, ctx: RenderContext) -> list[str]:
+    """A slot for the list (filled when citations are linked)."""
+    return ["", SLOT, ""]
+
+
+def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
+    """Every cited key is in the bibliography; a page that cites has a reference list."""
+    if not page.citations:
+        return []
+    first = page.citations[0][0]
+    if not ctx.bibliography_found:
+        message = (
+            f"this page cites works but there is no bibliography: wmbook looked for {ctx.bibliography_path}; "
+            "add that BibTeX file or set the plugin's 'bibliography' option"
+        )
+        return [Diagnostic(first, message)]
+    problems = [
+        Diagnostic(loc, f"unknown citation key '{key}'; add it to {ctx.bibliography_path} or fix the key")
+        for loc, keys in page.citations
+        for key in keys
+        if key not in ctx.bibliography
+    ]
+    if not page.reference_lists:
+        message = "this page cites works but has no reference list; add '/// references' and '///'"
+        problems.append(Diagnostic(first, message))
+    return problems
+
+
+KIND = BlockKind(
+    name="references",
+    record=ReferenceList,
+    blocks=("references",),
+    parse=parse,
+    render=render,
+    check_page=check_page,
+)

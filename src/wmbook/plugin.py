@@ -1,0 +1,222 @@
+"""The MkDocs plugin: each event hands the build to one stage (``wmbook.stages``).
+
+A book enables wmbook with ``plugins: [search, wmbook]``; settings go under the
+plugin (``wmbook.config.WmbookConfig``).  The ``Book`` of one build is created in
+``on_files``, so ``mkdocs serve`` starts every rebuild afresh; only the worker
+processes (``execute.pool``) and the store on disk outlive a build.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+from pathlib import Path
+from typing import Literal
+
+import markdown as markdown_lib
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils.templates import TemplateContext
+
+from wmbook import stages
+from wmbook.assets_files import add_site_assets, needed_markdown_extensions
+from wmbook.book import Book, Page
+from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
+from wmbook.execute.cache import SessionCache
+from wmbook.execute.executor import CacheMode, Executor
+from wmbook.execute.pool import shared_pool, shutdown_pool
+from wmbook.instruments.registry import InstrumentRegistry
+from wmbook.math.katex import MathRenderer
+from wmbook.progress import ProgressReporter
+from wmbook.store import Store
+
+log = get_plugin_logger("wmbook")
+
+
+class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
+    """Runs a book's Python blocks and checks them, and renders its reader blocks."""
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.settings: Settings | None = None
+        self.book: Book | None = None
+        self.math: MathRenderer | None = None
+        self.progress: ProgressReporter | None = None
+        self._markdown: markdown_lib.Markdown | None = None
+        self._config: MkDocsConfig | None = None
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        # Under `mkdocs serve` a failing block must not stop the preview (see on_post_build).
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Read the settings; add the Markdown extensions the reader blocks rely on."""
+        reject_old_settings(config.extra)
+        root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+        self.settings = resolve_settings(self.config, root, config.docs_dir)
+        for name, options in needed_markdown_extensions():
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+                config.mdx_configs.setdefault(name, options)
+        self._config = config
+        self._markdown = None
+        return config
+
+    # Late (-50): other plugins add or drop pages first; sessions start once the page set is final.
+    @event_priority(-50)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Parse every page and start every session; add the assets the book uses."""
+        assert self.settings is not None
+        settings = self.settings
+        root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+        store = Store(Path(settings.cache_dir))
+        book = Book(
+            settings=settings,
+            root=root,
+            docs_dir=config.docs_dir,
+            store=store,
+            instruments=InstrumentRegistry(settings.instruments),
+            site_name=config.site_name,
+            site_url=config.site_url or "",
+            accept_hint=_accept_hint(root),
+            build_date=_build_date(),
+        )
+        self.book = book
+        self.math = MathRenderer(store)
+        stages.load_references(book)
+        stages.parse(book, files.documentation_pages())
+        executor = Executor(
+            shared_pool(settings.workers),
+            SessionCache(store),
+            CacheMode(settings.cache_mode),
+            whole_environment=settings.cache_key == "environment",
+        )
+        self.progress = ProgressReporter(log, settings.progress_after)
+        self.progress.start()
+        stages.execute(book, executor)
+        pages = [p.parsed for p in book.pages.values()]
+        add_site_assets(
+            files,
+            config,
+            math=any(p.has_math for p in pages),
+            instruments=any(p.instruments for p in pages),
+        )
+        return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Remember the titles the nav gives pages (a chapter's ``next:`` may name one)."""
+        if self.book is not None:
+            for page in nav.pages:
+                if page.title:
+                    self.book.nav_titles.setdefault(page.title, page.file.src_uri)
+        return nav
+
+    def _page(self, page: MkPage) -> Page | None:
+        return self.book.pages.get(page.file.src_uri) if self.book is not None else None
+
+    # Early (90): other plugins then see plain code fences and HTML, not wmbook's blocks.
+    @event_priority(90)
+    def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
+        """Render stage, Markdown part: blocks replaced, outputs left as slots."""
+        state = self._page(page)
+        if state is None or self.book is None:
+            return markdown
+        return stages.render_markdown(self.book, state, markdown, self._convert)
+
+    # Early (90): math and chapter parts are in place before other plugins post-process the HTML.
+    @event_priority(90)
+    def on_page_content(self, html: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
+        """Render stage, HTML part: math, chapter header, cite controls."""
+        state = self._page(page)
+        if state is None or self.book is None or self.math is None:
+            return html
+        return stages.render_html(self.book, state, html, self.math)
+
+    # Early (90): outputs are in place before the search plugin (priority 0) indexes the page.
+    @event_priority(90)
+    def on_page_context(
+        self, context: TemplateContext, *, page: MkPage, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        """Check stage for the page (its sessions are awaited here), then its outputs."""
+        state = self._page(page)
+        if state is None or self.book is None or page.content is None:
+            return context
+        stages.check(self.book, state)
+        page.content = stages.render_outputs(self.book, state, page.content, show_problems=self.serving)
+        return context
+
+    def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
+        """Render stage, last part: figures and citation meta tags into the finished page."""
+        state = self._page(page)
+        if state is None or self.book is None:
+            return output
+        return stages.render_final(self.book, state, output)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Report stage: a strict build fails on any error; ``serve`` lists them and goes on."""
+        self._stop_progress()
+        if self.book is not None:
+            stages.report(self.book, log, _problem_log() if self.serving else None)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._stop_progress()
+
+    def on_shutdown(self) -> None:
+        shutdown_pool()
+
+    def _stop_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def _convert(self, text: str) -> str:
+        """Markdown -> HTML with the book's extensions (captions of instruments)."""
+        if self._markdown is None:
+            assert self._config is not None
+            self._markdown = markdown_lib.Markdown(
+                extensions=self._config.markdown_extensions, extension_configs=self._config.mdx_configs
+            )
+        self._markdown.reset()
+        return str(self._markdown.convert(text))
+
+
+def _accept_hint(root: str) -> str:
+    """How this book takes new outputs: the environment variable, and nox where it has it."""
+    hint = "WMBOOK_ACCEPT=1 mkdocs build"
+    try:
+        with open(os.path.join(root, "noxfile.py"), encoding="utf-8") as file:
+            has_session = "def accept(" in file.read()
+    except OSError:
+        has_session = False
+    return f"nox -s accept, or {hint}," if has_session else hint
+
+
+def _problem_log() -> logging.Logger:
+    """A logger outside MkDocs' own, so ``serve`` lists problems without a strict abort."""
+    logger = logging.getLogger("wmbook.serve")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        try:
+            from mkdocs.__main__ import ColorFormatter
+
+            handler.setFormatter(ColorFormatter())
+        except ImportError:
+            handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return logger
+
+
+def _build_date() -> str:
+    """Today, or the date of SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch
+        else datetime.datetime.now(datetime.UTC)
+    )
+    return when.date().isoformat()

@@ -1,0 +1,54 @@
+"""Put rendered blocks into the Markdown that MkDocs hands over, found by their text.
+
+The Markdown may differ from the file the blocks were parsed from: MkDocs drops the
+front matter, and a plugin that runs earlier (a macros plugin, say) may change any
+line.  So blocks are not placed by line number: the fences and ``///`` blocks of the
+Markdown are found again and matched, in order, with the parsed blocks by their exact
+text.  A parsed block whose text is not found is reported, not guessed at.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from wmbook.model import Region
+from wmbook.parse.blocks import find_blocks
+from wmbook.parse.fences import find_fences
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A rendered block and the region of the parsed file it came from."""
+
+    region: Region
+    lines: tuple[str, ...]
+
+
+def _regions(markdown: str) -> list[Region]:
+    lines = markdown.split("\n")
+    fences = find_fences(markdown)
+    blocks = find_blocks(markdown, fences)
+    inside = {n for b in blocks for n in range(b.start, b.end + 1)}
+    spans = [(f.start, f.end) for f in fences if f.start not in inside] + [(b.start, b.end) for b in blocks]
+    return [Region(s, e, "\n".join(lines[s - 1 : e])) for s, e in sorted(spans)]
+
+
+def place_blocks(markdown: str, placements: Sequence[Placement]) -> tuple[str, list[Placement]]:
+    """The Markdown with every block found replaced by its rendering, and the blocks
+    that were not found (changed or removed by another plugin)."""
+    found = _regions(markdown)
+    wanted = [p.region.text for p in placements]
+    matcher = difflib.SequenceMatcher(a=wanted, b=[r.text for r in found], autojunk=False)
+    edits: list[tuple[Region, Placement]] = []
+    matched: set[int] = set()
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            edits.append((found[block.b + offset], placements[block.a + offset]))
+            matched.add(block.a + offset)
+    lines = markdown.split("\n")
+    for region, placement in sorted(edits, key=lambda e: e[0].start, reverse=True):
+        lines[region.start - 1 : region.end] = list(placement.lines)
+    missing = [p for i, p in enumerate(placements) if i not in matched]
+    return "\n".join(lines), missing

@@ -1,0 +1,283 @@
+"""The build, stage by stage: parse → execute → check → render → report.
+
+Each stage is a function over the ``Book`` and its ``Page``s; the plugin
+(``wmbook.plugin``) only calls them from MkDocs' events:
+
+=============  ========================  ================================================
+stage          MkDocs event              what happens
+=============  ========================  ================================================
+parse          on_files                  every page's file into typed blocks
+execute        on_files                  every session starts (cache or worker processes)
+render         on_page_markdown          blocks into the page's Markdown (outputs: slots)
+render         on_page_content           math, chapter header, cite controls
+check          on_page_context           the page's sessions are awaited and checked
+render         on_page_context           outputs into their slots (before search indexing)
+render         on_post_page              figures, citation meta tags
+report         on_post_build             accept rewrites, summary, JSON report, errors
+=============  ========================  ================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
+
+from wmbook.accept import apply_rewrites
+from wmbook.book import Book, Page
+from wmbook.chapter.header import HeaderLinks
+from wmbook.cite.bibliography import PageCitations, load_bibliography
+from wmbook.cite.section import highwire_tags
+from wmbook.execute.executor import Executor
+from wmbook.execute.sessions import page_sessions
+from wmbook.kinds import BY_RECORD, KINDS, OutputRewrite
+from wmbook.kinds.base import CheckContext, RenderContext
+from wmbook.kinds.code import fill_figure_slots, fill_slots, problem_box, slot_name
+from wmbook.math.katex import MathRenderer
+from wmbook.model import Diagnostic, Severity, SourceLoc
+from wmbook.parse.page import parse_page
+from wmbook.render.citations import link_citations
+from wmbook.render.outputs import render_figures, render_result
+from wmbook.render.page import add_chapter_header, add_cite_controls
+from wmbook.render.place import Placement, place_blocks
+from wmbook.report import error_report, page_table, summarise, write_json_report
+
+
+def display_path(book: Book, path: str) -> str:
+    """A path as contributors see it: relative to the folder of mkdocs.yml."""
+    return os.path.relpath(os.path.abspath(path), book.root)
+
+
+# -- parse -------------------------------------------------------------------------------
+
+
+def load_references(book: Book) -> None:
+    """Read the bibliography (``references.bib`` in docs_dir unless set)."""
+    path = book.settings.bibliography
+    book.bibliography_path = display_path(book, path)
+    book.bibliography_found = os.path.isfile(path)
+    book.bibliography, problems = load_bibliography(path, book.bibliography_path)
+    book.diagnostics += problems
+
+
+def parse(book: Book, files: Iterable[File]) -> None:
+    """Parse every Markdown page of the site."""
+    for file in files:
+        if not file.abs_src_path or not file.src_uri.endswith(".md"):
+            continue
+        with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
+            text = handle.read()
+        parsed = parse_page(text, display_path(book, file.abs_src_path), file.abs_src_path, book.instruments)
+        book.pages[file.src_uri] = Page(file.src_uri, file.url, parsed)
+
+
+# -- execute -----------------------------------------------------------------------------
+
+
+def execute(book: Book, executor: Executor) -> None:
+    """Start every session of every page; results are awaited page by page (``check``)."""
+    for page in book.pages.values():
+        for spec in page_sessions(page.parsed, book.settings.timeout):
+            page.sessions.append(executor.submit(spec))
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def check(book: Book, page: Page) -> None:
+    """Wait for the page's sessions, then run every block's and every kind's checks."""
+    for future in page.sessions:
+        try:
+            session = future.result()
+        except Exception as exc:  # noqa: BLE001  (the build reports it and goes on)
+            message = f"could not run the page's code: {exc}"
+            page.diagnostics.append(Diagnostic(SourceLoc(page.parsed.path, 1), message))
+            continue
+        book.sessions.append(session)
+        page.results.update(session.by_key())
+    parsed = page.parsed
+    page.diagnostics[:0] = parsed.diagnostics
+    ctx = CheckContext(
+        page=parsed,
+        results=page.results,
+        accept=book.settings.accept,
+        accept_hint=book.accept_hint,
+        bibliography=book.bibliography,
+        bibliography_path=book.bibliography_path,
+        bibliography_found=book.bibliography_found,
+    )
+    for block in parsed.blocks:
+        for finding in BY_RECORD[type(block)].check(block, ctx):
+            if isinstance(finding, OutputRewrite):
+                book.rewrites.setdefault(parsed.abs_path, []).append(finding)
+            else:
+                page.diagnostics.append(finding)
+    for kind in KINDS:
+        page.diagnostics += kind.check_page(parsed, ctx)
+
+
+# -- render ------------------------------------------------------------------------------
+
+
+def page_citations(book: Book, page: Page) -> PageCitations:
+    """Numbers for the works the page cites, in order of first citation (captions included)."""
+    citations = PageCitations({})
+    for _, keys in page.parsed.citations:
+        for key in keys:
+            if key in book.bibliography:
+                citations.cite(key)
+    return citations
+
+
+def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
+    """Every block replaced by its kind's rendering; code blocks get an output slot."""
+    parsed = page.parsed
+    citations = page_citations(book, page)
+
+    def caption_html(text: str) -> str:
+        return convert(link_citations(text, citations, book.bibliography)) if text.strip() else ""
+
+    ctx = RenderContext(
+        page=parsed,
+        slot_prefix=page.slot_prefix,
+        citations=citations,
+        caption_html=caption_html,
+        bokeh_base=get_relative_url("assets/wmbook/bokeh/", page.url),
+        instruments=book.instruments,
+        store=book.store,
+    )
+    placements = [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in parsed.blocks]
+    placed, missing = place_blocks(markdown, placements)
+    for placement in missing:
+        message = (
+            "another plugin changed this block before wmbook read the page, so it is shown as written "
+            "and wmbook's output is not placed; leave the block's text alone in that plugin"
+        )
+        page.diagnostics.append(Diagnostic(SourceLoc(parsed.path, placement.region.start), message))
+    return link_citations(placed, citations, book.bibliography)
+
+
+def next_chapter_url(book: Book, page: Page) -> str | None:
+    """The page the chapter's ``next:`` names (by front-matter title, H1 or nav title)."""
+    chapter = page.parsed.chapter
+    if chapter is None or not chapter.next or chapter.next_forthcoming:
+        return None
+    wanted = " ".join(chapter.next.split()).casefold()
+    titles = {" ".join(p.parsed.title.split()).casefold(): p for p in book.pages.values() if p.parsed.title}
+    for title, uri in book.nav_titles.items():
+        if uri in book.pages:
+            titles.setdefault(" ".join(title.split()).casefold(), book.pages[uri])
+    target = titles.get(wanted)
+    if target is None:
+        line = next((n for n, t in enumerate(page.parsed.text.split("\n"), 1) if t.startswith("next:")), 1)
+        message = (
+            f"next: {chapter.next!r} matches no page's title, first heading or nav title; fix the title, "
+            f"or write 'next: {chapter.next} (forthcoming)' for a chapter not written yet"
+        )
+        page.diagnostics.append(Diagnostic(SourceLoc(page.parsed.path, line), message, Severity.WARNING))
+        return None
+    return get_relative_url(target.url, page.url)
+
+
+def home_url(book: Book, page: Page) -> str:
+    """The site's home page, relative to ``page`` (works with and without directory URLs)."""
+    home = next((p.url for p in book.pages.values() if p.uri in ("index.md", "README.md")), "")
+    relative = get_relative_url(home, page.url) if home or page.url else ""
+    return relative if relative not in ("", ".") else "./"
+
+
+def public_url(book: Book, page: Page) -> str:
+    """The page's address on the published site."""
+    base = book.site_url.rstrip("/")
+    return f"{base}/{page.url}" if base else page.url
+
+
+def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str:
+    """Math rendered with KaTeX; on chapter pages, the header and the cite controls."""
+    parsed = page.parsed
+    content, problems = math.render_page(content, parsed.text, parsed.path)
+    page.diagnostics += problems
+    if parsed.chapter is not None:
+        links = HeaderLinks(
+            home=home_url(book, page),
+            site=book.site_name,
+            instruments=tuple((i.label, i.title, i.anchor) for i in parsed.instruments),
+            next_url=next_chapter_url(book, page),
+        )
+        content = add_chapter_header(content, parsed.chapter, links)
+        content = add_cite_controls(
+            content, parsed.chapter, parsed.headings, public_url(book, page), book.site_name, book.build_date
+        )
+    return content
+
+
+def render_outputs(book: Book, page: Page, content: str, show_problems: bool) -> str:
+    """Each code block's output into its slot; with ``show_problems`` (``mkdocs serve``),
+    the page's errors in a box at its top."""
+    for block in page.parsed.code_blocks:
+        result = page.results.get(block.key)
+        if result is not None:
+            slot = slot_name(page.slot_prefix, block.key)
+            page.outputs[slot] = render_result(result)
+            if result.figures:
+                page.figures[slot] = render_figures(result)
+    content = fill_slots(content, page.outputs, page.figures)
+    errors = [d for d in page.diagnostics if d.severity is Severity.ERROR]
+    if show_problems and errors:
+        content = problem_box(errors) + content
+    return content
+
+
+def render_final(book: Book, page: Page, output: str) -> str:
+    """Figures into the finished page (after search indexing); citation meta tags."""
+    if page.figures:
+        output = fill_figure_slots(output, page.figures)
+    if page.parsed.chapter is not None:
+        tags = highwire_tags(page.parsed.chapter, public_url(book, page), book.site_name)
+        output = output.replace("</head>", tags + "\n</head>", 1)
+    return output
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+def report(
+    book: Book,
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger],
+    problem_log: logging.Logger | None = None,
+) -> None:
+    """Apply accept-mode rewrites, log the summary, write the JSON report, prune the store.
+
+    Errors fail the build (``PluginError``), unless ``problem_log`` is given
+    (``mkdocs serve``): every problem is then logged there and the preview goes on.
+    """
+    for abs_path, rewrites in book.rewrites.items():
+        book.diagnostics += apply_rewrites(abs_path, rewrites)
+        log.info(f"{display_path(book, abs_path)}: accepted new output for {len(rewrites)} block(s)")
+    diagnostics = book.all_diagnostics()
+    summary = summarise(book.sessions)
+    log.info(summary.line())
+    if book.settings.verbose and book.sessions:
+        log.info("\n" + page_table(book.sessions))
+    write_json_report(
+        os.path.join(book.settings.cache_dir, "last-build.json"), summary, book.sessions, diagnostics
+    )
+    book.store.prune(book.settings.cache_max_age_days, book.settings.cache_max_bytes)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if problem_log is not None:
+        for diagnostic in sorted(diagnostics, key=lambda d: (d.severity is not Severity.ERROR, d.loc)):
+            level = logging.ERROR if diagnostic.severity is Severity.ERROR else logging.WARNING
+            problem_log.log(level, f"wmbook: {diagnostic.format()}")
+        if errors:
+            problem_log.error(
+                f"wmbook: {len(errors)} error(s); the pages show them, and a strict `mkdocs build` fails"
+            )
+        return
+    if errors:
+        raise PluginError(error_report(diagnostics))
+    for warning in diagnostics:
+        log.warning(warning.format())

@@ -1,0 +1,111 @@
+"""The one store for everything wmbook keeps between builds: session results, rendered
+instruments and rendered math.
+
+Each entry is a file ``<root>/<namespace>/<key[:2]>/<key>``: a header line with the
+SHA-256 of the payload, then the payload (JSON or other plain data, never pickles).
+A damaged entry is reported once, removed and treated as missing.  Every write in
+wmbook, entries and the build's own files alike, goes through ``atomic_write``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+_HEADER = b"WMBOOK-STORE-1 "
+_KEY = re.compile(r"^[0-9a-f]{16,128}$")
+_TMP_PREFIX = ".tmp-"
+NAMESPACES = ("sessions", "instruments", "math")
+# Store problems are the tool's business, not the book's: they must not fail a strict build.
+log = logging.getLogger("wmbook.store")
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``path`` so that readers see the old or the new content, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def digest(*parts: str | bytes) -> str:
+    """SHA-256 (hex) of the parts, each length-prefixed so that no two splits collide."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        hasher.update(f"{len(data)}:".encode())
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+class Store:
+    """Content-addressed entries under ``root``, in a few namespaces."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, namespace: str, key: str) -> Path:
+        """Where the entry ``key`` of ``namespace`` lives."""
+        if namespace not in NAMESPACES or not _KEY.match(key):
+            raise ValueError(f"bad store address {namespace}/{key}")
+        return self.root / namespace / key[:2] / key
+
+    def read(self, namespace: str, key: str) -> bytes | None:
+        """The entry's payload, or None when it is missing or damaged."""
+        path = self.path(namespace, key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        head, _, payload = data.partition(b"\n")
+        if head != _HEADER + hashlib.sha256(payload).hexdigest().encode():
+            log.warning(f"wmbook: store entry {path} is damaged (checksum mismatch); it is made again")
+            path.unlink(missing_ok=True)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used entries survive pruning
+        return payload
+
+    def write(self, namespace: str, key: str, payload: bytes) -> None:
+        """Publish an entry atomically (concurrent builds see the old or the new one)."""
+        header = _HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+        atomic_write(self.path(namespace, key), header + payload)
+
+    def prune(self, max_age_days: float, max_bytes: int) -> int:
+        """Delete entries unused for ``max_age_days``, then the least recently used beyond
+        ``max_bytes`` (all namespaces together); also leftovers of interrupted writes."""
+        entries = []
+        for namespace in NAMESPACES:
+            for path in (self.root / namespace).glob("*/*"):
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                entries.append((stat.st_mtime, stat.st_size, path))
+        entries.sort()
+        now = time.time()
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for mtime, size, path in entries:
+            stale_tmp = path.name.startswith(_TMP_PREFIX) and now - mtime > 3600
+            too_old = now - mtime > max_age_days * 86400
+            if stale_tmp or too_old or total > max_bytes:
+                path.unlink(missing_ok=True)
+                total -= size
+                removed += 1
+        # The single-file math store of earlier versions is replaced by the math namespace.
+        (self.root / "katex.json").unlink(missing_ok=True)
+        return removed
