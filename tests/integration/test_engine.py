@@ -225,7 +225,10 @@ def test_page_edited_by_another_plugin_still_gets_its_outputs(
 ) -> None:
     root = fixture_site("good")
     # Like a macros plugin: new lines above every block, prose changed around them.
-    _with_hook(root, "    return 'Inserted first.\\n\\nAnd a second line.\\n\\n' + markdown.replace('Good', 'Fine')\n")
+    _with_hook(
+        root,
+        "    return 'Inserted first.\\n\\nAnd a second line.\\n\\n' + markdown.replace('Good', 'Fine')\n",
+    )
     result = build_site(root, caplog, strict=True)
     assert not result.failed, result.messages
     html = result.html()

@@ -89,7 +89,7 @@ def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
 
 
 def test_failing_block_is_shown_and_the_server_answers(server: tuple[Server, Path]) -> None:
-    serving, page = server
+    serving, _ = server
     html, seconds = _get(serving.url("other/"))
     assert seconds < 5
     assert 'class="wmbook-problems"' in html
