@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 
 from wmbook.model import Diagnostic, SourceLoc
 
@@ -35,7 +38,13 @@ def _initials(first: str) -> str:
 
 
 def _clean(text: str) -> str:
-    return _BRACES.sub("", text).replace("\\&", "&").strip()
+    """BibTeX text as a reader sees it: LaTeX accents decoded (Th{\\'e}orie -> Théorie),
+    braces dropped."""
+    try:
+        text = str(codecs.decode(text, "ulatex"))  # type: ignore[call-overload]  # a text codec
+    except ValueError:
+        text = text.replace("\\&", "&")
+    return _BRACES.sub("", text).strip()
 
 
 def _reference(key: str, data: Any) -> Reference:
