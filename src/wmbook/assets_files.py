@@ -1,20 +1,30 @@
-"""The files wmbook adds to every site: its CSS and script, KaTeX, and BokehJS when needed."""
+"""The files wmbook adds to a site: its CSS and script, KaTeX, and BokehJS when needed.
+
+Everything is served from the site itself: nothing is loaded from elsewhere.  A book
+without math or instruments ships neither KaTeX nor BokehJS.  What a page needs only
+once its code has run (a LaTeX or Bokeh output) is linked from that page alone
+(``page_tags``) and copied into the site at the end of the build (``copy_assets``).
+"""
 
 from __future__ import annotations
 
+import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from wmbook.math.katex import katex_dir
 
 ASSETS = "assets/wmbook"
 BASE = ((f"{ASSETS}/wmbook.css",), (f"{ASSETS}/wmbook.js",))
-MATH = ((f"{ASSETS}/katex/katex.min.css",), ())
-INSTRUMENTS = ((f"{ASSETS}/instruments.css",), (f"{ASSETS}/instruments.js",))
+STYLES_AND_SCRIPTS = {
+    "math": ((f"{ASSETS}/katex/katex.min.css",), ()),
+    "instruments": ((f"{ASSETS}/instruments.css",), (f"{ASSETS}/instruments.js",)),
+}
 
 
 def needed_markdown_extensions() -> list[tuple[str, dict[str, Any]]]:
@@ -26,8 +36,30 @@ def needed_markdown_extensions() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _add(files: Files, config: MkDocsConfig, uri: str, path: Path) -> None:
-    files.append(File.generated(config, uri, abs_src_path=str(path)))
+def asset_sources(kind: str) -> list[tuple[str, Path]]:
+    """(site path, file) of every file a kind of asset needs: base, math or instruments."""
+    package = Path(str(resources.files("wmbook.assets")))
+    if kind == "base":
+        return [
+            (f"{ASSETS}/wmbook.css", package / "wmbook.css"),
+            (f"{ASSETS}/wmbook.js", package / "wmbook.js"),
+        ]
+    if kind == "math":
+        katex = katex_dir()
+        fonts = sorted((katex / "fonts").glob("*.woff2"))
+        return [(f"{ASSETS}/katex/katex.min.css", katex / "katex.min.css")] + [
+            (f"{ASSETS}/katex/fonts/{font.name}", font) for font in fonts
+        ]
+    if kind == "instruments":
+        from wmbook.instruments import bokehjs_assets
+
+        # The loader is copied from disk: importing the instruments themselves would load Bokeh.
+        static = Path(__file__).parent / "instruments" / "static"
+        return [
+            (f"{ASSETS}/instruments.js", static / "instruments.js"),
+            (f"{ASSETS}/instruments.css", static / "instruments.css"),
+        ] + [(f"{ASSETS}/bokeh/{name}", path) for name, path in bokehjs_assets().items()]
+    raise ValueError(f"unknown asset kind {kind!r}")
 
 
 def _reference(config: MkDocsConfig, styles: tuple[str, ...], scripts: tuple[str, ...]) -> None:
@@ -39,27 +71,27 @@ def _reference(config: MkDocsConfig, styles: tuple[str, ...], scripts: tuple[str
             config.extra_javascript.append(script)
 
 
-def add_site_assets(files: Files, config: MkDocsConfig, *, math: bool, instruments: bool) -> None:
-    """Copy into the site, and reference from its pages, what the book uses (served from the
-    site itself: nothing is loaded from elsewhere). A book without math or instruments ships
-    neither KaTeX nor BokehJS."""
-    package = Path(str(resources.files("wmbook.assets")))
+def add_site_assets(files: Files, config: MkDocsConfig, kinds: set[str]) -> None:
+    """Copy into the site, and reference from every page, the base assets and ``kinds``."""
     _reference(config, *BASE)
-    _add(files, config, f"{ASSETS}/wmbook.css", package / "wmbook.css")
-    _add(files, config, f"{ASSETS}/wmbook.js", package / "wmbook.js")
-    if math:
-        _reference(config, *MATH)
-        katex = katex_dir()
-        _add(files, config, f"{ASSETS}/katex/katex.min.css", katex / "katex.min.css")
-        for font in sorted((katex / "fonts").glob("*.woff2")):
-            _add(files, config, f"{ASSETS}/katex/fonts/{font.name}", font)
-    if instruments:
-        from wmbook.instruments import bokehjs_assets
+    for kind in ["base", *sorted(kinds)]:
+        if kind != "base":
+            _reference(config, *STYLES_AND_SCRIPTS[kind])
+        for uri, path in asset_sources(kind):
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
 
-        _reference(config, *INSTRUMENTS)
-        # The loader is copied from disk: importing the instruments themselves would load Bokeh.
-        static = Path(__file__).parent / "instruments" / "static"
-        _add(files, config, f"{ASSETS}/instruments.js", static / "instruments.js")
-        _add(files, config, f"{ASSETS}/instruments.css", static / "instruments.css")
-        for name, path in bokehjs_assets().items():
-            _add(files, config, f"{ASSETS}/bokeh/{name}", path)
+
+def page_tags(kind: str, page_url: str) -> str:
+    """``<link>`` and ``<script>`` tags for one page that needs ``kind``."""
+    styles, scripts = STYLES_AND_SCRIPTS[kind]
+    tags = [f'<link rel="stylesheet" href="{get_relative_url(css, page_url)}">' for css in styles]
+    tags += [f'<script src="{get_relative_url(js, page_url)}" defer></script>' for js in scripts]
+    return "\n".join(tags)
+
+
+def copy_assets(site_dir: str, kind: str) -> None:
+    """Copy a kind of asset into a built site (for pages that found they need it late)."""
+    for uri, path in asset_sources(kind):
+        target = Path(site_dir) / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)

@@ -129,7 +129,7 @@ class Page:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)  # slot -> output HTML
     figures: dict[str, str] = field(default_factory=dict)  # slot -> figures HTML
-    placed: bool = False  # the page's blocks were found in the Markdown MkDocs handed over
+    needs: set[str] = field(default_factory=set)  # asset kinds its outputs turned out to need
 
     @property
     def slot_prefix(self) -> str:
@@ -157,6 +157,8 @@ class Book:
     site_name: str = ""
     site_url: str = ""
     accept_hint: str = "WMBOOK_ACCEPT=1 mkdocs build"
+    assets: set[str] = field(default_factory=set)  # asset kinds every page links (math, instruments)
+    late_assets: set[str] = field(default_factory=set)  # kinds some page needed after running
     build_date: str = ""
 
     def all_diagnostics(self) -> list[Diagnostic]:

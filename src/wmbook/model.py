@@ -147,6 +147,18 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Display:
+    """One rich output of a step (a ``display(obj)`` call or the value of its last
+    expression), as the MIME types the object offered: ``(("text/html", "…"), …)``."""
+
+    data: tuple[tuple[str, str], ...]
+
+    def get(self, mime: str) -> str | None:
+        """The data for ``mime``, if the object offered it."""
+        return next((value for key, value in self.data if key == mime), None)
+
+
+@dataclass(frozen=True)
 class StepResult:
     """What one step produced."""
 
@@ -162,6 +174,7 @@ class StepResult:
     duration: float = 0.0
     detail: str = ""  # e.g. the exit code of a process that died
     imports: tuple[str, ...] = ()  # top-level modules the step imported
+    displays: tuple[Display, ...] = ()  # rich outputs, in the order they were shown
 
 
 @dataclass(frozen=True)

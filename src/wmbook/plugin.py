@@ -23,7 +23,7 @@ from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils.templates import TemplateContext
 
 from wmbook import stages
-from wmbook.assets_files import add_site_assets, needed_markdown_extensions
+from wmbook.assets_files import add_site_assets, copy_assets, needed_markdown_extensions
 from wmbook.book import Book, Page
 from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.cache import SessionCache
@@ -99,12 +99,11 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.progress.start()
         stages.execute(book, executor)
         pages = [p.parsed for p in book.pages.values()]
-        add_site_assets(
-            files,
-            config,
-            math=any(p.has_math for p in pages),
-            instruments=any(p.instruments for p in pages),
-        )
+        if any(p.has_math for p in pages):
+            book.assets.add("math")
+        if any(p.instruments for p in pages):
+            book.assets.add("instruments")
+        add_site_assets(files, config, book.assets)
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -146,7 +145,10 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         if state is None or self.book is None or page.content is None:
             return context
         stages.check(self.book, state)
-        page.content = stages.render_outputs(self.book, state, page.content, show_problems=self.serving)
+        assert self.math is not None
+        page.content = stages.render_outputs(
+            self.book, state, page.content, self.math, show_problems=self.serving
+        )
         return context
 
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
@@ -160,6 +162,8 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         """Report stage: a strict build fails on any error; ``serve`` lists them and goes on."""
         self._stop_progress()
         if self.book is not None:
+            for kind in sorted(self.book.late_assets - self.book.assets):
+                copy_assets(config.site_dir, kind)
             stages.report(self.book, log, _problem_log() if self.serving else None)
 
     def on_build_error(self, *, error: Exception) -> None:

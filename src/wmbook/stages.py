@@ -28,22 +28,26 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
 from wmbook.accept import apply_rewrites
+from wmbook.assets_files import page_tags
 from wmbook.book import Book, Page
 from wmbook.chapter.header import HeaderLinks
 from wmbook.cite.bibliography import PageCitations, load_bibliography
 from wmbook.cite.section import highwire_tags
+from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
 from wmbook.execute.sessions import page_sessions
+from wmbook.instruments.page import bokeh_version
 from wmbook.kinds import BY_RECORD, KINDS, OutputRewrite
 from wmbook.kinds.base import CheckContext, RenderContext
 from wmbook.kinds.code import fill_figure_slots, fill_slots, problem_box, slot_name
 from wmbook.math.katex import MathRenderer
-from wmbook.model import Diagnostic, Severity, SourceLoc
+from wmbook.model import Diagnostic, Severity, SourceLoc, StepResult
 from wmbook.parse.page import parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures, render_result
 from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
+from wmbook.render.rich import display_html
 from wmbook.report import error_report, page_table, summarise, write_json_report
 
 
@@ -215,14 +219,37 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
     return content
 
 
-def render_outputs(book: Book, page: Page, content: str, show_problems: bool) -> str:
+def render_displays(book: Book, page: Page, result: StepResult, slot: str, math: MathRenderer) -> str:
+    """A step's rich outputs; the page then needs KaTeX or BokehJS if they show math or Bokeh."""
+    parts = []
+    for number, shown in enumerate(result.displays, start=1):
+        if shown.get(BOKEH_MIME) is not None:
+            page.needs.add("instruments")
+        elif shown.get("text/latex") is not None and not any(
+            shown.get(m) is not None for m in ("text/html", "image/svg+xml", "image/png", "image/jpeg")
+        ):
+            page.needs.add("math")
+        parts.append(
+            display_html(
+                shown,
+                f"{slot}-display-{number}",
+                bokeh_base=get_relative_url("assets/wmbook/bokeh/", page.url),
+                bokeh_version=bokeh_version,
+                render_tex=math.render_formula,
+            )
+        )
+    book.late_assets |= page.needs
+    return "\n".join(parts)
+
+
+def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, show_problems: bool) -> str:
     """Each code block's output into its slot; with ``show_problems`` (``mkdocs serve``),
     the page's errors in a box at its top."""
     for block in page.parsed.code_blocks:
         result = page.results.get(block.key)
         if result is not None:
             slot = slot_name(page.slot_prefix, block.key)
-            page.outputs[slot] = render_result(result)
+            page.outputs[slot] = render_result(result) + render_displays(book, page, result, slot, math)
             if result.figures:
                 page.figures[slot] = render_figures(result)
     content = fill_slots(content, page.outputs, page.figures)
@@ -236,6 +263,9 @@ def render_final(book: Book, page: Page, output: str) -> str:
     """Figures into the finished page (after search indexing); citation meta tags."""
     if page.figures:
         output = fill_figure_slots(output, page.figures)
+    late = "".join(page_tags(kind, page.url) + "\n" for kind in sorted(page.needs - book.assets))
+    if late:
+        output = output.replace("</head>", late + "</head>", 1)
     if page.parsed.chapter is not None:
         tags = highwire_tags(page.parsed.chapter, public_url(book, page), book.site_name)
         output = output.replace("</head>", tags + "\n</head>", 1)

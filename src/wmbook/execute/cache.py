@@ -15,11 +15,11 @@ from dataclasses import replace
 from typing import Any
 
 from wmbook.execute.keys import imports_unchanged, record_imports
-from wmbook.model import Figure, Outcome, SessionResult, SessionSpec, StepKey, StepKind, StepResult
+from wmbook.model import Display, Figure, Outcome, SessionResult, SessionSpec, StepKey, StepKind, StepResult
 from wmbook.store import Store
 
 log = logging.getLogger("wmbook.cache")
-_FORMAT = 2
+_FORMAT = 3
 
 
 def _step_json(r: StepResult) -> dict[str, Any]:
@@ -36,6 +36,7 @@ def _step_json(r: StepResult) -> dict[str, Any]:
         "duration": r.duration,
         "detail": r.detail,
         "imports": list(r.imports),
+        "displays": [[list(pair) for pair in d.data] for d in r.displays],
     }
 
 
@@ -53,6 +54,7 @@ def _step_from_json(d: dict[str, Any]) -> StepResult:
         duration=float(d["duration"]),
         detail=str(d["detail"]),
         imports=tuple(d["imports"]),
+        displays=tuple(Display(tuple((str(m), str(v)) for m, v in shown)) for shown in d["displays"]),
     )
 
 

@@ -7,6 +7,7 @@ changes (globals, working directory, RNG state, figures) dies with its process.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import faulthandler
 import linecache
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.random  # loaded once in the worker server, not in every session
 
 from wmbook.execute import figures
+from wmbook.execute.display import Displays, shown_value
 from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
 from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
 
@@ -69,8 +71,9 @@ class _ImportLog:
         frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names) | {"wmbook", "__main__"}
     )
 
-    def __init__(self) -> None:
+    def __init__(self, displays: Displays) -> None:
         self.names: set[str] = set()
+        self._displays = displays
         self._known = set(sys.modules)
         self._import = builtins.__import__
         builtins.__import__ = self._recording_import  # type: ignore[assignment]  # same call signature
@@ -87,7 +90,10 @@ class _ImportLog:
             self.names.add(name.partition(".")[0])
         elif globals:
             self.names.add(str(globals.get("__package__") or "").partition(".")[0])
-        return self._import(name, globals, locals, fromlist, level)
+        module = self._import(name, globals, locals, fromlist, level)
+        if name.startswith("bokeh"):
+            self._displays.patch_bokeh()  # before `from bokeh.plotting import show` reads it
+        return module
 
     def take(self) -> tuple[str, ...]:
         """Modules imported since the last call (outside the standard library)."""
@@ -98,7 +104,7 @@ class _ImportLog:
         return tuple(sorted(n for n in found if n and not n.startswith("_")))
 
 
-def _prepare_process(spec: SessionSpec, session_dir: str) -> dict[str, Any]:
+def _prepare_process(spec: SessionSpec, session_dir: str, displays: Displays) -> dict[str, Any]:
     os.environ.update(ENVIRONMENT)
     work = os.path.join(session_dir, "cwd")
     os.mkdir(work)
@@ -115,7 +121,12 @@ def _prepare_process(spec: SessionSpec, session_dir: str) -> dict[str, Any]:
     lines = [line + "\n" for line in spec.source_lines]
     linecache.cache[spec.page] = (sum(map(len, lines)), None, lines, spec.page)
     sys.argv = [spec.page]
-    return {"__name__": "__main__", "__builtins__": builtins, "plot_xy": figures.plot_xy}
+    return {
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "plot_xy": figures.plot_xy,
+        "display": displays.display,
+    }
 
 
 def _json_value(value: object) -> tuple[object, str]:
@@ -149,8 +160,21 @@ def _format_exception(exc: BaseException, page: str) -> tuple[str, int | None]:
     return "".join(tb.format()), line
 
 
+def _run_code(padded: str, page: str, namespace: dict[str, Any], displays: Displays) -> None:
+    """Run a block; the value of a last bare expression is shown, as in Jupyter."""
+    tree = ast.parse(padded, page, "exec")
+    last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    if last is not None:
+        tree.body.pop()
+    exec(compile(tree, page, "exec", dont_inherit=True), namespace)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), page, "eval", dont_inherit=True), namespace)
+        if shown_value(value):
+            displays.display(value)
+
+
 def _run_step(
-    step: Step, page: str, namespace: dict[str, Any], capture: str, imports: _ImportLog
+    step: Step, page: str, namespace: dict[str, Any], capture: str, imports: _ImportLog, displays: Displays
 ) -> StepResult:
     started = time.perf_counter()
     padded = "\n" * (step.first_line - 1) + step.source  # so compile() reports Markdown lines
@@ -160,11 +184,11 @@ def _run_step(
     outcome, exc_type, error_line, trace, detail = Outcome.OK, None, None, "", ""
     with _CapturedFds(capture):
         try:
-            code = compile(padded, page, mode, dont_inherit=True)
             if step.kind is StepKind.CHECK:
+                code = compile(padded, page, mode, dont_inherit=True)
                 value, value_repr = _json_value(eval(code, namespace))
             else:
-                exec(code, namespace)
+                _run_code(padded, page, namespace, displays)
         except SystemExit as exc:
             outcome, detail = Outcome.DIED, f"sys.exit({exc.code!r}) was called"
         except BaseException as exc:  # noqa: BLE001  (any failure of user code is reported)
@@ -188,15 +212,17 @@ def _run_step(
         time.perf_counter() - started,
         detail,
         imports.take(),
+        displays.take(),
     )
 
 
 def run_session(spec: SessionSpec, conn: Connection, session_dir: str) -> None:
     """Process entry point: run every step, sending one ``StepResult`` per step."""
-    namespace = _prepare_process(spec, session_dir)
-    imports = _ImportLog()
+    displays = Displays()
+    namespace = _prepare_process(spec, session_dir, displays)
+    imports = _ImportLog(displays)
     for index, step in enumerate(spec.steps):
-        result = _run_step(step, spec.page, namespace, capture_path(session_dir, index), imports)
+        result = _run_step(step, spec.page, namespace, capture_path(session_dir, index), imports, displays)
         conn.send(result)
         if result.outcome is Outcome.DIED:
             break

@@ -91,7 +91,12 @@ def _rendered(block: InstrumentBlock, ctx: RenderContext) -> tuple[RenderedInstr
 
     registry = ctx.instruments
     key = digest(
-        engine_fingerprint(), bokeh_version(), registry.source_digest(block.name), block.name, block.anchor
+        engine_fingerprint(),
+        bokeh_version(),
+        registry.targets[block.name],
+        registry.source_digest(block.name),
+        block.name,
+        block.anchor,
     )
     if ctx.store is not None and (payload := ctx.store.read("instruments", key)) is not None:
         try:

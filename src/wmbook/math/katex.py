@@ -118,15 +118,27 @@ class MathRenderer:
         self._done[item] = (str(rendered), str(error))
         return True
 
-    def render_page(self, page_html: str, source: str, path: str) -> tuple[str, list[Diagnostic]]:
-        """The page's HTML with every formula rendered; TeX errors as diagnostics."""
-        items = find_math(page_html)
+    def _ensure(self, items: list[MathItem]) -> None:
         todo = list(dict.fromkeys(i for i in items if i not in self._done and not self._recall(i)))
         if todo:
             for item, done in zip(todo, render_batch(todo), strict=True):
                 self._done[item] = done
                 if self._store is not None:
                     self._store.write("math", self._key(item), json.dumps(list(done)).encode())
+
+    def render_formula(self, tex: str, display: bool) -> str:
+        """One formula as HTML (a LaTeX output of a block, say); a TeX error shows the TeX."""
+        item = MathItem(tex, display)
+        self._ensure([item])
+        rendered, error = self._done[item]
+        if error:
+            return f'<code class="wmbook-math-error" title="{html.escape(error)}">{html.escape(tex)}</code>'
+        kind = "wmbook-math wmbook-math--display" if display else "wmbook-math"
+        return f'<{"div" if display else "span"} class="{kind}">{rendered}</{"div" if display else "span"}>'
+
+    def render_page(self, page_html: str, source: str, path: str) -> tuple[str, list[Diagnostic]]:
+        """The page's HTML with every formula rendered; TeX errors as diagnostics."""
+        self._ensure(find_math(page_html))
         problems: list[Diagnostic] = []
 
         def replace(match: re.Match[str]) -> str:

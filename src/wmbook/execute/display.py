@@ -1,0 +1,112 @@
+"""Rich outputs inside a session: ``display(obj)``, the value of a block's last
+expression, and Bokeh's ``show(fig)``, each kept as the MIME types the object offers
+(the way Jupyter asks for them).  Runs in the worker process."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from typing import Any
+
+from wmbook.model import Display
+
+BOKEH_MIME = "application/vnd.wmbook.bokeh+json"  # a Bokeh item, embedded with BokehJS from the site
+_REPR_METHODS = (
+    ("text/html", "_repr_html_"),
+    ("image/svg+xml", "_repr_svg_"),
+    ("image/png", "_repr_png_"),
+    ("image/jpeg", "_repr_jpeg_"),
+    ("text/markdown", "_repr_markdown_"),
+    ("text/latex", "_repr_latex_"),
+)
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, tuple) and value:
+        value = value[0]  # (data, metadata)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value if isinstance(value, str) else None
+
+
+def _is_bokeh(obj: object) -> bool:
+    if "bokeh.model" not in sys.modules:
+        return False
+    from bokeh.models import LayoutDOM
+
+    return isinstance(obj, LayoutDOM)
+
+
+def _bokeh_item(obj: Any) -> str:
+    from bokeh.embed import json_item
+
+    return json.dumps(json_item(obj))
+
+
+def mime_bundle(obj: object) -> Display:
+    """Every representation ``obj`` offers, richest first, ``text/plain`` last."""
+    data: dict[str, str] = {}
+    if _is_bokeh(obj):
+        data[BOKEH_MIME] = _bokeh_item(obj)
+    bundle = getattr(obj, "_repr_mimebundle_", None)
+    if callable(bundle) and not isinstance(obj, type):
+        try:
+            offered = bundle()
+            offered = offered[0] if isinstance(offered, tuple) else offered
+            for mime, value in dict(offered or {}).items():
+                if (text := _text(value)) is not None:
+                    data.setdefault(str(mime), text)
+        except Exception:  # noqa: BLE001  (a broken repr falls back to the next one)
+            pass
+    for mime, name in _REPR_METHODS:
+        method = getattr(obj, name, None)
+        if mime in data or not callable(method) or isinstance(obj, type):
+            continue
+        try:
+            text = _text(method())
+        except Exception:  # noqa: BLE001
+            continue
+        if text is not None:
+            data[mime] = text
+    data.setdefault("text/plain", repr(obj))
+    return Display(tuple(data.items()))
+
+
+def shown_value(value: object) -> bool:
+    """Whether a block's last expression is shown: not None, and not a matplotlib
+    object (its figure is embedded anyway, as in Jupyter's inline backend)."""
+    if value is None:
+        return False
+    module = type(value).__module__ or ""
+    if module.startswith("matplotlib"):
+        return False
+    items = value if isinstance(value, list | tuple) else ()
+    return not (items and all((type(v).__module__ or "").startswith("matplotlib") for v in items))
+
+
+class Displays:
+    """The rich outputs of the step that is running."""
+
+    def __init__(self) -> None:
+        self.shown: list[Display] = []
+
+    def display(self, *objects: object) -> None:
+        """Show each object below the block's output, as Jupyter's ``display`` does."""
+        for obj in objects:
+            self.shown.append(mime_bundle(obj))
+
+    def take(self) -> tuple[Display, ...]:
+        """The step's rich outputs (and start afresh for the next step)."""
+        shown, self.shown = tuple(self.shown), []
+        return shown
+
+    def patch_bokeh(self) -> None:
+        """Make Bokeh's ``show`` embed the figure in the page instead of opening a browser."""
+        for name in ("bokeh.io", "bokeh.io.showing", "bokeh.plotting"):
+            module = sys.modules.get(name)
+            if module is not None and getattr(module, "show", None) not in (None, self._show_bokeh):
+                module.show = self._show_bokeh  # type: ignore[attr-defined]
+
+    def _show_bokeh(self, obj: object, *args: object, **kwargs: object) -> None:
+        self.shown.append(mime_bundle(obj))

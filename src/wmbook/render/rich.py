@@ -1,0 +1,64 @@
+"""A block's rich outputs as HTML: the richest MIME type each object offered, the way
+Jupyter picks it (Bokeh item, HTML, SVG, PNG, JPEG, Markdown, LaTeX, plain text)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+
+import markdown as markdown_lib
+
+from wmbook.execute.display import BOKEH_MIME
+from wmbook.model import Display
+from wmbook.render.sanitize import sanitize_html
+
+_LATEX = re.compile(r"^\s*(\$\$?)(?P<tex>.*?)\1\s*$", re.DOTALL)
+
+
+def _bokeh(item_json: str, ident: str, bokeh_base: str, version: str) -> str:
+    try:
+        item = json.loads(item_json)
+    except ValueError:
+        return ""
+    target = f"{ident}-bokeh"
+    item["target_id"] = target
+    payload = json.dumps(item).replace("<", "\\u003c")  # never a premature </script>
+    return (
+        f'<div class="wmbook-instrument wmbook-display-bokeh" id="{ident}" data-item '
+        f'data-bokeh-version="{html.escape(version)}" data-bokeh-base="{html.escape(bokeh_base)}">'
+        '<div class="wmbook-instrument-stage"><div class="wmbook-instrument-preview">'
+        '<p class="wmbook-display-loading">Interactive figure: loading…</p></div>'
+        f'<div id="{target}" class="wmbook-instrument-target" role="group" aria-label="Interactive figure">'
+        "</div></div>"
+        f'<script type="application/json" class="wmbook-instrument-item">{payload}</script></div>'
+    )
+
+
+def display_html(
+    shown: Display,
+    ident: str,
+    *,
+    bokeh_base: str,
+    bokeh_version: Callable[[], str],
+    render_tex: Callable[[str, bool], str],
+) -> str:
+    """One rich output as HTML (sanitised, unless it is a Bokeh item)."""
+    if (item := shown.get(BOKEH_MIME)) is not None:
+        return _bokeh(item, ident, bokeh_base, bokeh_version())
+    if (markup := shown.get("text/html")) is not None:
+        body = sanitize_html(markup)
+    elif (svg := shown.get("image/svg+xml")) is not None:
+        body = sanitize_html(svg[svg.find("<svg") :] if "<svg" in svg else svg)
+    elif (png := shown.get("image/png")) is not None:
+        body = f'<img alt="Image output" src="data:image/png;base64,{html.escape(png.strip())}">'
+    elif (jpeg := shown.get("image/jpeg")) is not None:
+        body = f'<img alt="Image output" src="data:image/jpeg;base64,{html.escape(jpeg.strip())}">'
+    elif (text := shown.get("text/markdown")) is not None:
+        body = sanitize_html(markdown_lib.markdown(text, extensions=["tables", "fenced_code"]))
+    elif (latex := shown.get("text/latex")) is not None and (match := _LATEX.match(latex)):
+        body = render_tex(match["tex"].strip(), match.group(1) == "$$")
+    else:
+        body = f"<pre><code>{html.escape(shown.get('text/plain') or '')}</code></pre>"
+    return f'<div class="wmbook-display">{body}</div>'
