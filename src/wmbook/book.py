@@ -124,6 +124,7 @@ class Page:
     uri: str  # MkDocs' src_uri, e.g. basics/coins.md
     url: str
     parsed: ParsedPage
+    dest_path: str = ""  # where MkDocs writes the page's HTML
     sessions: list[Future[SessionResult]] = field(default_factory=list)
     results: dict[StepKey, StepResult] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)

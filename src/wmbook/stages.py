@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
@@ -42,6 +43,7 @@ from wmbook.kinds.base import CheckContext, RenderContext
 from wmbook.kinds.code import fill_figure_slots, fill_slots, problem_box, slot_name
 from wmbook.math.katex import MathRenderer
 from wmbook.model import Diagnostic, Severity, SourceLoc, StepResult
+from wmbook.notebook.export import download_action, notebook_bytes, notebook_name, page_notebook
 from wmbook.parse.page import parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures, render_result
@@ -49,6 +51,7 @@ from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
 from wmbook.report import error_report, page_table, summarise, write_json_report
+from wmbook.store import atomic_write
 
 
 def display_path(book: Book, path: str) -> str:
@@ -76,7 +79,7 @@ def parse(book: Book, files: Iterable[File]) -> None:
         with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
         parsed = parse_page(text, display_path(book, file.abs_src_path), file.abs_src_path, book.instruments)
-        book.pages[file.src_uri] = Page(file.src_uri, file.url, parsed)
+        book.pages[file.src_uri] = Page(file.src_uri, file.url, parsed, file.abs_dest_path or "")
 
 
 # -- execute -----------------------------------------------------------------------------
@@ -253,14 +256,26 @@ def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, sho
             if result.figures:
                 page.figures[slot] = render_figures(result)
     content = fill_slots(content, page.outputs, page.figures)
+    if any(block.options.execute for block in page.parsed.code_blocks):
+        content = download_action(page.uri) + content
     errors = [d for d in page.diagnostics if d.severity is Severity.ERROR]
     if show_problems and errors:
         content = problem_box(errors) + content
     return content
 
 
+def write_notebook(book: Book, page: Page) -> None:
+    """The page as a notebook with the build's outputs, next to its HTML (``Download notebook``)."""
+    if not page.dest_path or not any(block.options.execute for block in page.parsed.code_blocks):
+        return
+    notebook = page_notebook(page.parsed, page.results, book.bibliography, public_url(book, page))
+    atomic_write(Path(page.dest_path).parent / notebook_name(page.uri), notebook_bytes(notebook))
+
+
 def render_final(book: Book, page: Page, output: str) -> str:
-    """Figures into the finished page (after search indexing); citation meta tags."""
+    """Figures into the finished page (after search indexing); citation meta tags; the
+    page's notebook written beside it."""
+    write_notebook(book, page)
     if page.figures:
         output = fill_figure_slots(output, page.figures)
     late = "".join(page_tags(kind, page.url) + "\n" for kind in sorted(page.needs - book.assets))

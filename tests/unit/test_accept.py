@@ -7,10 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
+from kind_support import check_context
 
 from wmbook.accept import apply_rewrites
-from wmbook.check.diagnose import OutputRewrite
-from wmbook.model import CodeBlock, Fence, PageSource, Severity, SourceLoc
+from wmbook.book import ParsedPage
+from wmbook.kinds import output
+from wmbook.kinds.output import ExpectedOutput, OutputRewrite
+from wmbook.model import Fence, Outcome, Severity, SourceLoc, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
 
 DISPLAY = "docs/page.md"
@@ -62,7 +65,7 @@ NEW_TEXTS = [
 ]
 
 
-def _write(tmp_path: Path, raw: bytes, mode: int = 0o640) -> tuple[Path, PageSource]:
+def _write(tmp_path: Path, raw: bytes, mode: int = 0o640) -> tuple[Path, ParsedPage]:
     """Write the page and parse it the way the build reads it."""
     path = tmp_path / "page.md"
     path.write_bytes(raw)
@@ -72,9 +75,10 @@ def _write(tmp_path: Path, raw: bytes, mode: int = 0o640) -> tuple[Path, PageSou
     return path, parse_page(text, DISPLAY, str(path))
 
 
-def _with_output(page: PageSource) -> list[CodeBlock]:
+def _with_output(page: ParsedPage) -> list[ExpectedOutput]:
+    """The page's expected-output fences."""
     assert not page.diagnostics, [d.format() for d in page.diagnostics]
-    return [block for block in page.blocks if block.expected is not None]
+    return list(page.expected_outputs)
 
 
 def _lines(raw: bytes) -> list[bytes]:
@@ -82,9 +86,8 @@ def _lines(raw: bytes) -> list[bytes]:
     return io.BytesIO(raw).readlines()
 
 
-def _output_fence(block: CodeBlock) -> Fence:
-    assert block.expected is not None
-    return block.expected.fence
+def _output_fence(expected: ExpectedOutput) -> Fence:
+    return expected.fence
 
 
 def _split_at_body(raw: bytes, fence: Fence) -> tuple[bytes, bytes, bytes]:
@@ -125,10 +128,10 @@ def test_only_the_fence_body_changes(
     """Every byte outside the rewritten body is unchanged; the body is the printed text."""
     before = bom + PAGE.encode("utf-8").replace(b"\n", eol)
     path, page = _write(tmp_path, before)
-    block = _with_output(page)[which]
-    fence = _output_fence(block)
+    expected = _with_output(page)[which]
+    fence = _output_fence(expected)
 
-    problems = apply_rewrites(str(path), [OutputRewrite(block, new_text)])
+    problems = apply_rewrites(str(path), [OutputRewrite(expected, new_text)])
 
     assert problems == []
     after = path.read_bytes()
@@ -142,11 +145,9 @@ def test_only_the_fence_body_changes(
 
     with open(path, encoding="utf-8-sig") as handle:
         reparsed = _with_output(parse_page(handle.read(), DISPLAY))
-    texts = [b.expected.text if b.expected else None for b in reparsed]
+    texts = [expected.text for expected in reparsed]
     assert texts[which] == new_text.rstrip("\n")
-    other = _with_output(page)[1 - which].expected
-    assert other is not None
-    assert texts[1 - which] == other.text
+    assert texts[1 - which] == _with_output(page)[1 - which].text
 
 
 @pytest.mark.parametrize("eol", [b"\n", b"\r\n"], ids=["lf", "crlf"])
@@ -209,12 +210,11 @@ def test_fence_marker_in_output_is_refused(tmp_path: Path, which: int, printed: 
     """Printed text that would close the fence gives a Diagnostic and leaves the file as it was."""
     raw = PAGE.encode("utf-8")
     path, page = _write(tmp_path, raw)
-    block = _with_output(page)[which]
-    assert block.expected is not None
+    expected = _with_output(page)[which]
 
-    problems = apply_rewrites(str(path), [OutputRewrite(block, printed)])
+    problems = apply_rewrites(str(path), [OutputRewrite(expected, printed)])
 
-    assert [(p.loc, p.severity) for p in problems] == [(block.expected.loc, Severity.ERROR)]
+    assert [(p.loc, p.severity) for p in problems] == [(expected.loc, Severity.ERROR)]
     assert "```" in problems[0].message
     assert path.read_bytes() == raw
     assert os.listdir(tmp_path) == ["page.md"]
@@ -250,3 +250,22 @@ def test_unicode_line_separators_in_prose(tmp_path: Path, separator: str) -> Non
     path, page = _write(tmp_path, raw)
     apply_rewrites(str(path), [OutputRewrite(_with_output(page)[0], "new\n")])
     assert path.read_bytes() == raw.replace(b"```output\nold\n", b"```output\nnew\n")
+
+
+def test_rewrites_from_the_check_make_the_page_pass(tmp_path: Path) -> None:
+    """What the output kind's check asks for in accept mode, once written, matches the same results."""
+    path, page = _write(tmp_path, PAGE.encode("utf-8"))
+    results = [
+        StepResult(StepKey(StepKind.CODE, 0), Outcome.OK, output="é 漢字 🎉\n"),
+        StepResult(StepKey(StepKind.CODE, 1), Outcome.OK, output="0\n1\n"),
+    ]
+    ctx = check_context(page, results, accept=True)
+    findings = [finding for expected in page.expected_outputs for finding in output.check(expected, ctx)]
+    rewrites = [finding for finding in findings if isinstance(finding, OutputRewrite)]
+    assert len(rewrites) == len(findings) == 2
+    assert apply_rewrites(str(path), rewrites) == []
+    with open(path, encoding="utf-8-sig") as handle:
+        again = parse_page(handle.read(), DISPLAY)
+    ctx = check_context(again, results, accept=False)
+    assert [finding for expected in again.expected_outputs for finding in output.check(expected, ctx)] == []
+    assert [e.text for e in again.expected_outputs] == ["é 漢字 🎉", "0\n1"]

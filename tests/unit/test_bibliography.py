@@ -15,10 +15,10 @@ from wmbook.cite.bibliography import (
     reference_html,
     references_html,
 )
+from wmbook.kinds.references import SLOT as REFERENCES_SLOT
 from wmbook.model import SourceLoc
-from wmbook.parse.fences import find_fences, front_matter_lines
-from wmbook.parse.reader import parse_reader
-from wmbook.render.reader import REFERENCES_SLOT, link_citations
+from wmbook.parse.page import parse_page
+from wmbook.render.citations import link_citations
 
 REPO = Path(__file__).resolve().parents[2]
 BIB = REPO / "docs" / "references.bib"
@@ -49,7 +49,7 @@ def test_every_entry_of_the_book_is_read(bibliography: dict[str, Reference]) -> 
 
 def test_every_key_the_chapter_cites_is_in_the_bibliography(bibliography: dict[str, Reference]) -> None:
     text = (REPO / "docs" / "world-models.md").read_text(encoding="utf-8")
-    page, _ = parse_reader(text, "docs/world-models.md", find_fences(text), front_matter_lines(text) + 1)
+    page = parse_page(text, "docs/world-models.md")
     cited = {key for _, keys in page.citations for key in keys}
     assert len(cited) >= 10
     assert cited <= set(bibliography)

@@ -1,24 +1,19 @@
-"""Finding ``/// name | argument`` blocks and the reader parts of a page, with their lines."""
+"""Finding ``/// name | argument`` blocks with their lines, and reading their YAML options."""
 
 from __future__ import annotations
 
 import pytest
 
-from wmbook.blocks.options import read_options, slugify
-from wmbook.model import Diagnostic, SourceLoc
+from wmbook.model import SourceLoc
+from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock, find_blocks
-from wmbook.parse.fences import find_fences, front_matter_lines
-from wmbook.parse.reader import BLOCK_NAMES, ReaderPage, parse_reader
+from wmbook.parse.fences import find_fences
 
 PATH = "docs/x.md"
 
 
 def blocks(text: str, first_line: int = 1) -> list[RawBlock]:
     return find_blocks(text, find_fences(text), first_line)
-
-
-def reader(text: str) -> tuple[ReaderPage, list[Diagnostic]]:
-    return parse_reader(text, PATH, find_fences(text), front_matter_lines(text) + 1)
 
 
 # -- find_blocks --
@@ -189,6 +184,8 @@ def test_lines_before_first_line_are_skipped() -> None:
     ("text", "slug"),
     [
         ("EQ MM5.1", "eq-mm5-1"),
+        ("EQ A.1", "eq-a-1"),
+        ("EQ GD2.3", "eq-gd2-3"),
         ("  Hello, World!  ", "hello-world"),
         ("True or false: x > 2?", "true-or-false-x-2"),
         ("Genie's latent", "genie-s-latent"),
@@ -224,69 +221,26 @@ def test_read_options_keeps_lines_and_written_text() -> None:
     assert options.loc(PATH, "tol", 1) == SourceLoc(PATH, 1)
 
 
-# -- parse_reader: the page as a whole --
-
-
-def test_unknown_block_name_is_an_error_listing_the_known_ones() -> None:
-    page, problems = reader("Text.\n\n/// qiuz | Is this a quiz?\n    answer: true\nNo.\n///\n")
-    assert page.quizzes == ()
-    assert [p.loc for p in problems] == [SourceLoc(PATH, 3)]
-    assert "unknown block 'qiuz'" in problems[0].message
-    for name in BLOCK_NAMES:
-        assert name in problems[0].message
-
-
-def test_unclosed_block_is_an_error_at_its_header() -> None:
-    _, problems = reader("Text.\n/// references\n")
-    assert [(p.loc.line, "never closed" in p.message) for p in problems] == [(2, True)]
-
-
-def test_references_block_takes_no_options() -> None:
-    _, problems = reader("/// references\n    style: apa\n///\n")
-    assert [(p.loc.line, "unknown references option 'style'" in p.message) for p in problems] == [(2, True)]
-
-
-def test_front_matter_is_not_searched_and_lines_count_it() -> None:
-    text = "---\ntitle: '/// quiz | not a block'\n---\n\n/// quiz | Q\n    answer: true\n///\n"
-    page, problems = reader(text)
-    assert problems == []
-    assert [q.loc.line for q in page.quizzes] == [5]
-
-
-def test_headings_citations_and_equation_links_with_lines() -> None:
-    text = "\n".join(
-        [
-            "# Title",  # 1
-            "## 5.1 First {#sec-5-1}",  # 2
-            "Text [@a] and [@b; @c] and `[@code]` and [EQ 1](#eq-1).",  # 3
-            "```text",  # 4
-            "## not a heading [@fenced] [x](#eq-fenced)",  # 5
-            "```",  # 6
-            "### Level three",  # 7
-            "## Bare heading",  # 8
-            "Inline `[EQ 2](#eq-2)` is code; [EQ 3](#eq-3) is a link.",  # 9
-        ]
-    )
-    page, problems = reader(text)
-    assert problems == []
-    assert [(h.loc.line, h.text, h.anchor) for h in page.headings] == [
-        (2, "5.1 First", "sec-5-1"),
-        (8, "Bare heading", ""),
-    ]
-    assert [(loc.line, keys) for loc, keys in page.citations] == [(3, ("a",)), (3, ("b", "c"))]
-    assert [(loc.line, anchor) for loc, anchor in page.equation_links] == [(3, "eq-1"), (9, "eq-3")]
-
-
 @pytest.mark.parametrize(
-    ("heading", "text", "anchor"),
+    ("option", "written"),
     [
-        ("## 5.1 Title {#sec-5-1}", "5.1 Title", "sec-5-1"),
-        ("## 5.1 Title {#sec-5-1 .wide}", "5.1 Title", "sec-5-1"),
-        ("##   Spaced   {  #spaced }", "Spaced", "spaced"),
-        ("## 5.R References {#sec-5-r}", "5.R References", "sec-5-r"),
-        ("## No id", "No id", ""),
+        ("answer: 2.30  # rounded", "2.30"),
+        ("answer: '2.30  # kept'", "'2.30  # kept'"),
+        ('answer: "a # b"', '"a # b"'),
+        ("answer:", ""),
     ],
 )
-def test_heading_ids(heading: str, text: str, anchor: str) -> None:
-    page, _ = reader(heading + "\n")
-    assert [(h.text, h.anchor) for h in page.headings] == [(text, anchor)]
+def test_written_text_drops_a_yaml_comment_outside_quotes(option: str, written: str) -> None:
+    (block,) = blocks(f"/// quiz | Q\n    {option}\n///")
+    options, problems = read_options(block, PATH, ("answer",))
+    assert problems == []
+    assert options.written == {"answer": written}
+
+
+def test_read_options_drops_unknown_keys_from_the_values() -> None:
+    (block,) = blocks("/// quiz | Q\n    answer: 1\n    colour: red\n///")
+    options, problems = read_options(block, PATH, ("answer",))
+    assert options.values == {"answer": 1}
+    assert [(p.loc.line, p.message) for p in problems] == [
+        (3, "unknown quiz option 'colour' (known options: answer)")
+    ]

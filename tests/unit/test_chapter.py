@@ -364,7 +364,7 @@ def test_cite_controls_follow_headings_with_ids_only() -> None:
         '<h2 id="sec-5-2">5.2 Two<a class="headerlink" href="#sec-5-2">¶</a></h2>'
         '<h2 id="other">Made elsewhere</h2>'
     )
-    html = add_cite_controls(content, META, page.reader, PAGE_URL, SITE, "2026-01-31")
+    html = add_cite_controls(content, META, page.headings, PAGE_URL, SITE, "2026-01-31")
     assert re.findall(r'popovertarget="(cite-[\w-]+)" aria-label', html) == ["cite-sec-5-1", "cite-sec-5-2"]
     assert '¶</a></h2><button type="button" class="wmbook-cite-button"' in html
     assert "cite-other" not in html

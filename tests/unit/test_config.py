@@ -1,53 +1,198 @@
-"""Settings from mkdocs.yml and the environment: bad values name what to fix."""
+"""Settings from the plugin's options in mkdocs.yml and the environment: bad values name
+what to fix, and settings left under ``extra:`` are refused with where they go now."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 from mkdocs.exceptions import PluginError
 
-from wmbook.config import load_settings
+from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
+
+ENVIRONMENT = ("WMBOOK_WORKERS", "WMBOOK_CACHE", "WMBOOK_ACCEPT", "WMBOOK_VERBOSE")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+def options(**values: Any) -> WmbookConfig:
+    """The plugin's options as MkDocs hands them over, validated."""
+    cfg = WmbookConfig()
+    cfg.load_dict(values)
+    failed, _ = cfg.validate()
+    assert failed == []
+    return cfg
+
+
+def settings(tmp_path: Path, **values: Any) -> Settings:
+    return resolve_settings(options(**values), str(tmp_path), str(tmp_path / "docs"))
+
+
+def test_defaults(tmp_path: Path) -> None:
+    got = settings(tmp_path)
+    assert got == Settings(
+        timeout=60.0,
+        workers=os.cpu_count() or 1,
+        accept=False,
+        verbose=False,
+        cache_mode="auto",
+        cache_dir=str(tmp_path / ".cache/wmbook"),
+        cache_max_age_days=30.0,
+        cache_max_bytes=500 * 1024 * 1024,
+        cache_key="imports",
+        bibliography=str(tmp_path / "docs" / "references.bib"),
+        bibliography_explicit=False,
+        instruments={},
+        progress_after=3.0,
+    )
+
+
+def test_options_are_taken(tmp_path: Path) -> None:
+    (tmp_path / "refs.bib").write_text("", encoding="utf-8")
+    got = settings(
+        tmp_path,
+        timeout=5,
+        workers=2,
+        verbose=True,
+        cache="force",
+        cache_dir="build/cache",
+        cache_max_age_days=1.5,
+        cache_max_mb=0.5,
+        cache_key="environment",
+        bibliography="refs.bib",
+        instruments={"my": "pkg.mod:OBJ"},
+        progress_after=0,
+    )
+    assert (got.timeout, got.workers, got.verbose, got.cache_mode) == (5.0, 2, True, "force")
+    assert (got.cache_dir, got.cache_max_age_days, got.cache_max_bytes) == (
+        str(tmp_path / "build/cache"),
+        1.5,
+        512 * 1024,
+    )
+    assert (got.cache_key, got.instruments, got.progress_after) == ("environment", {"my": "pkg.mod:OBJ"}, 0.0)
+    assert (got.bibliography, got.bibliography_explicit) == (str(tmp_path / "refs.bib"), True)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"timeout": 0}, "mkdocs.yml: plugins.wmbook.timeout must be a positive number of seconds"),
+        ({"timeout": -1.5}, "plugins.wmbook.timeout must be a positive number"),
+        (
+            {"progress_after": -1},
+            "mkdocs.yml: plugins.wmbook.progress_after must be a number of seconds >= 0",
+        ),
+        (
+            {"instruments": {"my": "no_colon"}},
+            "plugins.wmbook.instruments: write each as  name: 'package.module:ATTRIBUTE'",
+        ),
+        ({"instruments": {"my": 3}}, "plugins.wmbook.instruments"),
+        (
+            {"bibliography": "missing.bib"},
+            "mkdocs.yml: plugins.wmbook.bibliography: .*missing.bib does not exist",
+        ),
+    ],
+)
+def test_bad_option_values(tmp_path: Path, values: dict[str, Any], message: str) -> None:
+    with pytest.raises(PluginError, match=message):
+        settings(tmp_path, **values)
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "fragment"),
+    [
+        ({"cache": "always"}, "cache", "Expected one of: ('auto', 'force', 'cache-only')"),
+        ({"cache_key": "everything"}, "cache_key", "Expected one of: ('imports', 'environment')"),
+        ({"timeout": "fast"}, "timeout", "Expected type"),
+        ({"workers": 1.5}, "workers", "Expected type"),
+        ({"instruments": ["a"]}, "instruments", "Expected type"),
+    ],
+)
+def test_mkdocs_validates_the_option_types(values: dict[str, Any], key: str, fragment: str) -> None:
+    cfg = WmbookConfig()
+    cfg.load_dict(values)
+    failed, _ = cfg.validate()
+    assert [name for name, _ in failed] == [key]
+    assert fragment in str(failed[0][1])
+
+
+def test_an_unknown_option_is_a_warning() -> None:
+    cfg = WmbookConfig()
+    cfg.load_dict({"colour": "blue"})
+    failed, warnings = cfg.validate()
+    assert failed == []
+    assert warnings == [("colour", "Unrecognised configuration name: colour")]
 
 
 @pytest.mark.parametrize(
     ("env", "value", "message"),
     [
         ("WMBOOK_WORKERS", "two", "WMBOOK_WORKERS='two' must be a whole number"),
+        ("WMBOOK_WORKERS", "-1", "WMBOOK_WORKERS='-1' must be a whole number"),
         ("WMBOOK_CACHE", "sometimes", "WMBOOK_CACHE='sometimes' must be one of auto, force, cache-only"),
     ],
 )
-def test_bad_environment_values(monkeypatch: pytest.MonkeyPatch, env: str, value: str, message: str) -> None:
+def test_bad_environment_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str, value: str, message: str
+) -> None:
     monkeypatch.setenv(env, value)
     with pytest.raises(PluginError, match=message):
-        load_settings({}, "mkdocs.yml", "/book")
+        settings(tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("extra", "message"),
-    [
-        ({"wmbook": {"timeout": 0}}, "mkdocs.yml: extra.wmbook.timeout must be a positive number"),
-        ({"wmbook": {"cache": "always"}}, "mkdocs.yml: extra.wmbook.cache"),
-        ({"wmbook": {"colour": "blue"}}, "mkdocs.yml: extra.wmbook.colour"),
-        ({"wmbook": "fast"}, "mkdocs.yml: extra.wmbook must be a mapping"),
-    ],
-)
-def test_bad_mkdocs_yml_values(
-    monkeypatch: pytest.MonkeyPatch, extra: dict[str, object], message: str
-) -> None:
-    for name in ("WMBOOK_WORKERS", "WMBOOK_CACHE"):
-        monkeypatch.delenv(name, raising=False)
-    with pytest.raises(PluginError, match=message):
-        load_settings(extra, "mkdocs.yml", "/book")
-
-
-def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WMBOOK_WORKERS", "3")
-    monkeypatch.setenv("WMBOOK_CACHE", "force")
+    monkeypatch.setenv("WMBOOK_CACHE", "cache-only")
     monkeypatch.setenv("WMBOOK_ACCEPT", "1")
-    settings = load_settings({"wmbook": {"workers": 1, "timeout": 5}}, "mkdocs.yml", "/book")
-    assert (settings.workers, settings.cache_mode, settings.accept, settings.timeout) == (
+    monkeypatch.setenv("WMBOOK_VERBOSE", "yes")
+    got = settings(tmp_path, workers=1, timeout=5, cache="force")
+    assert (got.workers, got.cache_mode, got.accept, got.verbose, got.timeout) == (
         3,
-        "force",
+        "cache-only",
+        True,
         True,
         5.0,
     )
-    assert settings.cache_dir == "/book/.cache/wmbook"
+    assert got.cache_dir == str(tmp_path / ".cache/wmbook")
+
+
+@pytest.mark.parametrize(
+    ("value", "accept"),
+    [("1", True), ("true", True), (" YES ", True), ("on", True), ("0", False), ("", False), ("no", False)],
+)
+def test_accept_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, accept: bool) -> None:
+    monkeypatch.setenv("WMBOOK_ACCEPT", value)
+    assert settings(tmp_path).accept is accept
+
+
+@pytest.mark.parametrize("workers", ["0", ""])
+def test_zero_workers_means_one_per_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    monkeypatch.setenv("WMBOOK_WORKERS", workers)
+    assert settings(tmp_path, workers=0).workers == (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"wmbook": {"timeout": 5}}, {"wmbook": "fast", "other": 1}, {"wmbook": None}],
+)
+def test_settings_under_extra_are_refused(extra: dict[str, Any]) -> None:
+    with pytest.raises(PluginError) as caught:
+        reject_old_settings(extra)
+    message = str(caught.value)
+    assert message.startswith(
+        "mkdocs.yml: extra.wmbook is no longer read; move its settings under the plugin:"
+    )
+    assert "plugins:\n  - wmbook:\n      timeout: 60" in message
+
+
+@pytest.mark.parametrize("extra", [{}, {"analytics": {"id": 1}}, None, "text", ["wmbook"]])
+def test_other_extra_settings_are_fine(extra: object) -> None:
+    reject_old_settings(extra)

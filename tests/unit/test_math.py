@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import markdown
 import pytest
 
 from wmbook.math import katex
 from wmbook.math.katex import MathItem, MathRenderer, find_math, katex_dir
+from wmbook.store import Store
 
 PATH = "docs/m.md"
 
@@ -99,6 +102,71 @@ def test_each_distinct_formula_is_rendered_once(monkeypatch: pytest.MonkeyPatch)
     second, _ = renderer.render_page(arithmatex("$y$ again, and $z$"), "", PATH)
     assert batches == [[MathItem("x", False), MathItem("y", False)], [MathItem("z", False)]]
     assert first.count('class="katex"') == 3 and second.count('class="katex"') == 2
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[MathItem]]:
+    """Every batch of formulas handed to KaTeX."""
+    seen: list[list[MathItem]] = []
+    real = katex.render_batch
+
+    def counting(items: list[MathItem]) -> list[tuple[str, str]]:
+        seen.append(list(items))
+        return real(items)
+
+    monkeypatch.setattr(katex, "render_batch", counting)
+    return seen
+
+
+def _math_entries(store: Store) -> list[Path]:
+    return sorted((store.root / "math").glob("*/*"))
+
+
+def test_rendered_formulas_are_kept_in_the_store(tmp_path: Path, batches: list[list[MathItem]]) -> None:
+    store = Store(tmp_path)
+    page = arithmatex("$x$ and $y$ and $x$, and $\\frac{$")
+    first, problems = MathRenderer(store).render_page(page, "", PATH)
+    assert len(problems) == 1
+    assert len(_math_entries(store)) == 3  # one per distinct formula, errors included
+    second, again = MathRenderer(store).render_page(page, "", PATH)
+    assert (second, again) == (first, problems)
+    assert batches == [[MathItem("x", False), MathItem("y", False), MathItem("\\frac{", False)]]
+
+
+def test_inline_and_display_math_are_kept_apart(tmp_path: Path, batches: list[list[MathItem]]) -> None:
+    store = Store(tmp_path)
+    MathRenderer(store).render_page(arithmatex("$x$"), "", PATH)
+    html, _ = MathRenderer(store).render_page(arithmatex("$$\nx\n$$"), "", PATH)
+    assert 'class="katex-display"' in html
+    assert len(batches) == 2 and len(_math_entries(store)) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda store, path: path.write_bytes(path.read_bytes() + b"x"), id="checksum"),
+        pytest.param(lambda store, path: store.write("math", path.name, b"{not json"), id="not-json"),
+    ],
+)
+def test_a_damaged_formula_is_rendered_again(
+    tmp_path: Path, batches: list[list[MathItem]], damage: Callable[[Store, Path], object]
+) -> None:
+    store = Store(tmp_path)
+    first, _ = MathRenderer(store).render_page(arithmatex("$x$"), "", PATH)
+    (entry,) = _math_entries(store)
+    damage(store, entry)
+    assert MathRenderer(store).render_page(arithmatex("$x$"), "", PATH) == (first, [])
+    assert len(batches) == 2
+
+
+def test_a_new_katex_renders_every_formula_again(
+    tmp_path: Path, batches: list[list[MathItem]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path)
+    MathRenderer(store).render_page(arithmatex("$x$"), "", PATH)
+    monkeypatch.setattr(katex, "_katex_version", lambda: "a-newer-katex")
+    MathRenderer(store).render_page(arithmatex("$x$"), "", PATH)
+    assert len(batches) == 2 and len(_math_entries(store)) == 2
 
 
 def test_a_page_without_math_is_unchanged() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from wmbook.model import BlockOptions
 from wmbook.parse.options import (
     CODE_OPTIONS,
+    CodeOptions,
     OptionError,
     OutputOptions,
     parse_code_options,
@@ -18,27 +18,27 @@ from wmbook.parse.options import (
 @pytest.mark.parametrize(
     ("info", "expected"),
     [
-        ("", BlockOptions()),
-        ('exec="off"', BlockOptions(execute=False)),
-        ('exec="on"', BlockOptions(execute=True)),
-        ('exec="OFF"', BlockOptions(execute=False)),
-        ('session="b"', BlockOptions(session="b")),
-        ('session="part-2.a_b"', BlockOptions(session="part-2.a_b")),
-        ('timeout="2.5"', BlockOptions(timeout=2.5)),
-        ('raises="ValueError"', BlockOptions(raises="ValueError")),
-        ('raises="json.JSONDecodeError"', BlockOptions(raises="json.JSONDecodeError")),
-        ("session='b' timeout='3'", BlockOptions(session="b", timeout=3.0)),
-        ("session=b timeout=2.5", BlockOptions(session="b", timeout=2.5)),
-        ("exec=off", BlockOptions(execute=False)),
-        ('session = "b"', BlockOptions(session="b")),
+        ("", CodeOptions()),
+        ('exec="off"', CodeOptions(execute=False)),
+        ('exec="on"', CodeOptions(execute=True)),
+        ('exec="OFF"', CodeOptions(execute=False)),
+        ('session="b"', CodeOptions(session="b")),
+        ('session="part-2.a_b"', CodeOptions(session="part-2.a_b")),
+        ('timeout="2.5"', CodeOptions(timeout=2.5)),
+        ('raises="ValueError"', CodeOptions(raises="ValueError")),
+        ('raises="json.JSONDecodeError"', CodeOptions(raises="json.JSONDecodeError")),
+        ("session='b' timeout='3'", CodeOptions(session="b", timeout=3.0)),
+        ("session=b timeout=2.5", CodeOptions(session="b", timeout=2.5)),
+        ("exec=off", CodeOptions(execute=False)),
+        ('session = "b"', CodeOptions(session="b")),
         (
             'session="s" timeout="10" raises="KeyError"',
-            BlockOptions(session="s", timeout=10.0, raises="KeyError"),
+            CodeOptions(session="s", timeout=10.0, raises="KeyError"),
         ),
-        ('  raises="E"   session="x"  ', BlockOptions(session="x", raises="E")),
+        ('  raises="E"   session="x"  ', CodeOptions(session="x", raises="E")),
     ],
 )
-def test_valid_code_options(info: str, expected: BlockOptions) -> None:
+def test_valid_code_options(info: str, expected: CodeOptions) -> None:
     """Accepted option strings give the options they spell."""
     assert parse_code_options(info) == expected
 

@@ -138,6 +138,9 @@ def parse(raw: RawBlock, ctx: ParseContext) -> tuple[Quiz | None, list[Diagnosti
     anchor = str(values.get("id") or "quiz-" + "-".join(slugify(raw.argument).split("-")[:6]))
     # Quizzes whose questions start alike get -2, -3 … so every anchor is unique.
     used = {b.anchor for b in ctx.blocks if isinstance(b, Quiz)}
+    if "id" in values and anchor in used:
+        message = f"the quiz id {anchor!r} is already used on this page; give each quiz its own id"
+        problems.append(Diagnostic(options.loc(path, "id", raw.start), message))
     unique, count = anchor, 1
     while unique in used:
         count += 1

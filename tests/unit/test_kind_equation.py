@@ -1,15 +1,14 @@
-"""Labelled blocks: equations (labels, anchors, duplicates, links) and instruments."""
+"""The equation kind: labels and anchors, validation, markup, and the page-wide rules
+(unique labels, links that resolve)."""
 
 from __future__ import annotations
 
 import pytest
+from kind_support import check_context, clean_page, parse_block
 
-from wmbook.blocks.equation import Equation, equation_anchor, parse_equation, render_equation
-from wmbook.blocks.instrument import InstrumentBlock, known_instruments, parse_instrument
-from wmbook.check.reader import check_labels_and_links
-from wmbook.model import Diagnostic, SourceLoc
-from wmbook.parse.blocks import find_blocks
-from wmbook.parse.page import parse_page
+from wmbook.kinds import equation as kind
+from wmbook.kinds.equation import Equation, equation_anchor
+from wmbook.model import Diagnostic, Region, Severity, SourceLoc
 
 PATH = "docs/eq.md"
 DISPLAY = ("$$", "a = b", "$$")
@@ -19,8 +18,7 @@ def equation(
     argument: str, *content: str, options: tuple[str, ...] = ()
 ) -> tuple[Equation | None, list[Diagnostic]]:
     text = "\n".join([f"/// equation | {argument}", *(f"    {o}" for o in options), *content, "///"])
-    (raw,) = find_blocks(text, [])
-    return parse_equation(raw, PATH)
+    return parse_block(kind.parse, text, PATH)
 
 
 @pytest.mark.parametrize(
@@ -31,11 +29,16 @@ def equation(
         ("EQ MM5.3 - Hyphen", "EQ MM5.3", "Hyphen", "eq-mm5-3"),
         ("EQ MM5.4—No spaces", "EQ MM5.4", "No spaces", "eq-mm5-4"),
         ("EQ MM5.1", "EQ MM5.1", "", "eq-mm5-1"),
+        ("EQ 1", "EQ 1", "", "eq-1"),
         ("EQ 7", "EQ 7", "", "eq-7"),
+        ("EQ A.1", "EQ A.1", "", "eq-a-1"),
+        ("EQ A.1 — Appendix", "EQ A.1", "Appendix", "eq-a-1"),
+        ("EQ GD2.3 — Gradient descent", "EQ GD2.3", "Gradient descent", "eq-gd2-3"),
         ("EQ 2.3.4 — Deep", "EQ 2.3.4", "Deep", "eq-2-3-4"),
         ("EQ MM5.1a — Variant", "EQ MM5.1a", "Variant", "eq-mm5-1a"),
         ("EQ  MM5.10 — Spaces", "EQ MM5.10", "Spaces", "eq-mm5-10"),
         ("EQ T2.1 — Euler's & Gauss's", "EQ T2.1", "Euler's & Gauss's", "eq-t2-1"),
+        ("EQ B — Letters only", "EQ B", "Letters only", "eq-b"),
     ],
 )
 def test_labels_titles_and_anchors(argument: str, label: str, title: str, anchor: str) -> None:
@@ -46,20 +49,46 @@ def test_labels_titles_and_anchors(argument: str, label: str, title: str, anchor
     assert found.loc == SourceLoc(PATH, 1)
 
 
+def test_record_keeps_its_region_and_content() -> None:
+    found, _ = equation("EQ 1 — One", *DISPLAY, "A caption.")
+    assert found is not None
+    assert found.content == (*DISPLAY, "A caption.")
+    lines = ["/// equation | EQ 1 — One", *DISPLAY, "A caption.", "///"]
+    assert found.region == Region(1, 6, "\n".join(lines))
+
+
 @pytest.mark.parametrize(
-    ("label", "anchor"), [("EQ MM5.1", "eq-mm5-1"), ("EQ 12", "eq-12"), ("EQ A1.2b", "eq-a1-2b")]
+    ("label", "anchor"),
+    [
+        ("EQ MM5.1", "eq-mm5-1"),
+        ("EQ 1", "eq-1"),
+        ("EQ 12", "eq-12"),
+        ("EQ A.1", "eq-a-1"),
+        ("EQ GD2.3", "eq-gd2-3"),
+        ("EQ MM5.1", "eq-mm5-1"),
+        ("EQ A1.2b", "eq-a1-2b"),
+    ],
 )
 def test_equation_anchor(label: str, anchor: str) -> None:
     assert equation_anchor(label) == anchor
 
 
+NEEDS_LABEL = "an equation needs a label after '|': EQ and letters, digits and dots"
+
+
 @pytest.mark.parametrize(
     ("argument", "content", "options", "expected"),
     [
-        ("", DISPLAY, (), (1, "needs a label like 'EQ MM5.1 — Title'")),
-        ("MM5.1 — No EQ prefix", DISPLAY, (), (1, "needs a label like 'EQ MM5.1 — Title'")),
-        ("EQ — No number", DISPLAY, (), (1, "needs a label like 'EQ MM5.1 — Title'")),
-        ("EQ MM5.1: Colon", DISPLAY, (), (1, "needs a label like 'EQ MM5.1 — Title'")),
+        ("", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("MM5.1 — No EQ prefix", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("EQ — No number", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("EQ", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("EQ MM5.1: Colon", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("EQ 1. — Ends in a dot", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("EQ A..1", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("EQ .1", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("EQ A_1", DISPLAY, (), (1, NEEDS_LABEL)),
+        ("eq 1 — Lower case", DISPLAY, (), (1, NEEDS_LABEL)),
         ("EQ MM5.1 — No math", ("Only a caption.",), (), (1, "must contain display math between $$ and $$")),
         ("EQ MM5.1 — Inline only", ("$a$ is inline.",), (), (1, "must contain display math")),
         ("EQ MM5.1 — Options", DISPLAY, ("numbered: true",), (2, "unknown equation option 'numbered'")),
@@ -72,10 +101,22 @@ def test_bad_equations(
     assert [(p.loc.line, expected[1] in p.message) for p in problems] == [(expected[0], True)]
 
 
+def test_a_bad_label_gives_no_record_and_names_examples() -> None:
+    found, (problem,) = equation("Label", *DISPLAY)
+    assert found is None
+    for example in ("'EQ 3'", "'EQ A.1 — Title'", "'EQ MM5.1 — Title'"):
+        assert example in problem.message
+
+
+def test_brackets_also_make_display_math() -> None:
+    found, problems = equation("EQ 1", "\\[ a = b \\]")
+    assert problems == [] and found is not None
+
+
 def test_render_gives_the_anchor_and_separates_display_math() -> None:
     found, _ = equation("EQ MM5.1 — A & B", "$$", "x = 1", "$$", "Caption with $y$.", "$$ z = 2 $$", "Tail.")
     assert found is not None
-    lines = render_equation(found)
+    lines = kind.render(found)
     assert lines[0] == '<div class="wmbook-equation" id="eq-mm5-1" markdown="1">'
     assert '<a class="wmbook-anchor" href="#eq-mm5-1">EQ MM5.1</a> — A &amp; B' in lines[1]
     assert lines[2:] == [
@@ -94,13 +135,22 @@ def test_render_gives_the_anchor_and_separates_display_math() -> None:
     ]
 
 
+def test_render_without_title() -> None:
+    found, _ = equation("EQ A.1", *DISPLAY)
+    assert found is not None
+    assert kind.render(found)[1] == (
+        '<p class="wmbook-equation__title"><a class="wmbook-anchor" href="#eq-a-1">EQ A.1</a></p>'
+    )
+
+
 # -- labels unique on a page, links resolve --
 
 
 def problems_of(text: str) -> list[tuple[int, str]]:
-    page = parse_page(text, PATH)
-    assert page.diagnostics == ()
-    return [(d.loc.line, d.message) for d in check_labels_and_links(page)]
+    page = clean_page(text, PATH)
+    found = kind.check_page(page, check_context(page))
+    assert all(d.severity is Severity.ERROR and d.loc.path == PATH for d in found)
+    return [(d.loc.line, d.message) for d in found]
 
 
 def test_unique_labels_and_resolving_links_are_fine() -> None:
@@ -109,10 +159,10 @@ def test_unique_labels_and_resolving_links_are_fine() -> None:
             "/// equation | EQ 1 — One",
             *DISPLAY,
             "///",
-            "/// equation | EQ 2 — Two",
+            "/// equation | EQ A.1 — Two",
             *DISPLAY,
             "///",
-            "[EQ 1](#eq-1) and [EQ 2](#eq-2); [another page](other.md#eq-9) is not checked here.",
+            "[EQ 1](#eq-1) and [EQ A.1](#eq-a-1); [another page](other.md#eq-9) is not checked here.",
         ]
     )
     assert problems_of(text) == []
@@ -154,53 +204,16 @@ def test_link_on_a_page_without_equations() -> None:
     ]
 
 
-# -- instruments --
+def test_known_equations_are_listed_sorted() -> None:
+    text = "\n".join(
+        ["/// equation | EQ B.2", *DISPLAY, "///", "/// equation | EQ A.1", *DISPLAY, "///", "[x](#eq-c-3)"]
+    )
+    assert problems_of(text) == [
+        (11, "link to #eq-c-3, but this page has no such equation (equations: eq-a-1, eq-b-2)")
+    ]
 
 
-def instrument(argument: str, *options: str) -> tuple[InstrumentBlock | None, list[Diagnostic]]:
-    text = "\n".join([f"/// instrument | {argument}", *(f"    {o}" for o in options), "A caption.", "///"])
-    (raw,) = find_blocks(text, [])
-    return parse_instrument(raw, PATH)
-
-
-def test_registry_names() -> None:
-    assert known_instruments() == ("imagined_planner", "latent_rollout", "pixel_vs_embedding")
-
-
-@pytest.mark.parametrize(
-    ("argument", "name", "label", "title", "anchor"),
-    [
-        (
-            "MM5.1 — Latent-rollout visualizer",
-            "latent_rollout",
-            "MM5.1",
-            "Latent-rollout visualizer",
-            "inst-mm5-1",
-        ),
-        ("MM5.2 - Pixels", "pixel_vs_embedding", "MM5.2", "Pixels", "inst-mm5-2"),
-        ("7", "imagined_planner", "7", "", "inst-7"),
-    ],
-)
-def test_valid_instruments(argument: str, name: str, label: str, title: str, anchor: str) -> None:
-    found, problems = instrument(argument, f"name: {name}")
-    assert problems == []
-    assert found is not None
-    assert (found.name, found.label, found.title, found.anchor) == (name, label, title, anchor)
-
-
-KNOWN = "(known instruments: imagined_planner, latent_rollout, pixel_vs_embedding)"
-
-
-@pytest.mark.parametrize(
-    ("argument", "options", "expected"),
-    [
-        ("MM5.1 — X", ("name: latent_rolout",), (2, f"unknown instrument 'latent_rolout' {KNOWN}")),
-        ("MM5.1 — X", (), (1, f"an instrument needs 'name:' {KNOWN}")),
-        ("MM5.1 — X", ("name: 3",), (1, "an instrument needs 'name:'")),
-        ("MM5.1 — X", ("name: latent_rollout", "size: big"), (3, "unknown instrument option 'size'")),
-        ("Latent rollout", ("name: latent_rollout",), (1, "needs a label like 'MM5.1 — Title'")),
-    ],
-)
-def test_bad_instruments(argument: str, options: tuple[str, ...], expected: tuple[int, str]) -> None:
-    _, problems = instrument(argument, *options)
-    assert [(p.loc.line, expected[1] in p.message) for p in problems] == [(expected[0], True)]
+def test_a_page_with_an_equation_has_math() -> None:
+    page = clean_page("/// equation | EQ 1\n$$a$$\n///\n", PATH)
+    assert page.has_math
+    assert [e.anchor for e in page.equations] == ["eq-1"]

@@ -1,12 +1,16 @@
-"""Quiz blocks: option validation, default tolerance, grading of checks, and markup."""
+"""The quiz kind: option validation, default tolerance, anchors, checks against the
+session's value, and markup."""
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from wmbook.blocks.quiz import QUIZ_OPTIONS, Quiz, default_tolerance, grade_check, parse_quiz, render_quiz
-from wmbook.model import Diagnostic, SourceLoc
-from wmbook.parse.blocks import find_blocks
+import pytest
+from kind_support import check_context, clean_page, parse_block
+
+from wmbook.kinds import quiz as kind
+from wmbook.kinds.quiz import QUIZ_OPTIONS, Quiz, QuizCheck, default_tolerance, grade_check
+from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, StepKey, StepKind, StepResult
 
 PATH = "docs/q.md"
 
@@ -17,8 +21,7 @@ def parse(
     """A quiz block at line 1 whose option lines are lines 2, 3, …"""
     header = f"/// quiz | {question}" if question else "/// quiz"
     text = "\n".join([header, *(f"    {line}" for line in options), body, "///"])
-    (raw,) = find_blocks(text, [])
-    return parse_quiz(raw, PATH, 0)
+    return parse_block(kind.parse, text, PATH)
 
 
 def valid(options: list[str]) -> Quiz:
@@ -63,13 +66,19 @@ def test_valid_quizzes(
     assert quiz.tol == pytest.approx(tol, abs=1e-15)
     assert quiz.loc == SourceLoc(PATH, 1)
     assert quiz.question == "What is it?"
+    assert quiz.index == 0
+
+
+def test_record_keeps_its_region_and_explanation() -> None:
+    quiz = valid(["answer: true"])
+    lines = ["/// quiz | What is it?", "    answer: true", "Because.", "///"]
+    assert quiz.region == Region(1, 4, "\n".join(lines))
+    assert quiz.content == ("Because.",)
 
 
 def test_check_is_placed_at_its_line_in_its_session() -> None:
     quiz = valid(["answer: b", "choices: [a, b]", "session: other", "check: pick()", "id: quiz-pick"])
-    assert quiz.check is not None
-    assert quiz.check.loc == SourceLoc(PATH, 5)
-    assert (quiz.check.session, quiz.check.expression, quiz.check.key) == ("other", "pick()", "quiz-0")
+    assert quiz.check == QuizCheck(StepKey(StepKind.CHECK, 0), SourceLoc(PATH, 5), "other", "pick()")
     assert quiz.anchor == "quiz-pick"
 
 
@@ -92,6 +101,42 @@ def test_default_anchor_is_the_first_six_words(question: str, anchor: str) -> No
     quiz, problems = parse(["answer: true"], question=question)
     assert problems == [] and quiz is not None
     assert quiz.anchor == anchor
+
+
+# -- quizzes on one page: indexes, check keys and unique anchors --
+
+
+def _quiz_block(question: str, *options: str) -> str:
+    return "\n".join([f"/// quiz | {question}", *(f"    {o}" for o in options), "Why.", "///", ""])
+
+
+@pytest.mark.parametrize(
+    ("blocks", "anchors"),
+    [
+        (
+            [("What is x?",), ("What is x?",), ("What is x?",)],
+            ["quiz-what-is-x", "quiz-what-is-x-2", "quiz-what-is-x-3"],
+        ),
+        ([("What is x?",), ("What is y?",)], ["quiz-what-is-x", "quiz-what-is-y"]),
+        (
+            [("One two three four five six seven",), ("One two three four five six eight",)],
+            ["quiz-one-two-three-four-five-six", "quiz-one-two-three-four-five-six-2"],
+        ),
+        ([("A?", "id: mine"), ("A?",)], ["mine", "quiz-a"]),
+    ],
+)
+def test_anchors_are_unique_on_a_page(blocks: list[tuple[str, ...]], anchors: list[str]) -> None:
+    text = "\n".join(_quiz_block(question, "answer: true", *options) for question, *options in blocks)
+    page = clean_page(text, PATH)
+    assert [q.anchor for q in page.quizzes] == anchors
+    assert [q.index for q in page.quizzes] == list(range(len(blocks)))
+
+
+def test_check_keys_follow_the_quiz_index() -> None:
+    text = _quiz_block("A?", "answer: true") + _quiz_block("B?", "answer: 3", "check: 1 + 2")
+    page = clean_page(text, PATH)
+    assert [q.check.key if q.check else None for q in page.quizzes] == [None, StepKey(StepKind.CHECK, 1)]
+    assert str(StepKey(StepKind.CHECK, 1)) == "check-1"
 
 
 # -- options that are wrong: each problem at its line --
@@ -142,6 +187,7 @@ def test_invalid_quizzes(options: list[str], expected: list[tuple[int, str]]) ->
     for line, fragment in expected:
         assert any(at == line and fragment in message for at, message in found), (line, fragment, found)
     assert all(p.loc.path == PATH for p in problems)
+    assert all(p.severity is Severity.ERROR for p in problems)
 
 
 def test_unknown_option_message_lists_every_known_option() -> None:
@@ -233,15 +279,115 @@ def test_grade_check(options: list[str], value: object, expected: str | None) ->
         assert why is not None and expected in why
 
 
+# -- check: the session's result for the quiz's check, as diagnostics --
+
+CHECK_PAGE = "Intro.\n\n/// quiz | What is x?\n    answer: 2.3\n    check: x\nBecause.\n///\n"
+# The quiz is at line 3, its check at line 5.
+KEY = StepKey(StepKind.CHECK, 0)
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "docs/q.md", line 5, in <module>\n'
+    "NameError: name 'x' is not defined\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        pytest.param(StepResult(KEY, Outcome.OK, value=2.3, value_repr="2.3"), [], id="right"),
+        pytest.param(StepResult(KEY, Outcome.OK, value=2.34, value_repr="2.34"), [], id="within-tolerance"),
+        pytest.param(
+            StepResult(KEY, Outcome.OK, value=3.0, value_repr="3.0"),
+            [
+                (
+                    3,
+                    Severity.ERROR,
+                    "the quiz's answer is 2.3 but its check computes 3.0 (tolerance 0.05); "
+                    "fix the answer or the check",
+                )
+            ],
+            id="wrong-value",
+        ),
+        pytest.param(
+            StepResult(KEY, Outcome.OK, value="2.3", value_repr="'2.3'"),
+            [(3, Severity.ERROR, "the check must compute a number for a numeric quiz, not '2.3'")],
+            id="wrong-type",
+        ),
+        pytest.param(
+            StepResult(KEY, Outcome.RAISED, exc_type="NameError", error_line=5, traceback=TRACEBACK),
+            [(5, Severity.ERROR, "the quiz's check failed: NameError: name 'x' is not defined")],
+            id="raised",
+        ),
+        pytest.param(
+            StepResult(KEY, Outcome.RAISED, exc_type="NameError"),
+            [(5, Severity.ERROR, "the quiz's check failed: NameError")],
+            id="raised-without-line",
+        ),
+        pytest.param(
+            StepResult(KEY, Outcome.NOT_RUN, detail="docs/q.md:1"),
+            [(5, Severity.WARNING, "the quiz's check was not run: an earlier block failed")],
+            id="not-run",
+        ),
+        pytest.param(
+            StepResult(KEY, Outcome.TIMEOUT, detail="timed out after 60 s"),
+            [(5, Severity.ERROR, "the quiz's check did not finish: timed out after 60 s")],
+            id="timeout",
+        ),
+        pytest.param(
+            StepResult(KEY, Outcome.DIED, detail="the session's process exited with status 1"),
+            [
+                (
+                    5,
+                    Severity.ERROR,
+                    "the quiz's check did not finish: the session's process exited with status 1",
+                )
+            ],
+            id="died",
+        ),
+    ],
+)
+def test_check(result: StepResult, expected: list[tuple[int, Severity, str]]) -> None:
+    page = clean_page(CHECK_PAGE, PATH)
+    (quiz,) = page.quizzes
+    found = kind.check(quiz, check_context(page, [result]))
+    assert [(d.loc.line, d.severity) for d in found] == [(line, severity) for line, severity, _ in expected]
+    for diagnostic, (_, _, fragment) in zip(found, expected, strict=True):
+        assert fragment in diagnostic.message
+        assert diagnostic.loc.path == PATH
+
+
+def test_check_keeps_the_traceback_as_detail() -> None:
+    page = clean_page(CHECK_PAGE, PATH)
+    result = StepResult(KEY, Outcome.RAISED, exc_type="NameError", error_line=5, traceback=TRACEBACK)
+    (diagnostic,) = kind.check(page.quizzes[0], check_context(page, [result]))
+    assert diagnostic.detail == TRACEBACK
+
+
+def test_nothing_to_check() -> None:
+    """A quiz without a check, or whose check has no result (not run at all), gives nothing."""
+    page = clean_page(CHECK_PAGE + _quiz_block("Plain?", "answer: true"), PATH)
+    with_check, plain = page.quizzes
+    assert kind.check(with_check, check_context(page)) == []
+    wrong = StepResult(KEY, Outcome.OK, value=False, value_repr="False")
+    assert kind.check(plain, check_context(page, [wrong])) == []
+
+
+def test_a_result_for_another_quiz_is_not_used() -> None:
+    page = clean_page(CHECK_PAGE, PATH)
+    other = StepResult(StepKey(StepKind.CHECK, 1), Outcome.OK, value=9.0, value_repr="9.0")
+    code = StepResult(StepKey(StepKind.CODE, 0), Outcome.OK, value=9.0, value_repr="9.0")
+    assert kind.check(page.quizzes[0], check_context(page, [other, code])) == []
+
+
 # -- markup --
 
 
-def _markup(options: list[str], number: int = 1) -> str:
-    return "\n".join(render_quiz(valid(options), number))
+def _markup(options: list[str], index: int = 0) -> str:
+    return "\n".join(kind.render(dataclasses.replace(valid(options), index=index)))
 
 
 def test_true_false_markup() -> None:
-    html = _markup(TRUE_FALSE, 3)
+    html = _markup(TRUE_FALSE, 2)
     assert 'class="wmbook-quiz" id="quiz-what-is-it" data-kind="truefalse" data-answer="true"' in html
     assert ">Quiz 3</a>" in html
     assert html.count('type="radio" name="value"') == 2
@@ -249,6 +395,12 @@ def test_true_false_markup() -> None:
     assert '<p class="wmbook-quiz__feedback" role="status" aria-live="polite"></p>' in html
     assert '<details class="wmbook-quiz__explanation" markdown="1">' in html
     assert "<summary>Explanation</summary>" in html and "Because." in html
+
+
+def test_quizzes_are_numbered_in_page_order() -> None:
+    page = clean_page(_quiz_block("A?", "answer: true") + _quiz_block("B?", "answer: false"), PATH)
+    numbers = ["".join(kind.render(q)).count(f">Quiz {n}</a>") for n, q in enumerate(page.quizzes, 1)]
+    assert numbers == [1, 1]
 
 
 def test_numeric_markup_has_a_labelled_text_field() -> None:

@@ -1,0 +1,1 @@
+"""Notebooks: every page with executed code as a downloadable ``.ipynb``."""

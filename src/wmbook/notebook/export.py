@@ -1,0 +1,190 @@
+"""A page as a Jupyter notebook, with the outputs the build produced.
+
+Prose becomes Markdown cells (math stays ``$…$``), each python block a code cell
+carrying what it printed, its rich outputs and its figures (``image/svg+xml``), and a
+first cell defines ``plot_xy`` and seeds the generators as every session does, so the
+notebook runs in a plain Jupyter kernel with numpy and matplotlib.  Reader blocks are
+written out as Markdown: a quiz as its question, choices and explanation, an equation
+as its label, math and caption, an instrument as a pointer to the web page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from wmbook.book import ParsedPage
+from wmbook.cite.bibliography import CITATION, PageCitations, Reference, reference_html
+from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList
+from wmbook.model import StepKey, StepResult
+from wmbook.parse.fences import front_matter_lines
+
+NBFORMAT = 4
+NBFORMAT_MINOR = 5
+SETUP = (Path(__file__).with_name("setup_cell.py")).read_text(encoding="utf-8")
+
+
+def _lines(text: str) -> list[str]:
+    """Notebook JSON keeps sources as lists of lines, each but the last with its newline."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _markdown(text: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": {}, "source": _lines(text.strip("\n"))}
+
+
+def _code(source: str, outputs: list[dict[str, Any]], metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": metadata,
+        "outputs": outputs,
+        "source": _lines(source),
+    }
+
+
+def _outputs(result: StepResult | None) -> list[dict[str, Any]]:
+    if result is None:
+        return []
+    outputs: list[dict[str, Any]] = []
+    if result.output:
+        outputs.append({"output_type": "stream", "name": "stdout", "text": _lines(result.output)})
+    for shown in result.displays:
+        data = {
+            mime: _lines(value) for mime, value in shown.data if not mime.startswith("application/vnd.wmbook")
+        }
+        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    for figure in result.figures:
+        data = {"image/svg+xml": _lines(figure.svg), "text/plain": [figure.label]}
+        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    return outputs
+
+
+def _cite(text: str, citations: PageCitations, bibliography: Mapping[str, Reference]) -> str:
+    def number(match: re.Match[str]) -> str:
+        keys = [k.strip().lstrip("@") for k in match.group(1).split(";")]
+        return "[" + ", ".join(str(citations.cite(k)) for k in keys if k in bibliography) + "]"
+
+    return CITATION.sub(number, text)
+
+
+def _quiz(quiz: Quiz) -> str:
+    lines = [f"**Quiz {quiz.index + 1}.** {quiz.question}", ""]
+    if quiz.kind == "truefalse":
+        lines.append("True or false?")
+    elif quiz.kind == "choice":
+        lines += [f"- {choice}" for choice in quiz.choices]
+    answer = ("true" if quiz.answer else "false") if quiz.kind == "truefalse" else str(quiz.answer)
+    lines += [
+        "",
+        "<details><summary>Answer</summary>",
+        "",
+        f"**{answer}**",
+        "",
+        *quiz.content,
+        "",
+        "</details>",
+    ]
+    return "\n".join(lines)
+
+
+def _equation(equation: Equation) -> str:
+    title = f" — {equation.title}" if equation.title else ""
+    return "\n".join([f"**{equation.label}**{title}", "", *equation.content])
+
+
+def page_notebook(
+    page: ParsedPage,
+    results: Mapping[StepKey, StepResult],
+    bibliography: Mapping[str, Reference],
+    page_url: str,
+) -> dict[str, Any]:
+    """The page as notebook JSON (nbformat 4.5)."""
+    lines = page.text.split("\n")
+    citations = PageCitations({})
+    for _, keys in page.citations:
+        for key in keys:
+            if key in bibliography:
+                citations.cite(key)
+    cells: list[dict[str, Any]] = [_code(SETUP, [], {"wmbook": {"setup": True}, "tags": ["setup"]})]
+    position = front_matter_lines(page.text) + 1  # next file line not yet written out
+
+    def prose_until(line: int) -> None:
+        text = "\n".join(lines[position - 1 : line - 1])
+        if text.strip():
+            cells.append(_markdown(_cite(text, citations, bibliography)))
+
+    for block in page.blocks:
+        prose_until(block.region.start)
+        position = block.region.end + 1
+        if isinstance(block, CodeBlock):
+            if not block.options.execute:
+                cells.append(_markdown(f"```python\n{block.code}\n```"))
+                continue
+            metadata: dict[str, Any] = {}
+            tags = []
+            if block.options.session != "main":
+                metadata["wmbook"] = {"session": block.options.session}
+                tags.append(f"session-{block.options.session}")
+            if block.options.raises:
+                tags.append("raises-exception")
+            if tags:
+                metadata["tags"] = tags
+            cells.append(_code(block.code, _outputs(results.get(block.key)), metadata))
+        elif isinstance(block, ExpectedOutput):
+            continue  # the code cell carries the output
+        elif isinstance(block, Quiz):
+            cells.append(_markdown(_cite(_quiz(block), citations, bibliography)))
+        elif isinstance(block, Equation):
+            cells.append(_markdown(_cite(_equation(block), citations, bibliography)))
+        elif isinstance(block, InstrumentBlock):
+            text = f"*Instrument {block.label} — {block.title}: interactive on [the web page]({page_url}#{block.anchor}).*"
+            cells.append(_markdown(text))
+        elif isinstance(block, ReferenceList):
+            items = [
+                f"{number}. {reference_html(bibliography[key])}"
+                for key, number in sorted(citations.numbers.items(), key=lambda kv: kv[1])
+            ]
+            cells.append(_markdown("\n".join(items)))
+    prose_until(len(lines) + 1)
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+            "wmbook": {"source": page.path},
+        },
+        "nbformat": NBFORMAT,
+        "nbformat_minor": NBFORMAT_MINOR,
+    }
+
+
+def notebook_bytes(notebook: dict[str, Any]) -> bytes:
+    """Notebook JSON as Jupyter writes it (one-space indent, sorted keys, final newline)."""
+    return (json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def notebook_name(src_uri: str) -> str:
+    """``basics/coins.md`` -> ``coins.ipynb`` (written next to the page's HTML)."""
+    return Path(src_uri).stem + ".ipynb"
+
+
+DOWNLOAD_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+    '<path d="M5 20h14v-2H5zM19 9h-4V3H9v6H5l7 7z"/></svg>'
+)
+
+
+def download_action(src_uri: str) -> str:
+    """Material's page-action button (beside edit/view) that downloads the notebook."""
+    name = notebook_name(src_uri)
+    return (
+        f'<a href="{name}" download="{name}" class="md-content__button md-icon wmbook-download" '
+        f'title="Download notebook" aria-label="Download this page as a Jupyter notebook">{DOWNLOAD_ICON}</a>'
+    )

@@ -1,0 +1,88 @@
+"""Helpers shared by the unit tests of the block kinds: contexts built by hand, the way
+the stages build them for a page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from wmbook.book import ParsedPage
+from wmbook.cite.bibliography import PageCitations, Reference
+from wmbook.instruments.registry import InstrumentRegistry
+from wmbook.kinds.base import CheckContext, ParseContext, RenderContext
+from wmbook.model import Diagnostic, StepResult
+from wmbook.parse.blocks import RawBlock, find_blocks
+from wmbook.parse.fences import find_fences
+from wmbook.parse.page import parse_page
+from wmbook.store import Store
+
+ACCEPT_HINT = "WMBOOK_ACCEPT=1 mkdocs build"
+
+
+def parse_context(text: str, path: str, instruments: InstrumentRegistry | None = None) -> ParseContext:
+    """The context a kind's ``parse`` gets for a page holding ``text`` (nothing parsed yet)."""
+    return ParseContext(path, tuple(text.split("\n")), instruments or InstrumentRegistry())
+
+
+def only_block(text: str) -> RawBlock:
+    """The one ``///`` block of ``text``."""
+    (raw,) = find_blocks(text, find_fences(text))
+    return raw
+
+
+def parse_block(
+    parse: Callable[[RawBlock, ParseContext], tuple[Any, list[Diagnostic]]],
+    text: str,
+    path: str,
+    instruments: InstrumentRegistry | None = None,
+) -> tuple[Any, list[Diagnostic]]:
+    """A kind's ``parse`` applied to the one ``///`` block of ``text``."""
+    return parse(only_block(text), parse_context(text, path, instruments))
+
+
+def clean_page(text: str, path: str, instruments: InstrumentRegistry | None = None) -> ParsedPage:
+    """``text`` parsed as a page that must have no diagnostics of its own."""
+    page = parse_page(text, path, instruments=instruments)
+    assert page.diagnostics == (), [d.format() for d in page.diagnostics]
+    return page
+
+
+def check_context(
+    page: ParsedPage,
+    results: Iterable[StepResult] = (),
+    *,
+    accept: bool = False,
+    bibliography: Mapping[str, Reference] | None = None,
+    bibliography_path: str = "docs/references.bib",
+    bibliography_found: bool = True,
+) -> CheckContext:
+    """The context a kind's ``check`` gets once the page's sessions have run."""
+    return CheckContext(
+        page=page,
+        results={r.key: r for r in results},
+        accept=accept,
+        accept_hint=ACCEPT_HINT,
+        bibliography=bibliography or {},
+        bibliography_path=bibliography_path,
+        bibliography_found=bibliography_found,
+    )
+
+
+def render_context(
+    page: ParsedPage,
+    *,
+    store: Store | None = None,
+    instruments: InstrumentRegistry | None = None,
+    caption_html: Callable[[str], str] = lambda text: f"<p>{text}</p>" if text.strip() else "",
+    slot_prefix: str = "page",
+) -> RenderContext:
+    """The context a kind's ``render`` gets."""
+    return RenderContext(
+        page=page,
+        slot_prefix=slot_prefix,
+        citations=PageCitations({}),
+        caption_html=caption_html,
+        bokeh_base="../assets/wmbook/bokeh/",
+        instruments=instruments or InstrumentRegistry(),
+        store=store,
+    )

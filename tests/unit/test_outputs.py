@@ -1,0 +1,96 @@
+"""The HTML of a block's captured output and figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from wmbook.model import Figure, Outcome, StepKey, StepKind, StepResult
+from wmbook.render.outputs import render_figures, render_result
+
+KEY = StepKey(StepKind.CODE, 0)
+
+SVG = '<svg viewBox="0 0 10 10" role="img" aria-label="A line"><path d="M0 0L10 10"/></svg>'
+
+
+@pytest.mark.parametrize("outcome", [Outcome.OK, Outcome.RAISED])
+def test_output_is_escaped(outcome: Outcome) -> None:
+    """Printed HTML is shown as text, never interpreted."""
+    html = render_result(StepResult(KEY, outcome, output="<script>alert(1)</script> & 'q' \"d\"\n"))
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in html
+    assert 'class="wmbook-output' in html
+
+
+@pytest.mark.parametrize(
+    ("outcome", "kind", "title"),
+    [
+        (Outcome.OK, "ok", "Output"),
+        (Outcome.RAISED, "error", "Error"),
+        (Outcome.TIMEOUT, "error", "Timed out"),
+        (Outcome.DIED, "error", "Process ended"),
+        (Outcome.NOT_RUN, "error", "Not run"),
+        (Outcome.UNCACHED, "error", "Not run"),
+    ],
+)
+def test_output_box_kind_and_title(outcome: Outcome, kind: str, title: str) -> None:
+    """The box says how the block ended."""
+    html = render_result(StepResult(KEY, outcome, output="text\n", detail="a note"))
+    assert f"wmbook-output--{kind}" in html
+    assert f'aria-label="{title}"' in html
+    assert f">{title}</span>" in html
+
+
+@pytest.mark.parametrize(
+    ("outcome", "detail", "shown"),
+    [
+        (Outcome.TIMEOUT, "timed out after 2 s", "[timed out after 2 s]"),
+        (Outcome.DIED, "the session's process exited with status 3", "[the session&#x27;s process exited"),
+        (Outcome.NOT_RUN, "", "[not run: an earlier block of this session failed]"),
+        (
+            Outcome.NOT_RUN,
+            "docs/x.md:12",
+            "[not run: an earlier block of this session failed (the block at docs/x.md:12)]",
+        ),
+        (Outcome.UNCACHED, "not in the cache", "[not in the cache]"),
+    ],
+)
+def test_failure_note_is_shown(outcome: Outcome, detail: str, shown: str) -> None:
+    """A block that did not finish shows why, even with no output."""
+    html = render_result(StepResult(KEY, outcome, detail=detail))
+    assert shown in html
+
+
+def test_nothing_to_show() -> None:
+    """A block that printed nothing and drew nothing renders to nothing."""
+    assert render_result(StepResult(KEY, Outcome.OK)) == ""
+    assert render_result(StepResult(KEY, Outcome.OK, output="\n  \n")) == ""
+
+
+def test_trailing_newlines_are_dropped() -> None:
+    """The box holds the printed text without its final newlines."""
+    html = render_result(StepResult(KEY, Outcome.OK, output="a\n  b\n\n"))
+    assert "<pre><code>a\n  b</code></pre>" in html
+
+
+def test_figures_are_embedded() -> None:
+    """Each figure's SVG is inlined in a figure element with an escaped caption."""
+    figures = (Figure(SVG, "A line"), Figure(SVG.replace("A line", "B"), "B <&> C"))
+    result = StepResult(KEY, Outcome.OK, output="printed\n", figures=figures)
+    html = render_figures(result)
+    assert html.count('<figure class="wmbook-figure">') == 2
+    assert f'<figure class="wmbook-figure">{SVG}' in html
+    assert "B &lt;&amp;&gt; C</figcaption>" in html
+    assert html.index("A line") < html.index("B &lt;")
+    assert "<svg" not in render_result(result)
+
+
+def test_no_figures() -> None:
+    """A block that drew nothing has no figure HTML."""
+    assert render_figures(StepResult(KEY, Outcome.OK, output="x\n")) == ""
+
+
+def test_figure_without_output() -> None:
+    """A block that only draws gets its figure and no output box."""
+    result = StepResult(KEY, Outcome.OK, figures=(Figure(SVG, "A line"),))
+    assert render_result(result) == ""
+    assert SVG in render_figures(result)

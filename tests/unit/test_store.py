@@ -1,0 +1,182 @@
+"""The store: atomic writes, checksummed entries, damaged entries dropped, pruning."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wmbook.store import NAMESPACES, Store, atomic_write, digest
+
+KEY = "ab" + "0" * 62
+OTHER = "cd" + "1" * 62
+
+
+def _age(path: Path, days: float) -> None:
+    """Make ``path`` look last used ``days`` ago."""
+    when = time.time() - days * 86400
+    os.utime(path, (when, when))
+
+
+# -- atomic_write --
+
+
+def test_atomic_write_creates_folders_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "file.txt"
+    atomic_write(target, b"first")
+    atomic_write(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert os.listdir(target.parent) == ["file.txt"]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o644, 0o755])
+def test_atomic_write_sets_the_mode(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / "file"
+    atomic_write(target, b"x", mode=mode)
+    assert target.stat().st_mode & 0o7777 == mode
+
+
+def test_a_failed_write_keeps_the_old_content(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    atomic_write(target, b"old")
+    with pytest.raises(TypeError):
+        atomic_write(target, "not bytes")  # type: ignore[arg-type]
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["file"]
+
+
+# -- digest --
+
+
+@pytest.mark.parametrize(
+    ("one", "two"),
+    [
+        (("ab", "c"), ("a", "bc")),
+        (("a", ""), ("a",)),
+        (("", "a"), ("a", "")),
+        (("1:a",), ("1", "a")),
+        (("x",), ("y",)),
+    ],
+)
+def test_digest_separates_its_parts(one: tuple[str, ...], two: tuple[str, ...]) -> None:
+    assert digest(*one) != digest(*two)
+
+
+def test_digest_is_stable_and_reads_text_as_utf8() -> None:
+    assert digest("é", "b") == digest("é".encode(), b"b") == digest("é", "b")
+    assert len(digest()) == 64 and all(c in "0123456789abcdef" for c in digest("x"))
+
+
+# -- entries --
+
+
+@pytest.mark.parametrize(
+    ("namespace", "key"),
+    [
+        ("other", KEY),
+        ("sessions", "short"),
+        ("sessions", "AB" + "0" * 62),
+        ("sessions", "../" + KEY),
+        ("sessions", KEY + "/x"),
+        ("sessions", ""),
+    ],
+)
+def test_bad_addresses_are_refused(tmp_path: Path, namespace: str, key: str) -> None:
+    with pytest.raises(ValueError, match="bad store address"):
+        Store(tmp_path).path(namespace, key)
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_round_trip(tmp_path: Path, namespace: str) -> None:
+    store = Store(tmp_path)
+    assert store.read(namespace, KEY) is None
+    store.write(namespace, KEY, b'{"a": 1}\nsecond line')
+    assert store.path(namespace, KEY) == tmp_path / namespace / "ab" / KEY
+    assert store.read(namespace, KEY) == b'{"a": 1}\nsecond line'
+    assert store.read(namespace, OTHER) is None
+    store.write(namespace, KEY, b"")
+    assert store.read(namespace, KEY) == b""
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data: data[:-1], id="truncated"),
+        pytest.param(lambda data: data.replace(b"payload", b"paylaod"), id="changed-payload"),
+        pytest.param(lambda data: b"", id="empty"),
+        pytest.param(lambda data: data.split(b"\n", 1)[1], id="no-header"),
+        pytest.param(lambda data: data.replace(b"WMBOOK-STORE-1", b"WMBOOK-STORE-0"), id="other-format"),
+    ],
+)
+def test_a_damaged_entry_is_missing_and_removed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[bytes], bytes]
+) -> None:
+    store = Store(tmp_path)
+    store.write("sessions", KEY, b"the payload")
+    path = store.path("sessions", KEY)
+    path.write_bytes(damage(path.read_bytes()))
+    with caplog.at_level(logging.WARNING, logger="wmbook.store"):
+        assert store.read("sessions", KEY) is None
+    assert not path.exists()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"wmbook: store entry {path} is damaged (checksum mismatch); it is made again"
+    ]
+    store.write("sessions", KEY, b"the payload")
+    assert store.read("sessions", KEY) == b"the payload"
+
+
+def test_reading_an_entry_marks_it_used(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write("math", KEY, b"x")
+    path = store.path("math", KEY)
+    _age(path, 10)
+    store.read("math", KEY)
+    assert time.time() - path.stat().st_mtime < 60
+
+
+# -- prune --
+
+
+def test_prune_removes_entries_unused_for_too_long(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write("sessions", KEY, b"old")
+    store.write("instruments", OTHER, b"recent")
+    _age(store.path("sessions", KEY), 31)
+    _age(store.path("instruments", OTHER), 29)
+    assert store.prune(max_age_days=30, max_bytes=10**9) == 1
+    assert store.read("sessions", KEY) is None
+    assert store.read("instruments", OTHER) == b"recent"
+
+
+def test_prune_keeps_the_most_recently_used_within_the_size(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    keys = [f"{i:02x}" + "e" * 62 for i in range(4)]
+    for age, key in enumerate(keys):
+        store.write("math", key, b"x" * 100)
+        _age(store.path("math", key), 4 - age)  # keys[3] is the most recently used
+    size = store.path("math", keys[0]).stat().st_size
+    assert store.prune(max_age_days=30, max_bytes=2 * size) == 2
+    assert [store.read("math", key) is not None for key in keys] == [False, False, True, True]
+
+
+def test_prune_removes_stale_temporary_files_and_the_old_math_file(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.write("sessions", KEY, b"entry")
+    folder = store.path("sessions", KEY).parent
+    stale, fresh = folder / ".tmp-stale", folder / ".tmp-fresh"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    when = time.time() - 2 * 3600
+    os.utime(stale, (when, when))
+    (tmp_path / "katex.json").write_text("{}", encoding="utf-8")
+    assert store.prune(max_age_days=30, max_bytes=10**9) == 1
+    assert sorted(p.name for p in folder.iterdir()) == [".tmp-fresh", KEY]
+    assert not (tmp_path / "katex.json").exists()
+
+
+def test_prune_of_an_empty_store(tmp_path: Path) -> None:
+    assert Store(tmp_path / "none").prune(max_age_days=1, max_bytes=0) == 0
