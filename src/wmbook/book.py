@@ -23,6 +23,7 @@ from wmbook.kinds import (
     ReferenceList,
 )
 from wmbook.model import Diagnostic, SessionResult, StepKey, StepResult
+from wmbook.parse.notebook import CellMap
 from wmbook.parse.prose import Heading, Prose
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ class ParsedPage:
     prose: Prose = field(default_factory=Prose)
     chapter: ChapterMeta | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    cells: CellMap | None = None  # notebook pages: the text's lines back to cells
+    notebook: dict[str, Any] | None = None  # notebook pages: the notebook's JSON as read
 
     def _of(self, record: type) -> tuple[Any, ...]:
         return tuple(b for b in self.blocks if isinstance(b, record))
@@ -131,6 +134,17 @@ class Page:
     outputs: dict[str, str] = field(default_factory=dict)  # slot -> output HTML
     figures: dict[str, str] = field(default_factory=dict)  # slot -> figures HTML
     needs: set[str] = field(default_factory=set)  # asset kinds its outputs turned out to need
+    checked: bool = False
+
+    def located(self, diagnostic: Diagnostic) -> Diagnostic:
+        """A diagnostic as the contributor finds it (in a notebook: cell and line)."""
+        cells = self.parsed.cells
+        return cells.diagnostic(diagnostic) if cells is not None else diagnostic
+
+    def shown_text(self, text: str) -> str:
+        """Output or traceback text with notebook lines given as cell and line."""
+        cells = self.parsed.cells
+        return cells.text(self.parsed.path, text) if cells is not None else text
 
     @property
     def slot_prefix(self) -> str:
@@ -166,5 +180,5 @@ class Book:
         """The book's and every page's diagnostics."""
         found = list(self.diagnostics)
         for page in self.pages.values():
-            found += page.diagnostics
+            found += [page.located(d) for d in page.diagnostics]
         return found

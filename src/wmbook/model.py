@@ -15,12 +15,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class SourceLoc:
-    """A line in a Markdown file, as a contributor sees it (``docs/page.md:12``)."""
+    """A line of a page, as a contributor sees it: ``docs/page.md:12``, or in a notebook
+    ``docs/nb/x.ipynb: cell 4, line 2``."""
 
     path: str
     line: int
+    cell: int | None = None  # notebooks: the cell (1-based); ``line`` is then within the cell
 
     def __str__(self) -> str:
+        if self.cell is not None:
+            return f"{self.path}: cell {self.cell}, line {self.line}"
         return f"{self.path}:{self.line}"
 
 

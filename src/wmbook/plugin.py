@@ -31,6 +31,7 @@ from wmbook.execute.executor import CacheMode, Executor
 from wmbook.execute.pool import shared_pool, shutdown_pool
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.math.katex import MathRenderer
+from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.progress import ProgressReporter
 from wmbook.store import Store
 
@@ -64,6 +65,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
                 config.mdx_configs.setdefault(name, options)
         self._config = config
         self._markdown = None
+        _configure_notebook_plugin(config)
         return config
 
     # Late (-50): other plugins add or drop pages first; sessions start once the page set is final.
@@ -117,12 +119,24 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
     def _page(self, page: MkPage) -> Page | None:
         return self.book.pages.get(page.file.src_uri) if self.book is not None else None
 
+    # Early (10): before mkdocs-jupyter (0) reads a notebook page, so that it renders (and
+    # caches) the notebook wmbook ran.
+    @event_priority(10)
+    def on_pre_page(self, page: MkPage, *, config: MkDocsConfig, files: Files) -> MkPage:
+        """Notebook pages: await and check their sessions, hand mkdocs-jupyter the result."""
+        state = self._page(page)
+        if state is None or self.book is None or self.math is None or state.parsed.notebook is None:
+            return page
+        path = prepare_notebook_page(self.book, state, self._convert, self.math)
+        page.file.abs_src_path = str(path)
+        return page
+
     # Early (90): other plugins then see plain code fences and HTML, not wmbook's blocks.
     @event_priority(90)
     def on_page_markdown(self, markdown: str, *, page: MkPage, config: MkDocsConfig, files: Files) -> str:
         """Render stage, Markdown part: blocks replaced, outputs left as slots."""
         state = self._page(page)
-        if state is None or self.book is None:
+        if state is None or self.book is None or state.parsed.notebook is not None:
             return markdown
         return stages.render_markdown(self.book, state, markdown, self._convert)
 
@@ -133,6 +147,8 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         state = self._page(page)
         if state is None or self.book is None or self.math is None:
             return html
+        if state.parsed.notebook is not None:
+            html = strip_remote_scripts(html)
         return stages.render_html(self.book, state, html, self.math)
 
     # Early (90): outputs are in place before the search plugin (priority 0) indexes the page.
@@ -186,6 +202,19 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             )
         self._markdown.reset()
         return str(self._markdown.convert(text))
+
+
+def _configure_notebook_plugin(config: MkDocsConfig) -> None:
+    """With mkdocs-jupyter beside wmbook: wmbook runs the notebooks, mkdocs-jupyter only
+    renders them, and Markdown pages stay wmbook's (a jupytext ``.md`` runs once)."""
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is None:
+        return
+    options = plugin.config
+    options["execute"] = False
+    options["include_requirejs"] = False
+    included = [pattern for pattern in options["include"] if not pattern.endswith(".md")]
+    options["include"] = included or ["*.ipynb"]
 
 
 def _accept_hint(root: str) -> str:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from wmbook.accept import apply_rewrites
+from wmbook.accept import apply_notebook_rewrites, apply_rewrites
 from wmbook.assets_files import page_tags
 from wmbook.book import Book, Page
 from wmbook.chapter.header import HeaderLinks
@@ -38,13 +39,19 @@ from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
 from wmbook.execute.sessions import page_sessions
 from wmbook.instruments.page import bokeh_version
-from wmbook.kinds import BY_RECORD, KINDS, OutputRewrite
+from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
 from wmbook.kinds.base import CheckContext, RenderContext
 from wmbook.kinds.code import fill_figure_slots, fill_slots, problem_box, slot_name
 from wmbook.math.katex import MathRenderer
 from wmbook.model import Diagnostic, Severity, SourceLoc, StepResult
-from wmbook.notebook.export import download_action, notebook_bytes, notebook_name, page_notebook
-from wmbook.parse.page import parse_page
+from wmbook.notebook.export import (
+    download_action,
+    executed_notebook,
+    notebook_bytes,
+    notebook_name,
+    page_notebook,
+)
+from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures, render_result
 from wmbook.render.page import add_chapter_header, add_cite_controls
@@ -74,11 +81,15 @@ def load_references(book: Book) -> None:
 def parse(book: Book, files: Iterable[File]) -> None:
     """Parse every Markdown page of the site."""
     for file in files:
-        if not file.abs_src_path or not file.src_uri.endswith(".md"):
+        if not file.abs_src_path or not file.src_uri.endswith((".md", ".ipynb")):
             continue
         with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
-        parsed = parse_page(text, display_path(book, file.abs_src_path), file.abs_src_path, book.instruments)
+        path = display_path(book, file.abs_src_path)
+        if file.src_uri.endswith(".ipynb"):  # a page because mkdocs-jupyter made it one
+            parsed = parse_notebook_page(text, path, file.abs_src_path, book.instruments)
+        else:
+            parsed = parse_page(text, path, file.abs_src_path, book.instruments)
         book.pages[file.src_uri] = Page(file.src_uri, file.url, parsed, file.abs_dest_path or "")
 
 
@@ -97,6 +108,9 @@ def execute(book: Book, executor: Executor) -> None:
 
 def check(book: Book, page: Page) -> None:
     """Wait for the page's sessions, then run every block's and every kind's checks."""
+    if page.checked:
+        return
+    page.checked = True
     for future in page.sessions:
         try:
             session = future.result()
@@ -140,16 +154,15 @@ def page_citations(book: Book, page: Page) -> PageCitations:
     return citations
 
 
-def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
-    """Every block replaced by its kind's rendering; code blocks get an output slot."""
-    parsed = page.parsed
+def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> RenderContext:
+    """What the kinds' ``render`` functions use for this page."""
     citations = page_citations(book, page)
 
     def caption_html(text: str) -> str:
         return convert(link_citations(text, citations, book.bibliography)) if text.strip() else ""
 
-    ctx = RenderContext(
-        page=parsed,
+    return RenderContext(
+        page=page.parsed,
         slot_prefix=page.slot_prefix,
         citations=citations,
         caption_html=caption_html,
@@ -157,8 +170,19 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
         instruments=book.instruments,
         store=book.store,
     )
-    placements = [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in parsed.blocks]
-    placed, missing = place_blocks(markdown, placements)
+
+
+def placements(ctx: RenderContext, blocks: Iterable[Block]) -> list[Placement]:
+    """Each block with its kind's rendering."""
+    return [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in blocks]
+
+
+def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
+    """Every block replaced by its kind's rendering; code blocks get an output slot."""
+    parsed = page.parsed
+    ctx = render_context(book, page, convert)
+    citations = ctx.citations
+    placed, missing = place_blocks(markdown, placements(ctx, parsed.blocks))
     for placement in missing:
         message = (
             "another plugin changed this block before wmbook read the page, so it is shown as written "
@@ -245,6 +269,12 @@ def render_displays(book: Book, page: Page, result: StepResult, slot: str, math:
     return "\n".join(parts)
 
 
+def output_html(book: Book, page: Page, result: StepResult, slot: str, math: MathRenderer) -> str:
+    """What a block printed (in a notebook, tracebacks name cells) and its rich outputs."""
+    shown = replace(result, output=page.shown_text(result.output))
+    return render_result(shown) + render_displays(book, page, result, slot, math)
+
+
 def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, show_problems: bool) -> str:
     """Each code block's output into its slot; with ``show_problems`` (``mkdocs serve``),
     the page's errors in a box at its top."""
@@ -252,13 +282,13 @@ def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, sho
         result = page.results.get(block.key)
         if result is not None:
             slot = slot_name(page.slot_prefix, block.key)
-            page.outputs[slot] = render_result(result) + render_displays(book, page, result, slot, math)
+            page.outputs[slot] = output_html(book, page, result, slot, math)
             if result.figures:
                 page.figures[slot] = render_figures(result)
     content = fill_slots(content, page.outputs, page.figures)
     if any(block.options.execute for block in page.parsed.code_blocks):
         content = download_action(page.uri) + content
-    errors = [d for d in page.diagnostics if d.severity is Severity.ERROR]
+    errors = [page.located(d) for d in page.diagnostics if d.severity is Severity.ERROR]
     if show_problems and errors:
         content = problem_box(errors) + content
     return content
@@ -268,7 +298,10 @@ def write_notebook(book: Book, page: Page) -> None:
     """The page as a notebook with the build's outputs, next to its HTML (``Download notebook``)."""
     if not page.dest_path or not any(block.options.execute for block in page.parsed.code_blocks):
         return
-    notebook = page_notebook(page.parsed, page.results, book.bibliography, public_url(book, page))
+    if page.parsed.notebook is not None:
+        notebook = executed_notebook(page.parsed, page.results)
+    else:
+        notebook = page_notebook(page.parsed, page.results, book.bibliography, public_url(book, page))
     atomic_write(Path(page.dest_path).parent / notebook_name(page.uri), notebook_bytes(notebook))
 
 
@@ -300,8 +333,12 @@ def report(
     Errors fail the build (``PluginError``), unless ``problem_log`` is given
     (``mkdocs serve``): every problem is then logged there and the preview goes on.
     """
+    cells = {p.parsed.abs_path: p.parsed.cells for p in book.pages.values() if p.parsed.cells is not None}
     for abs_path, rewrites in book.rewrites.items():
-        book.diagnostics += apply_rewrites(abs_path, rewrites)
+        if abs_path in cells:
+            book.diagnostics += apply_notebook_rewrites(abs_path, rewrites, cells[abs_path])
+        else:
+            book.diagnostics += apply_rewrites(abs_path, rewrites)
         log.info(f"{display_path(book, abs_path)}: accepted new output for {len(rewrites)} block(s)")
     diagnostics = book.all_diagnostics()
     summary = summarise(book.sessions)

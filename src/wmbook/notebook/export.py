@@ -10,6 +10,7 @@ as its label, math and caption, an instrument as a pointer to the web page.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping
@@ -163,6 +164,20 @@ def page_notebook(
         "nbformat": NBFORMAT,
         "nbformat_minor": NBFORMAT_MINOR,
     }
+
+
+def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -> dict[str, Any]:
+    """A notebook page's own notebook, its code cells carrying the outputs of this build."""
+    assert page.notebook is not None
+    data = copy.deepcopy(page.notebook)
+    code = iter(page.code_blocks)
+    for cell in data.get("cells", []):
+        if cell.get("cell_type") == "code":
+            block = next(code)
+            cell["execution_count"] = None
+            if block.options.execute:
+                cell["outputs"] = _outputs(results.get(block.key))
+    return data
 
 
 def notebook_bytes(notebook: dict[str, Any]) -> bytes:

@@ -1,10 +1,12 @@
-"""Parse stage for one page: Markdown text -> a ``ParsedPage`` of typed blocks.
+"""Parse stage for one page: Markdown text (or a notebook) -> a ``ParsedPage`` of typed blocks.
 
 Fences and ``///`` blocks are found with their file lines, then each is handed, in
 page order, to its kind from the registry (``wmbook.kinds``).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from wmbook.book import ParsedPage
 from wmbook.chapter.meta import is_chapter, read_chapter_meta
@@ -15,7 +17,17 @@ from wmbook.model import Diagnostic, Fence, SourceLoc
 from wmbook.parse.blocks import RawBlock, find_blocks
 from wmbook.parse.fences import find_fences, front_matter_lines
 from wmbook.parse.frontmatter import read_front_matter
+from wmbook.parse.notebook import notebook_text
 from wmbook.parse.prose import read_prose
+
+
+def parse_notebook_page(
+    raw: str, path: str, abs_path: str = "", instruments: InstrumentRegistry | None = None
+) -> ParsedPage:
+    """Parse a notebook: its cells as one Markdown text, located back to cells."""
+    text, cells, data, problems = notebook_text(raw, path)
+    page = parse_page(text, path, abs_path, instruments)
+    return dataclasses.replace(page, cells=cells, notebook=data, diagnostics=(*problems, *page.diagnostics))
 
 
 def parse_page(

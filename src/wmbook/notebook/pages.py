@@ -1,0 +1,105 @@
+"""Notebook pages: the notebook that mkdocs-jupyter renders is the one wmbook ran.
+
+Before mkdocs-jupyter renders a ``.ipynb`` page, the page's sessions are awaited and
+checked, and a copy of the notebook is written in which every code cell's outputs
+are wmbook's (its output box, rich outputs and figures, as on Markdown pages) and
+every Markdown cell has wmbook's reader blocks, citations and math (headings stay
+Markdown, so mkdocs-jupyter's table of contents still finds them).  mkdocs-jupyter
+is then pointed at that copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wmbook import stages
+from wmbook.book import Book, Page
+from wmbook.kinds.code import slot_name
+from wmbook.math.katex import MathRenderer
+from wmbook.render.citations import link_citations
+from wmbook.render.outputs import render_figures
+from wmbook.render.place import place_blocks
+from wmbook.store import atomic_write, digest
+
+_HEADING = re.compile(r"^#{1,6}\s")
+_PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+# mkdocs-jupyter's template loads MathJax, Mermaid and require.js from CDNs; math is
+# KaTeX's, rendered at build time, and a page loads nothing from another host.
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
+_MATHJAX_CONFIG = re.compile(r"<script\b[^>]*type=\"text/x-mathjax-config\"[^>]*>.*?</script>", re.DOTALL)
+
+
+def _one_html_block(html: str) -> str:
+    """HTML without blank lines (a blank line would end a Markdown HTML block)."""
+    html = _PRE.sub(lambda m: m.group(0).replace("\n", "&#10;"), html)
+    return re.sub(r"\n\s*\n", "\n", html).strip()
+
+
+def markdown_cell(text: str, convert: Callable[[str], str]) -> str:
+    """A Markdown cell as HTML blocks, its heading lines left as Markdown."""
+    out: list[str] = []
+    segment: list[str] = []
+
+    def flush() -> None:
+        if "\n".join(segment).strip():
+            out.append(_one_html_block(convert("\n".join(segment))))
+        segment.clear()
+
+    for line in text.split("\n"):
+        if _HEADING.match(line):
+            flush()
+            out.append(line)
+        else:
+            segment.append(line)
+    flush()
+    return "\n\n".join(out)
+
+
+def rendered_notebook(
+    book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer
+) -> dict[str, Any]:
+    """The notebook with wmbook's outputs and reader blocks, for mkdocs-jupyter to render."""
+    parsed = page.parsed
+    assert parsed.notebook is not None and parsed.cells is not None
+    data = copy.deepcopy(parsed.notebook)
+    ctx = stages.render_context(book, page, convert)
+    spans = {span.cell: span for span in parsed.cells.cells}
+    code = iter(parsed.code_blocks)
+    for number, cell in enumerate(data["cells"], start=1):
+        if cell.get("cell_type") == "code":
+            block = next(code)
+            cell["execution_count"] = None
+            result = page.results.get(block.key)
+            if result is None:
+                cell["outputs"] = []
+                continue
+            slot = slot_name(page.slot_prefix, block.key)
+            html = stages.output_html(book, page, result, slot, math) + render_figures(result)
+            cell["outputs"] = [{"output_type": "display_data", "data": {"text/html": html}, "metadata": {}}]
+        elif cell.get("cell_type") == "markdown" and number in spans:
+            span = spans[number]
+            lines = parsed.text.split("\n")[span.first - 1 : span.first - 1 + span.count]
+            inside = [b for b in parsed.blocks if span.first <= b.region.start < span.first + span.count]
+            placed, _ = place_blocks("\n".join(lines), stages.placements(ctx, inside))
+            cell["source"] = markdown_cell(link_citations(placed, ctx.citations, book.bibliography), convert)
+    return data
+
+
+def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer) -> Path:
+    """Check the page and write the notebook mkdocs-jupyter is to render; return its path."""
+    stages.check(book, page)
+    data = rendered_notebook(book, page, convert, math)
+    payload = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    path = Path(book.settings.cache_dir) / "notebooks" / f"{digest(page.uri, payload)[:24]}.ipynb"
+    atomic_write(path, payload)
+    return path
+
+
+def strip_remote_scripts(html: str) -> str:
+    """mkdocs-jupyter's MathJax, Mermaid and require.js tags removed."""
+    return _MATHJAX_CONFIG.sub("", _REMOTE_SCRIPT.sub("", html))

@@ -1,0 +1,155 @@
+"""A notebook page (``.ipynb``) read as the same blocks as a Markdown page.
+
+Each code cell becomes a python block (its options from the cell's metadata
+``wmbook: {timeout: 5, raises: ValueError, exec: false, session: name}`` or the tags
+``raises-exception`` and ``skip-execution``; with the tag ``check-output`` its stored
+text output is its expected output), each Markdown cell its text.  The page is parsed
+as one Markdown text with a ``CellMap`` from its lines back to cells, so every
+diagnostic names the notebook, the cell and the line in it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from wmbook.model import Diagnostic, SourceLoc
+
+
+@dataclass(frozen=True)
+class CellLines:
+    """Where a cell's lines stand in the page's text."""
+
+    cell: int  # 1-based cell number
+    first: int  # text line of the cell's first line
+    count: int  # lines the cell takes
+
+
+@dataclass(frozen=True)
+class CellMap:
+    """Lines of the page's text back to notebook cells."""
+
+    cells: tuple[CellLines, ...]
+
+    def locate(self, line: int) -> tuple[int, int] | None:
+        """(cell, line in cell) of a text line; None between cells."""
+        for span in self.cells:
+            if span.first <= line < span.first + span.count:
+                return span.cell, line - span.first + 1
+        return None
+
+    def loc(self, loc: SourceLoc) -> SourceLoc:
+        """A location in the text as a location in the notebook."""
+        if loc.cell is not None:
+            return loc
+        found = self.locate(loc.line)
+        if found is None:
+            # A code cell's fence line belongs to the cell below it; an expected-output
+            # fence (from the cell's stored outputs) to the cell above it.
+            below = next((s for s in self.cells if s.first == loc.line + 1), None)
+            above = [s for s in self.cells if s.first <= loc.line]
+            span = below or (above[-1] if above else None)
+            found = (span.cell, 1) if span else None
+        return SourceLoc(loc.path, found[1], found[0]) if found else loc
+
+    def text(self, path: str, text: str) -> str:
+        """Tracebacks and messages with text lines turned into cell lines."""
+        page = re.escape(path)
+
+        def in_file(match: re.Match[str]) -> str:
+            found = self.locate(int(match[1]))
+            return f'File "{path}", cell {found[0]}, line {found[1]}' if found else match[0]
+
+        def at(match: re.Match[str]) -> str:
+            found = self.locate(int(match[1]))
+            return f"{path}: cell {found[0]}, line {found[1]}" if found else match[0]
+
+        text = re.sub(rf'File "{page}", line (\d+)', in_file, text)
+        return re.sub(rf"{page}:(\d+)", at, text)
+
+    def diagnostic(self, diagnostic: Diagnostic) -> Diagnostic:
+        """A diagnostic located in the notebook."""
+        path = diagnostic.loc.path
+        return Diagnostic(
+            self.loc(diagnostic.loc),
+            self.text(path, diagnostic.message),
+            diagnostic.severity,
+            self.text(path, diagnostic.detail),
+        )
+
+
+def _source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def stream_text(cell: dict[str, Any]) -> str:
+    """The text a code cell's stored outputs printed (stdout and stderr streams)."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            text = output.get("text", "")
+            parts.append("".join(text) if isinstance(text, list) else str(text))
+    return "".join(parts)
+
+
+def _fence_options(cell: dict[str, Any]) -> str:
+    meta = cell.get("metadata", {})
+    options = dict(meta.get("wmbook", {})) if isinstance(meta.get("wmbook", {}), dict) else {}
+    tags = set(meta.get("tags", []) or [])
+    if "skip-execution" in tags:
+        options.setdefault("exec", False)
+    if "raises-exception" in tags:
+        options.setdefault("raises", "Exception")
+    parts = []
+    for key, value in options.items():
+        if key == "exec" and isinstance(value, bool):
+            value = "on" if value else "off"
+        parts.append(f'{key}="{value}"')
+    return " ".join(parts)
+
+
+def _marker(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    return "`" * max(3, longest + 1)
+
+
+def notebook_text(raw: str, path: str) -> tuple[str, CellMap, dict[str, Any] | None, list[Diagnostic]]:
+    """The notebook as one Markdown text, with its cell map and its JSON."""
+    try:
+        data = json.loads(raw)
+        cells = data["cells"]
+        assert isinstance(cells, list)
+    except (ValueError, KeyError, TypeError, AssertionError) as exc:
+        return "", CellMap(()), None, [Diagnostic(SourceLoc(path, 1), f"not a readable notebook: {exc}")]
+    lines: list[str] = []
+    spans: list[CellLines] = []
+    for number, cell in enumerate(cells, start=1):
+        source = _source(cell).rstrip("\n")
+        kind = cell.get("cell_type")
+        body = source.split("\n") if source else []
+        if kind == "markdown":
+            spans.append(CellLines(number, len(lines) + 1, len(body)))
+            lines += [*body, ""]
+        elif kind == "code":
+            marker = _marker(source)
+            lines.append(f"{marker}python {_fence_options(cell)}".rstrip())
+            spans.append(CellLines(number, len(lines) + 1, max(1, len(body))))
+            lines += [*body, marker, ""]
+            tags = set(cell.get("metadata", {}).get("tags", []) or [])
+            if "check-output" in tags:
+                expected = stream_text(cell).rstrip("\n")
+                out = _marker(expected)
+                lines += (
+                    [f"{out}output", *expected.split("\n"), out, ""]
+                    if expected
+                    else [f"{out}output", out, ""]
+                )
+    return "\n".join(lines), CellMap(tuple(spans)), data, []
+
+
+def code_cell_numbers(data: dict[str, Any]) -> list[int]:
+    """The 1-based numbers of the code cells, in order (the page's code blocks)."""
+    return [n for n, cell in enumerate(data.get("cells", []), start=1) if cell.get("cell_type") == "code"]
