@@ -32,6 +32,12 @@ _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
 # KaTeX's, rendered at build time, and a page loads nothing from another host.
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
 _MATHJAX_CONFIG = re.compile(r"<script\b[^>]*type=\"text/x-mathjax-config\"[^>]*>.*?</script>", re.DOTALL)
+# Its inline module script imports Mermaid from a CDN when a page has diagrams.
+_CDN_IMPORT = re.compile(
+    r"<script\b(?![^>]*application/json)[^>]*>(?:(?!</script>).)*?"
+    r"https?://(?:cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com)(?:(?!</script>).)*?</script>",
+    re.DOTALL,
+)
 
 
 def _one_html_block(html: str) -> str:
@@ -102,4 +108,4 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
 
 def strip_remote_scripts(html: str) -> str:
     """mkdocs-jupyter's MathJax, Mermaid and require.js tags removed."""
-    return _MATHJAX_CONFIG.sub("", _REMOTE_SCRIPT.sub("", html))
+    return _CDN_IMPORT.sub("", _MATHJAX_CONFIG.sub("", _REMOTE_SCRIPT.sub("", html)))

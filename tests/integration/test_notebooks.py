@@ -1,0 +1,153 @@
+"""Notebook pages: run by wmbook, rendered by mkdocs-jupyter, first-class like Markdown pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import SiteBuild, build_site
+
+NOTEBOOK = Path("docs") / "nb" / "momentum.ipynb"
+
+
+def _write(path: Path, data: dict[str, object]) -> None:
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _page(site: SiteBuild) -> str:
+    return (site.site / "nb" / "momentum" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    import shutil
+
+    from .conftest import FIXTURES
+
+    root = tmp_path_factory.mktemp("nb") / "book"
+    shutil.copytree(FIXTURES / "notebooks", root)
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect(level=logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(handler)
+    try:
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
+        build(config)
+    finally:
+        logging.getLogger("mkdocs").removeHandler(handler)
+    messages = "\n".join(r.getMessage() for r in records)
+    return SiteBuild(root, root / "site", False, messages)
+
+
+def test_notebook_page_has_wmbook_outputs(built: SiteBuild) -> None:
+    html = _page(built)
+    assert "total momentum: 5.00" in html
+    assert html.count('class="wmbook-output wmbook-output--ok"') >= 3
+    assert 'aria-label="Momentum over time"' in html  # the figure, drawn by wmbook's plot_xy
+    assert "NameError" not in html  # mkdocs-jupyter did not run the notebook itself
+
+
+def test_markdown_cells_get_reader_blocks_and_katex(built: SiteBuild) -> None:
+    html = _page(built)
+    assert 'class="wmbook-quiz"' in html
+    assert 'id="eq-n-1"' in html and 'href="#eq-n-1"' in html
+    assert 'class="wmbook-citation__link" href="#ref-newton1687principia"' in html
+    assert '<ol class="wmbook-references">' in html and "Philosophiæ Naturalis" in html
+    assert html.count('class="katex"') >= 3
+    assert "$p = m v$" not in html and "\\(p = m v\\)" not in html  # no raw TeX left
+    assert 'href="#conservation"' in html  # the table of contents still finds the headings
+
+
+def test_notebook_page_loads_nothing_from_other_hosts(built: SiteBuild) -> None:
+    html = _page(built)
+    assert not re.findall(r"<script[^>]*\bsrc=\"https?://", html)
+    assert "cdnjs" not in html and "cdn.jsdelivr" not in html
+    assert not re.search(r"<script[^>]*>[^<]*MathJax", html)
+
+
+def test_notebook_page_offers_its_executed_notebook(built: SiteBuild) -> None:
+    html = _page(built)
+    assert 'href="momentum.ipynb"' in html and "wmbook-download" in html
+    data = json.loads((built.site / "nb" / "momentum" / "momentum.ipynb").read_text(encoding="utf-8"))
+    first = next(c for c in data["cells"] if c["cell_type"] == "code")
+    assert "".join(first["outputs"][0]["text"]) == "total momentum: 5.00\n"
+    figures = [o for c in data["cells"] for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})]
+    assert len(figures) == 1
+
+
+def test_second_build_runs_nothing(built: SiteBuild, caplog: pytest.LogCaptureFixture) -> None:
+    again = build_site(built.root, caplog, strict=True)
+    assert not again.failed, again.messages
+    report = json.loads((built.root / ".cache" / "wmbook" / "last-build.json").read_text())
+    assert report["summary"]["executed"] == 0 and report["summary"]["cached"] == 1
+    assert "total momentum: 5.00" in _page(again)
+
+
+def _copy(fixture_site: Callable[[str], Path]) -> tuple[Path, dict[str, object]]:
+    root = fixture_site("notebooks")
+    return root, json.loads((root / NOTEBOOK).read_text(encoding="utf-8"))
+
+
+def test_failing_cell_is_named_by_notebook_cell_and_line(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, data = _copy(fixture_site)
+    cells = data["cells"]
+    assert isinstance(cells, list)
+    cells.insert(2, {"cell_type": "code", "execution_count": None, "id": "bad", "metadata": {},
+                     "outputs": [], "source": ["x = 1\n", "y = x / 0\n"]})  # fmt: skip
+    _write(root / NOTEBOOK, data)
+    site = build_site(root, caplog)
+    assert site.failed
+    assert "wmbook found 1 error in the book:" in site.messages
+    assert "docs/nb/momentum.ipynb: cell 3, line 2: ZeroDivisionError: division by zero" in site.messages
+    assert 'File "docs/nb/momentum.ipynb", cell 3, line 2' in site.messages
+
+
+def test_cell_options_from_metadata(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, data = _copy(fixture_site)
+    cells = data["cells"]
+    assert isinstance(cells, list)
+    cells.append({"cell_type": "code", "execution_count": None, "id": "slow",
+                  "metadata": {"wmbook": {"timeout": 1}}, "outputs": [],
+                  "source": ["import time\n", "time.sleep(30)\n"]})  # fmt: skip
+    cells.append({"cell_type": "code", "execution_count": None, "id": "skip",
+                  "metadata": {"tags": ["skip-execution"]}, "outputs": [], "source": ["raise SystemExit(1)\n"]})  # fmt: skip
+    _write(root / NOTEBOOK, data)
+    site = build_site(root, caplog)
+    assert site.failed
+    assert "docs/nb/momentum.ipynb: cell 8, line 1: timed out after 1 s" in site.messages
+    assert "cell 9" not in site.messages  # skip-execution: shown, not run
+
+
+def test_check_output_mismatch_and_accept(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, data = _copy(fixture_site)
+    cells = data["cells"]
+    assert isinstance(cells, list)
+    cells[4]["outputs"][0]["text"] = ["kept: 4.0\n"]
+    _write(root / NOTEBOOK, data)
+    before = (root / NOTEBOOK).read_bytes()
+    site = build_site(root, caplog)
+    assert site.failed
+    assert "docs/nb/momentum.ipynb: cell 5, line 1: the block printed something else" in site.messages
+    monkeypatch.setenv("WMBOOK_ACCEPT", "1")
+    assert not build_site(root, caplog).failed
+    after = (root / NOTEBOOK).read_bytes()
+    assert after == before.replace(b'"kept: 4.0\\n"', b'"kept: 5.0\\n"')
