@@ -73,3 +73,62 @@ def serve(root: Path, host: str = "127.0.0.1") -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+FONT_STATE = """async () => {
+  await document.fonts.ready;
+  const math = document.querySelector(".katex");
+  const faces = [];
+  document.fonts.forEach((face) => faces.push({family: face.family.replace(/["']/g, ""), status: face.status}));
+  return {family: math ? getComputedStyle(math).fontFamily : null, faces};
+}"""
+
+
+@dataclass
+class Visit:
+    """What one page did while it loaded."""
+
+    problems: list[str] = field(default_factory=list)
+    loaded: list[tuple[str, int]] = field(default_factory=list)  # (url, status) of every response
+
+
+@contextmanager
+def open_tab(browser: Any, base_url: str) -> Iterator[tuple[Any, Visit]]:
+    """A fresh tab that may only reach 127.0.0.1 and records every problem of its pages."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    visit = Visit()
+    aborted: set[str] = set()
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if is_local(url):
+            route.continue_()
+        else:
+            aborted.add(url)
+            visit.problems.append(f"request to another host: {url}")
+            route.abort()
+
+    def on_response(response: Any) -> None:
+        visit.loaded.append((response.url, response.status))
+        if response.status >= 400:
+            visit.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def on_request_failed(request: Any) -> None:
+        # ERR_ABORTED: a request cut short by leaving the page (a missing file is a 404 instead).
+        if request.url not in aborted and "ERR_ABORTED" not in str(request.failure):
+            visit.problems.append(f"request failed ({request.failure}): {request.url}")
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            visit.problems.append(f"console error: {message.text}")
+
+    tab.route("**/*", route)
+    tab.on("response", on_response)
+    tab.on("requestfailed", on_request_failed)
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: visit.problems.append(f"page error: {error}"))
+    try:
+        yield tab, visit
+    finally:
+        context.close()

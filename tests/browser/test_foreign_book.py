@@ -8,33 +8,15 @@ console error. The KaTeX fonts must really be loaded, not just asked for.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from wheel_book import WheelBook
 
-from .harness import LOCAL_HOST, is_local, serve
+from .harness import FONT_STATE, LOCAL_HOST, open_tab, serve
 
 pytestmark = pytest.mark.wheel
-
-FONT_STATE = """async () => {
-  await document.fonts.ready;
-  const math = document.querySelector(".katex");
-  const faces = [];
-  document.fonts.forEach((face) => faces.push({family: face.family.replace(/["']/g, ""), status: face.status}));
-  return {family: math ? getComputedStyle(math).fontFamily : null, faces};
-}"""
-
-
-@dataclass
-class Visit:
-    """What one page did while it loaded."""
-
-    problems: list[str] = field(default_factory=list)
-    loaded: list[tuple[str, int]] = field(default_factory=list)  # (url, status) of every response
 
 
 @pytest.fixture(scope="module")
@@ -43,47 +25,6 @@ def foreign_url(wheel_book: WheelBook) -> Iterator[str]:
     wheel_book.first.require_success()
     with serve(wheel_book.first.site, LOCAL_HOST) as url:
         yield url
-
-
-@contextmanager
-def open_tab(browser: Any, base_url: str) -> Iterator[tuple[Any, Visit]]:
-    """A fresh tab that may only reach 127.0.0.1 and records every problem of its pages."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    visit = Visit()
-    aborted: set[str] = set()
-
-    def route(route: Any) -> None:
-        url = route.request.url
-        if is_local(url):
-            route.continue_()
-        else:
-            aborted.add(url)
-            visit.problems.append(f"request to another host: {url}")
-            route.abort()
-
-    def on_response(response: Any) -> None:
-        visit.loaded.append((response.url, response.status))
-        if response.status >= 400:
-            visit.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def on_request_failed(request: Any) -> None:
-        if request.url not in aborted:
-            visit.problems.append(f"request failed ({request.failure}): {request.url}")
-
-    def on_console(message: Any) -> None:
-        if message.type == "error":
-            visit.problems.append(f"console error: {message.text}")
-
-    tab.route("**/*", route)
-    tab.on("response", on_response)
-    tab.on("requestfailed", on_request_failed)
-    tab.on("console", on_console)
-    tab.on("pageerror", lambda error: visit.problems.append(f"page error: {error}"))
-    try:
-        yield tab, visit
-    finally:
-        context.close()
 
 
 def test_every_page_loads_only_its_own_resources(
