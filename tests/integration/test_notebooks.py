@@ -151,3 +151,37 @@ def test_check_output_mismatch_and_accept(
     assert not build_site(root, caplog).failed
     after = (root / NOTEBOOK).read_bytes()
     assert after == before.replace(b'"kept: 4.0\\n"', b'"kept: 5.0\\n"')
+
+
+JUPYTEXT_PAGE = """---
+jupyter:
+  kernelspec:
+    display_name: Python 3
+    language: python
+    name: python3
+  jupytext:
+    text_representation:
+      extension: .md
+      format_name: markdown
+---
+
+# A jupytext notebook
+
+```python
+print("ran once")
+```
+"""
+
+
+def test_jupytext_markdown_notebook_runs_once(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, _ = _copy(fixture_site)
+    (root / "docs" / "jupytext.md").write_text(JUPYTEXT_PAGE, encoding="utf-8")
+    site = build_site(root, caplog, strict=True)
+    assert not site.failed, site.messages
+    report = json.loads((root / ".cache" / "wmbook" / "last-build.json").read_text())
+    assert [s["page"] for s in report["sessions"]].count("docs/jupytext.md") == 1
+    html = (site.site / "jupytext" / "index.html").read_text(encoding="utf-8")
+    assert html.count("ran once") == 2  # the code and its one output box
+    assert 'class="wmbook-output wmbook-output--ok"' in html
