@@ -64,5 +64,12 @@ def bench_instruments(session: nox.Session) -> None:
     session.run("python", "tests/bench/instrument_bench.py", *session.posargs, env=QUIET_MKDOCS)
 
 
+@nox.session(name="bench-notebooks", default=False)
+def bench_notebooks(session: nox.Session) -> None:
+    """Time a book of notebooks run by wmbook against mkdocs-jupyter's own execution."""
+    _install(session, ".[test]")
+    session.run("python", "tests/bench/notebook_bench.py", *session.posargs, env=QUIET_MKDOCS)
+
+
 def _install(session: nox.Session, target: str = ".") -> None:
     session.install("-e", target)

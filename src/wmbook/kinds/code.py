@@ -142,6 +142,9 @@ def fill_slots(content: str, outputs: Mapping[str, str], figures: Mapping[str, s
     page: search indexing then never has to parse their SVG.
     """
 
+    if "<!--wmbook-slot:" not in content:
+        return content  # a page without code (or a notebook, whose outputs are in place)
+
     def fill(match: re.Match[str]) -> str:
         slot = match.group(1)
         tail = f"<!--wmbook-figures:{slot}-->" if slot in figures else ""
@@ -152,6 +155,8 @@ def fill_slots(content: str, outputs: Mapping[str, str], figures: Mapping[str, s
 
 def fill_figure_slots(page_html: str, figures: Mapping[str, str]) -> str:
     """The figures put into the finished page."""
+    if "<!--wmbook-figures:" not in page_html:
+        return page_html
     return _FIGURE_SLOT.sub(lambda m: figures.get(m.group(1), ""), page_html)
 
 
