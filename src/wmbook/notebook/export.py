@@ -52,8 +52,11 @@ def _outputs(result: StepResult | None) -> list[dict[str, Any]]:
     if result is None:
         return []
     outputs: list[dict[str, Any]] = []
-    if result.output:
-        outputs.append({"output_type": "stream", "name": "stdout", "text": _lines(result.output)})
+    printed = result.output
+    if result.traceback and result.traceback in printed:
+        printed = printed.replace(result.traceback, "", 1)  # an error output of its own, as in Jupyter
+    if printed:
+        outputs.append({"output_type": "stream", "name": "stdout", "text": _lines(printed)})
     for shown in result.displays:
         data = {
             mime: _lines(value) for mime, value in shown.data if not mime.startswith("application/vnd.wmbook")
@@ -62,13 +65,19 @@ def _outputs(result: StepResult | None) -> list[dict[str, Any]]:
     for figure in result.figures:
         data = {"image/svg+xml": _lines(figure.svg), "text/plain": [figure.label]}
         outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    if result.traceback:
+        last = next((line for line in reversed(result.traceback.splitlines()) if line.strip()), "")
+        name, _, value = last.partition(": ")
+        error = {"output_type": "error", "ename": result.exc_type or name, "evalue": value}
+        outputs.append({**error, "traceback": result.traceback.rstrip("\n").split("\n")})
     return outputs
 
 
 def _cite(text: str, citations: PageCitations, bibliography: Mapping[str, Reference]) -> str:
     def number(match: re.Match[str]) -> str:
         keys = [k.strip().lstrip("@") for k in match.group(1).split(";")]
-        return "[" + ", ".join(str(citations.cite(k)) for k in keys if k in bibliography) + "]"
+        known = [k for k in keys if k in bibliography]
+        return "[" + ", ".join(str(citations.cite(k)) for k in known) + "]" if known else match.group(0)
 
     return CITATION.sub(number, text)
 
@@ -150,7 +159,8 @@ def page_notebook(
                 f"{number}. {reference_html(bibliography[key])}"
                 for key, number in sorted(citations.numbers.items(), key=lambda kv: kv[1])
             ]
-            cells.append(_markdown("\n".join(items)))
+            if items:
+                cells.append(_markdown("\n".join(items)))
     prose_until(len(lines) + 1)
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"

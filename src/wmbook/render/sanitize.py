@@ -20,13 +20,24 @@ _DROPPED = {
     "link",
     "form",
 }
-_VOID = {"area", "br", "col", "hr", "img", "input", "source", "track", "wbr"}
+# Elements without content or end tag (some of them dropped: they must not open a skip).
+_VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
+    "source", "track", "wbr",
+}  # fmt: skip
+# Attributes through which SVG animation sets another attribute (an href, say).
+_ANIMATION_VALUES = {"values", "to", "from", "by"}
 _URL_ATTRS = {"href", "src", "xlink:href", "action", "formaction", "data", "srcset"}
 _SAFE_DATA_URL = ("data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp")
 
 
+def _normalized(value: str) -> str:
+    # Browsers drop whitespace and control characters when they read a URL's scheme.
+    return "".join(ch for ch in value if ord(ch) > 0x20).lower()
+
+
 def _safe_url(value: str) -> bool:
-    url = "".join(value.split()).lower()
+    url = _normalized(value)
     if url.startswith("data:"):
         return url.startswith(_SAFE_DATA_URL)
     return not url.startswith(("javascript:", "vbscript:"))
@@ -45,6 +56,12 @@ class _Sanitizer(HTMLParser):
             if name.startswith("on") or (name == "style" and value and "expression(" in value.lower()):
                 continue
             if name in _URL_ATTRS and value is not None and not _safe_url(value):
+                continue
+            if (
+                name in _ANIMATION_VALUES
+                and value is not None
+                and ("javascript:" in _normalized(value) or "vbscript:" in _normalized(value))
+            ):
                 continue
             kept.append(f' {name}="{html.escape(value, quote=True)}"' if value is not None else f" {name}")
         return "".join(kept)
