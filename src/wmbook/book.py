@@ -8,7 +8,7 @@ nothing leaks from one ``mkdocs serve`` rebuild into the next.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +175,8 @@ class Book:
     assets: set[str] = field(default_factory=set)  # asset kinds every page links (math, instruments)
     late_assets: set[str] = field(default_factory=set)  # kinds some page needed after running
     build_date: str = ""
+    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
+    writes: list[Future[None]] = field(default_factory=list)  # files written beside the build
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """The book's and every page's diagnostics."""

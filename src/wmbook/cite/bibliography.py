@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import latexcodec  # noqa: F401  (registers the "ulatex" codec)
-
 from wmbook.model import Diagnostic, SourceLoc
 
 CITATION = re.compile(r"\[@([\w:.-]+(?:\s*;\s*@[\w:.-]+)*)\]")
@@ -40,6 +38,8 @@ def _initials(first: str) -> str:
 def _clean(text: str) -> str:
     """BibTeX text as a reader sees it: LaTeX accents decoded (Th{\\'e}orie -> Théorie),
     braces dropped."""
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; only books with a bibliography)
+
     try:
         text = str(codecs.decode(text, "ulatex"))  # type: ignore[call-overload]  # a text codec
     except ValueError:
