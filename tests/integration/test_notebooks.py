@@ -185,3 +185,22 @@ def test_jupytext_markdown_notebook_runs_once(
     html = (site.site / "jupytext" / "index.html").read_text(encoding="utf-8")
     assert html.count("ran once") == 2  # the code and its one output box
     assert 'class="wmbook-output wmbook-output--ok"' in html
+
+
+def test_plugin_order_does_not_matter(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, _ = _copy(fixture_site)
+    config = root / "mkdocs.yml"
+    text = config.read_text()
+    assert "  - mkdocs-jupyter\n  - wmbook:" in text
+    config.write_text(
+        text.replace("  - mkdocs-jupyter\n", "").replace(
+            "      timeout: 20\n", "      timeout: 20\n  - mkdocs-jupyter\n"
+        )
+    )
+    assert config.read_text().index("wmbook") < config.read_text().index("mkdocs-jupyter")
+    site = build_site(root, caplog, strict=True)
+    assert not site.failed, site.messages
+    html = _page(site)
+    assert "total momentum: 5.00" in html and 'class="katex"' in html
