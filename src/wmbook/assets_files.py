@@ -24,7 +24,10 @@ BASE = ((f"{ASSETS}/wmbook.css",), (f"{ASSETS}/wmbook.js",))
 STYLES_AND_SCRIPTS = {
     "math": ((f"{ASSETS}/katex/katex.min.css",), ()),
     "instruments": ((f"{ASSETS}/instruments.css",), (f"{ASSETS}/instruments.js",)),
+    # Only the small page script: the worker and Pyodide are fetched on the first Run.
+    "runner": ((f"{ASSETS}/runner.css",), (f"{ASSETS}/runner.js",)),
 }
+RUNTIME_DIR = f"{ASSETS}/pyodide"
 
 
 def needed_markdown_extensions() -> list[tuple[str, dict[str, Any]]]:
@@ -36,8 +39,9 @@ def needed_markdown_extensions() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def asset_sources(kind: str) -> list[tuple[str, Path]]:
-    """(site path, file) of every file a kind of asset needs: base, math or instruments."""
+def asset_sources(kind: str, runtime: Path | None = None) -> list[tuple[str, Path]]:
+    """(site path, file) of every file a kind of asset needs: base, math, instruments or
+    runner (whose Pyodide files are in ``runtime``)."""
     package = Path(str(resources.files("wmbook.assets")))
     if kind == "base":
         return [
@@ -59,6 +63,17 @@ def asset_sources(kind: str) -> list[tuple[str, Path]]:
             (f"{ASSETS}/instruments.js", static / "instruments.js"),
             (f"{ASSETS}/instruments.css", static / "instruments.css"),
         ] + [(f"{ASSETS}/bokeh/{name}", path) for name, path in bokehjs_assets().items()]
+    if kind == "runner":
+        from wmbook.runner.pyodide import CORE_FILES
+
+        static = Path(__file__).parent / "runner" / "static"
+        files = [
+            (f"{ASSETS}/{name}", static / name)
+            for name in ("runner.js", "runner.css", "runner-worker.js", "runner_setup.py")
+        ]
+        if runtime is not None:
+            files += [(f"{RUNTIME_DIR}/{name}", runtime / name) for name in CORE_FILES]
+        return files
     raise ValueError(f"unknown asset kind {kind!r}")
 
 
@@ -71,13 +86,13 @@ def _reference(config: MkDocsConfig, styles: tuple[str, ...], scripts: tuple[str
             config.extra_javascript.append(script)
 
 
-def add_site_assets(files: Files, config: MkDocsConfig, kinds: set[str]) -> None:
+def add_site_assets(files: Files, config: MkDocsConfig, kinds: set[str], runtime: Path | None = None) -> None:
     """Copy into the site, and reference from every page, the base assets and ``kinds``."""
     _reference(config, *BASE)
     for kind in ["base", *sorted(kinds)]:
         if kind != "base":
             _reference(config, *STYLES_AND_SCRIPTS[kind])
-        for uri, path in asset_sources(kind):
+        for uri, path in asset_sources(kind, runtime):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
 
 

@@ -174,6 +174,7 @@ class Book:
     accept_hint: str = "WMBOOK_ACCEPT=1 mkdocs build"
     assets: set[str] = field(default_factory=set)  # asset kinds every page links (math, instruments)
     late_assets: set[str] = field(default_factory=set)  # kinds some page needed after running
+    runtime_bytes: int = 0  # what the in-browser runner downloads on the first Run
     build_date: str = ""
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
     writes: list[Future[None]] = field(default_factory=list)  # files written beside the build

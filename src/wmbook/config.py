@@ -42,6 +42,8 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     bibliography = c.Optional(c.Type(str))  # default: references.bib in docs_dir
     instruments = c.Type(dict, default={})  # extra instruments: {name: "module:attribute"}
     progress_after = c.Type((int, float), default=3)  # report sessions running longer (s)
+    run_in_browser = c.Type(bool, default=False)  # readers may edit and run blocks (Pyodide)
+    packages_url = c.Optional(c.Type(str))  # where Pyodide loads numpy & co. from; default: its CDN
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Settings:
     bibliography_explicit: bool  # set in mkdocs.yml (a missing file is then an error)
     instruments: dict[str, str]
     progress_after: float
+    run_in_browser: bool
+    packages_url: str
 
 
 def _env_flag(name: str) -> bool:
@@ -110,7 +114,16 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         bibliography_explicit=explicit,
         instruments=dict(options.instruments),
         progress_after=float(options.progress_after),
+        run_in_browser=options.run_in_browser,
+        packages_url=_packages_url(options.packages_url),
     )
+
+
+def _packages_url(given: str | None) -> str:
+    from wmbook.runner.pyodide import DEFAULT_PACKAGES_URL
+
+    url = given or DEFAULT_PACKAGES_URL
+    return url if url.endswith("/") else url + "/"
 
 
 def reject_old_settings(extra: object) -> None:

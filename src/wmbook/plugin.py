@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+import mimetypes
 import os
 from pathlib import Path
 from typing import Literal
 
 import markdown as markdown_lib
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
@@ -33,9 +35,12 @@ from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.progress import ProgressReporter
+from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
 from wmbook.store import Store
 
 log = get_plugin_logger("wmbook")
+# `mkdocs serve` guesses types from this table: Pyodide's WebAssembly must be application/wasm.
+mimetypes.add_type("application/wasm", ".wasm")
 
 
 class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
@@ -105,7 +110,15 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             book.assets.add("math")
         if any(p.instruments for p in pages):
             book.assets.add("instruments")
-        add_site_assets(files, config, book.assets)
+        runtime = None
+        if settings.run_in_browser:
+            try:
+                runtime = ensure_runtime(Path(settings.cache_dir))
+            except RuntimeUnavailable as exc:
+                raise PluginError(f"mkdocs.yml: plugins.wmbook.run_in_browser: {exc}") from exc
+            book.runtime_bytes = runtime_bytes(runtime)
+            book.assets.add("runner")
+        add_site_assets(files, config, book.assets, runtime)
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:

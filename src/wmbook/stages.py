@@ -58,6 +58,7 @@ from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
 from wmbook.report import error_report, page_table, summarise, write_json_report
+from wmbook.runner.manifest import manifest_json, runnable_blocks
 from wmbook.store import atomic_write
 
 
@@ -275,6 +276,25 @@ def output_html(book: Book, page: Page, result: StepResult, slot: str, math: Mat
     return render_result(shown) + render_displays(book, page, result, slot, math)
 
 
+def add_runner(book: Book, page: Page, content: str) -> str:
+    """Runnable blocks' outputs wrapped for the in-browser runner, and the page's manifest."""
+    slots = {b.index: slot_name(page.slot_prefix, b.key) for b in page.parsed.code_blocks}
+    runnable = runnable_blocks(page.parsed.code_blocks, slots, book.settings.timeout)
+    if not runnable:
+        return content
+    for block in runnable:
+        page.outputs[block.id] = (
+            f'<div class="wmbook-run" data-wmbook-block="{block.id}">{page.outputs.get(block.id, "")}</div>'
+        )
+    extra: dict[str, object] = {
+        "base": get_relative_url("assets/wmbook/", page.url),
+        "packages": book.settings.packages_url,
+        "runtimeBytes": book.runtime_bytes,
+    }
+    manifest = manifest_json(page.parsed.code_blocks, slots, book.settings.timeout, extra)
+    return content + f'\n<script type="application/json" id="wmbook-runner-data">{manifest}</script>'
+
+
 def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, show_problems: bool) -> str:
     """Each code block's output into its slot; with ``show_problems`` (``mkdocs serve``),
     the page's errors in a box at its top."""
@@ -285,6 +305,8 @@ def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, sho
             page.outputs[slot] = output_html(book, page, result, slot, math)
             if result.figures:
                 page.figures[slot] = render_figures(result)
+    if book.settings.run_in_browser:
+        content = add_runner(book, page, content)
     content = fill_slots(content, page.outputs, page.figures)
     if any(block.options.execute for block in page.parsed.code_blocks):
         content = download_action(page.uri) + content

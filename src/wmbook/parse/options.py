@@ -14,7 +14,7 @@ _PAIR = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+)
 _SESSION = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 _EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 
-CODE_OPTIONS = ("exec", "session", "timeout", "raises")
+CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run")
 OUTPUT_OPTIONS = ("rtol", "atol")
 
 
@@ -26,6 +26,7 @@ class CodeOptions:
     session: str = "main"
     timeout: float | None = None  # None: the book's default
     raises: str | None = None
+    run: bool = True  # the reader may edit and run it in the browser (books with the runner)
 
 
 class OptionError(ValueError):
@@ -90,9 +91,15 @@ def parse_code_options(info: str) -> CodeOptions:
     raises = raw.get("raises")
     if raises is not None and not _EXCEPTION.match(raises):
         raise OptionError(f"raises={raises!r} is not an exception name such as ValueError")
-    if not execute and (raises or timeout is not None or "session" in raw):
-        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises')
-    return CodeOptions(execute=execute, session=session, timeout=timeout, raises=raises)
+    run = True
+    if "run" in raw:
+        value = raw["run"].lower()
+        if value not in ("on", "off"):
+            raise OptionError(f'run={raw["run"]!r} must be "on" or "off"')
+        run = value == "on"
+    if not execute and (raises or timeout is not None or "session" in raw or "run" in raw):
+        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run')
+    return CodeOptions(execute=execute, session=session, timeout=timeout, raises=raises, run=run)
 
 
 def parse_output_options(info: str) -> OutputOptions:

@@ -1,0 +1,91 @@
+# Run inside Pyodide in the reader's browser: what a block needs, as at build time.
+import ast
+import io
+import random
+import sys
+import traceback
+
+INK = "#010203"  # drawn in this colour, then swapped for the page's text colour
+
+
+def _style():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcdefaults()
+    plt.rcParams.update(
+        {
+            "figure.figsize": (6.4, 3.6),
+            "figure.facecolor": "none",
+            "axes.facecolor": "none",
+            "savefig.transparent": True,
+            "text.color": INK,
+            "axes.labelcolor": INK,
+            "axes.edgecolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "axes.titlecolor": INK,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "svg.fonttype": "none",
+        }
+    )
+    return plt
+
+
+def plot_xy(x, y, *, title=None, xlabel=None, ylabel=None):
+    """Draw y against x as a line; the figure appears under the block's output."""
+    plt = _style()
+    fig, ax = plt.subplots()
+    ax.plot(list(x) if not hasattr(x, "shape") else x, y, linewidth=1.8)
+    if title:
+        ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def new_session():
+    """A fresh namespace, as a session starts at build time."""
+    random.seed(0)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(0)
+    return {"__name__": "__main__", "plot_xy": plot_xy}
+
+
+def _figures():
+    if "matplotlib.pyplot" not in sys.modules:
+        return []
+    plt = sys.modules["matplotlib.pyplot"]
+    svgs = []
+    for number in plt.get_fignums():
+        buffer = io.StringIO()
+        plt.figure(number).savefig(buffer, format="svg", metadata={"Date": None})
+        svg = buffer.getvalue()
+        svgs.append(svg[svg.index("<svg") :].replace(INK, "currentColor"))
+    plt.close("all")
+    return svgs
+
+
+def run_block(code, namespace, name):
+    """Run one block; return (traceback or '', figures). The last expression's value is printed."""
+    error = ""
+    try:
+        tree = ast.parse(code, name, "exec")
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, name, "exec"), namespace)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), name, "eval"), namespace)
+            if value is not None and not type(value).__module__.startswith("matplotlib"):
+                print(repr(value))
+    except BaseException as exc:  # noqa: BLE001  (the reader's code: every failure is shown)
+        frames = traceback.extract_tb(exc.__traceback__)
+        first = next((i for i, f in enumerate(frames) if f.filename == name), len(frames))
+        shown = traceback.TracebackException.from_exception(exc)
+        shown.stack = traceback.StackSummary.from_list(frames[first:])
+        error = "".join(shown.format())
+    return error, _figures()
