@@ -53,5 +53,7 @@ def manifest_json(
         "blocks": [asdict(b) for b in runnable_blocks(blocks, slot, default_timeout)],
         # Replayed blocks that the reader cannot run themselves still need their code.
         "code": {slot[b.index]: b.code for b in executed},
+        # A block marked raises= is expected to fail: replaying it does not stop the session.
+        "raises": {slot[b.index]: b.options.raises for b in executed if b.options.raises},
     }
     return json.dumps(data).replace("<", "\\u003c")

@@ -1,6 +1,7 @@
 // The interpreter of one page: Pyodide in a Web Worker, loaded on the first Run.
-// Messages in:  {type: "run", runId, id, session, code, replay: [{id, code}]}
-// Messages out: {type: "loading"} · {type: "result", runId, output, error, figures, notice}
+// Messages in:  {type: "run", runId, id, name, session, code, replay: [{id, name, code}]}
+// Messages out: {type: "loading"} · {type: "started", runId} (the block itself begins: its
+// timeout counts from here) · {type: "result", runId, output, error, figures}
 let pyodide = null;
 let setup = null;
 const sessions = new Map(); // session name -> {namespace, ran: Set of block ids}
@@ -39,6 +40,7 @@ async function loadImports(code) {
   } catch (error) {
     return ""; // a syntax error: running the block reports it
   }
+  if (/\bplot_xy\s*\(/.test(code)) found.push("matplotlib"); // the figure helper draws with it
   for (const name of found) {
     const entry = byImport.get(name);
     if (entry && !pyodide.loadedPackages[entry.name]) needed.push(entry);
@@ -57,14 +59,15 @@ function session(name) {
   return sessions.get(name);
 }
 
-async function runOne(state, id, code) {
+async function runOne(state, id, code, name, raises, started) {
   const missing = await loadImports(code);
-  if (missing) return { error: missing, figures: [] };
-  const result = setup.run_block(code, state.namespace, `block ${id}`);
-  const [error, figures] = result.toJs();
+  if (missing) return { error: missing, figures: [], expected: false };
+  if (started) started();
+  const result = setup.run_block(code, state.namespace, name, raises || "");
+  const [error, figures, expected] = result.toJs();
   result.destroy();
   state.ran.add(id);
-  return { error, figures };
+  return { error, figures, expected };
 }
 
 self.onmessage = async (event) => {
@@ -79,14 +82,15 @@ self.onmessage = async (event) => {
     for (const earlier of message.replay) {
       if (state.ran.has(earlier.id)) continue;
       output = [];
-      const done = await runOne(state, earlier.id, earlier.code);
-      if (done.error) {
+      const done = await runOne(state, earlier.id, earlier.code, earlier.name, earlier.raises);
+      if (done.error && !done.expected) {
         self.postMessage({ type: "result", runId: message.runId, output: "", figures: [], error: `a block above this one failed when it was run first:\n${done.error}` });
         return;
       }
     }
     output = [];
-    const done = await runOne(state, message.id, message.code);
+    const started = () => self.postMessage({ type: "started", runId: message.runId });
+    const done = await runOne(state, message.id, message.code, message.name, message.raises, started);
     self.postMessage({ type: "result", runId: message.runId, output: output.join(""), figures: done.figures, error: done.error });
   } catch (error) {
     self.postMessage({ type: "result", runId: message.runId, output: output.join(""), figures: [], error: `Python could not be started or run: ${error}` });

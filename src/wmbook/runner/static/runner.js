@@ -69,12 +69,19 @@
         if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
           event.preventDefault();
           run(view);
+        } else if (event.key === "Enter" && !event.shiftKey && !event.altKey) {
+          event.preventDefault();
+          newline(textarea);
+          lineNumbers(view);
+          edited.set(view.block.id, textarea.value);
+          leaving = false;
         } else if (event.key === "Escape") {
           leaving = true;
         } else if (event.key === "Tab" && !leaving) {
           event.preventDefault();
           indent(textarea, event.shiftKey);
           lineNumbers(view);
+          edited.set(view.block.id, textarea.value);
         } else {
           leaving = false;
         }
@@ -97,6 +104,14 @@
     view.textarea.focus();
   }
 
+  // A new line keeps the indentation of the one above, one level more after a colon.
+  function newline(textarea) {
+    const { selectionStart: start, value } = textarea;
+    const line = value.slice(value.lastIndexOf("\n", start - 1) + 1, start);
+    const keep = line.match(/^[ \t]*/)[0] + (/:\s*$/.test(line) ? "    " : "");
+    textarea.setRangeText("\n" + keep, start, textarea.selectionEnd, "end");
+  }
+
   function indent(textarea, outdent) {
     const { selectionStart: start, selectionEnd: end, value } = textarea;
     const lineStart = value.lastIndexOf("\n", start - 1) + 1;
@@ -115,6 +130,11 @@
     return edited.get(id) ?? data.code[id];
   }
 
+  // Tracebacks name the example as the page numbers it ("example 2", line numbers of its code).
+  function nameOf(id) {
+    return `example ${Object.keys(data.code).indexOf(id) + 1}`;
+  }
+
   function ensureWorker() {
     if (worker) return false;
     worker = new Worker(new URL("runner-worker.js", base), { type: "module" });
@@ -129,10 +149,7 @@
     const restarted = ensureWorker();
     const block = view.block;
     runId += 1;
-    const timer = setTimeout(() => {
-      stop(`timed out after ${block.timeout} s; make the block faster or set timeout="S"`, true);
-    }, block.timeout * 1000);
-    running = { runId, view, timer, restarted };
+    running = { runId, view, timer: null, restarted };
     view.status.textContent = "running…";
     worker.postMessage({
       type: "run",
@@ -140,7 +157,9 @@
       id: block.id,
       session: block.session,
       code: codeOf(block.id),
-      replay: block.replay.map((id) => ({ id, code: codeOf(id) })),
+      name: nameOf(block.id),
+      raises: data.raises[block.id] || "",
+      replay: block.replay.map((id) => ({ id, name: nameOf(id), code: codeOf(id), raises: data.raises[id] || "" })),
       indexURL: new URL("pyodide/", base).href,
       packagesURL: data.packages,
       setupURL: new URL("runner_setup.py", base).href,
@@ -151,6 +170,14 @@
     if (!running) return;
     if (message.type === "loading") {
       running.view.status.textContent = `loading Python… ${(data.runtimeBytes / 1e6).toFixed(1)} MB`;
+      return;
+    }
+    if (message.type === "started" && message.runId === running.runId) {
+      // The block's own time starts now (not while Python or its packages load), as at build time.
+      const limit = running.view.block.timeout;
+      running.timer = setTimeout(() => {
+        stop(`timed out after ${limit} s; make the block faster or set timeout="S"`, true);
+      }, limit * 1000);
       return;
     }
     if (message.type !== "result" || message.runId !== running.runId) return;
@@ -237,7 +264,7 @@
     if (!source) return;
     data = JSON.parse(source.textContent);
     base = new URL(data.base, document.baseURI);
-    data.blocks.forEach((block, i) => attach(block, i + 1));
+    data.blocks.forEach((block) => attach(block, Object.keys(data.code).indexOf(block.id) + 1));
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

@@ -71,9 +71,11 @@ def _figures():
     return svgs
 
 
-def run_block(code, namespace, name):
-    """Run one block; return (traceback or '', figures). The last expression's value is printed."""
+def run_block(code, namespace, name, raises=""):
+    """Run one block; return (traceback or '', figures, whether it raised what it is marked
+    ``raises`` with). The last expression's value is printed, as Jupyter shows it."""
     error = ""
+    expected = False
     try:
         tree = ast.parse(code, name, "exec")
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
@@ -88,4 +90,7 @@ def run_block(code, namespace, name):
         shown = traceback.TracebackException.from_exception(exc)
         shown.stack = traceback.StackSummary.from_list(frames[first:])
         error = "".join(shown.format())
-    return error, _figures()
+        expected = bool(raises) and any(
+            raises in (cls.__name__, f"{cls.__module__}.{cls.__qualname__}") for cls in type(exc).__mro__
+        )
+    return error, _figures(), expected
