@@ -28,7 +28,10 @@
   function attach(block, number) {
     const box = document.querySelector(`.wmbook-run[data-wmbook-block="${block.id}"]`);
     if (!box || views.has(block.id)) return;
-    const code = box.previousElementSibling;
+    // The highlighted code just above (a notebook cell keeps it in the cell's input area).
+    const above = box.previousElementSibling;
+    const cell = box.closest(".jp-Cell");
+    const code = cell ? cell.querySelector(".jp-Cell-inputWrapper") : above;
     const bar = el("div", { class: "wmbook-run__bar", role: "toolbar", "aria-label": `Example ${number}` });
     const status = el("span", { class: "wmbook-run__status", role: "status", "aria-live": "polite" });
     const view = { box, code, bar, status, editor: null, textarea: null, block, number };
