@@ -71,5 +71,12 @@ def bench_notebooks(session: nox.Session) -> None:
     session.run("python", "tests/bench/notebook_bench.py", *session.posargs, env=QUIET_MKDOCS)
 
 
+@nox.session(name="bench-runner", default=False)
+def bench_runner(session: nox.Session) -> None:
+    """Time the first and a second Run of the in-browser runner in headless Chromium."""
+    _install(session, ".[test]")
+    session.run("python", "tests/bench/runner_bench.py", *session.posargs, env=QUIET_MKDOCS)
+
+
 def _install(session: nox.Session, target: str = ".") -> None:
     session.install("-e", target)
