@@ -39,7 +39,7 @@ def test_demo_page_content(page: Any, page_log: PageLog, demo_path: str) -> None
     texts = boxes.all_inner_texts()
     assert any("mean of 10000 draws" in text for text in texts)
 
-    raises_box = page.locator("div.highlight:has-text('int(\"twelve\")') + .wmbook-output")
+    raises_box = page.locator("div.highlight:has-text('int(\"twelve\")') + .wmbook-run .wmbook-output")
     assert raises_box.count() == 1
     assert "ValueError" in raises_box.inner_text()
 

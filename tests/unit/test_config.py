@@ -50,6 +50,8 @@ def test_defaults(tmp_path: Path) -> None:
         bibliography_explicit=False,
         instruments={},
         progress_after=3.0,
+        run_in_browser=False,
+        packages_url="https://cdn.jsdelivr.net/pyodide/v314.0.8/full/",
     )
 
 
