@@ -71,6 +71,7 @@ def asset_sources(kind: str, runtime: Path | None = None) -> list[tuple[str, Pat
             (f"{ASSETS}/{name}", static / name)
             for name in ("runner.js", "runner.css", "runner-worker.js", "runner_setup.py")
         ]
+        files.append((f"{ASSETS}/plot_helper.py", Path(__file__).parent / "plot_helper.py"))
         if runtime is not None:
             files += [(f"{RUNTIME_DIR}/{name}", runtime / name) for name in CORE_FILES]
         return files

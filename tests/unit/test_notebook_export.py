@@ -161,7 +161,7 @@ def test_notebook_validates(notebook: dict[str, Any]) -> None:
 def test_cells_in_page_order(notebook: dict[str, Any]) -> None:
     kinds = [(cell["cell_type"], _source(cell).split("\n")[0]) for cell in notebook["cells"]]
     assert kinds == [
-        ("code", "# What every session of the book starts with: seeded generators and the figure helper."),
+        ("code", "# What every session of the book starts with: seeded generators, the page's figure size,"),
         ("markdown", "# A small page"),
         ("code", "x = 1"),
         ("markdown", "**Quiz 1.** True or false: x is one."),

@@ -19,6 +19,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
 from wmbook.model import Figure
+from wmbook.plot_helper import plot_xy
+
+__all__ = ["apply_style", "collect_figures", "figure_to_svg", "plot_xy"]
 
 INK = "#010203"  # sentinel colour; never used on purpose by anyone
 _SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*pt"')
@@ -57,26 +60,6 @@ def apply_style() -> None:
     matplotlib.rcdefaults()
     matplotlib.use("Agg")
     plt.rcParams.update(STYLE)  # type: ignore[arg-type]
-
-
-def plot_xy(
-    x: Any,
-    y: Any,
-    *,
-    title: str | None = None,
-    xlabel: str | None = None,
-    ylabel: str | None = None,
-) -> MplFigure:
-    """Draw ``y`` against ``x`` as a line; the figure is embedded after the block's output."""
-    fig, ax = plt.subplots()
-    ax.plot(list(x) if not hasattr(x, "shape") else x, y, linewidth=1.8)
-    if title:
-        ax.set_title(title)
-    if xlabel:
-        ax.set_xlabel(xlabel)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    return fig
 
 
 def _label(fig: MplFigure, fallback: str) -> str:

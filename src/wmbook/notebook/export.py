@@ -25,7 +25,12 @@ from wmbook.parse.fences import front_matter_lines
 
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
-SETUP = (Path(__file__).with_name("setup_cell.py")).read_text(encoding="utf-8")
+_HELPER = Path(__file__).parent.parent.joinpath("plot_helper.py").read_text(encoding="utf-8")
+SETUP = (
+    Path(__file__).with_name("setup_cell.py").read_text(encoding="utf-8")
+    + "\n\n"
+    + _HELPER[_HELPER.index("from typing import Any") :]
+)
 
 
 def _lines(text: str) -> list[str]:

@@ -20,7 +20,9 @@ async function start(message) {
     stderr: (text) => output.push(text + "\n"),
   });
   const source = await (await fetch(config.setupURL)).text();
+  const helper = await (await fetch(config.helperURL)).text();
   const namespace = pyodide.globals.get("dict")();
+  pyodide.runPython(helper + "\n_plot_xy = plot_xy\n", { globals: namespace });
   pyodide.runPython(source, { globals: namespace });
   setup = { new_session: namespace.get("new_session"), run_block: namespace.get("run_block") };
   const lock = await (await fetch(config.indexURL + "pyodide-lock.json")).json();

@@ -166,6 +166,7 @@
       indexURL: new URL("pyodide/", base).href,
       packagesURL: data.packages,
       setupURL: new URL("runner_setup.py", base).href,
+      helperURL: new URL("plot_helper.py", base).href,
     });
   }
 

@@ -35,18 +35,10 @@ def _style():
     return plt
 
 
-def plot_xy(x, y, *, title=None, xlabel=None, ylabel=None):
-    """Draw y against x as a line; the figure appears under the block's output."""
-    plt = _style()
-    fig, ax = plt.subplots()
-    ax.plot(list(x) if not hasattr(x, "shape") else x, y, linewidth=1.8)
-    if title:
-        ax.set_title(title)
-    if xlabel:
-        ax.set_xlabel(xlabel)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    return fig
+def plot_xy(*args, **kwargs):
+    """The book's figure helper (plot_helper.py, loaded beside this file), in the book's style."""
+    _style()
+    return _plot_xy(*args, **kwargs)  # noqa: F821  (plot_helper.py runs first, in this namespace)
 
 
 def new_session():
