@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from typing import Any
 
 import matplotlib
 
@@ -19,40 +18,11 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
 from wmbook.model import Figure
-from wmbook.plot_helper import plot_xy
+from wmbook.plot_helper import INK, STYLE, plot_xy
 
-__all__ = ["apply_style", "collect_figures", "figure_to_svg", "plot_xy"]
+__all__ = ["INK", "STYLE", "apply_style", "collect_figures", "figure_to_svg", "plot_xy"]
 
-INK = "#010203"  # sentinel colour; never used on purpose by anyone
 _SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*pt"')
-
-STYLE: dict[str, Any] = {
-    "figure.figsize": (6.4, 3.6),
-    "figure.facecolor": "none",
-    "axes.facecolor": "none",
-    "savefig.facecolor": "none",
-    "savefig.transparent": True,
-    "text.color": INK,
-    "axes.labelcolor": INK,
-    "axes.edgecolor": INK,
-    "xtick.color": INK,
-    "ytick.color": INK,
-    "axes.titlecolor": INK,
-    "legend.labelcolor": INK,
-    "legend.frameon": False,
-    "axes.grid": True,
-    "grid.color": "#888888",
-    "grid.alpha": 0.35,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "svg.fonttype": "none",  # real text in the page's font: smaller, selectable, no font served
-    # Fixed margins that fit a title and axis labels: tight_layout would cost a second draw.
-    "figure.subplot.left": 0.11,
-    "figure.subplot.right": 0.97,
-    "figure.subplot.bottom": 0.15,
-    "figure.subplot.top": 0.9,
-    "font.size": 10,
-}
 
 
 def apply_style() -> None:

@@ -5,8 +5,6 @@ import random
 import sys
 import traceback
 
-INK = "#010203"  # drawn in this colour, then swapped for the page's text colour
-
 
 def _style():
     import matplotlib
@@ -15,23 +13,7 @@ def _style():
     import matplotlib.pyplot as plt
 
     plt.rcdefaults()
-    plt.rcParams.update(
-        {
-            "figure.figsize": (6.4, 3.6),
-            "figure.facecolor": "none",
-            "axes.facecolor": "none",
-            "savefig.transparent": True,
-            "text.color": INK,
-            "axes.labelcolor": INK,
-            "axes.edgecolor": INK,
-            "xtick.color": INK,
-            "ytick.color": INK,
-            "axes.titlecolor": INK,
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-            "svg.fonttype": "none",
-        }
-    )
+    plt.rcParams.update(STYLE)  # noqa: F821  (plot_helper.py runs first, in this namespace)
     return plt
 
 
@@ -58,7 +40,7 @@ def _figures():
         buffer = io.StringIO()
         plt.figure(number).savefig(buffer, format="svg", metadata={"Date": None})
         svg = buffer.getvalue()
-        svgs.append(svg[svg.index("<svg") :].replace(INK, "currentColor"))
+        svgs.append(svg[svg.index("<svg") :].replace(INK, "currentColor"))  # noqa: F821
     plt.close("all")
     return svgs
 
