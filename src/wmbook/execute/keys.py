@@ -97,11 +97,30 @@ def _findable(module: str) -> bool:
         return False
 
 
+def _provides(dist: importlib.metadata.Distribution, module: str) -> bool:
+    top = dist.read_text("top_level.txt")
+    if top:
+        return module in top.split()
+    return any(f.parts and f.parts[0] in (module, f"{module}.py") for f in dist.files or ())
+
+
+def _owners(module: str) -> list[str]:
+    """The distributions that provide a top-level module.  Most are named like the module
+    (numpy, matplotlib): those are found directly, without reading every distribution."""
+    try:
+        dist = importlib.metadata.distribution(module)
+    except importlib.metadata.PackageNotFoundError:
+        dist = None
+    if dist is not None and _provides(dist, module):
+        return [str(dist.metadata["Name"])]
+    return list(_module_owners().get(module, []))
+
+
 def record_imports(modules: Iterable[str]) -> dict[str, list[ImportRecord]]:
     """For each top-level module a session imported: the distributions that provide it."""
     records: dict[str, list[ImportRecord]] = {}
     for module in sorted(set(modules)):
-        owners = _module_owners().get(module, [])
+        owners = _owners(module)
         found = [["dist", d, v] for d in sorted(set(owners)) if (v := _version(d)) is not None]
         records[module] = found or ([["local"]] if _findable(module) else [["missing"]])
     return records
