@@ -126,3 +126,11 @@ def test_kept_runtime_is_used_without_fetching(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(pyodide, "_fetch_tarball", never)
     assert pyodide.ensure_runtime(tmp_path) == folder
     assert pyodide.runtime_bytes(folder) == 10 * len(pyodide.CORE_FILES)
+
+
+def test_serve_gives_wasm_its_type() -> None:
+    import mimetypes
+
+    import wmbook.plugin  # noqa: F401  (registers the type, as mkdocs serve loads the plugin)
+
+    assert mimetypes.guess_type("pyodide.asm.wasm")[0] == "application/wasm"
