@@ -76,6 +76,7 @@ def _build(root: Path) -> float:
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml")],
         check=True,
+        cwd=root,  # mkdocs-jupyter keeps its cache in .cache/ of the working directory
         env={"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"},
     )
     return time.perf_counter() - started
