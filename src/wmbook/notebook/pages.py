@@ -28,16 +28,11 @@ from wmbook.store import atomic_write, digest
 
 _HEADING = re.compile(r"^#{1,6}\s")
 _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
-# mkdocs-jupyter's template loads MathJax, Mermaid and require.js from CDNs; math is
-# KaTeX's, rendered at build time, and a page loads nothing from another host.
-_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
-_MATHJAX_CONFIG = re.compile(r"<script\b[^>]*type=\"text/x-mathjax-config\"[^>]*>.*?</script>", re.DOTALL)
-# Its inline module script imports Mermaid from a CDN when a page has diagrams.
-_CDN_IMPORT = re.compile(
-    r"<script\b(?![^>]*application/json)[^>]*>(?:(?!</script>).)*?"
-    r"https?://(?:cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com)(?:(?!</script>).)*?</script>",
-    re.DOTALL,
-)
+# mkdocs-jupyter's template loads MathJax, Mermaid and require.js from CDNs (and has an
+# inline module script that imports Mermaid from one); math is KaTeX's, rendered at build
+# time, and a page loads nothing from another host.
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_CDN = re.compile(r"https?://(?:cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com)/")
 
 
 def _one_html_block(html: str) -> str:
@@ -110,4 +105,14 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
 
 def strip_remote_scripts(html: str) -> str:
     """mkdocs-jupyter's MathJax, Mermaid and require.js tags removed."""
-    return _CDN_IMPORT.sub("", _MATHJAX_CONFIG.sub("", _REMOTE_SCRIPT.sub("", html)))
+
+    def keep(match: re.Match[str]) -> str:
+        attributes, body = match.group(1), match.group(2)
+        if "application/json" in attributes:
+            return match.group(0)  # data (a Bokeh item, the runner's manifest), not a script
+        remote = re.search(r"\bsrc=\"https?://", attributes) is not None
+        if remote or "text/x-mathjax-config" in attributes or _CDN.search(body):
+            return ""
+        return match.group(0)
+
+    return _SCRIPT.sub(keep, html)
