@@ -30,7 +30,7 @@ from wmbook.book import Book, Page
 from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.executor import CacheMode, Executor
-from wmbook.execute.pool import shared_pool, shutdown_pool
+from wmbook.execute.pool import install_interrupt_handlers, shared_pool, shutdown_pool
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
@@ -58,6 +58,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         # Under `mkdocs serve` a failing block must not stop the preview (see on_post_build).
         self.serving = command == "serve"
+        install_interrupt_handlers()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Read the settings; add the Markdown extensions the reader blocks rely on."""

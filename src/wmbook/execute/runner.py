@@ -37,6 +37,7 @@ class WorkerServer:
         self._exit_seen = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
         self._dir = ""
+        self.active: set[int] = set()  # session processes not yet reaped
 
     def _start(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="wmbook-workers-")
@@ -63,22 +64,54 @@ class WorkerServer:
                     self._exits[int(parts[1])] = int(parts[2])
                     self._exit_seen.notify_all()
 
-    def connect(self, spec: SessionSpec, session_dir: str) -> tuple[Connection, int]:
-        """Fork a fresh process for ``spec``; return the connection and its pid."""
+    def _ensure(self) -> None:
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self._start()
+
+    def session_dir(self) -> str:
+        """A fresh folder for one session, inside the server's (which it removes if the build
+        is killed)."""
+        self._ensure()
+        return tempfile.mkdtemp(prefix="session-", dir=self._dir)
+
+    def connect(self, spec: SessionSpec, session_dir: str) -> tuple[Connection, int]:
+        """Fork a fresh process for ``spec``; return the connection and its pid."""
+        self._ensure()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(os.path.join(self._dir, "socket"))
         conn = Connection(sock.detach())
         pid = int(conn.recv())
+        with self._exit_seen:
+            self.active.add(pid)
         conn.send((spec, session_dir))
         return conn, pid
+
+    def forget(self, pid: int, wait: float = 0.5) -> None:
+        """Drop a finished session's records (once the server has reaped it)."""
+        with self._exit_seen:
+            if pid in self.active:
+                self._exit_seen.wait_for(lambda: pid in self._exits, timeout=wait)
+            self.active.discard(pid)
+            self._exits.pop(pid, None)
+
+    def has_exited(self, pid: int) -> bool:
+        """Whether the server has reported the session process's end."""
+        with self._exit_seen:
+            return pid in self._exits
+
+    def kill_all(self) -> None:
+        """End every running session at once (an interrupted build)."""
+        with self._exit_seen:
+            pids = list(self.active)
+        for pid in pids:
+            _kill(pid)
 
     def exit_code(self, pid: int, wait: float = 2.0) -> int | None:
         """Exit status of a session process, once the server has reaped it."""
         with self._exit_seen:
             self._exit_seen.wait_for(lambda: pid in self._exits, timeout=wait)
+            self.active.discard(pid)
             return self._exits.pop(pid, None)
 
     def stop(self) -> None:
@@ -102,8 +135,28 @@ def _exit_detail(code: int | None) -> str:
 
 
 def _kill(pid: int) -> None:
+    """End a session process and its process group (whatever it started)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+_SLICE = 0.2  # seconds between looks at a session that has not answered yet
+
+
+def _wait_for_step(conn: Connection, server: WorkerServer, pid: int, timeout: float) -> str:
+    """'data' when the step's result can be read, 'exited' when the process ended without
+    one (even if something it started still holds the connection), 'timeout' otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if conn.poll(max(0.0, min(_SLICE, left))):
+            return "data"
+        if server.has_exited(pid) and not conn.poll(0):
+            return "exited"
+        if left <= 0:
+            return "timeout"
 
 
 @dataclass(frozen=True)
@@ -142,7 +195,7 @@ ACTIVITY = ActivityBoard()
 def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
     """Run one session in its own worker process and collect every step's result."""
     started = time.perf_counter()
-    session_dir = tempfile.mkdtemp(prefix="wmbook-session-")
+    session_dir = server.session_dir()
     conn, pid = server.connect(spec, session_dir)
     results: list[StepResult] = []
     ident = threading.get_ident()
@@ -150,11 +203,17 @@ def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
         for index, step in enumerate(spec.steps):
             ACTIVITY.set(ident, Running(spec.page, step.first_line, time.monotonic()))
             failed: StepResult | None = None
-            if not conn.poll(step.timeout):
+            state = _wait_for_step(conn, server, pid, step.timeout)
+            if state == "timeout":
                 _kill(pid)
                 output = read_capture(capture_path(session_dir, index))
                 failed = StepResult(
                     step.key, Outcome.TIMEOUT, output, detail=f"timed out after {step.timeout:g} s"
+                )
+            elif state == "exited":
+                output = read_capture(capture_path(session_dir, index))
+                failed = StepResult(
+                    step.key, Outcome.DIED, output, detail=_exit_detail(server.exit_code(pid))
                 )
             else:
                 try:
@@ -177,6 +236,7 @@ def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
         ACTIVITY.set(ident, None)
         conn.close()
         _kill(pid)
+        server.forget(pid)
         shutil.rmtree(session_dir, ignore_errors=True)
     return SessionResult(spec.page, spec.name, tuple(results), time.perf_counter() - started)
 
@@ -202,6 +262,10 @@ class SessionPool:
             return result
 
         return self._threads.submit(run)
+
+    def interrupt(self) -> None:
+        """End running sessions now (Ctrl-C, SIGTERM): their threads then finish at once."""
+        self.server.kill_all()
 
     def shutdown(self) -> None:
         """Wait for running sessions, then stop the worker server."""
