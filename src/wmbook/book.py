@@ -57,6 +57,7 @@ class ParsedPage:
     prose: Prose = field(default_factory=Prose)
     chapter: ChapterMeta | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    runnable: bool = True  # False when the front matter is invalid: the page's code is not run
     cells: CellMap | None = None  # notebook pages: the text's lines back to cells
     notebook: dict[str, Any] | None = None  # notebook pages: the notebook's JSON as read
 

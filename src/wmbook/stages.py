@@ -53,7 +53,7 @@ from wmbook.notebook.export import (
 )
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
-from wmbook.render.outputs import render_figures, render_result
+from wmbook.render.outputs import render_figures, render_result, safe_figure_svg
 from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
@@ -100,6 +100,8 @@ def parse(book: Book, files: Iterable[File]) -> None:
 def execute(book: Book, executor: Executor) -> None:
     """Start every session of every page; results are awaited page by page (``check``)."""
     for page in book.pages.values():
+        if not page.parsed.runnable:
+            continue  # its front matter is reported; running its code would only add noise
         for spec in page_sessions(page.parsed, book.settings.timeout):
             page.sessions.append(executor.submit(spec))
 
@@ -303,6 +305,9 @@ def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, sho
         if result is not None:
             slot = slot_name(page.slot_prefix, block.key)
             page.outputs[slot] = output_html(book, page, result, slot, math)
+            if any(safe_figure_svg(f.svg)[1] for f in result.figures):
+                message = "a figure's link was removed: figures keep only http(s) and relative links"
+                page.diagnostics.append(Diagnostic(block.code_loc, message, Severity.WARNING))
             if result.figures:
                 page.figures[slot] = render_figures(result)
     if book.settings.run_in_browser:

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -22,8 +23,9 @@ _HEADER = b"WMBOOK-STORE-1 "
 _KEY = re.compile(r"^[0-9a-f]{16,128}$")
 _TMP_PREFIX = ".tmp-"
 NAMESPACES = ("sessions", "instruments", "math")
-# Store problems are the tool's business, not the book's: they must not fail a strict build.
-log = logging.getLogger("wmbook.store")
+# Store problems are the tool's business, not the book's: reported in MkDocs' format, at a
+# level that does not fail a strict build.
+log = logging.getLogger("mkdocs.plugins.wmbook")
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -63,26 +65,48 @@ class Store:
             raise ValueError(f"bad store address {namespace}/{key}")
         return self.root / namespace / key[:2] / key
 
-    def read(self, namespace: str, key: str) -> bytes | None:
-        """The entry's payload, or None when it is missing or damaged."""
+    def read(self, namespace: str, key: str, what: str = "") -> bytes | None:
+        """The entry's payload, or None when it is missing or damaged (``what`` names it in
+        the message: 'docs/x.md (session main)')."""
         path = self.path(namespace, key)
         try:
             data = path.read_bytes()
-        except OSError:
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.info(
+                f"wmbook: the stored {namespace} entry {what or path} is unreadable ({exc}); it is made again"
+            )
+            self._clear(path)
             return None
         head, _, payload = data.partition(b"\n")
         if head != _HEADER + hashlib.sha256(payload).hexdigest().encode():
-            log.warning(f"wmbook: store entry {path} is damaged (checksum mismatch); it is made again")
-            path.unlink(missing_ok=True)
+            log.info(f"wmbook: the stored {namespace} entry {what or path} is damaged; it is made again")
+            self._clear(path)
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used entries survive pruning
         return payload
 
-    def write(self, namespace: str, key: str, payload: bytes) -> None:
-        """Publish an entry atomically (concurrent builds see the old or the new one)."""
+    @staticmethod
+    def _clear(path: Path) -> None:
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    def write(self, namespace: str, key: str, payload: bytes, what: str = "") -> None:
+        """Publish an entry atomically (concurrent builds see the old or the new one); a
+        store that cannot be written is reported, and the build goes on without the entry."""
         header = _HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n"
-        atomic_write(self.path(namespace, key), header + payload)
+        path = self.path(namespace, key)
+        try:
+            if path.is_dir() and not path.is_symlink():
+                self._clear(path)  # not an entry: something else took its place
+            atomic_write(path, header + payload)
+        except OSError as exc:
+            log.info(f"wmbook: could not store the {namespace} entry {what or path} ({exc})")
 
     def prune(self, max_age_days: float, max_bytes: int) -> int:
         """Delete entries unused for ``max_age_days``, then the least recently used beyond

@@ -73,7 +73,7 @@ def test_missing_dependency_is_an_error(cached: Path, caplog: pytest.LogCaptureF
     (cached / "docs" / "numbers.txt").unlink()
     site = build_site(cached, caplog)
     assert site.failed
-    assert "docs/data.md:1: depends_on: 'numbers.txt' does not exist next to the page" in site.messages
+    assert "docs/data.md:2: depends_on: 'numbers.txt' does not exist next to the page" in site.messages
 
 
 def test_engine_change_is_a_miss(

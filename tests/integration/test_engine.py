@@ -145,7 +145,7 @@ def test_bad_book_fails_and_reports_everything(bad: SiteBuild) -> None:
         "docs/index.md:32: not run because the block at docs/index.md:28 failed",
         "docs/index.md:37: the session's process exited with status 1",
         'docs/index.md:46: the block is marked raises="ValueError" but raised nothing',
-        "docs/second.md:7: the block printed something else than this expected output",
+        "docs/second.md:7: the block printed something other than this expected output",
         "docs/second.md:11: an output fence must come directly after a python block",
     ]:
         assert expected in bad.messages, expected

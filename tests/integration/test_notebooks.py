@@ -146,7 +146,7 @@ def test_check_output_mismatch_and_accept(
     before = (root / NOTEBOOK).read_bytes()
     site = build_site(root, caplog)
     assert site.failed
-    assert "docs/nb/momentum.ipynb: cell 5, line 1: the block printed something else" in site.messages
+    assert "docs/nb/momentum.ipynb: cell 5, line 1: the block printed something other" in site.messages
     monkeypatch.setenv("WMBOOK_ACCEPT", "1")
     assert not build_site(root, caplog).failed
     after = (root / NOTEBOOK).read_bytes()

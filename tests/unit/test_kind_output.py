@@ -224,7 +224,7 @@ def test_mismatch(printed: str, removed: str, added: str | None) -> None:
     diagnostics = _diagnostics(_check(results))
     assert [(d.loc.line, d.severity) for d in diagnostics] == [(16, Severity.ERROR)]
     assert diagnostics[0].message == (
-        f"the block printed something else than this expected output ({ACCEPT_HINT} takes the new output)"
+        f"the block printed something other than this expected output ({ACCEPT_HINT} takes the new output)"
     )
     detail = diagnostics[0].detail.split("\n")
     assert detail[0].startswith("---") and f"{PATH}:16" in detail[0]

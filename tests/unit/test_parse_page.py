@@ -186,9 +186,11 @@ def test_problems_of_every_kind_are_collected_in_page_order() -> None:
 
 def test_a_bad_front_matter_is_reported() -> None:
     parsed = page("---\ntitle: [unclosed\n---\n\n# T\n")
+    # At the offending line of the file (the YAML starts on line 2), and the page is not run.
     assert [(d.loc.line, "front matter is not valid YAML" in d.message) for d in parsed.diagnostics] == [
-        (1, True)
+        (2, True)
     ]
+    assert not parsed.runnable
 
 
 # -- the prose --

@@ -188,7 +188,7 @@ def test_an_unreadable_entry_is_a_miss(
     payload = cache.store.read("sessions", KEY)
     assert payload is not None
     cache.store.write("sessions", KEY, json.dumps(edit(json.loads(payload))).encode())
-    with caplog.at_level(logging.WARNING, logger="wmbook.cache"):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
         assert cache.load(KEY, _moved(1)) is None
 
 
@@ -196,9 +196,9 @@ def test_a_payload_that_is_not_json_is_a_miss_with_a_warning(
     cache: SessionCache, caplog: pytest.LogCaptureFixture
 ) -> None:
     cache.store.write("sessions", KEY, b"{not json")
-    with caplog.at_level(logging.WARNING, logger="wmbook.cache"):
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
         assert cache.load(KEY, SPEC) is None
-    assert "the cache entry of docs/p.md (main) is unreadable" in caplog.text
+    assert "the cache entry of docs/p.md (session main) is unreadable" in caplog.text
 
 
 # -- the executor: cache first, the pool on a miss --

@@ -119,11 +119,14 @@ def test_a_damaged_entry_is_missing_and_removed(
     store.write("sessions", KEY, b"the payload")
     path = store.path("sessions", KEY)
     path.write_bytes(damage(path.read_bytes()))
-    with caplog.at_level(logging.WARNING, logger="wmbook.store"):
-        assert store.read("sessions", KEY) is None
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        assert store.read("sessions", KEY, "docs/p.md (session main)") is None
     assert not path.exists()
-    assert [r.getMessage() for r in caplog.records] == [
-        f"wmbook: store entry {path} is damaged (checksum mismatch); it is made again"
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.INFO,
+            "wmbook: the stored sessions entry docs/p.md (session main) is damaged; it is made again",
+        )
     ]
     store.write("sessions", KEY, b"the payload")
     assert store.read("sessions", KEY) == b"the payload"
@@ -180,3 +183,26 @@ def test_prune_removes_stale_temporary_files_and_the_old_math_file(tmp_path: Pat
 
 def test_prune_of_an_empty_store(tmp_path: Path) -> None:
     assert Store(tmp_path / "none").prune(max_age_days=1, max_bytes=0) == 0
+
+
+def test_a_folder_in_place_of_an_entry_is_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = Store(tmp_path)
+    path = store.path("sessions", KEY)
+    path.mkdir(parents=True)
+    (path / "stray").write_text("x")
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        assert store.read("sessions", KEY, "docs/p.md (session main)") is None
+        store.write("sessions", KEY, b"the payload")
+    assert store.read("sessions", KEY) == b"the payload"
+    assert "docs/p.md (session main) is unreadable" in caplog.text
+
+
+def test_a_store_that_cannot_be_written_is_reported_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "sessions").write_text("a file where the namespace folder should be")
+    store = Store(tmp_path)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        store.write("sessions", KEY, b"the payload", "docs/p.md (session main)")
+    assert "could not store the sessions entry docs/p.md (session main)" in caplog.text
+    assert store.read("sessions", KEY) is None

@@ -12,6 +12,8 @@ from typing import Any
 
 from wmbook.model import Diagnostic, SourceLoc
 
+# Links a reference list may carry: http(s), or a path of the site (DOIs get doi.org links).
+_SAFE_URL = re.compile(r"^(?:https?://|/|\.|[^:]*$)", re.IGNORECASE)
 CITATION = re.compile(r"\[@([\w:.-]+(?:\s*;\s*@[\w:.-]+)*)\]")
 _BRACES = re.compile(r"[{}]")
 
@@ -94,7 +96,26 @@ def load_bibliography(path: str, display: str) -> tuple[dict[str, Reference], li
         data = parse_file(path, bib_format="bibtex")
     except PybtexError as exc:
         return {}, [Diagnostic(SourceLoc(display, 1), f"cannot read the bibliography: {exc}")]
-    return {key: _reference(key, data) for key in data.entries}, []
+    references = {key: _reference(key, data) for key in data.entries}
+    problems = []
+    text = ""
+    for key, ref in references.items():
+        if ref.url and not _SAFE_URL.match(ref.url):
+            if not text:
+                with open(path, encoding="utf-8", errors="replace") as file:
+                    text = file.read()
+            line = next(
+                (
+                    n
+                    for n, t in enumerate(text.split("\n"), 1)
+                    if re.search(rf"\{{\s*{re.escape(key)}\s*,", t)
+                ),
+                1,
+            )
+            message = f"the url of '{key}' is not an http(s) or relative link ({ref.url!r}); fix or remove it"
+            problems.append(Diagnostic(SourceLoc(display, line), message))
+            references[key] = Reference(**{**ref.__dict__, "url": ""})
+    return references, problems
 
 
 def _author_list(authors: tuple[str, ...]) -> str:

@@ -18,7 +18,7 @@ from wmbook.execute.keys import imports_unchanged, record_imports
 from wmbook.model import Display, Figure, Outcome, SessionResult, SessionSpec, StepKey, StepKind, StepResult
 from wmbook.store import Store
 
-log = logging.getLogger("wmbook.cache")
+log = logging.getLogger("mkdocs.plugins.wmbook")  # MkDocs' format; info: never fails a strict build
 _FORMAT = 3
 
 
@@ -100,7 +100,8 @@ class SessionCache:
 
     def load(self, key: str, spec: SessionSpec) -> SessionResult | None:
         """The cached result for ``key``; None on a miss, a stale or a damaged entry."""
-        payload = self.store.read("sessions", key)
+        what = f"{spec.page} (session {spec.name})"
+        payload = self.store.read("sessions", key, what)
         if payload is None:
             return None
         try:
@@ -117,9 +118,7 @@ class SessionCache:
             )
             return replace(relocate(result, list(data["firsts"]), spec), from_cache=True)
         except (ValueError, KeyError, TypeError, IndexError) as exc:
-            log.warning(
-                f"wmbook: the cache entry of {spec.page} ({spec.name}) is unreadable ({exc}); running it again"
-            )
+            log.info(f"wmbook: the cache entry of {what} is unreadable ({exc}); running it again")
             return None
 
     def store_result(self, key: str, spec: SessionSpec, result: SessionResult) -> None:
@@ -133,4 +132,4 @@ class SessionCache:
             "duration": result.duration,
             "results": [_step_json(r) for r in result.results],
         }
-        self.store.write("sessions", key, json.dumps(data).encode())
+        self.store.write("sessions", key, json.dumps(data).encode(), f"{spec.page} (session {spec.name})")

@@ -57,12 +57,14 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
     """A python fence; bad options are reported and the block is then shown, not run."""
     loc = SourceLoc(ctx.path, fence.start)
     problems = []
-    if not fence.closed:
-        problems.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
     try:
         options = parse_code_options(fence.info)
     except OptionError as exc:
         problems.append(Diagnostic(loc, f"{exc}"))
+        options = CodeOptions(execute=False)
+    if not fence.closed:
+        # The rest of the page would be taken for code: shown, never run.
+        problems.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
         options = CodeOptions(execute=False)
     block = CodeBlock(
         region_of(ctx.lines, fence.start, fence.end),

@@ -81,9 +81,7 @@ def check(expected: ExpectedOutput, ctx: CheckContext) -> list[Diagnostic | Outp
     if ctx.accept:
         return [OutputRewrite(expected, result.output)]
     diff = output_diff(expected.text, result.output, str(expected.loc))
-    message = (
-        f"the block printed something else than this expected output ({ctx.accept_hint} takes the new output)"
-    )
+    message = f"the block printed something other than this expected output ({ctx.accept_hint} takes the new output)"
     return [Diagnostic(expected.loc, message, detail=diff)]
 
 

@@ -239,12 +239,18 @@ def render(quiz: Quiz, ctx: RenderContext | None = None) -> list[str]:
         '<button type="submit" class="md-button wmbook-quiz__check">Check</button>'
         '<p class="wmbook-quiz__feedback" role="status" aria-live="polite"></p></form>',
         "",
-        '<details class="wmbook-quiz__explanation" markdown="1">',
-        "<summary>Explanation</summary>",
-        "",
-        *explanation,
-        "",
-        "</details>",
+        *(
+            [
+                '<details class="wmbook-quiz__explanation" markdown="1">',
+                "<summary>Explanation</summary>",
+                "",
+                *explanation,
+                "",
+                "</details>",
+            ]
+            if "".join(explanation).strip()
+            else []
+        ),
         "</section>",
     ]
 

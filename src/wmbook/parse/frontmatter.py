@@ -30,30 +30,45 @@ def read_front_matter(text: str, path: str, abs_path: str) -> tuple[FrontMatter,
     try:
         data = yaml.safe_load(body) or {}
     except yaml.YAMLError as exc:
-        return FrontMatter({}, ()), [Diagnostic(loc, f"the front matter is not valid YAML: {exc}")]
+        mark = getattr(exc, "problem_mark", None)
+        # The YAML starts on the file's second line, after the opening '---'.
+        at = SourceLoc(path, mark.line + 2) if mark is not None else loc
+        problem = getattr(exc, "problem", None) or str(exc)
+        return FrontMatter({}, ()), [Diagnostic(at, f"the front matter is not valid YAML: {problem}")]
     if not isinstance(data, dict):
         return FrontMatter({}, ()), [Diagnostic(loc, "the front matter must be a mapping of key: value")]
     problems: list[Diagnostic] = []
-    files = _read_depends_on(data.get("depends_on", []), loc, abs_path, problems)
+    lines = match.group(0).split("\n")
+    files = _read_depends_on(data.get("depends_on", []), loc, abs_path, problems, lines)
     return FrontMatter(data, files), problems
 
 
+def _line_of(lines: list[str], needle: str, default: int) -> int:
+    """The front-matter line that mentions ``needle`` (1-based in the file)."""
+    return next((n for n, line in enumerate(lines, start=1) if needle in line), default)
+
+
 def _read_depends_on(
-    declared: object, loc: SourceLoc, abs_path: str, problems: list[Diagnostic]
+    declared: object, loc: SourceLoc, abs_path: str, problems: list[Diagnostic], lines: list[str]
 ) -> tuple[tuple[str, bytes], ...]:
+    key_line = _line_of(lines, "depends_on", loc.line)
     if not isinstance(declared, list) or not all(isinstance(p, str) for p in declared):
-        problems.append(Diagnostic(loc, "depends_on must be a list of file paths relative to the page"))
+        at = SourceLoc(loc.path, key_line)
+        problems.append(Diagnostic(at, "depends_on must be a list of file paths relative to the page"))
         return ()
-    base = os.path.dirname(abs_path)
+    base = os.path.realpath(os.path.dirname(abs_path))
     files = []
     for rel in declared:
+        at = SourceLoc(loc.path, _line_of(lines[key_line - 1 :], rel, 1) + key_line - 1)
         norm = os.path.normpath(rel)
-        if os.path.isabs(rel) or norm.startswith(".."):
-            problems.append(Diagnostic(loc, f"depends_on: {rel!r} must be a path inside the page's folder"))
+        # Resolved, so that a symbolic link cannot lead out of the page's folder either.
+        real = os.path.realpath(os.path.join(base, norm))
+        if os.path.isabs(rel) or norm.startswith("..") or os.path.commonpath([base, real]) != base:
+            problems.append(Diagnostic(at, f"depends_on: {rel!r} must be a file inside the page's folder"))
             continue
         try:
-            with open(os.path.join(base, norm), "rb") as file:
+            with open(real, "rb") as file:
                 files.append((norm, file.read()))
         except OSError:
-            problems.append(Diagnostic(loc, f"depends_on: {rel!r} does not exist next to the page"))
+            problems.append(Diagnostic(at, f"depends_on: {rel!r} does not exist next to the page"))
     return tuple(files)

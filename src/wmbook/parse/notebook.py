@@ -63,8 +63,8 @@ class CellMap:
             return f'File "{path}", cell {found[0]}, line {found[1]}' if found else match[0]
 
         def at(match: re.Match[str]) -> str:
-            found = self.locate(int(match[1]))
-            return f"{path}: cell {found[0]}, line {found[1]}" if found else match[0]
+            loc = self.loc(SourceLoc(path, int(match[1])))
+            return str(loc) if loc.cell is not None else match[0]
 
         text = re.sub(rf'File "{page}", line (\d+)', in_file, text)
         return re.sub(rf"{page}:(\d+)", at, text)

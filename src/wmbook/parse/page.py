@@ -36,6 +36,7 @@ def parse_page(
     """Parse one Markdown page (front matter included, so line numbers match the file)."""
     lines = tuple(text.split("\n"))
     front, diagnostics = read_front_matter(text, path, abs_path)
+    runnable = not diagnostics  # code whose declared inputs are wrong would only fail again
     body_start = front_matter_lines(text) + 1
     fences = find_fences(text)
     raw_blocks = find_blocks(text, fences, body_start)
@@ -89,4 +90,5 @@ def parse_page(
         prose=prose,
         chapter=chapter,
         diagnostics=tuple(diagnostics),
+        runnable=runnable,
     )

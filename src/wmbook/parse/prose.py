@@ -13,6 +13,7 @@ _HEADING = re.compile(r"^(#{2})\s+(?P<text>.*?)\s*(?:\{\s*:?[^}#]*#(?P<id>[^\s}]
 _H1 = re.compile(r"^#\s+(?P<text>.*?)\s*(?:\{[^}]*\})?\s*#*\s*$")
 _EQ_LINK = re.compile(r"\]\(#(eq-[\w-]+)\)")
 _MATH_MARK = re.compile(r"\$|\\\(|\\\[")
+_CODE_SPAN = re.compile(r"(`+)(.*?)\1")
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,15 @@ def read_prose(text: str, path: str, fences: list[Fence], first_line: int) -> Pr
     headings, citations, links = [], [], []
     has_math = False
     h1 = ""
+    raw = text.split("\n")
     for number, line in _prose_lines(text, fences, first_line):
         has_math = has_math or bool(_MATH_MARK.search(line))
         loc = SourceLoc(path, number)
-        if not h1 and (title := _H1.match(line)):
+        # Headings keep their inline code (`Code` -> Code): a cited title must not lose words.
+        written = _CODE_SPAN.sub(r"\2", raw[number - 1])
+        if not h1 and (title := _H1.match(written)):
             h1 = title["text"]
-        if match := _HEADING.match(line):
+        if match := _HEADING.match(written):
             headings.append(Heading(loc, match["text"], match["id"] or ""))
         for cite in CITATION.finditer(line):
             citations.append((loc, tuple(k.strip().lstrip("@") for k in cite.group(1).split(";"))))

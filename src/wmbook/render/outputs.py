@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from wmbook.model import Outcome, StepResult
 
@@ -14,6 +15,26 @@ _TITLES = {
     Outcome.NOT_RUN: "Not run",
     Outcome.UNCACHED: "Not run",
 }
+
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# An SVG link a figure was given (``line.set_url(...)``) that is not http(s) or relative.
+_UNSAFE_HREF = re.compile(r'\s(?:xlink:)?href="\s*(?![Hh][Tt][Tt][Pp][Ss]?:|[#./]|[^":]*(?:"|$))[^"]*"')
+
+
+def visible_text(text: str) -> str:
+    """Printed text safe for a page: ANSI colour codes dropped, other control characters
+    shown as escapes (``\\x00``), which HTML cannot carry."""
+    text = _ANSI.sub("", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def safe_figure_svg(svg: str) -> tuple[str, int]:
+    """A figure's SVG without links other than http(s) and relative ones; and how many
+    were removed."""
+    cleaned, removed = _UNSAFE_HREF.subn("", svg)
+    return cleaned, removed
 
 
 def render_result(result: StepResult) -> str:
@@ -33,7 +54,7 @@ def render_result(result: StepResult) -> str:
         parts.append(
             f'<div class="wmbook-output wmbook-output--{kind}" role="group" aria-label="{title}">'
             f'<span class="wmbook-output__title">{title}</span>'
-            f"<pre><code>{html.escape(text.rstrip())}</code></pre></div>"
+            f"<pre><code>{html.escape(visible_text(text.rstrip()))}</code></pre></div>"
         )
     return "\n".join(parts)
 
@@ -41,7 +62,7 @@ def render_result(result: StepResult) -> str:
 def render_figures(result: StepResult) -> str:
     """The block's figures as inline SVG with captions; '' when it drew none."""
     return "\n".join(
-        f'<figure class="wmbook-figure">{figure.svg}'
+        f'<figure class="wmbook-figure">{safe_figure_svg(figure.svg)[0]}'
         f'<figcaption class="wmbook-figure__caption">{html.escape(figure.label)}</figcaption></figure>'
         for figure in result.figures
     )

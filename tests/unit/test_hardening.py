@@ -1,0 +1,93 @@
+"""What a careless or hostile page must not get through: control bytes, script links,
+paths out of the page's folder, broken front matter, unclosed fences."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from wmbook.cite.bibliography import load_bibliography
+from wmbook.kinds import quiz as quiz_kind
+from wmbook.model import Outcome, StepKey, StepKind, StepResult
+from wmbook.parse.page import parse_page
+from wmbook.render.outputs import render_result, safe_figure_svg, visible_text
+
+
+@pytest.mark.parametrize(
+    ("printed", "shown"),
+    [
+        ("nul\x00here", "nul\\x00here"),
+        ("\x1b[31mred\x1b[0m text", "red text"),  # colour codes dropped
+        ("bell\x07", "bell\\x07"),
+        ("c1\x85", "c1\\x85"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("del\x7f", "del\\x7f"),
+    ],
+)
+def test_control_bytes_are_shown_as_escapes(printed: str, shown: str) -> None:
+    assert visible_text(printed) == shown
+    html = render_result(StepResult(StepKey(StepKind.CODE, 0), Outcome.OK, printed))
+    assert not any(ord(c) < 32 and c not in "\t\n" for c in html)
+
+
+@pytest.mark.parametrize(
+    ("svg", "removed"),
+    [
+        ('<a xlink:href="javascript:alert(1)"><path/></a>', 1),
+        ('<a href=" JaVaScRiPt:alert(1)"><path/></a>', 1),
+        ('<a href="data:text/html,x"><path/></a>', 1),
+        ('<a xlink:href="https://example.org/"><path/></a>', 0),
+        ('<use xlink:href="#f1-p1"/>', 0),
+        ('<a href="other/page.html"><path/></a>', 0),
+    ],
+)
+def test_figure_links_other_than_http_and_relative_are_removed(svg: str, removed: int) -> None:
+    cleaned, count = safe_figure_svg(svg)
+    assert count == removed
+    assert "javascript" not in cleaned.lower() and "data:" not in cleaned
+
+
+def test_a_bibliography_url_that_is_not_a_web_link_is_an_error(tmp_path: Path) -> None:
+    bib = tmp_path / "references.bib"
+    bib.write_text(
+        "@misc{good,\n  title = {Good},\n  url = {https://example.org/}\n}\n\n"
+        "@misc{evil,\n  title = {Evil},\n  url = {javascript:alert(1)}\n}\n"
+    )
+    references, problems = load_bibliography(str(bib), "docs/references.bib")
+    assert references["good"].url == "https://example.org/"
+    assert references["evil"].url == ""
+    assert [(str(p.loc), "url of 'evil'" in p.message) for p in problems] == [("docs/references.bib:6", True)]
+
+
+def test_depends_on_cannot_follow_a_link_out_of_the_page_folder(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not for pages")
+    os.symlink(outside, tmp_path / "docs" / "link.txt")
+    page_path = tmp_path / "docs" / "page.md"
+    text = "---\ntitle: T\ndepends_on:\n  - link.txt\n---\n\n# T\n"
+    page = parse_page(text, "docs/page.md", str(page_path))
+    assert [(d.loc.line, "inside the page's folder" in d.message) for d in page.diagnostics] == [(4, True)]
+    assert page.depends_on == () and not page.runnable
+
+
+def test_an_unclosed_fence_is_reported_and_not_run() -> None:
+    page = parse_page("# T\n\n```python\nprint(1)\n", "docs/p.md")
+    (block,) = page.code_blocks
+    assert not block.options.execute
+    assert "never closed" in page.diagnostics[0].message
+
+
+def test_a_quiz_without_explanation_has_no_empty_box() -> None:
+    page = parse_page("/// quiz | Is it?\n    answer: true\n///\n", "docs/p.md")
+    (quiz,) = page.quizzes
+    assert not any("Explanation" in line for line in quiz_kind.render(quiz))
+    page = parse_page("/// quiz | Is it?\n    answer: true\nBecause.\n///\n", "docs/p.md")
+    assert any("Explanation" in line for line in quiz_kind.render(page.quizzes[0]))
+
+
+def test_a_heading_keeps_its_inline_code() -> None:
+    page = parse_page("## 1.1 `Code` here {#sec-1-1}\n", "docs/p.md")
+    assert page.headings[0].text == "1.1 Code here"
