@@ -42,6 +42,9 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     bibliography = c.Optional(c.Type(str))  # default: references.bib in docs_dir
     instruments = c.Type(dict, default={})  # extra instruments: {name: "module:attribute"}
     progress_after = c.Type((int, float), default=3)  # report sessions running longer (s)
+    sandbox = c.Type(bool, default=True)  # sessions may write only in their own folder (Landlock)
+    memory_limit_mb = c.Type(int, default=0)  # address space per session; 0: a quarter of the RAM
+    max_output_mb = c.Type((int, float), default=64)  # largest file (captured output too) a session writes
     run_in_browser = c.Type(bool, default=False)  # readers may edit and run blocks (Pyodide)
     packages_url = c.Optional(c.Type(str))  # where Pyodide loads numpy & co. from; default: its CDN
 
@@ -65,6 +68,9 @@ class Settings:
     progress_after: float
     run_in_browser: bool
     packages_url: str
+    sandbox: bool = True
+    memory_bytes: int = 0
+    file_bytes: int = 0
 
 
 def _env_flag(name: str) -> bool:
@@ -76,6 +82,8 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
     where = "mkdocs.yml: plugins.wmbook"
     if options.timeout <= 0:
         raise PluginError(f"{where}.timeout must be a positive number of seconds")
+    if options.memory_limit_mb < 0 or options.max_output_mb <= 0:
+        raise PluginError(f"{where}.memory_limit_mb must be >= 0 and max_output_mb > 0")
     if options.progress_after < 0:
         raise PluginError(f"{where}.progress_after must be a number of seconds >= 0")
     for name, target in options.instruments.items():
@@ -116,7 +124,16 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         progress_after=float(options.progress_after),
         run_in_browser=options.run_in_browser,
         packages_url=_packages_url(options.packages_url),
+        sandbox=options.sandbox,
+        memory_bytes=_memory_bytes(options.memory_limit_mb),
+        file_bytes=int(options.max_output_mb * 1024 * 1024),
     )
+
+
+def _memory_bytes(megabytes: int) -> int:
+    from wmbook.execute.sandbox import default_memory_bytes
+
+    return megabytes * 1024 * 1024 if megabytes > 0 else default_memory_bytes()
 
 
 def _packages_url(given: str | None) -> str:

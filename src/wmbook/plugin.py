@@ -31,6 +31,7 @@ from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_s
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.executor import CacheMode, Executor
 from wmbook.execute.pool import install_interrupt_handlers, shared_pool, shutdown_pool
+from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
@@ -97,11 +98,18 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.math = MathRenderer(store)
         stages.load_references(book)
         stages.parse(book, files.documentation_pages())
+        limits = Limits(settings.sandbox, settings.memory_bytes, settings.file_bytes)
+        if settings.sandbox and landlock_abi() <= 0:
+            log.warning(
+                "this system offers no Landlock, so the sandbox is off: a block may write anywhere "
+                "you can (set sandbox: false to say that is intended)"
+            )
         executor = Executor(
             shared_pool(settings.workers),
             SessionCache(store),
             CacheMode(settings.cache_mode),
             whole_environment=settings.cache_key == "environment",
+            limits=limits,
         )
         self.progress = ProgressReporter(log, settings.progress_after)
         self.progress.start()

@@ -11,6 +11,7 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
+from wmbook.execute.sandbox import default_memory_bytes
 
 ENVIRONMENT = ("WMBOOK_WORKERS", "WMBOOK_CACHE", "WMBOOK_ACCEPT", "WMBOOK_VERBOSE")
 
@@ -52,6 +53,9 @@ def test_defaults(tmp_path: Path) -> None:
         progress_after=3.0,
         run_in_browser=False,
         packages_url="https://cdn.jsdelivr.net/pyodide/v314.0.8/full/",
+        sandbox=True,
+        memory_bytes=default_memory_bytes(),
+        file_bytes=64 * 1024 * 1024,
     )
 
 

@@ -211,7 +211,7 @@ class FakePool:
         self.ran: list[str] = []
 
     def submit(
-        self, spec: SessionSpec, after: Callable[[SessionResult], None] | None = None
+        self, spec: SessionSpec, after: Callable[[SessionResult], None] | None = None, limits: object = None
     ) -> Future[SessionResult]:
         self.ran.append(spec.name)
         result = dataclasses.replace(RESULT, name=spec.name)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
+import dataclasses
 import faulthandler
 import linecache
 import math
 import os
 import random
 import sys
+import tempfile
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -26,7 +29,17 @@ import numpy.random  # loaded once in the worker server, not in every session
 from wmbook.execute import figures
 from wmbook.execute.display import Displays, shown_value
 from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
+from wmbook.execute.sandbox import Limits, apply_limits
 from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
+
+
+def _drop_buffer(stream: Any) -> None:
+    """Forget what a stream could not write (its file reached the size limit)."""
+    buffer = getattr(stream, "buffer", None)
+    raw = getattr(buffer, "raw", None)
+    if buffer is not None and raw is not None:
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            stream.__init__(buffer.__class__(raw), encoding=stream.encoding, errors=stream.errors)
 
 
 class _CapturedFds:
@@ -41,8 +54,11 @@ class _CapturedFds:
         self.path = path
 
     def __enter__(self) -> _CapturedFds:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except OSError:
+                _drop_buffer(stream)
         self._file = open(self.path, "w+b")
         self._saved = (os.dup(1), os.dup(2))
         os.dup2(self._file.fileno(), 1)
@@ -51,8 +67,11 @@ class _CapturedFds:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except OSError:  # the capture file is at its size limit: what is in it stays
+                _drop_buffer(stream)
         faulthandler.disable()
         os.dup2(self._saved[0], 1)
         os.dup2(self._saved[1], 2)
@@ -104,16 +123,23 @@ class _ImportLog:
         return tuple(sorted(n for n in found if n and not n.startswith("_")))
 
 
-def _prepare_process(spec: SessionSpec, session_dir: str, displays: Displays) -> dict[str, Any]:
+def _prepare_process(
+    spec: SessionSpec, session_dir: str, displays: Displays, limits: Limits
+) -> dict[str, Any]:
     os.environ.update(ENVIRONMENT)
     work = os.path.join(session_dir, "cwd")
     os.mkdir(work)
+    temp = os.path.join(session_dir, "tmp")
+    os.mkdir(temp)
+    os.environ["TMPDIR"] = temp
+    tempfile.tempdir = None  # re-read TMPDIR
     for rel, content in spec.files:
         target = os.path.join(work, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as file:
             file.write(content)
     os.chdir(work)
+    apply_limits(limits, session_dir)  # from here on, the block's code cannot write elsewhere
     random.seed(0)
     np.random.seed(0)
     figures.apply_style()
@@ -194,7 +220,10 @@ def _run_step(
         except BaseException as exc:  # noqa: BLE001  (any failure of user code is reported)
             exc_type = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
             trace, error_line = _format_exception(exc, page)
-            print(trace, end="", file=sys.stderr)
+            try:
+                print(trace, end="", file=sys.stderr)
+            except OSError:  # the capture file is full (the size limit): the traceback is kept anyway
+                _drop_buffer(sys.stderr)
             if not (step.raises and _matches(exc, step.raises)):
                 outcome = Outcome.RAISED
     output = read_capture(capture)
@@ -216,13 +245,28 @@ def _run_step(
     )
 
 
-def run_session(spec: SessionSpec, conn: Connection, session_dir: str) -> None:
+def _explain_limit(result: StepResult, limits: Limits) -> StepResult:
+    """A block that ran into a limit says which, in words."""
+    if result.outcome is not Outcome.RAISED or not result.exc_type:
+        return result
+    if "MemoryError" in result.exc_type and limits.memory_bytes:
+        detail = f"out of memory (limit {limits.memory_bytes / 2**30:.1f} GB)"
+    elif "File too large" in result.traceback and limits.file_bytes:
+        detail = f"wrote more than the {limits.file_bytes / 2**20:g} MB a file may have (its output was cut)"
+    else:
+        return result
+    return dataclasses.replace(result, detail=detail)
+
+
+def run_session(spec: SessionSpec, conn: Connection, session_dir: str, limits: Limits | None = None) -> None:
     """Process entry point: run every step, sending one ``StepResult`` per step."""
     displays = Displays()
-    namespace = _prepare_process(spec, session_dir, displays)
+    limits = limits or Limits()
+    namespace = _prepare_process(spec, session_dir, displays, limits)
     imports = _ImportLog(displays)
     for index, step in enumerate(spec.steps):
         result = _run_step(step, spec.page, namespace, capture_path(session_dir, index), imports, displays)
+        result = _explain_limit(result, limits)
         conn.send(result)
         if result.outcome is Outcome.DIED:
             break

@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.keys import session_key
 from wmbook.execute.runner import SessionPool
+from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
 
 
@@ -29,9 +30,15 @@ class Executor:
     """Starts sessions: answered from the cache when possible, else run in the pool."""
 
     def __init__(
-        self, pool: SessionPool, cache: SessionCache, mode: CacheMode, whole_environment: bool = False
+        self,
+        pool: SessionPool,
+        cache: SessionCache,
+        mode: CacheMode,
+        whole_environment: bool = False,
+        limits: Limits | None = None,
     ) -> None:
         self.pool = pool
+        self.limits = limits or Limits()
         self.cache = cache
         self.mode = mode
         self.whole_environment = whole_environment
@@ -46,7 +53,8 @@ class Executor:
         if self.mode is CacheMode.CACHE_ONLY:
             return _done(self._uncached(spec))
         # Stored before the future resolves: a build that ends right after still finds it.
-        return self.pool.submit(spec, after=lambda result: self.cache.store_result(key, spec, result))
+        store = lambda result: self.cache.store_result(key, spec, result)  # noqa: E731
+        return self.pool.submit(spec, after=store, limits=self.limits)
 
     @staticmethod
     def _uncached(spec: SessionSpec) -> SessionResult:

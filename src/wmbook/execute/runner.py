@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
+from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
 
 _STARTUP_TIMEOUT = 60.0
@@ -75,7 +76,7 @@ class WorkerServer:
         self._ensure()
         return tempfile.mkdtemp(prefix="session-", dir=self._dir)
 
-    def connect(self, spec: SessionSpec, session_dir: str) -> tuple[Connection, int]:
+    def connect(self, spec: SessionSpec, session_dir: str, limits: Limits) -> tuple[Connection, int]:
         """Fork a fresh process for ``spec``; return the connection and its pid."""
         self._ensure()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -84,7 +85,7 @@ class WorkerServer:
         pid = int(conn.recv())
         with self._exit_seen:
             self.active.add(pid)
-        conn.send((spec, session_dir))
+        conn.send((spec, session_dir, limits))
         return conn, pid
 
     def forget(self, pid: int, wait: float = 0.5) -> None:
@@ -192,11 +193,11 @@ class ActivityBoard:
 ACTIVITY = ActivityBoard()
 
 
-def run_in_process(server: WorkerServer, spec: SessionSpec) -> SessionResult:
+def run_in_process(server: WorkerServer, spec: SessionSpec, limits: Limits) -> SessionResult:
     """Run one session in its own worker process and collect every step's result."""
     started = time.perf_counter()
     session_dir = server.session_dir()
-    conn, pid = server.connect(spec, session_dir)
+    conn, pid = server.connect(spec, session_dir, limits)
     results: list[StepResult] = []
     ident = threading.get_ident()
     try:
@@ -250,13 +251,16 @@ class SessionPool:
         self._threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="wmbook")
 
     def submit(
-        self, spec: SessionSpec, after: Callable[[SessionResult], None] | None = None
+        self,
+        spec: SessionSpec,
+        after: Callable[[SessionResult], None] | None = None,
+        limits: Limits | None = None,
     ) -> Future[SessionResult]:
         """Start a session; the future resolves when all its steps have run and ``after``
         (storing the result, say) has been called with the result."""
 
         def run() -> SessionResult:
-            result = run_in_process(self.server, spec)
+            result = run_in_process(self.server, spec, limits or Limits())
             if after is not None:
                 after(result)
             return result

@@ -90,8 +90,8 @@ def _serve(listener: socket.socket) -> None:
             conn = Connection(conn_sock.detach())
             conn.send(os.getpid())
             try:
-                spec, session_dir = conn.recv()
-                child.run_session(spec, conn, session_dir)
+                spec, session_dir, limits = conn.recv()
+                child.run_session(spec, conn, session_dir, limits)
             finally:
                 os._exit(0)
         _sessions.add(pid)

@@ -96,6 +96,8 @@ def step_problems(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
     if result.outcome is Outcome.RAISED:
         where = SourceLoc(loc.path, result.error_line) if result.error_line else code_loc
         summary = error_summary(result)
+        if result.detail and not raises:  # a limit of the session was reached
+            return [Diagnostic(where, f"{result.detail}: {summary}", detail=result.traceback)]
         if raises:
             message = f'{summary} (the block is marked raises="{raises}")'
         else:

@@ -1,0 +1,93 @@
+"""Sessions may write only in their own folder, and run within a memory and a file-size limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wmbook.execute.sandbox import landlock_abi
+
+from .conftest import build_site
+
+CONFIG = """site_name: Sandbox
+theme:
+  name: material
+  font: false
+plugins:
+  - wmbook:
+      timeout: 30
+      memory_limit_mb: 1500
+      max_output_mb: 1
+{extra}"""
+
+ALLOWED = """```python
+import os
+import tempfile
+
+with open("here.txt", "w") as file:
+    file.write("in the working directory")
+with tempfile.NamedTemporaryFile() as file:
+    file.write(b"in the session's temporary folder")
+with open(os.devnull, "w") as null:
+    null.write("nowhere")
+print("allowed writes work")
+```
+"""
+
+
+def _book(tmp_path: Path, page: str, extra: str = "") -> Path:
+    root = tmp_path / "book"
+    (root / "docs").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(CONFIG.format(extra=extra))
+    (root / "docs" / "index.md").write_text("# S\n\n" + page)
+    return root
+
+
+needs_landlock = pytest.mark.skipif(landlock_abi() <= 0, reason="this kernel offers no Landlock")
+
+
+@needs_landlock
+def test_a_write_outside_the_session_is_refused_at_its_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = tmp_path / "book" / "docs" / "zz" / "INJECTED.md"
+    page = (
+        ALLOWED
+        + f'\n```python session="escape"\nimport os\nos.makedirs("{target.parent}", exist_ok=True)\n```\n'
+    )
+    page += f'\n```python session="file"\nopen("{tmp_path / "book" / "ROOT.txt"}", "w").write("no")\n```\n'
+    site = build_site(_book(tmp_path, page), caplog)
+    assert site.failed
+    assert "docs/index.md:18: PermissionError: [Errno 13] Permission denied" in site.messages
+    assert "docs/index.md:22: PermissionError: [Errno 13] Permission denied" in site.messages
+    assert not target.parent.exists() and not (tmp_path / "book" / "ROOT.txt").exists()
+    assert "allowed writes work" in site.html()
+
+
+def test_the_sandbox_can_be_turned_off(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    outside = tmp_path / "written-by-the-book.txt"
+    page = f'```python\nopen("{outside}", "w").write("intended")\n```\n'
+    site = build_site(_book(tmp_path, page, "      sandbox: false\n"), caplog, strict=True)
+    assert not site.failed, site.messages
+    assert outside.read_text() == "intended"
+
+
+def test_running_out_of_memory_names_the_limit(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    page = "```python\nimport numpy as np\nbig = np.ones((40_000, 10_000))\n```\n"
+    site = build_site(_book(tmp_path, page), caplog)
+    assert site.failed
+    assert "docs/index.md:5: out of memory (limit 1.5 GB)" in site.messages
+
+
+def test_a_flood_of_output_is_cut_at_the_file_size_limit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = (
+        '```python\nfor i in range(100_000):\n    print("x" * 100)\n```\n\n```python\nprint("after")\n```\n'
+    )
+    site = build_site(_book(tmp_path, page), caplog)
+    assert site.failed
+    assert "docs/index.md:5: wrote more than the 1 MB a file may have (its output was cut)" in site.messages
+    cache = tmp_path / "book" / ".cache"
+    assert sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) < 4 * 1024 * 1024
