@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 
 import numpy as np
 import pytest
@@ -198,12 +197,12 @@ def test_horizon_keeps_action_prefixes() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_render_is_fast_and_serialisable(name: str) -> None:
+def test_render_is_serialisable_and_the_same_whatever_came_before(name: str) -> None:
     inst = REGISTRY[name]
-    start = time.perf_counter()
     rendered = inst.render(f"inst {name}!")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{name} took {elapsed:.3f}s"
+    for other in sorted(REGISTRY):  # Bokeh's model counter moves on with every rendering
+        REGISTRY[other].render(f"inst {other}-other")
+    assert inst.render(f"inst {name}!") == rendered  # so model ids must not depend on it
     item = json.loads(rendered.item_json)
     assert item["target_id"] == rendered.target_id
     assert rendered.target_id.startswith(f"inst-{name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +51,17 @@ class Instrument:
     caption_html: str = ""
 
     def render(self, anchor: str) -> RenderedInstrument:
-        """Build the Bokeh item, readouts and preview for the element ``anchor``."""
+        """Build the Bokeh item, readouts and preview for the element ``anchor``.
+
+        Bokeh numbers its models from a process-wide counter, so an item would differ with
+        what the process rendered before; the counter starts from a number derived from
+        the anchor instead, and the same input gives the same page, byte for byte.
+        """
+        import bokeh.util.serialization as bokeh_ids
+
+        base = 1000 * (1 + int(hashlib.sha256(anchor.encode()).hexdigest()[:8], 16) % 1_000_000)
+        with bokeh_ids._simple_id_lock:
+            bokeh_ids._simple_id = base
         return self.build(clean_anchor(anchor))
 
 
