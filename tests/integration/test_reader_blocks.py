@@ -163,8 +163,14 @@ def test_cite_popover_for_every_section(chapter: str) -> None:
     anchors = ["sec-2-1", "sec-2-2", "sec-2-3", "sec-2-r"]
     assert re.findall(r'<h2 id="(sec-[\w-]+)"', chapter) == anchors
     for anchor in anchors:
-        assert f'<button type="button" class="wmbook-cite-button" popovertarget="cite-{anchor}"' in chapter
-        assert f'<div class="wmbook-cite" id="cite-{anchor}" popover role="dialog"' in chapter
+        assert (
+            f'<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="cite-{anchor}"'
+            in chapter
+        )
+        assert (
+            f'<aside class="wmbook-cite" id="cite-{anchor}" popover data-search-exclude role="dialog"'
+            in chapter
+        )
     bibtex = re.search(r'aria-labelledby="cite-sec-2-1-bibtex"><code>(.*?)</code>', chapter, re.DOTALL)
     assert bibtex is not None
     assert bibtex[1].split("\n") == [

@@ -224,10 +224,10 @@ def test_cite_popover_is_a_native_popover() -> None:
     citation = cite_section(META, "5.1 What a world model is", "sec-5-1", PAGE_URL, SITE, "2026-01-31")
     html = cite_popover(citation, "5.1 What a world model is")
     assert html.startswith(
-        '<button type="button" class="wmbook-cite-button" popovertarget="cite-sec-5-1" '
+        '<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="cite-sec-5-1" '
         'aria-label="Cite section §5.1 What a world model is">Cite</button>'
     )
-    assert '<div class="wmbook-cite" id="cite-sec-5-1" popover role="dialog"' in html
+    assert '<aside class="wmbook-cite" id="cite-sec-5-1" popover data-search-exclude role="dialog"' in html
     assert 'popovertarget="cite-sec-5-1" popovertargetaction="hide">Close</button>' in html
     for name in ("link", "bibtex", "apa"):
         assert f'<pre class="wmbook-cite__text" aria-labelledby="cite-sec-5-1-{name}">' in html

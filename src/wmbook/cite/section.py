@@ -67,7 +67,11 @@ def cite_section(
 
 
 def cite_popover(citation: SectionCitation, heading: str) -> str:
-    """A button and a native popover (no script needed to open it) with copyable texts."""
+    """A button and a native popover (no script needed to open it) with copyable texts.
+
+    The popover is an ``<aside>`` marked ``data-search-exclude``: Material's search skips it
+    (its parser tells elements apart by tag, so the excluded one must not contain its own tag).
+    """
     pid = f"cite-{citation.anchor}"
     rows = [("Link", citation.url), ("BibTeX", citation.bibtex), ("APA", citation.apa)]
     blocks = "".join(
@@ -77,12 +81,12 @@ def cite_popover(citation: SectionCitation, heading: str) -> str:
         for name, text in rows
     )
     return (
-        f'<button type="button" class="wmbook-cite-button" popovertarget="{pid}" '
+        f'<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="{pid}" '
         f'aria-label="Cite section {html.escape(section_title(heading))}">Cite</button>'
-        f'<div class="wmbook-cite" id="{pid}" popover role="dialog" aria-label="Cite {html.escape(section_title(heading))}">'
+        f'<aside class="wmbook-cite" id="{pid}" popover data-search-exclude role="dialog" aria-label="Cite {html.escape(section_title(heading))}">'
         f'<p class="wmbook-cite__heading">Cite {html.escape(section_title(heading))}</p>{blocks}'
         f'<button type="button" class="wmbook-cite__close" popovertarget="{pid}" popovertargetaction="hide">Close</button>'
-        "</div>"
+        "</aside>"
     )
 
 

@@ -91,6 +91,36 @@ def _katex_version() -> str:
     return hashlib.sha256((katex_dir() / "katex.min.js").read_bytes()).hexdigest()[:16]
 
 
+_SPAN_TAG = re.compile(r"<span\b|</span>")
+
+
+def searchable_once(rendered: str) -> str:
+    """KaTeX writes a formula three times (MathML, its TeX, the visible HTML): search indexes
+    only the MathML, its one readable text form.
+
+    Material's search skips elements marked ``data-search-exclude`` but tells elements apart by
+    tag, so the visible HTML (spans within spans) becomes an element of its own tag.
+    """
+    rendered = rendered.replace(
+        '<annotation encoding="application/x-tex"',
+        '<annotation encoding="application/x-tex" data-search-exclude',
+        1,
+    )
+    opening = '<span class="katex-html" aria-hidden="true">'
+    start = rendered.find(opening)
+    if start < 0:
+        return rendered
+    depth = 0
+    for match in _SPAN_TAG.finditer(rendered, start):
+        depth += 1 if match.group(0) == "<span" else -1
+        if depth == 0:
+            inner = rendered[start + len(opening) : match.start()]
+            # The same element with KaTeX's class (its CSS matches classes), in a tag of its own.
+            renamed = f'<wmbook-math-html class="katex-html" aria-hidden="true" data-search-exclude>{inner}</wmbook-math-html>'
+            return rendered[:start] + renamed + rendered[match.end() :]
+    return rendered
+
+
 class MathRenderer:
     """Renders formulas, each distinct one once per build, kept in the store (namespace
     ``math``, one entry per formula and KaTeX version) between builds."""
@@ -133,6 +163,7 @@ class MathRenderer:
         rendered, error = self._done[item]
         if error:
             return f'<code class="wmbook-math-error" title="{html.escape(error)}">{html.escape(tex)}</code>'
+        rendered = searchable_once(rendered)
         kind = "wmbook-math wmbook-math--display" if display else "wmbook-math"
         return f'<{"div" if display else "span"} class="{kind}">{rendered}</{"div" if display else "span"}>'
 
@@ -152,6 +183,7 @@ class MathRenderer:
                     Diagnostic(_line_of(item.tex, source, path), f"math does not render: {error}")
                 )
                 return f'<code class="wmbook-math-error">{html.escape(item.tex)}</code>'
+            rendered = searchable_once(rendered)
             if item.display:
                 return f'<div class="wmbook-math wmbook-math--display">{rendered}</div>'
             return f'<span class="wmbook-math">{rendered}</span>'
