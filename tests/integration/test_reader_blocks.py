@@ -100,7 +100,9 @@ def test_equations_have_anchors_and_links(chapter: str) -> None:
         assert f'<a href="#{anchor}">{label}</a>' in article
     assert "— Euler&#x27;s identity</p>" in article
     equation = article[article.index('id="eq-t2-1"') : article.index('id="eq-t2-2"')]
-    assert '<div class="wmbook-math wmbook-math--display" tabindex="0"><span class="katex-display">' in equation
+    assert (
+        '<div class="wmbook-math wmbook-math--display" tabindex="0"><span class="katex-display">' in equation
+    )
     assert "The caption names the legs" in equation
 
 

@@ -56,7 +56,10 @@ def test_good_tex_becomes_katex_html() -> None:
     assert problems == []
     assert 'class="arithmatex"' not in html
     assert html.count('<span class="wmbook-math"><span class="katex">') == 2
-    assert html.count('<div class="wmbook-math wmbook-math--display" tabindex="0"><span class="katex-display">') == 1
+    assert (
+        html.count('<div class="wmbook-math wmbook-math--display" tabindex="0"><span class="katex-display">')
+        == 1
+    )
     assert html.count("<math") == 3  # MathML for screen readers
     assert html.count('<annotation encoding="application/x-tex" data-search-exclude>') == 3
     assert html.count('<wmbook-math-html class="katex-html" aria-hidden="true" data-search-exclude>') == 3
