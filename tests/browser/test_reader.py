@@ -172,7 +172,7 @@ def _cite_by_keyboard(page: Any) -> None:
     page.keyboard.press("Enter")
     assert popover.evaluate("(e) => e.matches(':popover-open')")
     assert popover.is_visible()
-    bibtex = popover.locator('pre[aria-labelledby="cite-sec-5-1-bibtex"]')
+    bibtex = popover.locator("code#cite-sec-5-1-bibtex-text")
     assert bibtex.is_visible()
     text = bibtex.inner_text()
     assert text.startswith("@incollection{")
@@ -181,7 +181,7 @@ def _cite_by_keyboard(page: Any) -> None:
     assert "title     = {World Models — JEPA, Genie \\& Dreamer — §5.1 What a world model is}" in text
     assert (
         "https://wmbook.example.org/world-models/#sec-5-1"
-        in popover.locator('pre[aria-labelledby="cite-sec-5-1-link"]').inner_text()
+        in popover.locator("code#cite-sec-5-1-link-text").inner_text()
     )
     page.keyboard.press("Escape")
     assert not popover.evaluate("(e) => e.matches(':popover-open')")

@@ -170,10 +170,10 @@ def test_cite_popover_for_every_section(chapter: str) -> None:
             in chapter
         )
         assert (
-            f'<aside class="wmbook-cite" id="cite-{anchor}" popover data-search-exclude role="dialog"'
+            f'<section class="wmbook-cite" id="cite-{anchor}" popover data-search-exclude role="dialog"'
             in chapter
         )
-    bibtex = re.search(r'aria-labelledby="cite-sec-2-1-bibtex"><code>(.*?)</code>', chapter, re.DOTALL)
+    bibtex = re.search(r'<code id="cite-sec-2-1-bibtex-text">(.*?)</code>', chapter, re.DOTALL)
     assert bibtex is not None
     assert bibtex[1].split("\n") == [
         "@incollection{fixtureworlds2025sec21,",

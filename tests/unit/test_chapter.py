@@ -227,11 +227,11 @@ def test_cite_popover_is_a_native_popover() -> None:
         '<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="cite-sec-5-1" '
         'aria-label="Cite section §5.1 What a world model is">Cite</button>'
     )
-    assert '<aside class="wmbook-cite" id="cite-sec-5-1" popover data-search-exclude role="dialog"' in html
+    assert '<section class="wmbook-cite" id="cite-sec-5-1" popover data-search-exclude role="dialog"' in html
     assert 'popovertarget="cite-sec-5-1" popovertargetaction="hide">Close</button>' in html
     for name in ("link", "bibtex", "apa"):
-        assert f'<pre class="wmbook-cite__text" aria-labelledby="cite-sec-5-1-{name}">' in html
-        assert f'data-copy-from="cite-sec-5-1-{name}"' in html
+        assert f'<pre class="wmbook-cite__text"><code id="cite-sec-5-1-{name}-text">' in html
+        assert f'data-copy-from="cite-sec-5-1-{name}-text"' in html
     assert "Genie \\&amp; Dreamer" in html and "Genie \\& Dreamer" not in html
 
 

@@ -59,7 +59,7 @@
   document.addEventListener("click", function (event) {
     const button = event.target instanceof Element ? event.target.closest(".wmbook-copy") : null;
     if (!button) return;
-    const source = document.querySelector(`[aria-labelledby="${button.dataset.copyFrom}"]`);
+    const source = document.getElementById(button.dataset.copyFrom);
     if (!source) return;
     const focusBack = document.activeElement;
     copyText(source.textContent).then(

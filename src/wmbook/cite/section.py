@@ -69,24 +69,25 @@ def cite_section(
 def cite_popover(citation: SectionCitation, heading: str) -> str:
     """A button and a native popover (no script needed to open it) with copyable texts.
 
-    The popover is an ``<aside>`` marked ``data-search-exclude``: Material's search skips it
+    The texts' ids are on their ``<code>``: Material renumbers the ids of ``<pre>`` elements.
+    The popover is a ``<section>`` marked ``data-search-exclude``: Material's search skips it
     (its parser tells elements apart by tag, so the excluded one must not contain its own tag).
     """
     pid = f"cite-{citation.anchor}"
     rows = [("Link", citation.url), ("BibTeX", citation.bibtex), ("APA", citation.apa)]
     blocks = "".join(
         f'<div class="wmbook-cite__row"><p class="wmbook-cite__label" id="{pid}-{name.lower()}">{name}</p>'
-        f'<pre class="wmbook-cite__text" aria-labelledby="{pid}-{name.lower()}"><code>{html.escape(text)}</code></pre>'
-        f'<button type="button" class="wmbook-copy" data-copy-from="{pid}-{name.lower()}">Copy {name}</button></div>'
+        f'<pre class="wmbook-cite__text"><code id="{pid}-{name.lower()}-text">{html.escape(text)}</code></pre>'
+        f'<button type="button" class="wmbook-copy" data-copy-from="{pid}-{name.lower()}-text">Copy {name}</button></div>'
         for name, text in rows
     )
     return (
         f'<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="{pid}" '
         f'aria-label="Cite section {html.escape(section_title(heading))}">Cite</button>'
-        f'<aside class="wmbook-cite" id="{pid}" popover data-search-exclude role="dialog" aria-label="Cite {html.escape(section_title(heading))}">'
+        f'<section class="wmbook-cite" id="{pid}" popover data-search-exclude role="dialog" aria-label="Cite {html.escape(section_title(heading))}">'
         f'<p class="wmbook-cite__heading">Cite {html.escape(section_title(heading))}</p>{blocks}'
         f'<button type="button" class="wmbook-cite__close" popovertarget="{pid}" popovertargetaction="hide">Close</button>'
-        "</aside>"
+        "</section>"
     )
 
 

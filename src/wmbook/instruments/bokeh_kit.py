@@ -145,7 +145,7 @@ def readouts_block(anchor: str, rows: list[tuple[str, str, str]]) -> tuple[str, 
         for key, label, text in rows
     )
     html = (
-        f'<div class="wmbook-instrument-readouts" aria-live="polite" '
+        f'<div class="wmbook-instrument-readouts" role="status" aria-live="polite" '
         f'aria-label="Readouts"><dl>{items}</dl></div>'
     )
     return html, ids
