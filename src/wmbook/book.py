@@ -22,7 +22,7 @@ from wmbook.kinds import (
     Quiz,
     ReferenceList,
 )
-from wmbook.model import Diagnostic, SessionResult, StepKey, StepResult
+from wmbook.model import Diagnostic, SessionResult, SourceLoc, StepKey, StepResult
 from wmbook.parse.notebook import CellMap
 from wmbook.parse.prose import Heading, Prose
 
@@ -178,7 +178,7 @@ class Book:
     runtime_bytes: int = 0  # what the in-browser runner downloads on the first Run
     build_date: str = ""
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
-    writes: list[Future[None]] = field(default_factory=list)  # files written beside the build
+    writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebooks being written
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """The book's and every page's diagnostics."""

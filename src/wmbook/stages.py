@@ -331,7 +331,8 @@ def write_notebook(book: Book, page: Page) -> None:
         notebook = page_notebook(page.parsed, page.results, book.bibliography, public_url(book, page))
     target = Path(page.dest_path).parent / notebook_name(page.uri)
     # Written beside the rendering of the next pages; the report stage waits for every write.
-    book.writes.append(book.writer.submit(lambda: atomic_write(target, notebook_bytes(notebook))))
+    write = book.writer.submit(lambda: atomic_write(target, notebook_bytes(notebook)))
+    book.writes.append((SourceLoc(page.parsed.path, 1), write))
 
 
 def render_final(book: Book, page: Page, output: str) -> str:
@@ -362,13 +363,11 @@ def report(
     Errors fail the build (``PluginError``), unless ``problem_log`` is given
     (``mkdocs serve``): every problem is then logged there and the preview goes on.
     """
-    for write in book.writes:
+    for where, write in book.writes:
         try:
             write.result()
         except OSError as exc:
-            book.diagnostics.append(
-                Diagnostic(SourceLoc("mkdocs.yml", 1), f"could not write a notebook: {exc}")
-            )
+            book.diagnostics.append(Diagnostic(where, f"could not write the page's notebook: {exc}"))
     book.writer.shutdown()
     cells = {p.parsed.abs_path: p.parsed.cells for p in book.pages.values() if p.parsed.cells is not None}
     for abs_path, rewrites in book.rewrites.items():

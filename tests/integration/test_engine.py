@@ -245,3 +245,24 @@ def test_block_changed_by_another_plugin_is_reported(
     result = build_site(root, caplog)
     assert result.failed
     assert "another plugin changed this block before wmbook read the page" in result.messages
+
+
+def test_a_notebook_that_cannot_be_written_is_reported_at_its_page(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wmbook import stages
+
+    real = stages.atomic_write
+
+    def full_disk(path: Path, data: bytes, mode: int | None = None) -> None:
+        if path.suffix == ".ipynb":
+            raise OSError(28, "No space left on device")
+        real(path, data, mode)
+
+    monkeypatch.setattr(stages, "atomic_write", full_disk)
+    result = build_site(fixture_site("good"), caplog)
+    assert result.failed
+    assert (
+        "docs/index.md:1: could not write the page's notebook: [Errno 28] No space left on device"
+        in result.messages
+    )

