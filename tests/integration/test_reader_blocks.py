@@ -152,7 +152,7 @@ def test_chapter_header(chapter: str) -> None:
     assert chapter.index("</h1>") < chapter.index('<header class="wmbook-chapter-header">')
     assert '<li><a href="../">Fixture reader book</a></li><li>Test Volume</li><li>02</li>' in text
     assert '<li aria-current="page">Fixture Worlds — Models &amp; Plans</li>' in text
-    assert "Test Volume · Chapter 02 / 03" in text
+    assert '<span class="wmbook-chapter-volume">Test Volume · </span>Chapter 02 / 03' in text
     assert "<dt>Level</dt><dd>Intermediate</dd>" in text
     assert re.search(r'<dt>Reading time</dt><dd><span class="wmbook-reading-time">≈ [12] min</span>', text)
     assert "<dt>Builds on</dt><dd>Chapter 01 · Probability</dd>" in text

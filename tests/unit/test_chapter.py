@@ -228,10 +228,12 @@ def test_cite_popover_is_a_native_popover() -> None:
         'aria-label="Cite section §5.1 What a world model is">Cite</button>'
     )
     assert '<section class="wmbook-cite" id="cite-sec-5-1" popover data-search-exclude role="dialog"' in html
-    assert 'popovertarget="cite-sec-5-1" popovertargetaction="hide">Close</button>' in html
+    assert 'popovertarget="cite-sec-5-1" popovertargetaction="hide" aria-label="Close"' in html
     for name in ("link", "bibtex", "apa"):
-        assert f'<pre class="wmbook-cite__text"><code id="cite-sec-5-1-{name}-text">' in html
-        assert f'data-copy-from="cite-sec-5-1-{name}-text"' in html
+        # The theme's own copy icon (Material's "copy" class), and no second copy button.
+        assert f'<div class="wmbook-cite__row" id="cite-sec-5-1-{name}-row">' in html
+        assert f'<pre class="wmbook-cite__text copy"><code id="cite-sec-5-1-{name}-text">' in html
+    assert "data-copy-from" not in html and html.count("<button") == 2
     assert "Genie \\&amp; Dreamer" in html and "Genie \\& Dreamer" not in html
 
 
@@ -314,7 +316,7 @@ def test_header_contents() -> None:
         '<li>Multimodal &amp; World Models</li><li>05</li><li aria-current="page">World Models — JEPA, Genie &amp; Dreamer</li>'
         in header
     )
-    assert "Multimodal &amp; World Models · Chapter 05 / 06" in header
+    assert "Multimodal &amp; World Models · </span>Chapter 05 / 06" in header
     assert "<dt>Level</dt><dd>Advanced</dd>" in header
     assert '<dt>Reading time</dt><dd><span class="wmbook-reading-time">≈ 3 min</span></dd>' in header
     assert "<dt>Builds on</dt><dd>Multimodal 01–04 · RL 05</dd>" in header

@@ -1,4 +1,4 @@
-// Quizzes and copy buttons. Event delegation on the document, so it also works when
+// Quizzes and cite popovers. Event delegation on the document, so it also works when
 // a theme swaps page content without a full reload.
 (function () {
   "use strict";
@@ -40,37 +40,49 @@
     if (details && result.ok) details.open = true;
   });
 
-  async function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-      return;
+  // A cite popover opens under its section's heading, as wide as the text column: the native
+  // default (the middle of the window) would cover the table of contents. The popover is in the
+  // top layer, so "absolute" is relative to the document, whatever the page's own layout.
+  function placeCite(popover) {
+    const button = document.querySelector('.wmbook-cite-button[popovertarget="' + popover.id + '"]');
+    const heading = button ? button.previousElementSibling || button.parentElement : null;
+    if (!heading) return;
+    const column = heading.getBoundingClientRect();
+    const place = {
+      "--wmbook-cite-top": window.scrollY + button.getBoundingClientRect().bottom + 6 + "px",
+      "--wmbook-cite-left": window.scrollX + column.left + "px",
+      "--wmbook-cite-width": column.width + "px",
+    };
+    for (const name in place) {
+      if (popover.style.getPropertyValue(name) !== place[name]) popover.style.setProperty(name, place[name]);
     }
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
+    popover.classList.add("wmbook-cite--placed");
   }
 
-  document.addEventListener("click", function (event) {
-    const button = event.target instanceof Element ? event.target.closest(".wmbook-copy") : null;
-    if (!button) return;
-    const source = document.getElementById(button.dataset.copyFrom);
-    if (!source) return;
-    const focusBack = document.activeElement;
-    copyText(source.textContent).then(
-      () => {
-        button.dataset.copied = "true";
-        button.textContent = "Copied";
-        if (focusBack instanceof HTMLElement) focusBack.focus();
-      },
-      () => {
-        button.textContent = "Copy failed: select the text";
+  // While a popover is open the page can still move under it (an instrument or a figure above
+  // finishing its layout, the window resized): once a frame it is placed again, and only while
+  // one is open.
+  let following = false;
+  function follow() {
+    const open = document.querySelectorAll(".wmbook-cite--placed:popover-open");
+    open.forEach(placeCite);
+    following = open.length > 0;
+    if (following) requestAnimationFrame(follow);
+  }
+
+  // "beforetoggle" does not bubble: listened for in the capture phase.
+  document.addEventListener(
+    "beforetoggle",
+    function (event) {
+      const popover = event.target;
+      if (!(popover instanceof HTMLElement) || !popover.classList.contains("wmbook-cite")) return;
+      if (event.newState !== "open") return;
+      placeCite(popover);
+      if (!following) {
+        following = true;
+        requestAnimationFrame(follow);
       }
-    );
-  });
+    },
+    true
+  );
 })();

@@ -100,8 +100,8 @@ def chapter_header(meta: ChapterMeta, links: HeaderLinks, words: int) -> str:
     return (
         '<header class="wmbook-chapter-header">'
         f'<nav class="wmbook-breadcrumb" aria-label="Breadcrumb"><ol>{"".join(crumbs)}</ol></nav>'
-        f'<p class="wmbook-chapter-number">{html.escape(meta.volume)} · Chapter {number} / '
-        f"{meta.chapters_in_volume:02d}</p>"
+        f'<p class="wmbook-chapter-number"><span class="wmbook-chapter-volume">{html.escape(meta.volume)} · </span>'
+        f"Chapter {number} / {meta.chapters_in_volume:02d}</p>"
         f'<dl class="wmbook-chapter-facts">{rows}</dl>'
         "</header>"
     )

@@ -69,25 +69,30 @@ def cite_section(
 def cite_popover(citation: SectionCitation, heading: str) -> str:
     """A button and a native popover (no script needed to open it) with copyable texts.
 
-    The texts' ids are on their ``<code>``: Material renumbers the ids of ``<pre>`` elements.
-    The popover is a ``<section>`` marked ``data-search-exclude``: Material's search skips it
-    (its parser tells elements apart by tag, so the excluded one must not contain its own tag).
+    Each text is copied with the theme's own copy icon, the one every code block of the
+    page has: its ``<pre>`` carries Material's ``copy`` class, so the icon is there even in a
+    book that turned ``content.code.copy`` off. The theme names each ``<pre>`` after its
+    closest ancestor with an id, and its icon copies the ``<pre>`` of that name: each row has
+    an id of its own, so each icon copies its own text. The texts' ids are on their ``<code>``. The popover is a ``<section>`` marked
+    ``data-search-exclude``: Material's search skips it (its parser tells elements apart by
+    tag, so the excluded one must not contain its own tag). Without script it opens in the
+    middle of the window; ``wmbook.js`` places it under its section's heading.
     """
     pid = f"cite-{citation.anchor}"
     rows = [("Link", citation.url), ("BibTeX", citation.bibtex), ("APA", citation.apa)]
     blocks = "".join(
-        f'<div class="wmbook-cite__row"><p class="wmbook-cite__label" id="{pid}-{name.lower()}">{name}</p>'
-        f'<pre class="wmbook-cite__text"><code id="{pid}-{name.lower()}-text">{html.escape(text)}</code></pre>'
-        f'<button type="button" class="wmbook-copy" data-copy-from="{pid}-{name.lower()}-text">Copy {name}</button></div>'
+        f'<div class="wmbook-cite__row" id="{pid}-{name.lower()}-row"><p class="wmbook-cite__label" id="{pid}-{name.lower()}">{name}</p>'
+        f'<pre class="wmbook-cite__text copy"><code id="{pid}-{name.lower()}-text">{html.escape(text)}</code></pre></div>'
         for name, text in rows
     )
     return (
         f'<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="{pid}" '
         f'aria-label="Cite section {html.escape(section_title(heading))}">Cite</button>'
         f'<section class="wmbook-cite" id="{pid}" popover data-search-exclude role="dialog" aria-label="Cite {html.escape(section_title(heading))}">'
-        f'<p class="wmbook-cite__heading">Cite {html.escape(section_title(heading))}</p>{blocks}'
-        f'<button type="button" class="wmbook-cite__close" popovertarget="{pid}" popovertargetaction="hide">Close</button>'
-        "</section>"
+        f'<p class="wmbook-cite__heading">Cite {html.escape(section_title(heading))}</p>'
+        f'<button type="button" class="wmbook-cite__close" popovertarget="{pid}" popovertargetaction="hide" '
+        'aria-label="Close" title="Close">×</button>'
+        f"{blocks}</section>"
     )
 
 
