@@ -325,7 +325,7 @@ AUTHOR = "  author = {Doe, Jane},\n  title = {T},\n  year = {2020},\n"
             "@article{k,\n{a}  journal = {Nature},\n  pages = {604--609}\n}",
             "Doe, J. (2020). T. Nature, 604–609.",
         ),
-        ("@article{k,\n{a}  journal = {Nature},\n  number = {7}\n}", "Doe, J. (2020). T. Nature no. 7."),
+        ("@article{k,\n{a}  journal = {Nature},\n  number = {7}\n}", "Doe, J. (2020). T. Nature, no. 7."),
         ("@article{k,\n{a}  journal = {Nature}\n}", "Doe, J. (2020). T. Nature."),
         ("@article{k,\n{a}  volume = {3}\n}", "Doe, J. (2020). T. 3."),
         ("@article{k,\n{a}}", "Doe, J. (2020). T."),

@@ -99,7 +99,7 @@ def _journal(ref: Reference) -> list[Piece]:
     if not ref.journal:
         return _closed([Piece(numbers)]) if numbers else []
     return _closed(
-        [Piece(ref.journal, italic=True), Piece((" " if issue else ", ") + numbers if numbers else "")]
+        [Piece(ref.journal, italic=True), Piece((" " if ref.volume else ", ") + numbers if numbers else "")]
     )
 
 
