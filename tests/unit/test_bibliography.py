@@ -512,6 +512,9 @@ def test_fields_the_renderer_cannot_use_are_errors_at_their_line(
     assert refs["k"].url == "" and refs["k"].doi == "" and refs["k"].arxiv == ""
 
 
-def test_a_doi_written_as_a_link_is_read_as_the_doi(tmp_path: Path) -> None:
-    refs, problems = load(tmp_path, f"@misc{{k,\n{AUTHOR}  doi = {{https://doi.org/10.1038/abc}}\n}}\n")
-    assert problems == [] and refs["k"].doi == "10.1038/abc"
+def test_a_doi_written_as_a_link_and_an_eprint_with_its_prefix_are_read_as_ids(tmp_path: Path) -> None:
+    fields = (
+        "  doi = {https://doi.org/10.1038/abc},\n  eprint = {arXiv:2301.04104},\n  archivePrefix = {arXiv}\n"
+    )
+    refs, problems = load(tmp_path, f"@misc{{k,\n{AUTHOR}{fields}}}\n")
+    assert problems == [] and (refs["k"].doi, refs["k"].arxiv) == ("10.1038/abc", "2301.04104")

@@ -8,6 +8,7 @@ or arXiv id it cannot link, a link that is not http(s).
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -132,7 +133,7 @@ def _reference(key: str, entry: Any) -> Reference:
         pages=_RANGE.sub("–", _first(fields, "pages")),
         report_type=_first(fields, "type"),
         doi=_DOI_PREFIX.sub("", _first(fields, "doi")),
-        arxiv=_first(fields, "eprint"),
+        arxiv=re.sub(r"^arxiv:\s*", "", _first(fields, "eprint"), flags=re.IGNORECASE),
         url=_first(fields, "url"),
         annotation=_first(fields, "annotation", "annote"),
     )
@@ -207,11 +208,10 @@ def _relations(key: str, fields: Any, known: dict[str, Reference], report: Repor
 
 def load_bibliography(path: str, display: str) -> tuple[dict[str, Reference], list[Diagnostic]]:
     """All entries of the BibTeX file; every problem a diagnostic at its line."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            text = file.read()
-    except FileNotFoundError:
+    if not os.path.isfile(path):
         return {}, []  # a book without references; citing anything is then an error
+    with open(path, encoding="utf-8", errors="replace") as file:
+        text = file.read()
     # Imported here: books without a bibliography do not pay for pybtex.
     from pybtex.database import parse_string
     from pybtex.scanner import PybtexError
