@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_text
 import json
 import logging
 import os
@@ -99,3 +100,42 @@ def test_header_and_outputs(book: tuple[Path, str]) -> None:
     assert html.count('class="wmbook-output wmbook-output--ok"') >= 5
     assert 'class="wmbook-output wmbook-output--error"' not in html
     assert html.count("wmbook-figure") >= 2
+
+
+def _reference_list(page: str) -> dict[str, str]:
+    """Each listed work's text as a reader sees it, by key."""
+    (listing,) = re.findall(r'<ol class="wmbook-references">(.*?)</ol>', page, re.S)
+    items = re.findall(r'<li id="ref-([\w-]+)" value="\d+">(.*?)</li>', listing, re.S)
+    return {key: html_text.unescape(re.sub(r"<[^>]+>", "", item)) for key, item in items}
+
+
+def test_reference_list_shows_volume_issue_and_pages(book: tuple[Path, str]) -> None:
+    listed = _reference_list(book[1])
+    assert "Nature 588(7839), 604–609." in listed["schrittwieser2020muzero"]
+    assert "Nature ." not in " ".join(listed.values())
+    assert (
+        "(Proceedings of Machine Learning Research, Vol. 235, pp. 4603–4623). PMLR."
+        in listed["bruce2024genie"]
+    )
+
+
+def test_reference_list_shows_the_published_versions(book: tuple[Path, str]) -> None:
+    listed = _reference_list(book[1])
+    assert (
+        "Also published as: Mastering diverse control tasks through world models (2025). "
+        "Nature 640(8059), 647–653. doi:10.1038/s41586-025-08744-2"
+    ) in listed["hafner2023dreamerv3"]
+    assert (
+        "Also published as: Recurrent World Models Facilitate Policy Evolution (2018). "
+        "In Advances in Neural Information Processing Systems (Vol. 31, pp. 2450–2462)."
+    ) in listed["ha2018worldmodels"]
+    assert 'href="https://doi.org/10.1038/s41586-025-08744-2"' in book[1]
+
+
+def test_every_listed_work_has_one_annotation(book: tuple[Path, str]) -> None:
+    (listing,) = re.findall(r'<ol class="wmbook-references">(.*?)</ol>', book[1], re.S)
+    items = re.findall(r'<li id="ref-[\w-]+" value="\d+">(.*?)</li>', listing, re.S)
+    assert len(items) >= len(REFERENCES)
+    for item in items:
+        notes = re.findall(r'<span class="wmbook-reference__note">([^<]{40,})', item)
+        assert len(notes) == 1, item

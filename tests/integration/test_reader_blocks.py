@@ -259,9 +259,24 @@ BAD = [
 ]
 
 
+# The bibliography's own problems, at its lines.
+BAD_BIB = [
+    (
+        31,
+        "'delta2023' is related to 'epsilon2099', which is not in the bibliography; add an entry with that key or fix related",
+    ),
+    (32, "unknown relatedtype 'alsoas' of 'delta2023' (known: origpubas, origpubin, reprintas,"),
+]
+
+
 def test_bad_book_fails_with_every_error_counted(bad: SiteBuild) -> None:
     assert bad.failed
-    assert f"wmbook found {len(BAD)} errors in the book:" in bad.messages
+    assert f"wmbook found {len(BAD) + len(BAD_BIB)} errors in the book:" in bad.messages
+
+
+@pytest.mark.parametrize(("line", "message"), BAD_BIB)
+def test_bad_bibliography_reports_each_problem_at_its_line(bad: SiteBuild, line: int, message: str) -> None:
+    assert f"docs/references.bib:{line}: {message}" in bad.messages
 
 
 @pytest.mark.parametrize(("page", "line", "message"), BAD, ids=[f"{p}:{n}" for p, n, _ in BAD])

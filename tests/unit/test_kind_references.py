@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from kind_support import check_context, clean_page, parse_block, render_context
 
-from wmbook.cite.bibliography import Reference
+from wmbook.cite.bibliography import PageCitations, Reference, Related
+from wmbook.cite.reference_list import references_html
 from wmbook.kinds import references as kind
 from wmbook.kinds.references import SLOT, ReferenceList
 from wmbook.model import Region, Severity, SourceLoc
 from wmbook.parse.page import parse_page
+from wmbook.render.citations import link_citations
 
 PATH = "docs/r.md"
 BIB = "docs/references.bib"
@@ -18,9 +22,7 @@ LIST = "/// references\n///"
 
 
 def ref(key: str) -> Reference:
-    return Reference(
-        key=key, authors=("Doe, J.",), year="2020", title=key, venue="", doi="", arxiv="", url=""
-    )
+    return Reference(key=key, authors=("Doe, J.",), year="2020", title=key)
 
 
 KNOWN = {key: ref(key) for key in ("a", "b", "c")}
@@ -130,3 +132,44 @@ def test_citations_in_a_caption_count() -> None:
     text = "/// equation | EQ 1\n$$a$$\nAfter [@zzz].\n///\n"
     page = parse_page(text, PATH)
     assert [(loc.line, keys) for loc, keys in page.citations] == [(3, ("zzz",))]
+
+
+# -- the list the slot is filled with --
+
+PUBLISHED = Reference(
+    key="pub",
+    authors=("Doe, J.",),
+    year="2025",
+    title="Published",
+    entry_type="article",
+    journal="J",
+    volume="4",
+)
+PREPRINT = Reference(
+    key="pre",
+    authors=("Doe, J.",),
+    year="2023",
+    title="Preprint",
+    arxiv="2301.00001",
+    annotation="What the reader finds: *one* idea.",
+    related=(Related("Also published as", PUBLISHED),),
+)
+
+
+def test_the_list_shows_related_versions_and_annotations_under_their_entry() -> None:
+    citations = PageCitations({})
+    filled = link_citations(f"See [@pre].\n\n{SLOT}\n", citations, {"pre": PREPRINT, "pub": PUBLISHED})
+    (item,) = re.findall(r'<li id="ref-pre" value="1">(.*?)</li>\n', filled)
+    assert item == (
+        'Doe, J. (2023). Preprint. <a href="https://arxiv.org/abs/2301.00001">arXiv:2301.00001</a>'
+        '<br><span class="wmbook-reference__related">Also published as: Published (2025). <em>J</em> 4.</span>'
+        '<br><span class="wmbook-reference__note">What the reader finds: <em>one</em> idea.</span>'
+    )
+    assert 'id="ref-pub"' not in filled  # a version not cited is not an item of its own
+
+
+def test_a_list_item_is_one_line_and_the_list_one_html_block() -> None:
+    lines = references_html(PageCitations({"pre": 1, "pub": 2}), {"pre": PREPRINT, "pub": PUBLISHED})
+    assert lines[0] == '<ol class="wmbook-references">' and lines[-1] == "</ol>"
+    assert [line[:20] for line in lines[1:-1]] == ['<li id="ref-pre" val', '<li id="ref-pub" val']
+    assert "" not in lines

@@ -113,9 +113,7 @@ RESULTS = {
 
 
 def _ref(key: str, author: str) -> Reference:
-    return Reference(
-        key=key, authors=(author,), year="2022", title=f"Paper {key}", venue="", doi="", arxiv="", url=""
-    )
+    return Reference(key=key, authors=(author,), year="2022", title=f"Paper {key}")
 
 
 BIBLIOGRAPHY = {

@@ -1,21 +1,51 @@
-"""The book's BibTeX file (read with pybtex) and the reference list of a page."""
+"""The book's BibTeX file (read with pybtex), reduced to typed records, and checked.
+
+Every problem is a diagnostic at ``references.bib:LINE`` that says what to change: a
+``related`` key that is not in the file, a ``relatedtype`` wmbook has no words for, a DOI
+or arXiv id it cannot link, a link that is not http(s).
+"""
 
 from __future__ import annotations
 
 import codecs
-import html
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from wmbook.cite.bibfile import BibLines
+from wmbook.cite.inline import SAFE_URL, unsafe_links
 from wmbook.model import Diagnostic, SourceLoc
 
-# Links a reference list may carry: http(s), or a path of the site (DOIs get doi.org links).
-_SAFE_URL = re.compile(r"^(?:https?://|/|\.|[^:]*$)", re.IGNORECASE)
 CITATION = re.compile(r"\[@([\w:.-]+(?:\s*;\s*@[\w:.-]+)*)\]")
 _BRACES = re.compile(r"[{}]")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_ARXIV = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+_RANGE = re.compile(r"(?<=\w)\s*[-‐‑–—]+\s*(?=\w)")  # 604--609, 604-609, 604 – 609 -> 604–609
+
+# BibLaTeX's relation types, in the words a reader sees; no relatedtype: another published version.
+RELATED_PHRASES = {
+    "": "Also published as",
+    "origpubas": "Originally published as",
+    "origpubin": "Originally published in",
+    "reprintas": "Reprinted as",
+    "reprintof": "Reprint of",
+    "reprintfrom": "Reprinted from",
+    "translationas": "Translated as",
+    "translationof": "Translation of",
+    "translationfrom": "Translated from",
+    "reviewof": "Review of",
+}
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another work an entry points to (BibLaTeX's ``related``), with the words that join them."""
+
+    phrase: str  # "Also published as"
+    work: Reference
 
 
 @dataclass(frozen=True)
@@ -26,122 +56,21 @@ class Reference:
     authors: tuple[str, ...]  # "Ha, D."
     year: str
     title: str
-    venue: str
-    doi: str
-    arxiv: str
-    url: str
-
-
-def _initials(first: str) -> str:
-    parts = [p for p in re.split(r"[\s.]+", first) if p]
-    return " ".join(f"{p[0]}." for p in parts)
-
-
-def _clean(text: str) -> str:
-    """BibTeX text as a reader sees it: LaTeX accents decoded (Th{\\'e}orie -> Théorie),
-    braces dropped."""
-    import latexcodec  # noqa: F401  (registers the "ulatex" codec; only books with a bibliography)
-
-    try:
-        text = str(codecs.decode(text, "ulatex"))  # type: ignore[call-overload]  # a text codec
-    except ValueError:
-        text = text.replace("\\&", "&")
-    return _BRACES.sub("", text).strip()
-
-
-def _reference(key: str, data: Any) -> Reference:
-    entry = data.entries[key]
-    fields = entry.fields
-    people = entry.persons.get("author", [])
-    authors = tuple(
-        f"{_clean(' '.join(p.prelast_names + p.last_names))}, {_initials(_clean(' '.join(p.first_names + p.middle_names)))}".rstrip(
-            ", "
-        )
-        for p in people
-    ) or (_clean(fields.get("organization", fields.get("howpublished", ""))),)
-    venue = next(
-        (
-            _clean(fields[f])
-            for f in ("journal", "booktitle", "howpublished", "publisher", "institution")
-            if f in fields
-        ),
-        "",
-    )
-    arxiv = (
-        _clean(fields.get("eprint", ""))
-        if fields.get("archiveprefix", fields.get("archivePrefix", "")).lower() == "arxiv"
-        else ""
-    )
-    return Reference(
-        key=key,
-        authors=authors,
-        year=_clean(fields.get("year", "n.d.")),
-        title=_clean(fields.get("title", key)),
-        venue=venue,
-        doi=_clean(fields.get("doi", "")),
-        arxiv=arxiv,
-        url=_clean(fields.get("url", "")),
-    )
-
-
-def load_bibliography(path: str, display: str) -> tuple[dict[str, Reference], list[Diagnostic]]:
-    """All entries of the BibTeX file; a parse error is a diagnostic naming the file."""
-    if not os.path.isfile(path):
-        return {}, []  # a book without references; citing anything is then an error
-    # Imported here: books without a bibliography do not pay for pybtex.
-    from pybtex.database import parse_file
-    from pybtex.scanner import PybtexError
-
-    try:
-        data = parse_file(path, bib_format="bibtex")
-    except PybtexError as exc:
-        return {}, [Diagnostic(SourceLoc(display, 1), f"cannot read the bibliography: {exc}")]
-    references = {key: _reference(key, data) for key in data.entries}
-    problems = []
-    text = ""
-    for key, ref in references.items():
-        if ref.url and not _SAFE_URL.match(ref.url):
-            if not text:
-                with open(path, encoding="utf-8", errors="replace") as file:
-                    text = file.read()
-            line = next(
-                (
-                    n
-                    for n, t in enumerate(text.split("\n"), 1)
-                    if re.search(rf"\{{\s*{re.escape(key)}\s*,", t)
-                ),
-                1,
-            )
-            message = f"the url of '{key}' is not an http(s) or relative link ({ref.url!r}); fix or remove it"
-            problems.append(Diagnostic(SourceLoc(display, line), message))
-            references[key] = Reference(**{**ref.__dict__, "url": ""})
-    return references, problems
-
-
-def _author_list(authors: tuple[str, ...]) -> str:
-    if len(authors) > 20:
-        # APA: the first 19, an ellipsis, the last author, and no ampersand.
-        return ", ".join(authors[:19]) + ", … " + authors[-1]
-    if len(authors) == 1:
-        return authors[0]
-    return ", ".join(authors[:-1]) + ", & " + authors[-1]
-
-
-def reference_html(ref: Reference) -> str:
-    """APA-style list entry with its DOI or arXiv link."""
-    text = f"{html.escape(_author_list(ref.authors))} ({html.escape(ref.year)}). {html.escape(ref.title)}."
-    if ref.venue:
-        text += f" <em>{html.escape(ref.venue)}</em>."
-    links = []
-    if ref.doi:
-        links.append(f'<a href="https://doi.org/{html.escape(ref.doi)}">doi:{html.escape(ref.doi)}</a>')
-    if ref.arxiv:
-        links.append(
-            f'<a href="https://arxiv.org/abs/{html.escape(ref.arxiv)}">arXiv:{html.escape(ref.arxiv)}</a>'
-        )
-    if not links and ref.url:
-        links.append(f'<a href="{html.escape(ref.url)}">{html.escape(ref.url)}</a>')
-    return text + (" " + " · ".join(links) if links else "")
+    entry_type: str = "misc"  # the BibTeX type, lower case ("article", "inproceedings" …)
+    journal: str = ""
+    booktitle: str = ""
+    howpublished: str = ""
+    publisher: str = ""  # also organization, institution or school, by type
+    series: str = ""
+    volume: str = ""
+    number: str = ""
+    pages: str = ""  # ranges with an en dash: "604–609"
+    report_type: str = ""  # the ``type`` field of a report or thesis
+    doi: str = ""
+    arxiv: str = ""
+    url: str = ""
+    annotation: str = ""  # one line of inline Markdown: what the reader finds in the work
+    related: tuple[Related, ...] = ()
 
 
 @dataclass
@@ -155,17 +84,157 @@ class PageCitations:
         return self.numbers.setdefault(key, len(self.numbers) + 1)
 
 
-def citation_html(keys: list[str], citations: PageCitations) -> str:
-    """``[1, 3]`` with each number linking to its entry in the page's reference list."""
-    links = [f'<a class="wmbook-citation__link" href="#ref-{k}">{citations.cite(k)}</a>' for k in keys]
-    return f'<span class="wmbook-citation">[{", ".join(links)}]</span>'
+def _initials(first: str) -> str:
+    parts = [p for p in re.split(r"[\s.]+", first) if p]
+    return " ".join(f"{p[0]}." for p in parts)
 
 
-def references_html(citations: PageCitations, bibliography: Mapping[str, Reference]) -> list[str]:
-    """The page's numbered reference list."""
-    items = [
-        f'<li id="ref-{key}" value="{number}">{reference_html(bibliography[key])}</li>'
-        for key, number in sorted(citations.numbers.items(), key=lambda kv: kv[1])
-        if key in bibliography
-    ]
-    return ['<ol class="wmbook-references">', *items, "</ol>"]
+def _clean(text: str) -> str:
+    """BibTeX text as a reader sees it: LaTeX accents decoded (Th{\\'e}orie -> Théorie),
+    braces dropped, ``--`` an en dash, white space collapsed."""
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; only books with a bibliography)
+
+    try:
+        text = str(codecs.decode(text, "ulatex"))  # type: ignore[call-overload]  # a text codec
+    except ValueError:
+        text = text.replace("\\&", "&")
+    return " ".join(_BRACES.sub("", text).split())
+
+
+def _first(fields: Any, *names: str) -> str:
+    return next((_clean(fields[name]) for name in names if name in fields), "")
+
+
+def _person(person: Any) -> str:
+    last = _clean(" ".join(person.prelast_names + person.last_names))
+    first = _initials(_clean(" ".join(person.first_names + person.middle_names)))
+    return f"{last}, {first}".rstrip(", ")
+
+
+def _reference(key: str, entry: Any) -> Reference:
+    fields = entry.fields
+    authors = tuple(_person(p) for p in entry.persons.get("author", [])) or (
+        _first(fields, "organization", "howpublished"),
+    )
+    year = _first(fields, "year") or _first(fields, "date")[:4] or "n.d."
+    return Reference(
+        key=key,
+        authors=authors,
+        year=year,
+        title=_first(fields, "title") or key,
+        entry_type=entry.type.lower(),
+        journal=_first(fields, "journal", "journaltitle"),
+        booktitle=_first(fields, "booktitle"),
+        howpublished=_first(fields, "howpublished"),
+        publisher=_first(fields, "publisher", "organization", "institution", "school"),
+        series=_first(fields, "series"),
+        volume=_first(fields, "volume"),
+        number=_first(fields, "number", "issue"),
+        pages=_RANGE.sub("–", _first(fields, "pages")),
+        report_type=_first(fields, "type"),
+        doi=_DOI_PREFIX.sub("", _first(fields, "doi")),
+        arxiv=re.sub(r"^arxiv:\s*", "", _first(fields, "eprint"), flags=re.IGNORECASE),
+        url=_first(fields, "url"),
+        annotation=_first(fields, "annotation", "annote"),
+    )
+
+
+Report = Callable[[str, str, str], None]  # (entry key, field, message)
+
+
+def _check_links(ref: Reference, eprint_type: str, report: Report) -> Reference:
+    """The entry with every link it cannot carry reported and left out."""
+    if ref.url and not SAFE_URL.match(ref.url):
+        report(
+            ref.key,
+            "url",
+            f"the url of '{ref.key}' is not an http(s) or relative link ({ref.url!r}); fix or remove it",
+        )
+        ref = replace(ref, url="")
+    if ref.doi and not _DOI.match(ref.doi):
+        message = f"the doi of '{ref.key}' is not a DOI ({ref.doi!r}); write it as 10.NNNN/suffix, e.g. 10.1038/s41586-020-03051-4"
+        report(ref.key, "doi", message)
+        ref = replace(ref, doi="")
+    if ref.arxiv:
+        if eprint_type.lower() != "arxiv":
+            named = f"archivePrefix {eprint_type!r}" if eprint_type else "no archivePrefix"
+            message = (
+                f"the eprint of '{ref.key}' has {named}; wmbook links arXiv eprints: "
+                "write archivePrefix = {arXiv}, or remove eprint and give the link in url"
+            )
+            report(ref.key, "eprint", message)
+            ref = replace(ref, arxiv="")
+        elif not _ARXIV.match(ref.arxiv):
+            message = f"the eprint of '{ref.key}' is not an arXiv id ({ref.arxiv!r}); write it as 2301.04104 or hep-th/9901001"
+            report(ref.key, "eprint", message)
+            ref = replace(ref, arxiv="")
+    for target in unsafe_links(ref.annotation):
+        message = f"the annotation of '{ref.key}' links to {target!r}, which is not an http(s) or relative link; fix or remove it"
+        report(ref.key, "annotation", message)
+    return ref
+
+
+def _relations(key: str, fields: Any, known: dict[str, Reference], report: Report) -> tuple[Related, ...]:
+    """The works ``key`` names in ``related``, each with its phrase; bad names reported."""
+    targets = [t.strip() for t in _first(fields, "related").split(",") if t.strip()]
+    kind = _first(fields, "relatedtype").lower()
+    if not targets:
+        for name in ("relatedtype", "relatedstring"):
+            if name in fields:
+                report(
+                    key, name, f"'{key}' has {name} but no related; add related = {{key}} or remove {name}"
+                )
+        return ()
+    if kind not in RELATED_PHRASES:
+        known_types = ", ".join(k for k in RELATED_PHRASES if k)
+        message = (
+            f"unknown relatedtype {kind!r} of '{key}' (known: {known_types}); use one of them, "
+            "leave relatedtype out for 'Also published as', or give the words in relatedstring"
+        )
+        report(key, "relatedtype", message)
+        kind = ""
+    phrase = _first(fields, "relatedstring") or RELATED_PHRASES[kind]
+    related = []
+    for target in targets:
+        if target == key:
+            report(key, "related", f"'{key}' names itself in related; name the key of the other version")
+        elif target not in known:
+            message = f"'{key}' is related to '{target}', which is not in the bibliography; add an entry with that key or fix related"
+            report(key, "related", message)
+        else:
+            related.append(Related(phrase, known[target]))
+    return tuple(related)
+
+
+def load_bibliography(path: str, display: str) -> tuple[dict[str, Reference], list[Diagnostic]]:
+    """All entries of the BibTeX file; every problem a diagnostic at its line."""
+    if not os.path.isfile(path):
+        return {}, []  # a book without references; citing anything is then an error
+    with open(path, encoding="utf-8", errors="replace") as file:
+        text = file.read()
+    # Imported here: books without a bibliography do not pay for pybtex.
+    from pybtex.database import parse_string
+    from pybtex.scanner import PybtexError
+
+    try:
+        data = parse_string(text, bib_format="bibtex")
+    except PybtexError as exc:
+        return {}, [Diagnostic(SourceLoc(display, 1), f"cannot read the bibliography: {exc}")]
+    lines = BibLines(text)
+    problems: list[Diagnostic] = []
+
+    def report(key: str, field: str, message: str) -> None:
+        problems.append(Diagnostic(SourceLoc(display, lines.field_line(key, field)), message))
+
+    def eprint_type(fields: Any) -> str:
+        return _first(fields, "archiveprefix", "eprinttype")
+
+    works = {
+        key: _check_links(_reference(key, entry), eprint_type(entry.fields), report)
+        for key, entry in data.entries.items()
+    }
+    references = {
+        key: replace(work, related=_relations(key, data.entries[key].fields, works, report))
+        for key, work in works.items()
+    }
+    return references, sorted(problems, key=lambda d: d.loc.line)

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from wmbook.book import ParsedPage
-from wmbook.cite.bibliography import CITATION, PageCitations, Reference, reference_html
+from wmbook.cite.bibliography import CITATION, PageCitations, Reference
+from wmbook.cite.reference_list import reference_html
 from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList
 from wmbook.model import StepKey, StepResult
 from wmbook.parse.fences import front_matter_lines

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from wmbook.cite.bibliography import CITATION, PageCitations, Reference, citation_html, references_html
+from wmbook.cite.bibliography import CITATION, PageCitations, Reference
+from wmbook.cite.reference_list import citation_html, references_html
 from wmbook.kinds.references import SLOT
 from wmbook.parse.fences import INLINE_CODE, find_fences
 

@@ -1,0 +1,50 @@
+"""Inline Markdown for one line of a bibliography (an annotation): code, emphasis, links.
+
+Everything else is text, escaped: HTML in a BibTeX field is shown, never interpreted.
+A link that is not http(s) or relative keeps its text and loses its target.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from markupsafe import Markup
+
+_CODE = re.compile(r"(`+)(.+?)\1")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_EM = re.compile(r"(?<![\w*])[*_](?=\S)(.+?)(?<=\S)[*_](?![\w*])")
+# Links a bibliography may carry: http(s), or a path of the site (DOIs get doi.org links).
+SAFE_URL = re.compile(r"^(?:https?://|/|\.|[^:]*$)", re.IGNORECASE)
+
+
+def unsafe_links(text: str) -> list[str]:
+    """The link targets of ``text`` that are not http(s) or relative."""
+    prose = _CODE.sub("", text)
+    return [target for _, target in _LINK.findall(prose) if not SAFE_URL.match(target)]
+
+
+def _text(text: str) -> str:
+    escaped = html.escape(text, quote=True)
+
+    def link(match: re.Match[str]) -> str:
+        label, target = match.group(1), html.unescape(match.group(2))
+        if not SAFE_URL.match(target):
+            return label
+        return f'<a href="{html.escape(target, quote=True)}">{label}</a>'
+
+    escaped = _LINK.sub(link, escaped)
+    escaped = _STRONG.sub(r"<strong>\1</strong>", escaped)
+    return _EM.sub(r"<em>\1</em>", escaped)
+
+
+def inline_markdown(text: str) -> Markup:
+    """``text`` as HTML: `` `code` ``, ``**strong**``, ``*em*`` or ``_em_``, ``[text](url)``."""
+    parts, position = [], 0
+    for match in _CODE.finditer(text):
+        parts.append(_text(text[position : match.start()]))
+        parts.append(f"<code>{html.escape(match.group(2).strip(), quote=True)}</code>")
+        position = match.end()
+    parts.append(_text(text[position:]))
+    return Markup("".join(parts))  # every piece of text above is escaped
