@@ -13,7 +13,7 @@ import logging
 import mimetypes
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import markdown as markdown_lib
 from mkdocs.config.defaults import MkDocsConfig
@@ -27,9 +27,16 @@ from mkdocs.utils.templates import TemplateContext
 from wmbook import stages
 from wmbook.assets_files import add_site_assets, copy_assets, needed_markdown_extensions
 from wmbook.book import Book, Page
-from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
+from wmbook.config import (
+    CACHE_URL_ENV,
+    SCHEDULER_ENV,
+    Settings,
+    WmbookConfig,
+    reject_old_settings,
+    resolve_settings,
+)
 from wmbook.execute.cache import SessionCache
-from wmbook.execute.executor import CacheMode, Executor
+from wmbook.execute.executor import CacheMode, Executor, SchedulerUnreachable, SessionRunner
 from wmbook.execute.pool import install_interrupt_handlers, shared_pool, shutdown_pool
 from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
@@ -38,6 +45,9 @@ from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.progress import ProgressReporter
 from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
 from wmbook.store import Store
+
+if TYPE_CHECKING:
+    from wmbook.shared_store import SharedStore
 
 log = get_plugin_logger("wmbook")
 # `mkdocs serve` guesses types from this table: Pyodide's WebAssembly must be application/wasm.
@@ -82,7 +92,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         assert self.settings is not None
         settings = self.settings
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        store = Store(Path(settings.cache_dir))
+        store = Store(Path(settings.cache_dir), _shared_store(settings.cache_url))
         book = Book(
             settings=settings,
             root=root,
@@ -105,7 +115,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
                 "you can (set sandbox: false to say that is intended)"
             )
         executor = Executor(
-            shared_pool(settings.workers),
+            _session_runner(settings),
             SessionCache(store),
             CacheMode(settings.cache_mode),
             whole_environment=settings.cache_key == "environment",
@@ -224,6 +234,37 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             )
         self._markdown.reset()
         return str(self._markdown.convert(text))
+
+
+def _shared_store(url: str) -> SharedStore | None:
+    """The shared layer of the store, when ``cache_url`` (or WMBOOK_CACHE_URL) names one."""
+    if not url:
+        return None
+    from wmbook.shared_store import SharedStore, SharedStoreError  # fsspec only when asked for
+
+    try:
+        return SharedStore(url)
+    except SharedStoreError as exc:
+        raise PluginError(
+            f"mkdocs.yml: plugins.wmbook.cache_url (or {CACHE_URL_ENV}) {url!r}: {exc}; "
+            "s3:// needs pip install wmbook[s3], gs:// wmbook[gcs], https:// wmbook[http]"
+        ) from exc
+
+
+def _session_runner(settings: Settings) -> SessionRunner:
+    """This machine's worker pool, or the Dask cluster when a scheduler is set."""
+    try:
+        return shared_pool(settings.workers, settings.scheduler)
+    except ImportError as exc:
+        raise PluginError(
+            f"mkdocs.yml: plugins.wmbook.executor dask (or {SCHEDULER_ENV}) needs the distributed "
+            f"package ({exc}): pip install wmbook[distributed]"
+        ) from exc
+    except SchedulerUnreachable as exc:
+        raise PluginError(
+            f"mkdocs.yml: plugins.wmbook.scheduler (or {SCHEDULER_ENV}): {exc}; start the "
+            "scheduler and its workers, or unset the address to run sessions on this machine"
+        ) from exc
 
 
 def _configure_notebook_plugin(config: MkDocsConfig) -> None:
