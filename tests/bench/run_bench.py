@@ -1,6 +1,7 @@
-"""Time wmbook against plain MkDocs and markdown-exec on the same synthetic book.
+"""Time wmbook against plain MkDocs and markdown-exec on the same synthetic book; and
+wmbook through a two-worker Dask LocalCluster and from a shared cache on S3 (moto).
 
-Usage: python tests/bench/run_bench.py [PAGES] [BLOCKS] [--runs R] [--growth] [--out FILE]
+Usage: python tests/bench/run_bench.py [PAGES] [BLOCKS] [--runs R] [--growth] [--local-only] [--out FILE]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from book import edit_first_block, write_book
+from remote import local_cluster, s3_bucket
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,7 +47,37 @@ def _executed_seconds(root: Path) -> float:
     return sum(s["seconds"] for s in report["sessions"] if not s["from_cache"])
 
 
-def measure(pages: int, blocks: int, runs: int, with_peer: bool) -> dict[str, float]:
+def _fresh_clone(root: Path, dest: Path) -> Path:
+    """A copy of the book without its cache: a new checkout."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(root, dest, ignore=shutil.ignore_patterns(".cache", "site"))
+    return dest
+
+
+def measure_remote(root: Path, runs: int, times: dict[str, float]) -> None:
+    """(g) cold builds through a 2-worker LocalCluster; (h) fresh clones reading a shared
+    cache that one build with write access filled."""
+    with local_cluster(2) as address:
+        scheduler = {"WMBOOK_SCHEDULER": address}
+        _clear_cache(root)
+        _build(root, scheduler)  # the cluster is up and its workers warm, as a real one would be
+
+        def cold_on_cluster() -> float:
+            _clear_cache(root)
+            return _build(root, scheduler)
+
+        times["cold_dask_2_workers"] = _median(runs, lambda n: cold_on_cluster())
+    with s3_bucket("bench-cache") as aws:
+        shared = {**aws, "WMBOOK_CACHE_URL": "s3://bench-cache/book"}
+        _clear_cache(root)
+        times["cold_publishing"] = _build(root, shared)
+        clone = root.parent / "clone"
+        times["fresh_clone_shared"] = _median(runs, lambda n: _build(_fresh_clone(root, clone), shared))
+        report = json.loads((clone / ".cache" / "wmbook" / "last-build.json").read_text())
+        times["fresh_clone_sessions_run"] = sum(1 for s in report["sessions"] if not s["from_cache"])
+
+
+def measure(pages: int, blocks: int, runs: int, with_peer: bool, remote: bool = False) -> dict[str, float]:
     """Median wall-clock seconds of each scenario."""
     work = Path(tempfile.mkdtemp(prefix="wmbook-bench-"))
     books = {v: work / v for v in ("plain", "wmbook", "mdexec")}
@@ -61,6 +93,9 @@ def measure(pages: int, blocks: int, runs: int, with_peer: bool) -> dict[str, fl
         return _build(wm, env)
 
     times["cold"] = _median(runs, lambda n: cold())
+    times["cold_sessions"] = len(
+        json.loads((wm / ".cache" / "wmbook" / "last-build.json").read_text())["sessions"]
+    )
     times["unchanged"] = _median(runs, lambda n: _build(wm))
     edited: list[float] = []
     session_seconds: list[float] = []
@@ -70,7 +105,15 @@ def measure(pages: int, blocks: int, runs: int, with_peer: bool) -> dict[str, fl
         session_seconds.append(_executed_seconds(wm))
     times["one_block_edited"] = statistics.median(edited)
     times["edited_session_exec"] = statistics.median(session_seconds)
-    times["cold_1_worker"] = _median(runs, lambda n: cold({"WMBOOK_WORKERS": "1"}))
+    one_worker: list[float] = []
+    alone: list[float] = []
+    for _ in range(runs):
+        one_worker.append(cold({"WMBOOK_WORKERS": "1"}))
+        alone.append(_executed_seconds(wm))  # one at a time: a session's time is its CPU time
+    times["cold_1_worker"] = statistics.median(one_worker)
+    times["session_cpu"] = statistics.median(alone)
+    if remote:
+        measure_remote(wm, runs, times)
     if with_peer:
         times["markdown_exec"] = _median(runs, lambda n: _build(books["mdexec"]))
     shutil.rmtree(work, ignore_errors=True)
@@ -83,10 +126,13 @@ def main() -> None:
     parser.add_argument("blocks", type=int, nargs="?", default=5)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--growth", action="store_true", help="also time a cold build of 10x the pages")
+    parser.add_argument(
+        "--local-only", action="store_true", help="leave out the cluster and shared-cache rows"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench-results" / "bench.json")
     args = parser.parse_args()
 
-    t = measure(args.pages, args.blocks, args.runs, with_peer=True)
+    t = measure(args.pages, args.blocks, args.runs, with_peer=True, remote=not args.local_only)
     exec_2 = t["cold"] - t["unchanged"]
     exec_1 = t["cold_1_worker"] - t["unchanged"]
     ratios = {
@@ -98,6 +144,18 @@ def main() -> None:
         if exec_2 > 0
         else float("inf"),
     }
+    cores = os.cpu_count() or 1
+    ideal = max(t["floor"], (t["floor"] + t["session_cpu"]) / cores)
+    ratios[f"(i) efficiency of the cold build, ideal / cold on {cores} cores (target >= 0.90)"] = (
+        ideal / t["cold"]
+    )
+    if not args.local_only:
+        ratios["(g) cold through a 2-worker LocalCluster / local pool (target <= 1.25)"] = (
+            t["cold_dask_2_workers"] / t["cold"]
+        )
+        ratios["(h) fresh clone reading the shared cache / floor (target <= 1.30)"] = (
+            t["fresh_clone_shared"] / t["floor"]
+        )
     if args.growth:
         big = measure(args.pages * 10, args.blocks, 1, with_peer=False)
         t["cold_10x_pages"] = big["cold"]
@@ -106,7 +164,7 @@ def main() -> None:
     for name, seconds in t.items():
         print(f"  {name:24} {seconds:8.3f} s")
     for name, ratio in ratios.items():
-        print(f"  {name:60} {ratio:6.2f}")
+        print(f"  {name:72} {ratio:6.2f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps({"pages": args.pages, "blocks": args.blocks, "seconds": t, "ratios": ratios}, indent=2)

@@ -79,14 +79,26 @@ class DaskRunner:
         except (OSError, TimeoutError) as exc:
             raise SchedulerUnreachable(f"no Dask scheduler answers at {address} ({exc})") from exc
         self._fingerprint = fingerprint()
-        # Workers load numpy and matplotlib while this build reads its pages (kept: a task
-        # whose future is dropped is forgotten).
-        self._warming = [
-            self.client.submit(start_worker_server, workers=[worker], allow_other_workers=True, pure=False)
-            for worker in self.client.scheduler_info().get("workers", {})
-        ]
         self._lock = threading.Lock()
         self._running: set[distributed.Future] = set()
+        # Workers load numpy and matplotlib while this build reads its pages.  A task's
+        # future is kept until it is done (a dropped one is forgotten), then let go, so a
+        # worker lost later does not make the scheduler start it again.
+        for worker in self.client.scheduler_info().get("workers", {}):
+            warming = self.client.submit(
+                start_worker_server, workers=[worker], allow_other_workers=True, pure=False
+            )
+            self._track(warming)
+
+    def _track(self, task: distributed.Future) -> None:
+        with self._lock:
+            self._running.add(task)
+
+        def untrack(done: distributed.Future) -> None:
+            with self._lock:
+                self._running.discard(done)
+
+        task.add_done_callback(untrack)
 
     def submit(
         self,
@@ -112,12 +124,9 @@ class DaskRunner:
         task = self.client.submit(
             run_on_worker, spec, limits, key=f"wmbook-session-{uuid.uuid4().hex}", pure=False
         )
-        with self._lock:
-            self._running.add(task)
+        self._track(task)
 
         def finished(done: distributed.Future) -> None:
-            with self._lock:
-                self._running.discard(task)
             try:
                 session = self._collect(done, spec)
             except distributed.client.FutureCancelledError as exc:
@@ -127,7 +136,8 @@ class DaskRunner:
                 if attempt < _ATTEMPTS:
                     self._attempt(spec, limits, after, result, attempt + 1)
                     return
-                detail = f"the Dask worker running this session was lost {attempt} times ({exc})"
+                last = getattr(getattr(exc, "last_worker", None), "address", "") or "unknown"
+                detail = f"the Dask worker running this session was lost {attempt} times (the last: {last})"
                 session = lost_result(spec, detail)
             except Exception as exc:  # noqa: BLE001  (reported at the page; the build goes on)
                 result.set_exception(exc)
