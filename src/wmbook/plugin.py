@@ -12,6 +12,7 @@ import datetime
 import logging
 import mimetypes
 import os
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -65,6 +66,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.progress: ProgressReporter | None = None
         self._markdown: markdown_lib.Markdown | None = None
         self._config: MkDocsConfig | None = None
+        self._shared: Future[SharedStore] | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         # Under `mkdocs serve` a failing block must not stop the preview (see on_post_build).
@@ -76,6 +78,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         reject_old_settings(config.extra)
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
         self.settings = resolve_settings(self.config, root, config.docs_dir)
+        self._shared = _open_shared_store(self.settings.cache_url)
         for name, options in needed_markdown_extensions():
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
@@ -92,7 +95,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         assert self.settings is not None
         settings = self.settings
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        store = Store(Path(settings.cache_dir), _shared_store(settings.cache_url))
+        store = Store(Path(settings.cache_dir), _shared_store(self._shared, settings.cache_url))
         book = Book(
             settings=settings,
             root=root,
@@ -236,14 +239,23 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         return str(self._markdown.convert(text))
 
 
-def _shared_store(url: str) -> SharedStore | None:
-    """The shared layer of the store, when ``cache_url`` (or WMBOOK_CACHE_URL) names one."""
+def _open_shared_store(url: str) -> Future[SharedStore] | None:
+    """Start opening the shared cache, when ``cache_url`` (or WMBOOK_CACHE_URL) names one."""
     if not url:
         return None
-    from wmbook.shared_store import SharedStore, SharedStoreError  # fsspec only when asked for
+    from wmbook.shared_store import open_soon  # fsspec only when asked for
+
+    return open_soon(url)
+
+
+def _shared_store(opening: Future[SharedStore] | None, url: str) -> SharedStore | None:
+    """The shared layer of the store, once opened; a URL no store answers to is an error."""
+    if opening is None:
+        return None
+    from wmbook.shared_store import SharedStoreError
 
     try:
-        return SharedStore(url)
+        return opening.result()
     except SharedStoreError as exc:
         raise PluginError(
             f"mkdocs.yml: plugins.wmbook.cache_url (or {CACHE_URL_ENV}) {url!r}: {exc}; "

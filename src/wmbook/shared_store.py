@@ -15,6 +15,7 @@ only when a ``cache_url`` is set.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -51,6 +52,14 @@ class SharedStore:
         self._lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None
         self._pending: list[Future[None]] = []
+
+    def connect(self) -> None:
+        """Make the first connection now (an S3 client is costly to set up), not at the first
+        read; an error is left for that read to report."""
+        connect = getattr(self.fs, "connect", None)
+        if "s3" in self.fs.protocol and callable(connect):
+            with contextlib.suppress(Exception):
+                connect()
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -153,3 +162,19 @@ class SharedStore:
             future.result()
         if threads is not None:
             threads.shutdown(wait=True)
+
+
+def open_soon(url: str) -> Future[SharedStore]:
+    """Open (and connect) the store at ``url`` in a thread, while MkDocs reads the book."""
+    opened: Future[SharedStore] = Future()
+
+    def open_store() -> None:
+        try:
+            store = SharedStore(url)
+            store.connect()
+            opened.set_result(store)
+        except Exception as exc:  # noqa: BLE001  (raised where the store is needed: on_files)
+            opened.set_exception(exc)
+
+    threading.Thread(target=open_store, name="wmbook-shared-open", daemon=True).start()
+    return opened
