@@ -27,18 +27,12 @@ from mkdocs.utils.templates import TemplateContext
 
 from wmbook import stages
 from wmbook.assets_files import add_site_assets, copy_assets, needed_markdown_extensions
+from wmbook.backends import open_shared_store, session_runner, shared_store
 from wmbook.book import Book, Page
-from wmbook.config import (
-    CACHE_URL_ENV,
-    SCHEDULER_ENV,
-    Settings,
-    WmbookConfig,
-    reject_old_settings,
-    resolve_settings,
-)
+from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.cache import SessionCache
-from wmbook.execute.executor import CacheMode, Executor, SchedulerUnreachable, SessionRunner
-from wmbook.execute.pool import install_interrupt_handlers, shared_pool, shutdown_pool
+from wmbook.execute.executor import CacheMode, Executor
+from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.math.katex import MathRenderer
@@ -78,7 +72,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         reject_old_settings(config.extra)
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
         self.settings = resolve_settings(self.config, root, config.docs_dir)
-        self._shared = _open_shared_store(self.settings.cache_url)
+        self._shared = open_shared_store(self.settings.cache_url)
         for name, options in needed_markdown_extensions():
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
@@ -95,7 +89,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         assert self.settings is not None
         settings = self.settings
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        store = Store(Path(settings.cache_dir), _shared_store(self._shared, settings.cache_url))
+        store = Store(Path(settings.cache_dir), shared_store(self._shared, settings.cache_url))
         book = Book(
             settings=settings,
             root=root,
@@ -118,7 +112,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
                 "you can (set sandbox: false to say that is intended)"
             )
         executor = Executor(
-            _session_runner(settings),
+            session_runner(settings),
             SessionCache(store),
             CacheMode(settings.cache_mode),
             whole_environment=settings.cache_key == "environment",
@@ -237,46 +231,6 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             )
         self._markdown.reset()
         return str(self._markdown.convert(text))
-
-
-def _open_shared_store(url: str) -> Future[SharedStore] | None:
-    """Start opening the shared cache, when ``cache_url`` (or WMBOOK_CACHE_URL) names one."""
-    if not url:
-        return None
-    from wmbook.shared_store import open_soon  # fsspec only when asked for
-
-    return open_soon(url)
-
-
-def _shared_store(opening: Future[SharedStore] | None, url: str) -> SharedStore | None:
-    """The shared layer of the store, once opened; a URL no store answers to is an error."""
-    if opening is None:
-        return None
-    from wmbook.shared_store import SharedStoreError
-
-    try:
-        return opening.result()
-    except SharedStoreError as exc:
-        raise PluginError(
-            f"mkdocs.yml: plugins.wmbook.cache_url (or {CACHE_URL_ENV}) {url!r}: {exc}; "
-            "s3:// needs pip install wmbook[s3], gs:// wmbook[gcs], https:// wmbook[http]"
-        ) from exc
-
-
-def _session_runner(settings: Settings) -> SessionRunner:
-    """This machine's worker pool, or the Dask cluster when a scheduler is set."""
-    try:
-        return shared_pool(settings.workers, settings.scheduler)
-    except ImportError as exc:
-        raise PluginError(
-            f"mkdocs.yml: plugins.wmbook.executor dask (or {SCHEDULER_ENV}) needs the distributed "
-            f"package ({exc}): pip install wmbook[distributed]"
-        ) from exc
-    except SchedulerUnreachable as exc:
-        raise PluginError(
-            f"mkdocs.yml: plugins.wmbook.scheduler (or {SCHEDULER_ENV}): {exc}; start the "
-            "scheduler and its workers, or unset the address to run sessions on this machine"
-        ) from exc
 
 
 def _configure_notebook_plugin(config: MkDocsConfig) -> None:

@@ -150,3 +150,11 @@ def test_a_folder_as_shared_cache_is_published_atomically(
     for entry in entries:
         assert entry.read_bytes() == (local / entry.relative_to(shared)).read_bytes()
         assert seal(unseal(entry.read_bytes()) or b"") == entry.read_bytes()
+
+
+def test_a_url_no_store_answers_to_is_an_error_naming_the_setting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _build(_clone(tmp_path, "typo"), caplog, monkeypatch, WMBOOK_CACHE_URL="s4://book-cache/x")
+    assert site.failed
+    assert "plugins.wmbook.cache_url (or WMBOOK_CACHE_URL) 's4://book-cache/x'" in site.messages
