@@ -3,6 +3,9 @@ a fresh clone reads it, a published copy is read over plain HTTP, damage is repa
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -158,3 +161,19 @@ def test_a_url_no_store_answers_to_is_an_error_naming_the_setting(
     site = _build(_clone(tmp_path, "typo"), caplog, monkeypatch, WMBOOK_CACHE_URL="s4://book-cache/x")
     assert site.failed
     assert "plugins.wmbook.cache_url (or WMBOOK_CACHE_URL) 's4://book-cache/x'" in site.messages
+
+
+def test_a_build_without_shared_cache_or_cluster_imports_neither(tmp_path: Path) -> None:
+    """The default path stays as it was: a whole build imports no fsspec and no distributed."""
+    root = _clone(tmp_path, "plain")
+    script = (
+        "import sys\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        f"build(load_config(config_file={str(root / 'mkdocs.yml')!r}, site_dir={str(root / 'site')!r}))\n"
+        "print(sorted(m for m in ('fsspec', 's3fs', 'dask', 'distributed') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("WMBOOK_CACHE_URL", "WMBOOK_SCHEDULER")}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert (root / "site" / "index.html").exists()

@@ -4,8 +4,6 @@ checksums verified, damage repaired, read-only and unreachable stores as modes."
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -119,20 +117,6 @@ def test_a_refused_write_makes_the_layer_read_only(
 def test_an_unknown_scheme_is_a_clear_error() -> None:
     with pytest.raises(SharedStoreError, match="nosuchscheme"):
         SharedStore("nosuchscheme://bucket/prefix")
-
-
-def test_a_book_without_shared_cache_or_cluster_imports_neither(tmp_path: Path) -> None:
-    """The default path stays as fast as before: no fsspec, no distributed."""
-    script = (
-        "import sys\n"
-        "from wmbook.config import WmbookConfig, resolve_settings\n"
-        "import wmbook.plugin, wmbook.stages\n"
-        "cfg = WmbookConfig(); cfg.load_dict({}); cfg.validate()\n"
-        f"resolve_settings(cfg, {str(tmp_path)!r}, {str(tmp_path)!r})\n"
-        "print(sorted(m for m in ('fsspec', 'distributed', 'dask', 's3fs') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 class socket_port:
