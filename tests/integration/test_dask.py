@@ -4,11 +4,12 @@ and a clear error when no scheduler answers."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
-from .conftest import build_site, copy_fixture, free_port, session_report, site_files
+from .conftest import S3Server, build_site, copy_fixture, free_port, session_report, site_files
 
 # The session finds the Dask worker that runs it (its server's parent) and ends it, as a
 # machine that fails mid-session would; with a marker it does so only on its first attempt.
@@ -82,3 +83,26 @@ def test_no_scheduler_at_the_address_is_a_clear_error(
     site = build_site(copy_fixture("cluster", tmp_path), caplog)
     assert site.failed
     assert f"WMBOOK_SCHEDULER): no Dask scheduler answers at {address}" in site.messages
+
+
+def test_the_ci_recipe_cluster_and_shared_cache_together(
+    dask_cluster: str,
+    s3_server: S3Server,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CI runs the sessions on the cluster and publishes them; a contributor's fresh clone
+    then runs nothing, on no cluster, and gets the same site."""
+    url = s3_server.url(f"ci-{uuid.uuid4().hex[:8]}")
+    with monkeypatch.context() as ci:
+        ci.setenv("WMBOOK_SCHEDULER", dask_cluster)
+        ci.setenv("WMBOOK_CACHE_URL", url)
+        published = build_site(copy_fixture("cluster", tmp_path / "ci"), caplog)
+    assert not published.failed, published.messages
+    assert set(session_report(published.root).values()) == {False}
+    monkeypatch.setenv("WMBOOK_CACHE_URL", url)
+    clone = build_site(copy_fixture("cluster", tmp_path / "contributor"), caplog)
+    assert not clone.failed, clone.messages
+    assert set(session_report(clone.root).values()) == {True}
+    assert site_files(clone.site) == site_files(published.site)
