@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
@@ -52,9 +54,21 @@ def accept(session: nox.Session) -> None:
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Time wmbook against plain MkDocs and markdown-exec: bench [PAGES] [BLOCKS] [--growth]."""
-    _install(session)
-    session.install("markdown-exec")
+    _install(session, ".[distributed,s3]")
+    session.install("markdown-exec", "moto[server]")
     session.run("python", "tests/bench/run_bench.py", *session.posargs, env=QUIET_MKDOCS)
+
+
+@nox.session(name="publish-cache", default=False)
+def publish_cache(session: nox.Session) -> None:
+    """Build the book once, writing every result to the shared cache at WMBOOK_CACHE_URL (CI)."""
+    url = os.environ.get("WMBOOK_CACHE_URL", "")
+    if not url:
+        session.error("set WMBOOK_CACHE_URL to the shared cache (s3://bucket/prefix, with write access)")
+    _install(session, ".[distributed,s3]")
+    session.run(
+        "mkdocs", "build", "--strict", *session.posargs, env={**QUIET_MKDOCS, "WMBOOK_CACHE_URL": url}
+    )
 
 
 @nox.session(name="bench-instruments", default=False)

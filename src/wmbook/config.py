@@ -22,6 +22,9 @@ ACCEPT_ENV = "WMBOOK_ACCEPT"
 WORKERS_ENV = "WMBOOK_WORKERS"
 VERBOSE_ENV = "WMBOOK_VERBOSE"
 CACHE_ENV = "WMBOOK_CACHE"
+CACHE_URL_ENV = "WMBOOK_CACHE_URL"
+SCHEDULER_ENV = "WMBOOK_SCHEDULER"
+EXECUTORS = ("local", "dask")
 CACHE_MODES = ("auto", "force", "cache-only")
 CACHE_KEYS = ("imports", "environment")
 
@@ -39,6 +42,9 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     # imports: a session's entry stays valid until a distribution it imported changes;
     # environment: until anything installed changes.
     cache_key = c.Choice(CACHE_KEYS, default="imports")
+    cache_url = c.Optional(c.Type(str))  # a shared cache: any fsspec URL (s3://bucket/prefix, …)
+    executor = c.Choice(EXECUTORS, default="local")  # dask: sessions run on a Dask cluster
+    scheduler = c.Optional(c.Type(str))  # the Dask scheduler's address, tcp://host:8786
     bibliography = c.Optional(c.Type(str))  # default: references.bib in docs_dir
     instruments = c.Type(dict, default={})  # extra instruments: {name: "module:attribute"}
     progress_after = c.Type((int, float), default=3)  # report sessions running longer (s)
@@ -71,6 +77,8 @@ class Settings:
     sandbox: bool = True
     memory_bytes: int = 0
     file_bytes: int = 0
+    cache_url: str = ""  # the shared cache; "" for none
+    scheduler: str = ""  # the Dask scheduler; "" to run sessions on this machine
 
 
 def _env_flag(name: str) -> bool:
@@ -109,6 +117,8 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
     if explicit and not os.path.isfile(bibliography):
         raise PluginError(f"{where}.bibliography: {bibliography} does not exist")
     return Settings(
+        cache_url=_cache_url(options.cache_url, root),
+        scheduler=_scheduler(options.executor, options.scheduler),
         timeout=float(options.timeout),
         workers=workers,
         accept=_env_flag(ACCEPT_ENV),
@@ -128,6 +138,31 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         memory_bytes=_memory_bytes(options.memory_limit_mb),
         file_bytes=int(options.max_output_mb * 1024 * 1024),
     )
+
+
+def _cache_url(given: str | None, root: str) -> str:
+    """The shared cache's URL (the environment wins); a plain path is relative to mkdocs.yml."""
+    url = os.environ.get(CACHE_URL_ENV, "").strip() or (given or "").strip()
+    if url and "://" not in url:
+        url = os.path.join(root, os.path.expanduser(url))
+    return url
+
+
+def _scheduler(executor: str, given: str | None) -> str:
+    """The Dask scheduler's address when sessions run on a cluster, else ''.  The
+    environment alone selects the cluster, so CI can switch without editing mkdocs.yml."""
+    address = os.environ.get(SCHEDULER_ENV, "").strip()
+    if address:
+        return address
+    if executor != "dask":
+        return ""
+    address = (given or "").strip()
+    if not address:
+        raise PluginError(
+            "mkdocs.yml: plugins.wmbook.executor is dask, so set scheduler: tcp://HOST:8786 "
+            f"(or {SCHEDULER_ENV}) to the Dask scheduler's address"
+        )
+    return address
 
 
 def _memory_bytes(megabytes: int) -> int:

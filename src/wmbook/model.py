@@ -140,6 +140,7 @@ class Outcome(enum.Enum):
     DIED = "died"  # the worker process ended (os._exit, segfault, sys.exit)
     NOT_RUN = "not-run"  # an earlier step of the session stopped it
     UNCACHED = "uncached"  # cache-only mode, and the session is not in the cache
+    LOST = "lost"  # the machine running the session (a Dask worker) went away, or cannot run it
 
 
 @dataclass(frozen=True)

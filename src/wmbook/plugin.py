@@ -12,8 +12,9 @@ import datetime
 import logging
 import mimetypes
 import os
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import markdown as markdown_lib
 from mkdocs.config.defaults import MkDocsConfig
@@ -26,11 +27,12 @@ from mkdocs.utils.templates import TemplateContext
 
 from wmbook import stages
 from wmbook.assets_files import add_site_assets, copy_assets, needed_markdown_extensions
+from wmbook.backends import open_shared_store, session_runner, shared_store
 from wmbook.book import Book, Page
 from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.executor import CacheMode, Executor
-from wmbook.execute.pool import install_interrupt_handlers, shared_pool, shutdown_pool
+from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.math.katex import MathRenderer
@@ -38,6 +40,9 @@ from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.progress import ProgressReporter
 from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
 from wmbook.store import Store
+
+if TYPE_CHECKING:
+    from wmbook.shared_store import SharedStore
 
 log = get_plugin_logger("wmbook")
 # `mkdocs serve` guesses types from this table: Pyodide's WebAssembly must be application/wasm.
@@ -55,6 +60,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.progress: ProgressReporter | None = None
         self._markdown: markdown_lib.Markdown | None = None
         self._config: MkDocsConfig | None = None
+        self._shared: Future[SharedStore] | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         # Under `mkdocs serve` a failing block must not stop the preview (see on_post_build).
@@ -66,6 +72,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         reject_old_settings(config.extra)
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
         self.settings = resolve_settings(self.config, root, config.docs_dir)
+        self._shared = open_shared_store(self.settings.cache_url)
         for name, options in needed_markdown_extensions():
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
@@ -82,7 +89,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         assert self.settings is not None
         settings = self.settings
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        store = Store(Path(settings.cache_dir))
+        store = Store(Path(settings.cache_dir), shared_store(self._shared, settings.cache_url))
         book = Book(
             settings=settings,
             root=root,
@@ -105,7 +112,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
                 "you can (set sandbox: false to say that is intended)"
             )
         executor = Executor(
-            shared_pool(settings.workers),
+            session_runner(settings),
             SessionCache(store),
             CacheMode(settings.cache_mode),
             whole_environment=settings.cache_key == "environment",

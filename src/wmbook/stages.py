@@ -384,6 +384,7 @@ def report(
     write_json_report(
         os.path.join(book.settings.cache_dir, "last-build.json"), summary, book.sessions, diagnostics
     )
+    book.store.flush()  # this build's entries have reached the shared cache, if there is one
     book.store.prune(book.settings.cache_max_age_days, book.settings.cache_max_bytes)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if problem_log is not None:

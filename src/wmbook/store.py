@@ -5,6 +5,10 @@ Each entry is a file ``<root>/<namespace>/<key[:2]>/<key>``: a header line with 
 SHA-256 of the payload, then the payload (JSON or other plain data, never pickles).
 A damaged entry is reported once, removed and treated as missing.  Every write in
 wmbook, entries and the build's own files alike, goes through ``atomic_write``.
+
+A store may have a second, shared layer (``shared_store.SharedStore``: any fsspec URL)
+under the same rules: the local folder is read first, an entry found in the shared
+layer is copied into it, and new entries are written to both.
 """
 
 from __future__ import annotations
@@ -17,7 +21,12 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wmbook.shared_store import SharedStore
 
 _HEADER = b"WMBOOK-STORE-1 "
 _KEY = re.compile(r"^[0-9a-f]{16,128}$")
@@ -53,21 +62,69 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-class Store:
-    """Content-addressed entries under ``root``, in a few namespaces."""
+def seal(payload: bytes) -> bytes:
+    """An entry as stored: the header line with the payload's SHA-256, then the payload."""
+    return _HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
 
-    def __init__(self, root: Path) -> None:
+
+def unseal(data: bytes) -> bytes | None:
+    """The payload of a stored entry, or None when its checksum does not match."""
+    head, _, payload = data.partition(b"\n")
+    if head != _HEADER + hashlib.sha256(payload).hexdigest().encode():
+        return None
+    return payload
+
+
+def entry_name(namespace: str, key: str) -> str:
+    """An entry's place inside a store, the same in every layer: ``sessions/ab/abcd…``."""
+    if namespace not in NAMESPACES or not _KEY.match(key):
+        raise ValueError(f"bad store address {namespace}/{key}")
+    return f"{namespace}/{key[:2]}/{key}"
+
+
+class Store:
+    """Content-addressed entries under ``root``, in a few namespaces; with ``shared``, a
+    second layer that every build of the book can read (and CI writes)."""
+
+    def __init__(self, root: Path, shared: SharedStore | None = None) -> None:
         self.root = root
+        self.shared = shared
 
     def path(self, namespace: str, key: str) -> Path:
         """Where the entry ``key`` of ``namespace`` lives."""
-        if namespace not in NAMESPACES or not _KEY.match(key):
-            raise ValueError(f"bad store address {namespace}/{key}")
-        return self.root / namespace / key[:2] / key
+        return self.root / entry_name(namespace, key)
 
-    def read(self, namespace: str, key: str, what: str = "") -> bytes | None:
+    def read(
+        self, namespace: str, key: str, what: str = "", *, local: bool = True, shared: bool = True
+    ) -> bytes | None:
         """The entry's payload, or None when it is missing or damaged (``what`` names it in
-        the message: 'docs/x.md (session main)')."""
+        the message: 'docs/x.md (session main)'); the local layer first, then the shared
+        one (an entry found there is kept locally)."""
+        payload = self._read_local(namespace, key, what) if local else None
+        if payload is None and shared and self.shared is not None:
+            payload = self.shared.read(namespace, key, what)
+            if payload is not None:
+                self._write_local(namespace, key, payload, what)
+        return payload
+
+    def read_many(self, namespace: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """The payloads of those of ``keys`` that are stored; the shared layer is asked for
+        the local misses all at once."""
+        found: dict[str, bytes] = {}
+        missing = []
+        for key in dict.fromkeys(keys):
+            payload = self._read_local(namespace, key, "")
+            if payload is None:
+                missing.append(key)
+            else:
+                found[key] = payload
+        if missing and self.shared is not None:
+            for key, payload in self.shared.read_many(namespace, missing).items():
+                self._write_local(namespace, key, payload, "")
+                found[key] = payload
+        return found
+
+    def _read_local(self, namespace: str, key: str, what: str) -> bytes | None:
         path = self.path(namespace, key)
         try:
             data = path.read_bytes()
@@ -79,8 +136,8 @@ class Store:
             )
             self._clear(path)
             return None
-        head, _, payload = data.partition(b"\n")
-        if head != _HEADER + hashlib.sha256(payload).hexdigest().encode():
+        payload = unseal(data)
+        if payload is None:
             log.info(f"wmbook: the stored {namespace} entry {what or path} is damaged; it is made again")
             self._clear(path)
             return None
@@ -97,20 +154,32 @@ class Store:
                 path.unlink(missing_ok=True)
 
     def write(self, namespace: str, key: str, payload: bytes, what: str = "") -> None:
-        """Publish an entry atomically (concurrent builds see the old or the new one); a
-        store that cannot be written is reported, and the build goes on without the entry."""
-        header = _HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+        """Publish an entry atomically (concurrent builds see the old or the new one), in
+        both layers; a store that cannot be written is reported, and the build goes on
+        without the entry."""
+        self._write_local(namespace, key, payload, what)
+        if self.shared is not None:
+            self.shared.write(namespace, key, seal(payload), what)
+
+    def _write_local(self, namespace: str, key: str, payload: bytes, what: str) -> None:
         path = self.path(namespace, key)
         try:
             if path.is_dir() and not path.is_symlink():
                 self._clear(path)  # not an entry: something else took its place
-            atomic_write(path, header + payload)
+            atomic_write(path, seal(payload))
         except OSError as exc:
             log.info(f"wmbook: could not store the {namespace} entry {what or path} ({exc})")
 
+    def flush(self) -> None:
+        """Wait until the entries written this build have reached the shared layer."""
+        if self.shared is not None:
+            self.shared.flush()
+
     def prune(self, max_age_days: float, max_bytes: int) -> int:
         """Delete entries unused for ``max_age_days``, then the least recently used beyond
-        ``max_bytes`` (all namespaces together); also leftovers of interrupted writes."""
+        ``max_bytes`` (all namespaces together); also leftovers of interrupted writes.
+        Only the local layer: a shared store is pruned by its owner (a bucket's lifecycle
+        rule, say), since no single build sees which entries the others still use."""
         entries = []
         for namespace in NAMESPACES:
             for path in (self.root / namespace).glob("*/*"):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mkdocs.commands.build import build
@@ -58,3 +61,96 @@ def build_site(root: Path, caplog: pytest.LogCaptureFixture, **overrides: object
 def fixture_site(tmp_path: Path) -> Callable[[str], Path]:
     """Copy a named fixture site into the test's tmp_path."""
     return lambda name: copy_fixture(name, tmp_path)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on at the moment."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def session_report(root: Path) -> dict[tuple[str, str], bool]:
+    """(page, session) -> whether it came from the cache, from the build's JSON report."""
+    data = json.loads((root / ".cache" / "wmbook" / "last-build.json").read_text())
+    return {(s["page"], s["session"]): s["from_cache"] for s in data["sessions"]}
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file a build wrote, by its path in the site."""
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """A real S3-compatible server (moto) on 127.0.0.1, with one bucket."""
+
+    endpoint: str
+    bucket: str
+    client: Any  # a boto3 S3 client
+
+    def url(self, prefix: str) -> str:
+        """The ``s3://`` URL of a prefix of the bucket."""
+        return f"s3://{self.bucket}/{prefix}"
+
+    def keys(self, prefix: str) -> list[str]:
+        """The object keys under ``prefix``."""
+        listing = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One moto server for the test session; the AWS_* variables point s3fs at it."""
+    boto3 = pytest.importorskip("boto3")
+    server_module = pytest.importorskip("moto.server")
+    port = free_port()
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    patch = pytest.MonkeyPatch()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "wmbook-test",
+        "AWS_SECRET_ACCESS_KEY": "wmbook-test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }.items():
+        patch.setenv(name, value)
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="book-cache")
+    # Anyone may read, as from a cache published for every contributor.
+    anyone_reads = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::book-cache/*",
+    }
+    client.put_bucket_policy(
+        Bucket="book-cache", Policy=json.dumps({"Version": "2012-10-17", "Statement": [anyone_reads]})
+    )
+    try:
+        yield S3Server(endpoint, "book-cache", client)
+    finally:
+        server.stop()
+        patch.undo()
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[str]:
+    """One real two-worker Dask cluster (worker processes) on 127.0.0.1; its address.
+
+    ``allowed-failures: 0``: the scheduler gives up on a session at the first lost worker,
+    so that wmbook's own single retry is what the tests see."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    from wmbook.execute.pool import shutdown_pool
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+    try:
+        yield str(cluster.scheduler_address)
+    finally:
+        shutdown_pool()  # the build's connection goes before the cluster does
+        cluster.close()

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SiteBuild, build_site
+from .conftest import SiteBuild, build_site, session_report
 
 
 def _report(site: SiteBuild) -> dict[tuple[str, str], bool]:
     """(page, session) -> whether it came from the cache, from the last JSON report."""
-    data = json.loads((site.root / ".cache" / "wmbook" / "last-build.json").read_text())
-    return {(s["page"], s["session"]): s["from_cache"] for s in data["sessions"]}
+    return session_report(site.root)
 
 
 ALL_RUN = {

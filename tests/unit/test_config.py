@@ -13,7 +13,14 @@ from mkdocs.exceptions import PluginError
 from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.sandbox import default_memory_bytes
 
-ENVIRONMENT = ("WMBOOK_WORKERS", "WMBOOK_CACHE", "WMBOOK_ACCEPT", "WMBOOK_VERBOSE")
+ENVIRONMENT = (
+    "WMBOOK_WORKERS",
+    "WMBOOK_CACHE",
+    "WMBOOK_ACCEPT",
+    "WMBOOK_VERBOSE",
+    "WMBOOK_CACHE_URL",
+    "WMBOOK_SCHEDULER",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -202,3 +209,56 @@ def test_settings_under_extra_are_refused(extra: dict[str, Any]) -> None:
 @pytest.mark.parametrize("extra", [{}, {"analytics": {"id": 1}}, None, "text", ["wmbook"]])
 def test_other_extra_settings_are_fine(extra: object) -> None:
     reject_old_settings(extra)
+
+
+# -- the shared cache and the Dask executor --
+
+
+@pytest.mark.parametrize(
+    ("given", "env", "expected"),
+    [
+        (None, "", ""),
+        ("s3://bucket/book", "", "s3://bucket/book"),
+        (None, "gs://bucket/ci", "gs://bucket/ci"),
+        ("s3://bucket/book", "https://example.org/cache", "https://example.org/cache"),
+        ("shared/cache", "", "{root}/shared/cache"),  # a folder, relative to mkdocs.yml
+        ("/srv/cache", "", "/srv/cache"),
+    ],
+)
+def test_cache_url_from_the_setting_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str | None, env: str, expected: str
+) -> None:
+    if env:
+        monkeypatch.setenv("WMBOOK_CACHE_URL", env)
+    values = {} if given is None else {"cache_url": given}
+    assert settings(tmp_path, **values).cache_url == expected.format(root=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("values", "env", "expected"),
+    [
+        ({}, "", ""),
+        ({"scheduler": "tcp://cluster:8786"}, "", ""),  # an address alone runs nothing remotely
+        ({"executor": "dask", "scheduler": "tcp://cluster:8786"}, "", "tcp://cluster:8786"),
+        ({}, "tcp://ci:8786", "tcp://ci:8786"),  # the environment alone selects the cluster
+        ({"executor": "local"}, "tcp://ci:8786", "tcp://ci:8786"),
+    ],
+)
+def test_scheduler_from_the_settings_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, values: dict[str, str], env: str, expected: str
+) -> None:
+    if env:
+        monkeypatch.setenv("WMBOOK_SCHEDULER", env)
+    assert settings(tmp_path, **values).scheduler == expected
+
+
+def test_dask_without_a_scheduler_says_what_to_set(tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match=r"executor is dask, so set scheduler: tcp://HOST:8786"):
+        settings(tmp_path, executor="dask")
+
+
+def test_an_unknown_executor_is_refused() -> None:
+    cfg = WmbookConfig()
+    cfg.load_dict({"executor": "ray"})
+    failed, _ = cfg.validate()
+    assert [name for name, _ in failed] == ["executor"]

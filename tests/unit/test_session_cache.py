@@ -252,3 +252,39 @@ def test_cache_only_without_an_entry_runs_nothing(cache: SessionCache) -> None:
         (CODE1, Outcome.NOT_RUN),
     ]
     assert result.results[0].detail == "session 'main' is not in the cache and the cache mode is cache-only"
+
+
+# -- with a shared layer --
+
+
+def _shared_cache(tmp_path: Path, clone: str) -> SessionCache:
+    from wmbook.shared_store import SharedStore
+
+    return SessionCache(Store(tmp_path / clone, SharedStore(str(tmp_path / "shared"))))
+
+
+def test_a_session_published_by_one_clone_is_not_run_by_another(tmp_path: Path) -> None:
+    ci, ci_pool = _executor(_shared_cache(tmp_path, "ci"), CacheMode.AUTO)
+    ci.submit(SPEC).result()
+    ci.cache.store.flush()
+    contributor, pool = _executor(_shared_cache(tmp_path, "contributor"), CacheMode.AUTO)
+    result = contributor.submit(SPEC).result()
+    assert (ci_pool.ran, pool.ran) == (["main"], [])
+    assert result.from_cache and result.results == RESULT.results
+
+
+def test_a_session_in_neither_layer_runs_and_is_published(tmp_path: Path) -> None:
+    executor, pool = _executor(_shared_cache(tmp_path, "ci"), CacheMode.AUTO)
+    executor.submit(SPEC).result()
+    executor.cache.store.flush()
+    assert pool.ran == ["main"]
+    assert len(list((tmp_path / "shared" / "sessions").glob("*/*"))) == 1
+
+
+def test_cache_only_names_both_layers(tmp_path: Path) -> None:
+    executor, pool = _executor(_shared_cache(tmp_path, "host"), CacheMode.CACHE_ONLY)
+    result = executor.submit(SPEC).result()
+    assert pool.ran == []
+    assert result.results[0].detail == (
+        "session 'main' is not in the local or the shared cache and the cache mode is cache-only"
+    )

@@ -98,10 +98,13 @@ class SessionCache:
         self.store = store
         self._versions: dict[str, str | None] = {}  # distribution versions seen this build
 
-    def load(self, key: str, spec: SessionSpec) -> SessionResult | None:
-        """The cached result for ``key``; None on a miss, a stale or a damaged entry."""
+    def load(
+        self, key: str, spec: SessionSpec, *, local: bool = True, shared: bool = True
+    ) -> SessionResult | None:
+        """The cached result for ``key`` (from the store's local layer, its shared one or
+        both); None on a miss, a stale or a damaged entry."""
         what = f"{spec.page} (session {spec.name})"
-        payload = self.store.read("sessions", key, what)
+        payload = self.store.read("sessions", key, what, local=local, shared=shared)
         if payload is None:
             return None
         try:

@@ -1,13 +1,14 @@
-"""The executor the build talks to: cache first, worker pool on a miss."""
+"""The executor the build talks to: cache first, a session runner on a miss."""
 
 from __future__ import annotations
 
 import enum
-from concurrent.futures import Future
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
 
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.keys import session_key
-from wmbook.execute.runner import SessionPool
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
 
@@ -20,18 +21,47 @@ class CacheMode(enum.Enum):
     CACHE_ONLY = "cache-only"  # never run code; a missing entry is an error
 
 
+class SchedulerUnreachable(Exception):
+    """No Dask scheduler answered at the configured address."""
+
+
+class SessionRunner(Protocol):
+    """Where sessions run: this machine's pool (``runner.SessionPool``) or a Dask cluster
+    (``dask_runner.DaskRunner``); both return the same records."""
+
+    def submit(
+        self,
+        spec: SessionSpec,
+        after: Callable[[SessionResult], None] | None = None,
+        limits: Limits | None = None,
+    ) -> Future[SessionResult]: ...
+
+
 def _done(result: SessionResult) -> Future[SessionResult]:
     future: Future[SessionResult] = Future()
     future.set_result(result)
     return future
 
 
+def _forward(source: Future[SessionResult], target: Future[SessionResult]) -> None:
+    """Resolve ``target`` as ``source`` resolves."""
+
+    def copy(done: Future[SessionResult]) -> None:
+        exc = done.exception()
+        if exc is not None:
+            target.set_exception(exc)
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
+
+
 class Executor:
-    """Starts sessions: answered from the cache when possible, else run in the pool."""
+    """Starts sessions: answered from the cache when possible, else run by the runner."""
 
     def __init__(
         self,
-        pool: SessionPool,
+        pool: SessionRunner,
         cache: SessionCache,
         mode: CacheMode,
         whole_environment: bool = False,
@@ -42,24 +72,52 @@ class Executor:
         self.cache = cache
         self.mode = mode
         self.whole_environment = whole_environment
+        # Look-ups in a shared store wait on the network: several at once, off the build's thread.
+        self._lookups: ThreadPoolExecutor | None = None
 
     def submit(self, spec: SessionSpec) -> Future[SessionResult]:
-        """A future for the session's result; it is already resolved on a cache hit."""
+        """A future for the session's result; it is already resolved on a local cache hit."""
         key = session_key(spec, whole_environment=self.whole_environment)
         if self.mode is not CacheMode.FORCE:
-            cached = self.cache.load(key, spec)
+            cached = self.cache.load(key, spec, shared=False)
             if cached is not None:
                 return _done(cached)
+            if self.cache.store.shared is not None:
+                return self._look_up_shared(key, spec)
+        return self._run(key, spec)
+
+    def _look_up_shared(self, key: str, spec: SessionSpec) -> Future[SessionResult]:
+        if self._lookups is None:
+            self._lookups = ThreadPoolExecutor(8, thread_name_prefix="wmbook-lookup")
+        result: Future[SessionResult] = Future()
+
+        def look_up() -> None:
+            try:
+                cached = self.cache.load(key, spec, local=False)
+                _forward(_done(cached) if cached is not None else self._run(key, spec), result)
+            except Exception as exc:  # noqa: BLE001  (the page reports it; the build goes on)
+                result.set_exception(exc)
+
+        self._lookups.submit(look_up)
+        return result
+
+    def _run(self, key: str, spec: SessionSpec) -> Future[SessionResult]:
         if self.mode is CacheMode.CACHE_ONLY:
-            return _done(self._uncached(spec))
+            return _done(self._uncached(spec, shared=self.cache.store.shared is not None))
         # Stored before the future resolves: a build that ends right after still finds it.
         store = lambda result: self.cache.store_result(key, spec, result)  # noqa: E731
         return self.pool.submit(spec, after=store, limits=self.limits)
 
     @staticmethod
-    def _uncached(spec: SessionSpec) -> SessionResult:
-        detail = f"session {spec.name!r} is not in the cache and the cache mode is cache-only"
-        first, *rest = spec.steps
-        steps = [StepResult(first.key, Outcome.UNCACHED, detail=detail)]
-        steps += [StepResult(step.key, Outcome.NOT_RUN) for step in rest]
-        return SessionResult(spec.page, spec.name, tuple(steps), 0.0)
+    def _uncached(spec: SessionSpec, shared: bool = False) -> SessionResult:
+        where = "the local or the shared cache" if shared else "the cache"
+        detail = f"session {spec.name!r} is not in {where} and the cache mode is cache-only"
+        return unfinished(spec, Outcome.UNCACHED, detail)
+
+
+def unfinished(spec: SessionSpec, outcome: Outcome, detail: str, rest_detail: str = "") -> SessionResult:
+    """A session that did not run: its first step reported with ``outcome``, the rest not run."""
+    first, *rest = spec.steps
+    steps = [StepResult(first.key, outcome, detail=detail)]
+    steps += [StepResult(step.key, Outcome.NOT_RUN, detail=rest_detail) for step in rest]
+    return SessionResult(spec.page, spec.name, tuple(steps), 0.0)

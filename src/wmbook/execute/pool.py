@@ -1,4 +1,5 @@
-"""The process-wide session pool: it outlives single builds, so ``serve`` keeps its workers."""
+"""The process-wide session runner: it outlives single builds, so ``serve`` keeps its workers
+(or its connection to the Dask scheduler)."""
 
 from __future__ import annotations
 
@@ -6,31 +7,46 @@ import atexit
 import signal
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from wmbook.execute.runner import SessionPool
 
+if TYPE_CHECKING:
+    from wmbook.execute.dask_runner import DaskRunner
+
 _lock = threading.Lock()
-_pool: SessionPool | None = None
+_pool: SessionPool | DaskRunner | None = None
+_identity: tuple[int, str] | None = None
 
 
-def shared_pool(workers: int) -> SessionPool:
-    """The pool for this process, (re)created when the wanted size changes."""
-    global _pool
+def shared_pool(workers: int, scheduler: str = "") -> SessionPool | DaskRunner:
+    """The runner for this process: ``workers`` local processes, or the Dask scheduler at
+    ``scheduler``; (re)created when the wanted one changes."""
+    global _pool, _identity
     with _lock:
-        if _pool is None or _pool.workers != workers:
+        wanted = (0 if scheduler else workers, scheduler)
+        if _pool is None or _identity != wanted:
             if _pool is not None:
                 _pool.shutdown()
-            _pool = SessionPool(workers)
+                _pool = None
+            if scheduler:
+                from wmbook.execute.dask_runner import DaskRunner  # distributed only when asked for
+
+                _pool = DaskRunner(scheduler)
+            else:
+                _pool = SessionPool(workers)
+            _identity = wanted
         return _pool
 
 
 def shutdown_pool() -> None:
     """Stop the worker server (end of ``serve`` or of the process)."""
-    global _pool
+    global _pool, _identity
     with _lock:
         if _pool is not None:
             _pool.shutdown()
             _pool = None
+            _identity = None
 
 
 def interrupt_sessions() -> None:

@@ -70,6 +70,10 @@ class WorkerServer:
             if self._process is None or self._process.poll() is not None:
                 self._start()
 
+    def start(self) -> None:
+        """Start the server now instead of at the first session."""
+        self._ensure()
+
     def session_dir(self) -> str:
         """A fresh folder for one session, inside the server's (which it removes if the build
         is killed)."""

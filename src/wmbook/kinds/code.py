@@ -109,6 +109,8 @@ def step_problems(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
     if result.outcome is Outcome.DIED:
         message = f"{result.detail} while running this block; a block must not end its process"
         return [Diagnostic(code_loc, message, detail=result.output)]
+    if result.outcome is Outcome.LOST:
+        return [Diagnostic(code_loc, f"{result.detail} while running this block", detail=result.output)]
     if result.outcome is Outcome.UNCACHED:
         message = f"{result.detail}; build once with cache mode auto (WMBOOK_CACHE=auto) where code may run"
         return [Diagnostic(loc, message)]

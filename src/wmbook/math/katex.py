@@ -135,21 +135,25 @@ class MathRenderer:
             self._version = _katex_version()
         return digest(self._version, "D" if item.display else "I", item.tex)
 
-    def _recall(self, item: MathItem) -> bool:
-        if self._store is None:
-            return False
-        payload = self._store.read("math", self._key(item))
-        if payload is None:
-            return False
-        try:
-            rendered, error = json.loads(payload)
-        except (ValueError, TypeError):
-            return False
-        self._done[item] = (str(rendered), str(error))
-        return True
+    def _recall(self, items: list[MathItem]) -> None:
+        """Take what the store holds for ``items`` (a shared store is asked for all at once)."""
+        if self._store is None or not items:
+            return
+        keys = {item: self._key(item) for item in items}
+        stored = self._store.read_many("math", keys.values())
+        for item, key in keys.items():
+            payload = stored.get(key)
+            if payload is None:
+                continue
+            try:
+                rendered, error = json.loads(payload)
+            except (ValueError, TypeError):
+                continue
+            self._done[item] = (str(rendered), str(error))
 
     def _ensure(self, items: list[MathItem]) -> None:
-        todo = list(dict.fromkeys(i for i in items if i not in self._done and not self._recall(i)))
+        self._recall([i for i in dict.fromkeys(items) if i not in self._done])
+        todo = [i for i in dict.fromkeys(items) if i not in self._done]
         if todo:
             for item, done in zip(todo, render_batch(todo), strict=True):
                 self._done[item] = done

@@ -14,6 +14,7 @@ _TITLES = {
     Outcome.DIED: "Process ended",
     Outcome.NOT_RUN: "Not run",
     Outcome.UNCACHED: "Not run",
+    Outcome.LOST: "Worker lost",
 }
 
 
@@ -44,7 +45,7 @@ def render_result(result: StepResult) -> str:
         cause = f" (the block at {result.detail})" if result.detail else ""
         note = f"not run: an earlier block of this session failed{cause}"
         text = (text.rstrip("\n") + "\n" if text.strip() else "") + f"[{note}]"
-    elif result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.UNCACHED):
+    elif result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.UNCACHED, Outcome.LOST):
         note = result.detail
         text = (text.rstrip("\n") + "\n" if text.strip() else "") + f"[{note}]"
     parts = []

@@ -1,0 +1,173 @@
+"""Sessions on a Dask cluster (``executor: dask``, ``scheduler: tcp://host:8786``).
+
+Each session is one Dask task.  On the worker it runs exactly as on this machine: in
+a process forked from wmbook's worker server there, in its own folder, under the same
+timeouts, limits and sandbox (``runner.run_in_process``); the session's declared files
+travel inside its ``SessionSpec``.  The worker sends back the same ``SessionResult``,
+which this build checks and caches as if it had run here.  A worker that is lost while
+it runs a session (Dask reports ``KilledWorker``) costs one more attempt, elsewhere;
+a second loss is reported at the session's first block.  The scheduler's own
+``allowed-failures`` comes first: with Dask's default (3) the scheduler itself runs a
+lost session again up to three times before wmbook sees the loss.  This module, and
+``distributed`` with it, is imported only when a scheduler is set.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+
+import distributed
+
+from wmbook.execute.executor import SchedulerUnreachable, unfinished
+from wmbook.execute.keys import engine_fingerprint, python_fingerprint
+from wmbook.execute.runner import WorkerServer, run_in_process
+from wmbook.execute.sandbox import Limits
+from wmbook.model import Outcome, SessionResult, SessionSpec
+from wmbook.store import digest
+
+CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler before the build gives up
+_ATTEMPTS = 2  # a session whose worker is lost runs once more, elsewhere
+
+_server: WorkerServer | None = None
+_server_lock = threading.Lock()
+
+
+def fingerprint() -> str:
+    """What must be equal here and on every worker for results to be the same: the
+    Python and the wmbook that run the sessions."""
+    return digest(python_fingerprint(), engine_fingerprint())
+
+
+def _worker_server() -> WorkerServer:
+    """The worker server of this Dask worker process, started on its first session.  Dask
+    keeps its task threads for the worker's life, so the server (which dies with the
+    thread that started it) lives as long as the worker."""
+    global _server
+    with _server_lock:
+        if _server is None:
+            _server = WorkerServer()
+            atexit.register(_server.stop)
+        return _server
+
+
+def start_worker_server() -> None:
+    """Start this worker's server ahead of its first session (numpy and matplotlib load)."""
+    _worker_server().start()
+
+
+def run_on_worker(spec: SessionSpec, limits: Limits) -> tuple[str, SessionResult]:
+    """The Dask task: run one session on this worker with wmbook's own isolation."""
+    return fingerprint(), run_in_process(_worker_server(), spec, limits)
+
+
+def lost_result(spec: SessionSpec, detail: str) -> SessionResult:
+    """A session that no worker could finish: its first step is reported, the rest not run."""
+    return unfinished(spec, Outcome.LOST, detail, f"{spec.page}:{spec.steps[0].first_line}")
+
+
+class DaskRunner:
+    """Submits sessions to the Dask scheduler at ``address``."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        try:
+            self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerUnreachable(f"no Dask scheduler answers at {address} ({exc})") from exc
+        self._fingerprint = fingerprint()
+        self._lock = threading.Lock()
+        self._running: set[distributed.Future] = set()
+        # Workers load numpy and matplotlib while this build reads its pages.  A task's
+        # future is kept until it is done (a dropped one is forgotten), then let go, so a
+        # worker lost later does not make the scheduler start it again.
+        for worker in self.client.scheduler_info().get("workers", {}):
+            warming = self.client.submit(
+                start_worker_server, workers=[worker], allow_other_workers=True, pure=False
+            )
+            self._track(warming)
+
+    def _track(self, task: distributed.Future) -> None:
+        with self._lock:
+            self._running.add(task)
+
+        def untrack(done: distributed.Future) -> None:
+            with self._lock:
+                self._running.discard(done)
+
+        task.add_done_callback(untrack)
+
+    def submit(
+        self,
+        spec: SessionSpec,
+        after: Callable[[SessionResult], None] | None = None,
+        limits: Limits | None = None,
+    ) -> Future[SessionResult]:
+        """Start a session on the cluster; the future resolves once ``after`` (storing the
+        result) has been called with its result."""
+        result: Future[SessionResult] = Future()
+        self._attempt(spec, limits or Limits(), after, result, 1)
+        return result
+
+    def _attempt(
+        self,
+        spec: SessionSpec,
+        limits: Limits,
+        after: Callable[[SessionResult], None] | None,
+        result: Future[SessionResult],
+        attempt: int,
+    ) -> None:
+        # A fresh key per attempt: the scheduler must not hand back the lost attempt's state.
+        task = self.client.submit(
+            run_on_worker, spec, limits, key=f"wmbook-session-{uuid.uuid4().hex}", pure=False
+        )
+        self._track(task)
+
+        def finished(done: distributed.Future) -> None:
+            try:
+                session = self._collect(done, spec)
+            except distributed.client.FutureCancelledError as exc:
+                result.set_exception(exc)
+                return
+            except distributed.scheduler.KilledWorker as exc:
+                if attempt < _ATTEMPTS:
+                    self._attempt(spec, limits, after, result, attempt + 1)
+                    return
+                last = getattr(getattr(exc, "last_worker", None), "address", "") or "unknown"
+                detail = f"the Dask worker running this session was lost {attempt} times (the last: {last})"
+                session = lost_result(spec, detail)
+            except Exception as exc:  # noqa: BLE001  (reported at the page; the build goes on)
+                result.set_exception(exc)
+                return
+            if after is not None:
+                after(session)
+            result.set_result(session)
+
+        task.add_done_callback(finished)
+
+    def _collect(self, done: distributed.Future, spec: SessionSpec) -> SessionResult:
+        theirs: str
+        session: SessionResult
+        theirs, session = done.result()
+        if theirs != self._fingerprint:
+            detail = (
+                f"a Dask worker of {self.address} runs another Python or another wmbook than this build; "
+                "install the same versions on the workers"
+            )
+            return lost_result(spec, detail)
+        return session
+
+    def interrupt(self) -> None:
+        """Cancel every session still queued or running on the cluster (Ctrl-C, SIGTERM)."""
+        with self._lock:
+            running = list(self._running)
+        if running:
+            self.client.cancel(running)
+
+    def shutdown(self) -> None:
+        """Close the connection to the scheduler (the cluster stays up)."""
+        self.interrupt()
+        self.client.close()

@@ -1,0 +1,180 @@
+"""The shared layer of the store: entries at any fsspec URL, under the local store's rules.
+
+``cache_url`` names it: a folder, ``s3://bucket/prefix`` (s3fs, which reads the standard
+``AWS_*`` variables, ``AWS_ENDPOINT_URL`` included), ``gs://bucket/prefix`` (gcsfs) or a
+published, read-only ``https://`` copy.  Entries have the same names and the same
+checksummed format as in the local folder (``store.seal``); a damaged one is reported,
+removed where the store can be written, and made again.  Publishing is atomic: into a
+folder by writing a temporary file and renaming it, into an object store by one put
+(an object appears whole or not at all).  Writes happen in the background and are
+awaited at the end of the build (``flush``); credentials that may only read make the
+layer read-only for the build, and a store that cannot be reached at all is reported
+once and left alone until the build ends.  This module, and fsspec with it, is imported
+only when a ``cache_url`` is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from fsspec.core import url_to_fs
+
+from wmbook.store import entry_name, unseal
+
+log = logging.getLogger("mkdocs.plugins.wmbook")  # store problems never fail a strict build
+_READ_ONLY_PROTOCOLS = {"http", "https"}
+_THREADS = 8  # requests in flight at once: a remote store answers each in a few milliseconds
+
+
+class SharedStoreError(Exception):
+    """The URL names no store wmbook can open (an unknown scheme, a missing package)."""
+
+
+class SharedStore:
+    """Checksummed entries under ``url``, read and written through fsspec."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.fs, root = url_to_fs(url)
+        except (ImportError, ValueError) as exc:
+            raise SharedStoreError(str(exc)) from exc
+        self.url = url
+        self.root = root.rstrip("/")
+        protocols = {self.fs.protocol} if isinstance(self.fs.protocol, str) else set(self.fs.protocol)
+        self.is_folder = bool(protocols & {"file", "local"})
+        self.writable = not protocols & _READ_ONLY_PROTOCOLS
+        self.reachable = True
+        self._lock = threading.Lock()
+        self._threads: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+
+    def connect(self) -> None:
+        """Make the first connection now (an S3 client is costly to set up), not at the first
+        read; an error is left for that read to report."""
+        connect = getattr(self.fs, "connect", None)
+        if "s3" in self.fs.protocol and callable(connect):
+            with contextlib.suppress(Exception):
+                connect()
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(_THREADS, thread_name_prefix="wmbook-shared")
+            return self._threads
+
+    def location(self, namespace: str, key: str) -> str:
+        """Where the entry lives in the shared store."""
+        return f"{self.root}/{entry_name(namespace, key)}"
+
+    def read(self, namespace: str, key: str, what: str = "") -> bytes | None:
+        """The entry's payload, or None when it is missing, damaged or unreachable."""
+        if not self.reachable:
+            return None
+        where = self.location(namespace, key)
+        try:
+            data = self.fs.cat_file(where)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001  (network, credentials: the build goes on without it)
+            self._unreachable(exc)
+            return None
+        payload = unseal(data)
+        if payload is None:
+            log.info(
+                f"wmbook: the shared {namespace} entry {what or where} at {self.url} is damaged; "
+                "it is made again" + (" and replaced" if self.writable else "")
+            )
+            self._remove(where)
+        return payload
+
+    def read_many(self, namespace: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored payloads among ``keys``, fetched concurrently."""
+        wanted = list(keys)
+        found = self._pool().map(lambda key: self.read(namespace, key), wanted)
+        return {key: payload for key, payload in zip(wanted, found, strict=True) if payload is not None}
+
+    def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None:
+        """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
+        if not (self.writable and self.reachable):
+            return
+        future = self._pool().submit(self._publish, self.location(namespace, key), sealed, what)
+        with self._lock:
+            self._pending.append(future)
+
+    def _publish(self, where: str, sealed: bytes, what: str) -> None:
+        if not (self.writable and self.reachable):
+            return
+        try:
+            if self.is_folder:  # readers of a folder must never see half an entry
+                folder = where.rsplit("/", 1)[0]
+                temp = f"{folder}/.tmp-{uuid.uuid4().hex}"
+                self.fs.makedirs(folder, exist_ok=True)
+                self.fs.pipe_file(temp, sealed)
+                self.fs.mv(temp, where)
+            else:
+                self.fs.pipe_file(where, sealed)
+        except PermissionError as exc:
+            self._read_only(exc)
+        except Exception as exc:  # noqa: BLE001  (network, quota: the entry stays local)
+            log.info(f"wmbook: could not publish {what or where} to the shared cache at {self.url} ({exc})")
+
+    def _remove(self, where: str) -> None:
+        if not (self.writable and self.reachable):
+            return
+        try:
+            self.fs.rm_file(where)
+        except PermissionError as exc:
+            self._read_only(exc)
+        except Exception:  # noqa: BLE001  (the rewrite after the re-run replaces it anyway)
+            pass
+
+    def _read_only(self, exc: Exception) -> None:
+        with self._lock:
+            if not self.writable:
+                return
+            self.writable = False
+        log.info(
+            f"wmbook: the shared cache at {self.url} may only be read with these credentials ({exc}); "
+            "this build keeps its new results in the local cache"
+        )
+
+    def _unreachable(self, exc: Exception) -> None:
+        with self._lock:
+            if not self.reachable:
+                return
+            self.reachable = False
+        log.info(
+            f"wmbook: the shared cache at {self.url} cannot be reached ({type(exc).__name__}: {exc}); "
+            "this build goes on with the local cache only"
+        )
+
+    def flush(self) -> None:
+        """Wait for every write of this build, then let the threads go (``serve`` builds again)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            threads, self._threads = self._threads, None
+        for future in pending:
+            future.result()
+        if threads is not None:
+            threads.shutdown(wait=True)
+
+
+def open_soon(url: str) -> Future[SharedStore]:
+    """Open (and connect) the store at ``url`` in a thread, while MkDocs reads the book."""
+    opened: Future[SharedStore] = Future()
+
+    def open_store() -> None:
+        try:
+            store = SharedStore(url)
+            store.connect()
+            opened.set_result(store)
+        except Exception as exc:  # noqa: BLE001  (raised where the store is needed: on_files)
+            opened.set_exception(exc)
+
+    threading.Thread(target=open_store, name="wmbook-shared-open", daemon=True).start()
+    return opened

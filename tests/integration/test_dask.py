@@ -1,0 +1,108 @@
+"""Sessions on a real Dask cluster (``distributed.LocalCluster`` with worker processes):
+the same pages as a local build, files that travel, a lost worker survived or reported,
+and a clear error when no scheduler answers."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .conftest import S3Server, build_site, copy_fixture, free_port, session_report, site_files
+
+# The session finds the Dask worker that runs it (its server's parent) and ends it, as a
+# machine that fails mid-session would; with a marker it does so only on its first attempt.
+KILL_WORKER = """\
+import os
+import pathlib
+import signal
+
+marker = pathlib.Path({marker!r})
+if {always!r} or not marker.exists():
+    marker.write_text("a worker was lost here")
+    with open(f"/proc/{{os.getppid()}}/stat") as stat:
+        worker = int(stat.read().rsplit(")", 1)[1].split()[1])
+    os.kill(worker, signal.SIGKILL)
+print("finished")
+"""
+
+
+def _lost_worker_book(tmp_path: Path, always: bool) -> Path:
+    root = tmp_path / "lost"
+    (root / "docs").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(
+        "site_name: Lost worker\nplugins:\n  - wmbook:\n      sandbox: false\n      timeout: 60\n"
+    )
+    code = KILL_WORKER.format(marker=str(tmp_path / "marker"), always=always)
+    (root / "docs" / "index.md").write_text(
+        f"# Lost\n\n```python\n{code}```\n\n```python\nprint('next')\n```\n"
+    )
+    return root
+
+
+def test_a_cluster_build_equals_a_local_build_byte_for_byte(
+    dask_cluster: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = build_site(copy_fixture("cluster", tmp_path / "local"), caplog)
+    assert not local.failed, local.messages
+    monkeypatch.setenv("WMBOOK_SCHEDULER", dask_cluster)
+    remote = build_site(copy_fixture("cluster", tmp_path / "dask"), caplog)
+    assert not remote.failed, remote.messages
+    report = session_report(remote.root)
+    assert len(report) == 3 and set(report.values()) == {False}  # all three ran, on the cluster
+    assert site_files(remote.site) == site_files(local.site)
+    assert "sum of weights: 3.50" in remote.html()  # the page's declared file went with its session
+
+
+def test_a_worker_lost_mid_session_is_survived(
+    dask_cluster: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WMBOOK_SCHEDULER", dask_cluster)
+    site = build_site(_lost_worker_book(tmp_path, always=False), caplog)
+    assert (tmp_path / "marker").exists()  # the first attempt did end its worker
+    assert not site.failed, site.messages
+    assert "finished" in site.html() and "next" in site.html()
+
+
+def test_a_session_that_loses_its_worker_twice_is_reported_at_its_page(
+    dask_cluster: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WMBOOK_SCHEDULER", dask_cluster)
+    site = build_site(_lost_worker_book(tmp_path, always=True), caplog)
+    assert site.failed
+    assert "docs/index.md:4: the Dask worker running this session was lost 2 times" in site.messages
+    assert "docs/index.md:17: not run because the block at docs/index.md:4 failed" in site.messages
+
+
+def test_no_scheduler_at_the_address_is_a_clear_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = f"tcp://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("WMBOOK_SCHEDULER", address)
+    site = build_site(copy_fixture("cluster", tmp_path), caplog)
+    assert site.failed
+    assert f"WMBOOK_SCHEDULER): no Dask scheduler answers at {address}" in site.messages
+
+
+def test_the_ci_recipe_cluster_and_shared_cache_together(
+    dask_cluster: str,
+    s3_server: S3Server,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CI runs the sessions on the cluster and publishes them; a contributor's fresh clone
+    then runs nothing, on no cluster, and gets the same site."""
+    url = s3_server.url(f"ci-{uuid.uuid4().hex[:8]}")
+    with monkeypatch.context() as ci:
+        ci.setenv("WMBOOK_SCHEDULER", dask_cluster)
+        ci.setenv("WMBOOK_CACHE_URL", url)
+        published = build_site(copy_fixture("cluster", tmp_path / "ci"), caplog)
+    assert not published.failed, published.messages
+    assert set(session_report(published.root).values()) == {False}
+    monkeypatch.setenv("WMBOOK_CACHE_URL", url)
+    clone = build_site(copy_fixture("cluster", tmp_path / "contributor"), caplog)
+    assert not clone.failed, clone.messages
+    assert set(session_report(clone.root).values()) == {True}
+    assert site_files(clone.site) == site_files(published.site)

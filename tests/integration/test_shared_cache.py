@@ -1,0 +1,179 @@
+"""The shared cache against a real S3-compatible server (moto) on 127.0.0.1: CI writes it,
+a fresh clone reads it, a published copy is read over plain HTTP, damage is repaired."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from wmbook.store import seal, unseal
+
+from .conftest import S3Server, SiteBuild, build_site, copy_fixture, session_report, site_files
+
+ALL = {("docs/index.md", "main"), ("docs/other.md", "main"), ("docs/other.md", "apart")}
+
+
+def _clone(tmp_path: Path, name: str) -> Path:
+    """A fresh checkout of the fixture book: no local cache."""
+    return copy_fixture("cluster", tmp_path / name)
+
+
+def _build(
+    root: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, **env: str
+) -> SiteBuild:
+    with monkeypatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        return build_site(root, caplog)
+
+
+@pytest.fixture
+def published(
+    s3_server: S3Server, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, SiteBuild]:
+    """A prefix of the bucket that a first build (CI, with write access) has filled."""
+    prefix = f"cache-{uuid.uuid4().hex[:8]}"
+    first = _build(_clone(tmp_path, "ci"), caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    assert not first.failed, first.messages
+    assert set(session_report(first.root).values()) == {False}
+    return prefix, first
+
+
+def test_a_fresh_clone_reads_the_shared_cache_and_runs_nothing(
+    s3_server: S3Server,
+    published: tuple[str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix, first = published
+    sessions = [key for key in s3_server.keys(prefix) if key.startswith(f"{prefix}/sessions/")]
+    assert len(sessions) == len(ALL)  # every session was published, none twice
+    second = _build(
+        _clone(tmp_path, "contributor"), caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix)
+    )
+    assert not second.failed, second.messages
+    report = session_report(second.root)
+    assert set(report) == ALL and set(report.values()) == {True}
+    assert site_files(second.site) == site_files(first.site)
+    # Entries found remotely are kept locally: the next build needs no network.
+    assert len(list((second.root / ".cache" / "wmbook" / "sessions").glob("*/*"))) == len(ALL)
+
+
+def test_a_published_cache_over_http_serves_a_cache_only_build_and_is_never_written(
+    s3_server: S3Server,
+    published: tuple[str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix, first = published
+    before = s3_server.keys(prefix)
+    host = _clone(tmp_path, "host")
+    page = host / "docs" / "other.md"
+    page.write_text(page.read_text() + "\nA line of prose added on the host.\n")
+    url = f"{s3_server.endpoint}/{s3_server.bucket}/{prefix}"
+    site = _build(host, caplog, monkeypatch, WMBOOK_CACHE_URL=url, WMBOOK_CACHE="cache-only")
+    assert not site.failed, site.messages
+    assert set(session_report(host).values()) == {True}
+    assert s3_server.keys(prefix) == before
+    assert site_files(site.site)["index.html"] == site_files(first.site)["index.html"]
+
+
+def test_cache_only_with_a_session_in_neither_store_is_an_error_at_its_page(
+    s3_server: S3Server,
+    published: tuple[str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix, _ = published
+    host = _clone(tmp_path, "host")
+    page = host / "docs" / "other.md"
+    page.write_text(page.read_text().replace('print("total" in globals())', 'print("edited")'))
+    site = _build(
+        host, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix), WMBOOK_CACHE="cache-only"
+    )
+    assert site.failed
+    assert "docs/other.md:12: session 'apart' is not in the local or the shared cache" in site.messages
+    assert "docs/index.md" not in site.messages  # the others came from the shared cache
+
+
+def test_a_damaged_shared_entry_is_reported_run_again_and_replaced(
+    s3_server: S3Server,
+    published: tuple[str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix, first = published
+    entries = [key for key in s3_server.keys(prefix) if key.startswith(f"{prefix}/sessions/")]
+    victim = entries[0]
+    good = s3_server.client.get_object(Bucket=s3_server.bucket, Key=victim)["Body"].read()
+    damaged = good.replace(b'"outcome": "ok"', b'"outcome": "OK"', 1)
+    assert damaged != good
+    s3_server.client.put_object(Bucket=s3_server.bucket, Key=victim, Body=damaged)
+    clone = _clone(tmp_path, "contributor")
+    site = _build(clone, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    assert not site.failed, site.messages
+    assert sorted(session_report(clone).values()) == [False, True, True]  # only the damaged one ran
+    assert any("is damaged; it is made again and replaced" in r.getMessage() for r in caplog.records)
+    repaired = s3_server.client.get_object(Bucket=s3_server.bucket, Key=victim)["Body"].read()
+    assert unseal(repaired) is not None and repaired != damaged
+    assert site_files(site.site) == site_files(first.site)
+
+
+def test_an_unreachable_shared_cache_is_reported_once_and_the_build_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/cache"
+    site = _build(_clone(tmp_path, "offline"), caplog, monkeypatch, WMBOOK_CACHE_URL=url)
+    assert not site.failed, site.messages
+    reports = [r.getMessage() for r in caplog.records if "cannot be reached" in r.getMessage()]
+    assert len(reports) == 1 and url in reports[0]
+    assert set(session_report(site.root).values()) == {False}
+
+
+def test_a_folder_as_shared_cache_is_published_atomically(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    first = _build(_clone(tmp_path, "ci"), caplog, monkeypatch, WMBOOK_CACHE_URL=str(shared))
+    assert not first.failed, first.messages
+    entries = sorted(p for p in (shared / "sessions").rglob("*") if p.is_file())
+    assert len(entries) == len(ALL) and not [p for p in shared.rglob(".tmp-*")]
+    local = first.root / ".cache" / "wmbook"
+    for entry in entries:
+        assert entry.read_bytes() == (local / entry.relative_to(shared)).read_bytes()
+        assert seal(unseal(entry.read_bytes()) or b"") == entry.read_bytes()
+
+
+def test_a_url_no_store_answers_to_is_an_error_naming_the_setting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _build(_clone(tmp_path, "typo"), caplog, monkeypatch, WMBOOK_CACHE_URL="s4://book-cache/x")
+    assert site.failed
+    assert "plugins.wmbook.cache_url (or WMBOOK_CACHE_URL) 's4://book-cache/x'" in site.messages
+
+
+def test_a_build_without_shared_cache_or_cluster_imports_neither(tmp_path: Path) -> None:
+    """The default path stays as it was: a whole build imports no fsspec and no distributed."""
+    root = _clone(tmp_path, "plain")
+    script = (
+        "import sys\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        f"build(load_config(config_file={str(root / 'mkdocs.yml')!r}, site_dir={str(root / 'site')!r}))\n"
+        "print(sorted(m for m in ('fsspec', 's3fs', 'dask', 'distributed') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("WMBOOK_CACHE_URL", "WMBOOK_SCHEDULER")}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert (root / "site" / "index.html").exists()
