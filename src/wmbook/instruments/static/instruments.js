@@ -5,7 +5,7 @@
 // 200px of the viewport, BokehJS is loaded (once per page), the item is
 // embedded and the preview is hidden. Works with Material's instant
 // navigation, re-themes plots when the colour scheme flips, and gives the
-// slider handles accessible names.
+// slider handles and checkboxes accessible names.
 (function () {
   "use strict";
 
@@ -137,6 +137,20 @@
     }
   }
 
+  // Bokeh's checkbox is an unnamed <input> beside a <div> holding its label.
+  // Name the input after the label and let a click on the label toggle it,
+  // as a <label> would.
+  function labelCheckboxes(target) {
+    for (const root of shadowRoots(target, [])) {
+      const input = root.querySelector("input[type=checkbox]");
+      const label = root.querySelector(".bk-label");
+      if (input === null || label === null || input.hasAttribute("aria-label")) continue;
+      input.setAttribute("aria-label", label.textContent);
+      label.style.cursor = "pointer";
+      label.addEventListener("click", function () { input.click(); });
+    }
+  }
+
   // ---- lifecycle ---------------------------------------------------------
 
   function activate(box) {
@@ -161,6 +175,7 @@
         box.setAttribute("data-state", "live");
         requestAnimationFrame(function () {
           labelSliders(target);
+          labelCheckboxes(target);
           stage.style.minHeight = "";
         });
       })
