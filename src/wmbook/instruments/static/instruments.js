@@ -151,6 +151,36 @@
     }
   }
 
+  // ---- painting ----------------------------------------------------------
+
+  // BokehJS rewrites the position style sheet of every renderer on each
+  // paint, even when its text is unchanged, and every rewrite makes the next
+  // CSS read of that paint (Bokeh reads its --bk-* variables throughout)
+  // recompute styles; on a long page that is most of a repaint. Writing only
+  // changed text gives the same styles. Found through a live renderer, so a
+  // BokehJS without this internal is left as it is.
+  let styleWritesChecked = false;
+  function skipUnchangedStyleWrites() {
+    const index = window.Bokeh.index;
+    if (styleWritesChecked || !index || typeof index.query !== "function") return;
+    for (const view of index.query(function (v) { return v.renderer_views instanceof Map; })) {
+      for (const renderer of view.renderer_views.values()) {
+        const sheet = renderer.position;
+        if (!sheet || !sheet.el || sheet.el.tagName !== "STYLE") continue;
+        styleWritesChecked = true;
+        const proto = Object.getPrototypeOf(sheet);
+        const write = proto._update;
+        if (typeof write !== "function" || write.wmbookSkipsUnchanged) return;
+        const skipping = function (css) {
+          if (this.el.textContent !== css) write.call(this, css);
+        };
+        skipping.wmbookSkipsUnchanged = true;
+        proto._update = skipping;
+        return;
+      }
+    }
+  }
+
   // ---- lifecycle ---------------------------------------------------------
 
   function activate(box) {
@@ -170,6 +200,7 @@
       .then(function (views) {
         const entry = { box: box, views: views };
         live.push(entry);
+        skipUnchangedStyleWrites();
         applyTheme(entry);
         if (preview !== null) preview.hidden = true;
         box.setAttribute("data-state", "live");
