@@ -6,14 +6,15 @@ Builds the repository's book into a temporary directory, serves it on
 * the response-body bytes of every request made by the page load, before any
   instrument has loaded, and after all three instruments are live (which adds
   the BokehJS bundles);
-* for one slider of each instrument (MM5.3 at 512 plans x horizon 16), the
-  cost of one keyboard step: keydown -> readouts written (slider, Bokeh
-  model update, the instrument's callback, data push), the time spent in the
-  figure repaints Bokeh then schedules on animation frames, their sum ("busy"),
-  and keydown -> every figure repainted once / -> end of the last repaint
-  (both include waiting for animation frames);
-  and the same step driven from page script by setting the slider's value,
-  without the keyboard.
+* for one slider of each instrument (MM5.3 at 512 plans x horizon 16, open
+  loop and re-planning every step), the cost of one keyboard step: keydown ->
+  readouts written (slider, Bokeh model update, the instrument's callback,
+  data push), the time spent in the figure repaints Bokeh then schedules on
+  animation frames, their sum ("busy"), the canvas paints per step, and
+  keydown -> every figure painted once / -> end of the last paint, once no
+  paint has followed for a few frames (both include waiting for animation
+  frames); and the same step driven from page script by setting the slider's
+  value, without the keyboard.
 
 Usage: python tests/bench/instrument_bench.py [--steps N] [--warmup W] [--out FILE]
 """
@@ -38,7 +39,7 @@ from playwright.sync_api import ViewportSize, sync_playwright
 from wmbook.instruments import bokeh_version
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.browser.bokeh_page import DOC_OF, FOCUS_HANDLE, HANDLES_NAMED
+from tests.browser.bokeh_page import DOC_OF, FOCUS_CHECKBOX, FOCUS_HANDLE, HANDLES_NAMED
 from tests.browser.harness import serve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,12 +64,14 @@ class Target:
     label: str
     anchor: str
     slider: str
+    replan: bool = False  # MM5.3's "re-plan each step" checkbox
 
 
 TARGETS = (
     Target("MM5.1 decay", "inst-mm5-1", "decay"),
     Target("MM5.2 noise", "inst-mm5-2", "noise (texture amplitude)"),
     Target("MM5.3 model error (512 plans, horizon 16)", "inst-mm5-3", "model error"),
+    Target("MM5.3 the same, re-planning every step", "inst-mm5-3", "model error", replan=True),
 )
 
 SLIDER = f"""([anchor, title]) => {{
@@ -83,13 +86,16 @@ SLIDER = f"""([anchor, title]) => {{
 # Follows one slider step of the instrument ``anchor``: its start (a keydown,
 # caught in the capture phase before the slider sees it, or ``probe.start()``
 # called by page script), the first change of the readouts (a MutationObserver
-# runs right after the callback that wrote them), and every repaint of the
-# instrument's figures that follows, which Bokeh schedules on animation frames.
-# ``first`` is when every figure has repainted at least once; Bokeh repaints a
-# figure again a few frames later once its auto-ranges follow the new data, so
-# a step is complete only when no repaint has come for SETTLE_MS.
+# runs right after the callback that wrote them), and every canvas paint of the
+# instrument's figures that follows (Bokeh's ``_actual_paint``, which a repaint
+# may run more than once when it lays the figure out again). ``first`` is when
+# every figure has painted at least once; the step is over only when, after
+# that, QUIET_FRAMES animation frames and QUIET_MS have passed without a paint,
+# so a paint that Bokeh defers to a later frame is counted. ``work`` is the time
+# spent in repaints and in paints outside them.
 INSTALL_PROBE = f"""(anchor) => {{
-  const SETTLE_MS = 60;
+  const QUIET_FRAMES = 4;
+  const QUIET_MS = 60;
   if (window.__wmbenchProbe) window.__wmbenchProbe.disconnect();
   const doc = ({DOC_OF})(anchor);
   const views = Array.from(Bokeh.index.query((v) => v.model.type === "Figure" && v.model.document === doc));
@@ -97,45 +103,71 @@ INSTALL_PROBE = f"""(anchor) => {{
   const probe = {{ samples: [], started: null, step: null }};
   probe.start = () => {{ probe.started = performance.now(); }};
   window.addEventListener("keydown", probe.start, true);
+  const finish = (step) => {{
+    probe.samples.push({{ readout: step.readout, paint_work: step.work, paints: step.paints,
+                          repaints: step.repaints, busy: step.readout + step.work,
+                          first: step.first - step.t0, painted: step.last - step.t0 }});
+    probe.step = null;
+  }};
+  const watch = (step) => {{
+    let seen = -1;
+    let quiet = 0;
+    const tick = () => {{
+      if (probe.step !== step) return;
+      if (step.paints !== seen) {{ seen = step.paints; quiet = 0; }} else {{ quiet += 1; }}
+      if (step.waiting.size === 0 && quiet >= QUIET_FRAMES && performance.now() - step.last >= QUIET_MS) {{
+        finish(step);
+        return;
+      }}
+      requestAnimationFrame(tick);
+    }};
+    requestAnimationFrame(tick);
+  }};
   const observer = new MutationObserver(() => {{
     if (probe.started === null) return;
     const t0 = probe.started;
     probe.started = null;
-    probe.step = {{ t0: t0, readout: performance.now() - t0, paint_work: 0.0, paints: 0,
-                    first: null, last: null, waiting: new Set(views), timer: null }};
+    probe.step = {{ t0: t0, readout: performance.now() - t0, work: 0.0, paints: 0, repaints: 0,
+                    first: null, last: null, waiting: new Set(views) }};
+    watch(probe.step);
   }});
   observer.observe(readouts, {{ childList: true, characterData: true, subtree: true }});
-  const finish = (step) => {{
-    probe.samples.push({{ readout: step.readout, paint_work: step.paint_work, paints: step.paints,
-                          busy: step.readout + step.paint_work, first: step.first - step.t0,
-                          painted: step.last - step.t0 }});
-    probe.step = null;
-  }};
+  let depth = 0;
   const originals = [];
   for (const view of views) {{
     const repaint = view.repaint;
-    originals.push([view, repaint]);
+    const actualPaint = view._actual_paint;
+    originals.push([view, repaint, actualPaint]);
     view.repaint = function () {{
       const t = performance.now();
-      repaint.call(this);
+      depth += 1;
+      try {{ repaint.call(this); }} finally {{ depth -= 1; }}
+      const step = probe.step;
+      if (step === null) return;
+      step.work += performance.now() - t;
+      step.repaints += 1;
+    }};
+    view._actual_paint = function () {{
+      const t = performance.now();
+      actualPaint.call(this);
       const step = probe.step;
       if (step === null) return;
       const done = performance.now();
-      step.paint_work += done - t;
+      if (depth === 0) step.work += done - t;
       step.paints += 1;
       step.last = done;
       step.waiting.delete(this);
-      if (step.waiting.size === 0) {{
-        if (step.first === null) step.first = done;
-        clearTimeout(step.timer);
-        step.timer = setTimeout(() => {{ if (probe.step === step) finish(step); }}, SETTLE_MS);
-      }}
+      if (step.waiting.size === 0 && step.first === null) step.first = done;
     }};
   }}
   probe.disconnect = () => {{
     observer.disconnect();
     window.removeEventListener("keydown", probe.start, true);
-    for (const [view, repaint] of originals) view.repaint = repaint;
+    probe.step = null;
+    for (const [view, repaint, actualPaint] of originals) {{
+      view.repaint = repaint;
+      view._actual_paint = actualPaint;
+    }}
   }};
   window.__wmbenchProbe = probe;
 }}"""
@@ -267,6 +299,18 @@ def _prepare_planner(page: Any) -> None:
         raise RuntimeError(f"planner model error starts at {error['value']}, expected 0")
 
 
+def _replan(page: Any, on: bool) -> None:
+    """Tick or clear MM5.3's re-plan checkbox by keyboard."""
+    mode = "re-planned every step" if on else "open loop"
+    shown = "document.getElementById('inst-mm5-3-ro-mode').textContent"
+    if page.evaluate(shown) == mode:
+        return
+    if not page.evaluate(FOCUS_CHECKBOX, ["inst-mm5-3", "re-plan each step"]):
+        raise RuntimeError("no checkbox 're-plan each step' in #inst-mm5-3")
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => {shown} === {mode!r}")
+
+
 def run(steps: int, warmup: int) -> dict[str, Any]:
     """Build, serve and measure; return the results."""
     with tempfile.TemporaryDirectory(prefix="wmbook-instrument-bench-") as tmp:
@@ -310,6 +354,8 @@ def run(steps: int, warmup: int) -> dict[str, Any]:
                 _prepare_planner(page)
                 timings: dict[str, Any] = {}
                 for target in TARGETS:
+                    if target.anchor == "inst-mm5-3":
+                        _replan(page, target.replan)
                     keyboard = _steps(page, target, steps, warmup, keyboard=True)
                     direct = _steps(page, target, steps, warmup, keyboard=False)
                     timings[target.label] = {
@@ -319,7 +365,8 @@ def run(steps: int, warmup: int) -> dict[str, Any]:
                         "key_busy": _summary([s["busy"] for s in keyboard]),
                         "key_to_first_repaint": _summary([s["first"] for s in keyboard]),
                         "key_to_last_repaint": _summary([s["painted"] for s in keyboard]),
-                        "repaints_per_step": statistics.median(s["paints"] for s in keyboard),
+                        "repaints_per_step": statistics.median(s["repaints"] for s in keyboard),
+                        "canvas_paints_per_step": statistics.median(s["paints"] for s in keyboard),
                         "set_value_to_readout": _summary([s["readout"] for s in direct]),
                         "set_value_busy": _summary([s["busy"] for s in direct]),
                     }
@@ -362,8 +409,8 @@ def print_table(results: dict[str, Any]) -> None:
         ("key_to_readout", "keydown -> readout"),
         ("bokeh_paint_work", "Bokeh repaints"),
         ("key_busy", "keydown busy (sum)"),
-        ("key_to_first_repaint", "keydown -> all repainted"),
-        ("key_to_last_repaint", "keydown -> last repaint"),
+        ("key_to_first_repaint", "keydown -> all painted"),
+        ("key_to_last_repaint", "keydown -> last paint"),
         ("set_value_to_readout", "set value -> readout"),
         ("set_value_busy", "set value busy (sum)"),
     )
@@ -372,6 +419,8 @@ def print_table(results: dict[str, Any]) -> None:
             s = row[key]
             print(f"  {label:44} {name:24} {s['median_ms']:>8.2f} {s['p90_ms']:>8.2f} {s['max_ms']:>8.2f}")
             label = ""
+        paints = f"{row['canvas_paints_per_step']:g} canvas paints in {row['repaints_per_step']:g} repaints"
+        print(f"  {'':44} {'per step (median)':24} {paints}")
 
 
 def main(argv: list[str] | None = None) -> int:

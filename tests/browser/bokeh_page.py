@@ -26,12 +26,13 @@ HANDLES_NAMED = """(anchor) => {
   return total > 0 && total === named;
 }"""
 
-# Focus the slider handle named ``label`` inside box ``anchor`` (or anywhere, for null).
-FOCUS_HANDLE = """([anchor, label]) => {
+# Focus the element matching ``selector`` whose aria-label is ``label`` inside box ``anchor``
+# (or anywhere, for null), looking through Bokeh's shadow roots.
+FOCUS_NAMED = """([anchor, selector, label]) => {
   const walk = (node) => {
     for (const el of node.querySelectorAll("*")) {
       if (!el.shadowRoot) continue;
-      const h = el.shadowRoot.querySelector(".noUi-handle");
+      const h = el.shadowRoot.querySelector(selector);
       if (h && h.getAttribute("aria-label") === label) { h.focus(); return true; }
       if (walk(el.shadowRoot)) return true;
     }
@@ -39,3 +40,7 @@ FOCUS_HANDLE = """([anchor, label]) => {
   };
   return walk(anchor ? document.getElementById(anchor) : document);
 }"""
+
+# Focus the slider handle, or the checkbox, named ``label``: ``[anchor, label]``.
+FOCUS_HANDLE = f"""([anchor, label]) => ({FOCUS_NAMED})([anchor, ".noUi-handle", label])"""
+FOCUS_CHECKBOX = f"""([anchor, label]) => ({FOCUS_NAMED})([anchor, "input[type=checkbox]", label])"""

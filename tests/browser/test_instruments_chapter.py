@@ -18,7 +18,7 @@ import pytest
 
 from wmbook.instruments import bokeh_version, imagined_planner, latent_rollout, pixel_vs_embedding
 
-from .bokeh_page import DOC_OF, FOCUS_HANDLE, HANDLES_NAMED
+from .bokeh_page import DOC_OF, FOCUS_CHECKBOX, FOCUS_HANDLE, HANDLES_NAMED
 from .harness import PageLog, is_local
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -50,6 +50,13 @@ SLIDERS = f"""(anchor) => {{
   for (const m of doc.all_models) {{
     if (m.type === "Slider") out[m.title] = {{ value: m.value, step: m.step, start: m.start, end: m.end }};
   }}
+  return out;
+}}"""
+
+CHECKBOXES = f"""(anchor) => {{
+  const doc = ({DOC_OF})(anchor);
+  const out = {{}};
+  for (const m of doc.all_models) if (m.type === "Checkbox") out[m.label] = m.active ? 1.0 : 0.0;
   return out;
 }}"""
 
@@ -120,6 +127,7 @@ def _planner(values: Values, batch: int) -> Readouts:
         values["model error"],
         round(values["horizon (steps)"]),
         batch,
+        values["re-plan each step"] == 1.0,
     )
     return imagined_planner.format_readouts(result)
 
@@ -132,6 +140,7 @@ class Spec:
     sliders: tuple[str, ...]
     readouts: tuple[str, ...]
     reference: Callable[[Values, int], Readouts]
+    checkboxes: tuple[str, ...] = ()
 
 
 LATENT = Spec(
@@ -149,8 +158,9 @@ PIXEL = Spec(
 PLANNER = Spec(
     "inst-mm5-3",
     ("plans sampled", "model error", "horizon (steps)"),
-    ("best_return", "real_miss", "plans"),
+    ("best_return", "real_return", "real_miss", "mode", "plans"),
     _planner,
+    ("re-plan each step",),
 )
 SPECS = (LATENT, PIXEL, PLANNER)
 
@@ -195,7 +205,10 @@ def _sliders(page: Any, spec: Spec) -> dict[str, dict[str, float]]:
 
 
 def _values(page: Any, spec: Spec) -> Values:
-    return {title: float(s["value"]) for title, s in _sliders(page, spec).items()}
+    """Every slider's value and every checkbox's state (1.0 ticked, 0.0 clear)."""
+    checkboxes: Values = page.evaluate(CHECKBOXES, spec.anchor)
+    assert sorted(checkboxes) == sorted(spec.checkboxes)
+    return {**{title: float(s["value"]) for title, s in _sliders(page, spec).items()}, **checkboxes}
 
 
 def _readouts(page: Any, spec: Spec) -> Readouts:
@@ -438,4 +451,50 @@ def test_planner_misses_more_with_a_wrong_model(page: Any, page_log: PageLog) ->
     assert exact_512 < exact_64
     assert _batch(page, PLANNER) == batch
     assert not math.isnan(wrong_512)
+    _assert_stayed_local(urls, page_log)
+
+
+def _toggle(page: Any, spec: Spec, label: str, *, by_label_click: bool = False) -> float:
+    """Flip checkbox ``label`` with the keyboard (or a click on its label text); return its state."""
+    before = page.evaluate(CHECKBOXES, spec.anchor)[label]
+    if by_label_click:
+        page.locator(f"#{spec.anchor} .bk-label", has_text=label).click()
+    else:
+        assert page.evaluate(FOCUS_CHECKBOX, [spec.anchor, label]), f"no checkbox named {label!r}"
+        page.keyboard.press("Space")
+    page.wait_for_function(
+        f"([anchor, label, before]) => ({CHECKBOXES})(anchor)[label] !== before",
+        arg=[spec.anchor, label, before],
+        timeout=2_000,
+    )
+    return float(page.evaluate(CHECKBOXES, spec.anchor)[label])
+
+
+def test_replanning_checkbox_switches_execution(page: Any, page_log: PageLog) -> None:
+    urls = _record_requests(page)
+    _open(page, page_log, PLANNER)
+    batch = _batch(page, PLANNER)
+    _focus_slider(page, PLANNER, "model error")
+    assert _press(page, PLANNER, "model error", "End") == pytest.approx(1.0)
+    values = _values(page, PLANNER)
+    assert values["re-plan each step"] == 0.0
+    open_loop = _expect_readouts(page, PLANNER, _planner(values, batch))
+    assert open_loop["mode"] == "open loop"
+
+    # Space on the named checkbox ticks it: the same first plan, executed one action at a time.
+    values["re-plan each step"] = _toggle(page, PLANNER, "re-plan each step")
+    assert values["re-plan each step"] == 1.0
+    replanned = _expect_readouts(page, PLANNER, _planner(values, batch))
+    assert replanned["mode"] == "re-planned every step"
+    assert replanned["best_return"] == open_loop["best_return"]
+    assert int(replanned["plans"]) == int(open_loop["plans"]) * round(values["horizon (steps)"])
+    assert float(replanned["real_miss"]) < float(open_loop["real_miss"])
+
+    # A slider step keeps the mode; a click on the label text clears it again.
+    _focus_slider(page, PLANNER, "horizon (steps)")
+    values["horizon (steps)"] = _press(page, PLANNER, "horizon (steps)", "ArrowLeft")
+    _expect_readouts(page, PLANNER, _planner(values, batch))
+    values["re-plan each step"] = _toggle(page, PLANNER, "re-plan each step", by_label_click=True)
+    assert values["re-plan each step"] == 0.0
+    assert _expect_readouts(page, PLANNER, _planner(values, batch))["mode"] == "open loop"
     _assert_stayed_local(urls, page_log)

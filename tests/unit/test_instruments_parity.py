@@ -21,9 +21,18 @@ import pytest
 from wmbook.instruments import imagined_planner as planner
 from wmbook.instruments import latent_rollout as latent
 from wmbook.instruments import pixel_vs_embedding as pve
+from wmbook.instruments import ranges
 from wmbook.instruments.bokeh_kit import JS_DIR
 
 REL = 1e-9
+
+# Inputs of the range helpers (ranges.py / js/ranges.js): nested lists, a constant series,
+# frames wider and taller than the data.
+RANGE_CASES: list[dict[str, Any]] = [
+    {"values": [[0.0, 1.0, -2.5], [[3.0, 0.5], [0.25]]], "ylim": [0.0, 1.0], "width": 600, "height": 300},
+    {"values": [[2.0, 2.0, 2.0]], "ylim": [-1.0, 5.0], "width": 300, "height": 400},
+    {"values": [[-1e-3, 4e-3]], "ylim": [10.0, 10.5], "width": 250, "height": 250},
+]
 
 HARNESS = r"""
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
@@ -51,10 +60,21 @@ for (let i = 0; i < 20; i++) computeImaginedPlanner(b);
 const t0 = process.hrtime.bigint();
 for (let i = 0; i < b.repeats; i++) computeImaginedPlanner(b);
 const ms = Number(process.hrtime.bigint() - t0) / 1e6 / b.repeats;
-process.stdout.write(JSON.stringify({ cases: cases, planner_ms: ms }));
+// The heaviest step with re-planning: 512 plans searched from each of 24 real steps.
+const rb = Object.assign({}, b, { horizon: 24, replan: true });
+for (let i = 0; i < 5; i++) computeImaginedPlanner(rb);
+const t1 = process.hrtime.bigint();
+for (let i = 0; i < 20; i++) computeImaginedPlanner(rb);
+const replanMs = Number(process.hrtime.bigint() - t1) / 1e6 / 20;
+const ranges = input.ranges.map(function (c) {
+  const b = rangeBounds(c.values);
+  const x = rangePadded(b[0], b[1]);
+  return { bounds: b, padded: x, aspect: rangeEqualAspect(x, c.ylim, c.width, c.height) };
+});
+process.stdout.write(JSON.stringify({ cases: cases, planner_ms: ms, replan_ms: replanMs, ranges: ranges }));
 """
 
-MODEL_FILES = ("prng.js", "latent_rollout.js", "pixel_vs_embedding.js", "imagined_planner.js")
+MODEL_FILES = ("prng.js", "ranges.js", "latent_rollout.js", "pixel_vs_embedding.js", "imagined_planner.js")
 
 
 def _node() -> str:
@@ -83,9 +103,9 @@ def _grid() -> list[dict[str, Any]]:
         cases.append({"model": "latent_rollout", "params": params})
     for signal, noise in itertools.product((0.2, 0.5, 1.0, 1.55, 2.0), (0.0, 0.05, 1.0, 1.35, 2.0)):
         cases.append({"model": "pixel_vs_embedding", "params": {"signal": signal, "noise": noise}})
-    combos = itertools.product((1, 3, 64, 512), (0.0, 0.35, 1.0), (4, 16, 24))
-    for i, (plans, error, horizon) in enumerate(combos):
-        params = {"plans": plans, "model_error": error, "horizon": horizon, "batch": i % 3}
+    combos = itertools.product((1, 3, 64, 512), (0.0, 0.35, 1.0), (4, 16, 24), (False, True))
+    for i, (plans, error, horizon, replan) in enumerate(combos):
+        params = {"plans": plans, "model_error": error, "horizon": horizon, "batch": i % 3, "replan": replan}
         cases.append({"model": "imagined_planner", "params": params})
     return cases
 
@@ -98,7 +118,7 @@ def _python(case: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     if case["model"] == "pixel_vs_embedding":
         pv = pve.simulate(p["signal"], p["noise"])
         return pv.to_dict(), pve.format_readouts(pv)
-    ip = planner.simulate(p["plans"], p["model_error"], p["horizon"], p["batch"])
+    ip = planner.simulate(p["plans"], p["model_error"], p["horizon"], p["batch"], p["replan"])
     return ip.to_dict(), planner.format_readouts(ip)
 
 
@@ -109,10 +129,10 @@ def node_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     sources = [(JS_DIR / name).read_text(encoding="utf-8") for name in MODEL_FILES]
     driver.write_text("\n".join([*sources, HARNESS]), encoding="utf-8")
     cases = _grid()
-    bench = {"plans": 512, "model_error": 0.3, "horizon": 16, "batch": 0, "repeats": 200}
+    bench = {"plans": 512, "model_error": 0.3, "horizon": 16, "batch": 0, "replan": False, "repeats": 200}
     proc = subprocess.run(
         [_node(), str(driver)],
-        input=json.dumps({"cases": cases, "bench": bench}),
+        input=json.dumps({"cases": cases, "bench": bench, "ranges": RANGE_CASES}),
         capture_output=True,
         text=True,
         timeout=120,
@@ -162,5 +182,21 @@ def test_js_matches_numpy(node_run: dict[str, Any], model: str) -> None:
 
 def test_planner_model_is_fast_in_node(node_run: dict[str, Any]) -> None:
     # The model is only part of a slider step (Bokeh must redraw too); keep it
-    # to a few milliseconds at 512 plans x horizon 16.
+    # to a few milliseconds at 512 plans x horizon 16, and re-planning at the
+    # longest horizon (24 searches of 512 plans) well inside a frame.
     assert node_run["planner_ms"] < 4.0, node_run["planner_ms"]
+    assert node_run["replan_ms"] < 12.0, node_run["replan_ms"]
+
+
+def test_range_helpers_match(node_run: dict[str, Any]) -> None:
+    for case, js in zip(RANGE_CASES, node_run["ranges"], strict=True):
+        lo, hi = ranges.bounds(*case["values"])
+        padded = ranges.padded(lo, hi)
+        aspect = ranges.equal_aspect(padded, tuple(case["ylim"]), case["width"], case["height"])
+        _assert_close("bounds", [lo, hi], js["bounds"])
+        _assert_close("padded", list(padded), js["padded"])
+        _assert_close("aspect", [list(a) for a in aspect], js["aspect"])
+        # A data unit is as long on both axes of the frame, and both intervals still hold the data.
+        (x0, x1), (y0, y1) = aspect
+        assert (x1 - x0) / case["width"] == pytest.approx((y1 - y0) / case["height"])
+        assert x0 <= padded[0] and x1 >= padded[1] and y0 <= case["ylim"][0] and y1 >= case["ylim"][1]

@@ -9,11 +9,12 @@ from typing import Any
 
 from bokeh.core.types import ID
 from bokeh.embed import json_item
-from bokeh.models import CustomJS, InlineStyleSheet, LayoutDOM
+from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, LayoutDOM, Range, Range1d
 from bokeh.models.annotations import Title
-from bokeh.models.widgets import Button, Slider
+from bokeh.models.widgets import Button, Checkbox, Slider
 from bokeh.plotting import figure
 
+from . import ranges
 from .base import RenderedInstrument, readout_id, target_id_for
 
 JS_DIR = Path(__file__).with_name("js")
@@ -65,6 +66,10 @@ THEME_CSS = """
 """
 
 
+def _range(value: tuple[float, float] | Range) -> Range:
+    return value if isinstance(value, Range) else Range1d(start=value[0], end=value[1])
+
+
 class Kit:
     """Factory for one render: models must not be shared between Bokeh documents."""
 
@@ -72,11 +77,27 @@ class Kit:
         """Create the style sheet that every widget of this render shares."""
         self.sheet = InlineStyleSheet(css=THEME_CSS)
 
-    def figure(self, title: str, x_label: str, y_label: str, height: int = 260, **kw: Any) -> Any:
-        """Return a transparent, tool-less figure that stretches to the page width."""
+    def figure(
+        self,
+        title: str,
+        x_label: str,
+        y_label: str,
+        *,
+        x_range: tuple[float, float] | Range,
+        y_range: tuple[float, float] | Range,
+        height: int = 260,
+        **kw: Any,
+    ) -> Any:
+        """Return a transparent, tool-less figure that stretches to the page width.
+
+        Its ranges are given, never automatic: the callbacks set them with the data
+        (see ``ranges``), so that a slider step repaints each figure once.
+        """
         fig = figure(
             title=title,
             height=height,
+            x_range=_range(x_range),
+            y_range=_range(y_range),
             sizing_mode="stretch_width",
             tools="",
             toolbar_location=None,
@@ -98,6 +119,11 @@ class Kit:
             axis.major_label_text_color = NEUTRAL
             axis.axis_label_text_color = NEUTRAL
             axis.axis_label_text_font_style = "normal"
+        for axis in fig.yaxis:
+            # Tick labels along the axis take the same width whatever their text, so a
+            # new range never changes the frame's size (which would cost a new layout
+            # and a second paint within the step).
+            axis.major_label_orientation = "vertical"
         for grid in (*fig.xgrid, *fig.ygrid):
             grid.grid_line_color = NEUTRAL
             grid.grid_line_alpha = 0.2
@@ -120,6 +146,32 @@ class Kit:
     def button(self, label: str) -> Button:
         """Return a themed push button."""
         return Button(label=label, width=140, stylesheets=[self.sheet])
+
+    def checkbox(self, label: str, active: bool) -> Checkbox:
+        """Return a themed checkbox; the page loader names it after its label."""
+        return Checkbox(label=label, active=active, stylesheets=[self.sheet])
+
+
+def fit_equal_aspect(
+    fig: Any, cols: list[tuple[ColumnDataSource, str, str]], frame: tuple[int, int]
+) -> list[Any]:
+    """Give an equal-aspect figure ranges that frame ``cols`` and follow its size.
+
+    ``cols`` lists ``(source, x column, y column)``; ``frame`` is the frame's expected size
+    in pixels, used until the figure is laid out. Returns ``cols`` in the form the
+    callbacks take (``rangeFitEqual`` in ``js/ranges.js``).
+    """
+    xlim = ranges.padded(*ranges.bounds(*(src.data[x] for src, x, _ in cols)))
+    ylim = ranges.padded(*ranges.bounds(*(src.data[y] for src, _, y in cols)))
+    xlim, ylim = ranges.equal_aspect(xlim, ylim, *frame)
+    fig.x_range.update(start=xlim[0], end=xlim[1])
+    fig.y_range.update(start=ylim[0], end=ylim[1])
+    js_cols = [[src, x, y] for src, x, y in cols]
+    refit = callback(("ranges.js", "glue_equal_aspect.js"), {"fig": fig, "cols": js_cols})
+    # Bokeh sets the frame's size on every layout: the first one and each resize.
+    fig.js_on_change("inner_width", refit)
+    fig.js_on_change("inner_height", refit)
+    return js_cols
 
 
 def load_js(*names: str) -> str:

@@ -18,14 +18,16 @@ from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource
 from bokeh.models.annotations import Span
 
-from . import svg
+from . import ranges, svg
 from .base import Instrument, RenderedInstrument
-from .bokeh_kit import C1, C2, C3, C4, NEUTRAL, Kit, callback, finish, readouts_block
+from .bokeh_kit import C1, C2, C3, C4, NEUTRAL, Kit, callback, finish, fit_equal_aspect, readouts_block
 from .prng import fixed, step_index
 
 DECAY_STEP = 0.01
 THETA_MIN_DEG = 5.0  # at 0 degrees and decay 1, I - A is singular: no fixed point
 DEFAULTS: dict[str, float] = {"decay": 0.95, "theta_deg": 20.0, "push": 0.1, "horizon": 16}
+# The phase plot's frame in pixels until the figure is laid out.
+PHASE_FRAME = (300, 200)
 
 NAME = "latent_rollout"
 TITLE = "Latent-rollout visualizer"
@@ -116,18 +118,23 @@ def format_readouts(r: LatentRollout) -> dict[str, str]:
     return {"horizon": str(r.horizon), "final_norm": fixed(r.final_norm, 3), "regime": r.regime}
 
 
+def norm_ranges(r: LatentRollout) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The norm plot's ranges: every step, and every norm with the fixed point's."""
+    return ranges.padded(0.0, float(r.horizon)), ranges.padded(*ranges.bounds(r.norms, [r.fixed_norm]))
+
+
 def _preview(r: LatentRollout) -> str:
-    xlo, xhi = svg.padded(min(*r.xs, r.fixed_x), max(*r.xs, r.fixed_x))
-    ylo, yhi = svg.padded(min(*r.ys, r.fixed_y), max(*r.ys, r.fixed_y))
-    phase = svg.Panel(40, 30, 300, 230, (xlo, xhi), (ylo, yhi))
+    xlim = ranges.padded(*ranges.bounds(r.xs, [r.fixed_x]))
+    ylim = ranges.padded(*ranges.bounds(r.ys, [r.fixed_y]))
+    # One data unit is as long on both axes, as in the live figure.
+    phase = svg.Panel(40, 30, 300, 230, *ranges.equal_aspect(xlim, ylim, 300, 230))
     phase.frame("Latent trajectory", "z₁", "z₂")
     phase.polyline(r.xs, r.ys, "c1", width=2)
     for x, y in zip(r.xs, r.ys, strict=True):
         phase.circle(x, y, 2.5, "c1")
     phase.circle(r.xs[0], r.ys[0], 5, "c3", hollow=True)
     phase.cross(r.fixed_x, r.fixed_y, 5, "c4")
-    top = max(*r.norms, r.fixed_norm)
-    norm = svg.Panel(410, 30, 300, 230, (0.0, max(r.horizon, 1)), (0.0, top * 1.1))
+    norm = svg.Panel(410, 30, 300, 230, *norm_ranges(r))
     norm.frame("State norm over the rollout", "step t", "‖z‖")
     norm.polyline([0.0, float(r.horizon)], [r.fixed_norm] * 2, "fg", width=1, dash="4 3")
     norm.polyline(r.ts, r.norms, "c2", width=2)
@@ -150,13 +157,15 @@ def build(anchor: str) -> RenderedInstrument:
     norms = ColumnDataSource({"t": r.ts, "norm": r.norms})
     fixed_pt = ColumnDataSource({"x": [r.fixed_x], "y": [r.fixed_y]})
 
-    phase = kit.figure("Latent trajectory", "z₁", "z₂", match_aspect=True)
+    phase = kit.figure("Latent trajectory", "z₁", "z₂", x_range=(0, 1), y_range=(0, 1))
+    cols = fit_equal_aspect(phase, [(traj, "x", "y"), (fixed_pt, "x", "y")], PHASE_FRAME)
     phase.line("x", "y", source=traj, line_color=C1, line_width=2)
     phase.scatter("x", "y", source=traj, size=5, color=C1)
     phase.scatter([r.xs[0]], [r.ys[0]], size=10, marker="circle", fill_color=None, line_color=C3)
     phase.scatter("x", "y", source=fixed_pt, size=12, marker="x", line_color=C4, line_width=2)
 
-    normfig = kit.figure("State norm over the rollout", "step t", "‖z‖")
+    norm_x, norm_y = norm_ranges(r)
+    normfig = kit.figure("State norm over the rollout", "step t", "‖z‖", x_range=norm_x, y_range=norm_y)
     normfig.line("t", "norm", source=norms, line_color=C2, line_width=2)
     normfig.scatter("t", "norm", source=norms, size=4, color=C2)
     span = Span(
@@ -178,7 +187,7 @@ def build(anchor: str) -> RenderedInstrument:
         ],
     )
     cb = callback(
-        ("prng.js", "latent_rollout.js", "readouts.js", "glue_latent_rollout.js"),
+        ("prng.js", "latent_rollout.js", "ranges.js", "readouts.js", "glue_latent_rollout.js"),
         dict(
             decay=decay,
             theta=theta,
@@ -188,6 +197,9 @@ def build(anchor: str) -> RenderedInstrument:
             norms=norms,
             fixed_pt=fixed_pt,
             span=span,
+            phase=phase,
+            cols=cols,
+            normfig=normfig,
             ids=ids,
         ),
     )

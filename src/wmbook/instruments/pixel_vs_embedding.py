@@ -44,7 +44,7 @@ import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, FactorRange, Range1d
 
-from . import svg
+from . import ranges, svg
 from .base import Instrument, RenderedInstrument
 from .bokeh_kit import C1, C2, C3, Kit, callback, finish, readouts_block
 from .prng import fixed, normal_block, uniform_block
@@ -157,6 +157,11 @@ def format_readouts(r: PixelVsEmbedding) -> dict[str, str]:
     }
 
 
+def frame_range(r: PixelVsEmbedding) -> tuple[float, float]:
+    """The example frame's intensity range: the frame, the prediction and the encoder's view."""
+    return ranges.padded(*ranges.bounds(r.frame, r.prediction, r.encoder_view))
+
+
 def _preview(r: PixelVsEmbedding) -> str:
     top = 1.1 * simulate(2.0, 2.0).pixel_loss
     bars = svg.Panel(50, 30, 240, 230, (0.0, 2.0), (0.0, top))
@@ -165,9 +170,7 @@ def _preview(r: PixelVsEmbedding) -> str:
     bars.bar(1.5, 0.3, r.embedding_loss, "c3")
     bars.text(bars.px(0.5), 276, "pixel")
     bars.text(bars.px(1.5), 276, "embedding")
-    lo = min(*r.frame, *r.prediction, *r.encoder_view)
-    hi = max(*r.frame, *r.prediction, *r.encoder_view)
-    frame = svg.Panel(350, 30, 360, 230, (0.0, 1.0), svg.padded(lo, hi))
+    frame = svg.Panel(350, 30, 360, 230, (0.0, 1.0), frame_range(r))
     frame.frame("Example frame", "position in frame", "intensity")
     frame.polyline(r.u, r.frame, "c1", width=1, opacity=0.6)
     frame.polyline(r.u, r.prediction, "c2", width=2, dash="5 3")
@@ -202,7 +205,9 @@ def build(anchor: str) -> RenderedInstrument:
     barfig.vbar(x="name", top="loss", width=0.6, source=bars, color="colour")
     barfig.xgrid.visible = False
 
-    framefig = kit.figure("Example frame", "position in frame", "intensity")
+    framefig = kit.figure(
+        "Example frame", "position in frame", "intensity", x_range=(0.0, 1.0), y_range=frame_range(r)
+    )
     framefig.line("u", "frame", source=lines, line_color=C1, line_alpha=0.6, legend_label="frame")
     framefig.line(
         "u",
@@ -230,8 +235,8 @@ def build(anchor: str) -> RenderedInstrument:
         ],
     )
     cb = callback(
-        ("prng.js", "pixel_vs_embedding.js", "readouts.js", "glue_pixel_vs_embedding.js"),
-        dict(signal=signal, noise=noise, bars=bars, lines=lines, ids=ids),
+        ("prng.js", "pixel_vs_embedding.js", "ranges.js", "readouts.js", "glue_pixel_vs_embedding.js"),
+        dict(signal=signal, noise=noise, bars=bars, lines=lines, frame_y=framefig.y_range, ids=ids),
     )
     signal.js_on_change("value", cb)
     noise.js_on_change("value", cb)

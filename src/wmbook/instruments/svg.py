@@ -122,14 +122,6 @@ class Panel:
         )
 
 
-def padded(lo: float, hi: float, frac: float = 0.08) -> tuple[float, float]:
-    """Widen a data interval a little so markers do not touch the frame."""
-    if hi - lo < 1e-12:
-        lo, hi = lo - 0.5, hi + 0.5
-    pad = (hi - lo) * frac
-    return lo - pad, hi + pad
-
-
 def document(width: int, height: int, label: str, panels: Sequence[Panel]) -> str:
     """Assemble panels into one responsive, accessible SVG element."""
     body = "".join(part for p in panels for part in p.parts)

@@ -1,8 +1,10 @@
 // Glue for MM5.3. Bokeh passes: plans (log2 slider), error, horizon
-// (sliders), again (the RE-IMAGINE button, whose tags[0] holds the batch
-// number), cands, imag, real (data sources), cand_glyph (the candidates'
-// multi-line glyph), ids (readout element ids) and
-// bump (true when the button fired).
+// (sliders), replan (the re-plan checkbox), again (the RE-IMAGINE button,
+// whose tags[0] holds the batch number), cands, imag, real (data sources),
+// cand_glyph (the candidates' multi-line glyph), fig and cols (the figure and
+// the columns its ranges frame), ids (readout element ids) and bump (true
+// when the button fired). Every source gets one new data object and the
+// ranges are set with it, so the figure repaints once.
 
 if (bump) {
   again.tags = [(again.tags[0] | 0) + 1];
@@ -12,6 +14,7 @@ const result = computeImaginedPlanner({
   model_error: error.value,
   horizon: Math.round(horizon.value),
   batch: again.tags[0] | 0,
+  replan: replan.active,
 });
 // One flat buffer per axis; each plan's line is a view into it, so no
 // per-point copies are made for the multi-line glyph.
@@ -26,4 +29,5 @@ cands.data = { xs: xs, ys: ys };
 cand_glyph.line_alpha = result.cand_alpha;
 imag.data = { x: result.imag_x, y: result.imag_y };
 real.data = { x: result.real_x, y: result.real_y };
+rangeFitEqual(fig, cols);
 setReadouts(ids, formatPlannerReadouts(result));

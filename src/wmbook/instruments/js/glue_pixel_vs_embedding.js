@@ -1,5 +1,7 @@
 // Glue for MM5.2. Bokeh passes: signal, noise (sliders), bars, lines (data
-// sources) and ids (readout element ids).
+// sources), frame_y (the example frame's intensity range) and ids (readout
+// element ids). Every source gets one new data object and the range is set
+// with it, so each figure repaints once.
 
 const result = computePixelVsEmbedding({ signal: signal.value, noise: noise.value });
 bars.data = {
@@ -13,4 +15,7 @@ lines.data = {
   prediction: result.prediction,
   view: result.encoder_view,
 };
+// As pixel_vs_embedding.frame_range.
+const frameBounds = rangeBounds([result.frame, result.prediction, result.encoder_view]);
+rangeSet(frame_y, rangePadded(frameBounds[0], frameBounds[1]));
 setReadouts(ids, formatPveReadouts(result));

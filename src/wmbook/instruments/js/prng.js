@@ -17,6 +17,12 @@ function prngNext(gen) {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
+function prngSeek(gen, seed, index) {
+  // The state advances by a constant per draw, so the stream seeded with
+  // `seed` can resume at draw `index` (prng.uniform_block's `start`).
+  gen.state = (seed + Math.imul(index, 0x6d2b79f5)) >>> 0;
+}
+
 function prngNormal(gen) {
   const u1 = prngNext(gen);
   const u2 = prngNext(gen);
@@ -33,5 +39,5 @@ function stepIndex(value, step) {
 }
 
 if (typeof module !== "undefined" && module.exports) {
-  module.exports = { prngCreate, prngNext, prngNormal, fmtFixed, stepIndex };
+  module.exports = { prngCreate, prngSeek, prngNext, prngNormal, fmtFixed, stepIndex };
 }

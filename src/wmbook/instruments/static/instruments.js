@@ -5,7 +5,7 @@
 // 200px of the viewport, BokehJS is loaded (once per page), the item is
 // embedded and the preview is hidden. Works with Material's instant
 // navigation, re-themes plots when the colour scheme flips, and gives the
-// slider handles accessible names.
+// slider handles and checkboxes accessible names.
 (function () {
   "use strict";
 
@@ -137,6 +137,50 @@
     }
   }
 
+  // Bokeh's checkbox is an unnamed <input> beside a <div> holding its label.
+  // Name the input after the label and let a click on the label toggle it,
+  // as a <label> would.
+  function labelCheckboxes(target) {
+    for (const root of shadowRoots(target, [])) {
+      const input = root.querySelector("input[type=checkbox]");
+      const label = root.querySelector(".bk-label");
+      if (input === null || label === null || input.hasAttribute("aria-label")) continue;
+      input.setAttribute("aria-label", label.textContent);
+      label.style.cursor = "pointer";
+      label.addEventListener("click", function () { input.click(); });
+    }
+  }
+
+  // ---- painting ----------------------------------------------------------
+
+  // BokehJS rewrites the position style sheet of every renderer on each
+  // paint, even when its text is unchanged, and every rewrite makes the next
+  // CSS read of that paint (Bokeh reads its --bk-* variables throughout)
+  // recompute styles; on a long page that is most of a repaint. Writing only
+  // changed text gives the same styles. Found through a live renderer, so a
+  // BokehJS without this internal is left as it is.
+  let styleWritesChecked = false;
+  function skipUnchangedStyleWrites() {
+    const index = window.Bokeh.index;
+    if (styleWritesChecked || !index || typeof index.query !== "function") return;
+    for (const view of index.query(function (v) { return v.renderer_views instanceof Map; })) {
+      for (const renderer of view.renderer_views.values()) {
+        const sheet = renderer.position;
+        if (!sheet || !sheet.el || sheet.el.tagName !== "STYLE") continue;
+        styleWritesChecked = true;
+        const proto = Object.getPrototypeOf(sheet);
+        const write = proto._update;
+        if (typeof write !== "function" || write.wmbookSkipsUnchanged) return;
+        const skipping = function (css) {
+          if (this.el.textContent !== css) write.call(this, css);
+        };
+        skipping.wmbookSkipsUnchanged = true;
+        proto._update = skipping;
+        return;
+      }
+    }
+  }
+
   // ---- lifecycle ---------------------------------------------------------
 
   function activate(box) {
@@ -156,11 +200,13 @@
       .then(function (views) {
         const entry = { box: box, views: views };
         live.push(entry);
+        skipUnchangedStyleWrites();
         applyTheme(entry);
         if (preview !== null) preview.hidden = true;
         box.setAttribute("data-state", "live");
         requestAnimationFrame(function () {
           labelSliders(target);
+          labelCheckboxes(target);
           stage.style.minHeight = "";
         });
       })
