@@ -110,6 +110,11 @@ class ParsedPage:
         return self.prose.equation_links
 
     @property
+    def figure_links(self) -> tuple[tuple[Any, str], ...]:
+        """Every link to a ``#fig-…`` anchor: (location, anchor)."""
+        return self.prose.figure_links
+
+    @property
     def has_math(self) -> bool:
         """Whether the page may hold math (KaTeX is then shipped)."""
         return self.prose.has_math or bool(self.equations)

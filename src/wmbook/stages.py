@@ -309,7 +309,7 @@ def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, sho
                 message = "a figure's link was removed: figures keep only http(s) and relative links"
                 page.diagnostics.append(Diagnostic(block.code_loc, message, Severity.WARNING))
             if result.figures:
-                page.figures[slot] = render_figures(result)
+                page.figures[slot] = render_figures(result, numbered=block.figure is not None)
     if book.settings.run_in_browser:
         content = add_runner(book, page, content)
     content = fill_slots(content, page.outputs, page.figures)

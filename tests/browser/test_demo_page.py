@@ -44,10 +44,13 @@ def test_demo_page_content(page: Any, page_log: PageLog, demo_path: str) -> None
     assert "ValueError" in raises_box.inner_text()
 
     figures = page.locator(FIGURE_SVG)
-    assert figures.count() == 2
-    labels = [figures.nth(i).get_attribute("aria-label") or "" for i in range(2)]
+    assert figures.count() == 3  # plot_xy, a histogram, and the numbered Figure W.1
+    labels = [figures.nth(i).get_attribute("aria-label") or "" for i in range(3)]
     assert all(label.strip() for label in labels), labels
-    for index in range(2):
+    numbered = page.locator("figure#fig-w-1")
+    assert numbered.locator("svg[role=img]").count() == 1
+    assert numbered.locator("figcaption").inner_text().startswith("Figure W.1 — Ten thousand draws")
+    for index in range(3):
         box = figures.nth(index).bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 50
 

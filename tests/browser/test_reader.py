@@ -19,14 +19,27 @@ NOTHING_CHOSEN = "Choose an answer first."
 # The chapter's quizzes in page order (docs/world-models.md): start of the question, kind, right
 # answer, a wrong answer, and an answer within the tolerance (numeric quizzes only).
 QUIZZES = [
+    ("Predict before the next program splits the sum", "choice", "the error in A_hat", None, None),
+    ("True or false: fitted to one episode with five times the noise", "truefalse", "false", "true", None),
     ("True or false: with a trained world model", "truefalse", "true", "false", None),
+    ("The program's last lines roll", "numeric", "0.21", "0.23", "0.214"),
     ("A learned transition is z' = 0.9 z + 0.5 u", "numeric", "2.3", "2.4", "2.34"),
+    ("Predict before running: even a perfect pixel predictor", "numeric", "0.25", "0.5", "0.254"),
     ("True or false: the JEPA loss compares", "truefalse", "true", "false", None),
+    ("Predict: even a labeller that knows", "numeric", "0.965", "0.97", "0.9654"),
     ("In the latent-action program", "numeric", "0.963", "0.97", "0.9634"),
     ("True or false: Genie's latent action model", "truefalse", "false", "true", None),
-    ("In the planner table", "numeric", "19.4", "19.6", "19.49"),
-    ("True or false: in the planner program", "truefalse", "false", "true", None),
+    ("Predict before running the next program", "truefalse", "false", "true", None),
+    ("In the planner table", "numeric", "19.5", "19.7", "19.59"),
+    ("True or false: at model error 0.4, when the planner re-plans", "truefalse", "true", "false", None),
 ]
+CHOICES = {
+    "Predict before the next program splits the sum": [
+        "the error in A_hat",
+        "the error in B_hat",
+        "the process noise",
+    ]
+}
 
 VISIBLE_RAW_TEX = """() => {
     const text = document.body.innerText;
@@ -129,6 +142,8 @@ def _answer_quizzes(page: Any) -> None:
         assert not details.evaluate("(d) => d.open")
         if kind == "truefalse":
             _choose_by_keyboard(page, quiz, ["true", "false"], right)
+        elif kind == "choice":
+            _choose_by_keyboard(page, quiz, CHOICES[question], right)
         else:
             _start_at(quiz)
             page.keyboard.press("Tab")
@@ -157,7 +172,7 @@ def _open_explanation_by_keyboard(page: Any) -> None:
     page.keyboard.press("Enter")
     assert details.evaluate("(d) => d.open")
     assert explanation.is_visible()
-    assert "imagined trajectory" in explanation.inner_text()
+    assert "Its input to the sum is" in explanation.inner_text()
     page.keyboard.press("Space")
     assert not details.evaluate("(d) => d.open")
     assert _feedback(quiz) == ""  # opening the explanation answers nothing

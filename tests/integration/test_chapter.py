@@ -31,7 +31,11 @@ REFERENCES = [
     "parkerholder2024genie2",
     "schrittwieser2020muzero",
     "valevski2024gamengen",
+    "hafner2021dreamerv2",
+    "balestriero2025lejepa",
 ]
+# Each instrument and the equation its caption names.
+INSTRUMENT_EQUATIONS = {"inst-mm5-1": "eq-mm5-1", "inst-mm5-2": "eq-mm5-3", "inst-mm5-3": "eq-mm5-5"}
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +92,8 @@ def test_reference_listed_and_cited(book: tuple[Path, str], key: str) -> None:
 
 def test_quizzes(book: tuple[Path, str]) -> None:
     kinds = re.findall(r'class="wmbook-quiz"[^>]*data-kind="(\w+)"', book[1])
-    assert len(kinds) >= 5
-    assert {"truefalse", "numeric"} <= set(kinds)
+    assert len(kinds) >= 12
+    assert {"truefalse", "numeric", "choice"} <= set(kinds)
 
 
 def test_header_and_outputs(book: tuple[Path, str]) -> None:
@@ -139,3 +143,56 @@ def test_every_listed_work_has_one_annotation(book: tuple[Path, str]) -> None:
     for item in items:
         notes = re.findall(r'<span class="wmbook-reference__note">([^<]{40,})', item)
         assert len(notes) == 1, item
+
+
+def test_numbered_figures_are_drawn_captioned_and_referenced(book: tuple[Path, str]) -> None:
+    html = book[1]
+    figures = re.findall(
+        r'<figure class="wmbook-figure wmbook-figure--numbered" id="(fig-5-\d+)">(.*?)</figure>', html, re.S
+    )
+    assert len(figures) >= 6
+    for number, (anchor, inner) in enumerate(figures, start=1):
+        assert anchor == f"fig-5-{number}"
+        assert "<svg" in inner, anchor
+        assert f'<a class="wmbook-anchor" href="#{anchor}">Figure 5.{number}</a> — ' in inner
+        prose = html.replace(inner, "")
+        assert f'href="#{anchor}">Figure 5.{number}</a>' in prose, f"Figure 5.{number} is never referenced"
+    # The three diagrams: drawn as SVG by executed code, named for screen readers.
+    for name in ("The RSSM", "Where the loss is computed", "Genie's three parts"):
+        assert re.search(rf'<svg[^>]*aria-label="{re.escape(name)}', html.replace("&#x27;", "'")), name
+
+
+@pytest.mark.parametrize(("instrument", "equation"), INSTRUMENT_EQUATIONS.items())
+def test_instrument_caption_links_its_equation(
+    book: tuple[Path, str], instrument: str, equation: str
+) -> None:
+    caption = re.search(
+        rf'<div class="wmbook-instrument-caption" id="{instrument}-caption">(.*?)</div>', book[1], re.S
+    )
+    assert caption is not None
+    assert f'href="#{equation}"' in caption[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "over seeds 0-19: min 1.14, median 1.73, max 5.65",  # the spread, not one seed
+        "|eigenvalues| of A_hat : 0.990 0.910 0.910",
+        "read-out RMSE on the test frames: noisy 0.206, noise-free 0.175",
+        "19200 random plans: mean imagined -62.4, mean real -55.8",
+        "-13.9   -33.4   19.5  1.77 |             -13.4  0.48",  # open loop worse, re-planning better
+    ],
+)
+def test_corrected_numbers_are_printed(book: tuple[Path, str], text: str) -> None:
+    outputs = "\n".join(
+        re.findall(
+            r'<div class="wmbook-output wmbook-output--ok".*?<pre><code>(.*?)</code></pre>', book[1], re.S
+        )
+    )
+    assert text in outputs
+
+
+def test_tables_replace_number_lists(book: tuple[Path, str]) -> None:
+    html = book[1]
+    assert html.count("<table>") >= 2
+    assert "KL balancing" in html and "V-JEPA 2-AC" in html

@@ -132,8 +132,8 @@ def test_chapter_notebook_holds_the_book_outputs(chapter: nbformat.NotebookNode)
     code = [c for c in chapter.cells if c.cell_type == "code"]
     assert "setup" in code[0].metadata["tags"]
     blocks = code[1:]
-    assert len(blocks) == 5  # the chapter's five python blocks
-    assert all(_stdout(cell) for cell in blocks)
+    assert len(blocks) == 13  # the chapter's python blocks
+    assert len([cell for cell in blocks if _stdout(cell)]) == 8  # five draw diagrams or define helpers only
     assert _stdout(blocks[0]).startswith("largest entry error in A_hat : 0.0143")
     figures = [
         o
@@ -144,6 +144,10 @@ def test_chapter_notebook_holds_the_book_outputs(chapter: nbformat.NotebookNode)
     markdown = "\n".join("".join(c.source) for c in chapter.cells if c.cell_type == "markdown")
     assert "[@" not in markdown and "$$" in markdown
     assert "**EQ MM5.1**" in markdown and "**Quiz 1.**" in markdown
+    # Each numbered figure's caption follows its code cell, with the anchor the prose links to.
+    assert [n for n in range(1, 20) if f'<a id="fig-5-{n}"></a>**Figure 5.{n}** — ' in markdown] == list(
+        range(1, 9)
+    )
 
 
 @pytest.fixture(scope="module")

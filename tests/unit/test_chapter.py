@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
+from wmbook.book import ParsedPage
 from wmbook.chapter.header import HeaderLinks, chapter_header, count_words, reading_minutes
 from wmbook.chapter.meta import ChapterMeta, is_chapter, read_chapter_meta
 from wmbook.cite.section import cite_popover, cite_section, highwire_tags, section_title
@@ -370,3 +372,91 @@ def test_cite_controls_follow_headings_with_ids_only() -> None:
     assert re.findall(r'popovertarget="(cite-[\w-]+)" aria-label', html) == ["cite-sec-5-1", "cite-sec-5-2"]
     assert '¶</a></h2><button type="button" class="wmbook-cite-button"' in html
     assert "cite-other" not in html
+
+
+# -- the book's chapter, read without running it ------------------------------------------------
+
+REPO_CHAPTER = Path(__file__).resolve().parents[2] / "docs" / "world-models.md"
+
+
+@pytest.fixture(scope="module")
+def chapter() -> ParsedPage:
+    return parse_page(REPO_CHAPTER.read_text(encoding="utf-8"), "docs/world-models.md")
+
+
+def test_chapter_parses_cleanly(chapter: ParsedPage) -> None:
+    assert not chapter.diagnostics
+
+
+def test_chapter_has_numbered_figures_each_linked_from_the_prose(chapter: ParsedPage) -> None:
+    figures = [b.figure for b in chapter.code_blocks if b.figure is not None]
+    assert len(figures) >= 6
+    assert [f.label for f in figures] == [f"Figure 5.{n}" for n in range(1, len(figures) + 1)]
+    assert all(b.options.caption for b in chapter.code_blocks if b.figure is not None)
+    linked = {anchor for _, anchor in chapter.figure_links}
+    assert {f.anchor for f in figures} <= linked
+
+
+@pytest.mark.parametrize(
+    ("label", "equation"), [("MM5.1", "eq-mm5-1"), ("MM5.2", "eq-mm5-3"), ("MM5.3", "eq-mm5-5")]
+)
+def test_every_instrument_caption_links_the_equation_it_shows(
+    chapter: ParsedPage, label: str, equation: str
+) -> None:
+    (instrument,) = [i for i in chapter.instruments if i.label == label]
+    assert f"](#{equation})" in "\n".join(instrument.content)
+    assert equation in {e.anchor for e in chapter.equations}
+
+
+def test_every_section_has_a_quiz_and_most_quizzes_are_checked(chapter: ParsedPage) -> None:
+    starts = [
+        (h.loc.line, h.anchor)
+        for h in chapter.headings
+        if h.anchor.startswith("sec-5-") and h.anchor != "sec-5-r"
+    ]
+    bounds = [*(line for line, _ in starts[1:]), 10**9]
+    for (start, anchor), end in zip(starts, bounds, strict=True):
+        assert any(start < q.loc.line < end for q in chapter.quizzes), anchor
+    assert sum(q.check is not None for q in chapter.quizzes) >= len(chapter.quizzes) - 3
+
+
+def _expected(chapter: ParsedPage) -> str:
+    return "\n".join(o.text for o in chapter.expected_outputs)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # 5.1: the true system contracts; the learned slow mode is too small, not too large
+        "|eigenvalues| of A_true: 0.994 0.904 0.904",
+        "|eigenvalues| of A_hat : 0.990 0.910 0.910",
+        "over seeds 0-19: min 1.14, median 1.73, max 5.65",
+        # 5.3: the read-out's own error, with and without noise
+        "read-out RMSE on the test frames: noisy 0.206, noise-free 0.175",
+        # 5.5: open loop gets worse with N at eps = 0.4; re-planning does not
+        " 0.4    64 |               -19.6   -31.5   11.9  1.57 |             -15.9  0.54",
+        " 0.4   512 |               -13.9   -33.4   19.5  1.77 |             -13.4  0.48",
+        # 5.5: the model is pessimistic about random plans
+        "19200 random plans: mean imagined -62.4, mean real -55.8",
+    ],
+)
+def test_corrected_numbers_are_pinned_by_expected_outputs(chapter: ParsedPage, line: str) -> None:
+    assert line in _expected(chapter).split("\n")
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [
+        ("as likely to be underrated", "*not* as likely to be underrated"),
+        ("amplified by the dynamics", "the learned model is not amplifying anything"),
+        ("about 200,000 hours", "over 200,000 hours"),
+        ("over 20 frames per second", "at 20 frames per second"),
+        ("part of every working JEPA", "SIGReg"),
+        ("heads toward 100%", "It does not reach 100 %"),
+        ("a better training signal", "it does not learn one"),
+    ],
+)
+def test_corrected_claims(wrong: str, right: str) -> None:
+    text = REPO_CHAPTER.read_text(encoding="utf-8")
+    assert right in text
+    assert wrong not in text.replace(right, "")

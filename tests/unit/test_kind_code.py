@@ -434,6 +434,32 @@ def test_figure_slot_without_output() -> None:
     assert filled == "<p>a</p>\n<figure>F</figure>\n<p>b</p>"
 
 
+def test_numbered_figure_renders_its_slot_inside_a_captioned_figure() -> None:
+    """figure="5.2": the slot of the figures sits in <figure id="fig-5-2"> with the caption,
+    and filling the output slot does not add a second one."""
+    text = '```python figure="5.2" caption="The *loop*."\nplot_xy([0], [0])\n```\n'
+    page = parse_page(text, PATH)
+    (block,) = page.code_blocks
+    assert block.figure == kind.FigureLabel(SourceLoc(PATH, 1), "Figure 5.2", "fig-5-2")
+    lines = kind.render(block, render_context(page))
+    assert lines[-5:] == [
+        '<figure class="wmbook-figure wmbook-figure--numbered" id="fig-5-2">',
+        "<!--wmbook-figures:page-code-0-->",
+        '<figcaption class="wmbook-figure__caption"><a class="wmbook-anchor" href="#fig-5-2">Figure 5.2</a>'
+        " — The *loop*.</figcaption>",
+        "</figure>",
+        "",
+    ]
+    svg = '<svg viewBox="0 0 1 1" role="img" aria-label="A"></svg>'
+    drawn = StepResult(code(0), Outcome.OK, figures=(Figure(svg, "A"), Figure(svg, "B")))
+    panels = render_figures(drawn, numbered=True)
+    assert panels.count('<div class="wmbook-figure__panel">') == 2 and "figcaption" not in panels
+    html = "<!--wmbook-slot:page-code-0-->\n" + "\n".join(lines[-5:-1])
+    filled = fill_figure_slots(fill_slots(html, {}, {"page-code-0": panels}), {"page-code-0": panels})
+    assert filled.count("wmbook-figure__panel") == 2
+    assert filled.index("wmbook-figure__panel") < filled.index("<figcaption")
+
+
 def test_unknown_figure_slot_is_emptied() -> None:
     assert fill_figure_slots("a<!--wmbook-figures:gone-->b", {}) == "ab"
 

@@ -205,6 +205,30 @@ def test_the_page_registry_decides_which_names_are_known() -> None:
 # -- unique labels --
 
 
+def test_a_caption_links_the_equation_it_shows_and_the_link_is_checked() -> None:
+    """An instrument's caption is Markdown: a link to its equation is checked like any other."""
+    from wmbook.kinds import equation
+
+    lines = [
+        "/// equation | EQ MM5.1 — Contract",  # 1
+        "$$a$$",
+        "///",
+        "/// instrument | MM5.1 — One",  # 4
+        "    name: latent_rollout",
+        "*The transition of [EQ MM5.1](#eq-mm5-1).* A caption.",  # 6
+        "///",
+        "/// instrument | MM5.2 — Two",  # 8
+        "    name: latent_rollout",
+        "Shows [EQ MM5.9](#eq-mm5-9).",  # 10
+        "///",
+    ]
+    page = clean_page("\n".join(lines), PATH)
+    problems = equation.check_page(page, check_context(page))
+    assert [(d.loc.line, d.message.split(",")[0]) for d in problems] == [(10, "link to #eq-mm5-9")]
+    caption = kind.render(page.instruments[0], render_context(page, caption_html=lambda t: t))
+    assert "[EQ MM5.1](#eq-mm5-1)" in "".join(caption)
+
+
 def test_duplicate_label_is_an_error_at_the_second_instrument() -> None:
     text = "\n".join(
         [

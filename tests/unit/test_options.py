@@ -36,6 +36,12 @@ from wmbook.parse.options import (
             CodeOptions(session="s", timeout=10.0, raises="KeyError"),
         ),
         ('  raises="E"   session="x"  ', CodeOptions(session="x", raises="E")),
+        ('figure="5.2"', CodeOptions(figure="5.2")),
+        (
+            'figure="A.1" caption="The *RSSM*, drawn."',
+            CodeOptions(figure="A.1", caption="The *RSSM*, drawn."),
+        ),
+        ("figure=7 caption='Say \"hi\".'", CodeOptions(figure="7", caption='Say "hi".')),
     ],
 )
 def test_valid_code_options(info: str, expected: CodeOptions) -> None:
@@ -54,6 +60,11 @@ def test_valid_code_options(info: str, expected: CodeOptions) -> None:
         ('exec="off" bar', ("'bar'",)),
         ('exec="off", session="a"', ("','",)),
         ("{.python}", ("{.python}",)),
+        ('figure="5."', ("figure='5.'", "not a label")),
+        ('figure="5 2"', ("figure='5 2'", "not a label")),
+        ('figure="fig-5"', ("figure='fig-5'", "letters, digits and dots")),
+        ('caption="Alone."', ("caption=", 'figure="LABEL"')),
+        ('exec="off" figure="1"', ('exec="off"', "figure")),
         ('timeout="0"', ("timeout", "'0'", "> 0")),
         ('timeout="-1"', ("timeout", "'-1'", "> 0")),
         ('timeout="abc"', ("timeout", "'abc'", "not a number")),

@@ -1,8 +1,10 @@
 """Code blocks: ```` ```python ```` (or ``py``, ``python3``) fences that run at build time.
 
-Parse: the fence and its options.  Check: how the block's step ended.  Render: the
-code as a plain fence followed by a slot that the block's output fills in once its
-session has run.
+Parse: the fence and its options.  Check: how the block's step ended; page-wide, that
+numbered figures (``figure="5.2"``) have unique labels, draw something, and that every
+link to ``#fig-…`` has its figure.  Render: the code as a plain fence followed by a slot
+that the block's output fills in once its session has run; a numbered figure's slot sits
+in a ``<figure>`` with its caption.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.kinds.equation import first_places, missing_targets
 from wmbook.model import (
     Diagnostic,
     Fence,
@@ -24,11 +28,25 @@ from wmbook.model import (
     StepKind,
     StepResult,
 )
+from wmbook.parse.block_options import slugify
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
+
+if TYPE_CHECKING:
+    from wmbook.book import ParsedPage
 
 LANGUAGES = ("python", "py", "python3")
 _SLOT = re.compile(r"(?:<p>)?<!--wmbook-slot:([\w-]+)-->(?:</p>)?")
 _FIGURE_SLOT = re.compile(r"<!--wmbook-figures:([\w-]+)-->")
+_PARAGRAPH = re.compile(r"\s*<p>(.*)</p>\s*", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class FigureLabel:
+    """A numbered figure: what a block with ``figure="5.2"`` draws."""
+
+    loc: SourceLoc  # the block's opening fence
+    label: str  # "Figure 5.2"
+    anchor: str  # "fig-5-2"
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,13 @@ class CodeBlock:
     def key(self) -> StepKey:
         """The key of this block's step and result."""
         return StepKey(StepKind.CODE, self.index)
+
+    @property
+    def figure(self) -> FigureLabel | None:
+        """The numbered figure the block draws, if it is labelled."""
+        if self.options.figure is None:
+            return None
+        return FigureLabel(self.loc, f"Figure {self.options.figure}", "fig-" + slugify(self.options.figure))
 
     @property
     def code_loc(self) -> SourceLoc:
@@ -80,7 +105,25 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
 def check(block: CodeBlock, ctx: CheckContext) -> list[Diagnostic]:
     """Diagnostics for how the block's step ended (its output is the output kind's)."""
     result = ctx.results.get(block.key)
-    return [] if result is None else step_problems(block, result)
+    if result is None:
+        return []
+    problems = step_problems(block, result)
+    if block.figure is not None and result.outcome is Outcome.OK and not result.figures:
+        message = (
+            f'figure="{block.options.figure}", but the block drew no figure; draw one '
+            "(plot_xy or a matplotlib figure left open) or remove figure="
+        )
+        problems.append(Diagnostic(block.loc, message))
+    return problems
+
+
+def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
+    """Figure labels are unique on a page; links to its figures resolve."""
+    problems: list[Diagnostic] = []
+    figures = [block.figure for block in page.code_blocks if block.figure is not None]
+    seen = first_places(figures, "figure", problems)
+    missing_targets(page.figure_links, seen, "figure", problems)
+    return problems
 
 
 def error_summary(result: StepResult) -> str:
@@ -137,8 +180,27 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     if fence.closed:
         shown.append(f"{fence.indent}{fence.marker}")
     if block.options.execute:
-        shown += ["", f"{fence.indent}<!--wmbook-slot:{slot_name(ctx.slot_prefix, block.key)}-->", ""]
+        slot = slot_name(ctx.slot_prefix, block.key)
+        shown += ["", f"{fence.indent}<!--wmbook-slot:{slot}-->", ""]
+        if block.figure is not None:
+            shown += [fence.indent + line for line in numbered_figure(block.figure, block.options, slot, ctx)]
+            shown.append("")
     return shown
+
+
+def numbered_figure(figure: FigureLabel, options: CodeOptions, slot: str, ctx: RenderContext) -> list[str]:
+    """A ``<figure>`` holding the block's figures (its slot) and a numbered caption."""
+    caption = ctx.caption_html(options.caption)
+    inline = _PARAGRAPH.fullmatch(caption)
+    caption = inline[1] if inline and "<p>" not in inline[1] else caption
+    anchor = html.escape(figure.anchor)
+    link = f'<a class="wmbook-anchor" href="#{anchor}">{html.escape(figure.label)}</a>'
+    return [
+        f'<figure class="wmbook-figure wmbook-figure--numbered" id="{anchor}">',
+        f"<!--wmbook-figures:{slot}-->",
+        f'<figcaption class="wmbook-figure__caption">{link}{" — " + caption if caption else ""}</figcaption>',
+        "</figure>",
+    ]
 
 
 def fill_slots(content: str, outputs: Mapping[str, str], figures: Mapping[str, str]) -> str:
@@ -150,10 +212,11 @@ def fill_slots(content: str, outputs: Mapping[str, str], figures: Mapping[str, s
 
     if "<!--wmbook-slot:" not in content:
         return content  # a page without code (or a notebook, whose outputs are in place)
+    in_place = set(_FIGURE_SLOT.findall(content))  # numbered figures: their slot is in their <figure>
 
     def fill(match: re.Match[str]) -> str:
         slot = match.group(1)
-        tail = f"<!--wmbook-figures:{slot}-->" if slot in figures else ""
+        tail = f"<!--wmbook-figures:{slot}-->" if slot in figures and slot not in in_place else ""
         return outputs.get(slot, "") + tail
 
     return _SLOT.sub(fill, content)
@@ -181,4 +244,12 @@ def problem_box(problems: list[Diagnostic]) -> str:
     )
 
 
-KIND = BlockKind(name="code", record=CodeBlock, fences=LANGUAGES, parse=parse, check=check, render=render)
+KIND = BlockKind(
+    name="code",
+    record=CodeBlock,
+    fences=LANGUAGES,
+    parse=parse,
+    check=check,
+    render=render,
+    check_page=check_page,
+)

@@ -18,12 +18,12 @@ from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderConte
 from wmbook.model import Diagnostic, Region, SourceLoc
 from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
+from wmbook.parse.options import LABEL_TEXT
 
 if TYPE_CHECKING:
     from wmbook.book import ParsedPage
 
 # A label: "EQ" then letters, digits and dots, not ending in a dot ("EQ MM5.1", "EQ A.1", "EQ 7").
-LABEL_TEXT = r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*"
 _LABEL = re.compile(rf"^(?P<label>EQ\s+{LABEL_TEXT})\s*(?:[—–-]+\s*(?P<title>.*))?$")
 
 
@@ -123,16 +123,23 @@ def first_places(items: Iterable[Labelled], what: str, problems: list[Diagnostic
     return seen
 
 
+def missing_targets(
+    links: Iterable[tuple[SourceLoc, str]], seen: dict[str, SourceLoc], what: str, problems: list[Diagnostic]
+) -> None:
+    """A diagnostic at each link whose anchor is none of the page's ``what`` (labelled items)."""
+    for loc, anchor in links:
+        if anchor not in seen:
+            known = ", ".join(sorted(seen)) or "none"
+            problems.append(
+                Diagnostic(loc, f"link to #{anchor}, but this page has no such {what} ({what}s: {known})")
+            )
+
+
 def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
     """Equation labels are unique on a page; links to its equations resolve."""
     problems: list[Diagnostic] = []
     seen = first_places(page.equations, "equation", problems)
-    for loc, anchor in page.equation_links:
-        if anchor not in seen:
-            known = ", ".join(sorted(seen)) or "none"
-            problems.append(
-                Diagnostic(loc, f"link to #{anchor}, but this page has no such equation (equations: {known})")
-            )
+    missing_targets(page.equation_links, seen, "equation", problems)
     return problems
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
-from wmbook.kinds.equation import LABEL_TEXT, first_places
+from wmbook.kinds.equation import first_places
 from wmbook.model import Diagnostic, Region, SourceLoc
 from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
+from wmbook.parse.options import LABEL_TEXT
 from wmbook.store import digest
 
 if TYPE_CHECKING:

@@ -151,6 +151,10 @@ def page_notebook(
             if tags:
                 metadata["tags"] = tags
             cells.append(_code(block.code, _outputs(results.get(block.key)), metadata))
+            if block.figure is not None:
+                caption = f" — {block.options.caption}" if block.options.caption else ""
+                text = f'<a id="{block.figure.anchor}"></a>**{block.figure.label}**{caption}'
+                cells.append(_markdown(_cite(text, citations, bibliography)))
         elif isinstance(block, ExpectedOutput):
             continue  # the code cell carries the output
         elif isinstance(block, Quiz):

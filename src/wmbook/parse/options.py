@@ -13,8 +13,11 @@ from dataclasses import dataclass
 _PAIR = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 _SESSION = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 _EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+# A label of an equation, instrument or figure: letters, digits and dots, not ending in a dot.
+LABEL_TEXT = r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*"
+_FIGURE_LABEL = re.compile(rf"^{LABEL_TEXT}$")
 
-CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run")
+CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run", "figure", "caption")
 OUTPUT_OPTIONS = ("rtol", "atol")
 
 
@@ -27,6 +30,8 @@ class CodeOptions:
     timeout: float | None = None  # None: the book's default
     raises: str | None = None
     run: bool = True  # the reader may edit and run it in the browser (books with the runner)
+    figure: str | None = None  # a numbered figure's label ("5.2"): what the block draws is Figure 5.2
+    caption: str = ""  # the numbered figure's caption, inline Markdown
 
 
 class OptionError(ValueError):
@@ -97,9 +102,25 @@ def parse_code_options(info: str) -> CodeOptions:
         if value not in ("on", "off"):
             raise OptionError(f'run={raw["run"]!r} must be "on" or "off"')
         run = value == "on"
-    if not execute and (raises or timeout is not None or "session" in raw or "run" in raw):
-        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run')
-    return CodeOptions(execute=execute, session=session, timeout=timeout, raises=raises, run=run)
+    figure = raw.get("figure")
+    if figure is not None and not _FIGURE_LABEL.match(figure):
+        raise OptionError(
+            f'figure={figure!r} is not a label; use letters, digits and dots, such as figure="5.2"'
+        )
+    caption = raw.get("caption", "").strip()
+    if "caption" in raw and figure is None:
+        raise OptionError('caption= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
+    if not execute and (raises or timeout is not None or "session" in raw or "run" in raw or figure):
+        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run/figure')
+    return CodeOptions(
+        execute=execute,
+        session=session,
+        timeout=timeout,
+        raises=raises,
+        run=run,
+        figure=figure,
+        caption=caption,
+    )
 
 
 def parse_output_options(info: str) -> OutputOptions:

@@ -1,4 +1,5 @@
-"""The prose of a page, outside code and blocks: headings, citations, equation links, math."""
+"""The prose of a page, outside code and blocks: headings, citations, equation and figure
+links, math."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from wmbook.parse.fences import INLINE_CODE
 _HEADING = re.compile(r"^(#{2})\s+(?P<text>.*?)\s*(?:\{\s*:?[^}#]*#(?P<id>[^\s}]+)[^}]*\})?\s*$")
 _H1 = re.compile(r"^#\s+(?P<text>.*?)\s*(?:\{[^}]*\})?\s*#*\s*$")
 _EQ_LINK = re.compile(r"\]\(#(eq-[\w-]+)\)")
+_FIG_LINK = re.compile(r"\]\(#(fig-[\w-]+)\)")
 _MATH_MARK = re.compile(r"\$|\\\(|\\\[")
 _CODE_SPAN = re.compile(r"(`+)(.*?)\1")
 
@@ -32,6 +34,7 @@ class Prose:
     headings: tuple[Heading, ...] = ()
     citations: tuple[tuple[SourceLoc, tuple[str, ...]], ...] = ()
     equation_links: tuple[tuple[SourceLoc, str], ...] = ()
+    figure_links: tuple[tuple[SourceLoc, str], ...] = ()
     has_math: bool = False  # the prose may hold $…$, \(…\) or \[…\]
     h1: str = ""  # the page's first-level title, if it has one
 
@@ -47,8 +50,9 @@ def _prose_lines(text: str, fences: list[Fence], first_line: int) -> list[tuple[
 
 
 def read_prose(text: str, path: str, fences: list[Fence], first_line: int) -> Prose:
-    """Headings, citations, equation links and math marks, outside code fences and inline code."""
-    headings, citations, links = [], [], []
+    """Headings, citations, equation and figure links and math marks, outside code fences and
+    inline code."""
+    headings, citations, links, figure_links = [], [], [], []
     has_math = False
     h1 = ""
     raw = text.split("\n")
@@ -64,4 +68,5 @@ def read_prose(text: str, path: str, fences: list[Fence], first_line: int) -> Pr
         for cite in CITATION.finditer(line):
             citations.append((loc, tuple(k.strip().lstrip("@") for k in cite.group(1).split(";"))))
         links += [(loc, anchor) for anchor in _EQ_LINK.findall(line)]
-    return Prose(tuple(headings), tuple(citations), tuple(links), has_math, h1)
+        figure_links += [(loc, anchor) for anchor in _FIG_LINK.findall(line)]
+    return Prose(tuple(headings), tuple(citations), tuple(links), tuple(figure_links), has_math, h1)

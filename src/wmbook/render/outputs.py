@@ -60,8 +60,17 @@ def render_result(result: StepResult) -> str:
     return "\n".join(parts)
 
 
-def render_figures(result: StepResult) -> str:
-    """The block's figures as inline SVG with captions; '' when it drew none."""
+def render_figures(result: StepResult, *, numbered: bool = False) -> str:
+    """The block's figures as inline SVG with captions; '' when it drew none.
+
+    A numbered figure's ``<figure>`` and caption are in the page already: its drawings
+    are its panels.
+    """
+    if numbered:
+        return "\n".join(
+            f'<div class="wmbook-figure__panel">{safe_figure_svg(figure.svg)[0]}</div>'
+            for figure in result.figures
+        )
     return "\n".join(
         f'<figure class="wmbook-figure">{safe_figure_svg(figure.svg)[0]}'
         f'<figcaption class="wmbook-figure__caption">{html.escape(figure.label)}</figcaption></figure>'
