@@ -54,7 +54,7 @@ def start_session_runner(settings: Settings) -> Future[SessionRunner]:
     def start() -> None:
         try:
             pool = shared_pool(settings.workers, settings.scheduler)
-            if isinstance(pool, SessionPool) and _runs_sessions(settings):
+            if isinstance(pool, SessionPool) and sure_to_run_sessions(settings):
                 pool.start_server()
             runner.set_result(pool)
         except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
@@ -64,7 +64,7 @@ def start_session_runner(settings: Settings) -> Future[SessionRunner]:
     return runner
 
 
-def _runs_sessions(settings: Settings) -> bool:
+def sure_to_run_sessions(settings: Settings) -> bool:
     """Whether this build is sure to run sessions here: the local cache holds none, and no
     shared cache may answer for them."""
     if settings.cache_url or settings.cache_mode == CacheMode.CACHE_ONLY.value:
