@@ -51,6 +51,7 @@ class SharedStoreProcess:
         self._waiting: dict[int, tuple[Future[Any], Any]] = {}
         self._ids = itertools.count()
         self._gone = False
+        self._closing = False
         self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
         threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True).start()
 
@@ -78,6 +79,8 @@ class SharedStoreProcess:
 
     def flush(self) -> None:
         """Wait until every write of this build is published, then end the helper."""
+        with self._lock:
+            self._closing = True  # the helper ends after its answer: that is no loss
         self._ask("flush", None, None)
         self.close()
 
@@ -124,6 +127,8 @@ class SharedStoreProcess:
                 if kind == "log":
                     log.info(body)
                 elif kind == "verdict":
+                    with self._lock:
+                        self._closing = bool(body)  # no store: the helper ends, as it should
                     self._verdict.set_result(body)
                 else:
                     with self._lock:
@@ -132,12 +137,12 @@ class SharedStoreProcess:
         except (EOFError, OSError):
             pass
         with self._lock:
-            lost = not self._gone
+            lost = not (self._gone or self._closing)
             self._gone = True
             waiting, self._waiting = self._waiting, {}
         if not self._verdict.done():
             self._verdict.set_result("")
-        if lost and (waiting or self._process.poll() not in (None, 0)):
+        if lost:
             log.info(
                 f"wmbook: the shared cache at {self.url} cannot be reached (its helper process ended); "
                 "this build goes on with the local cache only"
@@ -213,6 +218,10 @@ def serve(url: str, conn: Connection) -> None:
         store.flush()
     if kind == "flush":
         send("reply", ident, None)
+    conn.close()
+    # Every write is published: what is left to close (the client's connections) the
+    # kernel closes faster than the interpreter's finalizers would.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -223,11 +223,11 @@ def test_a_build_reads_its_shared_cache_through_a_helper_process(tmp_path: Path)
     )
     env = {k: v for k, v in os.environ.items() if k != "WMBOOK_SCHEDULER"}
     env["WMBOOK_CACHE_URL"] = str(shared)
-    for name in ("ci", "clone"):
-        root = _clone(tmp_path, name)
+    roots = {name: _clone(tmp_path, name) for name in ("ci", "clone")}
+    for root in roots.values():
         run = subprocess.run(
             [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, check=True
         )
         assert run.stdout.strip().splitlines()[-1] == "False"
-    assert set(session_report(tmp_path / "ci").values()) == {False}
-    assert set(session_report(tmp_path / "clone").values()) == {True}
+    assert set(session_report(roots["ci"]).values()) == {False}
+    assert set(session_report(roots["clone"]).values()) == {True}
