@@ -4,47 +4,79 @@ cluster).  fsspec and distributed are imported only when a setting asks for them
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.exceptions import PluginError
 
 from wmbook.config import CACHE_URL_ENV, SCHEDULER_ENV, Settings
-from wmbook.execute.executor import SchedulerUnreachable, SessionRunner
+from wmbook.execute.executor import CacheMode, SchedulerUnreachable, SessionRunner
 from wmbook.execute.pool import shared_pool
+from wmbook.execute.runner import SessionPool
 
 if TYPE_CHECKING:
-    from wmbook.shared_store import SharedStore
+    from wmbook.shared_process import SharedStoreProcess
 
 
-def open_shared_store(url: str) -> Future[SharedStore] | None:
-    """Start opening the shared cache, when ``cache_url`` (or WMBOOK_CACHE_URL) names one."""
+def open_shared_store(url: str) -> SharedStoreProcess | None:
+    """Start opening the shared cache, when ``cache_url`` (or WMBOOK_CACHE_URL) names one:
+    its helper process imports and connects while MkDocs reads the book."""
     if not url:
         return None
-    from wmbook.shared_store import open_soon  # fsspec only when asked for
+    from wmbook.shared_process import SharedStoreProcess
 
-    return open_soon(url)
+    return SharedStoreProcess(url)
 
 
-def shared_store(opening: Future[SharedStore] | None, url: str) -> SharedStore | None:
-    """The shared layer of the store, once opened; a URL no store answers to is an error."""
+def shared_store(opening: SharedStoreProcess | None, url: str) -> SharedStoreProcess | None:
+    """The shared layer of the store; a URL no store answers to is an error."""
     if opening is None:
         return None
-    from wmbook.shared_store import SharedStoreError
-
-    try:
-        return opening.result()
-    except SharedStoreError as exc:
+    problem = opening.problem()
+    if problem:
+        opening.close()
         raise PluginError(
-            f"mkdocs.yml: plugins.wmbook.cache_url (or {CACHE_URL_ENV}) {url!r}: {exc}; "
+            f"mkdocs.yml: plugins.wmbook.cache_url (or {CACHE_URL_ENV}) {url!r}: {problem}; "
             "s3:// needs pip install wmbook[s3], gs:// wmbook[gcs], https:// wmbook[http]"
-        ) from exc
+        )
+    return opening
 
 
-def session_runner(settings: Settings) -> SessionRunner:
+def start_session_runner(settings: Settings) -> Future[SessionRunner]:
+    """Start making the session runner while MkDocs reads the book: importing distributed
+    and reaching the scheduler take a second; this machine's pool, for a build whose local
+    cache holds no session yet (it will run them), starts its worker server, which loads
+    numpy and matplotlib."""
+    runner: Future[SessionRunner] = Future()
+
+    def start() -> None:
+        try:
+            pool = shared_pool(settings.workers, settings.scheduler)
+            if isinstance(pool, SessionPool) and sure_to_run_sessions(settings):
+                pool.start_server()
+            runner.set_result(pool)
+        except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
+            runner.set_exception(exc)
+
+    threading.Thread(target=start, name="wmbook-runner-start", daemon=True).start()
+    return runner
+
+
+def sure_to_run_sessions(settings: Settings) -> bool:
+    """Whether this build is sure to run sessions here: the local cache holds none, and no
+    shared cache may answer for them."""
+    if settings.cache_url or settings.cache_mode == CacheMode.CACHE_ONLY.value:
+        return False
+    sessions = Path(settings.cache_dir) / "sessions"
+    return not any(sessions.glob("*/*"))
+
+
+def session_runner(starting: Future[SessionRunner]) -> SessionRunner:
     """This machine's worker pool, or the Dask cluster when a scheduler is set."""
     try:
-        return shared_pool(settings.workers, settings.scheduler)
+        return starting.result()
     except ImportError as exc:
         raise PluginError(
             f"mkdocs.yml: plugins.wmbook.executor dask (or {SCHEDULER_ENV}) needs the distributed "

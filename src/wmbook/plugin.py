@@ -27,11 +27,11 @@ from mkdocs.utils.templates import TemplateContext
 
 from wmbook import stages
 from wmbook.assets_files import add_site_assets, copy_assets, needed_markdown_extensions
-from wmbook.backends import open_shared_store, session_runner, shared_store
+from wmbook.backends import open_shared_store, session_runner, shared_store, start_session_runner
 from wmbook.book import Book, Page
 from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.cache import SessionCache
-from wmbook.execute.executor import CacheMode, Executor
+from wmbook.execute.executor import CacheMode, Executor, SessionRunner
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
@@ -42,7 +42,7 @@ from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_by
 from wmbook.store import Store
 
 if TYPE_CHECKING:
-    from wmbook.shared_store import SharedStore
+    from wmbook.shared_process import SharedStoreProcess
 
 log = get_plugin_logger("wmbook")
 # `mkdocs serve` guesses types from this table: Pyodide's WebAssembly must be application/wasm.
@@ -60,7 +60,8 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.progress: ProgressReporter | None = None
         self._markdown: markdown_lib.Markdown | None = None
         self._config: MkDocsConfig | None = None
-        self._shared: Future[SharedStore] | None = None
+        self._shared: SharedStoreProcess | None = None
+        self._runner: Future[SessionRunner] | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         # Under `mkdocs serve` a failing block must not stop the preview (see on_post_build).
@@ -72,7 +73,10 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         reject_old_settings(config.extra)
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
         self.settings = resolve_settings(self.config, root, config.docs_dir)
+        if self._shared is not None:
+            self._shared.close()  # the last build's helper (``serve`` builds again)
         self._shared = open_shared_store(self.settings.cache_url)
+        self._runner = start_session_runner(self.settings)
         for name, options in needed_markdown_extensions():
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
@@ -112,7 +116,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
                 "you can (set sandbox: false to say that is intended)"
             )
         executor = Executor(
-            session_runner(settings),
+            session_runner(self._runner or start_session_runner(settings)),
             SessionCache(store),
             CacheMode(settings.cache_mode),
             whole_environment=settings.cache_key == "environment",

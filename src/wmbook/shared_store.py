@@ -19,7 +19,7 @@ import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from fsspec.core import url_to_fs
@@ -28,7 +28,7 @@ from wmbook.store import entry_name, unseal
 
 log = logging.getLogger("mkdocs.plugins.wmbook")  # store problems never fail a strict build
 _READ_ONLY_PROTOCOLS = {"http", "https"}
-_THREADS = 8  # requests in flight at once: a remote store answers each in a few milliseconds
+_THREADS = 8  # writes in flight at once: a remote store answers each in a few milliseconds
 
 
 class SharedStoreError(Exception):
@@ -48,6 +48,9 @@ class SharedStore:
         protocols = {self.fs.protocol} if isinstance(self.fs.protocol, str) else set(self.fs.protocol)
         self.is_folder = bool(protocols & {"file", "local"})
         self.writable = not protocols & _READ_ONLY_PROTOCOLS
+        # An entry is small: s3fs then reads it with one GET, instead of asking its size first
+        # (a HEAD, and on a miss a listing too) to read a large object in parallel parts.
+        self._read_options = {"max_concurrency": 1} if "s3" in protocols else {}
         self.reachable = True
         self._lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None
@@ -73,30 +76,45 @@ class SharedStore:
 
     def read(self, namespace: str, key: str, what: str = "") -> bytes | None:
         """The entry's payload, or None when it is missing, damaged or unreachable."""
-        if not self.reachable:
-            return None
-        where = self.location(namespace, key)
+        return self.read_many(namespace, [key], {key: what} if what else None).get(key)
+
+    def read_many(
+        self, namespace: str, keys: Iterable[str], what: Mapping[str, str] | None = None
+    ) -> dict[str, bytes]:
+        """The stored payloads among ``keys``, all asked for in one batch: an object store's
+        requests go out together on its client's event loop, with no thread per request
+        (``what`` names entries in messages: 'docs/x.md (session main)')."""
+        wanted = {self.location(namespace, key): key for key in dict.fromkeys(keys)}
+        if not (wanted and self.reachable):
+            return {}
         try:
-            data = self.fs.cat_file(where)
+            answers = self.fs.cat(list(wanted), on_error="return", **self._read_options)
         except FileNotFoundError:
-            return None
+            return {}
         except Exception as exc:  # noqa: BLE001  (network, credentials: the build goes on without it)
             self._unreachable(exc)
-            return None
-        payload = unseal(data)
-        if payload is None:
-            log.info(
-                f"wmbook: the shared {namespace} entry {what or where} at {self.url} is damaged; "
-                "it is made again" + (" and replaced" if self.writable else "")
-            )
-            self._remove(where)
-        return payload
-
-    def read_many(self, namespace: str, keys: Iterable[str]) -> dict[str, bytes]:
-        """The stored payloads among ``keys``, fetched concurrently."""
-        wanted = list(keys)
-        found = self._pool().map(lambda key: self.read(namespace, key), wanted)
-        return {key: payload for key, payload in zip(wanted, found, strict=True) if payload is not None}
+            return {}
+        if not isinstance(answers, dict):  # one path: fsspec answers with its bytes alone
+            answers = {next(iter(wanted)): answers}
+        found: dict[str, bytes] = {}
+        for where, key in wanted.items():
+            data = answers.get(self.fs._strip_protocol(where), answers.get(where))
+            if data is None or isinstance(data, FileNotFoundError):
+                continue
+            if isinstance(data, Exception):
+                self._unreachable(data)
+                continue
+            payload = unseal(data)
+            if payload is None:
+                name = (what or {}).get(key) or where
+                log.info(
+                    f"wmbook: the shared {namespace} entry {name} at {self.url} is damaged; "
+                    "it is made again" + (" and replaced" if self.writable else "")
+                )
+                self._remove(where)
+            else:
+                found[key] = payload
+        return found
 
     def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None:
         """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
@@ -162,19 +180,3 @@ class SharedStore:
             future.result()
         if threads is not None:
             threads.shutdown(wait=True)
-
-
-def open_soon(url: str) -> Future[SharedStore]:
-    """Open (and connect) the store at ``url`` in a thread, while MkDocs reads the book."""
-    opened: Future[SharedStore] = Future()
-
-    def open_store() -> None:
-        try:
-            store = SharedStore(url)
-            store.connect()
-            opened.set_result(store)
-        except Exception as exc:  # noqa: BLE001  (raised where the store is needed: on_files)
-            opened.set_exception(exc)
-
-    threading.Thread(target=open_store, name="wmbook-shared-open", daemon=True).start()
-    return opened

@@ -99,11 +99,17 @@ def parse(book: Book, files: Iterable[File]) -> None:
 
 def execute(book: Book, executor: Executor) -> None:
     """Start every session of every page; results are awaited page by page (``check``)."""
-    for page in book.pages.values():
-        if not page.parsed.runnable:
-            continue  # its front matter is reported; running its code would only add noise
-        for spec in page_sessions(page.parsed, book.settings.timeout):
-            page.sessions.append(executor.submit(spec))
+    wanted = [
+        (page, spec)
+        for page in book.pages.values()
+        # A page whose front matter is reported is not run: its code would only add noise.
+        if page.parsed.runnable
+        for spec in page_sessions(page.parsed, book.settings.timeout)
+    ]
+    # All at once: a shared cache is asked for every local miss in one batch.
+    futures = executor.submit_all([spec for _, spec in wanted])
+    for (page, _), future in zip(wanted, futures, strict=True):
+        page.sessions.append(future)
 
 
 # -- check -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ SHA-256 of the payload, then the payload (JSON or other plain data, never pickle
 A damaged entry is reported once, removed and treated as missing.  Every write in
 wmbook, entries and the build's own files alike, goes through ``atomic_write``.
 
-A store may have a second, shared layer (``shared_store.SharedStore``: any fsspec URL)
+A store may have a second, shared layer (``SharedLayer``: entries at any fsspec URL)
 under the same rules: the local folder is read first, an entry found in the shared
 layer is copied into it, and new entries are written to both.
 """
@@ -21,12 +21,9 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from wmbook.shared_store import SharedStore
+from typing import Protocol
 
 _HEADER = b"WMBOOK-STORE-1 "
 _KEY = re.compile(r"^[0-9a-f]{16,128}$")
@@ -82,11 +79,26 @@ def entry_name(namespace: str, key: str) -> str:
     return f"{namespace}/{key[:2]}/{key}"
 
 
+class SharedLayer(Protocol):
+    """A store's second layer: ``shared_store.SharedStore`` itself, or the helper process
+    that runs one (``shared_process.SharedStoreProcess``)."""
+
+    def read(self, namespace: str, key: str, what: str = "") -> bytes | None: ...
+
+    def read_many(
+        self, namespace: str, keys: Iterable[str], what: Mapping[str, str] | None = None
+    ) -> dict[str, bytes]: ...
+
+    def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None: ...
+
+    def flush(self) -> None: ...
+
+
 class Store:
     """Content-addressed entries under ``root``, in a few namespaces; with ``shared``, a
     second layer that every build of the book can read (and CI writes)."""
 
-    def __init__(self, root: Path, shared: SharedStore | None = None) -> None:
+    def __init__(self, root: Path, shared: SharedLayer | None = None) -> None:
         self.root = root
         self.shared = shared
 
@@ -107,20 +119,27 @@ class Store:
                 self._write_local(namespace, key, payload, what)
         return payload
 
-    def read_many(self, namespace: str, keys: Iterable[str]) -> dict[str, bytes]:
+    def read_many(
+        self,
+        namespace: str,
+        keys: Iterable[str],
+        what: Mapping[str, str] | None = None,
+        *,
+        local: bool = True,
+    ) -> dict[str, bytes]:
         """The payloads of those of ``keys`` that are stored; the shared layer is asked for
-        the local misses all at once."""
+        the local misses all at once (``local=False``: for all of them)."""
         found: dict[str, bytes] = {}
         missing = []
         for key in dict.fromkeys(keys):
-            payload = self._read_local(namespace, key, "")
+            payload = self._read_local(namespace, key, (what or {}).get(key, "")) if local else None
             if payload is None:
                 missing.append(key)
             else:
                 found[key] = payload
         if missing and self.shared is not None:
-            for key, payload in self.shared.read_many(namespace, missing).items():
-                self._write_local(namespace, key, payload, "")
+            for key, payload in self.shared.read_many(namespace, missing, what).items():
+                self._write_local(namespace, key, payload, (what or {}).get(key, ""))
                 found[key] = payload
         return found
 

@@ -177,3 +177,57 @@ def test_a_build_without_shared_cache_or_cluster_imports_neither(tmp_path: Path)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert (root / "site" / "index.html").exists()
+
+
+def test_entries_are_read_in_one_batch_with_one_get_each(
+    published: tuple[str, SiteBuild], s3_server: S3Server
+) -> None:
+    """No request for an entry's size first, and no listing when an entry is missing."""
+    from wmbook.shared_store import SharedStore
+
+    prefix, first = published
+    keys = [p.name for p in (first.root / ".cache" / "wmbook" / "sessions").glob("*/*")]
+    store = SharedStore(s3_server.url(prefix))
+    calls: list[str] = []
+    real = store.fs._call_s3
+
+    async def counted(method: str, *args: object, **kwargs: object) -> object:
+        calls.append(method)
+        return await real(method, *args, **kwargs)
+
+    store.fs._call_s3 = counted
+    batches: list[int] = []
+    cat = store.fs.cat
+
+    def one_batch(paths: list[str], **kwargs: object) -> object:
+        batches.append(len(paths))
+        return cat(paths, **kwargs)
+
+    store.fs.cat = one_batch
+    found = store.read_many("sessions", [*keys, "ef" + "2" * 62])
+    assert sorted(found) == sorted(keys)
+    assert calls == ["get_object"] * (len(keys) + 1)
+    assert batches == [len(keys) + 1]
+
+
+def test_a_build_reads_its_shared_cache_through_a_helper_process(tmp_path: Path) -> None:
+    """The store's client (fsspec, and s3fs with it) loads in the helper, not in MkDocs' process."""
+    shared = tmp_path / "shared"
+    script = (
+        "import sys\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        "root = sys.argv[1]\n"
+        "build(load_config(config_file=root + '/mkdocs.yml', site_dir=root + '/site'))\n"
+        "print('fsspec' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "WMBOOK_SCHEDULER"}
+    env["WMBOOK_CACHE_URL"] = str(shared)
+    roots = {name: _clone(tmp_path, name) for name in ("ci", "clone")}
+    for root in roots.values():
+        run = subprocess.run(
+            [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, check=True
+        )
+        assert run.stdout.strip().splitlines()[-1] == "False"
+    assert set(session_report(roots["ci"]).values()) == {False}
+    assert set(session_report(roots["clone"]).values()) == {True}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -103,10 +104,18 @@ class SessionCache:
     ) -> SessionResult | None:
         """The cached result for ``key`` (from the store's local layer, its shared one or
         both); None on a miss, a stale or a damaged entry."""
-        what = f"{spec.page} (session {spec.name})"
-        payload = self.store.read("sessions", key, what, local=local, shared=shared)
-        if payload is None:
-            return None
+        payload = self.store.read("sessions", key, _what(spec), local=local, shared=shared)
+        return None if payload is None else self._decode(payload, spec)
+
+    def load_many(self, wanted: Mapping[str, SessionSpec], *, local: bool = True) -> dict[str, SessionResult]:
+        """The cached results among ``wanted`` (key to spec), the shared layer asked for all of
+        them in one batch; misses, stale and damaged entries are left out."""
+        what = {key: _what(spec) for key, spec in wanted.items()}
+        payloads = self.store.read_many("sessions", wanted, what, local=local)
+        found = {key: self._decode(payload, wanted[key]) for key, payload in payloads.items()}
+        return {key: result for key, result in found.items() if result is not None}
+
+    def _decode(self, payload: bytes, spec: SessionSpec) -> SessionResult | None:
         try:
             data = json.loads(payload)
             if data["format"] != _FORMAT:
@@ -121,7 +130,7 @@ class SessionCache:
             )
             return replace(relocate(result, list(data["firsts"]), spec), from_cache=True)
         except (ValueError, KeyError, TypeError, IndexError) as exc:
-            log.info(f"wmbook: the cache entry of {what} is unreadable ({exc}); running it again")
+            log.info(f"wmbook: the cache entry of {_what(spec)} is unreadable ({exc}); running it again")
             return None
 
     def store_result(self, key: str, spec: SessionSpec, result: SessionResult) -> None:
@@ -135,4 +144,9 @@ class SessionCache:
             "duration": result.duration,
             "results": [_step_json(r) for r in result.results],
         }
-        self.store.write("sessions", key, json.dumps(data).encode(), f"{spec.page} (session {spec.name})")
+        self.store.write("sessions", key, json.dumps(data).encode(), _what(spec))
+
+
+def _what(spec: SessionSpec) -> str:
+    """How messages name a session's entry: 'docs/x.md (session main)'."""
+    return f"{spec.page} (session {spec.name})"

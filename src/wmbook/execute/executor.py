@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Protocol
 
 from wmbook.execute.cache import SessionCache
@@ -72,34 +73,48 @@ class Executor:
         self.cache = cache
         self.mode = mode
         self.whole_environment = whole_environment
-        # Look-ups in a shared store wait on the network: several at once, off the build's thread.
-        self._lookups: ThreadPoolExecutor | None = None
 
     def submit(self, spec: SessionSpec) -> Future[SessionResult]:
         """A future for the session's result; it is already resolved on a local cache hit."""
-        key = session_key(spec, whole_environment=self.whole_environment)
-        if self.mode is not CacheMode.FORCE:
+        return self.submit_all([spec])[0]
+
+    def submit_all(self, specs: Sequence[SessionSpec]) -> list[Future[SessionResult]]:
+        """Futures for the sessions' results, in order: local cache hits are resolved at once,
+        the shared layer is asked for all the local misses in one batch (off the build's
+        thread: it waits on the network), and what neither holds is run."""
+        keyed = [(session_key(spec, whole_environment=self.whole_environment), spec) for spec in specs]
+        if self.mode is CacheMode.FORCE:
+            return [self._run(key, spec) for key, spec in keyed]
+        futures: list[Future[SessionResult]] = []
+        waiting: list[tuple[str, SessionSpec, Future[SessionResult]]] = []
+        for key, spec in keyed:
             cached = self.cache.load(key, spec, shared=False)
             if cached is not None:
-                return _done(cached)
-            if self.cache.store.shared is not None:
-                return self._look_up_shared(key, spec)
-        return self._run(key, spec)
+                futures.append(_done(cached))
+            elif self.cache.store.shared is None:
+                futures.append(self._run(key, spec))
+            else:
+                waiting.append((key, spec, Future()))
+                futures.append(waiting[-1][2])
+        if waiting:
+            threading.Thread(
+                target=self._look_up_shared, args=(waiting,), name="wmbook-lookup", daemon=True
+            ).start()
+        return futures
 
-    def _look_up_shared(self, key: str, spec: SessionSpec) -> Future[SessionResult]:
-        if self._lookups is None:
-            self._lookups = ThreadPoolExecutor(8, thread_name_prefix="wmbook-lookup")
-        result: Future[SessionResult] = Future()
-
-        def look_up() -> None:
+    def _look_up_shared(self, waiting: list[tuple[str, SessionSpec, Future[SessionResult]]]) -> None:
+        try:
+            found = self.cache.load_many({key: spec for key, spec, _ in waiting}, local=False)
+        except Exception as exc:  # noqa: BLE001  (each page reports it; the build goes on)
+            for _, _, result in waiting:
+                result.set_exception(exc)
+            return
+        for key, spec, result in waiting:
             try:
-                cached = self.cache.load(key, spec, local=False)
+                cached = found.get(key)
                 _forward(_done(cached) if cached is not None else self._run(key, spec), result)
             except Exception as exc:  # noqa: BLE001  (the page reports it; the build goes on)
                 result.set_exception(exc)
-
-        self._lookups.submit(look_up)
-        return result
 
     def _run(self, key: str, spec: SessionSpec) -> Future[SessionResult]:
         if self.mode is CacheMode.CACHE_ONLY:

@@ -1,0 +1,228 @@
+"""The shared layer of the store, served by a helper process.
+
+An object store's client costs the build's process dearly: a second of imports and
+set-up (s3fs, botocore) and Python work on every request, all of it competing with
+MkDocs for the interpreter.  So the build starts a helper process as soon as it reads
+its settings (``open_shared_store``); the helper imports and connects on another core
+while MkDocs reads the book, answers each batch of reads at once and publishes writes
+in the background.  The helper runs the store's own shared layer
+(``shared_store.SharedStore``), so its rules hold unchanged: checksums verified on
+read, damaged entries reported and removed, atomic publishing, the read-only and the
+unreachable modes.  Its messages are logged by the build.  It ends when the build
+flushes the layer, or when the build's process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
+from typing import Any
+
+log = logging.getLogger("mkdocs.plugins.wmbook")  # store problems never fail a strict build
+
+
+class SharedStoreProcess:
+    """The shared layer at ``url``, as the store sees it: reads, writes and flush, each
+    sent to the helper process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        ours, theirs = socket.socketpair()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "wmbook.shared_process", url, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        theirs.close()
+        self._socket = ours
+        self._conn = Connection(os.dup(ours.fileno()))
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[Future[Any], Any]] = {}
+        self._ids = itertools.count()
+        self._gone = False
+        self._closing = False
+        self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
+        threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True).start()
+
+    def problem(self) -> str:
+        """Why no store answers to the URL (an unknown scheme, a missing package), or ""."""
+        return self._verdict.result()
+
+    def read(self, namespace: str, key: str, what: str = "") -> bytes | None:
+        """The entry's payload, or None when it is missing, damaged or unreachable."""
+        return self.read_many(namespace, [key], {key: what} if what else None).get(key)
+
+    def read_many(
+        self, namespace: str, keys: Iterable[str], what: Mapping[str, str] | None = None
+    ) -> dict[str, bytes]:
+        """The stored payloads among ``keys``, asked for in one batch."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        found: dict[str, bytes] = self._ask("read", (namespace, wanted, dict(what or {})), {})
+        return found
+
+    def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None:
+        """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
+        self._send("write", 0, (namespace, key, sealed, what))
+
+    def flush(self) -> None:
+        """Wait until every write of this build is published, then end the helper."""
+        with self._lock:
+            self._closing = True  # the helper ends after its answer: that is no loss
+        self._ask("flush", None, None)
+        self.close()
+
+    def close(self) -> None:
+        """End the helper (writes it has not published yet are dropped)."""
+        with self._lock:
+            self._gone = True
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)  # the helper, and the reply thread, see the end
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._socket.close()
+        with contextlib.suppress(OSError):
+            self._conn.close()
+
+    def _send(self, kind: str, ident: int, body: Any) -> bool:
+        with self._lock:
+            if self._gone:
+                return False
+            try:
+                self._conn.send((kind, ident, body))
+            except OSError:
+                return False
+        return True
+
+    def _ask(self, kind: str, body: Any, otherwise: Any) -> Any:
+        answer: Future[Any] = Future()
+        with self._lock:
+            ident = next(self._ids) + 1
+            self._waiting[ident] = (answer, otherwise)
+        if not self._send(kind, ident, body):
+            with self._lock:
+                self._waiting.pop(ident, None)
+            return otherwise
+        return answer.result()
+
+    def _receive(self) -> None:
+        try:
+            while True:
+                kind, ident, body = self._conn.recv()
+                if kind == "log":
+                    log.info(body)
+                elif kind == "verdict":
+                    with self._lock:
+                        self._closing = bool(body)  # no store: the helper ends, as it should
+                    self._verdict.set_result(body)
+                else:
+                    with self._lock:
+                        answer, _ = self._waiting.pop(ident)
+                    answer.set_result(body)
+        except (EOFError, OSError):
+            pass
+        with self._lock:
+            lost = not (self._gone or self._closing)
+            self._gone = True
+            waiting, self._waiting = self._waiting, {}
+        if not self._verdict.done():
+            self._verdict.set_result("")
+        if lost:
+            log.info(
+                f"wmbook: the shared cache at {self.url} cannot be reached (its helper process ended); "
+                "this build goes on with the local cache only"
+            )
+        for answer, otherwise in waiting.values():
+            answer.set_result(otherwise)
+
+
+def unknown_store(url: str) -> str:
+    """Why fsspec has no store for ``url`` (an unknown scheme, a package not installed), or
+    "": told without importing the store's package, which is what takes time."""
+    import importlib.util
+
+    from fsspec.core import split_protocol
+    from fsspec.registry import known_implementations, registry
+
+    for part in url.split("::"):
+        protocol = split_protocol(part)[0] or "file"
+        if protocol in registry:
+            continue
+        known = known_implementations.get(protocol)
+        if known is None:
+            return f"Protocol not known: {protocol}"
+        package = str(known["class"]).split(".", 1)[0]
+        if importlib.util.find_spec(package) is None:
+            return str(known.get("err") or f"{package} is not installed")
+    return ""
+
+
+def serve(url: str, conn: Connection) -> None:
+    """The helper: open the store at ``url`` and answer the build until it hangs up."""
+    sending = threading.Lock()
+
+    def send(kind: str, ident: int, body: Any) -> None:
+        with sending:
+            conn.send((kind, ident, body))
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            send("log", 0, record.getMessage())
+
+    log.addHandler(Forward())
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    problem = unknown_store(url)
+    send("verdict", 0, problem)
+    if problem:
+        return
+    from wmbook.shared_store import SharedStore, SharedStoreError
+
+    store: SharedStore | None = None
+    try:
+        store = SharedStore(url)
+        store.connect()
+    except SharedStoreError as exc:
+        log.info(
+            f"wmbook: the shared cache at {url} cannot be opened ({exc}); this build goes on with the local cache only"
+        )
+    kind, ident = "", 0
+    while True:
+        try:
+            kind, ident, body = conn.recv()
+        except (EOFError, OSError):
+            break
+        if kind == "read":
+            namespace, keys, what = body
+            send("reply", ident, store.read_many(namespace, keys, what) if store is not None else {})
+        elif kind == "write" and store is not None:
+            store.write(*body)
+        elif kind == "flush":
+            break
+    if store is not None:
+        store.flush()
+    if kind == "flush":
+        send("reply", ident, None)
+    conn.close()
+    # Every write is published: what is left to close (the client's connections) the
+    # kernel closes faster than the interpreter's finalizers would.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], Connection(int(sys.argv[2])))
