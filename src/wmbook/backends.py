@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.exceptions import PluginError
 
 from wmbook.config import CACHE_URL_ENV, SCHEDULER_ENV, Settings
-from wmbook.execute.executor import CacheMode, SchedulerUnreachable, SessionRunner
+from wmbook.execute.executor import SchedulerUnreachable, SessionRunner
 from wmbook.execute.pool import shared_pool
-from wmbook.execute.runner import SessionPool
 
 if TYPE_CHECKING:
     from wmbook.shared_process import SharedStoreProcess
@@ -46,31 +44,19 @@ def shared_store(opening: SharedStoreProcess | None, url: str) -> SharedStorePro
 
 def start_session_runner(settings: Settings) -> Future[SessionRunner]:
     """Start making the session runner while MkDocs reads the book: importing distributed
-    and reaching the scheduler take a second; this machine's pool, for a build whose local
-    cache holds no session yet (it will run them), starts its worker server, which loads
-    numpy and matplotlib."""
+    and reaching the scheduler take a second. (This machine's worker server still starts
+    with the first session: one started ahead of it, from another thread, delayed an
+    interrupted build's stop by the server's exit report.)"""
     runner: Future[SessionRunner] = Future()
 
     def start() -> None:
         try:
-            pool = shared_pool(settings.workers, settings.scheduler)
-            if isinstance(pool, SessionPool) and sure_to_run_sessions(settings):
-                pool.start_server()
-            runner.set_result(pool)
+            runner.set_result(shared_pool(settings.workers, settings.scheduler))
         except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
             runner.set_exception(exc)
 
     threading.Thread(target=start, name="wmbook-runner-start", daemon=True).start()
     return runner
-
-
-def sure_to_run_sessions(settings: Settings) -> bool:
-    """Whether this build is sure to run sessions here: the local cache holds none, and no
-    shared cache may answer for them."""
-    if settings.cache_url or settings.cache_mode == CacheMode.CACHE_ONLY.value:
-        return False
-    sessions = Path(settings.cache_dir) / "sessions"
-    return not any(sessions.glob("*/*"))
 
 
 def session_runner(starting: Future[SessionRunner]) -> SessionRunner:

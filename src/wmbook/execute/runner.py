@@ -271,11 +271,6 @@ class SessionPool:
 
         return self._threads.submit(run)
 
-    def start_server(self) -> None:
-        """Start the worker server ahead of the first session, in one of the pool's own
-        threads (the server ends with the thread that started it)."""
-        self._threads.submit(self.server.start)
-
     def interrupt(self) -> None:
         """End running sessions now (Ctrl-C, SIGTERM): their threads then finish at once."""
         self.server.kill_all()
