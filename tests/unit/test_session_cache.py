@@ -198,7 +198,7 @@ def test_a_payload_that_is_not_json_is_a_miss_with_a_warning(
     cache.store.write("sessions", KEY, b"{not json")
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
         assert cache.load(KEY, SPEC) is None
-    assert "the cache entry of docs/p.md (session main) is unreadable" in caplog.text
+    assert "the cache entry of docs/p.md:4 (session main) is unreadable" in caplog.text
 
 
 # -- the executor: cache first, the pool on a miss --

@@ -148,5 +148,7 @@ class SessionCache:
 
 
 def _what(spec: SessionSpec) -> str:
-    """How messages name a session's entry: 'docs/x.md (session main)'."""
-    return f"{spec.page} (session {spec.name})"
+    """How messages name a session's entry: 'docs/x.md:12 (session main)', at its first
+    block's first line, so two sessions of one page are told apart and can be found."""
+    where = f"{spec.page}:{spec.steps[0].first_line}" if spec.steps else spec.page
+    return f"{where} (session {spec.name})"
