@@ -87,9 +87,10 @@ SLIDER = f"""([anchor, title]) => {{
 # caught in the capture phase before the slider sees it, or ``probe.start()``
 # called by page script), the first change of the readouts (a MutationObserver
 # runs right after the callback that wrote them), and every canvas paint of the
-# instrument's figures that follows (Bokeh's ``_actual_paint``, which a repaint
-# may run more than once when it lays the figure out again). ``first`` is when
-# every figure has painted at least once; the step is over only when, after
+# instrument's figures from the start on (Bokeh's ``_actual_paint``, which a
+# repaint may run more than once when it lays the figure out again; a paint may
+# come before the observer runs). ``first`` is when every figure has painted at
+# least once; the step is over only when the readouts have changed and, after
 # that, QUIET_FRAMES animation frames and QUIET_MS have passed without a paint,
 # so a paint that Bokeh defers to a later frame is counted. ``work`` is the time
 # spent in repaints and in paints outside them.
@@ -100,9 +101,7 @@ INSTALL_PROBE = f"""(anchor) => {{
   const doc = ({DOC_OF})(anchor);
   const views = Array.from(Bokeh.index.query((v) => v.model.type === "Figure" && v.model.document === doc));
   const readouts = document.querySelector("#" + anchor + " .wmbook-instrument-readouts");
-  const probe = {{ samples: [], started: null, step: null }};
-  probe.start = () => {{ probe.started = performance.now(); }};
-  window.addEventListener("keydown", probe.start, true);
+  const probe = {{ samples: [], step: null }};
   const finish = (step) => {{
     probe.samples.push({{ readout: step.readout, paint_work: step.work, paints: step.paints,
                           repaints: step.repaints, busy: step.readout + step.work,
@@ -115,7 +114,8 @@ INSTALL_PROBE = f"""(anchor) => {{
     const tick = () => {{
       if (probe.step !== step) return;
       if (step.paints !== seen) {{ seen = step.paints; quiet = 0; }} else {{ quiet += 1; }}
-      if (step.waiting.size === 0 && quiet >= QUIET_FRAMES && performance.now() - step.last >= QUIET_MS) {{
+      if (step.readout !== null && step.waiting.size === 0 && quiet >= QUIET_FRAMES &&
+          performance.now() - step.last >= QUIET_MS) {{
         finish(step);
         return;
       }}
@@ -123,13 +123,16 @@ INSTALL_PROBE = f"""(anchor) => {{
     }};
     requestAnimationFrame(tick);
   }};
-  const observer = new MutationObserver(() => {{
-    if (probe.started === null) return;
-    const t0 = probe.started;
-    probe.started = null;
-    probe.step = {{ t0: t0, readout: performance.now() - t0, work: 0.0, paints: 0, repaints: 0,
+  probe.start = () => {{
+    probe.step = {{ t0: performance.now(), readout: null, work: 0.0, paints: 0, repaints: 0,
                     first: null, last: null, waiting: new Set(views) }};
     watch(probe.step);
+  }};
+  window.addEventListener("keydown", probe.start, true);
+  const observer = new MutationObserver(() => {{
+    const step = probe.step;
+    if (step === null || step.readout !== null) return;
+    step.readout = performance.now() - step.t0;
   }});
   observer.observe(readouts, {{ childList: true, characterData: true, subtree: true }});
   let depth = 0;

@@ -3,7 +3,9 @@
 Builds a one-page site with the loader, the BokehJS bundles and all three
 instruments, then checks that they go live, answer the keyboard, follow a
 colour-scheme flip, that a slider step paints each figure once (its ranges
-are set with its data, not caught up a frame later), and that one planner
+are set with its data, not caught up a frame later) and before the next
+animation frame, that changes within a frame still paint once a frame, and
+that one planner
 update at 512 plans x horizon 16 (model, data push and Bokeh repaint) stays
 far below a 16 ms frame.
 """
@@ -186,6 +188,97 @@ def test_a_slider_step_paints_each_figure_once(page: Any, anchor: str, slider: s
         page.wait_for_timeout(100)
         paints = page.evaluate(PAINTS)
         assert paints and set(paints.values()) == {1}, (key, paints)
+
+
+# From the next keydown on: how many times each figure of ``anchor`` has painted
+# when the first animation frame after the keydown starts, and whether each
+# glyph renderer's position sheet then says where its glyphs are.
+WATCH_FRAME = f"""(anchor) => {{
+  const doc = ({DOC_OF})(anchor);
+  const views = Array.from(Bokeh.index.query((v) => v.model.type === "Figure" && v.model.document === doc));
+  window.__atFrame = null;
+  const counts = new Map(views.map((v) => [v, 0]));
+  for (const view of views) {{
+    const paint = view._actual_paint;
+    view._actual_paint = function () {{ paint.call(this); counts.set(this, counts.get(this) + 1); }};
+  }}
+  const onKey = () => {{
+    window.removeEventListener("keydown", onKey, true);
+    for (const view of views) counts.set(view, 0);
+    requestAnimationFrame(() => {{
+      const sheets = [];
+      for (const view of views)
+        for (const r of view.renderer_views.values()) {{
+          if (typeof r.update_data !== "function" || !r.bbox || !r.bbox.is_valid) continue;
+          const text = r.position.el.textContent;
+          const px = (name) => Number((new RegExp(name + ": *(-?[0-9.e+-]+)px")).exec(text)[1]);
+          sheets.push([px("left") - r.bbox.left, px("top") - r.bbox.top,
+                       px("width") - r.bbox.width, px("height") - r.bbox.height]);
+        }}
+      window.__atFrame = {{ paints: views.map((v) => counts.get(v)), sheets: sheets }};
+    }});
+  }};
+  window.addEventListener("keydown", onKey, true);
+}}"""
+
+
+@pytest.mark.parametrize(
+    ("anchor", "slider"),
+    [("inst-mm5-1", "decay"), ("inst-mm5-2", "noise (texture amplitude)"), ("inst-mm5-3", "model error")],
+)
+def test_a_step_is_painted_before_the_next_frame(page: Any, anchor: str, slider: str) -> None:
+    # BokehJS alone paints on the animation frame after a change; the loader paints
+    # once the step's data is in, in the keydown's own task, so that frame shows it.
+    page.locator(f"#{anchor}").scroll_into_view_if_needed()
+    assert page.evaluate(FOCUS_HANDLE, [anchor, slider])
+    for key in ("ArrowRight", "ArrowLeft"):
+        page.evaluate(FRAMES, 3)
+        page.evaluate(WATCH_FRAME, anchor)
+        page.keyboard.press(key)
+        page.wait_for_function("window.__atFrame !== null")
+        at_frame = page.evaluate("window.__atFrame")
+        assert at_frame["paints"] and set(at_frame["paints"]) == {1}, (key, at_frame)
+        # The glyph renderers' position writes wait for the paint to end, then land.
+        assert at_frame["sheets"], at_frame
+        for offsets in at_frame["sheets"]:
+            assert max(abs(x) for x in offsets) < 1e-6, (key, at_frame)
+
+
+# Two data changes of one figure, in two tasks within a frame: the first paints at
+# once, the second waits for the animation frame, as BokehJS's own paints do.
+TWO_CHANGES = f"""() => new Promise((resolve) => {{
+  const doc = ({DOC_OF})("inst-mm5-1");
+  const view = Bokeh.index.query_one((v) => v.model.type === "Figure" && v.model.document === doc &&
+                                     v.model.title.text.startsWith("State norm"));
+  const source = view.model.renderers.find((r) => r.data_source && r.data_source.data.norm).data_source;
+  let paints = 0;
+  const paint = view._actual_paint;
+  view._actual_paint = function () {{ paint.call(this); paints += 1; }};
+  const log = [];
+  const data = source.data;
+  const scaled = (f) => ({{ ...data, norm: Array.from(data.norm, (v) => v * f) }});
+  requestAnimationFrame(() => {{
+    source.data = scaled(1.01);
+    setTimeout(() => {{
+      log.push(paints);
+      source.data = scaled(1.02);
+      setTimeout(() => {{
+        log.push(paints);
+        requestAnimationFrame(() => requestAnimationFrame(() => {{
+          log.push(paints);
+          view._actual_paint = paint;
+          source.data = data;
+          resolve(log);
+        }}));
+      }}, 0);
+    }}, 0);
+  }});
+}})"""
+
+
+def test_changes_within_a_frame_paint_once_a_frame(page: Any) -> None:
+    page.evaluate(FRAMES, 3)
+    assert page.evaluate(TWO_CHANGES) == [1, 1, 2]
 
 
 def test_plots_follow_the_colour_scheme(page: Any) -> None:

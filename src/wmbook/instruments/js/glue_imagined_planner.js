@@ -1,10 +1,12 @@
-// Glue for MM5.3. Bokeh passes: plans (log2 slider), error, horizon
-// (sliders), replan (the re-plan checkbox), again (the RE-IMAGINE button,
-// whose tags[0] holds the batch number), cands, imag, real (data sources),
-// cand_glyph (the candidates' multi-line glyph), fig and cols (the figure and
-// the columns its ranges frame), ids (readout element ids) and bump (true
-// when the button fired). Every source gets one new data object and the
-// ranges are set with it, so the figure repaints once.
+// Glue for MM5.3. Bokeh passes: plans (log2 slider), error, horizon (sliders),
+// replan (the re-plan checkbox), again (the RE-IMAGINE button, whose tags[0]
+// holds the batch number), cands, imag, real (data sources), cand_glyph (the
+// candidates' multi-line glyph), fig and cols (the figure and the columns its
+// ranges frame), ids (readout element ids) and bump (true when the button
+// fired). Every source gets one new data object and the ranges are set with
+// it, so the figure repaints once; the page loader paints it as soon as it is
+// complete. The readouts are written first, with the numbers, before any
+// figure paints.
 
 if (bump) {
   again.tags = [(again.tags[0] | 0) + 1];
@@ -16,6 +18,7 @@ const result = computeImaginedPlanner({
   batch: again.tags[0] | 0,
   replan: replan.active,
 });
+setReadouts(ids, formatPlannerReadouts(result));
 // One flat buffer per axis; each plan's line is a view into it, so no
 // per-point copies are made for the multi-line glyph.
 const width = result.imag_x.length;
@@ -30,4 +33,3 @@ cand_glyph.line_alpha = result.cand_alpha;
 imag.data = { x: result.imag_x, y: result.imag_y };
 real.data = { x: result.real_x, y: result.real_y };
 rangeFitEqual(fig, cols);
-setReadouts(ids, formatPlannerReadouts(result));

@@ -153,31 +153,213 @@
 
   // ---- painting ----------------------------------------------------------
 
-  // BokehJS rewrites the position style sheet of every renderer on each
-  // paint, even when its text is unchanged, and every rewrite makes the next
-  // CSS read of that paint (Bokeh reads its --bk-* variables throughout)
-  // recompute styles; on a long page that is most of a repaint. Writing only
-  // changed text gives the same styles. Found through a live renderer, so a
-  // BokehJS without this internal is left as it is.
-  let styleWritesChecked = false;
-  function skipUnchangedStyleWrites() {
-    const index = window.Bokeh.index;
-    if (styleWritesChecked || !index || typeof index.query !== "function") return;
-    for (const view of index.query(function (v) { return v.renderer_views instanceof Map; })) {
-      for (const renderer of view.renderer_views.values()) {
-        const sheet = renderer.position;
-        if (!sheet || !sheet.el || sheet.el.tagName !== "STYLE") continue;
-        styleWritesChecked = true;
-        const proto = Object.getPrototypeOf(sheet);
-        const write = proto._update;
-        if (typeof write !== "function" || write.wmbookSkipsUnchanged) return;
-        const skipping = function (css) {
-          if (this.el.textContent !== css) write.call(this, css);
-        };
-        skipping.wmbookSkipsUnchanged = true;
-        proto._update = skipping;
-        return;
+  // Three changes to how BokehJS paints an instrument's figures, each made
+  // through an internal found on a live view and skipped when that internal
+  // is missing, so another BokehJS paints as it always does.
+  //
+  // 1. BokehJS rewrites the position style sheet of every renderer on each
+  //    paint, even when its text is unchanged; only changed text is written.
+  // 2. A glyph renderer's sheet does change whenever its data moves, and each
+  //    change makes the next CSS read of the paint (BokehJS reads its --bk-*
+  //    variables throughout) recompute the page's styles. During a paint of
+  //    ours these writes wait until the paint is over: nothing in the paint
+  //    reads where a glyph renderer's element is, and the page ends with the
+  //    same styles.
+  // 3. During a paint of ours, each --bk-* value is read once per element.
+  let deferredWrites = null; // [sheet, css] pairs while a paint of ours runs
+  const deferredSheets = new WeakSet(); // glyph renderers' position sheets
+  let cssValues = null; // element -> { style, values } while a paint of ours runs
+
+  let styleWritesPatched = false;
+  function patchStyleWrites(sheet) {
+    if (styleWritesPatched) return;
+    styleWritesPatched = true;
+    const proto = Object.getPrototypeOf(sheet);
+    const write = proto._update;
+    if (typeof write !== "function" || write.wmbookSkipsUnchanged) return;
+    const skipping = function (css) {
+      if (deferredWrites !== null && deferredSheets.has(this)) {
+        deferredWrites.push([this, css]);
+      } else if (this.el.textContent !== css) {
+        write.call(this, css);
       }
+    };
+    skipping.wmbookSkipsUnchanged = true;
+    proto._update = skipping;
+  }
+
+  let cssReadsPatched = false;
+  function patchCssReads(visuals) {
+    if (cssReadsPatched || visuals === null || typeof visuals !== "object") return;
+    for (const visual of Object.values(visuals)) {
+      let proto = visual !== null && typeof visual === "object" ? Object.getPrototypeOf(visual) : null;
+      while (proto !== null && !Object.prototype.hasOwnProperty.call(proto, "_get_css_value")) {
+        proto = Object.getPrototypeOf(proto);
+      }
+      if (proto === null) continue;
+      cssReadsPatched = true;
+      const read = proto._get_css_value;
+      if (typeof read !== "function" || read.wmbookOncePerPaint) return;
+      const once = function (name) {
+        const el = this.obj && this.obj.el;
+        if (cssValues === null || !(el instanceof Element) || typeof this.css_prefix !== "string") {
+          return read.call(this, name);
+        }
+        let known = cssValues.get(el);
+        if (known === undefined) {
+          known = { style: getComputedStyle(el), values: new Map() };
+          cssValues.set(el, known);
+        }
+        const key = this.css_prefix + name;
+        let value = known.values.get(key);
+        if (value === undefined) {
+          value = known.style.getPropertyValue(key);
+          known.values.set(key, value);
+        }
+        return value;
+      };
+      once.wmbookOncePerPaint = true;
+      proto._get_css_value = once;
+      return;
+    }
+  }
+
+  // Runs ``paint`` with the changes above in force.
+  function paintOurWay(paint) {
+    if (deferredWrites !== null) {
+      paint();
+      return;
+    }
+    deferredWrites = [];
+    cssValues = new Map();
+    try {
+      paint();
+    } finally {
+      const writes = deferredWrites;
+      deferredWrites = null;
+      cssValues = null;
+      for (const [sheet, css] of writes) sheet._update(css);
+    }
+  }
+
+  function watchStyle(renderer, isGlyph) {
+    const sheet = renderer.position;
+    if (sheet && sheet.el && sheet.el.tagName === "STYLE") {
+      patchStyleWrites(sheet);
+      if (isGlyph) deferredSheets.add(sheet);
+    }
+    if (renderer.visuals) patchCssReads(renderer.visuals);
+  }
+
+  // A figure asks BokehJS for a paint on every change of its data or ranges,
+  // and BokehJS paints on the next animation frame, which in a browser busy
+  // with the input that caused the change is most of a frame away. Instead,
+  // a figure paints as soon as the change is complete: when the task that
+  // made it has no new data still being taken in (BokehJS takes data in over
+  // several promise callbacks). All of a step's changes make one paint, in the
+  // same task as the input, so the next frame shows it. A paint asked for
+  // within a frame of the last one waits for the next animation frame, as
+  // BokehJS would, so a drag or an animation paints at most once a frame. A
+  // figure without these internals is left to BokehJS.
+  const FRAME_MS = 1000 / 60;
+
+  function paintWhenComplete(view) {
+    const own = view.throttled_paint;
+    if (typeof own !== "function" || own.wmbookWhenComplete || typeof view.repaint !== "function" ||
+        !(view.renderer_views instanceof Map) || typeof queueMicrotask !== "function") {
+      return;
+    }
+    let last = -Infinity;
+    let taking = 0; // renderers taking in new data
+    let queued = null; // { promise, resolve, reject, soon } of the paint asked for
+    let frame = null;
+
+    const run = function () {
+      const request = queued;
+      queued = null;
+      if (frame !== null) cancelAnimationFrame(frame);
+      frame = null;
+      last = performance.now();
+      try {
+        if (!view.is_destroyed) paintOurWay(function () { view.repaint(); });
+        request.resolve();
+      } catch (err) {
+        request.reject(err);
+      }
+    };
+    const onTask = function () {
+      if (queued !== null && queued.soon && taking === 0) run();
+    };
+    const onFrame = function () {
+      frame = null;
+      if (queued === null) return;
+      // Data still arriving paints when it is in; the frame has passed, so then at once.
+      if (taking === 0) run();
+      else queued.soon = true;
+    };
+    const watchRenderers = function () {
+      for (const renderer of view.renderer_views.values()) {
+        const update = renderer.update_data;
+        watchStyle(renderer, typeof update === "function");
+        if (typeof update !== "function" || update.wmbookCounted) continue;
+        const counted = function () {
+          taking += 1;
+          let result;
+          try {
+            result = update.apply(this, arguments);
+          } catch (err) {
+            taking -= 1;
+            throw err;
+          }
+          const settle = function () {
+            taking -= 1;
+            if (taking === 0 && queued !== null && queued.soon) queueMicrotask(onTask);
+          };
+          Promise.resolve(result).then(settle, settle);
+          return result;
+        };
+        counted.wmbookCounted = true;
+        renderer.update_data = counted;
+      }
+    };
+
+    const paint = function () {
+      watchRenderers();
+      if (queued === null) {
+        let resolve = null;
+        let reject = null;
+        const promise = new Promise(function (yes, no) { resolve = yes; reject = no; });
+        queued = { promise: promise, resolve: resolve, reject: reject,
+                   soon: performance.now() - last >= FRAME_MS };
+        frame = requestAnimationFrame(onFrame);
+        if (queued.soon) queueMicrotask(onTask);
+      }
+      return queued.promise;
+    };
+    paint.stop = function () {
+      if (frame !== null) cancelAnimationFrame(frame);
+      frame = null;
+      if (queued !== null) queued.resolve();
+      queued = null;
+      if (typeof own.stop === "function") own.stop();
+    };
+    paint.wmbookWhenComplete = true;
+    watchRenderers();
+    view.throttled_paint = paint;
+  }
+
+  function paintFiguresWhenComplete(entry) {
+    const index = window.Bokeh.index;
+    if (!index || typeof index.query !== "function") return;
+    const docs = new Set();
+    for (const view of entry.views.roots) docs.add(view.model.document);
+    for (const view of index.query(function (v) {
+      return docs.has(v.model.document) && v.renderer_views instanceof Map;
+    })) {
+      for (const renderer of view.renderer_views.values()) {
+        watchStyle(renderer, typeof renderer.update_data === "function");
+      }
+      paintWhenComplete(view);
     }
   }
 
@@ -200,7 +382,7 @@
       .then(function (views) {
         const entry = { box: box, views: views };
         live.push(entry);
-        skipUnchangedStyleWrites();
+        paintFiguresWhenComplete(entry);
         applyTheme(entry);
         if (preview !== null) preview.hidden = true;
         box.setAttribute("data-state", "live");
