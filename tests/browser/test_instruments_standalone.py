@@ -281,6 +281,56 @@ def test_changes_within_a_frame_paint_once_a_frame(page: Any) -> None:
     assert page.evaluate(TWO_CHANGES) == [1, 1, 2]
 
 
+# A renderer that takes its new data in slowly holds a figure's paint back by one
+# animation frame at most: the range change paints on the second frame.
+SLOW_DATA = f"""() => new Promise((resolve) => {{
+  const doc = ({DOC_OF})("inst-mm5-1");
+  const view = Bokeh.index.query_one((v) => v.model.type === "Figure" && v.model.document === doc &&
+                                     v.model.title.text.startsWith("State norm"));
+  const rv = Array.from(view.renderer_views.values()).find((r) => r.model.data_source &&
+                                                              r.model.data_source.data.norm);
+  const source = rv.model.data_source;
+  const data = source.data;
+  const setData = rv.set_data;
+  let release = null;
+  rv.set_data = function () {{
+    const args = arguments;
+    return new Promise((r) => {{ release = r; }}).then(() => setData.apply(this, args));
+  }};
+  let paints = 0;
+  const paint = view._actual_paint;
+  view._actual_paint = function () {{ paint.call(this); paints += 1; }};
+  const log = [];
+  const range = view.model.x_range;
+  const end = range.end;
+  requestAnimationFrame(() => {{
+    source.data = {{ ...data, norm: Array.from(data.norm, (v) => v * 1.01) }};
+    range.end = end + 1;
+    requestAnimationFrame(() => {{
+      log.push(paints);
+      requestAnimationFrame(() => {{
+        log.push(paints);
+        rv.set_data = setData;
+        release();
+        requestAnimationFrame(() => requestAnimationFrame(() => {{
+          log.push(paints);
+          view._actual_paint = paint;
+          source.data = data;
+          range.end = end;
+          resolve(log);
+        }}));
+      }});
+    }});
+  }});
+}})"""
+
+
+def test_slow_data_holds_a_paint_back_one_frame_at_most(page: Any) -> None:
+    page.evaluate(FRAMES, 3)
+    # Nothing at the first frame, the range at the second, the data once it is in.
+    assert page.evaluate(SLOW_DATA) == [0, 1, 2]
+
+
 def test_plots_follow_the_colour_scheme(page: Any) -> None:
     light = page.evaluate(AXIS_COLOUR)
     page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")

@@ -271,7 +271,7 @@
     }
     let last = -Infinity;
     let taking = 0; // renderers taking in new data
-    let queued = null; // { promise, resolve, reject, soon } of the paint asked for
+    let queued = null; // { promise, resolve, reject, soon, waited } of the paint asked for
     let frame = null;
 
     const run = function () {
@@ -293,9 +293,16 @@
     const onFrame = function () {
       frame = null;
       if (queued === null) return;
-      // Data still arriving paints when it is in; the frame has passed, so then at once.
-      if (taking === 0) run();
-      else queued.soon = true;
+      // Data still arriving paints when it is in (at once: this frame has passed), but
+      // waits at most one more frame, so a renderer slow to take its data in does
+      // not hold the others back.
+      if (taking === 0 || queued.waited) {
+        run();
+      } else {
+        queued.soon = true;
+        queued.waited = true;
+        frame = requestAnimationFrame(onFrame);
+      }
     };
     const watchRenderers = function () {
       for (const renderer of view.renderer_views.values()) {
@@ -330,7 +337,7 @@
         let reject = null;
         const promise = new Promise(function (yes, no) { resolve = yes; reject = no; });
         queued = { promise: promise, resolve: resolve, reject: reject,
-                   soon: performance.now() - last >= FRAME_MS };
+                   soon: performance.now() - last >= FRAME_MS, waited: false };
         frame = requestAnimationFrame(onFrame);
         if (queued.soon) queueMicrotask(onTask);
       }
