@@ -331,6 +331,56 @@ def test_slow_data_holds_a_paint_back_one_frame_at_most(page: Any) -> None:
     assert page.evaluate(SLOW_DATA) == [0, 1, 2]
 
 
+# Counts how often the legends of ``anchor`` rebuild their items from now on, and
+# returns each legend's labels.
+COUNT_LEGEND_BUILDS = f"""(anchor) => {{
+  const doc = ({DOC_OF})(anchor);
+  window.__legendBuilds = 0;
+  const labels = [];
+  for (const view of Bokeh.index.query((v) => v.model.type === "Legend" && v.model.document === doc)) {{
+    labels.push(view.model.items.map((item) => item.label.value));
+    if (view.__wmCounted) continue;
+    view.__wmCounted = true;
+    const build = view._render_items;
+    view._render_items = function () {{ window.__legendBuilds += 1; return build.apply(this, arguments); }};
+  }}
+  return labels;
+}}"""
+
+
+@pytest.mark.parametrize(
+    ("anchor", "slider", "readout", "labels"),
+    [
+        (
+            "inst-mm5-2",
+            "noise (texture amplitude)",
+            "pixel_loss",
+            [["frame", "prediction", "what the encoder keeps"]],
+        ),
+        (
+            "inst-mm5-3",
+            "model error",
+            "best_return",
+            [["winner, imagined", "executed, real", "start", "goal"]],
+        ),
+    ],
+)
+def test_a_step_leaves_the_legends_as_they_are(
+    page: Any, anchor: str, slider: str, readout: str, labels: list[list[str]]
+) -> None:
+    # A legend whose renderers' data changed would rebuild its items and make the
+    # step lay the page out again; the kit's legends are drawn from stand-ins.
+    page.locator(f"#{anchor}").scroll_into_view_if_needed()
+    assert page.evaluate(COUNT_LEGEND_BUILDS, anchor) == labels
+    assert page.evaluate(FOCUS_HANDLE, [anchor, slider])
+    for key in ("ArrowRight", "ArrowLeft"):
+        before = page.evaluate(f"document.getElementById('{anchor}-ro-{readout}').textContent")
+        page.keyboard.press(key)
+        page.wait_for_function(f"document.getElementById('{anchor}-ro-{readout}').textContent !== {before!r}")
+        page.evaluate(FRAMES, 4)
+    assert page.evaluate("window.__legendBuilds") == 0
+
+
 def test_plots_follow_the_colour_scheme(page: Any) -> None:
     light = page.evaluate(AXIS_COLOUR)
     page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,8 @@ from typing import Any
 from bokeh.core.types import ID
 from bokeh.embed import json_item
 from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, LayoutDOM, Range, Range1d
-from bokeh.models.annotations import Title
+from bokeh.models.annotations import Legend, LegendItem, Title
+from bokeh.models.renderers import GlyphRenderer
 from bokeh.models.widgets import Button, Checkbox, Slider
 from bokeh.plotting import figure
 
@@ -128,6 +131,31 @@ class Kit:
             grid.grid_line_color = NEUTRAL
             grid.grid_line_alpha = 0.2
         return fig
+
+    def legend(
+        self, fig: Any, entries: list[tuple[str, GlyphRenderer]], location: str = "top_left"
+    ) -> Legend:
+        """Give ``fig`` a legend of ``(label, renderer)`` entries that never has to be rebuilt.
+
+        BokehJS rebuilds a legend's items, and lays the page out again to place them,
+        whenever anything its renderers refer to changes, their data included. Each
+        entry is therefore drawn from a stand-in that no slider step touches: a renderer
+        with the same glyph and one row of NaN, which the legend draws and the plot
+        does not. So every column of ``renderer`` must hold numbers.
+        """
+        items = []
+        for label, renderer in entries:
+            glyph = renderer.glyph
+            stand_in = type(glyph)(**glyph.properties_with_values(include_defaults=False))
+            data = renderer.data_source.data
+            for name, column in data.items():
+                if len(column) and not isinstance(column[0], numbers.Real):
+                    raise TypeError(f"legend entry {label!r}: column {name!r} does not hold numbers")
+            empty = ColumnDataSource({name: [math.nan] for name in data})
+            items.append(LegendItem(label=label, renderers=[fig.add_glyph(empty, stand_in)]))
+        legend = Legend(items=items, location=location, background_fill_alpha=0.0, border_line_alpha=0.0)
+        fig.add_layout(legend)
+        return legend
 
     def slider(self, title: str, start: float, end: float, value: float, step: float, fmt: str) -> Slider:
         """Return a themed slider; arrow keys, Page Up/Down, Home and End move it."""

@@ -100,30 +100,15 @@ def build(anchor: str) -> RenderedInstrument:
         line_width=1,
         tags=["wmbook-fg-line"],
     )
-    fig.line(
-        "x",
-        "y",
-        source=imag,
-        line_color=C2,
-        line_width=2,
-        line_dash="dashed",
-        legend_label="winner, imagined",
+    winner = fig.line("x", "y", source=imag, line_color=C2, line_width=2, line_dash="dashed")
+    executed = fig.line("x", "y", source=real, line_color=C1, line_width=3)
+    start = fig.scatter([START[0]], [START[1]], size=9, color=NEUTRAL)
+    goal = fig.scatter(
+        [GOAL[0]], [GOAL[1]], size=16, marker="circle", fill_color=None, line_color=C4, line_width=2
     )
-    fig.line("x", "y", source=real, line_color=C1, line_width=3, legend_label="executed, real")
-    fig.scatter([START[0]], [START[1]], size=9, color=NEUTRAL, legend_label="start")
-    fig.scatter(
-        [GOAL[0]],
-        [GOAL[1]],
-        size=16,
-        marker="circle",
-        fill_color=None,
-        line_color=C4,
-        line_width=2,
-        legend_label="goal",
+    kit.legend(
+        fig, [("winner, imagined", winner), ("executed, real", executed), ("start", start), ("goal", goal)]
     )
-    fig.legend.location = "top_left"
-    fig.legend.background_fill_alpha = 0.0
-    fig.legend.border_line_alpha = 0.0
 
     ro = format_readouts(r)
     html, ids = readouts_block(

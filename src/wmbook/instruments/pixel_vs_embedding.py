@@ -208,22 +208,12 @@ def build(anchor: str) -> RenderedInstrument:
     framefig = kit.figure(
         "Example frame", "position in frame", "intensity", x_range=(0.0, 1.0), y_range=frame_range(r)
     )
-    framefig.line("u", "frame", source=lines, line_color=C1, line_alpha=0.6, legend_label="frame")
-    framefig.line(
-        "u",
-        "prediction",
-        source=lines,
-        line_color=C2,
-        line_width=2,
-        line_dash="dashed",
-        legend_label="prediction",
+    frame = framefig.line("u", "frame", source=lines, line_color=C1, line_alpha=0.6)
+    prediction = framefig.line(
+        "u", "prediction", source=lines, line_color=C2, line_width=2, line_dash="dashed"
     )
-    framefig.line(
-        "u", "view", source=lines, line_color=C3, line_width=3, legend_label="what the encoder keeps"
-    )
-    framefig.legend.location = "top_left"
-    framefig.legend.background_fill_alpha = 0.0
-    framefig.legend.border_line_alpha = 0.0
+    view = framefig.line("u", "view", source=lines, line_color=C3, line_width=3)
+    kit.legend(framefig, [("frame", frame), ("prediction", prediction), ("what the encoder keeps", view)])
 
     ro = format_readouts(r)
     html, ids = readouts_block(

@@ -1,0 +1,42 @@
+"""The legend helper of the instruments' Bokeh kit."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from bokeh.models import ColumnDataSource
+
+from wmbook.instruments.bokeh_kit import Kit
+
+
+def _figure(kit: Kit):
+    return kit.figure("t", "x", "y", x_range=(0, 1), y_range=(0, 1))
+
+
+def test_legend_entries_are_drawn_from_stand_ins_that_no_step_touches() -> None:
+    kit = Kit()
+    fig = _figure(kit)
+    source = ColumnDataSource({"x": [0.0, 1.0], "y": [0.5, 0.25]})
+    line = fig.line("x", "y", source=source, line_color="#123456", line_width=3, line_dash="dashed")
+    legend = kit.legend(fig, [("a line", line)])
+    (item,) = legend.items
+    assert item.label.value == "a line"
+    (stand_in,) = item.renderers
+    assert stand_in is not line and stand_in in fig.renderers
+    # The same look, its own source: one row of NaN, which the plot does not draw.
+    assert stand_in.data_source is not source
+    assert stand_in.glyph.line_color == "#123456" and stand_in.glyph.line_width == 3
+    assert list(stand_in.glyph.line_dash) == [6]
+    assert all(math.isnan(v) for col in stand_in.data_source.data.values() for v in col)
+    assert set(stand_in.data_source.data) == {"x", "y"}
+    assert legend in fig.center and legend.location == "top_left"
+
+
+def test_legend_refuses_a_renderer_with_non_numeric_columns() -> None:
+    kit = Kit()
+    fig = _figure(kit)
+    source = ColumnDataSource({"x": ["a", "b"], "y": [0.5, 0.25]})
+    bars = fig.scatter("x", "y", source=source)
+    with pytest.raises(TypeError, match="'x' does not hold numbers"):
+        kit.legend(fig, [("bars", bars)])
