@@ -7,7 +7,7 @@ import math
 import numbers
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bokeh.core.types import ID
 from bokeh.embed import json_item
@@ -21,6 +21,10 @@ from . import ranges
 from .base import RenderedInstrument, readout_id, target_id_for
 
 JS_DIR = Path(__file__).with_name("js")
+# Where a legend may sit inside the frame.
+LegendLocation = Literal[
+    "top_left", "top_right", "bottom_left", "bottom_right", "top", "bottom", "left", "right", "center"
+]
 
 # Glyph colours; the same mid-tones as the SVG fallbacks in svg.py.
 C1 = "#2f7fd8"
@@ -133,7 +137,7 @@ class Kit:
         return fig
 
     def legend(
-        self, fig: Any, entries: list[tuple[str, GlyphRenderer]], location: str = "top_left"
+        self, fig: Any, entries: list[tuple[str, GlyphRenderer[Any]]], location: LegendLocation = "top_left"
     ) -> Legend:
         """Give ``fig`` a legend of ``(label, renderer)`` entries that never has to be rebuilt.
 
@@ -147,7 +151,10 @@ class Kit:
         for label, renderer in entries:
             glyph = renderer.glyph
             stand_in = type(glyph)(**glyph.properties_with_values(include_defaults=False))
-            data = renderer.data_source.data
+            source = renderer.data_source
+            if not isinstance(source, ColumnDataSource):
+                raise TypeError(f"legend entry {label!r}: its renderer's data is not a ColumnDataSource")
+            data = source.data
             for name, column in data.items():
                 if len(column) and not isinstance(column[0], numbers.Real):
                     raise TypeError(f"legend entry {label!r}: column {name!r} does not hold numbers")
