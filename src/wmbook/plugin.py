@@ -73,8 +73,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         reject_old_settings(config.extra)
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
         self.settings = resolve_settings(self.config, root, config.docs_dir)
-        if self._shared is not None:
-            self._shared.close()  # the last build's helper (``serve`` builds again)
+        self._end_shared()  # the last build's helper (``serve`` builds again)
         self._shared = open_shared_store(self.settings.cache_url)
         self._runner = start_session_runner(self.settings)
         for name, options in needed_markdown_extensions():
@@ -217,9 +216,20 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_progress()
+        # Another part of the build failed: publish what this build stored so far, as a
+        # good build does, and end the helper (``serve`` lives on and builds again).
+        if self.book is not None:
+            self.book.store.flush()
+        self._end_shared()
 
     def on_shutdown(self) -> None:
+        self._end_shared()
         shutdown_pool()
+
+    def _end_shared(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
 
     def _stop_progress(self) -> None:
         if self.progress is not None:

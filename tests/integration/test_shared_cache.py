@@ -231,3 +231,44 @@ def test_a_build_reads_its_shared_cache_through_a_helper_process(tmp_path: Path)
         assert run.stdout.strip().splitlines()[-1] == "False"
     assert set(session_report(roots["ci"]).values()) == {False}
     assert set(session_report(roots["clone"]).values()) == {True}
+
+
+def test_a_build_that_fails_elsewhere_publishes_and_ends_its_helper(tmp_path: Path) -> None:
+    """``mkdocs serve`` outlives a failed build: its helper process must not. What the build
+    ran before the failure (here the first page's sessions) is published, as at the end of a
+    good build, and nothing half-written is left."""
+    shared = tmp_path / "shared"
+    root = _clone(tmp_path, "failing")
+    (root / "failing_hook.py").write_text(
+        "def on_post_page(output, page, config):\n    raise RuntimeError('a theme problem')\n",
+        encoding="utf-8",
+    )
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("\nhooks:\n  - failing_hook.py\n")
+    script = (
+        "import os, sys\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        "root = sys.argv[1]\n"
+        "try:\n"
+        "    build(load_config(config_file=root + '/mkdocs.yml', site_dir=root + '/site'))\n"
+        "except RuntimeError as exc:\n"
+        "    print('failed:', exc)\n"
+        "helpers = []\n"
+        "for task in os.listdir('/proc/self/task'):\n"
+        "    for child in open(f'/proc/self/task/{task}/children').read().split():\n"
+        "        if b'wmbook.shared_process' in open(f'/proc/{child}/cmdline', 'rb').read():\n"
+        "            helpers.append(child)\n"
+        "print('helpers:', len(helpers))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "WMBOOK_SCHEDULER"}
+    env["WMBOOK_CACHE_URL"] = str(shared)
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, check=True
+    )
+    lines = run.stdout.strip().splitlines()
+    assert "failed: a theme problem" in lines, run.stdout + run.stderr
+    assert lines[-1] == "helpers: 0", run.stdout + run.stderr
+    published = [p for p in shared.rglob("*") if p.is_file()]
+    assert [p for p in published if p.parent.parent.name == "sessions"], published
+    assert not [p for p in published if p.name.startswith(".tmp-")]
