@@ -210,25 +210,36 @@ def test_entries_are_read_in_one_batch_with_one_get_each(
     assert batches == [len(keys) + 1]
 
 
-def test_a_build_reads_its_shared_cache_through_a_helper_process(tmp_path: Path) -> None:
-    """The store's client (fsspec, and s3fs with it) loads in the helper, not in MkDocs' process."""
-    shared = tmp_path / "shared"
+def _build_in_a_process(root: Path, shared: Path, then: str) -> list[str]:
+    """Build ``root`` with ``shared`` as shared cache in a fresh Python process, which then
+    runs ``then`` (it sees ``sys`` and ``os``, and ``failed``: the build's error or None);
+    return what the process printed, line by line."""
     script = (
-        "import sys\n"
+        "import os, sys\n"
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
         "root = sys.argv[1]\n"
-        "build(load_config(config_file=root + '/mkdocs.yml', site_dir=root + '/site'))\n"
-        "print('fsspec' in sys.modules)\n"
-    )
+        "failed = None\n"
+        "try:\n"
+        "    build(load_config(config_file=root + '/mkdocs.yml', site_dir=root + '/site'))\n"
+        "except RuntimeError as exc:\n"
+        "    failed = exc\n"
+    ) + then
     env = {k: v for k, v in os.environ.items() if k != "WMBOOK_SCHEDULER"}
     env["WMBOOK_CACHE_URL"] = str(shared)
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, check=True
+    )
+    return run.stdout.strip().splitlines()
+
+
+def test_a_build_reads_its_shared_cache_through_a_helper_process(tmp_path: Path) -> None:
+    """The store's client (fsspec, and s3fs with it) loads in the helper, not in MkDocs' process."""
+    shared = tmp_path / "shared"
     roots = {name: _clone(tmp_path, name) for name in ("ci", "clone")}
     for root in roots.values():
-        run = subprocess.run(
-            [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, check=True
-        )
-        assert run.stdout.strip().splitlines()[-1] == "False"
+        lines = _build_in_a_process(root, shared, "assert failed is None\nprint('fsspec' in sys.modules)\n")
+        assert lines[-1] == "False"
     assert set(session_report(roots["ci"]).values()) == {False}
     assert set(session_report(roots["clone"]).values()) == {True}
 
@@ -245,30 +256,19 @@ def test_a_build_that_fails_elsewhere_publishes_and_ends_its_helper(tmp_path: Pa
     )
     with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
         config.write("\nhooks:\n  - failing_hook.py\n")
-    script = (
-        "import os, sys\n"
-        "from mkdocs.commands.build import build\n"
-        "from mkdocs.config import load_config\n"
-        "root = sys.argv[1]\n"
-        "try:\n"
-        "    build(load_config(config_file=root + '/mkdocs.yml', site_dir=root + '/site'))\n"
-        "except RuntimeError as exc:\n"
-        "    print('failed:', exc)\n"
+    lines = _build_in_a_process(
+        root,
+        shared,
+        "print('failed:', failed)\n"
         "helpers = []\n"
         "for task in os.listdir('/proc/self/task'):\n"
         "    for child in open(f'/proc/self/task/{task}/children').read().split():\n"
         "        if b'wmbook.shared_process' in open(f'/proc/{child}/cmdline', 'rb').read():\n"
         "            helpers.append(child)\n"
-        "print('helpers:', len(helpers))\n"
+        "print('helpers:', len(helpers))\n",
     )
-    env = {k: v for k, v in os.environ.items() if k != "WMBOOK_SCHEDULER"}
-    env["WMBOOK_CACHE_URL"] = str(shared)
-    run = subprocess.run(
-        [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, check=True
-    )
-    lines = run.stdout.strip().splitlines()
-    assert "failed: a theme problem" in lines, run.stdout + run.stderr
-    assert lines[-1] == "helpers: 0", run.stdout + run.stderr
+    assert "failed: a theme problem" in lines, lines
+    assert lines[-1] == "helpers: 0", lines
     published = [p for p in shared.rglob("*") if p.is_file()]
     assert [p for p in published if p.parent.parent.name == "sessions"], published
     assert not [p for p in published if p.name.startswith(".tmp-")]
