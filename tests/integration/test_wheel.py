@@ -72,6 +72,18 @@ def test_wheel_holds_katex_fonts_licence_and_scripts(wheel_book: WheelBook) -> N
     assert [n for n in names if n.startswith("wmbook/instruments/") and n.endswith(".css")]
 
 
+def test_wheel_carries_its_licence(wheel_book: WheelBook) -> None:
+    with zipfile.ZipFile(wheel_book.wheel) as archive:
+        names = archive.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        text = archive.read(metadata).decode()
+        licences = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        assert licences, names
+        assert archive.read(licences[0]).decode().startswith("MIT License")
+    assert "License-Expression: MIT" in text
+    assert "License-File: LICENSE" in text
+
+
 def test_wheel_declares_the_plugin_and_instruments(wheel_book: WheelBook) -> None:
     with zipfile.ZipFile(wheel_book.wheel) as archive:
         entry_points = next(
