@@ -106,3 +106,39 @@ def test_the_ci_recipe_cluster_and_shared_cache_together(
     assert not clone.failed, clone.messages
     assert set(session_report(clone.root).values()) == {True}
     assert site_files(clone.site) == site_files(published.site)
+
+
+def test_the_progress_board_names_the_step_a_worker_runs(dask_cluster: str) -> None:
+    """A step running on the cluster shows in this build's progress line, at its page and
+    line, while it runs, and leaves it when the session is over."""
+    import time
+
+    from wmbook.execute.dask_runner import DaskRunner
+    from wmbook.execute.runner import ACTIVITY, Running
+    from wmbook.execute.sandbox import Limits
+    from wmbook.model import SessionSpec, Step, StepKey, StepKind
+
+    spec = SessionSpec(
+        "docs/slow.md",
+        "main",
+        (
+            Step(StepKey(StepKind.CODE, 0), "x = 1", 4, 60.0),
+            Step(StepKey(StepKind.CODE, 1), "import time\ntime.sleep(3)", 9, 60.0),
+        ),
+        (),
+    )
+    runner = DaskRunner(dask_cluster)
+    try:
+        result = runner.submit(spec, limits=Limits(sandbox=False))
+        seen: list[Running] = []
+        deadline = time.monotonic() + 60
+        while not result.done() and time.monotonic() < deadline:
+            seen += [r for r in ACTIVITY.snapshot() if r.page == "docs/slow.md"]
+            time.sleep(0.05)
+        session = result.result(timeout=60)
+        assert not session.failed, session
+        assert ("docs/slow.md", 9) in {(r.page, r.line) for r in seen}, seen
+        time.sleep(0.5)  # a late event must not bring the session back
+        assert [r for r in ACTIVITY.snapshot() if r.page == "docs/slow.md"] == []
+    finally:
+        runner.shutdown()

@@ -6,7 +6,9 @@ timeouts, limits and sandbox (``runner.run_in_process``); the session's declared
 travel inside its ``SessionSpec``.  The worker sends back the same ``SessionResult``,
 which this build checks and caches as if it had run here.  A worker that is lost while
 it runs a session (Dask reports ``KilledWorker``) costs one more attempt, elsewhere;
-a second loss is reported at the session's first block.  The scheduler's own
+a second loss is reported at the session's first block.  Each step a worker starts is
+sent to this build as a Dask event (``ACTIVITY_TOPIC``), so the progress line names the
+sessions running on the cluster as it names local ones.  The scheduler's own
 ``allowed-failures`` comes first: with Dask's default (3) the scheduler itself runs a
 lost session again up to three times before wmbook sees the loss.  This module, and
 ``distributed`` with it, is imported only when a scheduler is set.
@@ -15,7 +17,9 @@ lost session again up to three times before wmbook sees the loss.  This module, 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -24,13 +28,14 @@ import distributed
 
 from wmbook.execute.executor import SchedulerUnreachable, unfinished
 from wmbook.execute.keys import engine_fingerprint, python_fingerprint
-from wmbook.execute.runner import WorkerServer, run_in_process
+from wmbook.execute.runner import ACTIVITY, Running, WorkerServer, run_in_process
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec
 from wmbook.store import digest
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler before the build gives up
 _ATTEMPTS = 2  # a session whose worker is lost runs once more, elsewhere
+ACTIVITY_TOPIC = "wmbook-activity"  # {"task": key, "page": ..., "line": ...}, or {"task": key} at the end
 
 _server: WorkerServer | None = None
 _server_lock = threading.Lock()
@@ -59,9 +64,26 @@ def start_worker_server() -> None:
     _worker_server().start()
 
 
-def run_on_worker(spec: SessionSpec, limits: Limits) -> tuple[str, SessionResult]:
-    """The Dask task: run one session on this worker with wmbook's own isolation."""
-    return fingerprint(), run_in_process(_worker_server(), spec, limits)
+def run_on_worker(spec: SessionSpec, limits: Limits, task: str = "") -> tuple[str, SessionResult]:
+    """The Dask task: run one session on this worker with wmbook's own isolation, telling
+    the build (as events under ``ACTIVITY_TOPIC``) which step of task ``task`` runs."""
+    return fingerprint(), run_in_process(_worker_server(), spec, limits, _reporter(task))
+
+
+def _reporter(task: str) -> Callable[[Running | None], None] | None:
+    try:
+        worker = distributed.get_worker()
+    except ValueError:  # not in a Dask task: nobody to tell
+        return None
+
+    def report(running: Running | None) -> None:
+        message = (
+            {"task": task} if running is None else {"task": task, "page": running.page, "line": running.line}
+        )
+        with contextlib.suppress(Exception):  # progress is a courtesy; the session goes on
+            worker.log_event(ACTIVITY_TOPIC, message)
+
+    return report
 
 
 def lost_result(spec: SessionSpec, detail: str) -> SessionResult:
@@ -81,6 +103,8 @@ class DaskRunner:
         self._fingerprint = fingerprint()
         self._lock = threading.Lock()
         self._running: set[distributed.Future] = set()
+        self._ended: set[str] = set()  # tasks whose step events are over (a late one is dropped)
+        self.client.subscribe_topic(ACTIVITY_TOPIC, self._on_activity)
         # Workers load numpy and matplotlib while this build reads its pages.  A task's
         # future is kept until it is done (a dropped one is forgotten), then let go, so a
         # worker lost later does not make the scheduler start it again.
@@ -89,6 +113,28 @@ class DaskRunner:
                 start_worker_server, workers=[worker], allow_other_workers=True, pure=False
             )
             self._track(warming)
+
+    def _on_activity(self, event: tuple[float, dict[str, object]]) -> None:
+        """A worker started a step of a session (or finished the session)."""
+        message = event[1]
+        task = str(message.get("task", ""))
+        line = message.get("line")
+        with self._lock:  # held while the board changes, so an ended task stays off it
+            if task in self._ended:
+                return
+            if "page" in message:
+                running = Running(
+                    str(message["page"]), line if isinstance(line, int) else 0, time.monotonic()
+                )
+                ACTIVITY.set(task, running)
+            else:
+                self._ended.add(task)
+                ACTIVITY.set(task, None)
+
+    def _end_activity(self, task: str) -> None:
+        with self._lock:
+            self._ended.add(task)
+            ACTIVITY.set(task, None)
 
     def _track(self, task: distributed.Future) -> None:
         with self._lock:
@@ -121,12 +167,12 @@ class DaskRunner:
         attempt: int,
     ) -> None:
         # A fresh key per attempt: the scheduler must not hand back the lost attempt's state.
-        task = self.client.submit(
-            run_on_worker, spec, limits, key=f"wmbook-session-{uuid.uuid4().hex}", pure=False
-        )
+        key = f"wmbook-session-{uuid.uuid4().hex}"
+        task = self.client.submit(run_on_worker, spec, limits, key, key=key, pure=False)
         self._track(task)
 
         def finished(done: distributed.Future) -> None:
+            self._end_activity(key)  # also when the worker was lost before it could say so
             try:
                 session = self._collect(done, spec)
             except distributed.client.FutureCancelledError as exc:

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -178,9 +178,9 @@ class ActivityBoard:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._running: dict[int, Running] = {}
+        self._running: dict[Hashable, Running] = {}
 
-    def set(self, ident: int, running: Running | None) -> None:
+    def set(self, ident: Hashable, running: Running | None) -> None:
         """Record (or, with None, clear) what session ``ident`` runs."""
         with self._lock:
             if running is None:
@@ -197,16 +197,29 @@ class ActivityBoard:
 ACTIVITY = ActivityBoard()
 
 
-def run_in_process(server: WorkerServer, spec: SessionSpec, limits: Limits) -> SessionResult:
-    """Run one session in its own worker process and collect every step's result."""
+def run_in_process(
+    server: WorkerServer,
+    spec: SessionSpec,
+    limits: Limits,
+    report: Callable[[Running | None], None] | None = None,
+) -> SessionResult:
+    """Run one session in its own worker process and collect every step's result.
+
+    Each step is reported to ``report`` as it starts, and ``None`` once the session is
+    over; by default to ``ACTIVITY``, for this process's progress line."""
+    if report is None:
+        ident = threading.get_ident()
+
+        def report(running: Running | None) -> None:
+            ACTIVITY.set(ident, running)
+
     started = time.perf_counter()
     session_dir = server.session_dir()
     conn, pid = server.connect(spec, session_dir, limits)
     results: list[StepResult] = []
-    ident = threading.get_ident()
     try:
         for index, step in enumerate(spec.steps):
-            ACTIVITY.set(ident, Running(spec.page, step.first_line, time.monotonic()))
+            report(Running(spec.page, step.first_line, time.monotonic()))
             failed: StepResult | None = None
             state = _wait_for_step(conn, server, pid, step.timeout)
             if state == "timeout":
@@ -238,7 +251,7 @@ def run_in_process(server: WorkerServer, spec: SessionSpec, limits: Limits) -> S
                 )
                 break
     finally:
-        ACTIVITY.set(ident, None)
+        report(None)
         conn.close()
         _kill(pid)
         server.forget(pid)
