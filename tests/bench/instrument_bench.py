@@ -9,12 +9,13 @@ Builds the repository's book into a temporary directory, serves it on
 * for one slider of each instrument (MM5.3 at 512 plans x horizon 16, open
   loop and re-planning every step), the cost of one keyboard step: keydown ->
   readouts written (slider, Bokeh model update, the instrument's callback,
-  data push), the time spent in the figure repaints Bokeh then schedules on
-  animation frames, their sum ("busy"), the canvas paints per step, and
+  data push), the time spent in the figure repaints that follow (the page
+  loader runs them as soon as the step's data is in; Bokeh alone would wait
+  for an animation frame), their sum ("busy"), the canvas paints per step, and
   keydown -> every figure painted once / -> end of the last paint, once no
-  paint has followed for a few frames (both include waiting for animation
-  frames); and the same step driven from page script by setting the slider's
-  value, without the keyboard.
+  paint has followed for a few frames (any wait for a frame included); and
+  the same step driven from page script by setting the slider's value,
+  without the keyboard.
 
 Usage: python tests/bench/instrument_bench.py [--steps N] [--warmup W] [--out FILE]
 """
