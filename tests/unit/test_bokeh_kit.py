@@ -40,3 +40,15 @@ def test_legend_refuses_a_renderer_with_non_numeric_columns() -> None:
     bars = fig.scatter("x", "y", source=source)
     with pytest.raises(TypeError, match="'x' does not hold numbers"):
         kit.legend(fig, [("bars", bars)])
+
+
+def test_legend_refuses_a_renderer_without_column_data() -> None:
+    from bokeh.models import GeoJSONDataSource
+
+    kit = Kit()
+    fig = _figure(kit)
+    line = fig.line(
+        "x", "y", source=GeoJSONDataSource(geojson='{"type": "FeatureCollection", "features": []}')
+    )
+    with pytest.raises(TypeError, match="'remote': its renderer's data is not a ColumnDataSource"):
+        kit.legend(fig, [("remote", line)])
