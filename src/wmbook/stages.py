@@ -192,6 +192,7 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
     ctx = render_context(book, page, convert)
     citations = ctx.citations
     placed, missing = place_blocks(markdown, placements(ctx, parsed.blocks))
+    page.diagnostics += ctx.problems
     for placement in missing:
         message = (
             "another plugin changed this block before wmbook read the page, so it is shown as written "

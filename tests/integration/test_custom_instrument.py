@@ -96,3 +96,52 @@ def test_unknown_instrument_lists_the_configured_ones(
     assert (
         "docs/index.md:4: unknown instrument 'coin_wdget' (known instruments: coin_widget," in site.messages
     )
+
+
+BROKEN = """
+from wmbook.instruments.base import Instrument
+
+
+def build(anchor):
+    raise ValueError("no data for the coin")
+
+
+BROKEN = Instrument(
+    name="broken_widget", title="Broken", description="Raises.", label="C.2", build=build, caption_html=""
+)
+"""
+
+
+def test_an_instrument_that_fails_to_build_is_an_error_at_its_block(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "broken_widget_module.py").write_text(BROKEN)
+    monkeypatch.syspath_prepend(str(modules))
+    root = tmp_path / "book"
+    (root / "docs").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(
+        CONFIG.replace(
+            '        coin_widget: "coin_widget_module:INSTRUMENT"\n',
+            '        broken_widget: "broken_widget_module:BROKEN"\n'
+            '        missing_widget: "no_such_module:INSTRUMENT"\n',
+        )
+    )
+    page = (
+        "# Coins\n\n/// instrument | C.2 — Broken\n    name: broken_widget\n///\n\n"
+        "/// instrument | C.3 — Missing\n    name: missing_widget\n///\n"
+    )
+    (root / "docs" / "index.md").write_text(page)
+    site = build_site(root, caplog)
+    assert site.failed
+    # Both are reported in one run, each at its block, and the build itself does not crash.
+    assert (
+        "docs/index.md:3: instrument 'broken_widget' (broken_widget_module:BROKEN) could not be built: "
+        "ValueError: no data for the coin; fix the instrument" in site.messages
+    )
+    assert 'raise ValueError("no data for the coin")' in site.messages  # the traceback's end
+    assert (
+        "docs/index.md:7: instrument 'missing_widget' (no_such_module:INSTRUMENT) cannot be loaded: "
+        "No module named 'no_such_module'" in site.messages
+    )

@@ -72,6 +72,9 @@ class RenderContext:
     instruments: InstrumentRegistry
     store: Store | None
     cache_dir: Path | None = None
+    # What went wrong while rendering (a stranger's instrument that raised, say), reported
+    # at the block's line with the page's other problems.
+    problems: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

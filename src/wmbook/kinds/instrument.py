@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import traceback
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING
 
+from wmbook.instruments.registry import InstrumentError
 from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
 from wmbook.kinds.equation import first_places
 from wmbook.model import Diagnostic, Region, SourceLoc
@@ -121,7 +124,21 @@ def render(block: InstrumentBlock, ctx: RenderContext) -> list[str]:
     """The instrument's HTML, between blank lines so Markdown leaves it alone."""
     from wmbook.instruments.page import instrument_html
 
-    rendered, title, default_caption = _rendered(block, ctx)
+    try:
+        rendered, title, default_caption = _rendered(block, ctx)
+    except Exception as exc:  # noqa: BLE001  (a book's own instrument: reported at its block)
+        if isinstance(exc, InstrumentError):  # its module or attribute: the message says which
+            ctx.problems.append(Diagnostic(block.loc, str(exc)))
+        else:
+            target = ctx.instruments.targets.get(block.name, block.name)
+            message = f"instrument {block.name!r} ({target}) could not be built: {type(exc).__name__}: {exc}"
+            trace = "".join(traceback.format_exception(exc)[-6:]).rstrip()
+            ctx.problems.append(Diagnostic(block.loc, message + "; fix the instrument", detail=trace))
+        return [
+            "",
+            f'<p class="wmbook-instrument-failed">Instrument {escape(block.label)} could not be built.</p>',
+            "",
+        ]
     rendered = dataclasses.replace(rendered, label=f"Instrument {block.label}")
     caption = ctx.caption_html("\n".join(block.content)) or default_caption
     markup = instrument_html(rendered, block.anchor, block.title or title, caption, bokeh_base=ctx.bokeh_base)
