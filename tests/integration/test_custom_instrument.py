@@ -64,17 +64,25 @@ The chance of heads, as a line.
 """
 
 
-def test_configured_instrument_is_placed(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _book(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, code: str, config: str, page: str
+) -> Path:
+    """A book at ``tmp_path/book`` whose instruments come from the importable ``module``."""
     modules = tmp_path / "modules"
     modules.mkdir()
-    (modules / "coin_widget_module.py").write_text(WIDGET)
+    (modules / f"{module}.py").write_text(code)
     monkeypatch.syspath_prepend(str(modules))
     root = tmp_path / "book"
     (root / "docs").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(CONFIG)
-    (root / "docs" / "index.md").write_text(PAGE)
+    (root / "mkdocs.yml").write_text(config)
+    (root / "docs" / "index.md").write_text(page)
+    return root
+
+
+def test_configured_instrument_is_placed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _book(tmp_path, monkeypatch, "coin_widget_module", WIDGET, CONFIG, PAGE)
     site = build_site(root, caplog, strict=True)
     assert not site.failed, site.messages
     html = site.html()
@@ -115,24 +123,15 @@ BROKEN = Instrument(
 def test_an_instrument_that_fails_to_build_is_an_error_at_its_block(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    modules = tmp_path / "modules"
-    modules.mkdir()
-    (modules / "broken_widget_module.py").write_text(BROKEN)
-    monkeypatch.syspath_prepend(str(modules))
-    root = tmp_path / "book"
-    (root / "docs").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(
-        CONFIG.replace(
-            '        coin_widget: "coin_widget_module:INSTRUMENT"\n',
-            '        broken_widget: "broken_widget_module:BROKEN"\n'
-            '        missing_widget: "no_such_module:INSTRUMENT"\n',
-        )
+    config = CONFIG.replace(
+        '        coin_widget: "coin_widget_module:INSTRUMENT"\n',
+        '        broken_widget: "broken_widget_module:BROKEN"\n        missing_widget: "no_such_module:INSTRUMENT"\n',
     )
     page = (
         "# Coins\n\n/// instrument | C.2 — Broken\n    name: broken_widget\n///\n\n"
         "/// instrument | C.3 — Missing\n    name: missing_widget\n///\n"
     )
-    (root / "docs" / "index.md").write_text(page)
+    root = _book(tmp_path, monkeypatch, "broken_widget_module", BROKEN, config, page)
     site = build_site(root, caplog)
     assert site.failed
     # Both are reported in one run, each at its block, and the build itself does not crash.
