@@ -131,3 +131,44 @@ class socket_port:
 
     def __exit__(self, *exc: object) -> None:
         self._sock.close()
+
+
+def test_a_failed_publish_is_reported_at_its_session_and_the_entry_stays_local(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = SharedStore(str(tmp_path / "shared"))
+    store = Store(tmp_path / "local", shared)
+
+    def full(path: str, value: bytes) -> None:  # a quota, a network error: not a refusal
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(shared.fs, "pipe_file", full)
+    with caplog.at_level(logging.INFO):
+        store.write("sessions", KEY, b"a", "docs/x.md:12 (session main)")
+        store.flush()
+    assert (
+        f"could not publish docs/x.md:12 (session main) to the shared cache at {shared.url} "
+        "(No space left on device)" in caplog.text
+    )
+    assert shared.writable  # the next entry is tried again
+    assert store.path("sessions", KEY).read_bytes() == seal(b"a")
+
+
+def test_a_helper_that_ends_mid_build_leaves_the_local_cache_and_says_so_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from wmbook.shared_process import SharedStoreProcess
+
+    (tmp_path / "shared").mkdir()
+    helper = SharedStoreProcess(str(tmp_path / "shared"))
+    try:
+        assert helper.problem() == ""
+        with caplog.at_level(logging.INFO):
+            helper._process.kill()
+            helper._process.wait()
+            assert helper.read_many("sessions", [KEY]) == {}
+            assert helper.read("sessions", OTHER) is None
+            helper.write("sessions", KEY, seal(b"a"))  # dropped, not raised
+        assert caplog.text.count("cannot be reached (its helper process ended)") == 1
+    finally:
+        helper.close()
