@@ -4,12 +4,13 @@ and a clear error when no scheduler answers."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from pathlib import Path
 
 import pytest
 
-from .conftest import S3Server, build_site, copy_fixture, free_port, session_report, site_files
+from .conftest import S3Server, build_site, copy_fixture, session_report, site_files
 
 # The session finds the Dask worker that runs it (its server's parent) and ends it, as a
 # machine that fails mid-session would; with a marker it does so only on its first attempt.
@@ -78,11 +79,41 @@ def test_a_session_that_loses_its_worker_twice_is_reported_at_its_page(
 def test_no_scheduler_at_the_address_is_a_clear_error(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    address = f"tcp://127.0.0.1:{free_port()}"
-    monkeypatch.setenv("WMBOOK_SCHEDULER", address)
-    site = build_site(copy_fixture("cluster", tmp_path), caplog)
+    # The port is held (bound, not listening) for the whole test: a connection is refused,
+    # and no process started meanwhile (a Dask worker, say) can take the port.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{held.getsockname()[1]}"
+        monkeypatch.setenv("WMBOOK_SCHEDULER", address)
+        site = build_site(copy_fixture("cluster", tmp_path), caplog)
     assert site.failed
     assert f"WMBOOK_SCHEDULER): no Dask scheduler answers at {address}" in site.messages
+
+
+def test_an_address_that_accepts_but_never_answers_is_an_error_in_bounded_time(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dask's own timeout does not cover the scheduler's answer: without wmbook's bound, a
+    wrong service at the address kept the build (and every later one) waiting for good."""
+    import time
+
+    from wmbook.execute import dask_runner
+
+    monkeypatch.setattr(dask_runner, "CONNECT_TIMEOUT", 1.0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        monkeypatch.setenv("WMBOOK_SCHEDULER", address)
+        started = time.monotonic()
+        site = build_site(copy_fixture("cluster", tmp_path), caplog)
+        waited = time.monotonic() - started
+    assert site.failed
+    assert (
+        f"WMBOOK_SCHEDULER): no Dask scheduler answers at {address} (something accepts connections "
+        "there, but gave no scheduler's answer within 3 s)" in site.messages
+    )
+    assert waited < 30  # about the 3 s bound plus the build; it used to be for ever
 
 
 def test_the_ci_recipe_cluster_and_shared_cache_together(

@@ -131,10 +131,12 @@ def test_a_damaged_shared_entry_is_reported_run_again_and_replaced(
 def test_an_unreachable_shared_cache_is_reported_once_and_the_build_goes_on(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from .conftest import free_port
+    import socket
 
-    url = f"http://127.0.0.1:{free_port()}/cache"
-    site = _build(_clone(tmp_path, "offline"), caplog, monkeypatch, WMBOOK_CACHE_URL=url)
+    with socket.socket() as held:  # bound, not listening: refused, and no one else takes the port
+        held.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{held.getsockname()[1]}/cache"
+        site = _build(_clone(tmp_path, "offline"), caplog, monkeypatch, WMBOOK_CACHE_URL=url)
     assert not site.failed, site.messages
     reports = [r.getMessage() for r in caplog.records if "cannot be reached" in r.getMessage()]
     assert len(reports) == 1 and url in reports[0]

@@ -91,15 +91,38 @@ def lost_result(spec: SessionSpec, detail: str) -> SessionResult:
     return unfinished(spec, Outcome.LOST, detail, f"{spec.page}:{spec.steps[0].first_line}")
 
 
+def _connect(address: str, timeout: float) -> distributed.Client:
+    """A client of the scheduler at ``address``, or ``SchedulerUnreachable`` within about
+    ``timeout`` seconds.  Dask's own timeout covers reaching the address, not its answer:
+    a port that accepts and never answers (another service, a hung scheduler) would keep
+    the build waiting for good, so the connection is made on a thread of its own and left
+    behind when it does not finish in time."""
+    made: Future[distributed.Client] = Future()
+
+    def connect() -> None:
+        try:
+            made.set_result(distributed.Client(address, timeout=timeout, set_as_default=False))
+        except BaseException as exc:  # noqa: BLE001  (handed to the waiting build)
+            made.set_exception(exc)
+
+    threading.Thread(target=connect, name="wmbook-dask-connect", daemon=True).start()
+    try:
+        return made.result(timeout=timeout + 2.0)
+    except (OSError, TimeoutError) as exc:  # a refused connection, Dask's timeout, or ours
+        if not made.done():
+            raise SchedulerUnreachable(
+                f"no Dask scheduler answers at {address} (something accepts connections there, "
+                f"but gave no scheduler's answer within {timeout + 2.0:g} s)"
+            ) from exc
+        raise SchedulerUnreachable(f"no Dask scheduler answers at {address} ({exc})") from exc
+
+
 class DaskRunner:
     """Submits sessions to the Dask scheduler at ``address``."""
 
     def __init__(self, address: str) -> None:
         self.address = address
-        try:
-            self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise SchedulerUnreachable(f"no Dask scheduler answers at {address} ({exc})") from exc
+        self.client = _connect(address, CONNECT_TIMEOUT)
         self._fingerprint = fingerprint()
         self._lock = threading.Lock()
         self._running: set[distributed.Future] = set()
