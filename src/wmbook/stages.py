@@ -178,6 +178,7 @@ def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> Ren
         bokeh_base=get_relative_url("assets/wmbook/bokeh/", page.url),
         instruments=book.instruments,
         store=book.store,
+        results=page.results,
     )
 
 

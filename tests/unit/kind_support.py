@@ -3,7 +3,7 @@ the stages build them for a page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from wmbook.book import ParsedPage
@@ -75,6 +75,7 @@ def render_context(
     instruments: InstrumentRegistry | None = None,
     caption_html: Callable[[str], str] = lambda text: f"<p>{text}</p>" if text.strip() else "",
     slot_prefix: str = "page",
+    results: Sequence[StepResult] = (),
 ) -> RenderContext:
     """The context a kind's ``render`` gets."""
     return RenderContext(
@@ -85,4 +86,5 @@ def render_context(
         bokeh_base="../assets/wmbook/bokeh/",
         instruments=instruments or InstrumentRegistry(),
         store=store,
+        results={r.key: r for r in results},
     )

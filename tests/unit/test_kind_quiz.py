@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from kind_support import check_context, clean_page, parse_block
+from kind_support import check_context, clean_page, parse_block, render_context
 
 from wmbook.kinds import quiz as kind
 from wmbook.kinds.quiz import QUIZ_OPTIONS, Quiz, QuizCheck, default_tolerance, grade_check
@@ -384,6 +384,26 @@ def test_a_result_for_another_quiz_is_not_used() -> None:
 
 def _markup(options: list[str], index: int = 0) -> str:
     return "\n".join(kind.render(dataclasses.replace(valid(options), index=index)))
+
+
+@pytest.mark.parametrize(
+    ("result", "centre"),
+    [
+        # The reader is graded around what the check computed, not the rounded answer:
+        # 2.3 ± 0.05 around 2.26 admits 2.21, which 2.3 ± 0.05 alone would refuse.
+        (StepResult(KEY, Outcome.OK, value=2.26, value_repr="2.26"), "2.26"),
+        # No usable value (the check failed, or computed no number): the written answer.
+        (StepResult(KEY, Outcome.RAISED, value=None, value_repr=""), "2.3"),
+        (StepResult(KEY, Outcome.OK, value="x", value_repr="'x'"), "2.3"),
+        (StepResult(KEY, Outcome.OK, value=True, value_repr="True"), "2.3"),
+        (None, "2.3"),
+    ],
+)
+def test_numeric_quiz_is_graded_around_the_exact_value(result: StepResult | None, centre: str) -> None:
+    page = clean_page(CHECK_PAGE, PATH)
+    ctx = render_context(page, results=[result] if result else [])
+    html = "\n".join(kind.render(page.quizzes[0], ctx))
+    assert f'data-answer="{centre}" data-tol="0.05"' in html
 
 
 def test_true_false_markup() -> None:

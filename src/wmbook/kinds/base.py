@@ -72,6 +72,9 @@ class RenderContext:
     instruments: InstrumentRegistry
     store: Store | None
     cache_dir: Path | None = None
+    # What the page's sessions computed, for kinds that show a computed value (a numeric
+    # quiz is graded in the browser around its check's exact value).
+    results: Mapping[StepKey, StepResult] = field(default_factory=dict)
     # What went wrong while rendering (a stranger's instrument that raised, say), reported
     # at the block's line with the page's other problems.
     problems: list[Diagnostic] = field(default_factory=list)

@@ -219,10 +219,24 @@ def _form(quiz: Quiz) -> str:
     return f'<fieldset><legend class="wmbook-visually-hidden">Choose one</legend>{items}</fieldset>'
 
 
+def graded_centre(quiz: Quiz, ctx: RenderContext | None) -> bool | float | str:
+    """What a reader's answer is compared with: for a numeric quiz, the exact value its
+    check computed (so the tolerance is centred on the truth, not on the rounded answer
+    written on the page), else the answer as written."""
+    if quiz.kind == "truefalse":
+        return "true" if quiz.answer else "false"
+    if quiz.kind == "numeric" and quiz.check is not None and ctx is not None:
+        result = ctx.results.get(quiz.check.key)
+        value = result.value if result is not None and result.outcome is Outcome.OK else None
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+    return quiz.answer
+
+
 def render(quiz: Quiz, ctx: RenderContext | None = None) -> list[str]:
     """Markdown lines (raw HTML around Markdown content) replacing the block."""
     number = quiz.index + 1
-    answer = quiz.answer if quiz.kind != "truefalse" else ("true" if quiz.answer else "false")
+    answer = graded_centre(quiz, ctx)
     attrs = (
         f'class="wmbook-quiz" id="{html.escape(quiz.anchor)}" data-kind="{quiz.kind}" '
         f'data-answer="{html.escape(str(answer))}" data-tol="{quiz.tol!r}"'
