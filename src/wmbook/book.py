@@ -181,7 +181,6 @@ class Book:
     assets: set[str] = field(default_factory=set)  # asset kinds every page links (math, instruments)
     late_assets: set[str] = field(default_factory=set)  # kinds some page needed after running
     runtime_bytes: int = 0  # what the in-browser runner downloads on the first Run
-    build_date: str = ""
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
     writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebooks being written
 

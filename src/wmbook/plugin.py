@@ -8,7 +8,6 @@ processes (``execute.pool``) and the store on disk outlive a build.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import mimetypes
 import os
@@ -102,7 +101,6 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             site_name=config.site_name,
             site_url=config.site_url or "",
             accept_hint=_accept_hint(root),
-            build_date=_build_date(),
         )
         self.book = book
         self.math = MathRenderer(store)
@@ -285,14 +283,3 @@ def _problem_log() -> logging.Logger:
         logger.addHandler(handler)
         logger.propagate = False
     return logger
-
-
-def _build_date() -> str:
-    """Today, or the date of SOURCE_DATE_EPOCH for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (
-        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        if epoch
-        else datetime.datetime.now(datetime.UTC)
-    )
-    return when.date().isoformat()

@@ -203,17 +203,32 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
     return link_citations(placed, citations, book.bibliography)
 
 
+def page_titled(book: Book, title: str) -> Page | None:
+    """The page whose front-matter title, first heading or nav title is ``title``."""
+    wanted = " ".join(title.split()).casefold()
+    titles = {" ".join(p.parsed.title.split()).casefold(): p for p in book.pages.values() if p.parsed.title}
+    for name, uri in book.nav_titles.items():
+        if uri in book.pages:
+            titles.setdefault(" ".join(name.split()).casefold(), book.pages[uri])
+    return titles.get(wanted)
+
+
+def builds_on_links(book: Book, page: Page) -> tuple[tuple[str, str | None], ...]:
+    """Each chapter the page builds on, with a link where the book has that page (a
+    chapter not written yet is named without one)."""
+    chapter = page.parsed.chapter
+    if chapter is None:
+        return ()
+    found = ((name, page_titled(book, name)) for name in chapter.builds_on)
+    return tuple((name, get_relative_url(p.url, page.url) if p else None) for name, p in found)
+
+
 def next_chapter_url(book: Book, page: Page) -> str | None:
     """The page the chapter's ``next:`` names (by front-matter title, H1 or nav title)."""
     chapter = page.parsed.chapter
     if chapter is None or not chapter.next or chapter.next_forthcoming:
         return None
-    wanted = " ".join(chapter.next.split()).casefold()
-    titles = {" ".join(p.parsed.title.split()).casefold(): p for p in book.pages.values() if p.parsed.title}
-    for title, uri in book.nav_titles.items():
-        if uri in book.pages:
-            titles.setdefault(" ".join(title.split()).casefold(), book.pages[uri])
-    target = titles.get(wanted)
+    target = page_titled(book, chapter.next)
     if target is None:
         line = next((n for n, t in enumerate(page.parsed.text.split("\n"), 1) if t.startswith("next:")), 1)
         message = (
@@ -233,9 +248,19 @@ def home_url(book: Book, page: Page) -> str:
 
 
 def public_url(book: Book, page: Page) -> str:
-    """The page's address on the published site."""
+    """The page's address on the published site; without ``site_url``, its path from the
+    site's root (the browser knows the rest)."""
     base = book.site_url.rstrip("/")
-    return f"{base}/{page.url}" if base else page.url
+    return f"{base}/{page.url}" if base else f"/{page.url}"
+
+
+def notebook_page_link(book: Book, page: Page) -> str:
+    """How the page's notebook links back to the page: its public address when the book
+    names one, else relative to the notebook, which is written beside the page's HTML."""
+    if book.site_url:
+        return public_url(book, page)
+    name = Path(page.dest_path).name if page.dest_path else ""
+    return "./" if name in ("", "index.html") else name
 
 
 def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str:
@@ -249,10 +274,11 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
             site=book.site_name,
             instruments=tuple((i.label, i.title, i.anchor) for i in parsed.instruments),
             next_url=next_chapter_url(book, page),
+            builds_on=builds_on_links(book, page),
         )
         content = add_chapter_header(content, parsed.chapter, links)
         content = add_cite_controls(
-            content, parsed.chapter, parsed.headings, public_url(book, page), book.site_name, book.build_date
+            content, parsed.chapter, parsed.headings, public_url(book, page), book.site_name
         )
     return content
 
@@ -336,7 +362,7 @@ def write_notebook(book: Book, page: Page) -> None:
     if page.parsed.notebook is not None:
         notebook = executed_notebook(page.parsed, page.results)
     else:
-        notebook = page_notebook(page.parsed, page.results, book.bibliography, public_url(book, page))
+        notebook = page_notebook(page.parsed, page.results, book.bibliography, notebook_page_link(book, page))
     target = Path(page.dest_path).parent / notebook_name(page.uri)
     # Written beside the rendering of the next pages; the report stage waits for every write.
     write = book.writer.submit(lambda: atomic_write(target, notebook_bytes(notebook)))

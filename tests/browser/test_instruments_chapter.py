@@ -60,6 +60,13 @@ CHECKBOXES = f"""(anchor) => {{
   return out;
 }}"""
 
+# aria-valuenow of the focused slider handle (inside the instrument's shadow roots).
+FOCUSED_HANDLE_VALUENOW = """(anchor) => {
+  let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  return el && el.classList.contains("noUi-handle") ? el.getAttribute("aria-valuenow") : null;
+}"""
+
 SLIDER_VALUE = f"""([anchor, title]) => {{
   const doc = ({DOC_OF})(anchor);
   for (const m of doc.all_models) if (m.type === "Slider" && m.title === title) return m.value;
@@ -371,6 +378,10 @@ def test_latent_regime_follows_the_decay(page: Any, page_log: PageLog) -> None:
         assert latent_rollout.regime(values["decay"]) == regime
         shown = _expect_readouts(page, LATENT, _latent(values, 0))
         assert shown["regime"] == regime
+        # What a screen reader announces is the value the slider's title shows.
+        now = page.evaluate(FOCUSED_HANDLE_VALUENOW, LATENT.anchor)
+        assert now is not None, "the focused element is not the decay handle"
+        assert float(now) == pytest.approx(decay, abs=1e-9)
 
     _press(page, LATENT, "decay", "ArrowLeft")
     check(0.94, "stable")

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from wmbook.book import ParsedPage
-from wmbook.chapter.header import HeaderLinks, chapter_header, count_words, reading_minutes
+from wmbook.chapter.header import HeaderLinks, breadcrumb, chapter_header, count_words, reading_minutes
 from wmbook.chapter.meta import ChapterMeta, is_chapter, read_chapter_meta
-from wmbook.cite.section import cite_popover, cite_section, highwire_tags, section_title
+from wmbook.cite.section import CiteSlot, cite_popover, cite_section, highwire_tags, plain_text, section_title
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.parse.page import parse_page
 from wmbook.render.page import add_chapter_header, add_cite_controls
@@ -175,9 +175,11 @@ def test_section_title(heading: str, title: str) -> None:
 
 
 def test_cite_section_bibtex() -> None:
-    citation = cite_section(META, "5.1 What a world model is", "sec-5-1", PAGE_URL, SITE, "2026-01-31")
+    citation = cite_section(META, "5.1 What a world model is", "sec-5-1", PAGE_URL, SITE)
     assert citation.url == "https://wmbook.example.org/world-models/#sec-5-1"
-    assert citation.bibtex.split("\n") == [
+    assert citation.absolute
+    # Without script: the known address and no access date (the build's date is not the reader's).
+    assert plain_text(citation, citation.bibtex).split("\n") == [
         "@incollection{worldmodels2026sec51,",
         "  author    = {{wmbook contributors}},",
         "  title     = {World Models — JEPA, Genie \\& Dreamer — §5.1 What a world model is},",
@@ -185,18 +187,30 @@ def test_cite_section_bibtex() -> None:
         "  publisher = {AI Encyclopedia},",
         "  year      = {2026},",
         "  url       = {https://wmbook.example.org/world-models/#sec-5-1},",
-        "  urldate   = {2026-01-31},",
         "}",
     ]
+    assert CiteSlot.BIBTEX_DATE in citation.bibtex
+
+
+def test_cite_section_without_the_sites_address() -> None:
+    citation = cite_section(META, "5.1 What a world model is", "sec-5-1", "/world-models/", SITE)
+    assert not citation.absolute and citation.url == "/world-models/#sec-5-1"
+    html = cite_popover(citation, "5.1 What a world model is")
+    # The browser puts the page's real address in place of the path; the date is the reader's.
+    assert '<span data-wmbook-cite="url" data-wmbook-anchor="sec-5-1">/world-models/#sec-5-1</span>' in html
+    assert '<span data-wmbook-cite="bibtex-date"></span>' in html
+    assert '<span data-wmbook-cite="apa-date"></span>' in html
+    assert "data-wmbook-fixed" not in html and "example.org" not in html
 
 
 def test_cite_section_apa() -> None:
-    citation = cite_section(META, "5.2 Latent dynamics — Dreamer", "sec-5-2", PAGE_URL, SITE, "2026-01-31")
-    assert citation.apa == (
+    citation = cite_section(META, "5.2 Latent dynamics — Dreamer", "sec-5-2", PAGE_URL, SITE)
+    assert plain_text(citation, citation.apa) == (
         "wmbook contributors (2026). World Models — JEPA, Genie & Dreamer — §5.2 Latent dynamics — Dreamer. "
         "In AI Encyclopedia: Multimodal & World Models. AI Encyclopedia. "
-        "Retrieved 2026-01-31, from https://wmbook.example.org/world-models/#sec-5-2"
+        "https://wmbook.example.org/world-models/#sec-5-2"
     )
+    assert citation.apa[-2:] == (CiteSlot.APA_DATE, CiteSlot.URL)
 
 
 @pytest.mark.parametrize(
@@ -216,14 +230,15 @@ def test_cite_section_escapes_bibtex(
     title: str, authors: tuple[str, ...], bib_title: str, bib_author: str
 ) -> None:
     meta = ChapterMeta(title, "Vol", 1, 2, "Intro", (), "", authors, 2025)
-    bibtex = cite_section(meta, "1.1 Start", "sec-1-1", "https://x.org/p/", "Site", "2025-05-05").bibtex
+    citation = cite_section(meta, "1.1 Start", "sec-1-1", "https://x.org/p/", "Site")
+    bibtex = plain_text(citation, citation.bibtex)
     assert f"  title     = {{{bib_title} — §1.1 Start}}," in bibtex
     assert f"  author    = {{{bib_author}}}," in bibtex
     assert "  url       = {https://x.org/p/#sec-1-1}," in bibtex
 
 
 def test_cite_popover_is_a_native_popover() -> None:
-    citation = cite_section(META, "5.1 What a world model is", "sec-5-1", PAGE_URL, SITE, "2026-01-31")
+    citation = cite_section(META, "5.1 What a world model is", "sec-5-1", PAGE_URL, SITE)
     html = cite_popover(citation, "5.1 What a world model is")
     assert html.startswith(
         '<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="cite-sec-5-1" '
@@ -236,6 +251,10 @@ def test_cite_popover_is_a_native_popover() -> None:
         assert f'<div class="wmbook-cite__row" id="cite-sec-5-1-{name}-row">' in html
         assert f'<pre class="wmbook-cite__text copy"><code id="cite-sec-5-1-{name}-text">' in html
     assert "data-copy-from" not in html and html.count("<button") == 2
+    assert (
+        'data-wmbook-anchor="sec-5-1" data-wmbook-fixed="">https://wmbook.example.org/world-models/#sec-5-1<'
+        in html
+    )
     assert "Genie \\&amp; Dreamer" in html and "Genie \\& Dreamer" not in html
 
 
@@ -254,6 +273,8 @@ def test_highwire_tags() -> None:
         ("citation_book_title", "Site: Vol"),
         ("citation_publisher", "Site"),
     ]
+    # Without the site's address there is no public URL to name.
+    assert "citation_public_url" not in highwire_tags(meta, "/p/", "Site")
 
 
 # -- reading time --
@@ -305,23 +326,26 @@ LINKS = HeaderLinks(
     site=SITE,
     instruments=(("MM5.1", "Latent <rollout>", "inst-mm5-1"), ("MM5.2", "Pixels", "inst-mm5-2")),
     next_url="../embodied/",
+    builds_on=(("Multimodal 01–04", None), ("RL 05", "../rl-05/")),
 )
 
 
 def test_header_contents() -> None:
     header = chapter_header(META, LINKS, words=461)
-    assert (
+    crumbs = breadcrumb(META, LINKS)
+    assert crumbs.startswith(
         '<nav class="wmbook-breadcrumb" aria-label="Breadcrumb"><ol><li><a href="..">AI Encyclopedia</a></li>'
-        in header
     )
+    assert "wmbook-breadcrumb" not in header
     assert (
         '<li>Multimodal &amp; World Models</li><li>05</li><li aria-current="page">World Models — JEPA, Genie &amp; Dreamer</li>'
-        in header
+        in crumbs
     )
     assert "Multimodal &amp; World Models · </span>Chapter 05 / 06" in header
     assert "<dt>Level</dt><dd>Advanced</dd>" in header
     assert '<dt>Reading time</dt><dd><span class="wmbook-reading-time">≈ 3 min</span></dd>' in header
-    assert "<dt>Builds on</dt><dd>Multimodal 01–04 · RL 05</dd>" in header
+    # A chapter the book has is a link; one not written yet is named without one.
+    assert '<dt>Builds on</dt><dd>Multimodal 01–04 · <a href="../rl-05/">RL 05</a></dd>' in header
     assert (
         '<dt>Instruments</dt><dd><a href="#inst-mm5-1">MM5.1 Latent &lt;rollout&gt;</a> · '
         '<a href="#inst-mm5-2">MM5.2 Pixels</a></dd>'
@@ -352,12 +376,13 @@ def test_header_next_chapter(next_title: str, next_url: str | None, shown: str |
         assert shown in header
 
 
-def test_header_goes_after_the_page_title() -> None:
-    content = '<h1 id="t">Title</h1>\n<p>word</p>'
+def test_breadcrumb_above_the_title_header_after_it() -> None:
+    content = '<p>x</p><h1 id="t">Title</h1>\n<p>word</p>'
     html = add_chapter_header(content, META, LINKS)
-    assert html.startswith('<h1 id="t">Title</h1><header class="wmbook-chapter-header">')
+    assert html.startswith('<p>x</p><nav class="wmbook-breadcrumb"')
+    assert '</ol></nav><h1 id="t">Title</h1><header class="wmbook-chapter-header">' in html
     assert html.endswith("</header>\n<p>word</p>")
-    assert add_chapter_header("<p>no title</p>", META, LINKS).startswith("<header")
+    assert add_chapter_header("<p>no title</p>", META, LINKS).startswith('<nav class="wmbook-breadcrumb"')
 
 
 def test_cite_controls_follow_headings_with_ids_only() -> None:
@@ -368,7 +393,7 @@ def test_cite_controls_follow_headings_with_ids_only() -> None:
         '<h2 id="sec-5-2">5.2 Two<a class="headerlink" href="#sec-5-2">¶</a></h2>'
         '<h2 id="other">Made elsewhere</h2>'
     )
-    html = add_cite_controls(content, META, page.headings, PAGE_URL, SITE, "2026-01-31")
+    html = add_cite_controls(content, META, page.headings, PAGE_URL, SITE)
     assert re.findall(r'popovertarget="(cite-[\w-]+)" aria-label', html) == ["cite-sec-5-1", "cite-sec-5-2"]
     assert '¶</a></h2><button type="button" class="wmbook-cite-button"' in html
     assert "cite-other" not in html

@@ -24,6 +24,7 @@ class HeaderLinks:
     site: str
     instruments: tuple[tuple[str, str, str], ...]  # (label, title, anchor)
     next_url: str | None  # None: the next chapter is not written yet
+    builds_on: tuple[tuple[str, str | None], ...] = ()  # (title, link or None: no such page)
 
 
 class _ReadText(HTMLParser):
@@ -69,8 +70,12 @@ def reading_minutes(words: int) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def chapter_header(meta: ChapterMeta, links: HeaderLinks, words: int) -> str:
-    """The header's HTML."""
+def _maybe_link(text: str, url: str | None) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(text)}</a>' if url else html.escape(text)
+
+
+def breadcrumb(meta: ChapterMeta, links: HeaderLinks) -> str:
+    """Where the chapter sits: site, volume, chapter number, title (above the page's title)."""
     number = f"{meta.chapter:02d}"
     crumbs = [
         f'<li><a href="{html.escape(links.home)}">{html.escape(links.site)}</a></li>',
@@ -78,6 +83,12 @@ def chapter_header(meta: ChapterMeta, links: HeaderLinks, words: int) -> str:
         f"<li>{number}</li>",
         f'<li aria-current="page">{html.escape(meta.title)}</li>',
     ]
+    return f'<nav class="wmbook-breadcrumb" aria-label="Breadcrumb"><ol>{"".join(crumbs)}</ol></nav>'
+
+
+def chapter_header(meta: ChapterMeta, links: HeaderLinks, words: int) -> str:
+    """The header's HTML (under the page's title; the breadcrumb goes above it)."""
+    number = f"{meta.chapter:02d}"
     instruments = " · ".join(
         f'<a href="#{html.escape(anchor)}">{html.escape(label)} {html.escape(title)}</a>'
         for label, title, anchor in links.instruments
@@ -91,7 +102,7 @@ def chapter_header(meta: ChapterMeta, links: HeaderLinks, words: int) -> str:
     facts = [
         ("Level", html.escape(meta.level)),
         ("Reading time", f'<span class="wmbook-reading-time">≈ {reading_minutes(words)} min</span>'),
-        ("Builds on", " · ".join(html.escape(b) for b in meta.builds_on)),
+        ("Builds on", " · ".join(_maybe_link(name, url) for name, url in links.builds_on)),
         ("Instruments", instruments or "none"),
     ]
     if upcoming:
@@ -99,7 +110,6 @@ def chapter_header(meta: ChapterMeta, links: HeaderLinks, words: int) -> str:
     rows = "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in facts)
     return (
         '<header class="wmbook-chapter-header">'
-        f'<nav class="wmbook-breadcrumb" aria-label="Breadcrumb"><ol>{"".join(crumbs)}</ol></nav>'
         f'<p class="wmbook-chapter-number"><span class="wmbook-chapter-volume">{html.escape(meta.volume)} · </span>'
         f"Chapter {number} / {meta.chapters_in_volume:02d}</p>"
         f'<dl class="wmbook-chapter-facts">{rows}</dl>'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import html
 import re
 from dataclasses import dataclass
@@ -11,14 +12,31 @@ from wmbook.chapter.meta import ChapterMeta
 _NUMBERED = re.compile(r"^(?P<number>\d+(?:\.\d+)*|\d+\.R)\s+(?P<title>.*)$")
 
 
+class CiteSlot(enum.Enum):
+    """A part of a citation text that the reader's browser fills in."""
+
+    URL = "url"  # the section's address: the page's own address when the site's is not known
+    BIBTEX_DATE = "bibtex-date"  # the line ``urldate = {…}``: the day the reader copies it
+    APA_DATE = "apa-date"  # ``Retrieved Month D, YYYY, from``
+
+
+CitePart = str | CiteSlot
+
+
 @dataclass(frozen=True)
 class SectionCitation:
-    """Everything the cite dialog of one section shows."""
+    """Everything the cite dialog of one section shows.
+
+    ``url`` is absolute when the book sets ``site_url``; otherwise it is the page's path
+    from the site's root, and the browser puts the page's real address in its place.  The
+    access date of BibTeX and APA is the reader's, never the build's.
+    """
 
     anchor: str
     url: str
-    bibtex: str
-    apa: str
+    absolute: bool
+    bibtex: tuple[CitePart, ...]
+    apa: tuple[CitePart, ...]
 
 
 def section_title(heading: str) -> str:
@@ -36,10 +54,12 @@ def _bibtex_author(name: str) -> str:
     return name if re.match(r"^[A-Z][\w.'-]*( [A-Z][\w.'-]*)+$", name) else "{" + name + "}"
 
 
-def cite_section(
-    meta: ChapterMeta, heading: str, anchor: str, page_url: str, site: str, date: str
-) -> SectionCitation:
-    """Citation texts for the section ``heading`` (id ``anchor``) of a chapter."""
+def cite_section(meta: ChapterMeta, heading: str, anchor: str, page_url: str, site: str) -> SectionCitation:
+    """Citation texts for the section ``heading`` (id ``anchor``) of a chapter.
+
+    ``page_url`` is the page's absolute address, or its path from the site's root when the
+    book does not say where it is published.
+    """
     url = f"{page_url}#{anchor}"
     title = f"{meta.title} — {section_title(heading)}"
     collection = f"{site}: {meta.volume}"
@@ -49,7 +69,7 @@ def cite_section(
         + re.sub(r"\W", "", anchor)
     )
     authors = " and ".join(_bibtex_author(a) for a in meta.authors)
-    bibtex = "\n".join(
+    head = "\n".join(
         [
             f"@incollection{{{key},",
             f"  author    = {{{_bibtex_escape(authors)}}},",
@@ -57,13 +77,39 @@ def cite_section(
             f"  booktitle = {{{_bibtex_escape(collection)}}},",
             f"  publisher = {{{_bibtex_escape(site)}}},",
             f"  year      = {{{meta.year}}},",
-            f"  url       = {{{url}}},",
-            f"  urldate   = {{{date}}},",
-            "}",
+            "  url       = {",
         ]
     )
-    apa = f"{', '.join(meta.authors)} ({meta.year}). {title}. In {collection}. {site}. Retrieved {date}, from {url}"
-    return SectionCitation(anchor, url, bibtex, apa)
+    bibtex = (head, CiteSlot.URL, "},\n", CiteSlot.BIBTEX_DATE, "}")
+    apa = (
+        f"{', '.join(meta.authors)} ({meta.year}). {title}. In {collection}. {site}. ",
+        CiteSlot.APA_DATE,
+        CiteSlot.URL,
+    )
+    return SectionCitation(anchor, url, re.match(r"^https?://", page_url) is not None, bibtex, apa)
+
+
+def plain_text(citation: SectionCitation, parts: tuple[CitePart, ...]) -> str:
+    """A citation text as it reads without script: the known address, no access date."""
+    return "".join(
+        citation.url if p is CiteSlot.URL else p for p in parts if isinstance(p, str) or p is CiteSlot.URL
+    )
+
+
+def _markup(citation: SectionCitation, parts: tuple[CitePart, ...]) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(html.escape(part))
+        elif part is CiteSlot.URL:
+            fixed = ' data-wmbook-fixed=""' if citation.absolute else ""
+            out.append(
+                f'<span data-wmbook-cite="url" data-wmbook-anchor="{html.escape(citation.anchor)}"{fixed}>'
+                f"{html.escape(citation.url)}</span>"
+            )
+        else:
+            out.append(f'<span data-wmbook-cite="{part.value}"></span>')
+    return "".join(out)
 
 
 def cite_popover(citation: SectionCitation, heading: str) -> str:
@@ -76,14 +122,15 @@ def cite_popover(citation: SectionCitation, heading: str) -> str:
     an id of its own, so each icon copies its own text. The texts' ids are on their ``<code>``. The popover is a ``<section>`` marked
     ``data-search-exclude``: Material's search skips it (its parser tells elements apart by
     tag, so the excluded one must not contain its own tag). Without script it opens in the
-    middle of the window; ``wmbook.js`` places it under its section's heading.
+    middle of the window; ``wmbook.js`` places it under its section's heading, and fills in
+    the page's own address (when the book names none) and the reader's access date.
     """
     pid = f"cite-{citation.anchor}"
-    rows = [("Link", citation.url), ("BibTeX", citation.bibtex), ("APA", citation.apa)]
+    rows = [("Link", (CiteSlot.URL,)), ("BibTeX", citation.bibtex), ("APA", citation.apa)]
     blocks = "".join(
         f'<div class="wmbook-cite__row" id="{pid}-{name.lower()}-row"><p class="wmbook-cite__label" id="{pid}-{name.lower()}">{name}</p>'
-        f'<pre class="wmbook-cite__text copy"><code id="{pid}-{name.lower()}-text">{html.escape(text)}</code></pre></div>'
-        for name, text in rows
+        f'<pre class="wmbook-cite__text copy"><code id="{pid}-{name.lower()}-text">{_markup(citation, parts)}</code></pre></div>'
+        for name, parts in rows
     )
     return (
         f'<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="{pid}" '
@@ -97,12 +144,14 @@ def cite_popover(citation: SectionCitation, heading: str) -> str:
 
 
 def highwire_tags(meta: ChapterMeta, page_url: str, site: str) -> str:
-    """``citation_*`` meta tags read by reference managers."""
+    """``citation_*`` meta tags read by reference managers (the public address only when
+    the book says where it is published)."""
     tags = [("citation_title", meta.title)]
     tags += [("citation_author", author) for author in meta.authors]
+    tags += [("citation_publication_date", str(meta.year))]
+    if re.match(r"^https?://", page_url):
+        tags += [("citation_public_url", page_url)]
     tags += [
-        ("citation_publication_date", str(meta.year)),
-        ("citation_public_url", page_url),
         ("citation_inbook_title", f"{site}: {meta.volume}"),
         ("citation_book_title", f"{site}: {meta.volume}"),
         ("citation_publisher", site),

@@ -127,7 +127,14 @@
         const name = first && first.nodeType === 3 ? first.textContent : title.textContent;
         handle.setAttribute("aria-label", name.replace(/:\s*$/, ""));
         const value = title.querySelector(".bk-slider-value");
-        if (value !== null) handle.setAttribute("aria-valuetext", value.textContent);
+        if (value === null) return;
+        handle.setAttribute("aria-valuetext", value.textContent);
+        // noUiSlider announces its own rounding of the position (0.99 for 0.994, say):
+        // the value the title shows is the one a reader is told.
+        const shown = Number(value.textContent.replace(/\u2212/g, "-").replace(/[^0-9eE+.-]/g, ""));
+        if (Number.isFinite(shown) && handle.getAttribute("aria-valuenow") !== String(shown)) {
+          handle.setAttribute("aria-valuenow", String(shown));
+        }
       };
       sync();
       if (!handle.hasAttribute("data-wmbook-synced")) {
