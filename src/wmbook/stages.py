@@ -42,6 +42,7 @@ from wmbook.instruments.page import bokeh_version
 from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
 from wmbook.kinds.base import CheckContext, RenderContext
 from wmbook.kinds.code import fill_figure_slots, fill_slots, problem_box, slot_name
+from wmbook.kinds.quiz import fill_centres
 from wmbook.math.katex import MathRenderer
 from wmbook.model import Diagnostic, Severity, SourceLoc, StepResult
 from wmbook.notebook.export import (
@@ -347,6 +348,7 @@ def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, sho
     if book.settings.run_in_browser:
         content = add_runner(book, page, content)
     content = fill_slots(content, page.outputs, page.figures)
+    content = fill_centres(content, page.parsed.quizzes, page.results)
     if any(block.options.execute for block in page.parsed.code_blocks):
         content = download_action(page.uri) + content
     errors = [page.located(d) for d in page.diagnostics if d.severity is Severity.ERROR]

@@ -27,6 +27,7 @@ QUIZZES = [
     ("The program's last lines roll", "numeric", "0.21", "0.214", "0.209"),
     ("A learned transition is z' = 0.9 z + 0.5 u", "numeric", "2.3", "2.4", "2.34"),
     ("Predict before running: even a perfect pixel predictor", "numeric", "0.25", "0.5", "0.254"),
+    ("Predict before running: with no defence, both sides", "truefalse", "true", "false", None),
     ("True or false: the JEPA loss compares", "truefalse", "true", "false", None),
     ("Predict: even a labeller that knows", "numeric", "0.966", "0.98", "0.957"),
     ("In the latent-action program", "numeric", "0.963", "0.97", "0.9634"),

@@ -401,9 +401,23 @@ def _markup(options: list[str], index: int = 0) -> str:
 )
 def test_numeric_quiz_is_graded_around_the_exact_value(result: StepResult | None, centre: str) -> None:
     page = clean_page(CHECK_PAGE, PATH)
-    ctx = render_context(page, results=[result] if result else [])
-    html = "\n".join(kind.render(page.quizzes[0], ctx))
+    results = [result] if result else []
+    # Rendered once the check has run (a notebook page) …
+    html = "\n".join(kind.render(page.quizzes[0], render_context(page, results=results)))
     assert f'data-answer="{centre}" data-tol="0.05"' in html
+    # … or before (a Markdown page), and filled in when the results come.
+    early = "\n".join(kind.render(page.quizzes[0], render_context(page)))
+    assert 'data-answer="2.3" data-tol="0.05" data-wmbook-centre="quiz-what-is-x"' in early
+    late = kind.fill_centres(early, page.quizzes, {r.key: r for r in results})
+    assert f'data-answer="{centre}" data-tol="0.05"' in late
+    # Markdown's md_in_html writes the attributes again, in another order.
+    sorted_tag = (
+        '<section aria-labelledby="x" class="wmbook-quiz" data-answer="2.3" data-kind="numeric" '
+        'data-tol="0.05" data-wmbook-centre="quiz-what-is-x" id="quiz-what-is-x">'
+    )
+    filled = kind.fill_centres(sorted_tag, page.quizzes, {r.key: r for r in results})
+    assert f'data-answer="{centre}" data-kind="numeric"' in filled
+    assert ("data-wmbook-centre" in filled) is (centre == "2.3")
 
 
 def test_true_false_markup() -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 import math
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
 from wmbook.kinds.code import error_summary
-from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, StepKey, StepKind
+from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, StepKey, StepKind, StepResult
 from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
 
@@ -219,27 +221,61 @@ def _form(quiz: Quiz) -> str:
     return f'<fieldset><legend class="wmbook-visually-hidden">Choose one</legend>{items}</fieldset>'
 
 
-def graded_centre(quiz: Quiz, ctx: RenderContext | None) -> bool | float | str:
-    """What a reader's answer is compared with: for a numeric quiz, the exact value its
-    check computed (so the tolerance is centred on the truth, not on the rounded answer
-    written on the page), else the answer as written."""
+def exact_value(quiz: Quiz, results: Mapping[StepKey, StepResult]) -> float | None:
+    """The number a numeric quiz's check computed, if it computed one."""
+    if quiz.kind != "numeric" or quiz.check is None:
+        return None
+    result = results.get(quiz.check.key)
+    value = result.value if result is not None and result.outcome is Outcome.OK else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _centre_marker(quiz: Quiz) -> str:
+    return f' data-wmbook-centre="{html.escape(quiz.anchor)}"'
+
+
+def graded_centre(quiz: Quiz, ctx: RenderContext | None) -> tuple[bool | float | str, str]:
+    """What a reader's answer is compared with, and a marker for filling it in later.
+
+    A numeric quiz is graded around the exact value its check computed (so the tolerance is
+    centred on the truth, not on the rounded answer written on the page).  A page's
+    Markdown is rendered before its sessions end: then the written answer stands in, with a
+    marker that ``fill_centres`` replaces once the value is known.
+    """
     if quiz.kind == "truefalse":
-        return "true" if quiz.answer else "false"
-    if quiz.kind == "numeric" and quiz.check is not None and ctx is not None:
-        result = ctx.results.get(quiz.check.key)
-        value = result.value if result is not None and result.outcome is Outcome.OK else None
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            return float(value)
-    return quiz.answer
+        return ("true" if quiz.answer else "false"), ""
+    value = exact_value(quiz, ctx.results) if ctx is not None else None
+    if value is not None:
+        return value, ""
+    return quiz.answer, _centre_marker(quiz) if quiz.kind == "numeric" and quiz.check else ""
+
+
+def fill_centres(content: str, quizzes: Iterable[Quiz], results: Mapping[StepKey, StepResult]) -> str:
+    """Each numeric quiz's grading centre set to its check's exact value, in the page's HTML."""
+    for quiz in quizzes:
+        value = exact_value(quiz, results)
+        if value is None:
+            continue
+        # The quiz's opening tag, wherever Markdown put its attributes (md_in_html sorts them).
+        tag = re.compile(r"<section\b[^>]*" + re.escape(_centre_marker(quiz)) + r"[^>]*>")
+
+        def centred(match: re.Match[str], value: float = value) -> str:
+            opening = match.group(0).replace(_centre_marker(quiz), "")
+            return re.sub(r'\bdata-answer="[^"]*"', f'data-answer="{value!r}"', opening, count=1)
+
+        content = tag.sub(centred, content, count=1)
+    return content
 
 
 def render(quiz: Quiz, ctx: RenderContext | None = None) -> list[str]:
     """Markdown lines (raw HTML around Markdown content) replacing the block."""
     number = quiz.index + 1
-    answer = graded_centre(quiz, ctx)
+    answer, marker = graded_centre(quiz, ctx)
     attrs = (
         f'class="wmbook-quiz" id="{html.escape(quiz.anchor)}" data-kind="{quiz.kind}" '
-        f'data-answer="{html.escape(str(answer))}" data-tol="{quiz.tol!r}"'
+        f'data-answer="{html.escape(str(answer))}" data-tol="{quiz.tol!r}"{marker}'
     )
     explanation = list(quiz.content)
     return [
