@@ -259,13 +259,14 @@ def fill_centres(content: str, quizzes: Iterable[Quiz], results: Mapping[StepKey
         if value is None:
             continue
         # The quiz's opening tag, wherever Markdown put its attributes (md_in_html sorts them).
-        tag = re.compile(r"<section\b[^>]*" + re.escape(_centre_marker(quiz)) + r"[^>]*>")
-
-        def centred(match: re.Match[str], value: float = value) -> str:
-            opening = match.group(0).replace(_centre_marker(quiz), "")
-            return re.sub(r'\bdata-answer="[^"]*"', f'data-answer="{value!r}"', opening, count=1)
-
-        content = tag.sub(centred, content, count=1)
+        marker = _centre_marker(quiz)
+        found = re.search(r"<section\b[^>]*" + re.escape(marker) + r"[^>]*>", content)
+        if found is None:
+            continue
+        opening = re.sub(
+            r'\bdata-answer="[^"]*"', f'data-answer="{value!r}"', found.group(0).replace(marker, "")
+        )
+        content = content[: found.start()] + opening + content[found.end() :]
     return content
 
 
