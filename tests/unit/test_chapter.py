@@ -478,7 +478,7 @@ def test_corrected_numbers_are_pinned_by_expected_outputs(chapter: ParsedPage, l
         ("over 20 frames per second", "at 20 frames per second"),
         ("part of every working JEPA", "SIGReg"),
         ("heads toward 100%", "It does not reach 100 %"),
-        ("a better training signal", "it does not learn one"),
+        ("a better training signal", "measures it for one fixed encoder"),
     ],
 )
 def test_corrected_claims(wrong: str, right: str) -> None:
