@@ -132,8 +132,8 @@ def test_chapter_notebook_holds_the_book_outputs(chapter: nbformat.NotebookNode)
     code = [c for c in chapter.cells if c.cell_type == "code"]
     assert "setup" in code[0].metadata["tags"]
     blocks = code[1:]
-    assert len(blocks) == 15  # the chapter's python blocks
-    assert len([cell for cell in blocks if _stdout(cell)]) == 9  # six draw diagrams or define helpers only
+    assert len(blocks) == 17  # the chapter's python blocks
+    assert len([cell for cell in blocks if _stdout(cell)]) == 10  # six draw diagrams or define helpers only
     assert _stdout(blocks[0]).startswith("largest entry error in A_hat : 0.0143")
     figures = [
         o
