@@ -14,7 +14,7 @@ import pytest
 from wmbook.cite.bibliography import Reference
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.model import Display, Figure, Outcome, StepKey, StepKind, StepResult
-from wmbook.notebook.export import download_action, notebook_bytes, notebook_name, page_notebook
+from wmbook.notebook.export import SETUP, download_action, notebook_bytes, notebook_name, page_notebook
 from wmbook.parse.page import parse_page
 
 PATH = "docs/x.md"
@@ -338,3 +338,14 @@ def test_notebook_name(src_uri: str, name: str) -> None:
     assert f'href="{name}"' in link and f'download="{name}"' in link
     assert 'class="md-content__button md-icon wmbook-download"' in link
     assert 'title="Download notebook"' in link
+
+
+def test_first_cell_is_short_and_readable() -> None:
+    """The setup cell a reader sees first: seeds, figure size and plot_xy, no build internals."""
+    lines = SETUP.strip().split("\n")
+    assert len(lines) <= 30
+    assert "#010203" not in SETUP and "INK" not in SETUP and "typing" not in SETUP
+    assert "def plot_xy(x, y, *, title=None, xlabel=None, ylabel=None):" in SETUP
+    namespace: dict[str, object] = {}
+    exec(compile(SETUP, "setup", "exec"), namespace)  # runs as a plain notebook cell would
+    assert callable(namespace["plot_xy"])

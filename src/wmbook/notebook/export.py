@@ -10,6 +10,7 @@ as its label, math and caption, an instrument as a pointer to the web page.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -27,10 +28,27 @@ from wmbook.parse.fences import front_matter_lines
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
 _HELPER = Path(__file__).parent.parent.joinpath("plot_helper.py").read_text(encoding="utf-8")
+
+
+def _function_source(source: str, name: str) -> str:
+    """One top-level function of a module, without its type annotations (a notebook cell
+    should not need ``typing``)."""
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    node.returns = None
+    for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+        arg.annotation = None
+    return ast.unparse(node)
+
+
+# The notebook's first cell: seeded generators, the figure size and ``plot_xy`` as a reader
+# would write it. The build's figure style (ink in a colour the page swaps for its own) stays
+# out: in Jupyter, matplotlib's own colours are the right ones.
 SETUP = (
     Path(__file__).with_name("setup_cell.py").read_text(encoding="utf-8")
     + "\n\n"
-    + _HELPER[_HELPER.index("from typing import Any") :]
+    + _function_source(_HELPER, "plot_xy")
+    + "\n"
 )
 
 
