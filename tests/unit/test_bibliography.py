@@ -37,7 +37,7 @@ def ref(key: str, *authors: str, **fields: str) -> Reference:
 
 
 def test_every_entry_of_the_book_is_read(bibliography: dict[str, Reference]) -> None:
-    assert len(bibliography) == 18
+    assert len(bibliography) == 19
     assert {
         "ha2018worldmodels",
         "ha2018recurrent",
@@ -47,6 +47,7 @@ def test_every_entry_of_the_book_is_read(bibliography: dict[str, Reference]) -> 
         "balestriero2025lejepa",
         "schrittwieser2020muzero",
         "lecun2022path",
+        "kingma2016iaf",
     } <= set(bibliography)
 
 
