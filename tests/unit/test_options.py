@@ -71,7 +71,7 @@ def test_valid_code_options(info: str, expected: CodeOptions) -> None:
         ('timeout="nan"', ("timeout", "'nan'")),
         ('timeout="inf"', ("timeout", "'inf'")),
         ('exec="maybe"', ("exec", "'maybe'", '"on"', '"off"')),
-        ('exec="yes"', ("exec", "'yes'")),
+        ('exec="maybe"', ("exec", "'maybe'")),
         ('session="bad name"', ("session", "'bad name'", "not a valid name")),
         ('session=""', ("session", "not a valid name")),
         ('session="-x"', ("session", "'-x'")),

@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from wmbook.parse.marked import exec_flag
+
 _PAIR = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 _SESSION = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 _EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
@@ -85,10 +87,12 @@ def parse_code_options(info: str) -> CodeOptions:
     raw = split_options(info, CODE_OPTIONS)
     execute = True
     if "exec" in raw:
-        value = raw["exec"].lower()
-        if value not in ("on", "off"):
-            raise OptionError(f'exec={raw["exec"]!r} must be "on" or "off"')
-        execute = value == "on"
+        flag = exec_flag(raw["exec"])
+        if flag is None:
+            raise OptionError(
+                f'exec={raw["exec"]!r} must be "on" or "off" (or "1"/"0", "true"/"false", "yes"/"no")'
+            )
+        execute = flag
     session = raw.get("session", "main")
     if not _SESSION.match(session):
         raise OptionError(f"session={session!r} is not a valid name; use letters, digits, '_', '-' or '.'")
