@@ -23,6 +23,7 @@ from wmbook.kinds import (
     ReferenceList,
 )
 from wmbook.model import Diagnostic, SessionResult, SourceLoc, StepKey, StepResult
+from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.notebook import CellMap
 from wmbook.parse.prose import Heading, Prose
 
@@ -60,6 +61,7 @@ class ParsedPage:
     runnable: bool = True  # False when the front matter is invalid: the page's code is not run
     cells: CellMap | None = None  # notebook pages: the text's lines back to cells
     notebook: dict[str, Any] | None = None  # notebook pages: the notebook's JSON as read
+    execute: ExecuteMode = ExecuteMode.ALL  # which of its fences run (site setting, front matter)
 
     def _of(self, record: type) -> tuple[Any, ...]:
         return tuple(b for b in self.blocks if isinstance(b, record))

@@ -10,13 +10,18 @@ plugins:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import pathspec
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
+
+from wmbook.parse.marked import ExecuteMode
 
 ACCEPT_ENV = "WMBOOK_ACCEPT"
 WORKERS_ENV = "WMBOOK_WORKERS"
@@ -27,6 +32,8 @@ SCHEDULER_ENV = "WMBOOK_SCHEDULER"
 EXECUTORS = ("local", "dask")
 CACHE_MODES = ("auto", "force", "cache-only")
 CACHE_KEYS = ("imports", "environment")
+EXECUTE_MODES = ("all", "marked")
+ON_ERROR = ("fail", "warn")
 
 
 class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
@@ -53,6 +60,11 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     max_output_mb = c.Type((int, float), default=64)  # largest file (captured output too) a session writes
     run_in_browser = c.Type(bool, default=False)  # readers may edit and run blocks (Pyodide)
     packages_url = c.Optional(c.Type(str))  # where Pyodide loads numpy & co. from; default: its CDN
+    # all: every python fence runs unless exec="off"; marked: only exec="on" (or 1/true/yes) ones
+    execute = c.Choice(EXECUTE_MODES, default="all")
+    exclude = c.ListOfItems(c.Type(str), default=[])  # pages never run (patterns as in exclude_docs)
+    on_error = c.Choice(ON_ERROR, default="fail")  # warn: problems are warnings (fail only --strict)
+    math = c.Type(bool, default=True)  # False: wmbook leaves math alone (no arithmatex, no KaTeX)
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,21 @@ class Settings:
     file_bytes: int = 0
     cache_url: str = ""  # the shared cache; "" for none
     scheduler: str = ""  # the Dask scheduler; "" to run sessions on this machine
+    execute: ExecuteMode = ExecuteMode.ALL
+    exclude: tuple[str, ...] = ()  # pages never run, as gitignore-style patterns (like exclude_docs)
+    on_error: str = "fail"
+    math: bool = True
+
+    def page_mode(self, src_uri: str) -> ExecuteMode:
+        """Which fences of a page run by the site's settings (its front matter may change it)."""
+        if self.exclude and _exclusion(self.exclude).match_file(src_uri):
+            return ExecuteMode.NONE
+        return self.execute
+
+
+@functools.cache
+def _exclusion(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
 
 
 def _env_flag(name: str) -> bool:
@@ -137,6 +164,10 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         sandbox=options.sandbox,
         memory_bytes=_memory_bytes(options.memory_limit_mb),
         file_bytes=int(options.max_output_mb * 1024 * 1024),
+        execute=ExecuteMode(options.execute),
+        exclude=tuple(options.exclude),
+        on_error=options.on_error,
+        math=options.math,
     )
 
 

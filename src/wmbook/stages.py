@@ -52,6 +52,7 @@ from wmbook.notebook.export import (
     notebook_name,
     page_notebook,
 )
+from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures, render_result, safe_figure_svg
@@ -88,10 +89,11 @@ def parse(book: Book, files: Iterable[File]) -> None:
         with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
         path = display_path(book, file.abs_src_path)
+        mode = book.settings.page_mode(file.src_uri)
         if file.src_uri.endswith(".ipynb"):  # a page because mkdocs-jupyter made it one
-            parsed = parse_notebook_page(text, path, file.abs_src_path, book.instruments)
+            parsed = parse_notebook_page(text, path, file.abs_src_path, book.instruments, mode)
         else:
-            parsed = parse_page(text, path, file.abs_src_path, book.instruments)
+            parsed = parse_page(text, path, file.abs_src_path, book.instruments, mode)
         book.pages[file.src_uri] = Page(file.src_uri, file.url, parsed, file.abs_dest_path or "")
 
 
@@ -104,7 +106,8 @@ def execute(book: Book, executor: Executor) -> None:
         (page, spec)
         for page in book.pages.values()
         # A page whose front matter is reported is not run: its code would only add noise.
-        if page.parsed.runnable
+        # An excluded page (or execute: false) runs nothing, quiz checks included.
+        if page.parsed.runnable and page.parsed.execute is not ExecuteMode.NONE
         for spec in page_sessions(page.parsed, book.settings.timeout)
     ]
     # All at once: a shared cache is asked for every local miss in one batch.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wmbook.parse.marked import ExecuteMode, exec_flag, fence_runs, is_marked
+from wmbook.parse.marked import ExecuteMode, claims_fence, exec_flag, is_marked
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
 
 
@@ -38,8 +38,9 @@ def test_is_marked(info: str, marked: bool) -> None:
     ("info", "mode", "runs"),
     [
         ("", ExecuteMode.ALL, True),
-        ('exec="off"', ExecuteMode.ALL, False),
-        ('exec="no"', ExecuteMode.ALL, False),
+        ('exec="off"', ExecuteMode.ALL, True),
+        ('exec="maybe"', ExecuteMode.ALL, True),
+        ('exec="maybe"', ExecuteMode.MARKED, True),
         ('exec="1"', ExecuteMode.ALL, True),
         ("", ExecuteMode.MARKED, False),
         ('session="a"', ExecuteMode.MARKED, False),
@@ -50,9 +51,9 @@ def test_is_marked(info: str, marked: bool) -> None:
         ("", ExecuteMode.NONE, False),
     ],
 )
-def test_fence_runs(info: str, mode: ExecuteMode, runs: bool) -> None:
-    """Each mode runs the fences it names, and exec="off" always wins."""
-    assert fence_runs(info, mode) is runs
+def test_claims_fence(info: str, mode: ExecuteMode, runs: bool) -> None:
+    """all reads every fence, marked the marked ones (and misspelt exec=), none no fence."""
+    assert claims_fence(info, mode) is runs
 
 
 def test_exec_flag_words() -> None:

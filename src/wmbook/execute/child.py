@@ -32,6 +32,8 @@ from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
 from wmbook.execute.sandbox import Limits, apply_limits
 from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
 
 def _drop_buffer(stream: Any) -> None:
     """Forget what a stream could not write (its file reached the size limit)."""
@@ -178,7 +180,9 @@ def _format_exception(exc: BaseException, page: str) -> tuple[str, int | None]:
     tb = traceback.TracebackException.from_exception(exc)
     frames = list(tb.stack)
     first = next((i for i, f in enumerate(frames) if f.filename == page), len(frames))
-    tb.stack = traceback.StackSummary.from_list(frames[first:])
+    # wmbook's own frames (the import recorder, say) are nothing the reader can change.
+    shown = [f for f in frames[first:] if not f.filename.startswith(_PACKAGE_DIR)]
+    tb.stack = traceback.StackSummary.from_list(shown)
     in_page = [f.lineno for f in frames if f.filename == page]
     line: int | None = in_page[-1] if in_page else None
     if isinstance(exc, SyntaxError) and exc.filename == page:

@@ -88,6 +88,7 @@ class BlockKind(Generic[B]):
     record: type[B]
     fences: tuple[str, ...] = ()  # fence languages that are blocks of this kind
     blocks: tuple[str, ...] = ()  # ``/// name`` blocks of this kind
+    runs: bool = False  # its fences are code to run: the page's execute mode says which it reads
     parse: Callable[[Any, ParseContext], tuple[B | None, list[Diagnostic]]] = lambda raw, ctx: (None, [])
     # A check returns diagnostics, and in accept mode the expected outputs to rewrite.
     check: Callable[[B, CheckContext], Sequence[Diagnostic | OutputRewrite]] = lambda block, ctx: []

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wmbook.check.advice import raised_advice
 from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
 from wmbook.kinds.equation import first_places, missing_targets
 from wmbook.model import (
@@ -144,7 +145,7 @@ def step_problems(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
         if raises:
             message = f'{summary} (the block is marked raises="{raises}")'
         else:
-            message = f'{summary}; fix the code or mark the block raises="{result.exc_type}"'
+            message = f"{summary}; {raised_advice(result.exc_type)}"
         return [Diagnostic(where, message, detail=result.traceback)]
     if result.outcome is Outcome.TIMEOUT:
         seconds = result.detail.removeprefix("timed out after ")
@@ -248,6 +249,7 @@ KIND = BlockKind(
     name="code",
     record=CodeBlock,
     fences=LANGUAGES,
+    runs=True,
     parse=parse,
     check=check,
     render=render,

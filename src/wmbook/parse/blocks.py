@@ -39,9 +39,11 @@ class RawBlock:
     closed: bool
 
 
-def find_blocks(text: str, fences: list[Fence], first_line: int = 1) -> list[RawBlock]:
-    """Top-level blocks outside code fences (lines before ``first_line`` are skipped)."""
-    lines = text.split("\n")
+def find_blocks(
+    text: str, fences: list[Fence], first_line: int = 1, last_line: int | None = None
+) -> list[RawBlock]:
+    """Top-level blocks outside code fences, between ``first_line`` and ``last_line``."""
+    lines = text.split("\n")[:last_line]
     in_fence: set[int] = set()
     for fence in fences:
         in_fence.update(range(fence.start, fence.end + 1))

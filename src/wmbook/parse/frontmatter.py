@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +12,9 @@ import yaml
 
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.parse.fences import _FRONT_MATTER
+from wmbook.parse.marked import ExecuteMode, mode_override
+
+PAGE_SETTINGS = ("execute",)  # what a page may set under ``wmbook:`` in its front matter
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,41 @@ def read_front_matter(text: str, path: str, abs_path: str) -> tuple[FrontMatter,
     lines = match.group(0).split("\n")
     files = _read_depends_on(data.get("depends_on", []), loc, abs_path, problems, lines)
     return FrontMatter(data, files), problems
+
+
+def page_execute_mode(
+    settings: object, site: ExecuteMode, path: str, line_of: Callable[[str], int] = lambda key: 1
+) -> tuple[ExecuteMode, list[Diagnostic]]:
+    """The page's execute mode: the site's, unless its ``wmbook:`` settings (front matter, or
+    a notebook's metadata) say otherwise.  A page the site excludes is never run."""
+    if settings is None:
+        return site, []
+    if not isinstance(settings, dict):
+        message = "wmbook: in the front matter is a mapping, such as  wmbook: {execute: marked}"
+        return site, [Diagnostic(SourceLoc(path, line_of("wmbook")), message)]
+    problems = [
+        Diagnostic(
+            SourceLoc(path, line_of(str(key))),
+            f"unknown wmbook setting {key!r} for a page (known: {', '.join(PAGE_SETTINGS)})",
+        )
+        for key in settings
+        if key not in PAGE_SETTINGS
+    ]
+    if "execute" not in settings:
+        return site, problems
+    mode = mode_override(settings["execute"])
+    if mode is None:
+        message = f"wmbook: execute: {settings['execute']!r} must be all, marked or false"
+        return site, [*problems, Diagnostic(SourceLoc(path, line_of("execute")), message)]
+    return (site if site is ExecuteMode.NONE else mode), problems
+
+
+def front_matter_line(text: str, key: str) -> int:
+    """The line of the front matter where ``key:`` is written (1 if it is not found)."""
+    match = _FRONT_MATTER.match(text)
+    lines = match.group(0).split("\n") if match else []
+    written = re.compile(rf"(?:^|[\s{{,]){re.escape(key)}\s*:")
+    return next((n for n, line in enumerate(lines, 1) if written.search(line)), 1)
 
 
 def _line_of(lines: list[str], needle: str, default: int) -> int:

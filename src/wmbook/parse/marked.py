@@ -47,12 +47,31 @@ def is_marked(info: str) -> bool:
     return value is not None and exec_flag(value) is True
 
 
-def fence_runs(info: str, mode: ExecuteMode) -> bool:
-    """Whether a python fence with these options runs on a page in this mode."""
+def claims_fence(info: str, mode: ExecuteMode) -> bool:
+    """Whether wmbook reads a python fence with these options on a page in this mode.
+
+    With ``all`` it reads every one (an ``exec="off"`` fence is then shown, not run);
+    with ``marked`` the marked ones, and those whose ``exec=`` is misspelt (so the typo
+    is reported); with ``none`` no fence.  A fence not read is left to Markdown as written.
+    """
+    if mode is ExecuteMode.ALL:
+        return True
     if mode is ExecuteMode.NONE:
         return False
     value = exec_value(info)
-    flag = None if value is None else exec_flag(value)
-    if mode is ExecuteMode.MARKED:
-        return flag is True
-    return flag is not False
+    return value is not None and exec_flag(value) is not False
+
+
+def mode_override(value: object) -> ExecuteMode | None:
+    """The mode a page's ``wmbook: {execute: …}`` asks for; None if the value means nothing."""
+    if value is False:
+        return ExecuteMode.NONE
+    if value is True:
+        return ExecuteMode.ALL
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("all", "marked"):
+            return ExecuteMode(word)
+        if word in ("none", "false", "off", "no"):
+            return ExecuteMode.NONE
+    return None

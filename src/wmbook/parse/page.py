@@ -7,6 +7,7 @@ page order, to its kind from the registry (``wmbook.kinds``).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 
 from wmbook.book import ParsedPage
 from wmbook.chapter.meta import is_chapter, read_chapter_meta
@@ -16,32 +17,116 @@ from wmbook.kinds.base import ParseContext, region_of
 from wmbook.model import Diagnostic, Fence, SourceLoc
 from wmbook.parse.blocks import RawBlock, find_blocks
 from wmbook.parse.fences import find_fences, front_matter_lines
-from wmbook.parse.frontmatter import read_front_matter
+from wmbook.parse.frontmatter import front_matter_line, page_execute_mode, read_front_matter
+from wmbook.parse.marked import ExecuteMode, claims_fence
 from wmbook.parse.notebook import notebook_text
 from wmbook.parse.prose import read_prose
 
+# pymdownx.blocks' own block names and admonition types: never taken for misspelt wmbook blocks.
+STANDARD_BLOCKS = frozenset(
+    [
+        "admonition",
+        "details",
+        "tab",
+        "html",
+        "caption",
+        "figure-caption",
+        "table-caption",
+        "definition",
+        "note",
+        "attention",
+        "caution",
+        "danger",
+        "error",
+        "tip",
+        "hint",
+        "warning",
+        "important",
+        "abstract",
+        "info",
+        "success",
+        "question",
+        "failure",
+        "bug",
+        "example",
+        "quote",
+    ]
+)
+
 
 def parse_notebook_page(
-    raw: str, path: str, abs_path: str = "", instruments: InstrumentRegistry | None = None
+    raw: str,
+    path: str,
+    abs_path: str = "",
+    instruments: InstrumentRegistry | None = None,
+    site_mode: ExecuteMode = ExecuteMode.ALL,
 ) -> ParsedPage:
-    """Parse a notebook: its cells as one Markdown text, located back to cells."""
+    """Parse a notebook: its cells as one Markdown text, located back to cells.  The
+    notebook's metadata may hold its ``wmbook: {execute: …}`` setting."""
     text, cells, data, problems = notebook_text(raw, path)
-    page = parse_page(text, path, abs_path, instruments)
+    metadata = (data or {}).get("metadata")
+    settings = metadata.get("wmbook") if isinstance(metadata, dict) else None
+    mode, found = page_execute_mode(settings, site_mode, path)
+    problems += found
+    page = parse_page(text, path, abs_path, instruments, mode)
     return dataclasses.replace(page, cells=cells, notebook=data, diagnostics=(*problems, *page.diagnostics))
 
 
+def claimed_blocks(
+    text: str, fences: list[Fence], first: int, last: int | None = None
+) -> tuple[list[RawBlock], list[RawBlock]]:
+    """wmbook's own ``///`` blocks, and the others (``admonition``, ``details``, ``tab`` …),
+    which pymdownx.blocks renders; wmbook's blocks inside those are found too."""
+    claimed: list[RawBlock] = []
+    passed: list[RawBlock] = []
+    for raw in find_blocks(text, fences, first, last):
+        if raw.name in BY_BLOCK:
+            claimed.append(raw)
+            continue
+        passed.append(raw)
+        inner, inner_passed = claimed_blocks(text, fences, raw.content_start, raw.end - 1)
+        claimed += inner
+        passed += inner_passed
+    return claimed, passed
+
+
+def misspelt_blocks(passed: list[RawBlock], path: str) -> list[Diagnostic]:
+    """Errors for blocks whose name looks like a misspelt wmbook block (``/// qiuz``): left to
+    pymdownx.blocks, they would fail there or vanish from the page."""
+    problems = []
+    for raw in passed:
+        if raw.name not in STANDARD_BLOCKS and difflib.get_close_matches(raw.name, BY_BLOCK, 1, 0.75):
+            message = f"unknown block '{raw.name}' (known blocks: {', '.join(BY_BLOCK)})"
+            problems.append(Diagnostic(SourceLoc(path, raw.start), message))
+    return problems
+
+
 def parse_page(
-    text: str, path: str, abs_path: str = "", instruments: InstrumentRegistry | None = None
+    text: str,
+    path: str,
+    abs_path: str = "",
+    instruments: InstrumentRegistry | None = None,
+    site_mode: ExecuteMode = ExecuteMode.ALL,
 ) -> ParsedPage:
-    """Parse one Markdown page (front matter included, so line numbers match the file)."""
+    """Parse one Markdown page (front matter included, so line numbers match the file).
+
+    ``site_mode`` is which fences run by the site's settings; the page's front matter
+    (``wmbook: {execute: marked}``) may change it.  Code fences that do not run in the
+    page's mode are left to Markdown as they are written.
+    """
     lines = tuple(text.split("\n"))
     front, diagnostics = read_front_matter(text, path, abs_path)
+    mode, found = page_execute_mode(
+        front.data.get("wmbook"), site_mode, path, lambda key: front_matter_line(text, key)
+    )
+    diagnostics += found
     runnable = not diagnostics  # code whose declared inputs are wrong would only fail again
     body_start = front_matter_lines(text) + 1
     fences = find_fences(text)
-    raw_blocks = find_blocks(text, fences, body_start)
+    raw_blocks, passed = claimed_blocks(text, fences, body_start)
+    diagnostics += misspelt_blocks(passed, path)
     inside_blocks = {n for raw in raw_blocks for n in range(raw.start, raw.end + 1)}
-    # Fences inside a /// block are part of its Markdown content, not blocks of their own.
+    # Fences inside a wmbook /// block are part of its Markdown content, not blocks of their own.
     sources: list[Fence | RawBlock] = [f for f in fences if f.start not in inside_blocks]
     sources += raw_blocks
     sources.sort(key=lambda s: s.start)
@@ -49,6 +134,8 @@ def parse_page(
     for source in sources:
         if isinstance(source, Fence):
             kind = BY_FENCE.get(source.lang)
+            if kind is not None and kind.runs and not claims_fence(source.info, mode):
+                kind = None  # not run on this page: ordinary highlighted code
             if kind is None:  # another language: shown as it is, but it separates blocks
                 ctx.previous = region_of(lines, source.start, source.end)
                 continue
@@ -56,12 +143,7 @@ def parse_page(
             if not source.closed:
                 message = f"this {source.name} block is never closed; end it with a line '///'"
                 diagnostics.append(Diagnostic(SourceLoc(path, source.start), message))
-            kind = BY_BLOCK.get(source.name)
-            if kind is None:
-                known = ", ".join(BY_BLOCK)
-                message = f"unknown block '{source.name}' (known blocks: {known})"
-                diagnostics.append(Diagnostic(SourceLoc(path, source.start), message))
-                continue
+            kind = BY_BLOCK[source.name]
         record, found = kind.parse(source, ctx)
         diagnostics += found
         if record is not None:
@@ -91,4 +173,5 @@ def parse_page(
         chapter=chapter,
         diagnostics=tuple(diagnostics),
         runnable=runnable,
+        execute=mode,
     )

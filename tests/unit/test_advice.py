@@ -1,0 +1,60 @@
+"""The advice that ends the message of a block that raised."""
+
+from __future__ import annotations
+
+import pytest
+
+from wmbook.check.advice import is_network_error, raised_advice
+
+
+@pytest.mark.parametrize(
+    "exc_type",
+    [
+        "NameError",
+        "UnboundLocalError",
+        "ModuleNotFoundError",
+        "ImportError",
+        "ConnectionError",
+        "ConnectionRefusedError",
+        "socket.gaierror",
+        "urllib.error.URLError",
+        "requests.exceptions.ConnectionError",
+        "httpx.ConnectError",
+        "aiohttp.client_exceptions.ClientConnectorError",
+    ],
+)
+def test_illustration_errors_offer_not_running(exc_type: str) -> None:
+    """Errors typical of an illustrative snippet offer exec="off" and execute: marked besides raises=."""
+    advice = raised_advice(exc_type)
+    assert 'exec="off"' in advice
+    assert "execute: marked" in advice
+    assert f'raises="{exc_type}"' in advice
+
+
+@pytest.mark.parametrize("exc_type", ["ValueError", "ZeroDivisionError", "KeyError", "json.JSONDecodeError"])
+def test_other_errors_ask_for_a_fix(exc_type: str) -> None:
+    """A real bug is not told to stop running."""
+    advice = raised_advice(exc_type)
+    assert advice == f'fix the code or mark the block raises="{exc_type}"'
+    assert "exec=" not in advice
+
+
+def test_advice_names_the_fix() -> None:
+    """Each kind says what would make the block run."""
+    assert "earlier block" in raised_advice("NameError")
+    assert "install the package" in raised_advice("ModuleNotFoundError")
+    assert "network" in raised_advice("socket.gaierror")
+    assert raised_advice(None) == "fix the code"
+
+
+@pytest.mark.parametrize(
+    ("exc_type", "network"),
+    [
+        ("ConnectionResetError", True),
+        ("ConnectionAbortedError", True),
+        ("OSError", False),
+        ("KeyError", False),
+    ],
+)
+def test_network_names(exc_type: str, network: bool) -> None:
+    assert is_network_error(exc_type) is network
