@@ -14,7 +14,6 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pathspec
 from mkdocs.config import base
@@ -104,8 +103,8 @@ class Settings:
 
 
 @functools.cache
-def _exclusion(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+def _exclusion(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _env_flag(name: str) -> bool:

@@ -129,6 +129,7 @@ class SessionSpec:
     steps: tuple[Step, ...]
     source_lines: tuple[str, ...]  # the whole Markdown file, for tracebacks
     files: tuple[tuple[str, bytes], ...] = ()  # declared inputs, copied into the working directory
+    keep_going: bool = False  # later steps run after one raised (on_error: warn shows every problem)
 
 
 class Outcome(enum.Enum):

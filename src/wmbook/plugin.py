@@ -193,7 +193,11 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         stages.check(self.book, state)
         assert self.math is not None
         page.content = stages.render_outputs(
-            self.book, state, page.content, self.math, show_problems=self.serving
+            self.book,
+            state,
+            page.content,
+            self.math,
+            show_problems=self.serving or self.book.settings.on_error == "warn",
         )
         return context
 

@@ -108,7 +108,7 @@ def execute(book: Book, executor: Executor) -> None:
         # A page whose front matter is reported is not run: its code would only add noise.
         # An excluded page (or execute: false) runs nothing, quiz checks included.
         if page.parsed.runnable and page.parsed.execute is not ExecuteMode.NONE
-        for spec in page_sessions(page.parsed, book.settings.timeout)
+        for spec in page_sessions(page.parsed, book.settings.timeout, book.settings.on_error == "warn")
     ]
     # All at once: a shared cache is asked for every local miss in one batch.
     futures = executor.submit_all([spec for _, spec in wanted])
@@ -400,7 +400,8 @@ def report(
     """Apply accept-mode rewrites, log the summary, write the JSON report, prune the store.
 
     Errors fail the build (``PluginError``), unless ``problem_log`` is given
-    (``mkdocs serve``): every problem is then logged there and the preview goes on.
+    (``mkdocs serve``): every problem is then logged there and the preview goes on.  With
+    ``on_error: warn`` errors are logged as warnings: the build passes, a strict one fails.
     """
     for where, write in book.writes:
         try:
@@ -435,7 +436,12 @@ def report(
                 f"wmbook: {len(errors)} error(s); the pages show them, and a strict `mkdocs build` fails"
             )
         return
-    if errors:
+    if errors and book.settings.on_error != "warn":
         raise PluginError(error_report(diagnostics))
-    for warning in diagnostics:
-        log.warning(warning.format())
+    for problem in sorted(diagnostics, key=lambda d: (d.severity is not Severity.ERROR, d.loc)):
+        log.warning(problem.format())
+    if errors:
+        log.warning(
+            f"{len(errors)} error(s) reported as warnings (on_error: warn); the pages show them, "
+            "and a strict build fails"
+        )

@@ -274,7 +274,7 @@ def run_session(spec: SessionSpec, conn: Connection, session_dir: str, limits: L
         conn.send(result)
         if result.outcome is Outcome.DIED:
             break
-        if result.outcome is Outcome.RAISED:
+        if result.outcome is Outcome.RAISED and not spec.keep_going:
             # Later steps would only fail on names the broken step never defined.
             cause = f"{spec.page}:{result.error_line or step.first_line}"
             for later in spec.steps[index + 1 :]:

@@ -72,6 +72,8 @@ def session_key(spec: SessionSpec, *, whole_environment: bool = False) -> str:
         python_fingerprint(),
         engine_fingerprint(),
     ]
+    if spec.keep_going:  # later steps ran after a failure: other results
+        parts.append("keep-going")
     if whole_environment:
         parts.append(environment_fingerprint())
     return digest(*parts)

@@ -6,8 +6,9 @@ from wmbook.book import ParsedPage
 from wmbook.model import SessionSpec, Step
 
 
-def page_sessions(page: ParsedPage, default_timeout: float) -> list[SessionSpec]:
-    """One ``SessionSpec`` per session name used on the page (``main`` unless set)."""
+def page_sessions(page: ParsedPage, default_timeout: float, keep_going: bool = False) -> list[SessionSpec]:
+    """One ``SessionSpec`` per session name used on the page (``main`` unless set); with
+    ``keep_going`` a session runs its later steps after one raised."""
     positioned: list[tuple[int, str, Step]] = []
     for block in page.code_blocks:
         if not block.options.execute:
@@ -26,6 +27,6 @@ def page_sessions(page: ParsedPage, default_timeout: float) -> list[SessionSpec]
         by_session.setdefault(session, []).append(step)
     source_lines = tuple(page.text.split("\n"))
     return [
-        SessionSpec(page.path, name, tuple(steps), source_lines, page.depends_on)
+        SessionSpec(page.path, name, tuple(steps), source_lines, page.depends_on, keep_going)
         for name, steps in by_session.items()
     ]

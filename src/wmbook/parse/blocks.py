@@ -15,6 +15,7 @@ wrong type is a build error at the block's line rather than text in the page.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from wmbook.model import Fence
@@ -87,3 +88,22 @@ def find_blocks(
         )
         i = k + 1
     return blocks
+
+
+def claimed_blocks(
+    text: str, fences: list[Fence], names: Collection[str], first: int = 1, last: int | None = None
+) -> tuple[list[RawBlock], list[RawBlock]]:
+    """The blocks named in ``names`` (wmbook's own), and the others (``admonition``,
+    ``details``, ``tab`` …), which pymdownx.blocks renders; blocks of ``names`` inside
+    those are found too."""
+    claimed: list[RawBlock] = []
+    passed: list[RawBlock] = []
+    for raw in find_blocks(text, fences, first, last):
+        if raw.name in names:
+            claimed.append(raw)
+            continue
+        passed.append(raw)
+        inner, inner_passed = claimed_blocks(text, fences, names, raw.content_start, raw.end - 1)
+        claimed += inner
+        passed += inner_passed
+    return claimed, passed

@@ -15,7 +15,7 @@ from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.kinds import BY_BLOCK, BY_FENCE, BY_RECORD
 from wmbook.kinds.base import ParseContext, region_of
 from wmbook.model import Diagnostic, Fence, SourceLoc
-from wmbook.parse.blocks import RawBlock, find_blocks
+from wmbook.parse.blocks import RawBlock, claimed_blocks
 from wmbook.parse.fences import find_fences, front_matter_lines
 from wmbook.parse.frontmatter import front_matter_line, page_execute_mode, read_front_matter
 from wmbook.parse.marked import ExecuteMode, claims_fence
@@ -72,24 +72,6 @@ def parse_notebook_page(
     return dataclasses.replace(page, cells=cells, notebook=data, diagnostics=(*problems, *page.diagnostics))
 
 
-def claimed_blocks(
-    text: str, fences: list[Fence], first: int, last: int | None = None
-) -> tuple[list[RawBlock], list[RawBlock]]:
-    """wmbook's own ``///`` blocks, and the others (``admonition``, ``details``, ``tab`` …),
-    which pymdownx.blocks renders; wmbook's blocks inside those are found too."""
-    claimed: list[RawBlock] = []
-    passed: list[RawBlock] = []
-    for raw in find_blocks(text, fences, first, last):
-        if raw.name in BY_BLOCK:
-            claimed.append(raw)
-            continue
-        passed.append(raw)
-        inner, inner_passed = claimed_blocks(text, fences, raw.content_start, raw.end - 1)
-        claimed += inner
-        passed += inner_passed
-    return claimed, passed
-
-
 def misspelt_blocks(passed: list[RawBlock], path: str) -> list[Diagnostic]:
     """Errors for blocks whose name looks like a misspelt wmbook block (``/// qiuz``): left to
     pymdownx.blocks, they would fail there or vanish from the page."""
@@ -123,7 +105,7 @@ def parse_page(
     runnable = not diagnostics  # code whose declared inputs are wrong would only fail again
     body_start = front_matter_lines(text) + 1
     fences = find_fences(text)
-    raw_blocks, passed = claimed_blocks(text, fences, body_start)
+    raw_blocks, passed = claimed_blocks(text, fences, BY_BLOCK, body_start)
     diagnostics += misspelt_blocks(passed, path)
     inside_blocks = {n for raw in raw_blocks for n in range(raw.start, raw.end + 1)}
     # Fences inside a wmbook /// block are part of its Markdown content, not blocks of their own.

@@ -13,8 +13,9 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wmbook.kinds import BY_BLOCK
 from wmbook.model import Region
-from wmbook.parse.blocks import find_blocks
+from wmbook.parse.blocks import claimed_blocks
 from wmbook.parse.fences import find_fences
 
 
@@ -29,7 +30,7 @@ class Placement:
 def _regions(markdown: str) -> list[Region]:
     lines = markdown.split("\n")
     fences = find_fences(markdown)
-    blocks = find_blocks(markdown, fences)
+    blocks, _ = claimed_blocks(markdown, fences, BY_BLOCK)
     inside = {n for b in blocks for n in range(b.start, b.end + 1)}
     spans = [(f.start, f.end) for f in fences if f.start not in inside] + [(b.start, b.end) for b in blocks]
     return [Region(s, e, "\n".join(lines[s - 1 : e])) for s, e in sorted(spans)]

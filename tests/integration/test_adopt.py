@@ -1,0 +1,89 @@
+"""Adopting wmbook on an existing site: execute: marked, page settings, exclude, other
+``///`` blocks, and on_error: warn."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import build_site, copy_fixture
+
+
+def configure(root: Path, **settings: object) -> None:
+    """Set wmbook's options in the fixture's mkdocs.yml."""
+    path = root / "mkdocs.yml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for entry in config["plugins"]:
+        if isinstance(entry, dict) and "wmbook" in entry:
+            entry["wmbook"].update(settings)
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+
+def _outputs(html: str) -> list[str]:
+    found = re.findall(
+        r'<div class="wmbook-output[^"]*"[^>]*>.*?<pre><code>(.*?)</code></pre></div>', html, re.S
+    )
+    return [re.sub(r"<[^>]+>", "", text).strip() for text in found]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = copy_fixture("adopt", tmp_path)
+    return root
+
+
+def test_marked_site_runs_only_marked_fences(site: Path, caplog: pytest.LogCaptureFixture) -> None:
+    configure(site, execute="marked")
+    built = build_site(site, caplog, strict=True)
+    assert not built.failed, built.messages
+    home = built.html()
+    assert _outputs(home) == ["marked-on 42", "marked-yes 5", "inside-admonition", "inside-tab"]
+    assert home.count("<!--wmbook-slot") == 0
+    # Unmarked fences are plain highlighted code; the other /// blocks are pymdownx's.
+    assert "fixture_client_that_is_not_installed" in home
+    assert 'class="admonition tip"' in home
+    assert "<details" in home
+    assert "tabbed-set" in home
+    marked = built.html("page-marked")
+    assert _outputs(marked) == ["page-marked-ran"]
+    assert "never.py" in marked  # the unmarked fence keeps its Material title
+    assert _outputs(built.html("page-off")) == []
+    assert _outputs(built.html("drafts/wip")) == []
+    assert "wmbook-run" not in home
+
+
+def test_default_site_runs_every_fence_but_excluded_pages(
+    site: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    built = build_site(site, caplog)
+    assert built.failed
+    text = built.messages
+    assert (
+        "docs/index.md:6: ModuleNotFoundError: No module named 'fixture_client_that_is_not_installed'" in text
+    )
+    assert 'install the package where the book is built; if it only illustrates, mark it exec="off"' in text
+    assert "execute: marked" in text
+    assert "_recording_import" not in text
+    for never in ("page-off ran", "page-marked ran", "the excluded draft ran"):
+        assert never not in text
+
+
+def test_on_error_warn_builds_and_shows_every_problem(site: Path, caplog: pytest.LogCaptureFixture) -> None:
+    configure(site, on_error="warn")
+    built = build_site(site, caplog)
+    assert not built.failed, built.messages
+    text = built.messages
+    # Every failing block is reported, not only the first of its session.
+    assert "docs/index.md:6: ModuleNotFoundError" in text
+    assert "docs/index.md:11: NameError: name 'client' is not defined" in text
+    assert "define the name in an earlier block of the same session" in text
+    assert "docs/index.md:" in text and "SyntaxError" in text  # top-level async with
+    assert "reported as warnings (on_error: warn)" in text
+    home = built.html()
+    assert 'class="wmbook-problems"' in home
+    assert "marked-on 42" in "".join(_outputs(home))
+    strict = build_site(site, caplog, strict=True)
+    assert strict.failed
