@@ -30,13 +30,13 @@ STYLES_AND_SCRIPTS = {
 RUNTIME_DIR = f"{ASSETS}/pyodide"
 
 
-def needed_markdown_extensions() -> list[tuple[str, dict[str, Any]]]:
-    """Extensions the reader blocks rely on, added to the site's when missing."""
-    return [
-        ("attr_list", {}),
-        ("md_in_html", {}),
-        ("pymdownx.arithmatex", {"generic": True}),
-    ]
+def needed_markdown_extensions(math: bool = True) -> list[tuple[str, dict[str, Any]]]:
+    """Extensions the reader blocks rely on, added to the site's when missing (a site's own
+    configuration of them is kept); with ``math`` False, wmbook brings no arithmatex."""
+    needed: list[tuple[str, dict[str, Any]]] = [("attr_list", {}), ("md_in_html", {})]
+    if math:
+        needed.append(("pymdownx.arithmatex", {"generic": True}))
+    return needed
 
 
 def asset_sources(kind: str, runtime: Path | None = None) -> list[tuple[str, Path]]:

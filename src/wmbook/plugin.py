@@ -75,7 +75,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self._end_shared()  # the last build's helper (``serve`` builds again)
         self._shared = open_shared_store(self.settings.cache_url)
         self._runner = start_session_runner(self.settings)
-        for name, options in needed_markdown_extensions():
+        for name, options in needed_markdown_extensions(self.settings.math):
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
                 config.mdx_configs.setdefault(name, options)
@@ -123,7 +123,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.progress.start()
         stages.execute(book, executor)
         pages = [p.parsed for p in book.pages.values()]
-        if any(p.has_math for p in pages):
+        if settings.math and any(p.has_math for p in pages):
             book.assets.add("math")
         if any(p.instruments for p in pages):
             book.assets.add("instruments")

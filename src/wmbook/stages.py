@@ -270,8 +270,9 @@ def notebook_page_link(book: Book, page: Page) -> str:
 def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str:
     """Math rendered with KaTeX; on chapter pages, the header and the cite controls."""
     parsed = page.parsed
-    content, problems = math.render_page(content, parsed.text, parsed.path)
-    page.diagnostics += problems
+    if book.settings.math:  # math: false leaves the page's math to the site
+        content, problems = math.render_page(content, parsed.text, parsed.path)
+        page.diagnostics += problems
     if parsed.chapter is not None:
         links = HeaderLinks(
             home=home_url(book, page),

@@ -11,6 +11,7 @@ import pytest
 
 from wmbook.math import katex
 from wmbook.math.katex import MathItem, MathRenderer, find_math, katex_dir
+from wmbook.model import SourceLoc
 from wmbook.store import Store
 
 PATH = "docs/m.md"
@@ -187,3 +188,40 @@ def test_katex_assets_are_vendored() -> None:
     referenced = set(re.findall(r"url\(fonts/([\w-]+\.woff2)\)", css))
     assert referenced and referenced <= set(fonts)
     assert not re.search(r"url\((?:https?:)?//", css)
+
+
+# -- where a formula is written --
+
+INDENTED = """\
+# Title
+
+$$
+\\begin{aligned}
+a &= b
+\\end{aligned}
+$$
+
+!!! note
+    $$
+    \\begin{aligned}
+    a &= b_c_d
+    \\end{aligned}
+    $$
+
+> Quoted $x +
+> y_1_2$ text.
+"""
+
+
+@pytest.mark.parametrize(
+    ("tex", "line"),
+    [
+        ("\\begin{aligned}\na &= b\n\\end{aligned}", 4),
+        ("\\begin{aligned}\na &= b_c_d\n\\end{aligned}", 11),  # indented: not the earlier formula
+        ("x +\ny_1_2", 16),  # across the lines of a quote
+        ("not in the page", 1),  # from an included file, say
+    ],
+)
+def test_formula_line(tex: str, line: int) -> None:
+    """A formula is found where it is written, whatever indentation or quote prefixes it has."""
+    assert katex.formula_line(tex, INDENTED, "docs/x.md") == SourceLoc("docs/x.md", line)

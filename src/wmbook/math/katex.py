@@ -76,14 +76,16 @@ def find_math(page_html: str) -> list[MathItem]:
     return items
 
 
-def _line_of(tex: str, source: str, path: str) -> SourceLoc:
+def formula_line(tex: str, source: str, path: str) -> SourceLoc:
     """Line where the formula is written: an occurrence of its TeX that a closing
-    delimiter follows (so '\\frac{1}{' is not found inside '\\frac{1}{2}')."""
-    tex = tex.strip()
-    closing = re.compile(re.escape(tex) + r"\s*(?:\$|\\\)|\\\])")
-    match = closing.search(source) if tex else None
-    index = match.start() if match else source.find(tex.split("\n")[0][:40]) if tex else -1
-    return SourceLoc(path, source.count("\n", 0, index) + 1 if index >= 0 else 1)
+    delimiter follows (so '\\frac{1}{' is not found inside '\\frac{1}{2}').  Whitespace
+    may differ (a formula in an indented block or a quote keeps its prefixes in the file)."""
+    words = tex.split()
+    if not words:
+        return SourceLoc(path, 1)
+    written = r"[\s>]*".join(re.escape(word) for word in words)
+    match = re.search(written + r"\s*(?:\$|\\\)|\\\])", source) or re.search(written, source)
+    return SourceLoc(path, source.count("\n", 0, match.start()) + 1 if match else 1)
 
 
 def _katex_version() -> str:
@@ -184,7 +186,7 @@ class MathRenderer:
             rendered, error = self._done[item]
             if error:
                 problems.append(
-                    Diagnostic(_line_of(item.tex, source, path), f"math does not render: {error}")
+                    Diagnostic(formula_line(item.tex, source, path), f"math does not render: {error}")
                 )
                 return f'<code class="wmbook-math-error">{html.escape(item.tex)}</code>'
             rendered = searchable_once(rendered)
