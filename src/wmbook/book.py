@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         Quiz,
         ReferenceList,
     )
+    from wmbook.parse.snippets import SnippetReader
     from wmbook.store import Store
 
 
@@ -185,6 +186,7 @@ class Book:
     runtime_bytes: int = 0  # what the in-browser runner downloads on the first Run
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
     writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebooks being written
+    snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """The book's and every page's diagnostics."""

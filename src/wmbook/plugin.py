@@ -36,6 +36,7 @@ from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
+from wmbook.parse.snippets import snippet_reader
 from wmbook.progress import ProgressReporter
 from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
 from wmbook.store import Store
@@ -101,6 +102,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             site_name=config.site_name,
             site_url=config.site_url or "",
             accept_hint=_accept_hint(root),
+            snippets=snippet_reader(config.markdown_extensions, config.mdx_configs, root),
         )
         self.book = book
         self.math = MathRenderer(store)

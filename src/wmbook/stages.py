@@ -91,9 +91,9 @@ def parse(book: Book, files: Iterable[File]) -> None:
         path = display_path(book, file.abs_src_path)
         mode = book.settings.page_mode(file.src_uri)
         if file.src_uri.endswith(".ipynb"):  # a page because mkdocs-jupyter made it one
-            parsed = parse_notebook_page(text, path, file.abs_src_path, book.instruments, mode)
+            parsed = parse_notebook_page(text, path, file.abs_src_path, book.instruments, mode, book.snippets)
         else:
-            parsed = parse_page(text, path, file.abs_src_path, book.instruments, mode)
+            parsed = parse_page(text, path, file.abs_src_path, book.instruments, mode, book.snippets)
         book.pages[file.src_uri] = Page(file.src_uri, file.url, parsed, file.abs_dest_path or "")
 
 

@@ -14,7 +14,7 @@ def page_sessions(page: ParsedPage, default_timeout: float, keep_going: bool = F
         if not block.options.execute:
             continue
         timeout = block.options.timeout or default_timeout
-        step = Step(block.key, block.code, block.fence.body_start, timeout, block.options.raises)
+        step = Step(block.key, block.executed_code, block.fence.body_start, timeout, block.options.raises)
         positioned.append((block.fence.start, block.options.session, step))
     for quiz in page.quizzes:
         if quiz.check is not None:

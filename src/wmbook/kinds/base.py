@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from wmbook.cite.bibliography import PageCitations, Reference
     from wmbook.instruments.registry import InstrumentRegistry
     from wmbook.kinds.output import OutputRewrite
+    from wmbook.parse.snippets import SnippetReader
     from wmbook.store import Store
 
 B = TypeVar("B")
@@ -41,6 +42,7 @@ class ParseContext:
     instruments: InstrumentRegistry
     blocks: list[Any] = field(default_factory=list)  # records parsed so far
     previous: Region | None = None  # the region parsed just before this one
+    snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
 
     def count(self, record_type: type) -> int:
         """How many blocks of a record type came before (their index on the page)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from wmbook.model import (
 )
 from wmbook.parse.block_options import slugify
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
+from wmbook.parse.snippets import Included
 
 if TYPE_CHECKING:
     from wmbook.book import ParsedPage
@@ -58,8 +59,10 @@ class CodeBlock:
     loc: SourceLoc  # the opening fence's line
     index: int  # position among the page's code blocks
     fence: Fence
-    code: str
+    code: str  # as the reader sees it (snippet lines expanded in place)
     options: CodeOptions
+    run_code: str = ""  # what runs, if not ``code``: snippet lines as calls (``parse.snippets``)
+    included: tuple[Included, ...] = ()  # the text its snippet lines bring in
 
     @property
     def key(self) -> StepKey:
@@ -72,6 +75,11 @@ class CodeBlock:
         if self.options.figure is None:
             return None
         return FigureLabel(self.loc, f"Figure {self.options.figure}", "fig-" + slugify(self.options.figure))
+
+    @property
+    def executed_code(self) -> str:
+        """The code a session runs: one line per line of the fence."""
+        return self.run_code or self.code
 
     @property
     def code_loc(self) -> SourceLoc:
@@ -92,13 +100,22 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
         # The rest of the page would be taken for code: shown, never run.
         problems.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
         options = CodeOptions(execute=False)
+    code, run_code = "\n".join(fence.body), ""
+    included: tuple[Included, ...] = ()
+    if ctx.snippets is not None and options.execute:
+        expanded, found = ctx.snippets.expand(fence.body, fence.body_start, ctx.path)
+        problems += found
+        if expanded.included:
+            code, run_code, included = expanded.shown, expanded.run, expanded.included
     block = CodeBlock(
         region_of(ctx.lines, fence.start, fence.end),
         loc,
         ctx.count(CodeBlock),
         fence,
-        "\n".join(fence.body),
+        code,
         options,
+        run_code,
+        included,
     )
     return block, problems
 
@@ -108,7 +125,7 @@ def check(block: CodeBlock, ctx: CheckContext) -> list[Diagnostic]:
     result = ctx.results.get(block.key)
     if result is None:
         return []
-    problems = step_problems(block, result)
+    problems = step_problems(block, result, {i.path for b in ctx.page.code_blocks for i in b.included})
     if block.figure is not None and result.outcome is Outcome.OK and not result.figures:
         message = (
             f'figure="{block.options.figure}", but the block drew no figure; draw one '
@@ -133,12 +150,28 @@ def error_summary(result: StepResult) -> str:
     return lines[-1].strip() if lines else (result.exc_type or "an exception")
 
 
-def step_problems(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
-    """What went wrong with a block's step, at the line to look at."""
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def included_location(traceback: str, page: str, included: Collection[str]) -> SourceLoc | None:
+    """Where in an included file (a ``--8<--`` snippet's) the error happened, if its last
+    frame in the book's own text is in one rather than in the page."""
+    if not included:
+        return None
+    frames = [m for m in _FRAME.finditer(traceback) if m["file"] in included or m["file"] == page]
+    if not frames or frames[-1]["file"] == page:
+        return None
+    return SourceLoc(frames[-1]["file"], int(frames[-1]["line"]))
+
+
+def step_problems(block: CodeBlock, result: StepResult, included: Collection[str] = ()) -> list[Diagnostic]:
+    """What went wrong with a block's step, at the line to look at (in a file the page
+    includes, if the error happened there)."""
     loc, code_loc = block.loc, block.code_loc
     raises = block.options.raises
     if result.outcome is Outcome.RAISED:
         where = SourceLoc(loc.path, result.error_line) if result.error_line else code_loc
+        where = included_location(result.traceback, loc.path, included) or where
         summary = error_summary(result)
         if result.detail and not raises:  # a limit of the session was reached
             return [Diagnostic(where, f"{result.detail}: {summary}", detail=result.traceback)]

@@ -21,6 +21,7 @@ from wmbook.parse.frontmatter import front_matter_line, page_execute_mode, read_
 from wmbook.parse.marked import ExecuteMode, claims_fence
 from wmbook.parse.notebook import notebook_text
 from wmbook.parse.prose import read_prose
+from wmbook.parse.snippets import SnippetReader
 
 # pymdownx.blocks' own block names and admonition types: never taken for misspelt wmbook blocks.
 STANDARD_BLOCKS = frozenset(
@@ -60,6 +61,7 @@ def parse_notebook_page(
     abs_path: str = "",
     instruments: InstrumentRegistry | None = None,
     site_mode: ExecuteMode = ExecuteMode.ALL,
+    snippets: SnippetReader | None = None,
 ) -> ParsedPage:
     """Parse a notebook: its cells as one Markdown text, located back to cells.  The
     notebook's metadata may hold its ``wmbook: {execute: …}`` setting."""
@@ -68,7 +70,7 @@ def parse_notebook_page(
     settings = metadata.get("wmbook") if isinstance(metadata, dict) else None
     mode, found = page_execute_mode(settings, site_mode, path)
     problems += found
-    page = parse_page(text, path, abs_path, instruments, mode)
+    page = parse_page(text, path, abs_path, instruments, mode, snippets)
     return dataclasses.replace(page, cells=cells, notebook=data, diagnostics=(*problems, *page.diagnostics))
 
 
@@ -89,6 +91,7 @@ def parse_page(
     abs_path: str = "",
     instruments: InstrumentRegistry | None = None,
     site_mode: ExecuteMode = ExecuteMode.ALL,
+    snippets: SnippetReader | None = None,
 ) -> ParsedPage:
     """Parse one Markdown page (front matter included, so line numbers match the file).
 
@@ -112,7 +115,7 @@ def parse_page(
     sources: list[Fence | RawBlock] = [f for f in fences if f.start not in inside_blocks]
     sources += raw_blocks
     sources.sort(key=lambda s: s.start)
-    ctx = ParseContext(path, lines, instruments or InstrumentRegistry())
+    ctx = ParseContext(path, lines, instruments or InstrumentRegistry(), snippets=snippets)
     for source in sources:
         if isinstance(source, Fence):
             kind = BY_FENCE.get(source.lang)

@@ -1,0 +1,33 @@
+"""``--8<--`` snippet lines in python fences run with the site's pymdownx.snippets rules,
+and errors in the included text point into the included file."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import build_site, copy_fixture
+
+
+def test_snippets_run_and_errors_name_the_included_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixture("adopt_snippets", tmp_path)
+    monkeypatch.chdir(root)  # pymdownx.snippets' base_path is relative to where the build runs
+    built = build_site(root, caplog)
+    assert not built.failed, built.messages  # on_error: warn
+    text = built.messages
+    assert "docs/snippets/shop.py:14: KeyError: 'pear'" in text
+    assert 'File "docs/snippets/shop.py", line 14, in restock' in text
+    assert "shop.stock[item] = shop.stock[item] + 1" in text  # the traceback quotes the file
+    assert "docs/snippets/typo.py:1: SyntaxError" in text
+    assert 'File "docs/snippets/typo.py", line 1' in text
+    assert "wmbook" not in re.sub(r"wmbook[-:]", "", text.split("KeyError")[0])  # no wmbook frames
+    page = html.unescape(built.html())
+    assert (
+        "3" in re.findall(r'<div class="wmbook-output[^"]*"[^>]*>.*?<pre><code>(.*?)</code>', page, re.S)[0]
+    )
+    assert "class Shop:" in re.sub(r"<[^>]+>", "", page)  # shown expanded by the site's snippets extension

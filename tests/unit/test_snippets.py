@@ -1,0 +1,74 @@
+"""Snippet lines in a python fence, read with pymdownx.snippets' own rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wmbook.parse.snippets import Included, SnippetReader, snippet_reader
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    (tmp_path / "snips").mkdir()
+    (tmp_path / "snips" / "a.py").write_text("x = 1\ny = 2\nz = 3\n", encoding="utf-8")
+    (tmp_path / "snips" / "sec.py").write_text(
+        "head = 0\n# --8<-- [start:part]\npart = 1\n# --8<-- [end:part]\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def reader(base: Path, **options: object) -> SnippetReader:
+    return SnippetReader({"base_path": [str(base / "snips")], **options}, str(base))
+
+
+def test_a_snippet_line_runs_as_its_file(base: Path) -> None:
+    expanded, problems = reader(base).expand(('--8<-- "a.py"', "print(x)"), 10, "docs/p.md")
+    assert problems == []
+    assert expanded.shown == "x = 1\ny = 2\nz = 3\n\nprint(x)"
+    assert expanded.run.split("\n")[1] == "print(x)"  # one line per fence line: page lines hold
+    assert "run_included('snips/a.py', 1, " in expanded.run
+    assert expanded.included == (Included(10, "snips/a.py", 1, "x = 1\ny = 2\nz = 3\n"),)
+
+
+@pytest.mark.parametrize(
+    ("target", "first", "text"),
+    [("a.py:2:3", 2, "y = 2\nz = 3"), ("sec.py:part", 3, "part = 1")],
+)
+def test_ranges_and_sections_start_at_their_line(base: Path, target: str, first: int, text: str) -> None:
+    expanded, _ = reader(base).expand((f'--8<-- "{target}"',), 1, "docs/p.md")
+    assert [(i.path, i.first_line, i.text) for i in expanded.included] == [
+        ("snips/" + target.split(":")[0], first, text)
+    ]
+
+
+def test_a_missing_file_follows_check_paths(base: Path) -> None:
+    body = ("a = 0", '--8<-- "nope.py"', "b = 1")
+    expanded, problems = reader(base).expand(body, 5, "docs/p.md")
+    assert problems == [] and expanded.run == "a = 0\n\nb = 1"  # dropped, as pymdownx does
+    _, problems = reader(base, check_paths=True).expand(body, 5, "docs/p.md")
+    assert [(str(p.loc), "nope.py" in p.message) for p in problems] == [("docs/p.md:6", True)]
+
+
+def test_a_file_outside_the_base_path_is_not_read(base: Path) -> None:
+    (base / "secret.py").write_text("leak = 1\n", encoding="utf-8")
+    expanded, _ = reader(base).expand(('--8<-- "../secret.py"',), 1, "docs/p.md")
+    assert expanded.included == () and "leak" not in expanded.run
+
+
+def test_escaped_and_block_forms(base: Path) -> None:
+    body = (';--8<-- "a.py"', "--8<--", "a.py", "--8<--", "done = True")
+    expanded, _ = reader(base).expand(body, 1, "docs/p.md")
+    assert [i.line for i in expanded.included] == [3]
+    assert len(expanded.run.split("\n")) == len(body)
+
+
+def test_an_indented_snippet_is_text_in_place(base: Path) -> None:
+    expanded, _ = reader(base).expand(("def f():", '    --8<-- "a.py:1:1"', "    return x"), 1, "docs/p.md")
+    assert expanded.run == "def f():\n    x = 1\n    return x"
+
+
+def test_only_sites_with_snippets_get_a_reader(base: Path) -> None:
+    assert snippet_reader(["admonition"], {}, str(base)) is None
+    assert snippet_reader(["pymdownx.snippets"], {}, str(base)) is not None
