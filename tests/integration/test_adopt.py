@@ -51,7 +51,11 @@ def test_marked_site_runs_only_marked_fences(site: Path, caplog: pytest.LogCaptu
     assert _outputs(marked) == ["page-marked-ran"]
     assert "never.py" in marked  # the unmarked fence keeps its Material title
     assert _outputs(built.html("page-off")) == []
-    assert _outputs(built.html("drafts/wip")) == []
+    wip = built.html("drafts/wip")
+    assert _outputs(wip) == []
+    # Its exec="on" fence is shown as code, without the option Markdown would not understand.
+    assert 'class="language-python highlight"' in wip or '<div class="highlight">' in wip
+    assert "exec=" not in wip
     assert "wmbook-run" not in home
 
 

@@ -39,9 +39,10 @@ def _code(text: str, mode: ExecuteMode = ExecuteMode.ALL) -> list[tuple[int, boo
 
 
 def test_marked_mode_reads_only_marked_fences() -> None:
-    """Unmarked fences are left as written: their Material options are no errors."""
+    """Unmarked fences are left as written: their Material options are no errors; an
+    exec="off" fence is shown without the option, which Markdown would not understand."""
     page = parse_page(PAGE, PATH, site_mode=ExecuteMode.MARKED)
-    assert [(b.loc.line, b.options.execute) for b in page.code_blocks] == [(7, True)]
+    assert [(b.loc.line, b.options.execute) for b in page.code_blocks] == [(7, True), (11, False)]
     assert page.diagnostics == ()
     assert page.execute is ExecuteMode.MARKED
 
@@ -60,11 +61,22 @@ def test_marked_mode_still_reports_a_misspelt_exec() -> None:
 @pytest.mark.parametrize(
     ("front", "site", "mode", "blocks"),
     [
-        ("wmbook: {execute: marked}", ExecuteMode.ALL, ExecuteMode.MARKED, [("print(1)", True)]),
-        ("wmbook:\n  execute: false", ExecuteMode.ALL, ExecuteMode.NONE, []),
+        (
+            "wmbook: {execute: marked}",
+            ExecuteMode.ALL,
+            ExecuteMode.MARKED,
+            [("x()", False), ("print(1)", True)],
+        ),
+        (
+            "wmbook:\n  execute: false",
+            ExecuteMode.ALL,
+            ExecuteMode.NONE,
+            [("x()", False), ("print(1)", False)],
+        ),
         ("wmbook: {execute: all}", ExecuteMode.MARKED, ExecuteMode.ALL, [("x()", False), ("print(1)", True)]),
-        ("wmbook: {execute: all}", ExecuteMode.NONE, ExecuteMode.NONE, []),  # excluded stays excluded
-        ("title: T", ExecuteMode.MARKED, ExecuteMode.MARKED, [("print(1)", True)]),
+        # an excluded page stays excluded
+        ("wmbook: {execute: all}", ExecuteMode.NONE, ExecuteMode.NONE, [("x()", False), ("print(1)", False)]),
+        ("title: T", ExecuteMode.MARKED, ExecuteMode.MARKED, [("x()", False), ("print(1)", True)]),
     ],
 )
 def test_front_matter_sets_the_page_mode(
@@ -99,7 +111,7 @@ def test_a_notebook_sets_its_mode_in_its_metadata() -> None:
     raw = json.dumps({"cells": cells, "metadata": {"wmbook": {"execute": "marked"}}})
     page = parse_notebook_page(raw, "docs/n.ipynb")
     assert page.execute is ExecuteMode.MARKED
-    assert [b.code for b in page.code_blocks if b.options.execute] == ["print(2)"]
+    assert [(b.code, b.options.execute) for b in page.code_blocks] == [("print(2)", True)]
 
 
 # -- /// blocks that are not wmbook's --

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from wmbook.model import Diagnostic, Fence, Region, StepKey, StepResult
 from wmbook.parse.blocks import RawBlock
+from wmbook.parse.marked import ExecuteMode
 
 if TYPE_CHECKING:
     from wmbook.book import ParsedPage
@@ -43,6 +44,7 @@ class ParseContext:
     blocks: list[Any] = field(default_factory=list)  # records parsed so far
     previous: Region | None = None  # the region parsed just before this one
     snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
+    mode: ExecuteMode = ExecuteMode.ALL  # which code fences of the page run (``parse.marked``)
 
     def count(self, record_type: type) -> int:
         """How many blocks of a record type came before (their index on the page)."""
@@ -90,7 +92,6 @@ class BlockKind(Generic[B]):
     record: type[B]
     fences: tuple[str, ...] = ()  # fence languages that are blocks of this kind
     blocks: tuple[str, ...] = ()  # ``/// name`` blocks of this kind
-    runs: bool = False  # its fences are code to run: the page's execute mode says which it reads
     parse: Callable[[Any, ParseContext], tuple[B | None, list[Diagnostic]]] = lambda raw, ctx: (None, [])
     # A check returns diagnostics, and in accept mode the expected outputs to rewrite.
     check: Callable[[B, CheckContext], Sequence[Diagnostic | OutputRewrite]] = lambda block, ctx: []

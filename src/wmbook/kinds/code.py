@@ -30,6 +30,7 @@ from wmbook.model import (
     StepResult,
 )
 from wmbook.parse.block_options import slugify
+from wmbook.parse.marked import claims_fence, exec_value
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
 from wmbook.parse.snippets import Included
 
@@ -88,14 +89,24 @@ class CodeBlock:
 
 
 def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
-    """A python fence; bad options are reported and the block is then shown, not run."""
+    """A python fence; bad options are reported and the block is then shown, not run.
+
+    A fence that does not run on this page (``execute: marked`` and not marked, say) is
+    left to Markdown as written, Material's options and all; if it has wmbook options
+    (``exec="off"``), it is shown without them, which Markdown would not understand.
+    """
     loc = SourceLoc(ctx.path, fence.start)
     problems = []
-    try:
-        options = parse_code_options(fence.info)
-    except OptionError as exc:
-        problems.append(Diagnostic(loc, f"{exc}"))
+    if not claims_fence(fence.info, ctx.mode):
+        if exec_value(fence.info) is None:
+            return None, []
         options = CodeOptions(execute=False)
+    else:
+        try:
+            options = parse_code_options(fence.info)
+        except OptionError as exc:
+            problems.append(Diagnostic(loc, f"{exc}"))
+            options = CodeOptions(execute=False)
     if not fence.closed:
         # The rest of the page would be taken for code: shown, never run.
         problems.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
@@ -282,7 +293,6 @@ KIND = BlockKind(
     name="code",
     record=CodeBlock,
     fences=LANGUAGES,
-    runs=True,
     parse=parse,
     check=check,
     render=render,

@@ -18,7 +18,7 @@ from wmbook.model import Diagnostic, Fence, SourceLoc
 from wmbook.parse.blocks import RawBlock, claimed_blocks
 from wmbook.parse.fences import find_fences, front_matter_lines
 from wmbook.parse.frontmatter import front_matter_line, page_execute_mode, read_front_matter
-from wmbook.parse.marked import ExecuteMode, claims_fence
+from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.notebook import notebook_text
 from wmbook.parse.prose import read_prose
 from wmbook.parse.snippets import SnippetReader
@@ -115,12 +115,10 @@ def parse_page(
     sources: list[Fence | RawBlock] = [f for f in fences if f.start not in inside_blocks]
     sources += raw_blocks
     sources.sort(key=lambda s: s.start)
-    ctx = ParseContext(path, lines, instruments or InstrumentRegistry(), snippets=snippets)
+    ctx = ParseContext(path, lines, instruments or InstrumentRegistry(), snippets=snippets, mode=mode)
     for source in sources:
         if isinstance(source, Fence):
             kind = BY_FENCE.get(source.lang)
-            if kind is not None and kind.runs and not claims_fence(source.info, mode):
-                kind = None  # not run on this page: ordinary highlighted code
             if kind is None:  # another language: shown as it is, but it separates blocks
                 ctx.previous = region_of(lines, source.start, source.end)
                 continue
