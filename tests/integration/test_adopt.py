@@ -86,6 +86,8 @@ def test_on_error_warn_builds_and_shows_every_problem(site: Path, caplog: pytest
     assert "define the name in an earlier block of the same session" in text
     assert "docs/index.md:" in text and "SyntaxError" in text  # top-level async with
     assert "reported as warnings (on_error: warn)" in text
+    assert "RuntimeError: wrapped" in text and "No module named 'fixture_module_missing_too'" in text
+    assert "_recording_import" not in text  # nor in the exception it was raised from
     home = built.html()
     assert 'class="wmbook-problems"' in home
     assert "marked-on 42" in "".join(_outputs(home))

@@ -39,6 +39,22 @@ def test_other_errors_ask_for_a_fix(exc_type: str) -> None:
     assert "exec=" not in advice
 
 
+@pytest.mark.parametrize(
+    ("exc_type", "summary", "fix"),
+    [
+        ("SyntaxError", "SyntaxError: 'await' outside function", "asyncio.run()"),
+        ("SyntaxError", "SyntaxError: 'async with' outside async function", "asyncio.run()"),
+        ("SyntaxError", "SyntaxError: invalid syntax", "pseudo-code"),
+        ("FileNotFoundError", "FileNotFoundError: [Errno 2] No such file or directory", "depends_on"),
+        ("TypeError", "TypeError: Invalid type for url, got <class 'ellipsis'>: Ellipsis", "placeholder"),
+    ],
+)
+def test_placeholders_and_pseudo_code_offer_not_running(exc_type: str, summary: str, fix: str) -> None:
+    advice = raised_advice(exc_type, summary)
+    assert fix in advice
+    assert 'exec="off"' in advice
+
+
 def test_advice_names_the_fix() -> None:
     """Each kind says what would make the block run."""
     assert "earlier block" in raised_advice("NameError")

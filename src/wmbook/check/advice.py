@@ -1,8 +1,9 @@
 """What to change when a block raised: the advice that ends its error message.
 
-An example that raises ``NameError`` or cannot import or reach the network is most often
-an illustration written for a reader, not code meant to run at build time: the advice
-then offers to stop running it, besides fixing it or declaring the error.
+An example that raises ``NameError``, cannot import or reach the network, does not parse,
+awaits at the top level, opens a file the session lacks or passes ``...`` as a placeholder
+is most often an illustration written for a reader, not code meant to run at build time:
+the advice then offers to stop running it, besides fixing it or declaring the error.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ def is_network_error(exc_type: str) -> bool:
     return bool(_NETWORK.search(exc_type))
 
 
-def raised_advice(exc_type: str | None) -> str:
-    """What to change about a block that raised ``exc_type`` (its qualified name)."""
+def raised_advice(exc_type: str | None, summary: str = "") -> str:
+    """What to change about a block that raised ``exc_type`` (its qualified name), given the
+    last line of its traceback (``summary``)."""
     if not exc_type:
         return "fix the code"
     declared = f'mark the block raises="{exc_type}"'
@@ -36,6 +38,16 @@ def raised_advice(exc_type: str | None) -> str:
         fix = "install the package where the book is built"
     elif is_network_error(exc_type):
         fix = "a build may have no network: use local data"
+    elif name == "SyntaxError" and "outside" in summary and ("await" in summary or "async" in summary):
+        fix = (
+            "top-level await does not run in a block: wrap the code in an async function run by asyncio.run()"
+        )
+    elif name == "SyntaxError":
+        fix = "fix the syntax (pseudo-code does not parse)"
+    elif name == "FileNotFoundError":
+        fix = "list the file in the page's front matter (depends_on: [FILE]) so the session has it"
+    elif "ellipsis" in summary.lower():
+        fix = "replace the ... placeholder with a real value"
     else:
         return f"fix the code or {declared}"
     return f"{fix}; {_NOT_RUN}; or, if the error is the point, {declared}"

@@ -175,14 +175,27 @@ def _matches(exc: BaseException, expected: str) -> bool:
     return False
 
 
+def _hide_own_frames(tb: traceback.TracebackException, seen: set[int]) -> None:
+    """Drop wmbook's own frames (the import recorder, say), which the reader cannot change,
+    from a traceback and the exceptions chained to it."""
+    if id(tb) in seen:
+        return
+    seen.add(id(tb))
+    tb.stack = traceback.StackSummary.from_list(
+        [f for f in tb.stack if not f.filename.startswith(_PACKAGE_DIR)]
+    )
+    for chained in (tb.__cause__, tb.__context__, *(getattr(tb, "exceptions", None) or ())):
+        if chained is not None:
+            _hide_own_frames(chained, seen)
+
+
 def _format_exception(exc: BaseException, page: str) -> tuple[str, int | None]:
     """Traceback from the first frame in the page on, and the page line that failed."""
     tb = traceback.TracebackException.from_exception(exc)
     frames = list(tb.stack)
     first = next((i for i, f in enumerate(frames) if f.filename == page), len(frames))
-    # wmbook's own frames (the import recorder, say) are nothing the reader can change.
-    shown = [f for f in frames[first:] if not f.filename.startswith(_PACKAGE_DIR)]
-    tb.stack = traceback.StackSummary.from_list(shown)
+    tb.stack = traceback.StackSummary.from_list(frames[first:])
+    _hide_own_frames(tb, set())
     in_page = [f.lineno for f in frames if f.filename == page]
     line: int | None = in_page[-1] if in_page else None
     if isinstance(exc, SyntaxError) and exc.filename == page:

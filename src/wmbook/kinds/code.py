@@ -189,7 +189,7 @@ def step_problems(block: CodeBlock, result: StepResult, included: Collection[str
         if raises:
             message = f'{summary} (the block is marked raises="{raises}")'
         else:
-            message = f"{summary}; {raised_advice(result.exc_type)}"
+            message = f"{summary}; {raised_advice(result.exc_type, summary)}"
         return [Diagnostic(where, message, detail=result.traceback)]
     if result.outcome is Outcome.TIMEOUT:
         seconds = result.detail.removeprefix("timed out after ")
