@@ -201,3 +201,9 @@ def test_an_unknown_execute_value_is_refused() -> None:
     cfg.load_dict({"execute": "some"})
     failed, _ = cfg.validate()
     assert [name for name, _ in failed] == ["execute"]
+
+
+def test_a_handle_in_a_link_is_no_citation() -> None:
+    """Sites link people's handles; only a bare [@key] cites."""
+    page = parse_page("- **Ann** ([@ann](https://github.com/ann)) and [@bob][gh].\n", PATH)
+    assert page.citations == ()

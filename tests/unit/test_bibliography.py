@@ -285,6 +285,12 @@ def cite(*pairs: tuple[str, int]) -> str:
             "An email a@b.org and [a](#x) are not citations.",
             "An email a@b.org and [a](#x) are not citations.",
         ),
+        # A handle as a link's text, as sites write people's names: a link, not a citation.
+        (
+            "By ([@a](https://github.com/a)) and [@b][user].",
+            "By ([@a](https://github.com/a)) and [@b][user].",
+        ),
+        ("[@a]: https://github.com/a", "[@a]: https://github.com/a"),
     ],
 )
 def test_link_citations(markdown: str, expected: str) -> None:

@@ -18,7 +18,9 @@ from wmbook.cite.bibfile import BibLines
 from wmbook.cite.inline import SAFE_URL, unsafe_links
 from wmbook.model import Diagnostic, SourceLoc
 
-CITATION = re.compile(r"\[@([\w:.-]+(?:\s*;\s*@[\w:.-]+)*)\]")
+# ``[@key]`` or ``[@a; @b]``; not the text of a link (``[@user](https://…)``, ``[@user][ref]``,
+# ``[@user]: https://…``), which sites use for people's handles.
+CITATION = re.compile(r"\[@([\w:.-]+(?:\s*;\s*@[\w:.-]+)*)\](?![(\[:])")
 _BRACES = re.compile(r"[{}]")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
