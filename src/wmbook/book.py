@@ -72,6 +72,18 @@ class ParsedPage:
         """The page's python blocks, in order."""
         return self._of(CodeBlock)
 
+    def blocks_by_cell(self) -> dict[int, CodeBlock]:
+        """A notebook page's code blocks by the number of the cell each came from (a cell that
+        does not run on the page, with ``execute: marked`` say, has none)."""
+        if self.cells is None:
+            return {}
+        found = {}
+        for block in self.code_blocks:
+            at = self.cells.locate(block.fence.body_start)
+            if at is not None:
+                found[at[0]] = block
+        return found
+
     @property
     def expected_outputs(self) -> tuple[ExpectedOutput, ...]:
         """The page's expected-output fences."""

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from .conftest import build_site, copy_fixture
+from .test_notebooks import NOTEBOOK, _page, _write
 
 
 def configure(root: Path, **settings: object) -> None:
@@ -93,3 +96,44 @@ def test_on_error_warn_builds_and_shows_every_problem(site: Path, caplog: pytest
     assert "marked-on 42" in "".join(_outputs(home))
     strict = build_site(site, caplog, strict=True)
     assert strict.failed
+
+
+# -- notebooks --
+
+BAD_CELL = {"cell_type": "code", "execution_count": None, "id": "bad", "metadata": {}, "outputs": [],
+            "source": ["1 / 0\n"]}  # fmt: skip
+
+
+def _notebook_with_a_bad_cell(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    root = copy_fixture("notebooks", tmp_path)
+    data = json.loads((root / NOTEBOOK).read_text(encoding="utf-8"))
+    data["cells"].insert(2, BAD_CELL)
+    return root, data
+
+
+def test_exclude_covers_notebooks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("mkdocs_jupyter")
+    root, data = _notebook_with_a_bad_cell(tmp_path)
+    _write(root / NOTEBOOK, data)
+    configure(root, exclude=["*.ipynb"])
+    built = build_site(root, caplog, strict=True)
+    assert not built.failed, built.messages
+    assert "ZeroDivisionError" not in built.messages
+
+
+def test_a_notebook_chooses_its_mode_in_its_metadata(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pytest.importorskip("mkdocs_jupyter")
+    root, data = _notebook_with_a_bad_cell(tmp_path)
+    data["metadata"]["wmbook"] = {"execute": "marked"}
+    data["cells"][1]["metadata"]["wmbook"] = {"exec": "on"}  # the quiz's check needs its names
+    data["cells"].append({**BAD_CELL, "id": "marked", "metadata": {"wmbook": {"exec": True}},
+                          "source": ["print('the marked cell ran')\n"]})  # fmt: skip
+    _write(root / NOTEBOOK, data)
+    built = build_site(root, caplog, strict=True)
+    assert not built.failed, built.messages
+    page = _page(built)
+    assert "the marked cell ran" in page
+    assert "total momentum: 5.00" in page
+    assert "ZeroDivisionError" not in page and "ZeroDivisionError" not in built.messages

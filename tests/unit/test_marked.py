@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wmbook.parse.marked import ExecuteMode, claims_fence, exec_flag, is_marked
+from wmbook.parse.marked import ExecuteMode, claims_fence, exec_flag, has_run_options, is_marked
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
 
 
@@ -73,3 +73,12 @@ def test_code_options_reject_other_exec_words() -> None:
     """A word that spells neither is still an error that lists the spellings."""
     with pytest.raises(OptionError, match='"on" or "off"'):
         parse_code_options('exec="maybe"')
+
+
+@pytest.mark.parametrize(
+    ("info", "has"),
+    [('session="a"', True), ('raises="E"', True), ('title="a.py" hl_lines="2"', False), ("", False)],
+)
+def test_has_run_options(info: str, has: bool) -> None:
+    """Options about running a fence, which Markdown's own fences do not read."""
+    assert has_run_options(info) is has

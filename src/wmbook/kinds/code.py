@@ -30,7 +30,7 @@ from wmbook.model import (
     StepResult,
 )
 from wmbook.parse.block_options import slugify
-from wmbook.parse.marked import claims_fence, exec_value
+from wmbook.parse.marked import claims_fence, has_run_options
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
 from wmbook.parse.snippets import Included
 
@@ -98,7 +98,7 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
     loc = SourceLoc(ctx.path, fence.start)
     problems = []
     if not claims_fence(fence.info, ctx.mode):
-        if exec_value(fence.info) is None:
+        if not has_run_options(fence.info):
             return None, []
         options = CodeOptions(execute=False)
     else:

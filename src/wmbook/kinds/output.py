@@ -14,6 +14,7 @@ from wmbook.check.compare import Tolerance, output_diff, output_matches
 from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
 from wmbook.kinds.code import CodeBlock, step_problems
 from wmbook.model import Diagnostic, Fence, Region, SourceLoc, StepKey
+from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.options import OptionError, parse_output_options
 
 LANGUAGE = "output"
@@ -49,6 +50,8 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[ExpectedOutput | None, list[
         and ctx.previous is owner.region
         and all(not line.strip() for line in ctx.lines[owner.region.end : fence.start - 1])
     )
+    if ctx.mode is not ExecuteMode.ALL and (owner is None or not adjacent or not owner.options.execute):
+        return None, []  # after code that does not run on this page: left as written
     if owner is None or not adjacent:
         return None, [Diagnostic(loc, "an output fence must come directly after a python block")]
     try:

@@ -208,10 +208,10 @@ def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -
     """A notebook page's own notebook, its code cells carrying the outputs of this build."""
     assert page.notebook is not None
     data = copy.deepcopy(page.notebook)
-    code = iter(page.code_blocks)
-    for cell in data.get("cells", []):
-        if cell.get("cell_type") == "code":
-            block = next(code)
+    by_cell = page.blocks_by_cell()
+    for number, cell in enumerate(data.get("cells", []), start=1):
+        block = by_cell.get(number)
+        if cell.get("cell_type") == "code" and block is not None:
             cell["execution_count"] = None
             if block.options.execute:
                 cell["outputs"] = _outputs(results.get(block.key))

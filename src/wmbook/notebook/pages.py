@@ -70,10 +70,12 @@ def rendered_notebook(
     data = copy.deepcopy(parsed.notebook)
     ctx = stages.render_context(book, page, convert)
     spans = {span.cell: span for span in parsed.cells.cells}
-    code = iter(parsed.code_blocks)
+    by_cell = parsed.blocks_by_cell()
     for number, cell in enumerate(data["cells"], start=1):
         if cell.get("cell_type") == "code":
-            block = next(code)
+            block = by_cell.get(number)
+            if block is None:  # not run on this page: shown as the notebook has it
+                continue
             cell["execution_count"] = None
             result = page.results.get(block.key)
             if result is None:

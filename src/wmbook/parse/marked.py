@@ -14,6 +14,8 @@ import re
 TRUE_WORDS = ("on", "1", "true", "yes")
 FALSE_WORDS = ("off", "0", "false", "no")
 # The exec option in a fence's info string, quoted or not (the full reader is options.py).
+_KEY = re.compile(r"""(?:^|\s)([A-Za-z_][\w-]*)\s*=""")
+RUN_OPTIONS = ("exec", "session", "timeout", "raises", "run", "figure", "caption")
 _EXEC = re.compile(r"""(?:^|\s)exec\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 
 
@@ -39,6 +41,12 @@ def exec_value(info: str) -> str | None:
     """The ``exec=`` value written in a fence's info string, if any."""
     match = _EXEC.search(info)
     return None if match is None else next(v for v in match.groups() if v is not None)
+
+
+def has_run_options(info: str) -> bool:
+    """Whether a fence's info string holds options about running it (``exec=``, ``session=``
+    …), which Markdown's own fences do not understand."""
+    return any(key in RUN_OPTIONS for key in _KEY.findall(info))
 
 
 def is_marked(info: str) -> bool:
