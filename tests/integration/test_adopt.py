@@ -91,6 +91,9 @@ def test_on_error_warn_builds_and_shows_every_problem(site: Path, caplog: pytest
     assert "reported as warnings (on_error: warn)" in text
     assert "RuntimeError: wrapped" in text and "No module named 'fixture_module_missing_too'" in text
     assert "_recording_import" not in text  # nor in the exception it was raised from
+    assert "docs/index.md:59: urllib.error.URLError" in text and "a build may have no network" in text
+    assert "docs/index.md:65: TypeError: 'ellipsis' object is not iterable" in text
+    assert "replace the ... placeholder" in text
     home = built.html()
     assert 'class="wmbook-problems"' in home
     assert "marked-on 42" in "".join(_outputs(home))
