@@ -33,7 +33,7 @@ STANDARD_BLOCKS = frozenset(
         "caption",
         "figure-caption",
         "table-caption",
-        "definition",
+        "define",
         "note",
         "attention",
         "caution",
