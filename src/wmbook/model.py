@@ -10,6 +10,7 @@ what an earlier stage saw.  The block records themselves live with their kind, i
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass
 
 
@@ -121,6 +122,44 @@ class Step:
 
 
 @dataclass(frozen=True)
+class PageFolder:
+    """The folder a session's relative paths start from, as Jupyter's working directory is
+    the notebook's folder: read in place, never written (writes land in the session's own
+    folder).  A sandbox that confines reads allows ``root``.
+
+    ``root`` is the book's docs folder, as far as relative paths may reach (``../data/x.csv``
+    works inside it); ``page`` is the page's folder inside it.  ``shipped`` holds files sent
+    along with the session to a machine without the docs folder (a Dask worker); None means
+    the session reads ``root`` where it is.
+    """
+
+    root: str  # absolute, on the machine that made the spec
+    page: str  # POSIX path relative to ``root``; "" for a page at the top
+    shipped: tuple[tuple[str, bytes], ...] | None = None  # (path relative to ``root``, content)
+
+    @property
+    def path(self) -> str:
+        """The page's folder on the machine that made the spec."""
+        return os.path.join(self.root, self.page)
+
+
+class ReadKind(enum.Enum):
+    """How a session used a path of its page's folder."""
+
+    FILE = "file"  # opened a file that was there
+    ABSENT = "absent"  # tried to open a file that was not there
+    LISTING = "listing"  # read a folder's names (os.listdir, glob)
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """A path of the docs folder a session read; its result depends on what is there."""
+
+    path: str  # POSIX, relative to ``PageFolder.root``
+    kind: ReadKind = ReadKind.FILE
+
+
+@dataclass(frozen=True)
 class SessionSpec:
     """A self-contained unit of execution: the steps of one session of one page."""
 
@@ -130,6 +169,7 @@ class SessionSpec:
     source_lines: tuple[str, ...]  # the whole Markdown file, for tracebacks
     files: tuple[tuple[str, bytes], ...] = ()  # declared inputs, copied into the working directory
     keep_going: bool = False  # later steps run after one raised (on_error: warn shows every problem)
+    folder: PageFolder | None = None  # where relative paths lead; None: an empty private folder
 
 
 class Outcome(enum.Enum):
@@ -181,6 +221,7 @@ class StepResult:
     detail: str = ""  # e.g. the exit code of a process that died
     imports: tuple[str, ...] = ()  # top-level modules the step imported
     displays: tuple[Display, ...] = ()  # rich outputs, in the order they were shown
+    reads: tuple[FileRead, ...] = ()  # paths of the docs folder the step read (not kept in the cache)
 
 
 @dataclass(frozen=True)
@@ -205,6 +246,12 @@ class SessionResult:
         if any(r.figures for r in self.results):
             names.add("matplotlib")
         return tuple(sorted(names))
+
+    @property
+    def reads(self) -> tuple[FileRead, ...]:
+        """Paths of the docs folder the session read, each once."""
+        found = {read for r in self.results for read in r.reads}
+        return tuple(sorted(found, key=lambda read: (read.path, read.kind.value)))
 
     def by_key(self) -> dict[StepKey, StepResult]:
         """Results indexed by their step key."""

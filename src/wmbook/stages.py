@@ -108,7 +108,9 @@ def execute(book: Book, executor: Executor) -> None:
         # A page whose front matter is reported is not run: its code would only add noise.
         # An excluded page (or execute: false) runs nothing, quiz checks included.
         if page.parsed.runnable and page.parsed.execute is not ExecuteMode.NONE
-        for spec in page_sessions(page.parsed, book.settings.timeout, book.settings.on_error == "warn")
+        for spec in page_sessions(
+            page.parsed, book.settings.timeout, book.settings.on_error == "warn", book.docs_dir
+        )
     ]
     # All at once: a shared cache is asked for every local miss in one batch.
     futures = executor.submit_all([spec for _, spec in wanted])

@@ -1,7 +1,9 @@
 """The session cache: one strategy of the executor, on top of the store.
 
 An entry (namespace ``sessions``) is JSON: the session's result, the Markdown lines
-its steps started at, and the distributions it imported (``execute.keys``).  Line
+its steps started at, the distributions it imported (``execute.keys``) and the files
+beside the page it read, with their content hashes (``execute.pagefiles``); it is stale
+once either changed.  Line
 numbers are left out of the key, so editing prose above a block does not re-run it;
 a cached result's line numbers are moved to where its blocks now stand instead.
 """
@@ -16,11 +18,12 @@ from dataclasses import replace
 from typing import Any
 
 from wmbook.execute.keys import imports_unchanged, record_imports
+from wmbook.execute.pagefiles import reads_unchanged, record_reads
 from wmbook.model import Display, Figure, Outcome, SessionResult, SessionSpec, StepKey, StepKind, StepResult
 from wmbook.store import Store
 
 log = logging.getLogger("mkdocs.plugins.wmbook")  # MkDocs' format; info: never fails a strict build
-_FORMAT = 3
+_FORMAT = 4
 
 
 def _step_json(r: StepResult) -> dict[str, Any]:
@@ -98,6 +101,7 @@ class SessionCache:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._versions: dict[str, str | None] = {}  # distribution versions seen this build
+        self._files: dict[tuple[str, str], str] = {}  # states of the docs folder's paths seen this build
 
     def load(
         self, key: str, spec: SessionSpec, *, local: bool = True, shared: bool = True
@@ -122,6 +126,8 @@ class SessionCache:
                 return None
             if not imports_unchanged(data["imports"], self._versions):
                 return None  # a distribution the session imported changed: run it again
+            if not reads_unchanged(spec.folder, data["reads"], self._files):
+                return None  # a file beside the page that the session read changed
             result = SessionResult(
                 page=spec.page,
                 name=spec.name,
@@ -141,6 +147,7 @@ class SessionCache:
             "format": _FORMAT,
             "firsts": [step.first_line for step in spec.steps],
             "imports": record_imports(result.imports),
+            "reads": record_reads(spec.folder, result.reads, self._files) if spec.folder else [],
             "duration": result.duration,
             "results": [_step_json(r) for r in result.results],
         }

@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 import numpy.random  # loaded once in the worker server, not in every session
 
-from wmbook.execute import figures
+from wmbook.execute import figures, workdir
 from wmbook.execute.display import Displays, shown_value
 from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
 from wmbook.execute.sandbox import Limits, apply_limits
+from wmbook.execute.workdir import FolderWatch, prepare_workdir
 from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -127,20 +128,16 @@ class _ImportLog:
 
 def _prepare_process(
     spec: SessionSpec, session_dir: str, displays: Displays, limits: Limits
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], FolderWatch | None]:
     os.environ.update(ENVIRONMENT)
-    work = os.path.join(session_dir, "cwd")
-    os.mkdir(work)
     temp = os.path.join(session_dir, "tmp")
     os.mkdir(temp)
     os.environ["TMPDIR"] = temp
     tempfile.tempdir = None  # re-read TMPDIR
-    for rel, content in spec.files:
-        target = os.path.join(work, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as file:
-            file.write(content)
+    work, watch = prepare_workdir(spec, session_dir)  # the page's folder, as in Jupyter
     os.chdir(work)
+    if watch is not None:
+        watch.install()
     apply_limits(limits, session_dir)  # from here on, the block's code cannot write elsewhere
     random.seed(0)
     np.random.seed(0)
@@ -149,12 +146,13 @@ def _prepare_process(
     lines = [line + "\n" for line in spec.source_lines]
     linecache.cache[spec.page] = (sum(map(len, lines)), None, lines, spec.page)
     sys.argv = [spec.page]
-    return {
+    namespace = {
         "__name__": "__main__",
         "__builtins__": builtins,
         "plot_xy": figures.plot_xy,
         "display": displays.display,
     }
+    return namespace, watch
 
 
 def _json_value(value: object) -> tuple[object, str]:
@@ -192,7 +190,7 @@ def _hide_own_frames(tb: traceback.TracebackException, seen: set[int]) -> None:
 def _format_exception(exc: BaseException, page: str) -> tuple[str, int | None]:
     """Traceback from the first frame in the page on, and the page line that failed."""
     tb = traceback.TracebackException.from_exception(exc)
-    frames = list(tb.stack)
+    frames = [f for f in tb.stack if f.filename != workdir.__file__]  # the audit hook that refused a write
     first = next((i for i, f in enumerate(frames) if f.filename == page), len(frames))
     tb.stack = traceback.StackSummary.from_list(frames[first:])
     _hide_own_frames(tb, set())
@@ -279,11 +277,13 @@ def run_session(spec: SessionSpec, conn: Connection, session_dir: str, limits: L
     """Process entry point: run every step, sending one ``StepResult`` per step."""
     displays = Displays()
     limits = limits or Limits()
-    namespace = _prepare_process(spec, session_dir, displays, limits)
+    namespace, watch = _prepare_process(spec, session_dir, displays, limits)
     imports = _ImportLog(displays)
     for index, step in enumerate(spec.steps):
         result = _run_step(step, spec.page, namespace, capture_path(session_dir, index), imports, displays)
         result = _explain_limit(result, limits)
+        if watch is not None:
+            result = dataclasses.replace(result, reads=watch.take())
         conn.send(result)
         if result.outcome is Outcome.DIED:
             break

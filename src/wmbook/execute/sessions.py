@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import os
+
 from wmbook.book import ParsedPage
-from wmbook.model import SessionSpec, Step
+from wmbook.model import PageFolder, SessionSpec, Step
 
 
-def page_sessions(page: ParsedPage, default_timeout: float, keep_going: bool = False) -> list[SessionSpec]:
+def page_folder(abs_path: str, docs_dir: str) -> PageFolder | None:
+    """Where a page's relative paths lead: its folder, reads reaching as far up as the docs
+    folder (the page's own folder when it lies outside ``docs_dir``); None without a file."""
+    if not abs_path:
+        return None
+    here = os.path.dirname(os.path.abspath(abs_path))
+    root = os.path.abspath(docs_dir) if docs_dir else here
+    if os.path.commonpath([root, here]) != root:
+        root = here
+    rel = os.path.relpath(here, root)
+    return PageFolder(root, "" if rel == "." else rel.replace(os.sep, "/"))
+
+
+def page_sessions(
+    page: ParsedPage, default_timeout: float, keep_going: bool = False, docs_dir: str = ""
+) -> list[SessionSpec]:
     """One ``SessionSpec`` per session name used on the page (``main`` unless set); with
-    ``keep_going`` a session runs its later steps after one raised."""
+    ``keep_going`` a session runs its later steps after one raised; relative paths lead to
+    the page's folder, up to ``docs_dir`` (see ``page_folder``)."""
     positioned: list[tuple[int, str, Step]] = []
     for block in page.code_blocks:
         if not block.options.execute:
@@ -26,7 +44,8 @@ def page_sessions(page: ParsedPage, default_timeout: float, keep_going: bool = F
     for _, session, step in positioned:
         by_session.setdefault(session, []).append(step)
     source_lines = tuple(page.text.split("\n"))
+    folder = page_folder(page.abs_path, docs_dir)
     return [
-        SessionSpec(page.path, name, tuple(steps), source_lines, page.depends_on, keep_going)
+        SessionSpec(page.path, name, tuple(steps), source_lines, page.depends_on, keep_going, folder)
         for name, steps in by_session.items()
     ]

@@ -1,0 +1,252 @@
+"""A session's working folder: its page's folder, read in place, written only privately.
+
+Jupyter runs a notebook in the notebook's folder, so ``pd.read_csv("data.csv")`` reads the
+file beside it.  A session does the same without being able to change the docs folder: its
+working folder is a private folder that holds the docs folder's *layout*, each name of the
+page's folder (and of every folder above it, up to the docs folder) a symbolic link to the
+real file or folder.  Reads go through the links; new files land in the private folder.
+
+A Python write to a linked file, or inside a linked folder, first replaces the link by a
+private copy (copy-on-write), so ``open("data.csv", "a")`` appends to the session's own
+copy; a write to the docs folder by its real path is a ``PermissionError`` at that line.
+Writes that bypass Python (C code, a shell command) are stopped by the sandbox
+(``sandbox.py``) instead.  The same audit hook (``sys.addaudithook``) notes every file
+and folder of the docs folder the session read, for the cache (``execute.pagefiles``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+
+from wmbook.model import FileRead, PageFolder, ReadKind, SessionSpec
+
+MIRROR = "book"  # the session folder's copy of the docs folder's layout
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# Audit events that change a file's content (the file is copied before) or a folder's names
+# (the folders on the way are made private before); the first argument is the path.
+_CONTENT_EVENTS = frozenset(
+    {"os.chmod", "os.chown", "os.truncate", "os.utime", "os.setxattr", "os.removexattr"}
+)
+_NAME_EVENTS = frozenset({"os.remove", "os.rmdir", "os.mkdir", "os.mkfifo", "os.mknod", "shutil.rmtree"})
+_TWO_NAME_EVENTS = frozenset({"os.rename", "os.link", "os.symlink"})  # (source, target, ...)
+_LIST_EVENTS = frozenset({"os.listdir", "os.scandir"})
+_CHDIR = "os.chdir"  # into a linked folder: made private first, so the working folder stays private
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + os.sep)
+
+
+def _write_files(base: str, files: tuple[tuple[str, bytes], ...]) -> list[str]:
+    made = []
+    for rel, content in files:
+        target = os.path.join(base, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as file:
+            file.write(content)
+        made.append(target)
+    return made
+
+
+class FolderWatch:
+    """Builds the working folder of one session and watches what its code does there."""
+
+    def __init__(self, folder: PageFolder, session_dir: str) -> None:
+        self.folder = folder
+        self.mirror = os.path.join(session_dir, MIRROR)
+        self.root = os.path.realpath(folder.root)
+        self.reads: set[FileRead] = set()
+        self._dirs: set[str] = set()  # folders of the mirror standing for docs folders
+        self._shipped: set[str] = set()  # files sent along with the session (a Dask worker)
+        self._busy = threading.local()  # set while the watch itself works on files
+
+    def build(self) -> str:
+        """Make the working folder (the page's folder in the mirror) and return it."""
+        if self.folder.shipped is None:
+            self._link_layout()
+        else:
+            os.makedirs(os.path.join(self.mirror, self.folder.page), exist_ok=True)
+            self._shipped.update(_write_files(self.mirror, self.folder.shipped))
+            for here, _, _ in os.walk(self.mirror):
+                self._dirs.add(here)
+        return os.path.join(self.mirror, self.folder.page)
+
+    def _link_layout(self) -> None:
+        """Each folder from the docs folder down to the page's, holding a link per name beside it."""
+        parts = [part for part in self.folder.page.split("/") if part]
+        real, here = self.root, self.mirror
+        for depth in range(len(parts) + 1):
+            os.mkdir(here)
+            self._dirs.add(here)
+            below = parts[depth] if depth < len(parts) else None
+            with os.scandir(real) as entries:
+                for entry in entries:
+                    if entry.name != below:
+                        os.symlink(entry.path, os.path.join(here, entry.name))
+            if below is None:
+                return
+            real, here = os.path.join(real, below), os.path.join(here, below)
+
+    def place(self, files: tuple[tuple[str, bytes], ...], work: str) -> None:
+        """Write declared files (``depends_on``) into the working folder as private copies."""
+        with self._quiet():
+            for rel, _ in files:
+                self._make_private(os.path.join(work, rel), copy=False)
+            _write_files(work, files)
+
+    def install(self) -> None:
+        """Start watching (an audit hook lasts as long as the process: the session's)."""
+        sys.addaudithook(self._hook)
+
+    def take(self) -> tuple[FileRead, ...]:
+        """The docs folder's paths read since the last call."""
+        found, self.reads = self.reads, set()
+        return tuple(sorted(found, key=lambda read: (read.path, read.kind.value)))
+
+    # -- the audit hook ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        self._busy.on = True
+        try:
+            yield
+        finally:
+            self._busy.on = False
+
+    def _hook(self, event: str, args: tuple[object, ...]) -> None:
+        if event != "open" and event not in _LIST_EVENTS and not event.startswith(("os.", "shutil.")):
+            return
+        if getattr(self._busy, "on", False):
+            return
+        with self._quiet():
+            if event == "open":
+                flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+                if flags & _WRITE_FLAGS:
+                    self._before_write(args[0], content=True, truncate=bool(flags & os.O_TRUNC))
+                else:
+                    self._note(args[0], listing=False)
+            elif event in _LIST_EVENTS:
+                self._note(args[0] if args and args[0] is not None else ".", listing=True)
+            elif event in _CONTENT_EVENTS:
+                self._before_write(args[0], content=True, truncate=False)
+            elif event in _NAME_EVENTS:
+                self._before_write(args[0], content=event in ("os.rmdir", "shutil.rmtree"), truncate=True)
+            elif event in _TWO_NAME_EVENTS and len(args) > 1:
+                if event == "os.rename":
+                    self._before_write(args[0], content=False, truncate=True)
+                elif event == "os.link":  # a hard link to a docs file would write through it
+                    self._refuse_docs(args[0], self._raw(args[0]))
+                self._before_write(args[1], content=False, truncate=True)
+            elif event == _CHDIR and args:
+                raw = self._raw(args[0])
+                if raw is not None and _within(os.path.normpath(raw), self.mirror):
+                    self._make_private(os.path.normpath(raw), copy=False)
+
+    @staticmethod
+    def _raw(path: object) -> str | None:
+        """The path as given, made absolute; None for descriptors and odd values."""
+        if path is None or isinstance(path, int):
+            return None
+        try:
+            text = os.fsdecode(path)  # type: ignore[arg-type]  # str, bytes or PathLike; else TypeError
+        except (TypeError, ValueError):
+            return None
+        return os.path.join(os.getcwd(), text)
+
+    def _note(self, path: object, *, listing: bool) -> None:
+        """Record a read of the docs folder."""
+        raw = self._raw(path)
+        if raw is None:
+            return
+        if os.path.isabs(os.fsdecode(path)) and not (  # type: ignore[arg-type]  # checked by _raw
+            _within(os.path.normpath(raw), self.root) or _within(os.path.normpath(raw), self.mirror)
+        ):
+            return  # an absolute path elsewhere (every import opens some): nothing of the book
+        real = os.path.realpath(raw)
+        if _within(real, self.root):
+            rel = os.path.relpath(real, self.root)
+            exists = os.path.exists(real)
+        elif _within(real, self.mirror):
+            rel = os.path.relpath(real, self.mirror)
+            if listing:
+                if real not in self._dirs:
+                    return  # a folder the session made
+            elif real not in self._shipped and os.path.exists(real):
+                return  # a file the session wrote
+            exists = real in self._shipped or real in self._dirs
+        else:
+            return
+        kind = ReadKind.LISTING if listing else (ReadKind.FILE if exists else ReadKind.ABSENT)
+        self.reads.add(FileRead("" if rel == "." else rel.replace(os.sep, "/"), kind))
+
+    def _before_write(self, path: object, *, content: bool, truncate: bool) -> None:
+        """Make a write land in the session's folder, or refuse it when it would reach the
+        docs folder."""
+        raw = self._raw(path)
+        if raw is None:
+            return
+        logical = os.path.normpath(raw)
+        if _within(logical, self.mirror):
+            self._make_private(logical, copy=content and not truncate, whole=content)
+        # Resolved after the links on the way were replaced: a path such as 'data/../x' must
+        # not reach the docs folder through a link either.
+        self._refuse_docs(path, raw if content else os.path.join(os.path.dirname(raw), "x"))
+
+    def _refuse_docs(self, path: object, raw: str | None) -> None:
+        """A ``PermissionError`` at the user's line when ``raw`` resolves into the docs folder."""
+        if raw is not None and _within(os.path.realpath(raw), self.root):
+            raise PermissionError(
+                errno.EACCES,
+                "the docs folder is read-only while the book builds; write to a path relative to "
+                "the working folder (the session's own) instead",
+                os.fsdecode(path),  # type: ignore[arg-type]  # a path: _raw gave one for it
+            )
+
+    def _make_private(self, logical: str, *, copy: bool, whole: bool = True) -> None:
+        """Replace the links on the way to ``logical`` (inside the mirror) by private folders
+        of links, and with ``whole`` the link at ``logical`` itself: by a copy of its file
+        (``copy``), by nothing (a file about to be overwritten) or by a private folder."""
+        parts = os.path.relpath(logical, self.mirror).split(os.sep)
+        here = self.mirror
+        for depth, part in enumerate(parts):
+            here = os.path.join(here, part)
+            last = depth == len(parts) - 1
+            if not os.path.islink(here) or (last and not whole):
+                continue
+            target = os.path.realpath(here)
+            if os.path.isdir(target):
+                os.unlink(here)
+                os.mkdir(here)
+                self._dirs.add(here)
+                with os.scandir(target) as entries:
+                    for entry in entries:
+                        os.symlink(entry.path, os.path.join(here, entry.name))
+            elif last:
+                os.unlink(here)
+                if copy and os.path.isfile(target):
+                    shutil.copy2(target, here)
+                    if _within(target, self.root):
+                        rel = os.path.relpath(target, self.root).replace(os.sep, "/")
+                        self.reads.add(FileRead(rel, ReadKind.FILE))
+        self._shipped.discard(logical)  # from now on the session's own file
+
+
+def prepare_workdir(spec: SessionSpec, session_dir: str) -> tuple[str, FolderWatch | None]:
+    """Make the session's working folder: the page's folder as above, or (for a session
+    without one) an empty private folder; declared files are written into it."""
+    if spec.folder is None or not (spec.folder.shipped is not None or os.path.isdir(spec.folder.path)):
+        work = os.path.join(session_dir, "cwd")
+        os.mkdir(work)
+        _write_files(work, spec.files)
+        return work, None
+    watch = FolderWatch(spec.folder, session_dir)
+    work = watch.build()
+    watch.place(spec.files, work)
+    return work, watch
