@@ -129,13 +129,15 @@ class PageFolder:
 
     ``root`` is the book's docs folder, as far as relative paths may reach (``../data/x.csv``
     works inside it); ``page`` is the page's folder inside it.  ``shipped`` holds files sent
-    along with the session to a machine without the docs folder (a Dask worker); None means
-    the session reads ``root`` where it is.
+    along with the session to a machine without the docs folder (a Dask worker), ``unsent``
+    the names of the others there (listed, but absent when opened); None means the session
+    reads ``root`` where it is.
     """
 
     root: str  # absolute, on the machine that made the spec
     page: str  # POSIX path relative to ``root``; "" for a page at the top
     shipped: tuple[tuple[str, bytes], ...] | None = None  # (path relative to ``root``, content)
+    unsent: tuple[str, ...] = ()  # with ``shipped``: files there whose content was not sent
 
     @property
     def path(self) -> str:

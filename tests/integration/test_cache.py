@@ -145,7 +145,8 @@ def test_sessions_sharing_a_worker_are_isolated(
 import os, random
 import numpy as np
 import matplotlib.pyplot as plt
-print("s{n}", sorted(k for k in globals() if k.startswith("leak")), os.listdir("."), len(plt.get_fignums()),
+written = sorted(f for f in os.listdir(".") if f.startswith("file_"))  # the page's own files are listed too
+print("s{n}", sorted(k for k in globals() if k.startswith("leak")), written, len(plt.get_fignums()),
       round(np.random.rand(), 6), round(random.random(), 6))
 leak_{n} = 1
 open("file_{n}.txt", "w").write("x")

@@ -2,8 +2,11 @@
 
 Each session is one Dask task.  On the worker it runs exactly as on this machine: in
 a process forked from wmbook's worker server there, in its own folder, under the same
-timeouts, limits and sandbox (``runner.run_in_process``); the session's declared files
-travel inside its ``SessionSpec``.  The worker sends back the same ``SessionResult``,
+timeouts, limits and sandbox (``runner.run_in_process``).  A worker may not have the docs
+folder, so the session's declared files and the files of its page's folder travel inside
+its ``SessionSpec`` (the small ones: ``pagefiles.ship``); a session that tried to read a
+file beside its page that was not sent runs once more with that file too, and when the
+file is too large to send, the build says so at the session.  The worker sends back the same ``SessionResult``,
 which this build checks and caches as if it had run here.  A worker that is lost while
 it runs a session (Dask reports ``KilledWorker``) costs one more attempt, elsewhere;
 a second loss is reported at the session's first block.  Each step a worker starts is
@@ -23,11 +26,13 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 
 import distributed
 
 from wmbook.execute.executor import SchedulerUnreachable, unfinished
 from wmbook.execute.keys import engine_fingerprint, python_fingerprint
+from wmbook.execute.pagefiles import SHIP_MAX_BYTES, missed, ship, size_of
 from wmbook.execute.runner import ACTIVITY, Running, WorkerServer, run_in_process
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec
@@ -35,6 +40,7 @@ from wmbook.store import digest
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler before the build gives up
 _ATTEMPTS = 2  # a session whose worker is lost runs once more, elsewhere
+_RESENDS = 3  # a session that missed files beside its page runs again with them, this many times at most
 ACTIVITY_TOPIC = "wmbook-activity"  # {"task": key, "page": ..., "line": ...}, or {"task": key} at the end
 
 _server: WorkerServer | None = None
@@ -89,6 +95,27 @@ def _reporter(task: str) -> Callable[[Running | None], None] | None:
 def lost_result(spec: SessionSpec, detail: str) -> SessionResult:
     """A session that no worker could finish: its first step is reported, the rest not run."""
     return unfinished(spec, Outcome.LOST, detail, f"{spec.page}:{spec.steps[0].first_line}")
+
+
+def _with_page_files(spec: SessionSpec, also: list[str] | None = None) -> SessionSpec:
+    """The spec with files of its page's folder sent along (and the paths ``also``)."""
+    if spec.folder is None:
+        return spec
+    sent = [path for path, _ in spec.folder.shipped or ()]
+    return replace(spec, folder=ship(spec.folder, [*sent, *(also or [])]))
+
+
+def unsent_result(session: SessionResult, paths: list[str], why: str) -> SessionResult:
+    """A session that read files beside its page that its worker did not have: its first
+    step that did not finish says which (a step that finished without them says so too)."""
+    detail = f"{', '.join(paths)} beside the page {'was' if len(paths) == 1 else 'were'} not on the Dask worker ({why})"
+    results = list(session.results)
+    at = next((i for i, r in enumerate(results) if r.outcome is not Outcome.OK), None)
+    if at is None:
+        at = next((i for i, r in enumerate(results) if any(read.path in paths for read in r.reads)), 0)
+        results[at] = replace(results[at], outcome=Outcome.LOST)
+    results[at] = replace(results[at], detail=detail)
+    return replace(session, results=tuple(results))
 
 
 def _connect(address: str, timeout: float) -> distributed.Client:
@@ -178,7 +205,7 @@ class DaskRunner:
         """Start a session on the cluster; the future resolves once ``after`` (storing the
         result) has been called with its result."""
         result: Future[SessionResult] = Future()
-        self._attempt(spec, limits or Limits(), after, result, 1)
+        self._attempt(_with_page_files(spec), limits or Limits(), after, result, 1)
         return result
 
     def _attempt(
@@ -188,6 +215,7 @@ class DaskRunner:
         after: Callable[[SessionResult], None] | None,
         result: Future[SessionResult],
         attempt: int,
+        resent: int = 0,
     ) -> None:
         # A fresh key per attempt: the scheduler must not hand back the lost attempt's state.
         key = f"wmbook-session-{uuid.uuid4().hex}"
@@ -203,7 +231,7 @@ class DaskRunner:
                 return
             except distributed.scheduler.KilledWorker as exc:
                 if attempt < _ATTEMPTS:
-                    self._attempt(spec, limits, after, result, attempt + 1)
+                    self._attempt(spec, limits, after, result, attempt + 1, resent)
                     return
                 last = getattr(getattr(exc, "last_worker", None), "address", "") or "unknown"
                 detail = f"the Dask worker running this session was lost {attempt} times (the last: {last})"
@@ -211,6 +239,19 @@ class DaskRunner:
             except Exception as exc:  # noqa: BLE001  (reported at the page; the build goes on)
                 result.set_exception(exc)
                 return
+            folder = spec.folder
+            unsent = missed(folder, session.reads) if folder is not None else []
+            if folder is not None and unsent:
+                sent = [path for path, _ in folder.shipped or ()]
+                if size_of(folder, [*sent, *unsent]) > SHIP_MAX_BYTES:
+                    why = f"wmbook sends at most {SHIP_MAX_BYTES >> 20} MiB of files with a session"
+                    session = unsent_result(session, unsent, why)
+                elif resent >= _RESENDS:
+                    why = f"it was run {resent + 1} times, each time missing other files; list them in depends_on"
+                    session = unsent_result(session, unsent, why)
+                else:  # run it again, with the files it looked for
+                    self._attempt(_with_page_files(spec, unsent), limits, after, result, attempt, resent + 1)
+                    return
             if after is not None:
                 after(session)
             result.set_result(session)

@@ -105,16 +105,18 @@ def _read(root: str, paths: Iterable[str]) -> tuple[tuple[str, bytes], ...]:
 def ship(folder: PageFolder, also: Iterable[str] = ()) -> PageFolder:
     """The page's folder with its files sent along: the smallest files of the page's folder
     and below within ``SHIP_TOTAL_BYTES`` (none over ``SHIP_FILE_BYTES``), and every path of
-    ``also`` (files a first attempt missed)."""
-    chosen: list[str] = []
+    ``also`` (files a first attempt missed); the others are named, so that a listing of the
+    folder is the same on the worker and a read of one is noticed."""
+    chosen: set[str] = set(also)
     total = 0
-    for size, path in sorted(_files_below(folder)):
+    below = sorted(_files_below(folder))
+    for size, path in below:
         if size > SHIP_FILE_BYTES or total + size > SHIP_TOTAL_BYTES:
             break
-        chosen.append(path)
+        chosen.add(path)
         total += size
-    wanted = sorted(set(chosen) | set(also))
-    return replace(folder, shipped=_read(folder.root, wanted))
+    unsent = tuple(sorted(path for _, path in below if path not in chosen))
+    return replace(folder, shipped=_read(folder.root, sorted(chosen)), unsent=unsent)
 
 
 def missed(folder: PageFolder, reads: Iterable[FileRead]) -> list[str]:

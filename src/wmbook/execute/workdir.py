@@ -61,6 +61,7 @@ class FolderWatch:
     def __init__(self, folder: PageFolder, session_dir: str) -> None:
         self.folder = folder
         self.mirror = os.path.join(session_dir, MIRROR)
+        self.unsent = os.path.join(session_dir, "unsent")  # where links to files not sent lead (nowhere)
         self.root = os.path.realpath(folder.root)
         self.reads: set[FileRead] = set()
         self._dirs: set[str] = set()  # folders of the mirror standing for docs folders
@@ -74,8 +75,11 @@ class FolderWatch:
         else:
             os.makedirs(os.path.join(self.mirror, self.folder.page), exist_ok=True)
             self._shipped.update(_write_files(self.mirror, self.folder.shipped))
-            for here, _, _ in os.walk(self.mirror):
-                self._dirs.add(here)
+            for rel in self.folder.unsent:  # listed as the docs folder lists them; absent when opened
+                link = os.path.join(self.mirror, rel)
+                os.makedirs(os.path.dirname(link), exist_ok=True)
+                os.symlink(os.path.join(self.unsent, rel), link)
+            self._dirs.update(here for here, _, _ in os.walk(self.mirror))
         return os.path.join(self.mirror, self.folder.page)
 
     def _link_layout(self) -> None:
@@ -170,6 +174,9 @@ class FolderWatch:
         ):
             return  # an absolute path elsewhere (every import opens some): nothing of the book
         real = os.path.realpath(raw)
+        if _within(real, self.unsent):
+            self.reads.add(FileRead(os.path.relpath(real, self.unsent).replace(os.sep, "/"), ReadKind.ABSENT))
+            return
         if _within(real, self.root):
             rel = os.path.relpath(real, self.root)
             exists = os.path.exists(real)
@@ -204,8 +211,8 @@ class FolderWatch:
         if raw is not None and _within(os.path.realpath(raw), self.root):
             raise PermissionError(
                 errno.EACCES,
-                "the docs folder is read-only while the book builds; write to a path relative to "
-                "the working folder (the session's own) instead",
+                "Permission denied (the docs folder is read-only while the book builds; write to "
+                "a relative path instead, which lands in the session's own folder)",
                 os.fsdecode(path),  # type: ignore[arg-type]  # a path: _raw gave one for it
             )
 
