@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import S3Server, build_site, copy_fixture, session_report, site_files
+from .conftest import S3Server, SiteBuild, build_site, copy_fixture, session_report, site_files
 
 # The session finds the Dask worker that runs it (its server's parent) and ends it, as a
 # machine that fails mid-session would; with a marker it does so only on its first attempt.
@@ -173,3 +173,55 @@ def test_the_progress_board_names_the_step_a_worker_runs(dask_cluster: str) -> N
         assert [r for r in ACTIVITY.snapshot() if r.page == "docs/slow.md"] == []
     finally:
         runner.shutdown()
+
+
+def _page_file_texts(site: SiteBuild) -> list[str]:
+    readings = (site.site / "lab" / "readings" / "index.html").read_text()
+    notebook = (site.site / "lab" / "analysis" / "index.html").read_text()
+    return [
+        *("heights: 7.5 weights: 10" in readings, "sub: 15" in readings, "shared: 42" in readings),
+        *("rows now: 4" in readings, "mean height: 2.5" in notebook),
+    ]
+
+
+def test_files_beside_a_page_travel_to_the_worker(
+    dask_cluster: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker reads no docs folder: the page's files are sent with the session, the
+    listing of the folder is the same there, and the site equals a local build's."""
+    local = build_site(copy_fixture("pagefiles", tmp_path / "local"), caplog)
+    assert not local.failed, local.messages
+    monkeypatch.setenv("WMBOOK_SCHEDULER", dask_cluster)
+    remote = build_site(copy_fixture("pagefiles", tmp_path / "dask"), caplog)
+    assert not remote.failed, remote.messages
+    assert set(session_report(remote.root).values()) == {False}
+    assert site_files(remote.site) == site_files(local.site)
+
+
+def test_a_file_not_sent_up_front_is_sent_on_a_second_run(
+    dask_cluster: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wmbook.execute import pagefiles
+
+    monkeypatch.setattr(pagefiles, "SHIP_FILE_BYTES", 0)  # nothing is sent up front
+    monkeypatch.setenv("WMBOOK_SCHEDULER", dask_cluster)
+    site = build_site(copy_fixture("pagefiles", tmp_path), caplog)
+    assert not site.failed, site.messages
+    assert all(_page_file_texts(site))
+
+
+def test_a_file_too_large_to_send_is_named_at_the_session(
+    dask_cluster: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wmbook.execute import pagefiles
+
+    monkeypatch.setattr(pagefiles, "SHIP_FILE_BYTES", 0)
+    monkeypatch.setattr(pagefiles, "SHIP_MAX_BYTES", 10)
+    monkeypatch.setenv("WMBOOK_SCHEDULER", dask_cluster)
+    site = build_site(copy_fixture("pagefiles", tmp_path), caplog)
+    assert site.failed
+    assert (
+        "docs/lab/analysis.ipynb: cell 2, line 2: lab/measurements.csv beside the page was not on the "
+        "Dask worker (it is too large: wmbook sends at most 10 bytes of files with a session)"
+        in site.messages
+    ), site.messages

@@ -32,7 +32,7 @@ import distributed
 
 from wmbook.execute.executor import SchedulerUnreachable, unfinished
 from wmbook.execute.keys import engine_fingerprint, python_fingerprint
-from wmbook.execute.pagefiles import SHIP_MAX_BYTES, missed, ship, size_of
+from wmbook.execute.pagefiles import missed, over_budget, ship
 from wmbook.execute.runner import ACTIVITY, Running, WorkerServer, run_in_process
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec
@@ -97,12 +97,13 @@ def lost_result(spec: SessionSpec, detail: str) -> SessionResult:
     return unfinished(spec, Outcome.LOST, detail, f"{spec.page}:{spec.steps[0].first_line}")
 
 
-def _with_page_files(spec: SessionSpec, also: list[str] | None = None) -> SessionSpec:
-    """The spec with files of its page's folder sent along (and the paths ``also``)."""
+def _with_page_files(spec: SessionSpec, looked_for: list[str] | None = None) -> SessionSpec:
+    """The spec with files of its page's folder sent along; with ``looked_for`` (files a run
+    looked for), those and as much more of the folder as may be sent."""
     if spec.folder is None:
         return spec
     sent = [path for path, _ in spec.folder.shipped or ()]
-    return replace(spec, folder=ship(spec.folder, [*sent, *(also or [])]))
+    return replace(spec, folder=ship(spec.folder, [*sent, *(looked_for or [])], again=looked_for is not None))
 
 
 def unsent_result(session: SessionResult, paths: list[str], why: str) -> SessionResult:
@@ -243,9 +244,9 @@ class DaskRunner:
             unsent = missed(folder, session.reads) if folder is not None else []
             if folder is not None and unsent:
                 sent = [path for path, _ in folder.shipped or ()]
-                if size_of(folder, [*sent, *unsent]) > SHIP_MAX_BYTES:
-                    why = f"wmbook sends at most {SHIP_MAX_BYTES >> 20} MiB of files with a session"
-                    session = unsent_result(session, unsent, why)
+                too_large = over_budget(folder, [*sent, *unsent])
+                if too_large:
+                    session = unsent_result(session, unsent, too_large)
                 elif resent >= _RESENDS:
                     why = f"it was run {resent + 1} times, each time missing other files; list them in depends_on"
                     session = unsent_result(session, unsent, why)

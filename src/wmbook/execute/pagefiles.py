@@ -102,16 +102,20 @@ def _read(root: str, paths: Iterable[str]) -> tuple[tuple[str, bytes], ...]:
     return tuple(files)
 
 
-def ship(folder: PageFolder, also: Iterable[str] = ()) -> PageFolder:
+def ship(folder: PageFolder, also: Iterable[str] = (), *, again: bool = False) -> PageFolder:
     """The page's folder with its files sent along: the smallest files of the page's folder
     and below within ``SHIP_TOTAL_BYTES`` (none over ``SHIP_FILE_BYTES``), and every path of
     ``also`` (files a first attempt missed); the others are named, so that a listing of the
-    folder is the same on the worker and a read of one is noticed."""
+    folder is the same on the worker and a read of one is noticed.  ``again`` (a session that
+    missed files) sends as much of the page's folder as ``SHIP_MAX_BYTES`` allows."""
     chosen: set[str] = set(also)
-    total = 0
+    each, budget = (SHIP_MAX_BYTES, SHIP_MAX_BYTES) if again else (SHIP_FILE_BYTES, SHIP_TOTAL_BYTES)
+    total = size_of(folder, chosen)
     below = sorted(_files_below(folder))
     for size, path in below:
-        if size > SHIP_FILE_BYTES or total + size > SHIP_TOTAL_BYTES:
+        if path in chosen:
+            continue
+        if size > each or total + size > budget:
             break
         chosen.add(path)
         total += size
@@ -131,6 +135,14 @@ def missed(folder: PageFolder, reads: Iterable[FileRead]) -> list[str]:
             and os.path.isfile(os.path.join(folder.root, read.path))
         }
     )
+
+
+def over_budget(folder: PageFolder, paths: Iterable[str]) -> str:
+    """Why the files ``paths`` cannot all be sent with a session ('' when they can)."""
+    if size_of(folder, paths) <= SHIP_MAX_BYTES:
+        return ""
+    limit = f"{SHIP_MAX_BYTES / 2**20:.0f} MiB" if SHIP_MAX_BYTES >= 2**20 else f"{SHIP_MAX_BYTES} bytes"
+    return f"it is too large: wmbook sends at most {limit} of files with a session"
 
 
 def size_of(folder: PageFolder, paths: Iterable[str]) -> int:

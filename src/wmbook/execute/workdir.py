@@ -61,7 +61,7 @@ class FolderWatch:
     def __init__(self, folder: PageFolder, session_dir: str) -> None:
         self.folder = folder
         self.mirror = os.path.join(session_dir, MIRROR)
-        self.unsent = os.path.join(session_dir, "unsent")  # where links to files not sent lead (nowhere)
+        self.unsent = os.path.join(session_dir, "unsent")  # empty stand-ins for files not sent
         self.root = os.path.realpath(folder.root)
         self.reads: set[FileRead] = set()
         self._dirs: set[str] = set()  # folders of the mirror standing for docs folders
@@ -75,7 +75,10 @@ class FolderWatch:
         else:
             os.makedirs(os.path.join(self.mirror, self.folder.page), exist_ok=True)
             self._shipped.update(_write_files(self.mirror, self.folder.shipped))
-            for rel in self.folder.unsent:  # listed as the docs folder lists them; absent when opened
+            # A file not sent is there as the docs folder has it (listed, os.path.exists), as a
+            # link to an empty stand-in; opening it is a FileNotFoundError the build notices.
+            _write_files(self.unsent, tuple((rel, b"") for rel in self.folder.unsent))
+            for rel in self.folder.unsent:
                 link = os.path.join(self.mirror, rel)
                 os.makedirs(os.path.dirname(link), exist_ok=True)
                 os.symlink(os.path.join(self.unsent, rel), link)
@@ -175,8 +178,7 @@ class FolderWatch:
             return  # an absolute path elsewhere (every import opens some): nothing of the book
         real = os.path.realpath(raw)
         if _within(real, self.unsent):
-            self.reads.add(FileRead(os.path.relpath(real, self.unsent).replace(os.sep, "/"), ReadKind.ABSENT))
-            return
+            self._not_sent(real)
         if _within(real, self.root):
             rel = os.path.relpath(real, self.root)
             exists = os.path.exists(real)
@@ -192,6 +194,13 @@ class FolderWatch:
             return
         kind = ReadKind.LISTING if listing else (ReadKind.FILE if exists else ReadKind.ABSENT)
         self.reads.add(FileRead("" if rel == "." else rel.replace(os.sep, "/"), kind))
+
+    def _not_sent(self, stand_in: str) -> None:
+        """A file of the docs folder that was not sent to this machine was opened: noted (the
+        build sends it on a second run) and refused, as a file that is not there."""
+        rel = os.path.relpath(stand_in, self.unsent).replace(os.sep, "/")
+        self.reads.add(FileRead(rel, ReadKind.ABSENT))
+        raise FileNotFoundError(errno.ENOENT, "No such file (not sent to this machine)", rel)
 
     def _before_write(self, path: object, *, content: bool, truncate: bool) -> None:
         """Make a write land in the session's folder, or refuse it when it would reach the
@@ -236,6 +245,8 @@ class FolderWatch:
                     for entry in entries:
                         os.symlink(entry.path, os.path.join(here, entry.name))
             elif last:
+                if copy and _within(target, self.unsent):
+                    self._not_sent(target)
                 os.unlink(here)
                 if copy and os.path.isfile(target):
                     shutil.copy2(target, here)

@@ -1,0 +1,149 @@
+"""Files beside a page, as in Jupyter: a Markdown page and a notebook read the data files next
+to them without ``depends_on``; editing a file a session read runs it again, editing another
+does not; nothing a session does changes the docs folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wmbook.execute.sandbox import landlock_abi
+
+from .conftest import build_site, session_report
+
+READINGS = ("docs/lab/readings.md", "main")
+ANALYSIS = ("docs/lab/analysis.ipynb", "main")
+
+
+def _docs(root: Path) -> dict[str, bytes]:
+    """Every file of the docs folder (the notebook cache lives elsewhere)."""
+    docs = root / "docs"
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def lab(fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture) -> Path:
+    root = fixture_site("pagefiles")
+    before = _docs(root)
+    site = build_site(root, caplog)
+    assert not site.failed, site.messages
+    assert session_report(root) == {READINGS: False, ANALYSIS: False}
+    assert _docs(root) == before  # out.csv, the appended row and the refused write stayed private
+    return root
+
+
+def test_pages_read_the_files_beside_them(lab: Path, caplog: pytest.LogCaptureFixture) -> None:
+    html = (lab / "site" / "lab" / "readings" / "index.html").read_text()
+    assert "heights: 7.5 weights: 10" in html  # np.loadtxt and np.load, no depends_on
+    assert "sub: 15" in html and "shared: 42" in html  # a subfolder, and ../ inside the docs folder
+    assert "rows now: 4" in html  # the append went to the session's own copy of the file ...
+    assert "out.csv beside: [&#x27;out.csv&#x27;]" in html  # ... as did the new file
+    notebook = (lab / "site" / "lab" / "analysis" / "index.html").read_text()
+    assert "mean height: 2.5" in notebook and "weights: [0, 1, 2, 3, 4]" in notebook
+    assert not (lab / "docs" / "lab" / "out.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "reran"),
+    [
+        ("lab/notes.txt", set()),  # read by no session (its name was listed; it is still there)
+        ("lab/measurements.csv", {READINGS, ANALYSIS}),
+        ("lab/data/sub.csv", {READINGS}),
+        ("shared.csv", {READINGS}),
+        ("index.md", set()),
+    ],
+)
+def test_a_session_runs_again_when_a_file_it_read_changes(
+    lab: Path, caplog: pytest.LogCaptureFixture, edit: str, reran: set[tuple[str, str]]
+) -> None:
+    path = lab / "docs" / edit
+    path.write_bytes(path.read_bytes() + b"\n")
+    site = build_site(lab, caplog)
+    assert not site.failed, site.messages
+    assert {session for session, cached in session_report(lab).items() if not cached} == reran
+
+
+def test_a_new_file_reruns_the_session_that_listed_the_folder(
+    lab: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (lab / "docs" / "lab" / "new.txt").write_text("new\n")
+    build_site(lab, caplog)
+    assert session_report(lab) == {READINGS: False, ANALYSIS: True}  # readings.md ran os.listdir(".")
+
+
+def test_a_file_that_vanished_reruns_its_reader(lab: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (lab / "docs" / "lab" / "weights.npz").unlink()
+    site = build_site(lab, caplog)
+    assert site.failed
+    assert "docs/lab/readings.md:9: FileNotFoundError" in site.messages
+
+
+HOSTILE = """\
+# Hostile
+
+```python
+import os, shutil, subprocess
+
+def attempt(name, action):
+    try:
+        action()
+        print(name, "done")
+    except Exception as exc:
+        print(name, type(exc).__name__)
+
+attempt("append", lambda: open("measurements.csv", "a").write("9,9\\n"))
+attempt("truncate", lambda: open("notes.txt", "w").close())
+attempt("dotdot", lambda: open("data/../weights.npz", "wb").write(b"x"))
+attempt("real path", lambda: open(os.path.realpath("data/sub.csv"), "w").write("x"))
+attempt("chdir", lambda: os.chdir("data"))
+attempt("write after chdir", lambda: open("here.txt", "w").write("x"))
+os.chdir("..")
+attempt("into a subfolder", lambda: open("data/new.csv", "w").write("x"))
+attempt("remove", lambda: os.remove("data/sub.csv"))
+attempt("rename", lambda: os.rename("notes.txt", "data/notes.txt"))
+attempt("rmtree", lambda: shutil.rmtree("data"))
+attempt("chmod", lambda: os.chmod("readings.md", 0o777))
+"""
+
+REFUSED = """\
+```python raises="PermissionError"
+open(os.path.realpath("../shared.csv"), "w").write("overwritten")
+```
+"""
+
+SHELL = """\
+attempt("shell", lambda: subprocess.run("echo x >> ../shared.csv", shell=True, check=True))
+"""
+
+
+@pytest.mark.parametrize("sandbox", [True, False])
+def test_a_hostile_block_cannot_change_the_docs_folder(
+    lab: Path, caplog: pytest.LogCaptureFixture, sandbox: bool
+) -> None:
+    if sandbox and landlock_abi() <= 0:
+        pytest.skip("this kernel has no Landlock")
+    code = HOSTILE + (SHELL if sandbox else "") + "```\n\n" + REFUSED
+    (lab / "docs" / "lab" / "hostile.md").write_text(code)
+    if not sandbox:
+        config = lab / "mkdocs.yml"
+        config.write_text(config.read_text().replace("timeout: 30", "timeout: 30\n      sandbox: false"))
+    before = _docs(lab)
+    mode = (lab / "docs" / "lab" / "readings.md").stat().st_mode
+    site = build_site(lab, caplog)
+    assert not site.failed, site.messages
+    assert _docs(lab) == before
+    assert (lab / "docs" / "lab" / "readings.md").stat().st_mode == mode
+    html = (lab / "site" / "lab" / "hostile" / "index.html").read_text()
+    # What Jupyter would do, done in the session's own folder; a write by the real path is refused.
+    done = ("append", "truncate", "chdir", "write after chdir", "into a subfolder", "remove", "rename")
+    for name in (*done, "rmtree", "chmod"):
+        assert f"{name} done" in html
+    assert "dotdot PermissionError" in html and "real path PermissionError" in html
+    refused = (
+        "PermissionError: [Errno 13] Permission denied (the docs folder is read-only while the book builds"
+    )
+    assert refused in html
+    if sandbox:
+        assert "shell CalledProcessError" in html  # the shell's own write, stopped by Landlock
