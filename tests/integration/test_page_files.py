@@ -4,14 +4,20 @@ does not; nothing a session does changes the docs folder."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from wmbook.execute.sandbox import landlock_abi
 
-from .conftest import build_site, session_report
+from .conftest import FIXTURES, build_site, session_report
 
 READINGS = ("docs/lab/readings.md", "main")
 ANALYSIS = ("docs/lab/analysis.ipynb", "main")
@@ -147,3 +153,56 @@ def test_a_hostile_block_cannot_change_the_docs_folder(
     assert refused in html
     if sandbox:
         assert "shell CalledProcessError" in html  # the shell's own write, stopped by Landlock
+
+
+# Each reader a notebook uses, and whether the working folder's watch sees what it read.
+READERS = """\
+import glob, json, os, pathlib, sys
+import matplotlib.image, numpy as np, pandas as pd
+from wmbook.execute.workdir import prepare_workdir
+from wmbook.model import PageFolder, SessionSpec
+
+spec = SessionSpec("docs/lab/p.md", "main", (), (), folder=PageFolder(sys.argv[1], "lab"))
+work, watch = prepare_workdir(spec, sys.argv[2])
+os.chdir(work)
+watch.install()
+seen = {}
+for name, read in [
+    ("np.loadtxt", lambda: np.loadtxt("measurements.csv", delimiter=",", skiprows=1)),
+    ("np.load", lambda: np.load("weights.npz")["w"]),
+    ("pd.read_csv", lambda: pd.read_csv("data/sub.csv")),
+    ("imread", lambda: matplotlib.image.imread("image.png")),
+    ("read_text", lambda: pathlib.Path("../shared.csv").read_text()),
+    ("open absent", lambda: os.path.exists("later.csv") or open("later.csv")),
+    ("glob", lambda: glob.glob("*.csv")),
+]:
+    try:
+        read()
+    except OSError:
+        pass
+    seen[name] = [[r.path, r.kind.value] for r in watch.take()]
+print(json.dumps(seen))
+"""
+
+
+def test_the_watch_sees_what_notebook_readers_read(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(FIXTURES / "pagefiles" / "docs", docs)
+    plt.imsave(docs / "lab" / "image.png", np.zeros((2, 2)))
+    (tmp_path / "session").mkdir()
+    run = subprocess.run(
+        [sys.executable, "-c", READERS, str(docs), str(tmp_path / "session")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(run.stdout) == {
+        "np.loadtxt": [["lab/measurements.csv", "file"]],
+        "np.load": [["lab/weights.npz", "file"]],
+        "pd.read_csv": [["lab/data/sub.csv", "file"]],
+        "imread": [["lab/image.png", "file"]],
+        "read_text": [["shared.csv", "file"]],
+        "open absent": [["lab/later.csv", "absent"]],
+        "glob": [["lab", "listing"]],
+    }

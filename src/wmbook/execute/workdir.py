@@ -38,6 +38,9 @@ _NAME_EVENTS = frozenset({"os.remove", "os.rmdir", "os.mkdir", "os.mkfifo", "os.
 _TWO_NAME_EVENTS = frozenset({"os.rename", "os.link", "os.symlink"})  # (source, target, ...)
 _LIST_EVENTS = frozenset({"os.listdir", "os.scandir"})
 _CHDIR = "os.chdir"  # into a linked folder: made private first, so the working folder stays private
+# Every audit event the hook acts on: it runs for every event of the process (``id()`` raises
+# one), so anything else must cost it one set lookup.
+_WATCHED = frozenset({"open", _CHDIR}) | _CONTENT_EVENTS | _NAME_EVENTS | _TWO_NAME_EVENTS | _LIST_EVENTS
 
 
 def _within(path: str, folder: str) -> bool:
@@ -128,9 +131,7 @@ class FolderWatch:
             self._busy.on = False
 
     def _hook(self, event: str, args: tuple[object, ...]) -> None:
-        if event != "open" and event not in _LIST_EVENTS and not event.startswith(("os.", "shutil.")):
-            return
-        if getattr(self._busy, "on", False):
+        if event not in _WATCHED or getattr(self._busy, "on", False):
             return
         with self._quiet():
             if event == "open":
