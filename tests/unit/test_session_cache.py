@@ -17,7 +17,9 @@ from wmbook.execute.keys import session_key
 from wmbook.model import (
     Display,
     Figure,
+    FileRead,
     Outcome,
+    PageFolder,
     SessionResult,
     SessionSpec,
     Step,
@@ -167,6 +169,19 @@ def test_an_entry_is_stale_when_an_imported_distribution_changed(cache: SessionC
     data["imports"]["numpy"] = [["dist", "numpy", "0.0.1"]]
     cache.store.write("sessions", KEY, json.dumps(data).encode())
     assert SessionCache(cache.store).load(KEY, SPEC) is None
+
+
+def test_an_entry_is_stale_when_a_file_it_read_changed(cache: SessionCache, tmp_path: Path) -> None:
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "data.csv").write_text("1\n")
+    (tmp_path / "lab" / "other.csv").write_text("2\n")
+    spec = dataclasses.replace(SPEC, folder=PageFolder(str(tmp_path), "lab"))
+    first = dataclasses.replace(RESULT.results[0], reads=(FileRead("lab/data.csv"),))
+    cache.store_result(KEY, spec, dataclasses.replace(RESULT, results=(first, *RESULT.results[1:])))
+    (tmp_path / "lab" / "other.csv").write_text("changed\n")
+    assert SessionCache(cache.store).load(KEY, spec) is not None  # a file it did not read
+    (tmp_path / "lab" / "data.csv").write_text("changed\n")
+    assert SessionCache(cache.store).load(KEY, spec) is None
 
 
 @pytest.mark.parametrize(
