@@ -48,6 +48,7 @@ def test_pages_read_the_files_beside_them(lab: Path, caplog: pytest.LogCaptureFi
     assert "out.csv beside: [&#x27;out.csv&#x27;]" in html  # ... as did the new file
     notebook = (lab / "site" / "lab" / "analysis" / "index.html").read_text()
     assert "mean height: 2.5" in notebook and "weights: [0, 1, 2, 3, 4]" in notebook
+    assert "helper: 42" in notebook  # a module beside the notebook is imported, as in Jupyter
     assert not (lab / "docs" / "lab" / "out.csv").exists()
 
 
@@ -58,6 +59,7 @@ def test_pages_read_the_files_beside_them(lab: Path, caplog: pytest.LogCaptureFi
         ("lab/measurements.csv", {READINGS, ANALYSIS}),
         ("lab/data/sub.csv", {READINGS}),
         ("shared.csv", {READINGS}),
+        ("lab/helpers.py", {ANALYSIS}),  # the module the notebook imported
         ("index.md", set()),
     ],
 )

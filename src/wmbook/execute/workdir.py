@@ -112,8 +112,10 @@ class FolderWatch:
             _write_files(work, files)
 
     def install(self) -> None:
-        """Start watching (an audit hook lasts as long as the process: the session's)."""
+        """Start watching (an audit hook lasts as long as the process: the session's), and
+        let the session import modules that lie beside the page, as Jupyter does."""
         sys.addaudithook(self._hook)
+        sys.path.insert(0, "")
 
     def take(self) -> tuple[FileRead, ...]:
         """The docs folder's paths read since the last call."""
@@ -141,6 +143,8 @@ class FolderWatch:
                 else:
                     self._note(args[0], listing=False)
             elif event in _LIST_EVENTS:
+                if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+                    return  # the import system looking for a module: the module it opens is noted
                 self._note(args[0] if args and args[0] is not None else ".", listing=True)
             elif event in _CONTENT_EVENTS:
                 self._before_write(args[0], content=True, truncate=False)
@@ -193,6 +197,8 @@ class FolderWatch:
             exists = real in self._shipped or real in self._dirs
         else:
             return
+        if "__pycache__" in rel.split(os.sep):
+            return  # bytecode of a module beside the page: its source is what counts
         kind = ReadKind.LISTING if listing else (ReadKind.FILE if exists else ReadKind.ABSENT)
         self.reads.add(FileRead("" if rel == "." else rel.replace(os.sep, "/"), kind))
 
