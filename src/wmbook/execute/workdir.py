@@ -58,6 +58,14 @@ def _write_files(base: str, files: tuple[tuple[str, bytes], ...]) -> list[str]:
     return made
 
 
+class _Refused(Exception):
+    """Carries the error an operation is refused with out of the watch's own error handling."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 class FolderWatch:
     """Builds the working folder of one session and watches what its code does there."""
 
@@ -135,31 +143,42 @@ class FolderWatch:
     def _hook(self, event: str, args: tuple[object, ...]) -> None:
         if event not in _WATCHED or getattr(self._busy, "on", False):
             return
-        with self._quiet():
-            if event == "open":
-                flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
-                if flags & _WRITE_FLAGS:
-                    self._before_write(args[0], content=True, truncate=bool(flags & os.O_TRUNC))
-                else:
-                    self._note(args[0], listing=False)
-            elif event in _LIST_EVENTS:
-                if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
-                    return  # the import system looking for a module: the module it opens is noted
-                self._note(args[0] if args and args[0] is not None else ".", listing=True)
-            elif event in _CONTENT_EVENTS:
-                self._before_write(args[0], content=True, truncate=False)
-            elif event in _NAME_EVENTS:
-                self._before_write(args[0], content=event in ("os.rmdir", "shutil.rmtree"), truncate=True)
-            elif event in _TWO_NAME_EVENTS and len(args) > 1:
-                if event == "os.rename":
-                    self._before_write(args[0], content=False, truncate=True)
-                elif event == "os.link":  # a hard link to a docs file would write through it
-                    self._refuse_docs(args[0], self._raw(args[0]))
-                self._before_write(args[1], content=False, truncate=True)
-            elif event == _CHDIR and args:
-                raw = self._raw(args[0])
-                if raw is not None and _within(os.path.normpath(raw), self.mirror):
-                    self._make_private(os.path.normpath(raw), copy=False)
+        try:
+            with self._quiet():
+                self._act(event, args)
+        except _Refused as refused:  # the error the user's line gets
+            raise refused.error from None
+        except (OSError, ValueError):
+            # The watch's own work failed (the working folder was removed, say): the
+            # operation goes on as it would without the watch, and fails by itself if it must.
+            return
+
+    def _act(self, event: str, args: tuple[object, ...]) -> None:
+        """Note a read, or make a write land in the session's folder."""
+        if event == "open":
+            flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+            if flags & _WRITE_FLAGS:
+                self._before_write(args[0], content=True, truncate=bool(flags & os.O_TRUNC))
+            else:
+                self._note(args[0], listing=False)
+        elif event in _LIST_EVENTS:
+            if sys._getframe(2).f_code.co_filename.startswith("<frozen importlib"):  # below _hook
+                return  # the import system looking for a module: the module it opens is noted
+            self._note(args[0] if args and args[0] is not None else ".", listing=True)
+        elif event in _CONTENT_EVENTS:
+            self._before_write(args[0], content=True, truncate=False)
+        elif event in _NAME_EVENTS:
+            self._before_write(args[0], content=event in ("os.rmdir", "shutil.rmtree"), truncate=True)
+        elif event in _TWO_NAME_EVENTS and len(args) > 1:
+            if event == "os.rename":
+                self._before_write(args[0], content=False, truncate=True)
+            elif event == "os.link":  # a hard link to a docs file would write through it
+                self._refuse_docs(args[0], self._raw(args[0]))
+            self._before_write(args[1], content=False, truncate=True)
+        elif event == _CHDIR and args:
+            raw = self._raw(args[0])
+            if raw is not None and _within(os.path.normpath(raw), self.mirror):
+                self._make_private(os.path.normpath(raw), copy=False)
 
     @staticmethod
     def _raw(path: object) -> str | None:
@@ -207,7 +226,7 @@ class FolderWatch:
         build sends it on a second run) and refused, as a file that is not there."""
         rel = os.path.relpath(stand_in, self.unsent).replace(os.sep, "/")
         self.reads.add(FileRead(rel, ReadKind.ABSENT))
-        raise FileNotFoundError(errno.ENOENT, "No such file (not sent to this machine)", rel)
+        raise _Refused(FileNotFoundError(errno.ENOENT, "No such file (not sent to this machine)", rel))
 
     def _before_write(self, path: object, *, content: bool, truncate: bool) -> None:
         """Make a write land in the session's folder, or refuse it when it would reach the
@@ -217,7 +236,8 @@ class FolderWatch:
             return
         logical = os.path.normpath(raw)
         if _within(logical, self.mirror):
-            self._make_private(logical, copy=content and not truncate, whole=content)
+            with contextlib.suppress(OSError):  # if no private copy could be made, the check below refuses
+                self._make_private(logical, copy=content and not truncate, whole=content)
         # Resolved after the links on the way were replaced: a path such as 'data/../x' must
         # not reach the docs folder through a link either.
         self._refuse_docs(path, raw if content else os.path.join(os.path.dirname(raw), "x"))
@@ -225,11 +245,13 @@ class FolderWatch:
     def _refuse_docs(self, path: object, raw: str | None) -> None:
         """A ``PermissionError`` at the user's line when ``raw`` resolves into the docs folder."""
         if raw is not None and _within(os.path.realpath(raw), self.root):
-            raise PermissionError(
-                errno.EACCES,
-                "Permission denied (the docs folder is read-only while the book builds; write to "
-                "a relative path instead, which lands in the session's own folder)",
-                os.fsdecode(path),  # type: ignore[arg-type]  # a path: _raw gave one for it
+            raise _Refused(
+                PermissionError(
+                    errno.EACCES,
+                    "Permission denied (the docs folder is read-only while the book builds; write to "
+                    "a relative path instead, which lands in the session's own folder)",
+                    os.fsdecode(path),  # type: ignore[arg-type]  # a path: _raw gave one for it
+                )
             )
 
     def _make_private(self, logical: str, *, copy: bool, whole: bool = True) -> None:
