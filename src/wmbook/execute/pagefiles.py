@@ -24,7 +24,8 @@ from wmbook.store import digest
 ReadRecord = list[str]
 
 SHIP_FILE_BYTES = 1 << 20  # files of the page's folder sent to a worker up front: at most 1 MiB each
-SHIP_TOTAL_BYTES = 8 << 20  # ... and 8 MiB in all
+SHIP_TOTAL_BYTES = 2 << 20  # ... and 2 MiB in all (every session of a page at the top would send them)
+_PAGE_SOURCES = (".md", ".ipynb")  # not sent up front: pages are rarely what a session reads
 SHIP_MAX_BYTES = 64 << 20  # a file a session read is sent on a second attempt if all fit in this
 
 
@@ -104,7 +105,7 @@ def _read(root: str, paths: Iterable[str]) -> tuple[tuple[str, bytes], ...]:
 
 def ship(folder: PageFolder, also: Iterable[str] = (), *, again: bool = False) -> PageFolder:
     """The page's folder with its files sent along: the smallest files of the page's folder
-    and below within ``SHIP_TOTAL_BYTES`` (none over ``SHIP_FILE_BYTES``), and every path of
+    and below within ``SHIP_TOTAL_BYTES`` (none over ``SHIP_FILE_BYTES``, no page sources), and every path of
     ``also`` (files a first attempt missed); the others are named, so that a listing of the
     folder is the same on the worker and a read of one is noticed.  ``again`` (a session that
     missed files) sends as much of the page's folder as ``SHIP_MAX_BYTES`` allows."""
@@ -113,7 +114,7 @@ def ship(folder: PageFolder, also: Iterable[str] = (), *, again: bool = False) -
     total = size_of(folder, chosen)
     below = sorted(_files_below(folder))
     for size, path in below:
-        if path in chosen:
+        if path in chosen or (not again and path.endswith(_PAGE_SOURCES)):
             continue
         if size > each or total + size > budget:
             break
