@@ -97,17 +97,24 @@ class FolderWatch:
         return os.path.join(self.mirror, self.folder.page)
 
     def _link_layout(self) -> None:
-        """Each folder from the docs folder down to the page's, holding a link per name beside it."""
+        """Each folder from the docs folder down to the page's, holding a link per name beside it.
+
+        Each link leads through one link per folder (``.docsN``, in the session folder), so
+        its own target is short: a short link lives inside its inode, which makes creating
+        and removing thousands of them several times cheaper on a disk."""
         parts = [part for part in self.folder.page.split("/") if part]
         real, here = self.root, self.mirror
+        session_dir = os.path.dirname(self.mirror)
         for depth in range(len(parts) + 1):
             os.mkdir(here)
             self._dirs.add(here)
+            os.symlink(real, os.path.join(session_dir, f".docs{depth}"))
+            via = "../" * (depth + 1) + f".docs{depth}/"
             below = parts[depth] if depth < len(parts) else None
             with os.scandir(real) as entries:
                 for entry in entries:
                     if entry.name != below:
-                        os.symlink(entry.path, os.path.join(here, entry.name))
+                        os.symlink(via + entry.name, os.path.join(here, entry.name))
             if below is None:
                 return
             real, here = os.path.join(real, below), os.path.join(here, below)
