@@ -138,6 +138,7 @@ class PageFolder:
     page: str  # POSIX path relative to ``root``; "" for a page at the top
     shipped: tuple[tuple[str, bytes], ...] | None = None  # (path relative to ``root``, content)
     unsent: tuple[str, ...] = ()  # with ``shipped``: files there whose content was not sent
+    expected: tuple[str, ...] = ()  # files the last run of the session read (sent to a worker up front)
 
     @property
     def path(self) -> str:

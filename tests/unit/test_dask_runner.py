@@ -3,9 +3,23 @@ another Python or wmbook is not trusted, a lost session is reported at its first
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
-from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepKey, StepKind, StepResult
+from wmbook.model import (
+    FileRead,
+    Outcome,
+    PageFolder,
+    ReadKind,
+    SessionResult,
+    SessionSpec,
+    Step,
+    StepKey,
+    StepKind,
+    StepResult,
+)
 
 dask_runner = pytest.importorskip("wmbook.execute.dask_runner")
 
@@ -55,3 +69,30 @@ def test_a_lost_session_is_reported_at_its_first_block() -> None:
         (SECOND, Outcome.NOT_RUN, "docs/page.md:7"),
     ]
     assert session.failed
+
+
+def test_files_a_stale_run_read_are_sent_up_front(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wmbook.execute import pagefiles
+
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "big.csv").write_text("1,2\n" * 100)
+    (tmp_path / "lab" / "small.csv").write_text("1\n")
+    monkeypatch.setattr(pagefiles, "SHIP_FILE_BYTES", 10)
+    folder = PageFolder(str(tmp_path), "lab")
+    plain = dask_runner._with_page_files(dataclasses.replace(SPEC, folder=folder)).folder
+    assert [path for path, _ in plain.shipped] == ["lab/small.csv"] and plain.unsent == ("lab/big.csv",)
+    hinted = dataclasses.replace(SPEC, folder=dataclasses.replace(folder, expected=("lab/big.csv",)))
+    sent = dask_runner._with_page_files(hinted).folder
+    assert [path for path, _ in sent.shipped] == ["lab/big.csv", "lab/small.csv"] and sent.unsent == ()
+    monkeypatch.setattr(pagefiles, "SHIP_MAX_BYTES", 100)  # too large to send: left to a second run
+    assert dask_runner._with_page_files(hinted).folder.unsent == ("lab/big.csv",)
+
+
+def test_a_file_read_but_not_sent_is_named_at_the_step_that_read_it() -> None:
+    read = StepResult(SECOND, Outcome.OK, reads=(FileRead("lab/big.csv", ReadKind.ABSENT),))
+    session = dataclasses.replace(DONE, results=(DONE.results[0], read))
+    named = dask_runner.unsent_result(session, ["lab/big.csv"], "it is too large")
+    assert named.results[1].outcome is Outcome.LOST and named.failed
+    assert (
+        named.results[1].detail == "lab/big.csv beside the page was not on the Dask worker (it is too large)"
+    )

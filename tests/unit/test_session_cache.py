@@ -181,7 +181,11 @@ def test_an_entry_is_stale_when_a_file_it_read_changed(cache: SessionCache, tmp_
     (tmp_path / "lab" / "other.csv").write_text("changed\n")
     assert SessionCache(cache.store).load(KEY, spec) is not None  # a file it did not read
     (tmp_path / "lab" / "data.csv").write_text("changed\n")
-    assert SessionCache(cache.store).load(KEY, spec) is None
+    later = SessionCache(cache.store)
+    assert later.load(KEY, spec) is None
+    # The run it takes is told what the last one read (a remote worker is sent those files).
+    expected = later.with_expected_reads(KEY, spec).folder
+    assert expected is not None and expected.expected == ("lab/data.csv",)
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,7 @@ class SessionCache:
         self.store = store
         self._versions: dict[str, str | None] = {}  # distribution versions seen this build
         self._files: dict[tuple[str, str], str] = {}  # states of the docs folder's paths seen this build
+        self._stale_reads: dict[str, tuple[str, ...]] = {}  # key -> files a stale entry's run read
 
     def load(
         self, key: str, spec: SessionSpec, *, local: bool = True, shared: bool = True
@@ -109,17 +110,17 @@ class SessionCache:
         """The cached result for ``key`` (from the store's local layer, its shared one or
         both); None on a miss, a stale or a damaged entry."""
         payload = self.store.read("sessions", key, _what(spec), local=local, shared=shared)
-        return None if payload is None else self._decode(payload, spec)
+        return None if payload is None else self._decode(payload, spec, key)
 
     def load_many(self, wanted: Mapping[str, SessionSpec], *, local: bool = True) -> dict[str, SessionResult]:
         """The cached results among ``wanted`` (key to spec), the shared layer asked for all of
         them in one batch; misses, stale and damaged entries are left out."""
         what = {key: _what(spec) for key, spec in wanted.items()}
         payloads = self.store.read_many("sessions", wanted, what, local=local)
-        found = {key: self._decode(payload, wanted[key]) for key, payload in payloads.items()}
+        found = {key: self._decode(payload, wanted[key], key) for key, payload in payloads.items()}
         return {key: result for key, result in found.items() if result is not None}
 
-    def _decode(self, payload: bytes, spec: SessionSpec) -> SessionResult | None:
+    def _decode(self, payload: bytes, spec: SessionSpec, key: str) -> SessionResult | None:
         try:
             data = json.loads(payload)
             if data["format"] != _FORMAT:
@@ -127,7 +128,10 @@ class SessionCache:
             if not imports_unchanged(data["imports"], self._versions):
                 return None  # a distribution the session imported changed: run it again
             if not reads_unchanged(spec.folder, data["reads"], self._files):
-                return None  # a file beside the page that the session read changed
+                # A file beside the page that the session read changed: it runs again, and
+                # most likely reads the same files (a remote worker is sent them up front).
+                self._stale_reads[key] = tuple(path for kind, path, _ in data["reads"] if kind == "file")
+                return None
             result = SessionResult(
                 page=spec.page,
                 name=spec.name,
@@ -138,6 +142,13 @@ class SessionCache:
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             log.info(f"wmbook: the cache entry of {_what(spec)} is unreadable ({exc}); running it again")
             return None
+
+    def with_expected_reads(self, key: str, spec: SessionSpec) -> SessionSpec:
+        """``spec`` with the files its stale entry's run read, if it had one."""
+        expected = self._stale_reads.get(key, ())
+        if not expected or spec.folder is None:
+            return spec
+        return replace(spec, folder=replace(spec.folder, expected=expected))
 
     def store_result(self, key: str, spec: SessionSpec, result: SessionResult) -> None:
         """Write an entry; failed sessions are never stored."""

@@ -98,12 +98,15 @@ def lost_result(spec: SessionSpec, detail: str) -> SessionResult:
 
 
 def _with_page_files(spec: SessionSpec, looked_for: list[str] | None = None) -> SessionSpec:
-    """The spec with files of its page's folder sent along; with ``looked_for`` (files a run
-    looked for), those and as much more of the folder as may be sent."""
+    """The spec with files of its page's folder sent along (those its last run read among
+    them); with ``looked_for`` (files a run looked for), those and as much more of the folder
+    as may be sent."""
     if spec.folder is None:
         return spec
     sent = [path for path, _ in spec.folder.shipped or ()]
-    return replace(spec, folder=ship(spec.folder, [*sent, *(looked_for or [])], again=looked_for is not None))
+    expected = [] if over_budget(spec.folder, spec.folder.expected) else list(spec.folder.expected)
+    also = [*sent, *expected, *(looked_for or [])]
+    return replace(spec, folder=ship(spec.folder, also, again=looked_for is not None))
 
 
 def unsent_result(session: SessionResult, paths: list[str], why: str) -> SessionResult:

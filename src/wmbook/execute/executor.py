@@ -121,7 +121,7 @@ class Executor:
             return _done(self._uncached(spec, shared=self.cache.store.shared is not None))
         # Stored before the future resolves: a build that ends right after still finds it.
         store = lambda result: self.cache.store_result(key, spec, result)  # noqa: E731
-        return self.pool.submit(spec, after=store, limits=self.limits)
+        return self.pool.submit(self.cache.with_expected_reads(key, spec), after=store, limits=self.limits)
 
     @staticmethod
     def _uncached(spec: SessionSpec, shared: bool = False) -> SessionResult:
