@@ -118,6 +118,17 @@ def test_missed_files_are_those_the_docs_folder_has(docs: Path) -> None:
     assert missed(folder, reads) == ["top.csv"]
 
 
+@pytest.mark.parametrize("path", ["../secret.txt", "lab/../../secret.txt", "/etc/hostname", "lab/link"])
+def test_a_reported_path_outside_the_docs_folder_is_never_hashed_or_sent(docs: Path, path: str) -> None:
+    (docs.parent / "secret.txt").write_text("not the book's\n")
+    (docs / "lab" / "link").symlink_to(docs.parent / "secret.txt")
+    folder = PageFolder(str(docs), "lab")
+    read = FileRead(path, ReadKind.ABSENT)
+    assert record_reads(folder, [read], {}) == []
+    assert missed(folder, [read]) == []
+    assert all(sent != path for sent, _ in ship(folder, [path]).shipped or ())
+
+
 def test_over_budget_names_the_limit(docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = PageFolder(str(docs), "lab")
     assert over_budget(folder, ["lab/a.csv"]) == ""

@@ -29,6 +29,16 @@ _PAGE_SOURCES = (".md", ".ipynb")  # not sent up front: pages are rarely what a 
 SHIP_MAX_BYTES = 64 << 20  # a file a session read is sent on a second attempt if all fit in this
 
 
+def _inside(root: str, path: str) -> bool:
+    """Whether ``path`` (as a session reported it) names something inside the docs folder: a
+    session's report is not trusted to stay there (it could name ``../../.ssh/id_rsa``)."""
+    if os.path.isabs(path) or path.split("/")[0] == ".." or ".." in path.split("/"):
+        return False
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(root, path))
+    return real == real_root or real.startswith(real_root + os.sep)
+
+
 def _state(root: str, kind: str, path: str) -> str:
     full = os.path.join(root, path)
     try:
@@ -53,7 +63,7 @@ def record_reads(
 ) -> list[ReadRecord]:
     """What a cache entry keeps of the paths a session read: each with its state now."""
     records = []
-    for path, kind in sorted({(read.path, _kind(read)) for read in reads}):
+    for path, kind in sorted({(read.path, _kind(read)) for read in reads if _inside(folder.root, read.path)}):
         if (kind, path) not in memo:
             memo[(kind, path)] = _state(folder.root, kind, path)
         records.append([kind, path, memo[(kind, path)]])
@@ -95,6 +105,8 @@ def _files_below(folder: PageFolder) -> list[tuple[int, str]]:
 def _read(root: str, paths: Iterable[str]) -> tuple[tuple[str, bytes], ...]:
     files = []
     for path in paths:
+        if not _inside(root, path):
+            continue
         try:
             with open(os.path.join(root, path), "rb") as file:
                 files.append((path, file.read()))
@@ -133,6 +145,7 @@ def missed(folder: PageFolder, reads: Iterable[FileRead]) -> list[str]:
             for read in reads
             if read.kind is ReadKind.ABSENT
             and read.path not in sent
+            and _inside(folder.root, read.path)
             and os.path.isfile(os.path.join(folder.root, read.path))
         }
     )
