@@ -45,7 +45,7 @@ def test_other_errors_ask_for_a_fix(exc_type: str) -> None:
         ("SyntaxError", "SyntaxError: 'await' outside function", "asyncio.run()"),
         ("SyntaxError", "SyntaxError: 'async with' outside async function", "asyncio.run()"),
         ("SyntaxError", "SyntaxError: invalid syntax", "pseudo-code"),
-        ("FileNotFoundError", "FileNotFoundError: [Errno 2] No such file or directory", "depends_on"),
+        ("FileNotFoundError", "FileNotFoundError: [Errno 2] No such file or directory", "page's folder"),
         ("TypeError", "TypeError: Invalid type for url, got <class 'ellipsis'>: Ellipsis", "placeholder"),
     ],
 )

@@ -45,7 +45,7 @@ def raised_advice(exc_type: str | None, summary: str = "") -> str:
     elif name == "SyntaxError":
         fix = "fix the syntax (pseudo-code does not parse)"
     elif name == "FileNotFoundError":
-        fix = "list the file in the page's front matter (depends_on: [FILE]) so the session has it"
+        fix = "put the file in the page's folder (relative paths start there, as in Jupyter)"
     elif "ellipsis" in summary.lower():
         fix = "replace the ... placeholder with a real value"
     else:
