@@ -58,6 +58,8 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     memory_limit_mb = c.Type(int, default=0)  # address space per session; 0: a quarter of the RAM
     max_output_mb = c.Type((int, float), default=64)  # largest file (captured output too) a session writes
     run_in_browser = c.Type(bool, default=False)  # readers may edit and run blocks (Pyodide)
+    # Markdown pages' blocks run with IPython's semantics (magics, !cmd, ;) as notebooks' do.
+    ipython = c.Type(bool, default=False)
     packages_url = c.Optional(c.Type(str))  # where Pyodide loads numpy & co. from; default: its CDN
     # all: every python fence runs unless exec="off"; marked: only exec="on" (or 1/true/yes) ones
     execute = c.Choice(EXECUTE_MODES, default="all")
@@ -94,6 +96,7 @@ class Settings:
     exclude: tuple[str, ...] = ()  # pages never run, as gitignore-style patterns (like exclude_docs)
     on_error: str = "fail"
     math: bool = True
+    ipython: bool = False  # Markdown pages run with IPython's semantics (notebooks always do)
 
     def page_mode(self, src_uri: str) -> ExecuteMode:
         """Which fences of a page run by the site's settings (its front matter may change it)."""
@@ -167,6 +170,7 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         exclude=tuple(options.exclude),
         on_error=options.on_error,
         math=options.math,
+        ipython=options.ipython,
     )
 
 

@@ -114,6 +114,7 @@ class Step:
     first_line: int  # Markdown line of ``source``'s first line
     timeout: float
     raises: str | None = None
+    ipython: bool = False  # run with IPython's semantics (magics, ``!cmd``, ``;``), as Jupyter does
 
     @property
     def kind(self) -> StepKind:
@@ -201,10 +202,20 @@ class Display:
     expression), as the MIME types the object offered: ``(("text/html", "…"), …)``."""
 
     data: tuple[tuple[str, str], ...]
+    result: bool = False  # the value of the block's last expression (Jupyter's execute_result)
 
     def get(self, mime: str) -> str | None:
         """The data for ``mime``, if the object offered it."""
         return next((value for key, value in self.data if key == mime), None)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Text a step wrote to one of its output streams, in the order it was written."""
+
+    name: str  # "stdout" or "stderr"
+    text: str
+    displays_before: int = 0  # how many of the step's rich outputs were shown before this text
 
 
 @dataclass(frozen=True)
@@ -225,6 +236,8 @@ class StepResult:
     imports: tuple[str, ...] = ()  # top-level modules the step imported
     displays: tuple[Display, ...] = ()  # rich outputs, in the order they were shown
     reads: tuple[FileRead, ...] = ()  # paths of the docs folder the step read (not kept in the cache)
+    streams: tuple[Stream, ...] = ()  # ``output`` split into stdout and stderr runs, in order
+    execution_count: int | None = None  # IPython steps: the cell's number, as in ``In [3]:``
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,11 @@ def execute(book: Book, executor: Executor) -> None:
         # An excluded page (or execute: false) runs nothing, quiz checks included.
         if page.parsed.runnable and page.parsed.execute is not ExecuteMode.NONE
         for spec in page_sessions(
-            page.parsed, book.settings.timeout, book.settings.on_error == "warn", book.docs_dir
+            page.parsed,
+            book.settings.timeout,
+            book.settings.on_error == "warn",
+            book.docs_dir,
+            book.settings.ipython,
         )
     ]
     # All at once: a shared cache is asked for every local miss in one batch.
@@ -315,8 +319,19 @@ def render_displays(book: Book, page: Page, result: StepResult, slot: str, math:
 
 def output_html(book: Book, page: Page, result: StepResult, slot: str, math: MathRenderer) -> str:
     """What a block printed (in a notebook, tracebacks name cells) and its rich outputs."""
-    shown = replace(result, output=page.shown_text(result.output))
-    return render_result(shown) + render_displays(book, page, result, slot, math)
+    return render_result(located_result(page, result)) + render_displays(book, page, result, slot, math)
+
+
+def located_result(page: Page, result: StepResult) -> StepResult:
+    """A result whose printed text and traceback name notebook cells (on a notebook page)."""
+    if page.parsed.cells is None:
+        return result
+    return replace(
+        result,
+        output=page.shown_text(result.output),
+        streams=tuple(replace(s, text=page.shown_text(s.text)) for s in result.streams),
+        traceback=page.shown_text(result.traceback),
+    )
 
 
 def add_runner(book: Book, page: Page, content: str) -> str:
@@ -368,7 +383,8 @@ def write_notebook(book: Book, page: Page) -> None:
     if not page.dest_path or not any(block.options.execute for block in page.parsed.code_blocks):
         return
     if page.parsed.notebook is not None:
-        notebook = executed_notebook(page.parsed, page.results)
+        results = {key: located_result(page, result) for key, result in page.results.items()}
+        notebook = executed_notebook(page.parsed, results)
     else:
         notebook = page_notebook(page.parsed, page.results, book.bibliography, notebook_page_link(book, page))
     target = Path(page.dest_path).parent / notebook_name(page.uri)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,3 +157,28 @@ def dask_cluster() -> Iterator[str]:
     finally:
         shutdown_pool()  # the build's connection goes before the cluster does
         cluster.close()
+
+
+@pytest.fixture(scope="session")
+def python3_kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A ``python3`` kernelspec of this interpreter: the one Jupyter finds, or one installed for the run."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    with pytest.MonkeyPatch.context() as patch:
+        try:
+            spec = KernelSpecManager().get_kernel_spec("python3")
+            usable = (
+                spec.argv[0] in ("python", "python3")
+                or Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
+            )
+        except NoSuchKernel:
+            usable = False
+        if not usable:
+            prefix = tmp_path_factory.mktemp("kernel")
+            subprocess.run(
+                [sys.executable, "-m", "ipykernel", "install", "--prefix", str(prefix), "--name", "python3"],
+                check=True,
+                capture_output=True,
+            )
+            patch.setenv("JUPYTER_PATH", os.pathsep.join([str(prefix / "share" / "jupyter")]))
+        yield

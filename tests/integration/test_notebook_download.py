@@ -5,12 +5,8 @@ the book printed."""
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,31 +144,6 @@ def test_chapter_notebook_holds_the_book_outputs(chapter: nbformat.NotebookNode)
     assert [n for n in range(1, 20) if f'<a id="fig-5-{n}"></a>**Figure 5.{n}** — ' in markdown] == list(
         range(1, 10)
     )
-
-
-@pytest.fixture(scope="module")
-def python3_kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A ``python3`` kernelspec of this interpreter: the one Jupyter finds, or one installed for the run."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    with pytest.MonkeyPatch.context() as patch:
-        try:
-            spec = KernelSpecManager().get_kernel_spec("python3")
-            usable = (
-                spec.argv[0] in ("python", "python3")
-                or Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
-            )
-        except NoSuchKernel:
-            usable = False
-        if not usable:
-            prefix = tmp_path_factory.mktemp("kernel")
-            subprocess.run(
-                [sys.executable, "-m", "ipykernel", "install", "--prefix", str(prefix), "--name", "python3"],
-                check=True,
-                capture_output=True,
-            )
-            patch.setenv("JUPYTER_PATH", os.pathsep.join([str(prefix / "share" / "jupyter")]))
-        yield
 
 
 def test_chapter_notebook_runs_in_jupyter_and_prints_what_the_book_printed(

@@ -168,6 +168,7 @@ jupyter:
 # A jupytext notebook
 
 ```python
+%matplotlib inline
 print("ran once")
 ```
 """

@@ -74,3 +74,20 @@ def test_advice_names_the_fix() -> None:
 )
 def test_network_names(exc_type: str, network: bool) -> None:
     assert is_network_error(exc_type) is network
+
+
+@pytest.mark.parametrize(
+    ("summary", "line"),
+    [
+        ("SyntaxError: invalid syntax", "%matplotlib inline"),
+        ("SyntaxError: invalid syntax", "  !ls data"),
+        ("SyntaxError: 'await' outside function", "result = await fetch()"),
+    ],
+)
+def test_ipython_syntax_offers_ipython_semantics(summary: str, line: str) -> None:
+    advice = raised_advice("SyntaxError", summary, line)
+    assert 'ipython="on"' in advice and 'exec="off"' in advice
+
+
+def test_a_plain_syntax_error_does_not_offer_ipython() -> None:
+    assert "ipython" not in raised_advice("SyntaxError", "SyntaxError: invalid syntax", "x = (1,")

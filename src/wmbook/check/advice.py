@@ -17,6 +17,7 @@ _NETWORK = re.compile(
     r"URLError|HTTPError|NewConnectionError|MaxRetryError|NameResolutionError|ProxyError|"
     r"RemoteDisconnected|SSLError|Timeout|ReadTimeout)$"
 )
+_IPYTHON = 'add ipython="on" to the fence (or ipython: true to the front matter)'
 _NOT_RUN = 'if it only illustrates, mark it exec="off" (or run only marked blocks: execute: marked)'
 
 
@@ -25,9 +26,9 @@ def is_network_error(exc_type: str) -> bool:
     return bool(_NETWORK.search(exc_type))
 
 
-def raised_advice(exc_type: str | None, summary: str = "") -> str:
+def raised_advice(exc_type: str | None, summary: str = "", line: str = "") -> str:
     """What to change about a block that raised ``exc_type`` (its qualified name), given the
-    last line of its traceback (``summary``)."""
+    last line of its traceback (``summary``) and the block's line that raised it."""
     if not exc_type:
         return "fix the code"
     declared = f'mark the block raises="{exc_type}"'
@@ -40,8 +41,11 @@ def raised_advice(exc_type: str | None, summary: str = "") -> str:
         fix = "a build may have no network: use local data"
     elif name == "SyntaxError" and "outside" in summary and ("await" in summary or "async" in summary):
         fix = (
-            "top-level await does not run in a block: wrap the code in an async function run by asyncio.run()"
+            f"top-level await runs with IPython's semantics: {_IPYTHON} (or wrap the code in an "
+            "async function run by asyncio.run())"
         )
+    elif name == "SyntaxError" and line.lstrip().startswith(("%", "!")):
+        fix = f"a magic or !command is IPython's syntax: {_IPYTHON}"
     elif name == "SyntaxError":
         fix = "fix the syntax (pseudo-code does not parse)"
     elif name == "FileNotFoundError":

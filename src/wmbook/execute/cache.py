@@ -19,11 +19,21 @@ from typing import Any
 
 from wmbook.execute.keys import imports_unchanged, record_imports
 from wmbook.execute.pagefiles import reads_unchanged, record_reads
-from wmbook.model import Display, Figure, Outcome, SessionResult, SessionSpec, StepKey, StepKind, StepResult
+from wmbook.model import (
+    Display,
+    Figure,
+    Outcome,
+    SessionResult,
+    SessionSpec,
+    StepKey,
+    StepKind,
+    StepResult,
+    Stream,
+)
 from wmbook.store import Store
 
 log = logging.getLogger("mkdocs.plugins.wmbook")  # MkDocs' format; info: never fails a strict build
-_FORMAT = 4
+_FORMAT = 5  # 5: each step with its stdout and stderr runs and its reads of the page folder
 
 
 def _step_json(r: StepResult) -> dict[str, Any]:
@@ -40,7 +50,9 @@ def _step_json(r: StepResult) -> dict[str, Any]:
         "duration": r.duration,
         "detail": r.detail,
         "imports": list(r.imports),
-        "displays": [[list(pair) for pair in d.data] for d in r.displays],
+        "displays": [{"data": [list(pair) for pair in d.data], "result": d.result} for d in r.displays],
+        "streams": [[s.name, s.text, s.displays_before] for s in r.streams],
+        "execution_count": r.execution_count,
     }
 
 
@@ -58,7 +70,12 @@ def _step_from_json(d: dict[str, Any]) -> StepResult:
         duration=float(d["duration"]),
         detail=str(d["detail"]),
         imports=tuple(d["imports"]),
-        displays=tuple(Display(tuple((str(m), str(v)) for m, v in shown)) for shown in d["displays"]),
+        displays=tuple(
+            Display(tuple((str(m), str(v)) for m, v in shown["data"]), bool(shown["result"]))
+            for shown in d["displays"]
+        ),
+        streams=tuple(Stream(str(name), str(text), int(before)) for name, text, before in d["streams"]),
+        execution_count=d["execution_count"],
     )
 
 
@@ -87,6 +104,7 @@ def relocate(result: SessionResult, old_firsts: list[int], spec: SessionSpec) ->
         replace(
             r,
             output=text(r.output),
+            streams=tuple(replace(s, text=text(s.text)) for s in r.streams),
             traceback=text(r.traceback),
             error_line=moved(r.error_line) if r.error_line else r.error_line,
         )

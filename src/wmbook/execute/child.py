@@ -11,7 +11,6 @@ import ast
 import builtins
 import contextlib
 import dataclasses
-import faulthandler
 import linecache
 import math
 import os
@@ -27,60 +26,16 @@ import numpy as np
 import numpy.random  # loaded once in the worker server, not in every session
 
 from wmbook.execute import figures
+from wmbook.execute.capture import StreamCapture, joined, stderr_path
 from wmbook.execute.display import Displays, shown_value
-from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
+from wmbook.execute.ipython import IPythonCells
+from wmbook.execute.protocol import ENVIRONMENT, capture_path
 from wmbook.execute.sandbox import Limits, apply_limits
+from wmbook.execute.terminal import Terminal, open_terminal
 from wmbook.execute.workdir import FolderWatch, prepare_workdir
-from wmbook.model import Outcome, SessionSpec, Step, StepKind, StepResult
+from wmbook.model import Figure, Outcome, SessionSpec, Step, StepKind, StepResult
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def _drop_buffer(stream: Any) -> None:
-    """Forget what a stream could not write (its file reached the size limit)."""
-    buffer = getattr(stream, "buffer", None)
-    raw = getattr(buffer, "raw", None)
-    if buffer is not None and raw is not None:
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            stream.__init__(buffer.__class__(raw), encoding=stream.encoding, errors=stream.errors)
-
-
-class _CapturedFds:
-    """Send file descriptors 1 and 2 to one file while a step runs.
-
-    Capturing at the descriptor level also catches output of C extensions and of
-    child processes, which a ``sys.stdout`` swap would miss.  A crash's Python
-    traceback (faulthandler) lands in the same file.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __enter__(self) -> _CapturedFds:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except OSError:
-                _drop_buffer(stream)
-        self._file = open(self.path, "w+b")
-        self._saved = (os.dup(1), os.dup(2))
-        os.dup2(self._file.fileno(), 1)
-        os.dup2(self._file.fileno(), 2)
-        faulthandler.enable(self._file)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except OSError:  # the capture file is at its size limit: what is in it stays
-                _drop_buffer(stream)
-        faulthandler.disable()
-        os.dup2(self._saved[0], 1)
-        os.dup2(self._saved[1], 2)
-        os.close(self._saved[0])
-        os.close(self._saved[1])
-        self._file.close()
 
 
 class _ImportLog:
@@ -128,7 +83,7 @@ class _ImportLog:
 
 def _prepare_process(
     spec: SessionSpec, session_dir: str, displays: Displays, limits: Limits
-) -> tuple[dict[str, Any], FolderWatch | None]:
+) -> tuple[dict[str, Any], Terminal | None, FolderWatch | None]:
     os.environ.update(ENVIRONMENT)
     temp = os.path.join(session_dir, "tmp")
     os.mkdir(temp)
@@ -138,6 +93,7 @@ def _prepare_process(
     os.chdir(work)
     if watch is not None:
         watch.install()
+    terminal = open_terminal() if any(step.ipython for step in spec.steps) else None
     apply_limits(limits, session_dir)  # from here on, the block's code cannot write elsewhere
     random.seed(0)
     np.random.seed(0)
@@ -152,7 +108,7 @@ def _prepare_process(
         "plot_xy": figures.plot_xy,
         "display": displays.display,
     }
-    return namespace, watch
+    return namespace, terminal, watch
 
 
 def _json_value(value: object) -> tuple[object, str]:
@@ -214,39 +170,74 @@ def _run_code(padded: str, page: str, namespace: dict[str, Any], displays: Displ
             displays.display(value)
 
 
-def _run_step(
-    step: Step, page: str, namespace: dict[str, Any], capture: str, imports: _ImportLog, displays: Displays
-) -> StepResult:
+class _Session:
+    """What the steps of one session share in its process."""
+
+    def __init__(self, spec: SessionSpec, session_dir: str, limits: Limits) -> None:
+        self.page = spec.page
+        self.session_dir = session_dir
+        self.displays = Displays()
+        self.namespace, self.terminal, self.watch = _prepare_process(spec, session_dir, self.displays, limits)
+        self.capture = StreamCapture()
+        self.displays.before_show = self.capture.showing
+        self.displays.on_clear = self.capture.clear
+        self.imports = _ImportLog(self.displays)
+        self._cells: IPythonCells | None = None
+
+    def cells(self) -> IPythonCells:
+        """The IPython shell, created at the session's first IPython block."""
+        if self._cells is None:
+            home = os.path.join(self.session_dir, "ipython")
+            self._cells = IPythonCells(self.namespace, self.displays, self.page, home, self.terminal)
+        return self._cells
+
+
+def _run_step(step: Step, index: int, session: _Session) -> StepResult:
     started = time.perf_counter()
+    page, namespace = session.page, session.namespace
     padded = "\n" * (step.first_line - 1) + step.source  # so compile() reports Markdown lines
-    mode = "eval" if step.kind is StepKind.CHECK else "exec"
     value: object = None
     value_repr = ""
+    count: int | None = None
     outcome, exc_type, error_line, trace, detail = Outcome.OK, None, None, "", ""
-    with _CapturedFds(capture):
+    out_path, err_path = capture_path(session.session_dir, index), stderr_path(session.session_dir, index)
+    failure: BaseException | None = None
+    drawn: tuple[Figure, ...] = ()
+    with session.capture.step(out_path, err_path):
         try:
             if step.kind is StepKind.CHECK:
-                code = compile(padded, page, mode, dont_inherit=True)
+                code = compile(padded, page, "eval", dont_inherit=True)
                 value, value_repr = _json_value(eval(code, namespace))
+            elif step.ipython:
+                session.cells().run(step)
             else:
-                _run_code(padded, page, namespace, displays)
+                _run_code(padded, page, namespace, session.displays)
         except SystemExit as exc:
             outcome, detail = Outcome.DIED, f"sys.exit({exc.code!r}) was called"
         except BaseException as exc:  # noqa: BLE001  (any failure of user code is reported)
-            exc_type = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
-            trace, error_line = _format_exception(exc, page)
-            try:
+            failure = exc
+        try:
+            drawn = figures.collect_figures(
+                f"{page}:{step.first_line}", f"Figure from {page}:{step.first_line}"
+            )
+        except Exception as exc:  # noqa: BLE001  (a figure that cannot be drawn, say text.usetex without LaTeX)
+            figures.close_all()
+            failure = failure or exc  # the block's error, as Jupyter shows it drawing the figure
+        if failure is not None:
+            exc_type = f"{type(failure).__module__}.{type(failure).__qualname__}".removeprefix("builtins.")
+            trace, error_line = _format_exception(failure, page)
+            # When the capture file is full (the size limit) the traceback is kept anyway.
+            with contextlib.suppress(OSError):
                 print(trace, end="", file=sys.stderr)
-            except OSError:  # the capture file is full (the size limit): the traceback is kept anyway
-                _drop_buffer(sys.stderr)
-            if not (step.raises and _matches(exc, step.raises)):
+            if not (step.raises and _matches(failure, step.raises)):
                 outcome = Outcome.RAISED
-    output = read_capture(capture)
-    drawn = figures.collect_figures(f"{page}:{step.first_line}", f"Figure from {page}:{step.first_line}")
+    if step.ipython:
+        count = session.cells().last_count
+    streams = session.capture.streams(out_path, err_path)
     return StepResult(
         step.key,
         outcome,
-        output,
+        joined(streams),
         drawn,
         exc_type,
         error_line,
@@ -255,8 +246,10 @@ def _run_step(
         value_repr,
         time.perf_counter() - started,
         detail,
-        imports.take(),
-        displays.take(),
+        session.imports.take(),
+        session.displays.take(),
+        streams,
+        count,
     )
 
 
@@ -275,15 +268,12 @@ def _explain_limit(result: StepResult, limits: Limits) -> StepResult:
 
 def run_session(spec: SessionSpec, conn: Connection, session_dir: str, limits: Limits | None = None) -> None:
     """Process entry point: run every step, sending one ``StepResult`` per step."""
-    displays = Displays()
     limits = limits or Limits()
-    namespace, watch = _prepare_process(spec, session_dir, displays, limits)
-    imports = _ImportLog(displays)
+    session = _Session(spec, session_dir, limits)
     for index, step in enumerate(spec.steps):
-        result = _run_step(step, spec.page, namespace, capture_path(session_dir, index), imports, displays)
-        result = _explain_limit(result, limits)
-        if watch is not None:
-            result = dataclasses.replace(result, reads=watch.take())
+        result = _explain_limit(_run_step(step, index, session), limits)
+        if session.watch is not None:
+            result = dataclasses.replace(result, reads=session.watch.take())
         conn.send(result)
         if result.outcome is Outcome.DIED:
             break

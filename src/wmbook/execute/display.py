@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from wmbook.model import Display
@@ -90,11 +91,23 @@ class Displays:
 
     def __init__(self) -> None:
         self.shown: list[Display] = []
+        self.before_show: Callable[[], None] = lambda: None  # the capture notes where text stands
+        self.on_clear: Callable[[], None] = lambda: None  # the capture forgets the text so far
+
+    def add(self, shown: Display) -> None:
+        """Show one rich output (after the text written so far)."""
+        self.before_show()
+        self.shown.append(shown)
+
+    def clear(self) -> None:
+        """Forget what the step has shown and printed so far (Jupyter's ``clear_output``)."""
+        self.on_clear()
+        self.shown.clear()
 
     def display(self, *objects: object) -> None:
         """Show each object below the block's output, as Jupyter's ``display`` does."""
         for obj in objects:
-            self.shown.append(mime_bundle(obj))
+            self.add(mime_bundle(obj))
 
     def take(self) -> tuple[Display, ...]:
         """The step's rich outputs (and start afresh for the next step)."""
@@ -109,4 +122,4 @@ class Displays:
                 module.show = self._show_bokeh  # type: ignore[attr-defined]
 
     def _show_bokeh(self, obj: object, *args: object, **kwargs: object) -> None:
-        self.shown.append(mime_bundle(obj))
+        self.add(mime_bundle(obj))

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure as MplFigure
 from wmbook.model import Figure
 from wmbook.plot_helper import INK, STYLE, plot_xy
 
-__all__ = ["INK", "STYLE", "apply_style", "collect_figures", "figure_to_svg", "plot_xy"]
+__all__ = ["INK", "STYLE", "apply_style", "close_all", "collect_figures", "figure_to_svg", "plot_xy"]
 
 _SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*pt"')
 
@@ -80,6 +80,11 @@ def figure_to_svg(fig: MplFigure, salt: str, fallback_label: str) -> Figure:
     head += f' role="img" aria-label="{_escape_attr(label)}" class="wmbook-svg"'
     svg = head + svg[head_end:]
     return Figure(svg=svg, label=label)
+
+
+def close_all() -> None:
+    """Close every figure (after one could not be drawn: the next block starts clean)."""
+    plt.close("all")
 
 
 def collect_figures(salt: str, fallback_label: str) -> tuple[Figure, ...]:

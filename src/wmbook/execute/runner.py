@@ -22,9 +22,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from wmbook.execute.protocol import ENVIRONMENT, capture_path, read_capture
+from wmbook.execute.capture import joined, read_streams
+from wmbook.execute.protocol import ENVIRONMENT
 from wmbook.execute.sandbox import Limits
-from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
+from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepResult
 
 _STARTUP_TIMEOUT = 60.0
 
@@ -197,6 +198,12 @@ class ActivityBoard:
 ACTIVITY = ActivityBoard()
 
 
+def _unfinished(step: Step, session_dir: str, index: int, outcome: Outcome, detail: str) -> StepResult:
+    """A step whose process ended or was ended: what it wrote before that, from its files."""
+    streams = read_streams(session_dir, index)
+    return StepResult(step.key, outcome, joined(streams), detail=detail, streams=streams)
+
+
 def run_in_process(
     server: WorkerServer,
     spec: SessionSpec,
@@ -224,23 +231,18 @@ def run_in_process(
             state = _wait_for_step(conn, server, pid, step.timeout)
             if state == "timeout":
                 _kill(pid)
-                output = read_capture(capture_path(session_dir, index))
-                failed = StepResult(
-                    step.key, Outcome.TIMEOUT, output, detail=f"timed out after {step.timeout:g} s"
+                failed = _unfinished(
+                    step, session_dir, index, Outcome.TIMEOUT, f"timed out after {step.timeout:g} s"
                 )
             elif state == "exited":
-                output = read_capture(capture_path(session_dir, index))
-                failed = StepResult(
-                    step.key, Outcome.DIED, output, detail=_exit_detail(server.exit_code(pid))
-                )
+                detail = _exit_detail(server.exit_code(pid))
+                failed = _unfinished(step, session_dir, index, Outcome.DIED, detail)
             else:
                 try:
                     results.append(conn.recv())
                 except EOFError:
-                    output = read_capture(capture_path(session_dir, index))
-                    failed = StepResult(
-                        step.key, Outcome.DIED, output, detail=_exit_detail(server.exit_code(pid))
-                    )
+                    detail = _exit_detail(server.exit_code(pid))
+                    failed = _unfinished(step, session_dir, index, Outcome.DIED, detail)
             if failed is None and results[-1].outcome is Outcome.DIED:
                 failed = results.pop()
             if failed is not None:

@@ -21,18 +21,39 @@ def page_folder(abs_path: str, docs_dir: str) -> PageFolder | None:
     return PageFolder(root, "" if rel == "." else rel.replace(os.sep, "/"))
 
 
+def page_ipython(page: ParsedPage, setting: bool) -> bool:
+    """Whether a page's blocks run with IPython's semantics unless a block says otherwise:
+    the page's front matter (``ipython: true``) decides, else notebooks do (``.ipynb``, and
+    Markdown notebooks: front matter with jupytext's ``jupyter`` or MyST's ``kernelspec``)
+    and other Markdown pages follow the book's ``ipython`` setting."""
+    front = page.meta.get("ipython")
+    if isinstance(front, bool):
+        return front
+    markdown_notebook = "jupyter" in page.meta or "kernelspec" in page.meta
+    return page.notebook is not None or markdown_notebook or setting
+
+
 def page_sessions(
-    page: ParsedPage, default_timeout: float, keep_going: bool = False, docs_dir: str = ""
+    page: ParsedPage,
+    default_timeout: float,
+    keep_going: bool = False,
+    docs_dir: str = "",
+    ipython: bool = False,
 ) -> list[SessionSpec]:
     """One ``SessionSpec`` per session name used on the page (``main`` unless set); with
     ``keep_going`` a session runs its later steps after one raised; relative paths lead to
-    the page's folder, up to ``docs_dir`` (see ``page_folder``)."""
+    the page's folder, up to ``docs_dir`` (see ``page_folder``); ``ipython`` is the book's
+    setting for Markdown pages."""
     positioned: list[tuple[int, str, Step]] = []
+    on_page = page_ipython(page, ipython)
     for block in page.code_blocks:
         if not block.options.execute:
             continue
         timeout = block.options.timeout or default_timeout
-        step = Step(block.key, block.executed_code, block.fence.body_start, timeout, block.options.raises)
+        semantics = on_page if block.options.ipython is None else block.options.ipython
+        step = Step(
+            block.key, block.executed_code, block.fence.body_start, timeout, block.options.raises, semantics
+        )
         positioned.append((block.fence.start, block.options.session, step))
     for quiz in page.quizzes:
         if quiz.check is not None:

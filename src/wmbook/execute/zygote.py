@@ -23,7 +23,7 @@ import threading
 from multiprocessing.connection import Connection
 from types import FrameType
 
-from wmbook.execute import child, figures  # preload: numpy, matplotlib and the session runner
+from wmbook.execute import child, figures, ipython  # preload: numpy, matplotlib, IPython, the runner
 
 
 def _report_exits(signum: int, frame: FrameType | None) -> None:
@@ -105,6 +105,7 @@ def _warm_up() -> None:
     text = string.ascii_letters + string.digits + string.punctuation + " −·×"
     figures.plot_xy(range(50), [v * v for v in range(50)], title=text, xlabel=text, ylabel=text)
     figures.collect_figures("warm-up", "warm-up")
+    ipython.preload()
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects
 

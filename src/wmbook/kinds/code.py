@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from wmbook.book import ParsedPage
 
 LANGUAGES = ("python", "py", "python3")
+# Errors whose message already says what to change (a magic or input() a build cannot run).
+SAYS_WHAT_TO_DO = ("wmbook.execute.ipython.NotInABuild", "IPython.core.error.StdinNotImplementedError")
 _SLOT = re.compile(r"(?:<p>)?<!--wmbook-slot:([\w-]+)-->(?:</p>)?")
 _FIGURE_SLOT = re.compile(r"<!--wmbook-figures:([\w-]+)-->")
 _PARAGRAPH = re.compile(r"\s*<p>(.*)</p>\s*", re.DOTALL)
@@ -175,6 +177,13 @@ def included_location(traceback: str, page: str, included: Collection[str]) -> S
     return SourceLoc(frames[-1]["file"], int(frames[-1]["line"]))
 
 
+def _line(block: CodeBlock, line: int | None) -> str:
+    """The block's source line at a page line ('' outside the block)."""
+    lines = block.code.split("\n")
+    index = (line or 0) - block.fence.body_start
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
 def step_problems(block: CodeBlock, result: StepResult, included: Collection[str] = ()) -> list[Diagnostic]:
     """What went wrong with a block's step, at the line to look at (in a file the page
     includes, if the error happened there)."""
@@ -188,8 +197,10 @@ def step_problems(block: CodeBlock, result: StepResult, included: Collection[str
             return [Diagnostic(where, f"{result.detail}: {summary}", detail=result.traceback)]
         if raises:
             message = f'{summary} (the block is marked raises="{raises}")'
+        elif result.exc_type in SAYS_WHAT_TO_DO:
+            message = summary
         else:
-            message = f"{summary}; {raised_advice(result.exc_type, summary)}"
+            message = f"{summary}; {raised_advice(result.exc_type, summary, _line(block, result.error_line))}"
         return [Diagnostic(where, message, detail=result.traceback)]
     if result.outcome is Outcome.TIMEOUT:
         seconds = result.detail.removeprefix("timed out after ")

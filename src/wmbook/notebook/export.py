@@ -15,6 +15,7 @@ import copy
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from wmbook.book import ParsedPage
 from wmbook.cite.bibliography import CITATION, PageCitations, Reference
 from wmbook.cite.reference_list import reference_html
 from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList
-from wmbook.model import StepKey, StepResult
+from wmbook.model import Display, StepKey, StepResult, Stream
 from wmbook.parse.fences import front_matter_lines
 
 NBFORMAT = 4
@@ -72,20 +73,42 @@ def _code(source: str, outputs: list[dict[str, Any]], metadata: dict[str, Any]) 
     }
 
 
+def _display_output(shown: Display, execution_count: int | None) -> dict[str, Any]:
+    data = {
+        mime: _lines(value) for mime, value in shown.data if not mime.startswith("application/vnd.wmbook")
+    }
+    if shown.result:
+        return {
+            "output_type": "execute_result",
+            "execution_count": execution_count,
+            "data": data,
+            "metadata": {},
+        }
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
 def _outputs(result: StepResult | None) -> list[dict[str, Any]]:
+    """A step's outputs as Jupyter lists them: stdout and stderr text between the rich
+    outputs where it was written, figures, then the error."""
     if result is None:
         return []
+    streams = list(result.streams) or ([Stream("stdout", result.output)] if result.output else [])
+    if result.traceback:  # printed to stderr; an error output of its own, as in Jupyter
+        for index in reversed(range(len(streams))):
+            if result.traceback in streams[index].text:
+                text = streams[index].text.replace(result.traceback, "", 1)
+                streams[index] = replace(streams[index], text=text)
+                break
     outputs: list[dict[str, Any]] = []
-    printed = result.output
-    if result.traceback and result.traceback in printed:
-        printed = printed.replace(result.traceback, "", 1)  # an error output of its own, as in Jupyter
-    if printed:
-        outputs.append({"output_type": "stream", "name": "stdout", "text": _lines(printed)})
-    for shown in result.displays:
-        data = {
-            mime: _lines(value) for mime, value in shown.data if not mime.startswith("application/vnd.wmbook")
-        }
-        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    pending = iter(streams)
+    stream = next(pending, None)
+    for number, shown in enumerate((*result.displays, None)):
+        while stream is not None and (shown is None or stream.displays_before <= number):
+            if stream.text:
+                outputs.append({"output_type": "stream", "name": stream.name, "text": _lines(stream.text)})
+            stream = next(pending, None)
+        if shown is not None:
+            outputs.append(_display_output(shown, result.execution_count))
     for figure in result.figures:
         data = {"image/svg+xml": _lines(figure.svg), "text/plain": [figure.label]}
         outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
@@ -212,9 +235,10 @@ def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -
     for number, cell in enumerate(data.get("cells", []), start=1):
         block = by_cell.get(number)
         if cell.get("cell_type") == "code" and block is not None:
-            cell["execution_count"] = None
+            result = results.get(block.key) if block.options.execute else None
+            cell["execution_count"] = result.execution_count if result is not None else None
             if block.options.execute:
-                cell["outputs"] = _outputs(results.get(block.key))
+                cell["outputs"] = _outputs(result)
     return data
 
 

@@ -45,6 +45,11 @@ def read_front_matter(text: str, path: str, abs_path: str) -> tuple[FrontMatter,
     problems: list[Diagnostic] = []
     lines = match.group(0).split("\n")
     files = _read_depends_on(data.get("depends_on", []), loc, abs_path, problems, lines)
+    if "ipython" in data and not isinstance(data["ipython"], bool):
+        at = SourceLoc(path, _line_of(lines, "ipython", 1))
+        problems.append(
+            Diagnostic(at, "ipython must be true or false (IPython's semantics for the page's blocks)")
+        )
     return FrontMatter(data, files), problems
 
 

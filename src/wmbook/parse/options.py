@@ -19,7 +19,7 @@ _EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 LABEL_TEXT = r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*"
 _FIGURE_LABEL = re.compile(rf"^{LABEL_TEXT}$")
 
-CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run", "figure", "caption")
+CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run", "figure", "caption", "ipython")
 OUTPUT_OPTIONS = ("rtol", "atol")
 
 
@@ -34,6 +34,7 @@ class CodeOptions:
     run: bool = True  # the reader may edit and run it in the browser (books with the runner)
     figure: str | None = None  # a numbered figure's label ("5.2"): what the block draws is Figure 5.2
     caption: str = ""  # the numbered figure's caption, inline Markdown
+    ipython: bool | None = None  # IPython's semantics (magics, !cmd, ;); None: the page's choice
 
 
 class OptionError(ValueError):
@@ -100,12 +101,8 @@ def parse_code_options(info: str) -> CodeOptions:
     raises = raw.get("raises")
     if raises is not None and not _EXCEPTION.match(raises):
         raise OptionError(f"raises={raises!r} is not an exception name such as ValueError")
-    run = True
-    if "run" in raw:
-        value = raw["run"].lower()
-        if value not in ("on", "off"):
-            raise OptionError(f'run={raw["run"]!r} must be "on" or "off"')
-        run = value == "on"
+    run = _switch(raw, "run", True) is not False
+    ipython = _switch(raw, "ipython", None)
     figure = raw.get("figure")
     if figure is not None and not _FIGURE_LABEL.match(figure):
         raise OptionError(
@@ -114,8 +111,8 @@ def parse_code_options(info: str) -> CodeOptions:
     caption = raw.get("caption", "").strip()
     if "caption" in raw and figure is None:
         raise OptionError('caption= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
-    if not execute and (raises or timeout is not None or "session" in raw or "run" in raw or figure):
-        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run/figure')
+    if not execute and (raises or timeout is not None or figure or {"session", "run", "ipython"} & set(raw)):
+        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run/figure/ipython')
     return CodeOptions(
         execute=execute,
         session=session,
@@ -124,7 +121,18 @@ def parse_code_options(info: str) -> CodeOptions:
         run=run,
         figure=figure,
         caption=caption,
+        ipython=ipython,
     )
+
+
+def _switch(raw: dict[str, str], key: str, default: bool | None) -> bool | None:
+    """An on/off option, spelled as ``exec=`` may be (true/false as a notebook's metadata writes it)."""
+    if key not in raw:
+        return default
+    flag = exec_flag(raw[key])
+    if flag is None:
+        raise OptionError(f'{key}={raw[key]!r} must be "on" or "off"')
+    return flag
 
 
 def parse_output_options(info: str) -> OutputOptions:

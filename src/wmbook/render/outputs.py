@@ -25,10 +25,26 @@ _UNSAFE_HREF = re.compile(r'\s(?:xlink:)?href="\s*(?![Hh][Tt][Tt][Pp][Ss]?:|[#./
 
 
 def visible_text(text: str) -> str:
-    """Printed text safe for a page: ANSI colour codes dropped, other control characters
-    shown as escapes (``\\x00``), which HTML cannot carry."""
-    text = _ANSI.sub("", text)
+    """Printed text safe for a page: ANSI colour codes dropped, carriage returns settled,
+    other control characters shown as escapes (``\\x00``), which HTML cannot carry."""
+    text = settle_carriage_returns(_ANSI.sub("", text))
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def settle_carriage_returns(text: str) -> str:
+    """Text as a terminal (and Jupyter) shows it: ``\\r\\n`` ends a line, a lone ``\\r``
+    goes back to the line's start and what follows overwrites it (a progress bar's last
+    state is what remains)."""
+    text = text.replace("\r\n", "\n")
+    if "\r" not in text:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        shown = ""
+        for part in line.split("\r"):
+            shown = part + shown[len(part) :]
+        lines.append(shown)
+    return "\n".join(lines)
 
 
 def safe_figure_svg(svg: str) -> tuple[str, int]:
@@ -38,26 +54,43 @@ def safe_figure_svg(svg: str) -> tuple[str, int]:
     return cleaned, removed
 
 
+def _runs(result: StepResult, note: str) -> list[tuple[str, str]]:
+    """The box's text as (stream, text) runs, a note in brackets last."""
+    runs = [(s.name, s.text) for s in result.streams] if result.streams else [("stdout", result.output)]
+    if note:
+        text = "".join(t for _, t in runs)
+        runs.append(("note", ("\n" if text.strip() and not text.endswith("\n") else "") + f"[{note}]"))
+    while runs and not runs[-1][1].rstrip():
+        runs.pop()
+    if runs:
+        runs[-1] = (runs[-1][0], runs[-1][1].rstrip())
+    return runs
+
+
 def render_result(result: StepResult) -> str:
-    """The output box (escaped text); '' when there is nothing."""
-    text = result.output
+    """The output box (escaped text, stderr marked as Jupyter marks it); '' when there is nothing."""
+    note = ""
     if result.outcome is Outcome.NOT_RUN:
         cause = f" (the block at {result.detail})" if result.detail else ""
         note = f"not run: an earlier block of this session failed{cause}"
-        text = (text.rstrip("\n") + "\n" if text.strip() else "") + f"[{note}]"
     elif result.outcome in (Outcome.TIMEOUT, Outcome.DIED, Outcome.UNCACHED, Outcome.LOST):
         note = result.detail
-        text = (text.rstrip("\n") + "\n" if text.strip() else "") + f"[{note}]"
-    parts = []
-    if text.strip():
-        kind = "ok" if result.outcome is Outcome.OK else "error"
-        title = _TITLES[result.outcome]
-        parts.append(
-            f'<div class="wmbook-output wmbook-output--{kind}" role="group" aria-label="{title}">'
-            f'<span class="wmbook-output__title">{title}</span>'
-            f"<pre><code>{html.escape(visible_text(text.rstrip()))}</code></pre></div>"
-        )
-    return "\n".join(parts)
+    runs = _runs(result, note)
+    if not "".join(text for _, text in runs).strip():
+        return ""
+    body = "".join(
+        f'<span class="wmbook-output__stderr">{html.escape(visible_text(text))}</span>'
+        if name == "stderr"
+        else html.escape(visible_text(text))
+        for name, text in runs
+    )
+    kind = "ok" if result.outcome is Outcome.OK else "error"
+    title = _TITLES[result.outcome]
+    return (
+        f'<div class="wmbook-output wmbook-output--{kind}" role="group" aria-label="{title}">'
+        f'<span class="wmbook-output__title">{title}</span>'
+        f"<pre><code>{body}</code></pre></div>"
+    )
 
 
 def render_figures(result: StepResult, *, numbered: bool = False) -> str:
