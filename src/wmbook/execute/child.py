@@ -248,8 +248,8 @@ def _run_step(step: Step, index: int, session: _Session) -> StepResult:
         detail,
         session.imports.take(),
         session.displays.take(),
-        streams,
-        count,
+        streams=streams,
+        execution_count=count,
     )
 
 
