@@ -69,8 +69,8 @@ class Target:
 
 
 TARGETS = (
-    Target("MM5.1 decay", "inst-mm5-1", "decay"),
-    Target("MM5.2 noise", "inst-mm5-2", "noise (texture amplitude)"),
+    Target("MM5.1 learned decay", "inst-mm5-1", "learned decay"),
+    Target("MM5.2 noise", "inst-mm5-2", "noise sd (texture)"),
     Target("MM5.3 model error (512 plans, horizon 16)", "inst-mm5-3", "model error"),
     Target("MM5.3 the same, re-planning every step", "inst-mm5-3", "model error", replan=True),
 )

@@ -8,6 +8,7 @@ back from the page's Bokeh documents.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -113,7 +114,8 @@ Readouts = dict[str, str]
 
 def _latent(values: Values, batch: int) -> Readouts:
     result = latent_rollout.simulate(
-        values["decay"],
+        values["true decay"],
+        values["learned decay"],
         values["rotation θ (degrees)"],
         values["push magnitude"],
         round(values["horizon (steps)"]),
@@ -122,9 +124,7 @@ def _latent(values: Values, batch: int) -> Readouts:
 
 
 def _pixel(values: Values, batch: int) -> Readouts:
-    result = pixel_vs_embedding.simulate(
-        values["signal (blob amplitude)"], values["noise (texture amplitude)"]
-    )
+    result = pixel_vs_embedding.simulate(values["signal (blob amplitude)"], values["noise sd (texture)"])
     return pixel_vs_embedding.format_readouts(result)
 
 
@@ -152,13 +152,13 @@ class Spec:
 
 LATENT = Spec(
     "inst-mm5-1",
-    ("decay", "rotation θ (degrees)", "push magnitude", "horizon (steps)"),
-    ("horizon", "final_norm", "regime"),
+    ("true decay", "learned decay", "rotation θ (degrees)", "push magnitude", "horizon (steps)"),
+    ("one_step_gap", "final_gap", "regime", "learned_regime"),
     _latent,
 )
 PIXEL = Spec(
     "inst-mm5-2",
-    ("signal (blob amplitude)", "noise (texture amplitude)"),
+    ("signal (blob amplitude)", "noise sd (texture)"),
     ("pixel_loss", "embedding_loss", "wasted"),
     _pixel,
 )
@@ -370,36 +370,83 @@ def test_slider_ends_match_the_numpy_model(page: Any, page_log: PageLog, spec: S
 def test_latent_regime_follows_the_decay(page: Any, page_log: PageLog) -> None:
     urls = _record_requests(page)
     _open(page, page_log, LATENT)
-    _focus_slider(page, LATENT, "decay")
+    values = _values(page, LATENT)
+    # The chapter's pair is the default: true 0.994, learned 0.990 (§5.1's slow eigenvalues).
+    assert (values["true decay"], values["learned decay"]) == (0.994, 0.99)
 
-    def check(decay: float, regime: str) -> None:
+    def check(title: str, readout: str, decay: float, regime: str) -> None:
         values = _values(page, LATENT)
-        assert values["decay"] == pytest.approx(decay, abs=1e-9)
-        assert latent_rollout.regime(values["decay"]) == regime
+        assert values[title] == pytest.approx(decay, abs=1e-9)
+        assert latent_rollout.regime(values[title]) == regime
         shown = _expect_readouts(page, LATENT, _latent(values, 0))
-        assert shown["regime"] == regime
+        assert shown[readout] == regime
         # What a screen reader announces is the value the slider's title shows.
         now = page.evaluate(FOCUSED_HANDLE_VALUENOW, LATENT.anchor)
-        assert now is not None, "the focused element is not the decay handle"
+        assert now is not None, f"the focused element is not the {title} handle"
         assert float(now) == pytest.approx(decay, abs=1e-9)
 
-    _press(page, LATENT, "decay", "ArrowLeft")
-    check(0.94, "stable")
+    _focus_slider(page, LATENT, "learned decay")
+    _press(page, LATENT, "learned decay", "ArrowLeft")
+    check("learned decay", "learned_regime", 0.988, "stable")
     for k in range(1, 6):
-        _press(page, LATENT, "decay", "ArrowRight")
-        check(0.94 + 0.01 * k, "stable")
-    _press(page, LATENT, "decay", "ArrowRight")
-    check(1.0, "neutral")
-    _press(page, LATENT, "decay", "ArrowRight")
-    check(1.01, "unstable")
-    _press(page, LATENT, "decay", "ArrowLeft")
-    check(1.0, "neutral")
-    _press(page, LATENT, "decay", "ArrowLeft")
-    check(0.99, "stable")
-    _press(page, LATENT, "decay", "End")
-    check(1.10, "unstable")
-    _press(page, LATENT, "decay", "Home")
-    check(0.80, "stable")
+        _press(page, LATENT, "learned decay", "ArrowRight")
+        check("learned decay", "learned_regime", 0.988 + 0.002 * k, "stable")
+    _press(page, LATENT, "learned decay", "ArrowRight")
+    check("learned decay", "learned_regime", 1.0, "neutral")
+    _press(page, LATENT, "learned decay", "ArrowRight")
+    check("learned decay", "learned_regime", 1.002, "unstable")
+    _press(page, LATENT, "learned decay", "ArrowLeft")
+    check("learned decay", "learned_regime", 1.0, "neutral")
+    _press(page, LATENT, "learned decay", "End")
+    check("learned decay", "learned_regime", 1.10, "unstable")
+    _press(page, LATENT, "learned decay", "Home")
+    check("learned decay", "learned_regime", 0.80, "stable")
+
+    # The true decay has a regime of its own; the learned one stays where it was.
+    _focus_slider(page, LATENT, "true decay")
+    for k in range(1, 4):
+        _press(page, LATENT, "true decay", "ArrowRight")
+        check("true decay", "regime", 0.994 + 0.002 * k, "neutral" if k == 3 else "stable")
+    _press(page, LATENT, "true decay", "ArrowRight")
+    check("true decay", "regime", 1.002, "unstable")
+    assert _values(page, LATENT)["learned decay"] == pytest.approx(0.8)
+    _assert_stayed_local(urls, page_log)
+
+
+def test_latent_gap_grows_with_the_horizon(page: Any, page_log: PageLog) -> None:
+    urls = _record_requests(page)
+    _open(page, page_log, LATENT)
+    _focus_slider(page, LATENT, "horizon (steps)")
+
+    def final_gap() -> float:
+        return float(_expect_readouts(page, LATENT, _latent(_values(page, LATENT), 0))["final_gap"])
+
+    at_default = final_gap()
+    assert _press(page, LATENT, "horizon (steps)", "Home") == 1.0
+    gaps = [final_gap()]
+    for _ in range(3):
+        _press(page, LATENT, "horizon (steps)", "ArrowRight")
+        gaps.append(final_gap())
+    # The open-loop error compounds: every imagined step adds to it, and sixty steps
+    # (the default) leave it more than thirty times the one-step gap.
+    assert all(b > a for a, b in itertools.pairwise(gaps))
+    assert at_default > 30 * gaps[0] > 0
+    _assert_stayed_local(urls, page_log)
+
+
+def test_pixel_defaults_read_like_the_program(page: Any, page_log: PageLog) -> None:
+    urls = _record_requests(page)
+    _open(page, page_log, PIXEL)
+    values = _values(page, PIXEL)
+    # The program's noise_sd = 0.5 and a blob of amplitude 1.
+    assert values == {"signal (blob amplitude)": 1.0, "noise sd (texture)": 0.5}
+    shown = _expect_readouts(page, PIXEL, _pixel(values, 0))
+    # Its "share of the linear pixel loss that is noise" is 0.777; other random draws here.
+    assert float(shown["wasted"].removesuffix(" %")) == pytest.approx(77.7, abs=3.0)
+    # Without texture nothing of the pixel loss is noise.
+    _focus_slider(page, PIXEL, "noise sd (texture)")
+    values["noise sd (texture)"] = _press(page, PIXEL, "noise sd (texture)", "Home")
+    assert _expect_readouts(page, PIXEL, _pixel(values, 0))["wasted"] == "0.0 %"
     _assert_stayed_local(urls, page_log)
 
 

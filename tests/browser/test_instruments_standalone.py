@@ -156,11 +156,12 @@ def test_unchanged_position_styles_are_not_rewritten(page: Any) -> None:
 
 
 def test_sliders_answer_the_keyboard(page: Any) -> None:
-    assert page.evaluate(FOCUS_HANDLE, [None, "decay"])
+    assert page.evaluate(FOCUS_HANDLE, [None, "learned decay"])
     page.keyboard.press("End")
-    page.wait_for_function("document.getElementById('inst-mm5-1-ro-regime').textContent === 'unstable'")
+    ro = "document.getElementById('inst-mm5-1-ro-learned_regime').textContent"
+    page.wait_for_function(f"{ro} === 'unstable'")
     page.keyboard.press("Home")
-    page.wait_for_function("document.getElementById('inst-mm5-1-ro-regime').textContent === 'stable'")
+    page.wait_for_function(f"{ro} === 'stable'")
     assert page.evaluate(FOCUS_HANDLE, [None, "plans sampled"])
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.getElementById('inst-mm5-3-ro-plans').textContent === '128'")
@@ -169,8 +170,8 @@ def test_sliders_answer_the_keyboard(page: Any) -> None:
 @pytest.mark.parametrize(
     ("anchor", "slider", "readout"),
     [
-        ("inst-mm5-1", "decay", "final_norm"),
-        ("inst-mm5-2", "noise (texture amplitude)", "pixel_loss"),
+        ("inst-mm5-1", "learned decay", "final_gap"),
+        ("inst-mm5-2", "noise sd (texture)", "pixel_loss"),
         ("inst-mm5-3", "model error", "best_return"),
     ],
 )
@@ -224,7 +225,7 @@ WATCH_FRAME = f"""(anchor) => {{
 
 @pytest.mark.parametrize(
     ("anchor", "slider"),
-    [("inst-mm5-1", "decay"), ("inst-mm5-2", "noise (texture amplitude)"), ("inst-mm5-3", "model error")],
+    [("inst-mm5-1", "learned decay"), ("inst-mm5-2", "noise sd (texture)"), ("inst-mm5-3", "model error")],
 )
 def test_a_step_is_painted_before_the_next_frame(page: Any, anchor: str, slider: str) -> None:
     # BokehJS alone paints on the animation frame after a change; the loader paints
@@ -249,14 +250,14 @@ def test_a_step_is_painted_before_the_next_frame(page: Any, anchor: str, slider:
 TWO_CHANGES = f"""() => new Promise((resolve) => {{
   const doc = ({DOC_OF})("inst-mm5-1");
   const view = Bokeh.index.query_one((v) => v.model.type === "Figure" && v.model.document === doc &&
-                                     v.model.title.text.startsWith("State norm"));
-  const source = view.model.renderers.find((r) => r.data_source && r.data_source.data.norm).data_source;
+                                     v.model.title.text.startsWith("Gap between"));
+  const source = view.model.renderers.find((r) => r.data_source && r.data_source.data.gap).data_source;
   let paints = 0;
   const paint = view._actual_paint;
   view._actual_paint = function () {{ paint.call(this); paints += 1; }};
   const log = [];
   const data = source.data;
-  const scaled = (f) => ({{ ...data, norm: Array.from(data.norm, (v) => v * f) }});
+  const scaled = (f) => ({{ ...data, gap: Array.from(data.gap, (v) => v * f) }});
   requestAnimationFrame(() => {{
     source.data = scaled(1.01);
     setTimeout(() => {{
@@ -286,9 +287,9 @@ def test_changes_within_a_frame_paint_once_a_frame(page: Any) -> None:
 SLOW_DATA = f"""() => new Promise((resolve) => {{
   const doc = ({DOC_OF})("inst-mm5-1");
   const view = Bokeh.index.query_one((v) => v.model.type === "Figure" && v.model.document === doc &&
-                                     v.model.title.text.startsWith("State norm"));
+                                     v.model.title.text.startsWith("Gap between"));
   const rv = Array.from(view.renderer_views.values()).find((r) => r.model.data_source &&
-                                                              r.model.data_source.data.norm);
+                                                              r.model.data_source.data.gap);
   const source = rv.model.data_source;
   const data = source.data;
   const setData = rv.set_data;
@@ -304,7 +305,7 @@ SLOW_DATA = f"""() => new Promise((resolve) => {{
   const range = view.model.x_range;
   const end = range.end;
   requestAnimationFrame(() => {{
-    source.data = {{ ...data, norm: Array.from(data.norm, (v) => v * 1.01) }};
+    source.data = {{ ...data, gap: Array.from(data.gap, (v) => v * 1.01) }};
     range.end = end + 1;
     requestAnimationFrame(() => {{
       log.push(paints);
@@ -351,11 +352,12 @@ COUNT_LEGEND_BUILDS = f"""(anchor) => {{
 @pytest.mark.parametrize(
     ("anchor", "slider", "readout", "labels"),
     [
+        ("inst-mm5-1", "learned decay", "final_gap", [["true", "learned"]]),
         (
             "inst-mm5-2",
-            "noise (texture amplitude)",
+            "noise sd (texture)",
             "pixel_loss",
-            [["frame", "prediction", "what the encoder keeps"]],
+            [["frame", "pixel prediction", "blob without noise"]],
         ),
         (
             "inst-mm5-3",

@@ -94,15 +94,22 @@ def _node() -> str:
 
 def _grid() -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = []
-    # 0.8 + 20 * 0.01 is how a slider may land on "1.00": it must read neutral.
-    decays = (0.8, 0.95, 0.99, 1.0, 0.8 + 20 * 0.01, 1.01, 1.1)
-    for decay, theta, push, horizon in itertools.product(
-        decays, (5.0, 20.0, 120.0), (0.0, 0.1, 0.5), (1, 16, 64)
+    # 0.8 + 100 * 0.002 is how a slider may land on "1.000": it must read neutral.
+    # (true, learned) decay pairs: the chapter's 0.994 / 0.990, exact models, and crossings of 1.
+    pairs = [(0.994, 0.99), (0.8, 0.8), (0.95, 1.0), (0.99, 0.8 + 100 * 0.002), (1.0, 1.002), (1.1, 0.994)]
+    for (true_decay, learned_decay), theta, push, horizon in itertools.product(
+        pairs, (5.0, 20.0, 120.0), (0.0, 0.1, 0.5), (1, 16, 300)
     ):
-        params = {"decay": decay, "theta_deg": theta, "push": push, "horizon": horizon}
+        params = {
+            "true_decay": true_decay,
+            "learned_decay": learned_decay,
+            "theta_deg": theta,
+            "push": push,
+            "horizon": horizon,
+        }
         cases.append({"model": "latent_rollout", "params": params})
-    for signal, noise in itertools.product((0.2, 0.5, 1.0, 1.55, 2.0), (0.0, 0.05, 1.0, 1.35, 2.0)):
-        cases.append({"model": "pixel_vs_embedding", "params": {"signal": signal, "noise": noise}})
+    for signal, noise_sd in itertools.product((0.25, 1.0, 1.55, 2.0), (0.0, 0.05, 0.5, 0.85, 1.0)):
+        cases.append({"model": "pixel_vs_embedding", "params": {"signal": signal, "noise_sd": noise_sd}})
     combos = itertools.product((1, 3, 64, 512), (0.0, 0.35, 1.0), (4, 16, 24), (False, True))
     for i, (plans, error, horizon, replan) in enumerate(combos):
         params = {"plans": plans, "model_error": error, "horizon": horizon, "batch": i % 3, "replan": replan}
@@ -113,10 +120,10 @@ def _grid() -> list[dict[str, Any]]:
 def _python(case: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     p = case["params"]
     if case["model"] == "latent_rollout":
-        lr = latent.simulate(p["decay"], p["theta_deg"], p["push"], p["horizon"])
+        lr = latent.simulate(p["true_decay"], p["learned_decay"], p["theta_deg"], p["push"], p["horizon"])
         return lr.to_dict(), latent.format_readouts(lr)
     if case["model"] == "pixel_vs_embedding":
-        pv = pve.simulate(p["signal"], p["noise"])
+        pv = pve.simulate(p["signal"], p["noise_sd"])
         return pv.to_dict(), pve.format_readouts(pv)
     ip = planner.simulate(p["plans"], p["model_error"], p["horizon"], p["batch"], p["replan"])
     return ip.to_dict(), planner.format_readouts(ip)
