@@ -165,7 +165,7 @@ PIXEL = Spec(
 PLANNER = Spec(
     "inst-mm5-3",
     ("plans sampled", "model error", "horizon (steps)"),
-    ("best_return", "real_return", "real_miss", "mode", "plans"),
+    ("best_return", "real_return", "real_miss", "mode", "plans", "draw"),
     _planner,
     ("re-plan each step",),
 )
@@ -469,14 +469,14 @@ def test_reimagine_draws_new_candidate_plans(page: Any, page_log: PageLog, key: 
         assert len(after) == len(before) == 2 ** round(values["plans sampled"])
         assert after != before
         assert _same_lines(after, _reference_candidates(values, batch))
-        _expect_readouts(page, PLANNER, _planner(values, batch))
+        assert _expect_readouts(page, PLANNER, _planner(values, batch))["draw"] == str(batch + 1)
         before = after
 
-    # A slider step keeps the new batch.
+    # A slider step keeps the new batch: the same draw of plans, shown as such.
     _focus_slider(page, PLANNER, "model error")
     values["model error"] = _press(page, PLANNER, "model error", "ArrowRight")
     assert _batch(page, PLANNER) == 2
-    _expect_readouts(page, PLANNER, _planner(values, 2))
+    assert _expect_readouts(page, PLANNER, _planner(values, 2))["draw"] == "3"
     assert _same_lines(_candidates(page, PLANNER), _reference_candidates(values, 2))
     _assert_stayed_local(urls, page_log)
 

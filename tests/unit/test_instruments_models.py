@@ -308,7 +308,20 @@ def test_readouts_name_the_mode_and_the_cost() -> None:
     assert (ro["mode"], ro["plans"]) == ("open loop", "32")
     ro = planner.format_readouts(planner.simulate(32, 0.3, 10, 0, replan=True))
     assert (ro["mode"], ro["plans"]) == ("re-planned every step", "320")
-    assert set(ro) == {"best_return", "real_return", "real_miss", "mode", "plans"}
+    assert set(ro) == {"best_return", "real_return", "real_miss", "mode", "plans", "draw"}
+    assert planner.format_readouts(planner.simulate(32, 0.3, 10, 4))["draw"] == "5"
+
+
+def test_with_an_exact_model_imagined_and_real_differ_only_when_replanning() -> None:
+    # Open loop the first search's winner is the path carried out: equal returns at zero error.
+    for batch in range(6):
+        for plans in (1, 64):
+            r = planner.simulate(plans, 0.0, 16, batch)
+            assert r.best_return == r.real_return
+    # Re-planning carries out the first actions of 16 searches, so the real return scores
+    # another path: on draw 19 (batch 18), with one plan, -46.68 imagined against -29.04 real.
+    ro = planner.format_readouts(planner.simulate(1, 0.0, 16, 18, replan=True))
+    assert (ro["best_return"], ro["real_return"], ro["draw"]) == ("-46.68", "-29.04", "19")
 
 
 def test_planner_is_seeded_and_reimagine_changes_batch() -> None:
@@ -371,3 +384,31 @@ def test_bokehjs_files_are_the_version_matched_core_and_widgets() -> None:
         f"bokeh-widgets-{bokeh.__version__}.min.js",
     }
     assert all(p.is_file() for p in assets.values())
+
+
+# ---- the chapter's captions -----------------------------------------------------------
+
+
+def _caption(name: str) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "world-models.md").read_text(encoding="utf-8")
+    start = text.index(f"    name: {name}\n")
+    return text[start : text.index("\n///", start)]
+
+
+def test_the_chapter_captions_quote_what_the_instruments_show() -> None:
+    d = latent.DEFAULTS
+    ro = latent.format_readouts(
+        latent.simulate(d["true_decay"], d["learned_decay"], d["theta_deg"], d["push"], int(d["horizon"]))
+    )
+    caption = _caption("latent_rollout")
+    assert ro["one_step_gap"] in caption and ro["final_gap"] in caption and "0.994" in caption
+    ro = pve.format_readouts(pve.simulate(pve.DEFAULTS["signal"], pve.DEFAULTS["noise_sd"]))
+    caption = _caption("pixel_vs_embedding")
+    assert ro["wasted"] in caption
+    assert ro["pixel_loss"].split("(")[1].rstrip(")") in caption
+    assert ro["embedding_loss"].split("(")[1].rstrip(")") in caption
+    ro = planner.format_readouts(planner.simulate(1, 0.0, 16, 18, replan=True))
+    caption = _caption("imagined_planner").replace("−", "-")
+    assert ro["best_return"] in caption and ro["real_return"] in caption and f"draw {ro['draw']}" in caption

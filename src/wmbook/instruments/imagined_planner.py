@@ -37,11 +37,14 @@ CAPTION = (
     "Random shooting with a learned model. Every faint line is one imagined plan, scored "
     "by its discounted imagined return, the distance to the goal counted at every step and "
     'beyond the last (<a href="#eq-mm5-5">EQ MM5.5</a>). Open loop, the best plan is '
-    "carried out whole; with <em>re-plan each step</em> only its first action is, and the "
-    "planner searches again from where the agent really is (model-predictive control). "
-    "With <em>model error</em>, the best imagined return stays optimistic, because the "
-    "search is good at finding plans that exploit the model's mistakes; the real return "
-    "and the real miss show what happened, and re-planning wins much of it back."
+    "carried out whole, and with an exact model its real return equals its imagined one; "
+    "with <em>re-plan each step</em> only its first action is, and the planner searches "
+    "again from where the agent really is (model-predictive control), so the real return "
+    "then scores another path than the first search's winner. The sliders keep the same "
+    "draw of random plans; <em>RE-IMAGINE</em> draws the next. With <em>model error</em>, "
+    "the best imagined return stays optimistic, because the search is good at finding plans "
+    "that exploit the model's mistakes; the real return and the real miss show what "
+    "happened, and re-planning wins much of it back."
 )
 
 
@@ -114,11 +117,12 @@ def build(anchor: str) -> RenderedInstrument:
     html, ids = readouts_block(
         anchor,
         [
-            ("best_return", "best imagined return", ro["best_return"]),
+            ("best_return", "best imagined return (first search)", ro["best_return"]),
             ("real_return", "real return", ro["real_return"]),
             ("real_miss", "real miss", ro["real_miss"]),
             ("mode", "executed", ro["mode"]),
             ("plans", "plans evaluated", ro["plans"]),
+            ("draw", "draw of plans", ro["draw"]),
         ],
     )
     files = ("prng.js", "imagined_planner.js", "ranges.js", "readouts.js", "glue_imagined_planner.js")

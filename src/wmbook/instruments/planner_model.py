@@ -13,7 +13,12 @@ distance to the goal, ``r_(k+1) = -|z_(k+1) - goal|``, discounted by
 the last distance were kept for ever) closes the sum with weight
 ``gamma^H``: ``return = sum_k gamma^k r_(k+1) + gamma^H V(z_H)``. The plan
 with the highest imagined return wins (the first one on ties). The same
-formula over the positions really reached gives the *real return*.
+formula over the positions really reached gives the *real return*. The
+*best imagined return* is always the first search's, made at the start: open
+loop it scores the path carried out, so with an exact model (``e = 0``) the
+two returns are equal; re-planning carries out only that plan's first action,
+and the real return then scores a path stitched from ``H`` searches' first
+actions, which no single imagined return describes.
 
 Execution. *Open loop* replays the whole winning plan through the true
 dynamics. *Re-planning* (receding-horizon MPC) carries out only the winner's
@@ -26,7 +31,8 @@ one in open loop) draws its candidates from the mulberry32 stream seeded
 with ``7 + batch``: action component ``c`` of step ``t`` of plan ``k`` is
 draw ``((j * 512 + k) * 24 + t) * 2 + c``. So a shorter horizon uses
 prefixes of the same actions, fewer plans are the first ones of more, and
-every re-plan has candidates of its own.
+every re-plan has candidates of its own. A slider step keeps the batch (the
+*draw*); only the RE-IMAGINE button moves to the next.
 """
 
 from __future__ import annotations
@@ -67,6 +73,7 @@ class ImaginedPlan:
     real_miss: float
     plans: int
     evaluated: int
+    batch: int
     winner: int
     cand_alpha: float
     replan: bool
@@ -182,6 +189,7 @@ def simulate(
         real_miss=math.sqrt(mx * mx + my * my),
         plans=n,
         evaluated=n * h if replan else n,
+        batch=b,
         winner=win,
         cand_alpha=candidate_alpha(n),
         replan=bool(replan),
@@ -196,6 +204,7 @@ def format_readouts(r: ImaginedPlan) -> dict[str, str]:
         "real_miss": fixed(r.real_miss, 3),
         "mode": MODES[r.replan],
         "plans": str(r.evaluated),
+        "draw": str(r.batch + 1),
     }
 
 

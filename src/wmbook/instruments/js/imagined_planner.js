@@ -148,6 +148,7 @@ function computeImaginedPlanner(p) {
     real_miss: Math.sqrt(mx * mx + my * my),
     plans: n,
     evaluated: replan ? n * h : n,
+    batch: p.batch | 0,
     winner: winner,
     cand_alpha: planCandidateAlpha(n),
     replan: replan,
@@ -161,6 +162,7 @@ function formatPlannerReadouts(r) {
     real_miss: fmtFixed(r.real_miss, 3),
     mode: PLAN_MODES[r.replan],
     plans: String(r.evaluated),
+    draw: String(r.batch + 1),
   };
 }
 
