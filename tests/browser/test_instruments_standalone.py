@@ -250,7 +250,7 @@ def test_a_step_is_painted_before_the_next_frame(page: Any, anchor: str, slider:
 TWO_CHANGES = f"""() => new Promise((resolve) => {{
   const doc = ({DOC_OF})("inst-mm5-1");
   const view = Bokeh.index.query_one((v) => v.model.type === "Figure" && v.model.document === doc &&
-                                     v.model.title.text.startsWith("Gap between"));
+                                     v.model.title.text.startsWith("Gap over"));
   const source = view.model.renderers.find((r) => r.data_source && r.data_source.data.gap).data_source;
   let paints = 0;
   const paint = view._actual_paint;
@@ -287,7 +287,7 @@ def test_changes_within_a_frame_paint_once_a_frame(page: Any) -> None:
 SLOW_DATA = f"""() => new Promise((resolve) => {{
   const doc = ({DOC_OF})("inst-mm5-1");
   const view = Bokeh.index.query_one((v) => v.model.type === "Figure" && v.model.document === doc &&
-                                     v.model.title.text.startsWith("Gap between"));
+                                     v.model.title.text.startsWith("Gap over"));
   const rv = Array.from(view.renderer_views.values()).find((r) => r.model.data_source &&
                                                               r.model.data_source.data.gap);
   const source = rv.model.data_source;

@@ -164,14 +164,14 @@ def _preview(r: LatentRollout) -> str:
     ylim = ranges.padded(*ranges.bounds(r.ys, r.learned_ys, [r.fixed_y, r.learned_fixed_y]))
     # One data unit is as long on both axes, as in the live figure.
     phase = svg.Panel(40, 30, 300, 230, *ranges.equal_aspect(xlim, ylim, 300, 230))
-    phase.frame("True and learned trajectory", "z₁", "z₂")
+    phase.frame("True and learned", "z₁", "z₂")
     phase.polyline(r.xs, r.ys, "c1", width=2)
     phase.polyline(r.learned_xs, r.learned_ys, "c2", width=2, dash="5 3")
     phase.circle(r.xs[0], r.ys[0], 5, "c3", hollow=True)
     phase.cross(r.fixed_x, r.fixed_y, 5, "c4")
     phase.cross(r.learned_fixed_x, r.learned_fixed_y, 5, "c2")
     gap = svg.Panel(410, 30, 300, 230, *gap_ranges(r))
-    gap.frame("Gap between learned and true", "step t", "‖ẑ − z‖")
+    gap.frame("Gap over the steps", "step t", "‖ẑ − z‖")
     gap.polyline([0.0, float(r.horizon)], [r.fixed_gap] * 2, "fg", width=1, dash="4 3")
     gap.polyline(r.ts, r.gaps, "c2", width=2)
     ro = format_readouts(r)
@@ -198,7 +198,7 @@ def build(anchor: str) -> RenderedInstrument:
     gaps = ColumnDataSource({"t": r.ts, "gap": r.gaps})
     fixed_pts = ColumnDataSource({"x": [r.fixed_x, r.learned_fixed_x], "y": [r.fixed_y, r.learned_fixed_y]})
 
-    phase = kit.figure("True and learned trajectory", "z₁", "z₂", x_range=(0, 1), y_range=(0, 1))
+    phase = kit.figure("True and learned", "z₁", "z₂", x_range=(0, 1), y_range=(0, 1))
     cols = fit_equal_aspect(
         phase, [(traj, "x", "y"), (learned, "x", "y"), (fixed_pts, "x", "y")], PHASE_FRAME
     )
@@ -209,7 +209,7 @@ def build(anchor: str) -> RenderedInstrument:
     kit.legend(phase, [("true", true_line), ("learned", learned_line)])
 
     gap_x, gap_y = gap_ranges(r)
-    gapfig = kit.figure("Gap between learned and true", "step t", "‖ẑ − z‖", x_range=gap_x, y_range=gap_y)
+    gapfig = kit.figure("Gap over the steps", "step t", "‖ẑ − z‖", x_range=gap_x, y_range=gap_y)
     gapfig.line("t", "gap", source=gaps, line_color=C2, line_width=2)
     span = Span(
         location=r.fixed_gap,
