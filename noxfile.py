@@ -61,7 +61,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(name="publish-cache", default=False)
 def publish_cache(session: nox.Session) -> None:
-    """Build the book once, writing every result to the shared cache at WMBOOK_CACHE_URL (CI)."""
+    """Build the book once, publishing every result to WMBOOK_CACHE_URL, signed with WMBOOK_CACHE_SIGNING_KEY (CI)."""
     url = os.environ.get("WMBOOK_CACHE_URL", "")
     if not url:
         session.error("set WMBOOK_CACHE_URL to the shared cache (s3://bucket/prefix, with write access)")
@@ -69,6 +69,13 @@ def publish_cache(session: nox.Session) -> None:
     session.run(
         "mkdocs", "build", "--strict", *session.posargs, env={**QUIET_MKDOCS, "WMBOOK_CACHE_URL": url}
     )
+
+
+@nox.session(name="cache-keys", default=False)
+def cache_keys(session: nox.Session) -> None:
+    """Print a new key pair for signing the shared cache (CI's secret, mkdocs.yml's public key)."""
+    _install(session)
+    session.run("python", "-m", "wmbook.keys", *session.posargs)
 
 
 @nox.session(name="bench-instruments", default=False)

@@ -13,19 +13,41 @@ from mkdocs.exceptions import PluginError
 from wmbook.config import CACHE_URL_ENV, SCHEDULER_ENV, Settings
 from wmbook.execute.executor import SchedulerUnreachable, SessionRunner
 from wmbook.execute.pool import shared_pool
+from wmbook.signing import SIGNING_KEY_ENV
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from wmbook.shared_process import SharedStoreProcess
 
 
-def open_shared_store(url: str) -> SharedStoreProcess | None:
+def open_shared_store(url: str, signing_key: str = "", public_key: str = "") -> SharedStoreProcess | None:
     """Start opening the shared cache, when ``cache_url`` (or WMBOOK_CACHE_URL) names one:
-    its helper process imports and connects while MkDocs reads the book."""
+    its helper process imports and connects while MkDocs reads the book.  A signing key
+    must be an Ed25519 key, and the private half of ``public_key`` when that is set."""
     if not url:
         return None
+    if signing_key:
+        from wmbook.signing import CacheKeyError, private_key, public_text
+
+        try:
+            owner = public_text(private_key(signing_key))
+        except CacheKeyError as exc:
+            raise PluginError(f"{SIGNING_KEY_ENV}: {exc}; make a pair with python -m wmbook.keys") from exc
+        if public_key and owner != public_text(_public(public_key)):
+            raise PluginError(
+                f"{SIGNING_KEY_ENV} is not the private key of plugins.wmbook.cache_public_key in mkdocs.yml; "
+                f"its public key is {owner}"
+            )
     from wmbook.shared_process import SharedStoreProcess
 
-    return SharedStoreProcess(url)
+    return SharedStoreProcess(url, signing_key, public_key)
+
+
+def _public(text: str) -> Ed25519PublicKey:
+    from wmbook.signing import public_key
+
+    return public_key(text)
 
 
 def shared_store(opening: SharedStoreProcess | None, url: str) -> SharedStoreProcess | None:

@@ -49,6 +49,8 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     # environment: until anything installed changes.
     cache_key = c.Choice(CACHE_KEYS, default="imports")
     cache_url = c.Optional(c.Type(str))  # a shared cache: any fsspec URL (s3://bucket/prefix, …)
+    # Entries of the shared cache are used only when signed by this key's owner (Ed25519, base64).
+    cache_public_key = c.Optional(c.Type(str))
     executor = c.Choice(EXECUTORS, default="local")  # dask: sessions run on a Dask cluster
     scheduler = c.Optional(c.Type(str))  # the Dask scheduler's address, tcp://host:8786
     bibliography = c.Optional(c.Type(str))  # default: references.bib in docs_dir
@@ -57,6 +59,7 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     sandbox = c.Type(bool, default=True)  # sessions may write only in their own folder (Landlock)
     memory_limit_mb = c.Type(int, default=0)  # address space per session; 0: a quarter of the RAM
     max_output_mb = c.Type((int, float), default=64)  # largest file (captured output too) a session writes
+    max_display_mb = c.Type((int, float), default=5)  # a page's rich outputs together; the rest are cut
     run_in_browser = c.Type(bool, default=False)  # readers may edit and run blocks (Pyodide)
     # Markdown pages' blocks run with IPython's semantics (magics, !cmd, ;) as notebooks' do.
     ipython = c.Type(bool, default=False)
@@ -90,7 +93,9 @@ class Settings:
     sandbox: bool = True
     memory_bytes: int = 0
     file_bytes: int = 0
+    display_bytes: int = 5 * 2**20  # a page's rich outputs together
     cache_url: str = ""  # the shared cache; "" for none
+    cache_public_key: str = ""  # verifies the shared cache's entries; "" to trust them unverified
     scheduler: str = ""  # the Dask scheduler; "" to run sessions on this machine
     execute: ExecuteMode = ExecuteMode.ALL
     exclude: tuple[str, ...] = ()  # pages never run, as gitignore-style patterns (like exclude_docs)
@@ -119,8 +124,8 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
     where = "mkdocs.yml: plugins.wmbook"
     if options.timeout <= 0:
         raise PluginError(f"{where}.timeout must be a positive number of seconds")
-    if options.memory_limit_mb < 0 or options.max_output_mb <= 0:
-        raise PluginError(f"{where}.memory_limit_mb must be >= 0 and max_output_mb > 0")
+    if options.memory_limit_mb < 0 or options.max_output_mb <= 0 or options.max_display_mb <= 0:
+        raise PluginError(f"{where}.memory_limit_mb must be >= 0, max_output_mb and max_display_mb > 0")
     if options.progress_after < 0:
         raise PluginError(f"{where}.progress_after must be a number of seconds >= 0")
     for name, target in options.instruments.items():
@@ -147,6 +152,7 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         raise PluginError(f"{where}.bibliography: {bibliography} does not exist")
     return Settings(
         cache_url=_cache_url(options.cache_url, root),
+        cache_public_key=_public_key(options.cache_public_key),
         scheduler=_scheduler(options.executor, options.scheduler),
         timeout=float(options.timeout),
         workers=workers,
@@ -171,6 +177,7 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         on_error=options.on_error,
         math=options.math,
         ipython=options.ipython,
+        display_bytes=int(options.max_display_mb * 1024 * 1024),
     )
 
 
@@ -180,6 +187,21 @@ def _cache_url(given: str | None, root: str) -> str:
     if url and "://" not in url:
         url = os.path.join(root, os.path.expanduser(url))
     return url
+
+
+def _public_key(given: str | None) -> str:
+    """The shared cache's public key, checked; "" when none is set."""
+    if not (given or "").strip():
+        return ""
+    from wmbook.signing import CacheKeyError, public_key
+
+    try:
+        public_key(str(given))
+    except CacheKeyError as exc:
+        raise PluginError(
+            f"mkdocs.yml: plugins.wmbook.cache_public_key: {exc}; make a pair with python -m wmbook.keys"
+        ) from exc
+    return str(given).strip()
 
 
 def _scheduler(executor: str, given: str | None) -> str:

@@ -39,6 +39,7 @@ from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.parse.snippets import snippet_reader
 from wmbook.progress import ProgressReporter
 from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
+from wmbook.signing import take_signing_key
 from wmbook.store import Store
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self._config: MkDocsConfig | None = None
         self._shared: SharedStoreProcess | None = None
         self._runner: Future[SessionRunner] | None = None
+        self._signing_key = ""  # kept for `serve`'s rebuilds: the environment no longer has it
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         # Under `mkdocs serve` a failing block must not stop the preview (see on_post_build).
@@ -74,7 +76,10 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
         self.settings = resolve_settings(self.config, root, config.docs_dir)
         self._end_shared()  # the last build's helper (``serve`` builds again)
-        self._shared = open_shared_store(self.settings.cache_url)
+        # Out of the environment before any session starts: only the shared cache's helper has it.
+        self._signing_key = take_signing_key() or self._signing_key
+        settings = self.settings
+        self._shared = open_shared_store(settings.cache_url, self._signing_key, settings.cache_public_key)
         self._runner = start_session_runner(self.settings)
         for name, options in needed_markdown_extensions(self.settings.math):
             if name not in config.markdown_extensions:

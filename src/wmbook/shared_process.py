@@ -8,8 +8,10 @@ while MkDocs reads the book, answers each batch of reads at once and publishes w
 in the background.  The helper runs the store's own shared layer
 (``shared_store.SharedStore``), so its rules hold unchanged: checksums verified on
 read, damaged entries reported and removed, atomic publishing, the read-only and the
-unreachable modes.  Its messages are logged by the build.  It ends when the build
-flushes the layer, or when the build's process is gone.
+unreachable modes, signing and verifying.  The signing key reaches the helper as the
+first message on its socket, never through its environment or command line.  Its
+messages are logged by the build, at their level.  It ends when the build flushes the
+layer, or when the build's process is gone.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 log = logging.getLogger("mkdocs.plugins.wmbook")  # store problems never fail a strict build
 
@@ -34,12 +39,12 @@ class SharedStoreProcess:
     """The shared layer at ``url``, as the store sees it: reads, writes and flush, each
     sent to the helper process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, signing_key: str = "", public_key: str = "") -> None:
         self.url = url
         ours, theirs = socket.socketpair()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "wmbook.shared_process", url, str(theirs.fileno())],
+            [sys.executable, "-m", "wmbook.shared_process", url, str(theirs.fileno()), public_key],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             env=env,
@@ -53,6 +58,7 @@ class SharedStoreProcess:
         self._gone = False
         self._closing = False
         self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
+        self._send("key", 0, signing_key)  # first: the helper reads it before anything else
         threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True).start()
 
     def problem(self) -> str:
@@ -125,7 +131,7 @@ class SharedStoreProcess:
             while True:
                 kind, ident, body = self._conn.recv()
                 if kind == "log":
-                    log.info(body)
+                    log.log(ident or logging.INFO, body)
                 elif kind == "verdict":
                     with self._lock:
                         self._closing = bool(body)  # no store: the helper ends, as it should
@@ -172,7 +178,17 @@ def unknown_store(url: str) -> str:
     return ""
 
 
-def serve(url: str, conn: Connection) -> None:
+def _keys(signing_key: str, public_key: str) -> tuple[Ed25519PrivateKey | None, Ed25519PublicKey | None]:
+    from wmbook.signing import private_key
+    from wmbook.signing import public_key as load_public_key
+
+    return (
+        private_key(signing_key) if signing_key else None,
+        load_public_key(public_key) if public_key else None,
+    )
+
+
+def serve(url: str, conn: Connection, public_key: str = "") -> None:
     """The helper: open the store at ``url`` and answer the build until it hangs up."""
     sending = threading.Lock()
 
@@ -182,7 +198,12 @@ def serve(url: str, conn: Connection) -> None:
 
     class Forward(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            send("log", 0, record.getMessage())
+            send("log", record.levelno, record.getMessage())
+
+    try:
+        kind, _, signing_key = conn.recv()
+    except (EOFError, OSError):
+        return
 
     log.addHandler(Forward())
     log.setLevel(logging.INFO)
@@ -195,7 +216,7 @@ def serve(url: str, conn: Connection) -> None:
 
     store: SharedStore | None = None
     try:
-        store = SharedStore(url)
+        store = SharedStore(url, *_keys(str(signing_key) if kind == "key" else "", public_key))
         store.connect()
     except SharedStoreError as exc:
         log.info(
@@ -225,4 +246,4 @@ def serve(url: str, conn: Connection) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], Connection(int(sys.argv[2])))
+    serve(sys.argv[1], Connection(int(sys.argv[2])), sys.argv[3] if len(sys.argv) > 3 else "")

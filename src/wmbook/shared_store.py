@@ -11,20 +11,34 @@ awaited at the end of the build (``flush``); credentials that may only read make
 layer read-only for the build, and a store that cannot be reached at all is reported
 once and left alone until the build ends.  This module, and fsspec with it, is imported
 only when a ``cache_url`` is set.
+
+With a signing key, every entry published is signed (``signing``); with a public key, an
+entry read is used only if that key's owner signed it at its address.  The others
+(unsigned, or signed by another key or for another address) are ignored and made again,
+and counted in one message at the end of the build: a warning if any carried a signature
+that does not verify.  A build that verifies but cannot sign publishes nothing: readers
+would ignore its entries anyway.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import stat
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from fsspec.core import url_to_fs
 
-from wmbook.store import entry_name, unseal
+from wmbook.signing import SIGNING_KEY_ENV, entry_signed, sign_entry
+from wmbook.store import entry_name, open_entry, seal, unseal
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 log = logging.getLogger("mkdocs.plugins.wmbook")  # store problems never fail a strict build
 _READ_ONLY_PROTOCOLS = {"http", "https"}
@@ -36,9 +50,15 @@ class SharedStoreError(Exception):
 
 
 class SharedStore:
-    """Checksummed entries under ``url``, read and written through fsspec."""
+    """Checksummed entries under ``url``, read and written through fsspec; signed with
+    ``signing_key``, and used only when ``public_key`` verifies them (when given)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        signing_key: Ed25519PrivateKey | None = None,
+        public_key: Ed25519PublicKey | None = None,
+    ) -> None:
         try:
             self.fs, root = url_to_fs(url)
         except (ImportError, ValueError) as exc:
@@ -55,6 +75,21 @@ class SharedStore:
         self._lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None
         self._pending: list[Future[None]] = []
+        self.signing_key = signing_key
+        self.public_key = public_key
+        self.unsigned = 0  # entries ignored this build: without a signature
+        self.badly_signed = 0  # with a signature the public key does not verify
+        if public_key is None:
+            log.info(
+                f"wmbook: entries of the shared cache at {url} are used unverified (no cache_public_key): "
+                "whoever may write it decides what its outputs show"
+            )
+        elif signing_key is None and self.writable:
+            self.writable = False
+            log.info(
+                f"wmbook: this build has no signing key ({SIGNING_KEY_ENV}), so it publishes nothing "
+                f"to the shared cache at {url}: readers verify its entries with cache_public_key"
+            )
 
     def connect(self) -> None:
         """Make the first connection now (an S3 client is costly to set up), not at the first
@@ -85,6 +120,8 @@ class SharedStore:
         requests go out together on its client's event loop, with no thread per request
         (``what`` names entries in messages: 'docs/x.md (session main)')."""
         wanted = {self.location(namespace, key): key for key in dict.fromkeys(keys)}
+        if self.is_folder:
+            wanted = {where: key for where, key in wanted.items() if not self._not_a_file(where)}
         if not (wanted and self.reachable):
             return {}
         try:
@@ -104,22 +141,47 @@ class SharedStore:
             if isinstance(data, Exception):
                 self._unreachable(data)
                 continue
-            payload = unseal(data)
-            if payload is None:
+            opened = open_entry(data)
+            if opened is None:
                 name = (what or {}).get(key) or where
                 log.info(
                     f"wmbook: the shared {namespace} entry {name} at {self.url} is damaged; "
                     "it is made again" + (" and replaced" if self.writable else "")
                 )
                 self._remove(where)
-            else:
-                found[key] = payload
+            elif self._trusted(entry_name(namespace, key), *opened):
+                found[key] = opened[0]
         return found
+
+    def _trusted(self, name: str, payload: bytes, signature: bytes) -> bool:
+        if self.public_key is None:
+            return True  # no cache_public_key: whoever may write the store is trusted
+        if signature and entry_signed(self.public_key, name, payload, signature):
+            return True
+        with self._lock:
+            if signature:
+                self.badly_signed += 1
+            else:
+                self.unsigned += 1
+        return False
+
+    def _not_a_file(self, where: str) -> bool:
+        """In a folder, whether something else than a regular file (a FIFO, which would
+        block the read, a socket, a link) is in an entry's place."""
+        try:
+            return not stat.S_ISREG(os.lstat(where).st_mode)
+        except OSError:
+            return False
 
     def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None:
         """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
         if not (self.writable and self.reachable):
             return
+        if self.signing_key is not None:
+            payload = unseal(sealed)
+            if payload is None:
+                return
+            sealed = seal(payload, sign_entry(self.signing_key, entry_name(namespace, key), payload))
         future = self._pool().submit(self._publish, self.location(namespace, key), sealed, what)
         with self._lock:
             self._pending.append(future)
@@ -180,3 +242,25 @@ class SharedStore:
             future.result()
         if threads is not None:
             threads.shutdown(wait=True)
+        self._report_untrusted()
+
+    def _report_untrusted(self) -> None:
+        with self._lock:
+            unsigned, badly_signed = self.unsigned, self.badly_signed
+            self.unsigned = self.badly_signed = 0
+        if not (unsigned or badly_signed):
+            return
+        counts = " and ".join(
+            part
+            for part in (
+                f"{unsigned} unsigned" if unsigned else "",
+                f"{badly_signed} not signed by cache_public_key's owner" if badly_signed else "",
+            )
+            if part
+        )
+        level = logging.WARNING if badly_signed else logging.INFO
+        log.log(
+            level,
+            f"wmbook: the shared cache at {self.url} offered {counts} entr"
+            f"{'y' if unsigned + badly_signed == 1 else 'ies'}; they were ignored and made again",
+        )

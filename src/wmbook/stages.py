@@ -33,6 +33,7 @@ from wmbook.accept import apply_notebook_rewrites, apply_rewrites
 from wmbook.assets_files import page_tags
 from wmbook.book import Book, Page
 from wmbook.chapter.header import HeaderLinks
+from wmbook.check.displays import bound_displays
 from wmbook.cite.bibliography import PageCitations, load_bibliography
 from wmbook.cite.section import highwire_tags
 from wmbook.execute.display import BOKEH_MIME
@@ -141,6 +142,11 @@ def check(book: Book, page: Page) -> None:
         page.results.update(session.by_key())
     parsed = page.parsed
     page.diagnostics[:0] = parsed.diagnostics
+    # Rich outputs within bounds before the page, its notebook or the search index parse them.
+    blocks = [(block.key, block.code_loc) for block in parsed.code_blocks]
+    bounded, cut = bound_displays(blocks, page.results, book.settings.display_bytes)
+    page.results.update(bounded)
+    page.diagnostics += cut
     ctx = CheckContext(
         page=parsed,
         results=page.results,
@@ -294,32 +300,38 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
     return content
 
 
-def render_displays(book: Book, page: Page, result: StepResult, slot: str, math: MathRenderer) -> str:
-    """A step's rich outputs; the page then needs KaTeX or BokehJS if they show math or Bokeh."""
+def render_displays(
+    book: Book, page: Page, result: StepResult, slot: str, math: MathRenderer, loc: SourceLoc
+) -> str:
+    """A step's rich outputs; the page then needs KaTeX or BokehJS if they show math or Bokeh.
+    A Bokeh item that is not embedded is a warning at the block (``loc``)."""
     parts = []
     for number, shown in enumerate(result.displays, start=1):
-        if shown.get(BOKEH_MIME) is not None:
+        rendered, problem = display_html(
+            shown,
+            f"{slot}-display-{number}",
+            bokeh_base=get_relative_url("assets/wmbook/bokeh/", page.url),
+            bokeh_version=bokeh_version,
+            render_tex=math.render_formula,
+        )
+        if problem:
+            page.diagnostics.append(Diagnostic(loc, problem, Severity.WARNING))
+        elif shown.get(BOKEH_MIME) is not None:
             page.needs.add("instruments")
         elif shown.get("text/latex") is not None and not any(
             shown.get(m) is not None for m in ("text/html", "image/svg+xml", "image/png", "image/jpeg")
         ):
             page.needs.add("math")
-        parts.append(
-            display_html(
-                shown,
-                f"{slot}-display-{number}",
-                bokeh_base=get_relative_url("assets/wmbook/bokeh/", page.url),
-                bokeh_version=bokeh_version,
-                render_tex=math.render_formula,
-            )
-        )
+        parts.append(rendered)
     book.late_assets |= page.needs
     return "\n".join(parts)
 
 
-def output_html(book: Book, page: Page, result: StepResult, slot: str, math: MathRenderer) -> str:
+def output_html(
+    book: Book, page: Page, result: StepResult, slot: str, math: MathRenderer, loc: SourceLoc
+) -> str:
     """What a block printed (in a notebook, tracebacks name cells) and its rich outputs."""
-    return render_result(located_result(page, result)) + render_displays(book, page, result, slot, math)
+    return render_result(located_result(page, result)) + render_displays(book, page, result, slot, math, loc)
 
 
 def located_result(page: Page, result: StepResult) -> StepResult:
@@ -360,7 +372,7 @@ def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, sho
         result = page.results.get(block.key)
         if result is not None:
             slot = slot_name(page.slot_prefix, block.key)
-            page.outputs[slot] = output_html(book, page, result, slot, math)
+            page.outputs[slot] = output_html(book, page, result, slot, math, block.code_loc)
             if any(safe_figure_svg(f.svg)[1] for f in result.figures):
                 message = "a figure's link was removed: figures keep only http(s) and relative links"
                 page.diagnostics.append(Diagnostic(block.code_loc, message, Severity.WARNING))
@@ -440,9 +452,12 @@ def report(
     log.info(summary.line())
     if book.settings.verbose and book.sessions:
         log.info("\n" + page_table(book.sessions))
-    write_json_report(
-        os.path.join(book.settings.cache_dir, "last-build.json"), summary, book.sessions, diagnostics
-    )
+    try:
+        write_json_report(
+            os.path.join(book.settings.cache_dir, "last-build.json"), summary, book.sessions, diagnostics
+        )
+    except OSError as exc:  # a read-only or full cache folder: said once, and the build goes on
+        book.store.cannot_write(exc)
     book.store.flush()  # this build's entries have reached the shared cache, if there is one
     book.store.prune(book.settings.cache_max_age_days, book.settings.cache_max_bytes)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]

@@ -2,9 +2,12 @@
 instruments and rendered math.
 
 Each entry is a file ``<root>/<namespace>/<key[:2]>/<key>``: a header line with the
-SHA-256 of the payload, then the payload (JSON or other plain data, never pickles).
-A damaged entry is reported once, removed and treated as missing.  Every write in
-wmbook, entries and the build's own files alike, goes through ``atomic_write``.
+SHA-256 of the payload (and, in a shared store, its publisher's signature: ``signing``),
+then the payload (JSON or other plain data, never pickles).  A damaged entry is reported
+once, removed and treated as missing; anything but a regular file in an entry's place (a
+FIFO, a socket, a symbolic link) is skipped unread.  Every write in wmbook, entries and
+the build's own files alike, goes through ``atomic_write``, whose files honour the umask.
+A folder that cannot be written (read-only, full) is reported once; the build goes on.
 
 A store may have a second, shared layer (``SharedLayer``: entries at any fsspec URL)
 under the same rules: the local folder is read first, an entry found in the shared
@@ -13,19 +16,26 @@ layer is copied into it, and new entries are written to both.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import errno
 import hashlib
 import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
 _HEADER = b"WMBOOK-STORE-1 "
+_SIGNATURE = b" ed25519:"
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 _KEY = re.compile(r"^[0-9a-f]{16,128}$")
 _TMP_PREFIX = ".tmp-"
 NAMESPACES = ("sessions", "instruments", "math")
@@ -34,15 +44,24 @@ NAMESPACES = ("sessions", "instruments", "math")
 log = logging.getLogger("mkdocs.plugins.wmbook")
 
 
+def umask() -> int:
+    """The process's umask, read without changing it (another thread may be creating files)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022  # the usual one, where the kernel does not tell
+
+
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``path`` so that readers see the old or the new content, never half of it."""
+    """Write ``path`` so that readers see the old or the new content, never half of it;
+    with the mode a newly created file gets (0644 under umask 022), unless ``mode`` is given."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)  # 0600: set below
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
-        if mode is not None:
-            os.chmod(temp, mode)
+            os.fchmod(file.fileno(), mode if mode is not None else 0o666 & ~umask())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -59,17 +78,44 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def seal(payload: bytes) -> bytes:
-    """An entry as stored: the header line with the payload's SHA-256, then the payload."""
-    return _HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+def seal(payload: bytes, signature: bytes = b"") -> bytes:
+    """An entry as stored: the header line with the payload's SHA-256 (and its signature,
+    if it has one), then the payload."""
+    head = _HEADER + hashlib.sha256(payload).hexdigest().encode()
+    if signature:
+        head += _SIGNATURE + base64.b64encode(signature)
+    return head + b"\n" + payload
+
+
+def open_entry(data: bytes) -> tuple[bytes, bytes] | None:
+    """The payload of a stored entry and its signature (b"" when unsigned), or None when
+    its checksum does not match."""
+    head, _, payload = data.partition(b"\n")
+    checksum, _, signature = head.partition(_SIGNATURE)
+    if checksum != _HEADER + hashlib.sha256(payload).hexdigest().encode():
+        return None
+    try:
+        return payload, base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def unseal(data: bytes) -> bytes | None:
     """The payload of a stored entry, or None when its checksum does not match."""
-    head, _, payload = data.partition(b"\n")
-    if head != _HEADER + hashlib.sha256(payload).hexdigest().encode():
-        return None
-    return payload
+    opened = open_entry(data)
+    return None if opened is None else opened[0]
+
+
+def read_regular(path: Path | str, limit: int | None = None) -> bytes:
+    """The content of ``path`` if it is a regular file; ``OSError`` for anything else (a
+    FIFO would block the build, a link to ``/dev/zero`` would never end).  ``limit``:
+    the most bytes to read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return file.read(info.st_size if limit is None else min(info.st_size, limit))
 
 
 def entry_name(namespace: str, key: str) -> str:
@@ -101,6 +147,8 @@ class Store:
     def __init__(self, root: Path, shared: SharedLayer | None = None) -> None:
         self.root = root
         self.shared = shared
+        self._unwritable = False  # reported once per build
+        self._lock = threading.Lock()
 
     def path(self, namespace: str, key: str) -> Path:
         """Where the entry ``key`` of ``namespace`` lives."""
@@ -146,7 +194,7 @@ class Store:
     def _read_local(self, namespace: str, key: str, what: str) -> bytes | None:
         path = self.path(namespace, key)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -187,7 +235,21 @@ class Store:
                 self._clear(path)  # not an entry: something else took its place
             atomic_write(path, seal(payload))
         except OSError as exc:
-            log.info(f"wmbook: could not store the {namespace} entry {what or path} ({exc})")
+            if exc.errno not in _FULL:
+                log.info(f"wmbook: could not store the {namespace} entry {what or path} ({exc})")
+            else:
+                self.cannot_write(exc)
+
+    def cannot_write(self, exc: OSError) -> None:
+        """Report, once per build, that the folder cannot take new files (read-only, full)."""
+        with self._lock:
+            if self._unwritable:
+                return
+            self._unwritable = True
+        log.info(
+            f"wmbook: the cache folder {self.root} cannot be written ({exc.strerror or exc}); "
+            "this build goes on, and keeps nothing for the next one"
+        )
 
     def flush(self) -> None:
         """Wait until the entries written this build have reached the shared layer."""
@@ -203,10 +265,10 @@ class Store:
         for namespace in NAMESPACES:
             for path in (self.root / namespace).glob("*/*"):
                 try:
-                    stat = path.stat()
+                    info = path.lstat()
                 except OSError:
                     continue
-                entries.append((stat.st_mtime, stat.st_size, path))
+                entries.append((info.st_mtime, info.st_size, path))
         entries.sort()
         now = time.time()
         total = sum(size for _, size, _ in entries)
@@ -215,9 +277,14 @@ class Store:
             stale_tmp = path.name.startswith(_TMP_PREFIX) and now - mtime > 3600
             too_old = now - mtime > max_age_days * 86400
             if stale_tmp or too_old or total > max_bytes:
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError as exc:
+                    self.cannot_write(exc)
+                    break
                 total -= size
                 removed += 1
         # The single-file math store of earlier versions is replaced by the math namespace.
-        (self.root / "katex.json").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (self.root / "katex.json").unlink(missing_ok=True)
         return removed

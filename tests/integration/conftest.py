@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -58,6 +59,25 @@ def build_site(root: Path, caplog: pytest.LogCaptureFixture, **overrides: object
         failed = True
     messages = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
     return SiteBuild(root, site, failed, messages)
+
+
+@contextlib.contextmanager
+def warnings_logged() -> Iterator[list[logging.LogRecord]]:
+    """What MkDocs and its plugins log at WARNING and above while the block runs (for builds
+    in module-scoped fixtures, where ``caplog`` is not available)."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("mkdocs")
+    handler = Collect(level=logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
+rom .conftest import warnings_logged
+
 REPO = Path(__file__).resolve().parents[2]
 LINK = re.compile(
     r'<a href="(?P<name>[\w.-]+\.ipynb)" download="(?P=name)" '
@@ -39,27 +41,17 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Book:
     root = tmp_path_factory.mktemp("notebooks") / "book"
     shutil.copytree(REPO / "docs", root / "docs")
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("mkdocs")
-    handler = Collect(level=logging.WARNING)
-    logger.addHandler(handler)
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            for name in ("WMBOOK_ACCEPT", "WMBOOK_CACHE"):
-                patch.delenv(name, raising=False)
-            config = load_config(
-                config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True
-            )
-            build(config)
-    except Abort:
-        pytest.fail("the book does not build:\n" + "\n".join(r.getMessage() for r in records))
-    finally:
-        logger.removeHandler(handler)
+    with warnings_logged() as records:
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                for name in ("WMBOOK_ACCEPT", "WMBOOK_CACHE"):
+                    patch.delenv(name, raising=False)
+                config = load_config(
+                    config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True
+                )
+                build(config)
+        except Abort:
+            pytest.fail("the book does not build:\n" + "\n".join(r.getMessage() for r in records))
     return Book(root, root / "site")
 
 

@@ -3,10 +3,13 @@ a fresh clone reads it, a published copy is read over plain HTTP, damage is repa
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -212,7 +215,9 @@ def test_entries_are_read_in_one_batch_with_one_get_each(
     assert batches == [len(keys) + 1]
 
 
-def _build_in_a_process(root: Path, shared: Path, then: str) -> list[str]:
+def _build_in_a_process(
+    root: Path, shared: Path, then: str, extra_env: dict[str, str] | None = None
+) -> list[str]:
     """Build ``root`` with ``shared`` as shared cache in a fresh Python process, which then
     runs ``then`` (it sees ``sys`` and ``os``, and ``failed``: the build's error or None);
     return what the process printed, line by line."""
@@ -229,6 +234,7 @@ def _build_in_a_process(root: Path, shared: Path, then: str) -> list[str]:
     ) + then
     env = {k: v for k, v in os.environ.items() if k != "WMBOOK_SCHEDULER"}
     env["WMBOOK_CACHE_URL"] = str(shared)
+    env.update(extra_env or {})
     run = subprocess.run(
         [sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env, check=True
     )
@@ -274,3 +280,155 @@ def test_a_build_that_fails_elsewhere_publishes_and_ends_its_helper(tmp_path: Pa
     published = [p for p in shared.rglob("*") if p.is_file()]
     assert [p for p in published if p.parent.parent.name == "sessions"], published
     assert not [p for p in published if p.name.startswith(".tmp-")]
+
+
+# -- signed entries: a cache writer without the signing key cannot change what readers show --
+
+
+def _verifying(root: Path, public: str) -> Path:
+    """The book with ``cache_public_key`` set in its mkdocs.yml."""
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("      timeout: 30\n", f"      timeout: 30\n      cache_public_key: {public}\n")
+    )
+    return root
+
+
+def _rewrite_sessions(s3_server: S3Server, prefix: str, signature: Callable[[bytes], bytes]) -> int:
+    """Rewrite every session entry under ``prefix`` as an attacker with write access would:
+    a changed payload with a valid checksum, and the signature ``signature`` gives it."""
+    from wmbook.store import open_entry
+
+    keys = [key for key in s3_server.keys(prefix) if key.startswith(f"{prefix}/sessions/")]
+    for key in keys:
+        data = s3_server.client.get_object(Bucket=s3_server.bucket, Key=key)["Body"].read()
+        opened = open_entry(data)
+        assert opened is not None
+        entry = json.loads(opened[0])
+        for step in entry["results"]:
+            step["output"] = "POISONED <img src=x onerror=alert(1)>\n"
+        s3_server.client.put_object(
+            Bucket=s3_server.bucket, Key=key, Body=seal(json.dumps(entry).encode(), signature(opened[1]))
+        )
+    return len(keys)
+
+
+@pytest.fixture
+def signed(
+    s3_server: S3Server, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, str, SiteBuild]:
+    """A prefix that CI filled with signed entries; its public key; CI's build."""
+    from wmbook.keys import new_key_pair
+
+    private, public = new_key_pair()
+    prefix = f"signed-{uuid.uuid4().hex[:8]}"
+    ci = _verifying(_clone(tmp_path, "ci"), public)
+    first = _build(
+        ci, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix), WMBOOK_CACHE_SIGNING_KEY=private
+    )
+    assert not first.failed, first.messages
+    assert set(session_report(ci).values()) == {False}
+    return prefix, public, first
+
+
+def test_a_correctly_signed_entry_is_used(
+    s3_server: S3Server,
+    signed: tuple[str, str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix, public, first = signed
+    reader = _verifying(_clone(tmp_path, "reader"), public)
+    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    assert not site.failed, site.messages
+    assert set(session_report(reader).values()) == {True}
+    assert site_files(site.site) == site_files(first.site)
+
+
+def test_entries_rewritten_without_the_signing_key_are_ignored_and_run_again(
+    s3_server: S3Server,
+    signed: tuple[str, str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reproduction: whoever may write the bucket re-seals every entry with a valid
+    checksum; a fresh build that verifies takes none of them."""
+    prefix, public, first = signed
+    assert _rewrite_sessions(s3_server, prefix, lambda _: b"") == len(ALL)
+    reader = _verifying(_clone(tmp_path, "reader"), public)
+    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    assert not site.failed, site.messages
+    assert set(session_report(reader).values()) == {False}
+    assert not [path for path, data in site_files(site.site).items() if b"POISONED" in data]
+    assert site_files(site.site) == site_files(first.site)
+    reports = [r.getMessage() for r in caplog.records if "ignored and made again" in r.getMessage()]
+    assert reports == [
+        f"wmbook: the shared cache at {s3_server.url(prefix)} offered 3 unsigned entries; they were ignored and made again"
+    ]
+
+
+def test_a_tampered_payload_under_its_original_signature_is_rejected(
+    s3_server: S3Server,
+    signed: tuple[str, str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix, public, _ = signed
+    _rewrite_sessions(s3_server, prefix, lambda original: original)
+    reader = _verifying(_clone(tmp_path, "reader"), public)
+    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    assert set(session_report(reader).values()) == {False}
+    assert not [path for path, data in site_files(site.site).items() if b"POISONED" in data]
+    warnings = [r for r in caplog.records if "ignored and made again" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert "3 not signed by cache_public_key's owner" in warnings[0].getMessage()
+
+
+def test_a_signing_key_that_is_not_the_public_keys_pair_is_an_error(
+    s3_server: S3Server, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wmbook.keys import new_key_pair
+
+    root = _verifying(_clone(tmp_path, "ci"), new_key_pair()[1])
+    site = _build(
+        root,
+        caplog,
+        monkeypatch,
+        WMBOOK_CACHE_URL=s3_server.url("x"),
+        WMBOOK_CACHE_SIGNING_KEY=new_key_pair()[0],
+    )
+    assert site.failed
+    assert (
+        "WMBOOK_CACHE_SIGNING_KEY is not the private key of plugins.wmbook.cache_public_key" in site.messages
+    )
+
+
+def test_sessions_never_see_the_signing_key(tmp_path: Path) -> None:
+    """Neither in their environment nor in the environment of the processes above them."""
+    from wmbook.keys import new_key_pair
+
+    private = new_key_pair()[0]
+    root = _clone(tmp_path, "ci")
+    probe = (
+        "\n```python\nimport os\n"
+        "secret = os.environ.get('WMBOOK_CACHE_SIGNING_KEY', '')\n"
+        "pid, seen = os.getpid(), []\n"
+        "while pid > 1:\n"
+        "    try:\n"
+        "        seen.append(open(f'/proc/{pid}/environ', 'rb').read())\n"
+        "        pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+        "    except OSError:\n"
+        "        break\n"
+        f"print('leaked' if secret or any(b'{private}' in environ for environ in seen) else 'kept')\n"
+        "```\n"
+    )
+    page = root / "docs" / "index.md"
+    page.write_text(page.read_text() + probe)
+    script_env = {"WMBOOK_CACHE_SIGNING_KEY": private}
+    lines = _build_in_a_process(root, tmp_path / "shared", "assert failed is None, failed\n", script_env)
+    html = (root / "site" / "index.html").read_text()
+    assert "<pre><code>kept</code></pre>" in html, lines

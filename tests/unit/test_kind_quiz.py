@@ -82,6 +82,16 @@ def test_check_is_placed_at_its_line_in_its_session() -> None:
     assert quiz.anchor == "quiz-pick"
 
 
+@pytest.mark.parametrize(
+    ("written", "expression"),
+    [("True", "True"), ("False  # never", "False"), ("true", "true"), ("1_000", "1_000"), ("0x10", "0x10")],
+)
+def test_a_check_yaml_reads_as_a_scalar_is_the_expression_as_written(written: str, expression: str) -> None:
+    """`check: True` is a Python expression, though YAML reads a boolean."""
+    quiz = valid(["answer: true", f"check: {written}"])
+    assert quiz.check is not None and quiz.check.expression == expression
+
+
 def test_check_defaults_to_the_main_session_and_a_number_is_an_expression() -> None:
     quiz = valid(["answer: 4", "check: 4"])
     assert quiz.check is not None
@@ -176,7 +186,8 @@ KNOWN = "(known options: answer, check, tol, choices, session, id)"
         (["answer: [1, 2]"], [(2, "'answer' must be true/false, a number")]),
         (["answer: ~"], [(2, "'answer' must be true/false, a number")]),
         (["answer: true", "check: [1, 2]"], [(3, "'check' must be a Python expression")]),
-        (["answer: true", "check: true"], [(3, "'check' must be a Python expression")]),
+        (["answer: true", "check: {a: 1}"], [(3, "'check' must be a Python expression")]),
+        (["answer: true", "check: ''"], [(3, "'check' must be a Python expression")]),
         (["answer: true", "check: x: y"], [(3, "not valid YAML"), (1, "no 'answer:' option")]),
     ],
 )

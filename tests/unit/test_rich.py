@@ -22,7 +22,7 @@ def _tex(tex: str, display: bool) -> str:
     return f'<span class="tex" data-display="{str(display).lower()}">{html.escape(tex)}</span>'
 
 
-def _render(*data: tuple[str, str], ident: str = "page-code-0-display-1") -> str:
+def _rendered(*data: tuple[str, str], ident: str = "page-code-0-display-1") -> tuple[str, str]:
     return display_html(
         Display(tuple(data)),
         ident,
@@ -32,13 +32,19 @@ def _render(*data: tuple[str, str], ident: str = "page-code-0-display-1") -> str
     )
 
 
+def _render(*data: tuple[str, str], ident: str = "page-code-0-display-1") -> str:
+    out, problem = _rendered(*data, ident=ident)
+    assert problem == ""
+    return out
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
         ((("text/plain", "42"),), "<pre><code>42</code></pre>"),
         ((("text/plain", "<A & B>"),), "<pre><code>&lt;A &amp; B&gt;</code></pre>"),
         ((("text/html", "<b>rich</b>"), ("text/plain", "plain")), "<b>rich</b>"),
-        ((("image/svg+xml", SVG), ("text/plain", "plain")), '<rect width="1" height="1"/>'),
+        ((("image/svg+xml", SVG), ("text/plain", "plain")), '<rect width="1" height="1"></rect>'),
         (
             (("image/png", PNG), ("text/plain", "plain")),
             f'<img alt="Image output" src="data:image/png;base64,{PNG}">',
@@ -119,8 +125,40 @@ def test_bokeh_item_wins_and_targets_its_own_div() -> None:
 
 
 def test_bokeh_item_cannot_end_its_script_early() -> None:
-    hostile = json.dumps({"doc": {"title": "</script><script>alert(1)</script>"}, "root_id": "p1"})
+    hostile = json.dumps(
+        {"doc": {"title": "</script><script>alert(1)</script>", "roots": []}, "root_id": "p1"}
+    )
     out = _render((BOKEH_MIME, hostile), ident="x-display-2")
     assert out.count("</script>") == 1 and out.endswith("</script></div>")
     assert "<script>alert" not in out
-    assert _item(out)["doc"] == {"title": "</script><script>alert(1)</script>"}
+    assert _item(out)["doc"] == {"title": "</script><script>alert(1)</script>", "roots": []}
+
+
+def test_a_bokeh_item_that_could_run_code_falls_back_to_the_next_form() -> None:
+    """Any object may offer wmbook's Bokeh MIME type from ``_repr_mimebundle_``."""
+    div = {
+        "type": "object",
+        "name": "Div",
+        "id": "p2",
+        "attributes": {"text": "<img src=x onerror=alert(1)>"},
+    }
+    callback = {"type": "object", "name": "CustomJS", "id": "p3", "attributes": {"code": "alert(1)"}}
+    div["attributes"]["js_event_callbacks"] = {"click": [callback]}
+    hostile = json.dumps({"target_id": None, "root_id": "p2", "doc": {"roots": [div]}})
+    out, problem = _rendered((BOKEH_MIME, hostile), ("text/html", "<b>html</b>"), ("text/plain", "p"))
+    assert out == '<div class="wmbook-display"><b>html</b></div>'
+    assert (
+        problem
+        == "the Bokeh figure holds a 'CustomJS' model, which wmbook does not embed, so it is shown without its interactive part"
+    )
+
+
+def test_a_bokeh_div_is_embedded_sanitised() -> None:
+    div = {
+        "type": "object",
+        "name": "Div",
+        "id": "p2",
+        "attributes": {"text": "<img src=x onerror=alert(1)>"},
+    }
+    out = _render((BOKEH_MIME, json.dumps({"target_id": None, "root_id": "p2", "doc": {"roots": [div]}})))
+    assert "onerror" not in out and '\\u003cimg src=\\"x\\">' in out

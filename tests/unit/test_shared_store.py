@@ -172,3 +172,93 @@ def test_a_helper_that_ends_mid_build_leaves_the_local_cache_and_says_so_once(
         assert caplog.text.count("cannot be reached (its helper process ended)") == 1
     finally:
         helper.close()
+
+
+# -- signed entries --
+
+
+@pytest.fixture
+def key_pair() -> tuple[str, str]:
+    from wmbook.keys import new_key_pair
+
+    return new_key_pair()
+
+
+def _signed_layers(tmp_path: Path, name: str, private: str = "", public: str = "") -> Store:
+    from wmbook.signing import private_key, public_key
+
+    shared = SharedStore(
+        str(tmp_path / "shared"),
+        private_key(private) if private else None,
+        public_key(public) if public else None,
+    )
+    return Store(tmp_path / name, shared)
+
+
+def test_a_signed_entry_is_read_by_a_verifying_store(tmp_path: Path, key_pair: tuple[str, str]) -> None:
+    private, public = key_pair
+    ci = _signed_layers(tmp_path, "ci", private, public)
+    ci.write("sessions", KEY, b"result")
+    ci.flush()
+    assert (tmp_path / "shared" / "sessions" / KEY[:2] / KEY).read_bytes().split(b"\n")[0].count(b" ") == 2
+    reader = _signed_layers(tmp_path, "reader", public=public)
+    assert reader.read("sessions", KEY) == b"result"
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "tampered", "other key", "moved"])
+def test_an_entry_not_signed_by_the_owner_for_its_place_is_ignored(
+    tmp_path: Path, key_pair: tuple[str, str], forgery: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from wmbook.keys import new_key_pair
+    from wmbook.store import open_entry
+
+    private, public = key_pair
+    shared = tmp_path / "shared"
+    signer = private if forgery != "other key" else new_key_pair()[0]
+    ci = _signed_layers(tmp_path, "ci", signer if forgery != "unsigned" else "")
+    ci.write("sessions", OTHER if forgery == "moved" else KEY, b'{"output": "genuine"}')
+    ci.flush()
+    entry = shared / "sessions" / KEY[:2] / KEY
+    if forgery == "moved":  # a signed entry copied to another address
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_bytes((shared / "sessions" / OTHER[:2] / OTHER).read_bytes())
+    if forgery == "tampered":  # the payload changed, checksum made again, the signature kept
+        opened = open_entry(entry.read_bytes())
+        assert opened is not None and opened[1]
+        entry.write_bytes(seal(b'{"output": "<script>x</script>"}', opened[1]))
+    reader = _signed_layers(tmp_path, "reader", public=public)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        assert reader.read("sessions", KEY) is None
+        reader.flush()
+    reports = [r for r in caplog.records if "were ignored and made again" in r.getMessage()]
+    assert len(reports) == 1
+    assert reports[0].levelno == (logging.INFO if forgery == "unsigned" else logging.WARNING)
+    assert not reader.path("sessions", KEY).exists()  # nothing unverified reaches the local cache
+
+
+def test_without_a_public_key_entries_are_used_as_before(tmp_path: Path, key_pair: tuple[str, str]) -> None:
+    ci = _signed_layers(tmp_path, "ci")
+    ci.write("sessions", KEY, b"result")
+    ci.flush()
+    assert _signed_layers(tmp_path, "reader").read("sessions", KEY) == b"result"
+
+
+def test_a_verifying_build_without_the_signing_key_publishes_nothing(
+    tmp_path: Path, key_pair: tuple[str, str]
+) -> None:
+    contributor = _signed_layers(tmp_path, "contributor", public=key_pair[1])
+    contributor.write("sessions", KEY, b"result")
+    contributor.flush()
+    assert not (tmp_path / "shared").exists()
+    assert contributor.read("sessions", KEY) == b"result"  # kept locally all the same
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_in_a_shared_folder_is_skipped(tmp_path: Path) -> None:
+    import os
+
+    store = Store(tmp_path / "local", SharedStore(str(tmp_path / "shared")))
+    place = tmp_path / "shared" / "sessions" / KEY[:2] / KEY
+    place.parent.mkdir(parents=True)
+    os.mkfifo(place)
+    assert store.read("sessions", KEY) is None

@@ -206,3 +206,71 @@ def test_a_store_that_cannot_be_written_is_reported_not_raised(
         store.write("sessions", KEY, b"the payload", "docs/p.md (session main)")
     assert "could not store the sessions entry docs/p.md (session main)" in caplog.text
     assert store.read("sessions", KEY) is None
+
+
+# -- what is in an entry's place, file modes, a folder that cannot be written --
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _link_to_dev_zero(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+def _socket(path: Path) -> None:
+    import socket
+    import tempfile
+
+    short = Path(tempfile.mkdtemp()) / "s"  # a socket's path has at most 107 bytes
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(short))
+    short.rename(path)
+    short.parent.rmdir()
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("make", [_fifo, _link_to_dev_zero, _socket], ids=["fifo", "dev-zero", "socket"])
+def test_something_else_than_a_file_in_an_entrys_place_is_skipped(
+    tmp_path: Path, make: Callable[[Path], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path)
+    path = store.path("sessions", KEY)
+    path.parent.mkdir(parents=True)
+    make(path)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        assert store.read("sessions", KEY, "docs/p.md (session main)") is None  # a FIFO blocked here
+    assert "docs/p.md (session main) is unreadable" in caplog.text
+    store.write("sessions", KEY, b"the payload")
+    assert store.read("sessions", KEY) == b"the payload"
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_honour_the_umask(tmp_path: Path, mask: int, mode: int) -> None:
+    old = os.umask(mask)
+    try:
+        atomic_write(tmp_path / "page.ipynb", b"{}")
+        Store(tmp_path / "store").write("sessions", KEY, b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "page.ipynb").stat().st_mode & 0o7777 == mode
+    assert Store(tmp_path / "store").path("sessions", KEY).stat().st_mode & 0o7777 == mode
+
+
+def test_a_folder_that_cannot_be_written_is_reported_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    def full(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("tempfile.mkstemp", full)
+    store = Store(tmp_path)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        store.write("sessions", KEY, b"one", "docs/a.md (session main)")
+        store.write("sessions", OTHER, b"two", "docs/b.md (session main)")
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1, messages
+    assert "cannot be written (No space left on device); this build goes on" in messages[0]

@@ -128,7 +128,10 @@ def parse(raw: RawBlock, ctx: ParseContext) -> tuple[Quiz | None, list[Diagnosti
     quiz_check = None
     if "check" in values:
         expression = values["check"]
-        if not isinstance(expression, str | int | float) or isinstance(expression, bool):
+        if isinstance(expression, bool | int | float):
+            # YAML read a Python expression as a scalar (`check: True`, `check: 1_000`): as written.
+            expression = options.written.get("check", str(expression))
+        if not isinstance(expression, str) or not expression.strip():
             problems.append(
                 Diagnostic(options.loc(path, "check", raw.start), "'check' must be a Python expression")
             )

@@ -82,7 +82,7 @@ def rendered_notebook(
                 cell["outputs"] = []
                 continue
             slot = slot_name(page.slot_prefix, block.key)
-            html = stages.output_html(book, page, result, slot, math) + render_figures(result)
+            html = stages.output_html(book, page, result, slot, math, block.code_loc) + render_figures(result)
             if book.settings.run_in_browser and block.options.run:
                 html = f'<div class="wmbook-run" data-wmbook-block="{slot}">{html}</div>'
             cell["outputs"] = [{"output_type": "display_data", "data": {"text/html": html}, "metadata": {}}]

@@ -12,16 +12,13 @@ import markdown as markdown_lib
 
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.model import Display
+from wmbook.render.bokeh_item import UnsafeBokehItem, safe_bokeh_item
 from wmbook.render.sanitize import sanitize_html
 
 _LATEX = re.compile(r"^\s*(\$\$?)(?P<tex>.*?)\1\s*$", re.DOTALL)
 
 
-def _bokeh(item_json: str, ident: str, bokeh_base: str, version: str) -> str:
-    try:
-        item = json.loads(item_json)
-    except ValueError:
-        return ""
+def _bokeh(item: dict[str, object], ident: str, bokeh_base: str, version: str) -> str:
     target = f"{ident}-bokeh"
     item["target_id"] = target
     payload = json.dumps(item).replace("<", "\\u003c")  # never a premature </script>
@@ -43,22 +40,29 @@ def display_html(
     bokeh_base: str,
     bokeh_version: Callable[[], str],
     render_tex: Callable[[str, bool], str],
-) -> str:
-    """One rich output as HTML (sanitised, unless it is a Bokeh item)."""
-    if (item := shown.get(BOKEH_MIME)) is not None:
-        return _bokeh(item, ident, bokeh_base, bokeh_version())
+) -> tuple[str, str]:
+    """One rich output as HTML (sanitised; a Bokeh item checked, its HTML fields sanitised),
+    and why a Bokeh item was not embedded ("" if it was, or there was none): the object's
+    next representation is shown instead."""
+    prefix = f"{ident}-"  # the output's ids cannot clash with the page's or another output's
+    problem = ""
+    if (item_json := shown.get(BOKEH_MIME)) is not None:
+        try:
+            return _bokeh(safe_bokeh_item(item_json, prefix), ident, bokeh_base, bokeh_version()), ""
+        except UnsafeBokehItem as exc:
+            problem = f"the Bokeh figure holds {exc}, so it is shown without its interactive part"
     if (markup := shown.get("text/html")) is not None:
-        body = sanitize_html(markup)
+        body = sanitize_html(markup, prefix)
     elif (svg := shown.get("image/svg+xml")) is not None:
-        body = sanitize_html(svg[svg.find("<svg") :] if "<svg" in svg else svg)
+        body = sanitize_html(svg[svg.find("<svg") :] if "<svg" in svg else svg, prefix)
     elif (png := shown.get("image/png")) is not None:
         body = f'<img alt="Image output" src="data:image/png;base64,{html.escape(png.strip())}">'
     elif (jpeg := shown.get("image/jpeg")) is not None:
         body = f'<img alt="Image output" src="data:image/jpeg;base64,{html.escape(jpeg.strip())}">'
     elif (text := shown.get("text/markdown")) is not None:
-        body = sanitize_html(markdown_lib.markdown(text, extensions=["tables", "fenced_code"]))
+        body = sanitize_html(markdown_lib.markdown(text, extensions=["tables", "fenced_code"]), prefix)
     elif (latex := shown.get("text/latex")) is not None and (match := _LATEX.match(latex)):
         body = render_tex(match["tex"].strip(), match.group(1) == "$$")
     else:
         body = f"<pre><code>{html.escape(shown.get('text/plain') or '')}</code></pre>"
-    return f'<div class="wmbook-display">{body}</div>'
+    return f'<div class="wmbook-display">{body}</div>', problem
