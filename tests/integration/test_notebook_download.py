@@ -4,7 +4,6 @@ the book printed."""
 
 from __future__ import annotations
 
-import logging
 import re
 import shutil
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-rom .conftest import warnings_logged
+from .conftest import warnings_logged
 
 REPO = Path(__file__).resolve().parents[2]
 LINK = re.compile(
