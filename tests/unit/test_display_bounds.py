@@ -56,10 +56,26 @@ def test_an_output_nested_too_deep_falls_back_to_its_other_forms() -> None:
     bounded, problems = bound_displays([(StepKey(StepKind.CODE, 0), SourceLoc("docs/p.md", 3))], steps, 10**9)
     kept = bounded[StepKey(StepKind.CODE, 0)].displays
     assert kept[0].data == (("text/plain", "<Deep object>"),)
-    assert kept[1].data == (("text/plain", "[rich output cut: its elements nest too deep]"),)
+    assert kept[1].data == (("text/plain", "[rich output cut: its markup is too deep or too long]"),)
     assert len(problems) == 2 and all("nests its elements more than 256 deep" in p.message for p in problems)
 
 
 def test_outputs_within_bounds_are_left_alone() -> None:
     steps = {s.key: s for s in (_step(0, _html(100)),)}
     assert bound_displays([(StepKey(StepKind.CODE, 0), SourceLoc("docs/p.md", 1))], steps, 1000) == ({}, [])
+
+
+def test_long_markdown_and_latex_are_not_converted() -> None:
+    shown = Display(
+        (
+            ("text/markdown", "- item\n" * 20_000),
+            ("text/latex", "$" + "x" * 70_000 + "$"),
+            ("text/plain", "p"),
+        )
+    )
+    steps = {s.key: s for s in (_step(0, shown),)}
+    bounded, problems = bound_displays([(StepKey(StepKind.CODE, 0), SourceLoc("docs/p.md", 3))], steps, 10**9)
+    assert bounded[StepKey(StepKind.CODE, 0)].displays == (Display((("text/plain", "p"),)),)
+    assert [p.message.split(" is longer")[0] for p in problems] == [
+        "a rich output's text/markdown, text/latex"
+    ]

@@ -1,7 +1,8 @@
 """Rich outputs within bounds before anything parses them: a page's rich outputs together
 have a size budget (``max_display_mb``), and markup may not nest deeper than ``MAX_DEPTH``
 elements.  An output over either bound is cut, as printed text over its limit is: it is
-replaced by a note saying why, and its block gets a warning.  The page, its notebook and
+replaced by a note saying why, and its block gets a warning.  Markdown and LaTeX longer
+than ``MAX_CONVERTED`` are not converted (the object's next form is shown).  The page, its notebook and
 the search index then all see the bounded outputs, so none of them spends long on one.
 
 The depth is measured by a single scan of the tags, never more than the depth a browser's
@@ -18,6 +19,9 @@ from dataclasses import replace
 from wmbook.model import Diagnostic, Display, Severity, SourceLoc, StepKey, StepResult
 
 MAX_DEPTH = 256  # pandas tables nest 6 deep, Markdown lists a few more; browsers stop at 512
+# Markdown and LaTeX are converted by slower engines (Python-Markdown takes seconds per 100 KB,
+# KaTeX as much): longer texts in those forms are not converted.
+MAX_CONVERTED = {"text/markdown": 64 * 1024, "text/latex": 64 * 1024}
 _MARKUP = ("text/html", "image/svg+xml", "text/markdown")
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
 _VOID = frozenset({
@@ -99,17 +103,27 @@ def bound_displays(
                 problems.append(Diagnostic(loc, message, Severity.WARNING))
                 continue
             used += size
-            deep = [mime for mime in _MARKUP if (v := shown.get(mime)) and markup_depth(v) > MAX_DEPTH]
+            long = [m for m, limit in MAX_CONVERTED.items() if len(shown.get(m) or "") > limit]
+            deep = [m for m in _MARKUP if m not in long and markup_depth(shown.get(m) or "") > MAX_DEPTH]
+            if not (long or deep):
+                kept.append(shown)
+                continue
+            rest = tuple((mime, value) for mime, value in shown.data if mime not in (*long, *deep))
+            kept.append(
+                Display(rest) if rest else _note("rich output cut: its markup is too deep or too long")
+            )
             if deep:
-                rest = tuple((mime, value) for mime, value in shown.data if mime not in deep)
-                kept.append(Display(rest) if rest else _note("rich output cut: its elements nest too deep"))
                 message = (
                     f"a rich output's {', '.join(deep)} nests its elements more than {MAX_DEPTH} deep, "
                     "so it is not shown; show the object in another form"
                 )
                 problems.append(Diagnostic(loc, message, Severity.WARNING))
-                continue
-            kept.append(shown)
+            if long:
+                message = (
+                    f"a rich output's {', '.join(long)} is longer than {MAX_CONVERTED[long[0]] // 1024} KB, "
+                    "so it is not converted; show the object in another form"
+                )
+                problems.append(Diagnostic(loc, message, Severity.WARNING))
         if tuple(kept) != result.displays:
             changed[key] = replace(result, displays=tuple(kept))
     return changed, problems
