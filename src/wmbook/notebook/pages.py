@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,12 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
     data = rendered_notebook(book, page, convert, math)
     payload = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     path = Path(book.settings.cache_dir) / "notebooks" / f"{digest(page.uri, payload)[:24]}.ipynb"
-    atomic_write(path, payload)
+    try:
+        atomic_write(path, payload)
+    except OSError as exc:  # a read-only or full cache folder: said once, and the page is still built
+        book.store.cannot_write(exc)
+        path = Path(tempfile.mkdtemp(prefix="wmbook-notebook-")) / path.name
+        atomic_write(path, payload)
     return path
 
 
