@@ -162,3 +162,8 @@ def test_a_bokeh_div_is_embedded_sanitised() -> None:
     }
     out = _render((BOKEH_MIME, json.dumps({"target_id": None, "root_id": "p2", "doc": {"roots": [div]}})))
     assert "onerror" not in out and '\\u003cimg src=\\"x\\">' in out
+
+
+def test_markdown_nested_too_deep_once_converted_is_shown_as_its_text() -> None:
+    out = _render(("text/markdown", ">" * 1000 + " deep"), ("text/plain", "p"))
+    assert out == '<div class="wmbook-display"><pre><code>' + "&gt;" * 1000 + " deep</code></pre></div>"

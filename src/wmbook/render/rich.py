@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import markdown as markdown_lib
 
+from wmbook.check.displays import MAX_DEPTH, markup_depth
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.model import Display
 from wmbook.render.bokeh_item import UnsafeBokehItem, safe_bokeh_item
@@ -60,7 +61,12 @@ def display_html(
     elif (jpeg := shown.get("image/jpeg")) is not None:
         body = f'<img alt="Image output" src="data:image/jpeg;base64,{html.escape(jpeg.strip())}">'
     elif (text := shown.get("text/markdown")) is not None:
-        body = sanitize_html(markdown_lib.markdown(text, extensions=["tables", "fenced_code"]), prefix)
+        converted = markdown_lib.markdown(text, extensions=["tables", "fenced_code"])
+        # Nesting written in Markdown (quotes, lists) shows only once converted.
+        if markup_depth(converted) <= MAX_DEPTH:
+            body = sanitize_html(converted, prefix)
+        else:
+            body = f"<pre><code>{html.escape(text)}</code></pre>"
     elif (latex := shown.get("text/latex")) is not None and (match := _LATEX.match(latex)):
         body = render_tex(match["tex"].strip(), match.group(1) == "$$")
     else:
