@@ -155,6 +155,7 @@ class Page:
     outputs: dict[str, str] = field(default_factory=dict)  # slot -> output HTML
     figures: dict[str, str] = field(default_factory=dict)  # slot -> figures HTML
     needs: set[str] = field(default_factory=set)  # asset kinds its outputs turned out to need
+    toc_ids: set[str] = field(default_factory=set)  # headings that results add to the contents
     checked: bool = False
 
     def located(self, diagnostic: Diagnostic) -> Diagnostic:

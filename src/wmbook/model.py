@@ -115,6 +115,11 @@ class Step:
     timeout: float
     raises: str | None = None
     ipython: bool = False  # run with IPython's semantics (magics, ``!cmd``, ``;``), as Jupyter does
+    shell: str | None = None  # "bash" or "sh": ``source`` is a shell script, run in the session
+    returncode: int = 0  # a shell step's expected exit status
+    show_value: bool = True  # the value of a last bare expression is shown (not in markdown-exec's style)
+    columns: int = 0  # the terminal width the step sees (COLUMNS), if not the session's
+    echo: bool = False  # each expression statement's value is printed, as at a ``>>>`` prompt
 
     @property
     def kind(self) -> StepKind:

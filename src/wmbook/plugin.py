@@ -38,6 +38,7 @@ from wmbook.math.katex import MathRenderer
 from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.parse.snippets import snippet_reader
 from wmbook.progress import ProgressReporter
+from wmbook.render.mdexec import toc_with_results
 from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
 from wmbook.signing import take_signing_key
 from wmbook.store import Store
@@ -205,7 +206,10 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             page.content,
             self.math,
             show_problems=self.serving or self.book.settings.on_error == "warn",
+            convert=self._convert,
         )
+        if state.toc_ids:  # headings that markdown-exec-style results printed join the contents
+            page.toc = toc_with_results(page.toc, page.content, state.toc_ids)
         return context
 
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:

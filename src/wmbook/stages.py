@@ -40,12 +40,12 @@ from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
 from wmbook.execute.sessions import page_sessions
 from wmbook.instruments.page import bokeh_version
-from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
-from wmbook.kinds.base import CheckContext, RenderContext
+from wmbook.kinds import BY_RECORD, KINDS, Block, CodeBlock, OutputRewrite
+from wmbook.kinds.base import CheckContext, RenderContext, top_level
 from wmbook.kinds.code import fill_figure_slots, fill_slots, problem_box, slot_name
 from wmbook.kinds.quiz import fill_centres
 from wmbook.math.katex import MathRenderer
-from wmbook.model import Diagnostic, Severity, SourceLoc, StepResult
+from wmbook.model import Diagnostic, Outcome, Severity, SourceLoc, StepResult
 from wmbook.notebook.export import (
     download_action,
     executed_notebook,
@@ -54,9 +54,12 @@ from wmbook.notebook.export import (
     page_notebook,
 )
 from wmbook.parse.marked import ExecuteMode
+from wmbook.parse.mdexec import SHELL_LANGUAGES
+from wmbook.parse.myst import is_myst_notebook, without_cell_breaks
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
-from wmbook.render.outputs import render_figures, render_result, safe_figure_svg
+from wmbook.render.mdexec import headings, result_html
+from wmbook.render.outputs import render_figures, render_result, safe_figure_svg, visible_text
 from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
@@ -200,7 +203,8 @@ def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> Ren
 
 def placements(ctx: RenderContext, blocks: Iterable[Block]) -> list[Placement]:
     """Each block with its kind's rendering."""
-    return [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in blocks]
+    # A block inside another (a fence in a markdown-exec ``md`` block) is rendered by it.
+    return [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in top_level(list(blocks))]
 
 
 def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
@@ -216,6 +220,8 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
             "and wmbook's output is not placed; leave the block's text alone in that plugin"
         )
         page.diagnostics.append(Diagnostic(SourceLoc(parsed.path, placement.region.start), message))
+    if is_myst_notebook(parsed.meta):
+        placed = without_cell_breaks(placed)
     return link_citations(placed, citations, book.bibliography)
 
 
@@ -365,12 +371,50 @@ def add_runner(book: Book, page: Page, content: str) -> str:
     return content + f'\n<script type="application/json" id="wmbook-runner-data">{manifest}</script>'
 
 
-def render_outputs(book: Book, page: Page, content: str, math: MathRenderer, show_problems: bool) -> str:
+def markdown_exec_output(
+    page: Page, block: CodeBlock, result: StepResult, convert: Callable[[str], str]
+) -> str:
+    """A block in markdown-exec's style: what it printed shown as markdown-exec shows it (a
+    failure in wmbook's error box: the build reports it).  Figures it left open are not
+    embedded: markdown-exec shows only what a block prints."""
+    show = block.options.show
+    assert show is not None
+    if result.outcome is not Outcome.OK:
+        return render_result(replace(result, output=page.shown_text(result.output)))
+    source = block.shown or block.code
+    options = block.options
+    # Control bytes are shown as escapes, as in every output; result="ansi" keeps its colour
+    # codes for the site's ANSI highlighter (pygments-ansi-color), as markdown-exec does.
+    # A python block shows what it printed to stdout, as markdown-exec's captured print does; a
+    # shell block both its streams, as markdown-exec merges them.
+    text = result.output
+    if result.streams and options.language not in SHELL_LANGUAGES:
+        text = "".join(stream.text for stream in result.streams if stream.name == "stdout")
+    printed = text if show.result == "ansi" else visible_text(text)
+    return result_html(show, options.language, source, printed, options.passed_on, block.index + 1, convert)
+
+
+def render_outputs(
+    book: Book,
+    page: Page,
+    content: str,
+    math: MathRenderer,
+    show_problems: bool,
+    convert: Callable[[str], str] = lambda text: text,
+) -> str:
     """Each code block's output into its slot; with ``show_problems`` (``mkdocs serve``),
     the page's errors in a box at its top."""
     for block in page.parsed.code_blocks:
         result = page.results.get(block.key)
-        if result is not None:
+        if result is not None and block.options.show is not None:
+            slot = slot_name(page.slot_prefix, block.key)
+            page.outputs[slot] = markdown_exec_output(page, block, result, convert)
+            if block.options.show.updatetoc:
+                page.toc_ids |= {heading.id for heading in headings(page.outputs[slot])}
+            page.outputs[slot] += render_displays(book, page, result, slot, math)
+        elif result is not None and block.options.language == "pycon" and result.outcome is Outcome.OK:
+            continue  # a transcript shows its output itself (checked against what it printed)
+        elif result is not None:
             slot = slot_name(page.slot_prefix, block.key)
             page.outputs[slot] = output_html(book, page, result, slot, math, block.code_loc)
             if any(safe_figure_svg(f.svg)[1] for f in result.figures):

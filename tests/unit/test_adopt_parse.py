@@ -49,8 +49,10 @@ def test_marked_mode_reads_only_marked_fences() -> None:
 
 def test_all_mode_reads_every_fence() -> None:
     page = parse_page(PAGE, PATH)
-    assert [(b.loc.line, b.options.execute) for b in page.code_blocks] == [(3, False), (7, True), (11, False)]
-    assert [d.loc.line for d in page.diagnostics] == [3]  # title= is no wmbook option
+    assert [(b.loc.line, b.options.execute) for b in page.code_blocks] == [(3, True), (7, True), (11, False)]
+    # title= and hl_lines= are pymdownx.highlight's: kept on the code shown, no error
+    assert page.diagnostics == ()
+    assert page.code_blocks[0].options.passed_on == (("title", "client.py"), ("hl_lines", "2"))
 
 
 def test_marked_mode_still_reports_a_misspelt_exec() -> None:

@@ -41,12 +41,19 @@ def test_control_bytes_are_shown_as_escapes(printed: str, shown: str) -> None:
         ('<a xlink:href="https://example.org/"><path/></a>', 0),
         ('<use xlink:href="#f1-p1"/>', 0),
         ('<a href="other/page.html"><path/></a>', 0),
+        ('<a href="data:image/svg+xml,<svg onload=x>"><path/></a>', 1),
     ],
 )
 def test_figure_links_other_than_http_and_relative_are_removed(svg: str, removed: int) -> None:
     cleaned, count = safe_figure_svg(svg)
     assert count == removed
     assert "javascript" not in cleaned.lower() and "data:" not in cleaned
+
+
+def test_a_figures_raster_image_is_kept() -> None:
+    """imshow draws its pixels as an <image> holding PNG data: the figure keeps them."""
+    svg = '<image width="2" height="2" xlink:href="data:image/png;base64,iVBORw0KGgo="/>'
+    assert safe_figure_svg(svg) == (svg, 0)
 
 
 def test_a_bibliography_url_that_is_not_a_web_link_is_an_error(tmp_path: Path) -> None:

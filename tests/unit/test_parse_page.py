@@ -33,6 +33,14 @@ def test_fence_languages() -> None:
         "python": "code",
         "py": "code",
         "python3": "code",
+        # markdown-exec's languages: code blocks when marked to run (exec="1")
+        "pycon": "code",
+        "md": "code",
+        "markdown": "code",
+        "bash": "code",
+        "sh": "code",
+        "console": "code",
+        "{code-cell}": "code",  # MyST notebooks' code cells
         "output": "output",
     }
 

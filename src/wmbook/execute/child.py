@@ -15,10 +15,13 @@ import linecache
 import math
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
+import types
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -102,13 +105,13 @@ def _prepare_process(
     lines = [line + "\n" for line in spec.source_lines]
     linecache.cache[spec.page] = (sum(map(len, lines)), None, lines, spec.page)
     sys.argv = [spec.page]
-    namespace = {
-        "__name__": "__main__",
-        "__builtins__": builtins,
-        "plot_xy": figures.plot_xy,
-        "display": displays.display,
-    }
-    return namespace, terminal, watch
+    # The session's namespace is the __main__ module, as a script's is: code that looks its
+    # names up there (pickle, typing.get_type_hints, a CLI naming its program) finds them,
+    # and not the worker server's own module.
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"__builtins__": builtins, "plot_xy": figures.plot_xy, "display": displays.display})
+    sys.modules["__main__"] = main
+    return main.__dict__, terminal, watch
 
 
 def _json_value(value: object) -> tuple[object, str]:
@@ -157,10 +160,50 @@ def _format_exception(exc: BaseException, page: str) -> tuple[str, int | None]:
     return "".join(tb.format()), line
 
 
-def _run_code(padded: str, page: str, namespace: dict[str, Any], displays: Displays) -> None:
-    """Run a block; the value of a last bare expression is shown, as in Jupyter."""
+@contextlib.contextmanager
+def _columns(columns: int) -> Iterator[None]:
+    """The terminal width a step sees (markdown-exec's ``width=``), for that step only."""
+    if not columns:
+        yield
+        return
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(columns)
+    try:
+        yield
+    finally:
+        os.environ["COLUMNS"] = saved if saved is not None else ENVIRONMENT["COLUMNS"]
+
+
+class ShellExitError(Exception):
+    """A shell block ended with another exit status than the one it expects."""
+
+
+def _run_shell(step: Step) -> None:
+    """A shell block, as a process of the session: its output goes where the block's goes,
+    and the sandbox and limits of the session hold for it."""
+    ended = subprocess.run([step.shell or "sh", "-c", step.source], stdin=subprocess.DEVNULL, check=False)
+    if ended.returncode != step.returncode:
+        raise ShellExitError(
+            f"{step.shell} exited with status {ended.returncode}; the block expects {step.returncode}"
+        )
+
+
+def _run_code(
+    padded: str,
+    page: str,
+    namespace: dict[str, Any],
+    displays: Displays,
+    *,
+    show_value: bool = True,
+    echo: bool = False,
+) -> None:
+    """Run a block; the value of a last bare expression is shown, as in Jupyter (with
+    ``echo``, every expression statement's value is printed, as at Python's prompt)."""
     tree = ast.parse(padded, page, "exec")
-    last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    if echo:
+        exec(compile(ast.Interactive(body=tree.body), page, "single", dont_inherit=True), namespace)
+        return
+    last = tree.body[-1] if show_value and tree.body and isinstance(tree.body[-1], ast.Expr) else None
     if last is not None:
         tree.body.pop()
     exec(compile(tree, page, "exec", dont_inherit=True), namespace)
@@ -203,15 +246,19 @@ def _run_step(step: Step, index: int, session: _Session) -> StepResult:
     out_path, err_path = capture_path(session.session_dir, index), stderr_path(session.session_dir, index)
     failure: BaseException | None = None
     drawn: tuple[Figure, ...] = ()
-    with session.capture.step(out_path, err_path):
+    with session.capture.step(out_path, err_path), _columns(step.columns):
         try:
             if step.kind is StepKind.CHECK:
                 code = compile(padded, page, "eval", dont_inherit=True)
                 value, value_repr = _json_value(eval(code, namespace))
+            elif step.shell is not None:
+                _run_shell(step)
             elif step.ipython:
                 session.cells().run(step)
             else:
-                _run_code(padded, page, namespace, session.displays)
+                _run_code(
+                    padded, page, namespace, session.displays, show_value=step.show_value, echo=step.echo
+                )
         except SystemExit as exc:
             outcome, detail = Outcome.DIED, f"sys.exit({exc.code!r}) was called"
         except BaseException as exc:  # noqa: BLE001  (any failure of user code is reported)
@@ -226,6 +273,8 @@ def _run_step(step: Step, index: int, session: _Session) -> StepResult:
         if failure is not None:
             exc_type = f"{type(failure).__module__}.{type(failure).__qualname__}".removeprefix("builtins.")
             trace, error_line = _format_exception(failure, page)
+            if isinstance(failure, ShellExitError):  # no Python frame to show: the status says it
+                trace, error_line = f"{failure}\n", step.first_line
             # When the capture file is full (the size limit) the traceback is kept anyway.
             with contextlib.suppress(OSError):
                 print(trace, end="", file=sys.stderr)

@@ -61,7 +61,22 @@ def environment_fingerprint() -> str:
 
 def session_key(spec: SessionSpec, *, whole_environment: bool = False) -> str:
     """The content hash that names a session's cache entry."""
-    steps = [[s.kind.value, s.source, s.timeout, s.raises, str(s.key), s.ipython] for s in spec.steps]
+    steps = [
+        [
+            s.kind.value,
+            s.source,
+            s.timeout,
+            s.raises,
+            str(s.key),
+            s.shell,
+            s.returncode,
+            s.show_value,
+            s.columns,
+            s.echo,
+            s.ipython,
+        ]
+        for s in spec.steps
+    ]
     files = [[rel, hashlib.sha256(content).hexdigest()] for rel, content in spec.files]
     parts = [
         "session-1",

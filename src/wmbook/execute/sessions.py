@@ -6,6 +6,7 @@ import os
 
 from wmbook.book import ParsedPage
 from wmbook.model import PageFolder, SessionSpec, Step
+from wmbook.parse.mdexec import SHELL_LANGUAGES
 
 
 def page_folder(abs_path: str, docs_dir: str) -> PageFolder | None:
@@ -51,8 +52,19 @@ def page_sessions(
             continue
         timeout = block.options.timeout or default_timeout
         semantics = on_page if block.options.ipython is None else block.options.ipython
+        options = block.options
         step = Step(
-            block.key, block.executed_code, block.fence.body_start, timeout, block.options.raises, semantics
+            block.key,
+            block.executed_code,
+            block.fence.body_start,
+            timeout,
+            options.raises,
+            shell=SHELL_LANGUAGES.get(options.language),
+            returncode=options.returncode,
+            show_value=options.show is None,
+            columns=options.show.width if options.show is not None else 0,
+            ipython=semantics,
+            echo=options.language == "pycon" and options.show is None,
         )
         positioned.append((block.fence.start, block.options.session, step))
     for quiz in page.quizzes:

@@ -3,7 +3,10 @@
 =============  ==========================  ==========================================
 kind           written as                  module
 =============  ==========================  ==========================================
-code           ```python / py / python3    ``wmbook.kinds.code``
+code           ```python / py / python3    ``wmbook.kinds.code`` (record ``code_block``,
+               (markdown-exec: pycon, md,  parse ``code_parse``)
+               bash, sh, console; MyST:
+               {code-cell})
 output         ```output after code        ``wmbook.kinds.output``
 quiz           /// quiz | question         ``wmbook.kinds.quiz``
 equation       /// equation | EQ A.1       ``wmbook.kinds.equation``

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from wmbook.model import Diagnostic, Fence, Region, StepKey, StepResult
 from wmbook.parse.blocks import RawBlock
@@ -27,6 +27,28 @@ if TYPE_CHECKING:
     from wmbook.store import Store
 
 B = TypeVar("B")
+
+
+class HasRegion(Protocol):
+    """A block record: every one covers a region of its page."""
+
+    @property
+    def region(self) -> Region: ...
+
+
+R = TypeVar("R", bound=HasRegion)
+
+
+def top_level(blocks: Sequence[R]) -> list[R]:
+    """The blocks not inside another block (a ``md`` block renders the fences it holds)."""
+    spans = {(b.region.start, b.region.end) for b in blocks}
+
+    def inside(region: Region) -> bool:
+        return any(
+            s <= region.start and region.end <= e and (s, e) != (region.start, region.end) for s, e in spans
+        )
+
+    return [b for b in blocks if not inside(b.region)]
 
 
 def region_of(lines: tuple[str, ...] | list[str], start: int, end: int) -> Region:

@@ -1,6 +1,8 @@
-"""Code blocks: ```` ```python ```` (or ``py``, ``python3``) fences that run at build time.
+"""Code blocks: ```` ```python ```` (or ``py``, ``python3``) fences that run at build time,
+markdown-exec's fences (``pycon``, ``md``, ``bash``, ``sh``, ``console``) marked to run, and
+MyST notebooks' ``{code-cell}`` fences.
 
-Parse: the fence and its options.  Check: how the block's step ended; page-wide, that
+Parse (``code_parse``, into the record of ``code_block``): the fence and its options.  Check: how the block's step ended; page-wide, that
 numbered figures (``figure="5.2"``) have unique labels, draw something, and that every
 link to ``#fig-…`` has its figure.  Render: the code as a plain fence followed by a slot
 that the block's output fills in once its session has run; a numbered figure's slot sits
@@ -12,125 +14,35 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wmbook.check.advice import raised_advice
-from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.check.compare import output_diff, output_matches
+from wmbook.kinds.base import BlockKind, CheckContext, RenderContext
+from wmbook.kinds.code_block import LANGUAGES, FigureLabel
+from wmbook.kinds.code_block import CodeBlock as CodeBlock  # where the other kinds find it
+from wmbook.kinds.code_parse import parse
 from wmbook.kinds.equation import first_places, missing_targets
 from wmbook.model import (
     Diagnostic,
-    Fence,
     Outcome,
-    Region,
     Severity,
     SourceLoc,
     StepKey,
-    StepKind,
     StepResult,
 )
-from wmbook.parse.block_options import slugify
-from wmbook.parse.marked import claims_fence, has_run_options
-from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
-from wmbook.parse.snippets import Included
+from wmbook.parse.mdexec import PYTHON_LANGUAGES, SHELL_LANGUAGES, transcript_output
+from wmbook.parse.options import CodeOptions
+from wmbook.render.mdexec import result_markdown
 
 if TYPE_CHECKING:
     from wmbook.book import ParsedPage
 
-LANGUAGES = ("python", "py", "python3")
 # Errors whose message already says what to change (a magic or input() a build cannot run).
 SAYS_WHAT_TO_DO = ("wmbook.execute.ipython.NotInABuild", "IPython.core.error.StdinNotImplementedError")
 _SLOT = re.compile(r"(?:<p>)?<!--wmbook-slot:([\w-]+)-->(?:</p>)?")
 _FIGURE_SLOT = re.compile(r"<!--wmbook-figures:([\w-]+)-->")
 _PARAGRAPH = re.compile(r"\s*<p>(.*)</p>\s*", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class FigureLabel:
-    """A numbered figure: what a block with ``figure="5.2"`` draws."""
-
-    loc: SourceLoc  # the block's opening fence
-    label: str  # "Figure 5.2"
-    anchor: str  # "fig-5-2"
-
-
-@dataclass(frozen=True)
-class CodeBlock:
-    """A python fence: its code and validated options."""
-
-    region: Region
-    loc: SourceLoc  # the opening fence's line
-    index: int  # position among the page's code blocks
-    fence: Fence
-    code: str  # as the reader sees it (snippet lines expanded in place)
-    options: CodeOptions
-    run_code: str = ""  # what runs, if not ``code``: snippet lines as calls (``parse.snippets``)
-    included: tuple[Included, ...] = ()  # the text its snippet lines bring in
-
-    @property
-    def key(self) -> StepKey:
-        """The key of this block's step and result."""
-        return StepKey(StepKind.CODE, self.index)
-
-    @property
-    def figure(self) -> FigureLabel | None:
-        """The numbered figure the block draws, if it is labelled."""
-        if self.options.figure is None:
-            return None
-        return FigureLabel(self.loc, f"Figure {self.options.figure}", "fig-" + slugify(self.options.figure))
-
-    @property
-    def executed_code(self) -> str:
-        """The code a session runs: one line per line of the fence."""
-        return self.run_code or self.code
-
-    @property
-    def code_loc(self) -> SourceLoc:
-        """Line of the block's first line of code."""
-        return SourceLoc(self.loc.path, self.fence.body_start)
-
-
-def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
-    """A python fence; bad options are reported and the block is then shown, not run.
-
-    A fence that does not run on this page (``execute: marked`` and not marked, say) is
-    left to Markdown as written, Material's options and all; if it has wmbook options
-    (``exec="off"``), it is shown without them, which Markdown would not understand.
-    """
-    loc = SourceLoc(ctx.path, fence.start)
-    problems = []
-    if not claims_fence(fence.info, ctx.mode):
-        if not has_run_options(fence.info):
-            return None, []
-        options = CodeOptions(execute=False)
-    else:
-        try:
-            options = parse_code_options(fence.info)
-        except OptionError as exc:
-            problems.append(Diagnostic(loc, f"{exc}"))
-            options = CodeOptions(execute=False)
-    if not fence.closed:
-        # The rest of the page would be taken for code: shown, never run.
-        problems.append(Diagnostic(loc, "this python fence is never closed; add ``` after the code"))
-        options = CodeOptions(execute=False)
-    code, run_code = "\n".join(fence.body), ""
-    included: tuple[Included, ...] = ()
-    if ctx.snippets is not None and options.execute:
-        expanded, found = ctx.snippets.expand(fence.body, fence.body_start, ctx.path)
-        problems += found
-        if expanded.included:
-            code, run_code, included = expanded.shown, expanded.run, expanded.included
-    block = CodeBlock(
-        region_of(ctx.lines, fence.start, fence.end),
-        loc,
-        ctx.count(CodeBlock),
-        fence,
-        code,
-        options,
-        run_code,
-        included,
-    )
-    return block, problems
 
 
 def check(block: CodeBlock, ctx: CheckContext) -> list[Diagnostic]:
@@ -145,7 +57,21 @@ def check(block: CodeBlock, ctx: CheckContext) -> list[Diagnostic]:
             "(plot_xy or a matplotlib figure left open) or remove figure="
         )
         problems.append(Diagnostic(block.loc, message))
+    if block.options.language == "pycon" and block.options.show is None and not problems:
+        problems += transcript_problems(block, result)
     return problems
+
+
+def transcript_problems(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
+    """A transcript run in wmbook's style is checked: what its ``>>>`` lines print (values
+    echoed, as at the prompt) must be the lines it shows under them (blank lines aside;
+    ``...`` and rounded numbers as in expected outputs)."""
+    expected = transcript_output(tuple(block.code.split("\n")))
+    printed = "\n".join(line for line in result.output.split("\n") if line.strip())
+    if output_matches(expected, printed):
+        return []
+    message = "the transcript shows other output than its >>> lines print; correct the lines under them"
+    return [Diagnostic(block.loc, message, detail=output_diff(expected, printed, str(block.loc)))]
 
 
 def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
@@ -189,6 +115,9 @@ def step_problems(block: CodeBlock, result: StepResult, included: Collection[str
     includes, if the error happened there)."""
     loc, code_loc = block.loc, block.code_loc
     raises = block.options.raises
+    if result.outcome is Outcome.RAISED and block.options.language in SHELL_LANGUAGES:
+        message = f'{error_summary(result)}: fix the commands, or set returncode="N" to the status expected'
+        return [Diagnostic(code_loc, message, detail=result.output)]
     if result.outcome is Outcome.RAISED:
         where = SourceLoc(loc.path, result.error_line) if result.error_line else code_loc
         where = included_location(result.traceback, loc.path, included) or where
@@ -227,15 +156,35 @@ def slot_name(prefix: str, key: StepKey) -> str:
 
 
 def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
-    """The code as a plain fence (wmbook's options removed), then the output slot."""
+    """The code as a plain fence (wmbook's options removed), then the output slot; in
+    markdown-exec's style, only the slot (the result, and the source where ``source=`` puts
+    it, fill it), or for a Markdown block its own text."""
     fence = block.fence
+    options = block.options
+    if options.show is not None and options.language in ("md", "markdown"):
+        text = "\n".join(fence.body)
+        rendered = list(fence.body)
+        for inner in reversed(block.inner):  # each fence it holds, rendered in its place
+            first, last = inner.fence.start - fence.start, inner.fence.end - fence.start
+            rendered[first - 1 : last] = render(inner, ctx)
+        output = "\n".join(rendered)
+        shown_text = result_markdown(options.show, options.language, text, output, options.passed_on)
+        return [fence.indent + line if line else line for line in shown_text.split("\n")]
+    if options.show is not None:
+        slot = slot_name(ctx.slot_prefix, block.key)
+        return ["", f"{fence.indent}<!--wmbook-slot:{slot}-->", ""] if options.execute else []
+    language = "python" if options.language in PYTHON_LANGUAGES else options.language
+    written = "".join(f' {key}="{value}"' for key, value in options.passed_on)
+    body = block.shown.split("\n") if block.shown else fence.body
     shown = [
-        f"{fence.indent}{fence.marker}python",
-        *(fence.indent + line if line else line for line in fence.body),
+        f"{fence.indent}{fence.marker}{language}{written}",
+        *(fence.indent + line if line else line for line in body),
     ]
     if fence.closed:
         shown.append(f"{fence.indent}{fence.marker}")
-    if block.options.execute:
+    if "input" in block.hidden:
+        shown = []
+    if block.options.execute and "output" not in block.hidden:
         slot = slot_name(ctx.slot_prefix, block.key)
         shown += ["", f"{fence.indent}<!--wmbook-slot:{slot}-->", ""]
         if block.figure is not None:

@@ -23,8 +23,10 @@ from wmbook.book import ParsedPage
 from wmbook.cite.bibliography import CITATION, PageCitations, Reference
 from wmbook.cite.reference_list import reference_html
 from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList
+from wmbook.kinds.base import top_level
 from wmbook.model import Display, StepKey, StepResult, Stream
 from wmbook.parse.fences import front_matter_lines
+from wmbook.parse.mdexec import SHELL_LANGUAGES
 
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
@@ -51,6 +53,14 @@ SETUP = (
     + _function_source(_HELPER, "plot_xy")
     + "\n"
 )
+
+
+def notebook_code(block: CodeBlock) -> str:
+    """A code block as a cell's source: a shell block as an IPython ``%%bash``/``%%sh`` cell."""
+    shell = SHELL_LANGUAGES.get(block.options.language)
+    if shell is not None:
+        return f"%%{shell}\n{block.executed_code}"
+    return block.code
 
 
 def _lines(text: str) -> list[str]:
@@ -175,12 +185,17 @@ def page_notebook(
         if text.strip():
             cells.append(_markdown(_cite(text, citations, bibliography)))
 
-    for block in page.blocks:
+    for block in top_level(page.blocks):
         prose_until(block.region.start)
         position = block.region.end + 1
         if isinstance(block, CodeBlock):
+            if block.options.language in ("md", "markdown"):
+                cells.append(_markdown("\n".join(block.fence.body)))
+                continue
             if not block.options.execute:
-                cells.append(_markdown(f"```python\n{block.code}\n```"))
+                cells.append(
+                    _markdown(f"```{block.fence.lang or 'python'}\n{block.shown or block.code}\n```")
+                )
                 continue
             metadata: dict[str, Any] = {}
             tags = []
@@ -191,7 +206,7 @@ def page_notebook(
                 tags.append("raises-exception")
             if tags:
                 metadata["tags"] = tags
-            cells.append(_code(block.code, _outputs(results.get(block.key)), metadata))
+            cells.append(_code(notebook_code(block), _outputs(results.get(block.key)), metadata))
             if block.figure is not None:
                 caption = f" — {block.options.caption}" if block.options.caption else ""
                 text = f'<a id="{block.figure.anchor}"></a>**{block.figure.label}**{caption}'

@@ -95,7 +95,8 @@ def stream_text(cell: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _fence_options(cell: dict[str, Any]) -> str:
+def cell_fence_options(cell: dict[str, Any]) -> str:
+    """A code cell's metadata and tags as the options of a python fence."""
     meta = cell.get("metadata", {})
     options = dict(meta.get("wmbook", {})) if isinstance(meta.get("wmbook", {}), dict) else {}
     tags = set(meta.get("tags", []) or [])
@@ -135,7 +136,7 @@ def notebook_text(raw: str, path: str) -> tuple[str, CellMap, dict[str, Any] | N
             lines += [*body, ""]
         elif kind == "code":
             marker = _marker(source)
-            lines.append(f"{marker}python {_fence_options(cell)}".rstrip())
+            lines.append(f"{marker}python {cell_fence_options(cell)}".rstrip())
             spans.append(CellLines(number, len(lines) + 1, max(1, len(body))))
             lines += [*body, marker, ""]
             tags = set(cell.get("metadata", {}).get("tags", []) or [])

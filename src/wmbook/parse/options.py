@@ -1,7 +1,9 @@
 """Strict parsing of fence options such as ``exec="off" timeout="5"``.
 
 Unknown options and malformed values are errors, never ignored: a typo like
-``exce="off"`` must not silently turn an executed block into a plain one.
+``exce="off"`` must not silently turn an executed block into a plain one.  markdown-exec's
+options (``source``, ``result``, ``html`` …) are read too, so a site built with it keeps
+its pages as written (``wmbook.parse.mdexec``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,14 @@ import re
 from dataclasses import dataclass
 
 from wmbook.parse.marked import exec_flag
+from wmbook.parse.mdexec import (
+    MDEXEC_OPTIONS,
+    PASSED_ON,
+    PYTHON_LANGUAGES,
+    MarkdownExecShow,
+    read_show,
+    uses_markdown_exec,
+)
 
 _PAIR = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 _SESSION = re.compile(r"^[A-Za-z0-9][\w.-]*$")
@@ -19,7 +29,8 @@ _EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 LABEL_TEXT = r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*"
 _FIGURE_LABEL = re.compile(rf"^{LABEL_TEXT}$")
 
-CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run", "figure", "caption", "ipython")
+WMBOOK_CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run", "figure", "caption", "ipython")
+CODE_OPTIONS = WMBOOK_CODE_OPTIONS + MDEXEC_OPTIONS + PASSED_ON
 OUTPUT_OPTIONS = ("rtol", "atol")
 
 
@@ -35,6 +46,13 @@ class CodeOptions:
     figure: str | None = None  # a numbered figure's label ("5.2"): what the block draws is Figure 5.2
     caption: str = ""  # the numbered figure's caption, inline Markdown
     ipython: bool | None = None  # IPython's semantics (magics, !cmd, ;); None: the page's choice
+    language: str = "python"  # the fence's language: python, pycon, md, bash, sh, console …
+    # markdown-exec's presentation (only the result, as Markdown, unless ``source=``): set for
+    # fences written in its style; None for wmbook's (the code, then an output box).
+    show: MarkdownExecShow | None = None
+    returncode: int = 0  # a shell block's expected exit status
+    passed_on: tuple[tuple[str, str], ...] = ()  # highlight options kept on the shown code (title …)
+    ignored: tuple[str, ...] = ()  # options read but not implemented: a warning each
 
 
 class OptionError(ValueError):
@@ -83,8 +101,8 @@ def _number(key: str, value: str, *, allow_zero: bool) -> float:
     return number
 
 
-def parse_code_options(info: str) -> CodeOptions:
-    """Options of a ``python`` fence."""
+def parse_code_options(info: str, language: str = "python") -> CodeOptions:
+    """Options of a ``python`` fence, or of another language markdown-exec runs."""
     raw = split_options(info, CODE_OPTIONS)
     execute = True
     if "exec" in raw:
@@ -111,17 +129,32 @@ def parse_code_options(info: str) -> CodeOptions:
     caption = raw.get("caption", "").strip()
     if "caption" in raw and figure is None:
         raise OptionError('caption= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
-    if not execute and (raises or timeout is not None or figure or {"session", "run", "ipython"} & set(raw)):
+    show, returncode, ignored = read_show(raw) if uses_markdown_exec(raw, language) else (None, 0, ())
+    # markdown-exec's pages keep options on blocks they do not run: there they are harmless.
+    run_options = raises or timeout is not None or figure or {"session", "run", "ipython"} & set(raw)
+    if show is None and not execute and run_options:
         raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run/figure/ipython')
+    if show is not None and "session" not in raw:
+        session = ""  # markdown-exec runs a block without a session in a namespace of its own
+    if show is not None and (figure or "run" in raw):
+        raise OptionError(
+            "figure= and run= are wmbook's; a block in markdown-exec's style shows only what it prints"
+        )
     return CodeOptions(
         execute=execute,
         session=session,
         timeout=timeout,
         raises=raises,
-        run=run,
+        # The in-browser runner edits the code shown above an output: wmbook's presentation only.
+        run=run and language in PYTHON_LANGUAGES and show is None,
         figure=figure,
         caption=caption,
         ipython=ipython,
+        language=language,
+        show=show,
+        returncode=returncode,
+        passed_on=tuple((key, raw[key]) for key in PASSED_ON if key in raw),
+        ignored=ignored,
     )
 
 

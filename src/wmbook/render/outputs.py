@@ -20,8 +20,11 @@ _TITLES = {
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# An SVG link a figure was given (``line.set_url(...)``) that is not http(s) or relative.
-_UNSAFE_HREF = re.compile(r'\s(?:xlink:)?href="\s*(?![Hh][Tt][Tt][Pp][Ss]?:|[#./]|[^":]*(?:"|$))[^"]*"')
+# An SVG link a figure was given (``line.set_url(...)``) that is not http(s) or relative; a
+# raster image's data (``imshow`` draws one as ``<image xlink:href="data:image/png;…">``) stays.
+_UNSAFE_HREF = re.compile(
+    r'\s(?:xlink:)?href="\s*(?![Hh][Tt][Tt][Pp][Ss]?:|[#./]|[^":]*(?:"|$)|data:image/(?:png|jpeg|gif|webp)[;,])[^"]*"'
+)
 
 
 def visible_text(text: str) -> str:

@@ -1,0 +1,149 @@
+"""Parse stage of code blocks: a python fence, a fence markdown-exec runs (``pycon``, ``md``,
+``bash`` …, with its options) or a MyST notebook's ``{code-cell}``, into a ``CodeBlock``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from wmbook.kinds.base import ParseContext, region_of
+from wmbook.kinds.code_block import LANGUAGES, CodeBlock
+from wmbook.model import (
+    Diagnostic,
+    Fence,
+    Severity,
+    SourceLoc,
+)
+from wmbook.parse.fences import find_fences
+from wmbook.parse.marked import claims_fence, has_run_options, is_marked
+from wmbook.parse.mdexec import (
+    MDEXEC_LANGUAGES,
+    NOT_IMPLEMENTED,
+    PYTHON_LANGUAGES,
+    is_transcript,
+    python_of_transcript,
+    shell_of_console,
+)
+from wmbook.parse.myst import CODE_CELL, MystError, is_python_cell, read_code_cell
+from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
+from wmbook.parse.snippets import Included
+
+
+def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
+    """A python fence, or a fence markdown-exec runs; bad options are reported and the block
+    is then shown, not run.
+
+    A fence that does not run on this page (``execute: marked`` and not marked, say) is
+    left to Markdown as written, Material's options and all; if it has wmbook options
+    (``exec="off"``), it is shown without them, which Markdown would not understand.
+    """
+    language = fence.lang.lower()
+    if language == CODE_CELL:
+        return parse_code_cell(fence, ctx) if claims_fence(fence.info, ctx.mode) else (None, [])
+    if language in MDEXEC_LANGUAGES and not is_marked(fence.info):
+        return None, []  # a bash or pycon example nobody asked to run: not wmbook's
+    transcript = language in PYTHON_LANGUAGES and is_transcript(fence.body)
+    if transcript and not is_marked(fence.info):
+        # A doctest transcript in a python fence is an example of a session, not a program.
+        return None, []
+    loc = SourceLoc(ctx.path, fence.start)
+    problems = []
+    if not claims_fence(fence.info, ctx.mode):
+        if not has_run_options(fence.info):
+            return None, []
+        options = CodeOptions(execute=False, language=language)
+    else:
+        try:
+            options = parse_code_options(fence.info, language)
+        except OptionError as exc:
+            problems.append(Diagnostic(loc, f"{exc}"))
+            options = CodeOptions(execute=False, language=language)
+    if not fence.closed:
+        # The rest of the page would be taken for code: shown, never run.
+        problems.append(Diagnostic(loc, f"this {fence.lang} fence is never closed; add ``` after the code"))
+        options = CodeOptions(execute=False, language=language)
+    if options.show is not None and options.execute and not is_marked(fence.info):
+        # Written for markdown-exec, which runs only the fences marked exec="1": an example.
+        options = dataclasses.replace(options, execute=False, show=None)
+    if transcript:  # run as a transcript, in the style its options chose; not in the browser
+        options = dataclasses.replace(options, language="pycon", run=False)
+    for key in options.ignored:
+        message = (
+            f"{key}= is markdown-exec's and not implemented by wmbook ({NOT_IMPLEMENTED[key]}); remove it"
+        )
+        problems.append(Diagnostic(loc, message, Severity.WARNING))
+    code, run_code = "\n".join(fence.body), ""
+    included: tuple[Included, ...] = ()
+    if ctx.snippets is not None and options.execute:
+        expanded, found = ctx.snippets.expand(fence.body, fence.body_start, ctx.path)
+        problems += found
+        if expanded.included and options.language in PYTHON_LANGUAGES:
+            code, run_code, included = expanded.shown, expanded.run, expanded.included
+        elif expanded.included:
+            code = expanded.shown  # a shell script or a transcript runs the text in place
+    shown = ""
+    if options.language == "pycon":
+        run_code, prompts = python_of_transcript(tuple(code.split("\n")))
+        shown = prompts if options.show is not None else ""
+    elif options.language == "console":
+        run_code, shown = shell_of_console(tuple(code.split("\n")))
+    if options.session == "":
+        options = dataclasses.replace(options, session=f"block@{fence.start}")
+    inner: list[CodeBlock] = []
+    if options.language in ("md", "markdown"):
+        options = dataclasses.replace(options, execute=False)  # its result is its own text
+        inner = inner_blocks(fence, ctx, problems) if options.show is not None else []
+    block = CodeBlock(
+        region_of(ctx.lines, fence.start, fence.end),
+        loc,
+        ctx.count(CodeBlock),
+        fence,
+        code,
+        options,
+        run_code,
+        included,
+        shown,
+        tuple(inner),
+    )
+    return block, problems
+
+
+def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) -> list[CodeBlock]:
+    """The marked fences of a markdown-exec ``md`` block, which run as its text is rendered
+    (as markdown-exec renders it): blocks of the page, at their lines in the file."""
+    found = []
+    for inner in find_fences("\n".join(fence.body)):
+        if inner.lang.lower() not in LANGUAGES or not is_marked(inner.info):
+            continue
+        placed = dataclasses.replace(inner, start=inner.start + fence.start, end=inner.end + fence.start)
+        record, more = parse(placed, ctx)
+        problems += more
+        if record is not None:
+            ctx.blocks.append(record)
+            found.append(record)
+    return found
+
+
+def parse_code_cell(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
+    """A MyST notebook's code cell (another kernel's cells are left as they are)."""
+    if not is_python_cell(fence):
+        return None, []
+    loc = SourceLoc(ctx.path, fence.start)
+    region = region_of(ctx.lines, fence.start, fence.end)
+    index = ctx.count(CodeBlock)
+    body = "\n".join(fence.body)
+    try:
+        cell = read_code_cell(fence)
+        options = parse_code_options(cell.options)
+    except (MystError, OptionError) as exc:
+        return CodeBlock(region, loc, index, fence, body, CodeOptions(execute=False)), [
+            Diagnostic(loc, f"{exc}")
+        ]
+    if not fence.closed:
+        message = "this code cell is never closed; add ``` after the code"
+        return CodeBlock(region, loc, index, fence, body, CodeOptions(execute=False)), [
+            Diagnostic(loc, message)
+        ]
+    block = CodeBlock(
+        region, loc, index, fence, cell.shown, options, cell.code, shown=cell.shown, hidden=cell.hidden
+    )
+    return block, []

@@ -1,0 +1,161 @@
+"""markdown-exec's presentation of a block: its result as Markdown (or HTML, or a code
+block of ``result=``'s language), its source above, below, beside in tabs or as a console.
+
+The Markdown is built as markdown-exec builds it, then converted with the site's own
+extensions; the result is sanitised like every HTML output of wmbook, and its ids get a
+prefix so that two results on one page (two sets of tabs, say) never share an id.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+from wmbook.parse.mdexec import MarkdownExecShow
+from wmbook.render.sanitize import sanitize_html
+
+_ID_ATTRIBUTE = re.compile(r'(\s(?:id|name|for)=")([^"]+)(")')
+_LOCAL_LINK = re.compile(r'(\shref="#)([^"]+)(")')
+_HEADING = re.compile(
+    r'<h(?P<level>[1-6])\b[^>]*\sid="(?P<id>[^"]+)"[^>]*>(?P<body>.*?)</h(?P=level)>', re.DOTALL
+)
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+# markdown-exec's language for a fence's language: what its source is highlighted as.
+SHOWN_LANGUAGE = {"py": "python", "python3": "python", "markdown": "md"}
+
+
+def code_block(language: str, code: str, options: tuple[tuple[str, str], ...] = ()) -> str:
+    """A fence long enough to hold any fence the code itself contains."""
+    written = " ".join(f'{key}="{value}"' for key, value in options)
+    return f"````````{language} {written}\n{code}\n````````"
+
+
+def tabbed(*tabs: tuple[str, str]) -> str:
+    """pymdownx.tabbed tabs, one per (title, Markdown)."""
+    parts = []
+    for title, text in tabs:
+        parts += [f'=== "{title}"', textwrap.indent(text, " " * 4), ""]
+    return "\n".join(parts)
+
+
+def with_source(
+    show: MarkdownExecShow, language: str, source: str, output: str, options: tuple[tuple[str, str], ...]
+) -> str:
+    """The result with the block's source placed where ``source=`` says."""
+    source = "\n".join(line for line in source.split("\n") if "markdown-exec: hide" not in line).strip()
+    if show.source == "console":
+        return code_block(show.result or language, source + "\n" + output, options)
+    block = code_block(language, source, options)
+    if show.source == "above":
+        return block + "\n\n" + output
+    if show.source == "below":
+        return output + "\n\n" + block
+    if show.source in ("block", "material-block"):
+        return block + f'\n\n<div class="result" markdown="1" >\n\n{output}\n\n</div>'
+    source_tab, result_tab = show.tabs
+    if show.source == "tabbed-left":
+        return tabbed((source_tab, block), (result_tab, output))
+    return tabbed((result_tab, output), (source_tab, block))
+
+
+def prefix_ids(markup: str, prefix: str) -> str:
+    """Every id (and the links, labels and names that refer to one) with ``prefix``."""
+    if not prefix:
+        return markup
+    markup = _ID_ATTRIBUTE.sub(lambda m: m[1] + prefix + m[2] + m[3], markup)
+    return _LOCAL_LINK.sub(lambda m: m[1] + prefix + m[2] + m[3], markup)
+
+
+def id_prefix(show: MarkdownExecShow, number: int) -> str:
+    """markdown-exec's prefix: ``idprefix=``, else ``ID-`` from ``id=``, else ``exec-N--``."""
+    if show.idprefix is not None:
+        return show.idprefix
+    return f"{show.id}-" if show.id else f"exec-{number}--"
+
+
+def result_markdown(
+    show: MarkdownExecShow, language: str, source: str, output: str, options: tuple[tuple[str, str], ...]
+) -> str:
+    """The Markdown markdown-exec writes for a result: in a code block of ``result=``'s
+    language if it says so, with the source where ``source=`` puts it."""
+    language = SHOWN_LANGUAGE.get(language, language)
+    wrapped = output
+    if show.result and show.source != "console":
+        wrapped = code_block(show.result, output)
+    if show.source:
+        wrapped = with_source(show, language, source, wrapped, options)
+    return wrapped
+
+
+def result_html(
+    show: MarkdownExecShow,
+    language: str,
+    source: str,
+    output: str,
+    options: tuple[tuple[str, str], ...],
+    number: int,
+    convert: Callable[[str], str],
+) -> str:
+    """What markdown-exec shows for a block that printed ``output`` (sanitised HTML)."""
+    language = SHOWN_LANGUAGE.get(language, language)
+    if not output and not show.source:
+        return ""
+    prefix = id_prefix(show, number)
+    if show.html:
+        markup = sanitize_html(output)
+        if not show.source:
+            return markup
+        placeholder = f'<div class="wmbook-result-{number}"></div>'
+        around = prefix_ids(
+            sanitize_html(convert(with_source(show, language, source, placeholder, options))), prefix
+        )
+        return around.replace(placeholder, markup)
+    wrapped = result_markdown(show, language, source, output, options)
+    return prefix_ids(sanitize_html(convert(wrapped)), prefix)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of a page's HTML."""
+
+    level: int
+    id: str
+    title: str
+
+
+def headings(markup: str) -> list[Heading]:
+    """The headings with an id, in order, titles without their permalink."""
+    found = []
+    for match in _HEADING.finditer(markup):
+        body = _PERMALINK.sub("", match["body"])
+        found.append(Heading(int(match["level"]), match["id"], html.unescape(_TAG.sub("", body)).strip()))
+    return found
+
+
+def toc_with_results(toc: TableOfContents, content: str, added: set[str]) -> TableOfContents:
+    """The page's table of contents with the headings results printed (ids in ``added``),
+    each at its place among the page's own, as markdown-exec's ``updatetoc`` does."""
+
+    def flat(links: Iterable[AnchorLink]) -> Iterator[AnchorLink]:
+        for link in links:
+            yield link
+            yield from flat(link.children)
+
+    known = {link.id: link.title for link in flat(toc)}
+    roots: list[AnchorLink] = []
+    stack: list[AnchorLink] = []
+    for heading in headings(content):
+        if heading.id not in known and heading.id not in added:
+            continue
+        link = AnchorLink(known.get(heading.id, html.escape(heading.title)), heading.id, heading.level)
+        while stack and stack[-1].level >= link.level:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(link)
+        stack.append(link)
+    return TableOfContents(roots)

@@ -1,0 +1,139 @@
+"""A site written for markdown-exec, built with markdown-exec and with wmbook in its place
+(``execute: marked``): every block shows the same result."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.integration.conftest import build_site
+from tests.integration.html_compare import article, shown_tokens, toc_links
+
+from wmbook.execute.sandbox import landlock_abi
+from wmbook.render.outputs import visible_text
+
+pytest.importorskip("markdown_exec")
+
+
+def wmbook_plugins() -> list[object]:
+    """The site's plugins with markdown-exec's line replaced (MkDocs edits what it is given)."""
+    return ["search", {"wmbook": {"execute": "marked"}}]
+
+
+PAGES = ("", "languages")
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The fixture built once with each tool."""
+    from tests.integration.conftest import copy_fixture
+
+    base = tmp_path_factory.mktemp("mdexec")
+    sites = []
+    for name, plugins in (("markdown-exec", None), ("wmbook", wmbook_plugins())):
+        root = copy_fixture("mdexec", base / name)
+        overrides: dict[str, object] = {"site_dir": str(root / "site")}
+        if plugins is not None:
+            overrides["plugins"] = plugins
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+
+        build(load_config(config_file=str(root / "mkdocs.yml"), **overrides))
+        sites.append(root / "site")
+    return sites[0], sites[1]
+
+
+def _html(site: Path, page: str) -> str:
+    return (site / page / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_same_results_block_by_block(both: tuple[Path, Path], page: str) -> None:
+    """Each page shows the same tags and text; the differences allowed are the event handler
+    that wmbook's sanitiser removes from an HTML result, and control bytes shown as escapes
+    (colour codes dropped) as in every output of wmbook."""
+    theirs, ours = (_html(site, page) for site in both)
+    assert 'onclick="steal()"' not in article(ours)
+    expected = [visible_text(t.replace(" onclick=steal()", "")) for t in shown_tokens(theirs)]
+    found = shown_tokens(ours)
+    diff = "\n".join(difflib.unified_diff(expected, found, "markdown-exec", "wmbook", lineterm="", n=2))
+    assert found == expected, diff
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_same_table_of_contents(both: tuple[Path, Path], page: str) -> None:
+    """Headings a result prints join the contents (not with updatetoc="no")."""
+    theirs, ours = (_html(site, page) for site in both)
+    assert toc_links(ours) == toc_links(theirs)
+
+
+def test_results_ran_in_wmbook_sessions(both: tuple[Path, Path]) -> None:
+    """The wmbook build ran the blocks: its report lists their sessions, one per block
+    without session= and one for the named session."""
+    ours = _html(both[1], "")
+    assert "total is 42" in ours and "illustrative: never run" in ours
+    report = (both[1].parent / ".cache" / "wmbook" / "last-build.json").read_text()
+    assert '"session": "calc"' in report
+    assert len(re.findall(r'"session": "block@\d+"', report)) >= 15
+
+
+def test_failures_are_reported_at_the_line(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A shell block with another exit status, and a python block that raises, fail the
+    build at their lines; an option wmbook does not implement is a warning."""
+    root = fixture_site("mdexec")
+    page = root / "docs" / "broken.md"
+    page.write_text(
+        '# Broken\n\n```bash exec="1"\nexit 4\n```\n\n```python exec="1" workdir="elsewhere"\nprint(1 / 0)\n```\n',
+        encoding="utf-8",
+    )
+    built = build_site(root, caplog, plugins=wmbook_plugins())
+    assert built.failed
+    assert "docs/broken.md:4: bash exited with status 4; the block expects 0" in built.messages
+    assert 'returncode="N"' in built.messages
+    assert "docs/broken.md:8: ZeroDivisionError" in built.messages
+    assert "docs/broken.md:7: workdir= is markdown-exec's and not implemented" in built.messages
+
+
+@pytest.mark.skipif(landlock_abi() <= 0, reason="this kernel offers no Landlock")
+def test_shell_blocks_run_in_the_sandbox(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """A shell block is a process of its session: it may write only in the session's folder."""
+    root = fixture_site("mdexec")
+    outside = tmp_path / "written-by-a-block.txt"
+    (root / "docs" / "shell.md").write_text(
+        f'# Shell\n\n```sh exec="1"\necho here > local.txt && cat local.txt\necho there > {outside}\n```\n',
+        encoding="utf-8",
+    )
+    built = build_site(root, caplog, plugins=wmbook_plugins())
+    assert built.failed
+    assert "docs/shell.md:4: sh exited with status" in built.messages
+    assert "Permission denied" in built.messages
+    assert not outside.exists()
+
+
+def test_a_marked_transcript_is_checked(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A >>> transcript marked exec="on" runs as at Python's prompt (values echoed) and must
+    show what its lines print; unmarked, it is an example."""
+    root = fixture_site("mdexec")
+    (root / "docs" / "doctest.md").write_text(
+        "# Transcripts\n\n"
+        '```python exec="on"\n>>> x = 21\n>>> x * 2\n42\n>>> print("ok")\nok\n```\n\n'
+        '```python exec="on"\n>>> [n * n for n in range(3)]\n[0, 1, 5]\n```\n\n'
+        "```python\n>>> this_is_only_an_example()\n1\n```\n\n"
+        '```pycon exec="on"\n>>> 2 ** 10\n1024\n```\n',
+        encoding="utf-8",
+    )
+    built = build_site(root, caplog, plugins=wmbook_plugins())
+    assert built.failed
+    assert "docs/doctest.md:11: the transcript shows other output than its >>> lines print" in built.messages
+    assert "+[0, 1, 4]" in built.messages
+    assert "found 1 error" in built.messages  # the first transcript and the pycon fence match
+    assert "doctest.md:3" not in built.messages and "this_is_only_an_example" not in built.messages

@@ -1,0 +1,83 @@
+"""MyST Markdown notebooks (jupytext ``.md`` with ``{code-cell}`` fences): their code cells
+run, and show what the same file run by Jupyter (jupytext + nbclient) shows, cell by cell."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.integration.conftest import build_site
+
+jupytext = pytest.importorskip("jupytext")
+nbclient = pytest.importorskip("nbclient")
+
+
+def _shown(outputs: list[dict[str, Any]]) -> tuple[str, str, str | None]:
+    """(printed text, value shown, exception name) of a cell's outputs."""
+    printed = "".join(
+        "".join(o["text"]) if isinstance(o["text"], list) else o["text"]
+        for o in outputs
+        if o["output_type"] == "stream"
+    )
+    values = [
+        o["data"].get("text/plain", "")
+        for o in outputs
+        if o["output_type"] in ("display_data", "execute_result")
+    ]
+    value = "".join("".join(v) if isinstance(v, list) else v for v in values)
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    # IPython runs a !command on a terminal, which ends lines with \r\n
+    return printed.replace("\r\n", "\n"), value, (errors[0].get("ename") if errors else None)
+
+
+def test_code_cells_show_what_jupyter_shows(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every cell wmbook runs shows the same printed text, value and error as in Jupyter."""
+    root = fixture_site("myst")
+    built = build_site(root, caplog)
+    assert not built.failed, built.messages
+    page = built.html()
+    assert "area 12.566" in page and "ALPHA" in page and "radius is still 2.0" in page
+    assert "{code-cell}" not in page and ":tags:" not in page and "+++" not in page
+    assert page.count("only this output is shown") == 1  # remove-input: the output, not the code
+    assert "ran_but_not_shown" not in page  # remove-cell: run, shown nowhere
+
+    notebook = jupytext.read(root / "docs" / "index.md")
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True)
+    client.execute()
+    skipped = {i for i, c in enumerate(notebook.cells) if "skip-execution" in c.metadata.get("tags", [])}
+    expected = [
+        _shown(c.outputs) for i, c in enumerate(notebook.cells) if c.cell_type == "code" and i not in skipped
+    ]
+
+    ours = json.loads((built.site / "index.ipynb").read_text(encoding="utf-8"))
+    code_cells = [
+        c for c in ours["cells"] if c["cell_type"] == "code" and "setup" not in c["metadata"].get("tags", [])
+    ]
+    found = [_shown(c["outputs"]) for c in code_cells]
+    assert len(found) == len(expected) == 8
+    assert found == expected
+    assert "".join(code_cells[0]["source"]).startswith("%matplotlib inline")  # shown as written
+
+
+def test_a_failing_cell_is_reported_at_its_line(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error names the line of the .md file; a cell of another kernel is left alone."""
+    root = fixture_site("myst")
+    (root / "docs" / "broken.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: python3\n---\n\n"
+        "```{code-cell} ipython3\n:tags: [hide-output]\n\nvalues = [1, 2, 3]\nprint(values[7])\n```\n\n"
+        "```{code-cell} r\nprint('not python')\n```\n\n"
+        "```{code-cell} ipython3\nx = 1\n%timeit x + 1\n```\n",
+        encoding="utf-8",
+    )
+    built = build_site(root, caplog)
+    assert built.failed
+    assert "docs/broken.md:13: IndexError: list index out of range" in built.messages
+    assert "broken.md:17" not in built.messages
+    assert "docs/broken.md:22: %timeit is an IPython magic, not Python" in built.messages
