@@ -411,7 +411,7 @@ def render_outputs(
             page.outputs[slot] = markdown_exec_output(page, block, result, convert)
             if block.options.show.updatetoc:
                 page.toc_ids |= {heading.id for heading in headings(page.outputs[slot])}
-            page.outputs[slot] += render_displays(book, page, result, slot, math)
+            page.outputs[slot] += render_displays(book, page, result, slot, math, block.code_loc)
         elif result is not None and block.options.language == "pycon" and result.outcome is Outcome.OK:
             continue  # a transcript shows its output itself (checked against what it printed)
         elif result is not None:

@@ -19,12 +19,14 @@ class _Tokens(HTMLParser):
         self.tokens: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "p":  # markdown-exec wraps results in <p> where Markdown would not
-            shown = " ".join(f"{k}={v}" for k, v in sorted(attrs) if k != "style")
+        # markdown-exec wraps results in <p> where Markdown would not; wmbook's sanitiser
+        # writes the <tbody> a browser infers and marks links rel="noopener noreferrer".
+        if tag not in ("p", "tbody"):
+            shown = " ".join(f"{k}={v}" for k, v in sorted(attrs) if k not in ("style", "rel"))
             self.tokens.append(f"<{tag} {shown}>".replace(" >", ">"))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag != "p":
+        if tag not in ("p", "tbody"):
             self.tokens.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:

@@ -15,7 +15,15 @@ from wmbook.parse.mdexec import (
 )
 from wmbook.parse.options import OptionError, parse_code_options, split_options
 from wmbook.parse.page import parse_page
-from wmbook.render.mdexec import code_block, headings, id_prefix, prefix_ids, result_markdown, with_source
+from wmbook.render.mdexec import (
+    code_block,
+    headings,
+    id_prefix,
+    prefix_ids,
+    result_html,
+    result_markdown,
+    with_source,
+)
 
 
 @pytest.mark.parametrize(
@@ -164,3 +172,34 @@ def test_a_page_of_markdown_exec_fences() -> None:
 def test_transcript_output_lines() -> None:
     lines = (">>> x = 2", ">>> x * 21", "42", "", ">>> for i in range(2):", "...     i", "...", "0", "1")
     assert transcript_output(lines) == "42\n0\n1"
+
+
+def _convert(text: str) -> str:
+    import markdown
+
+    extensions = ["pymdownx.superfences", "pymdownx.tabbed", "md_in_html"]
+    return str(
+        markdown.markdown(
+            text, extensions=extensions, extension_configs={"pymdownx.tabbed": {"alternate_style": True}}
+        )
+    )
+
+
+def test_only_what_a_block_printed_is_sanitised() -> None:
+    """The tabs around a result are the page's own; what the block printed loses its script."""
+    show = MarkdownExecShow(source="tabbed-left")
+    shown = result_html(show, "python", "print(x)", "**hi**<script>steal()</script>", (), 4, _convert)
+    assert "<strong>hi</strong>" in shown and "steal" not in shown
+    assert 'type="radio"' in shown and 'id="exec-4--__tabbed_1_1"' in shown
+    printed = result_html(
+        MarkdownExecShow(html=True), "python", "", '<b onclick="x()">b</b>', (), 1, _convert
+    )
+    assert printed == "<b>b</b>"
+
+
+def test_printed_text_never_closes_its_fence() -> None:
+    assert code_block("text", "a\n`````````\nb").startswith("``````````text")
+    console = result_html(
+        MarkdownExecShow(source="console"), "sh", "echo", "````````\n<em>x</em>", (), 1, _convert
+    )
+    assert "<em>" not in console

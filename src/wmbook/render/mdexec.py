@@ -31,9 +31,12 @@ SHOWN_LANGUAGE = {"py": "python", "python3": "python", "markdown": "md"}
 
 
 def code_block(language: str, code: str, options: tuple[tuple[str, str], ...] = ()) -> str:
-    """A fence long enough to hold any fence the code itself contains."""
+    """A fence long enough to hold any fence the code itself contains (markdown-exec's eight
+    backticks, more if the code holds a run of eight: printed text never closes it)."""
     written = " ".join(f'{key}="{value}"' for key, value in options)
-    return f"````````{language} {written}\n{code}\n````````"
+    longest = max((len(run) for run in re.findall(r"`{8,}", code)), default=7)
+    fence = "`" * (longest + 1)
+    return f"{fence}{language} {written}\n{code}\n{fence}"
 
 
 def tabbed(*tabs: tuple[str, str]) -> str:
@@ -102,22 +105,29 @@ def result_html(
     number: int,
     convert: Callable[[str], str],
 ) -> str:
-    """What markdown-exec shows for a block that printed ``output`` (sanitised HTML)."""
+    """What markdown-exec shows for a block that printed ``output``.
+
+    What the block printed is sanitised (with the ids of the result prefixed); what is
+    around it — the block's own source and pymdownx's tabs or result box — is the page's
+    own text, converted as the page is.  A console-style result is all code: highlighted,
+    escaped, in a fence the output cannot close.
+    """
     language = SHOWN_LANGUAGE.get(language, language)
     if not output and not show.source:
         return ""
     prefix = id_prefix(show, number)
+    if show.source == "console":
+        return prefix_ids(convert(with_source(show, language, source, output, options)), prefix)
     if show.html:
-        markup = sanitize_html(output)
-        if not show.source:
-            return markup
-        placeholder = f'<div class="wmbook-result-{number}"></div>'
-        around = prefix_ids(
-            sanitize_html(convert(with_source(show, language, source, placeholder, options))), prefix
-        )
-        return around.replace(placeholder, markup)
-    wrapped = result_markdown(show, language, source, output, options)
-    return prefix_ids(sanitize_html(convert(wrapped)), prefix)
+        printed = sanitize_html(output, id_prefix=prefix)
+    else:
+        shown = code_block(show.result, output) if show.result else output
+        printed = sanitize_html(convert(shown), id_prefix=prefix)
+    if not show.source:
+        return printed
+    token = f"WMBOOKRESULT{number}X"  # stands for the result while the source is converted
+    around = prefix_ids(convert(with_source(show, language, source, token, options)), prefix)
+    return around.replace(f"<p>{token}</p>", printed).replace(token, printed)
 
 
 @dataclass(frozen=True)
