@@ -73,16 +73,9 @@ class ParsedPage:
         return self._of(CodeBlock)
 
     def blocks_by_cell(self) -> dict[int, CodeBlock]:
-        """A notebook page's code blocks by the number of the cell each came from (a cell that
-        does not run on the page, with ``execute: marked`` say, has none)."""
-        if self.cells is None:
-            return {}
-        found = {}
-        for block in self.code_blocks:
-            at = self.cells.locate(block.fence.body_start)
-            if at is not None:
-                found[at[0]] = block
-        return found
+        """A notebook page's code blocks by the number of the code cell each one is (a cell
+        that does not run on the page, with ``execute: marked`` say, has none)."""
+        return {block.cell: block for block in self.code_blocks if block.cell is not None}
 
     @property
     def expected_outputs(self) -> tuple[ExpectedOutput, ...]:
@@ -152,8 +145,8 @@ class Page:
     sessions: list[Future[SessionResult]] = field(default_factory=list)
     results: dict[StepKey, StepResult] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)  # slot -> output HTML
-    figures: dict[str, str] = field(default_factory=dict)  # slot -> figures HTML
+    outputs: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its output HTML
+    figures: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its figures HTML
     needs: set[str] = field(default_factory=set)  # asset kinds its outputs turned out to need
     toc_ids: set[str] = field(default_factory=set)  # headings that results add to the contents
     checked: bool = False

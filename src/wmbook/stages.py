@@ -40,9 +40,9 @@ from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
 from wmbook.execute.sessions import page_sessions
 from wmbook.instruments.page import bokeh_version
-from wmbook.kinds import BY_RECORD, KINDS, Block, CodeBlock, OutputRewrite
+from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
 from wmbook.kinds.base import CheckContext, RenderContext, top_level
-from wmbook.kinds.code import fill_figure_slots, fill_slots, problem_box, slot_name
+from wmbook.kinds.code import CodeBlock, OutputSlot, fill_figure_slots, fill_slots, problem_box, slot_name
 from wmbook.kinds.quiz import fill_centres
 from wmbook.math.katex import MathRenderer
 from wmbook.model import Diagnostic, Outcome, Severity, SourceLoc, StepResult
@@ -354,13 +354,13 @@ def located_result(page: Page, result: StepResult) -> StepResult:
 
 def add_runner(book: Book, page: Page, content: str) -> str:
     """Runnable blocks' outputs wrapped for the in-browser runner, and the page's manifest."""
-    slots = {b.index: slot_name(page.slot_prefix, b.key) for b in page.parsed.code_blocks}
+    slots = {b.key: str(OutputSlot(page.slot_prefix, b.key)) for b in page.parsed.code_blocks}
     runnable = runnable_blocks(page.parsed.code_blocks, slots, book.settings.timeout)
     if not runnable:
         return content
     for block in runnable:
-        page.outputs[block.id] = (
-            f'<div class="wmbook-run" data-wmbook-block="{block.id}">{page.outputs.get(block.id, "")}</div>'
+        page.outputs[block.key] = (
+            f'<div class="wmbook-run" data-wmbook-block="{block.id}">{page.outputs.get(block.key, "")}</div>'
         )
     extra: dict[str, object] = {
         "base": get_relative_url("assets/wmbook/", page.url),
@@ -369,6 +369,17 @@ def add_runner(book: Book, page: Page, content: str) -> str:
     }
     manifest = manifest_json(page.parsed.code_blocks, slots, book.settings.timeout, extra)
     return content + f'\n<script type="application/json" id="wmbook-runner-data">{manifest}</script>'
+
+
+def figure_warnings(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
+    """A warning when a figure's unsafe links or images had to be removed."""
+    if not any(safe_figure_svg(f.svg)[1] for f in result.figures):
+        return []
+    message = (
+        "a figure's link or image was removed: figures keep only http(s) and relative links "
+        "and embedded PNG, JPEG, GIF or WebP images"
+    )
+    return [Diagnostic(block.code_loc, message, Severity.WARNING)]
 
 
 def markdown_exec_output(
@@ -408,23 +419,21 @@ def render_outputs(
         result = page.results.get(block.key)
         if result is not None and block.options.show is not None:
             slot = slot_name(page.slot_prefix, block.key)
-            page.outputs[slot] = markdown_exec_output(page, block, result, convert)
+            page.outputs[block.key] = markdown_exec_output(page, block, result, convert)
             if block.options.show.updatetoc:
-                page.toc_ids |= {heading.id for heading in headings(page.outputs[slot])}
-            page.outputs[slot] += render_displays(book, page, result, slot, math, block.code_loc)
+                page.toc_ids |= {heading.id for heading in headings(page.outputs[block.key])}
+            page.outputs[block.key] += render_displays(book, page, result, slot, math, block.code_loc)
         elif result is not None and block.options.language == "pycon" and result.outcome is Outcome.OK:
             continue  # a transcript shows its output itself (checked against what it printed)
         elif result is not None:
             slot = slot_name(page.slot_prefix, block.key)
-            page.outputs[slot] = output_html(book, page, result, slot, math, block.code_loc)
-            if any(safe_figure_svg(f.svg)[1] for f in result.figures):
-                message = "a figure's link was removed: figures keep only http(s) and relative links"
-                page.diagnostics.append(Diagnostic(block.code_loc, message, Severity.WARNING))
+            page.outputs[block.key] = output_html(book, page, result, slot, math, block.code_loc)
+            page.diagnostics += figure_warnings(block, result)
             if result.figures:
-                page.figures[slot] = render_figures(result, numbered=block.figure is not None)
+                page.figures[block.key] = render_figures(result, numbered=block.figure is not None)
     if book.settings.run_in_browser:
         content = add_runner(book, page, content)
-    content = fill_slots(content, page.outputs, page.figures)
+    content = fill_slots(content, page.slot_prefix, page.outputs, page.figures)
     content = fill_centres(content, page.parsed.quizzes, page.results)
     if any(block.options.execute for block in page.parsed.code_blocks):
         content = download_action(page.uri) + content
@@ -454,7 +463,7 @@ def render_final(book: Book, page: Page, output: str) -> str:
     page's notebook written beside it."""
     write_notebook(book, page)
     if page.figures:
-        output = fill_figure_slots(output, page.figures)
+        output = fill_figure_slots(output, page.slot_prefix, page.figures)
     late = "".join(page_tags(kind, page.url) + "\n" for kind in sorted(page.needs - book.assets))
     if late:
         output = output.replace("</head>", late + "</head>", 1)

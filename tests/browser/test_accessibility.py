@@ -4,10 +4,14 @@ wmbook's own markup causes (Material's own findings are reported by a plain Mate
 from __future__ import annotations
 
 import json
+import shutil
 import tarfile
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from .harness import LOCAL_HOST, ROOT, open_tab, serve
 
 AXE_VERSION = "4.14.1"
 OURS = ("wmbook", "katex")  # markup wmbook writes: its blocks, outputs and rendered math
@@ -30,11 +34,8 @@ def _ours(node: dict[str, Any]) -> bool:
     return any(mark in text for mark in OURS)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("path", ["/world-models/", "/writing/"])
-def test_no_accessibility_violation_of_wmbook(
-    browser: Any, base_url: str, axe_source: str, path: str, scheme: str
-) -> None:
+def _violations_of_ours(browser: Any, base_url: str, axe_source: str, path: str, scheme: str) -> list[str]:
+    """axe-core's findings in wmbook's markup on one page."""
     context = browser.new_context(
         base_url=base_url, color_scheme=scheme, viewport={"width": 1280, "height": 900}
     )
@@ -51,13 +52,53 @@ def test_no_accessibility_violation_of_wmbook(
         )
     finally:
         context.close()
-    found = [
+    return [
         f"{v['id']}: {' '.join(n['target'])}  {n['html'][:100]}"
         for v in violations
         for n in v["nodes"]
         if _ours(n)
     ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/world-models/", "/writing/"])
+def test_no_accessibility_violation_of_wmbook(
+    browser: Any, base_url: str, axe_source: str, path: str, scheme: str
+) -> None:
+    found = _violations_of_ours(browser, base_url, axe_source, path, scheme)
     assert not found, json.dumps(found[:20], indent=1)
+
+
+@pytest.fixture(scope="module")
+def cells_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The notebook-cells fixture (figures without captions, a notebook page), built and served."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = tmp_path_factory.mktemp("cells") / "book"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "nbcells", root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("WMBOOK_ACCEPT", raising=False)
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
+        build(config)
+    with serve(root / "site", LOCAL_HOST) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", ["/cells/", "/figures/"])
+def test_figures_without_captions_have_accessible_names(
+    browser: Any, cells_url: str, axe_source: str, path: str
+) -> None:
+    found = _violations_of_ours(browser, cells_url, axe_source, path, "light")
+    assert not found, json.dumps(found[:20], indent=1)
+    with open_tab(browser, cells_url) as (tab, visit):
+        tab.goto(path, wait_until="networkidle")
+        names = tab.evaluate(
+            "[...document.querySelectorAll('figure.wmbook-figure')].map(f => "
+            "[f.querySelector('svg[role=img]')?.getAttribute('aria-label'), !!f.querySelector('figcaption')])"
+        )
+    assert not visit.problems, "\n".join(visit.problems)
+    assert len(names) == 2 and all(name and not caption for name, caption in names), names
 
 
 def test_the_check_sees_wmbook_markup(browser: Any, base_url: str, axe_source: str) -> None:

@@ -80,6 +80,15 @@ def warnings_logged() -> Iterator[list[logging.LogRecord]]:
         logger.removeHandler(handler)
 
 
+def build_strict(root: Path, *, strict: bool = True) -> SiteBuild:
+    """Build the site at ``root``, strictly unless told (for module-scoped fixtures, which
+    have no caplog); raises when the build fails."""
+    with warnings_logged() as records:
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=strict)
+        build(config)
+    return SiteBuild(root, root / "site", False, "\n".join(r.getMessage() for r in records))
+
+
 @pytest.fixture
 def fixture_site(tmp_path: Path) -> Callable[[str], Path]:
     """Copy a named fixture site into the test's tmp_path."""

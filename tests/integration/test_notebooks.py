@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import SiteBuild, build_site
+from .conftest import FIXTURES, SiteBuild, build_site, build_strict
 
 NOTEBOOK = Path("docs") / "nb" / "momentum.ipynb"
 
@@ -24,32 +25,9 @@ def _page(site: SiteBuild) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    import shutil
-
-    from .conftest import FIXTURES
-
     root = tmp_path_factory.mktemp("nb") / "book"
     shutil.copytree(FIXTURES / "notebooks", root)
-    import logging
-
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Collect(level=logging.WARNING)
-    logging.getLogger("mkdocs").addHandler(handler)
-    try:
-        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
-        build(config)
-    finally:
-        logging.getLogger("mkdocs").removeHandler(handler)
-    messages = "\n".join(r.getMessage() for r in records)
-    return SiteBuild(root, root / "site", False, messages)
+    return build_strict(root)
 
 
 def test_notebook_page_has_wmbook_outputs(built: SiteBuild) -> None:

@@ -128,9 +128,9 @@ def test_collect_figures_renders_and_closes_all() -> None:
     plt.subplots()
     _line("Third")
     assert len(plt.get_fignums()) == 3
-    figures = collect_figures("docs/p.md:5", "Figure from docs/p.md:5")
+    figures = collect_figures("docs/p.md:5")
     assert plt.get_fignums() == []
-    assert [f.label for f in figures] == ["First", "Figure from docs/p.md:5 (2)", "Third"]
+    assert [f.label for f in figures] == ["First", "Figure", "Third"]  # no caption-like default name
     ids = [set(_ID.findall(f.svg)) for f in figures]
     assert not ids[0] & ids[1] and not ids[0] & ids[2] and not ids[1] & ids[2]
 

@@ -10,9 +10,10 @@ import pytest
 
 from wmbook.cite.bibliography import load_bibliography
 from wmbook.kinds import quiz as quiz_kind
-from wmbook.model import Outcome, StepKey, StepKind, StepResult
+from wmbook.model import Figure, Outcome, Severity, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
 from wmbook.render.outputs import render_result, safe_figure_svg, visible_text
+from wmbook.stages import figure_warnings
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,8 @@ def test_control_bytes_are_shown_as_escapes(printed: str, shown: str) -> None:
         ('<a href="data:text/html,x"><path/></a>', 1),
         ('<a xlink:href="https://example.org/"><path/></a>', 0),
         ('<use xlink:href="#f1-p1"/>', 0),
+        ("<a xlink:href='javascript:alert(1)'><path/></a>", 1),
+        ('<a title="x>y" href="javascript:alert(1)"><path/></a>', 1),
         ('<a href="other/page.html"><path/></a>', 0),
         ('<a href="data:image/svg+xml,<svg onload=x>"><path/></a>', 1),
     ],
@@ -54,6 +57,36 @@ def test_a_figures_raster_image_is_kept() -> None:
     """imshow draws its pixels as an <image> holding PNG data: the figure keeps them."""
     svg = '<image width="2" height="2" xlink:href="data:image/png;base64,iVBORw0KGgo="/>'
     assert safe_figure_svg(svg) == (svg, 0)
+
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+
+
+@pytest.mark.parametrize(
+    ("svg", "kept"),
+    [
+        # What matplotlib writes for imshow, a colorbar or pcolormesh (a line break after the comma).
+        (f'<image x="0" y="0" width="1" height="1" xlink:href="data:image/png;base64,\n{PNG}"/>', True),
+        (f'<image href="data:image/jpeg;base64,{PNG}"/>', True),
+        (f'<image href="DATA:image/gif;base64,{PNG}"></image>', True),
+        (f'<image href="data:image/webp;base64,{PNG}"/>', True),
+        ('<image href="javascript:alert(1)"/>', False),
+        ("<image href='javascript:alert(1)'/>", False),
+        ("<image HREF=javascript:alert(1) />", False),
+        ('<image href="data:image/svg+xml;base64,PHN2Zy8+"/>', False),
+        ('<image href="data:image/png,<svg onload=alert(1)>"/>', False),
+        (f'<image href="data:text/html;base64,{PNG}"/>', False),
+        ('<image xlink:href="https://example.org/tracker.png"/>', False),
+        ('<image href="//example.org/tracker.png"/>', False),
+        ('<feImage href="https://example.org/x.png"/>', False),
+        (f'<a href="data:image/png;base64,{PNG}"><path/></a>', False),
+    ],
+)
+def test_figures_keep_embedded_raster_images_and_nothing_else(svg: str, kept: bool) -> None:
+    cleaned, count = safe_figure_svg(svg)
+    assert count == (0 if kept else 1)
+    assert (cleaned == svg) is kept
+    assert ("href" in cleaned) is kept
 
 
 def test_a_bibliography_url_that_is_not_a_web_link_is_an_error(tmp_path: Path) -> None:
@@ -99,3 +132,16 @@ def test_a_quiz_without_explanation_has_no_empty_box() -> None:
 def test_a_heading_keeps_its_inline_code() -> None:
     page = parse_page("## 1.1 `Code` here {#sec-1-1}\n", "docs/p.md")
     assert page.headings[0].text == "1.1 Code here"
+
+
+@pytest.mark.parametrize(
+    ("href", "warned"),
+    [(f"data:image/png;base64,{PNG}", False), ("https://example.org/x.png", True), ("javascript:x", True)],
+)
+def test_a_figure_that_lost_an_image_is_warned_about_at_its_block(href: str, warned: bool) -> None:
+    (block,) = parse_page("# P\n\n```python\nimshow()\n```\n", "docs/p.md").code_blocks
+    svg = f'<svg><image xlink:href="{href}"/></svg>'
+    found = figure_warnings(block, StepResult(block.key, Outcome.OK, figures=(Figure(svg, "Figure"),)))
+    assert [(str(d.loc), d.severity) for d in found] == (
+        [("docs/p.md:4", Severity.WARNING)] if warned else []
+    )

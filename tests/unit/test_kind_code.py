@@ -399,16 +399,16 @@ def test_fill_slots_round_trip() -> None:
     svg = '<svg viewBox="0 0 10 10" role="img" aria-label="A line"><path d="M0 0L10 10"/></svg>'
     drawn = StepResult(code(1), Outcome.OK, output="1\n", figures=(Figure(svg, "A line"),))
     fragments = {
-        "page-code-0": render_result(StepResult(code(0), Outcome.OK, output="<b>\n")),
-        "page-code-1": '<div id="one">ONE</div>',
-        "page-code-3": '<div id="three">THREE</div>',
+        code(0): render_result(StepResult(code(0), Outcome.OK, output="<b>\n")),
+        code(1): '<div id="one">ONE</div>',
+        code(3): '<div id="three">THREE</div>',
     }
-    figures = {"page-code-1": render_figures(drawn)}
-    content = fill_slots(html, fragments, figures)
+    figures = {code(1): render_figures(drawn)}
+    content = fill_slots(html, "page", fragments, figures)
     assert "wmbook-slot" not in content
     assert "<svg" not in content
     assert content.count("<!--wmbook-figures:page-code-1-->") == 1
-    filled = fill_figure_slots(content, figures)
+    filled = fill_figure_slots(content, "page", figures)
     assert "wmbook-slot" not in filled and "wmbook-figures" not in filled
     assert "<b>" not in filled
     assert filled.count("&lt;b&gt;</code></pre></div>") == 1
@@ -422,15 +422,26 @@ def test_fill_slots_round_trip() -> None:
 
 def test_fill_slots_without_fragment() -> None:
     """A slot with no output is removed, even when Markdown wrapped it in a paragraph."""
-    html = "<p>a</p>\n<p><!--wmbook-slot:x-1--></p>\n<!--wmbook-slot:x-2-->\n<p>b</p>"
-    assert fill_slots(html, {"x-2": "<i>2</i>"}, {}) == "<p>a</p>\n\n<i>2</i>\n<p>b</p>"
+    html = "<p>a</p>\n<p><!--wmbook-slot:x-code-1--></p>\n<!--wmbook-slot:x-code-2-->\n<p>b</p>"
+    assert fill_slots(html, "x", {code(2): "<i>2</i>"}, {}) == "<p>a</p>\n\n<i>2</i>\n<p>b</p>"
+
+
+def test_fill_slots_takes_each_output_by_its_own_step_key() -> None:
+    """A slot is filled by its own step's output only: not by a neighbour's, not by the
+    same step of another page (whose prefix may even end like this one's)."""
+    html = "<!--wmbook-slot:a-b-code-1-->|<!--wmbook-slot:b-code-1-->|<!--wmbook-slot:b-check-1-->"
+    outputs = {code(1): "ONE", code(2): "TWO", StepKey(StepKind.CHECK, 1): "CHECK"}
+    assert fill_slots(html, "b", outputs, {}) == "|ONE|CHECK"
+    assert fill_slots(html, "a-b", outputs, {}) == "ONE||"
+    tricky = kind.OutputSlot("x-code-1-md", code(0))  # the page docs/x-code-1.md
+    assert fill_slots(tricky.marker, "x-code-1-md", outputs | {code(0): "ZERO"}, {}) == "ZERO"
 
 
 def test_figure_slot_without_output() -> None:
     """A block with figures but no printed text still gets its figures."""
-    html = "<p>a</p>\n<p><!--wmbook-slot:x-1--></p>\n<p>b</p>"
-    figures = {"x-1": "<figure>F</figure>"}
-    filled = fill_figure_slots(fill_slots(html, {}, figures), figures)
+    html = "<p>a</p>\n<p><!--wmbook-slot:x-code-1--></p>\n<p>b</p>"
+    figures = {code(1): "<figure>F</figure>"}
+    filled = fill_figure_slots(fill_slots(html, "x", {}, figures), "x", figures)
     assert filled == "<p>a</p>\n<figure>F</figure>\n<p>b</p>"
 
 
@@ -455,13 +466,13 @@ def test_numbered_figure_renders_its_slot_inside_a_captioned_figure() -> None:
     panels = render_figures(drawn, numbered=True)
     assert panels.count('<div class="wmbook-figure__panel">') == 2 and "figcaption" not in panels
     html = "<!--wmbook-slot:page-code-0-->\n" + "\n".join(lines[-5:-1])
-    filled = fill_figure_slots(fill_slots(html, {}, {"page-code-0": panels}), {"page-code-0": panels})
+    filled = fill_figure_slots(fill_slots(html, "page", {}, {code(0): panels}), "page", {code(0): panels})
     assert filled.count("wmbook-figure__panel") == 2
     assert filled.index("wmbook-figure__panel") < filled.index("<figcaption")
 
 
 def test_unknown_figure_slot_is_emptied() -> None:
-    assert fill_figure_slots("a<!--wmbook-figures:gone-->b", {}) == "ab"
+    assert fill_figure_slots("a<!--wmbook-figures:page-code-9-->b", "page", {}) == "ab"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from wmbook.model import StepKey
 from wmbook.parse.options import OptionError, parse_code_options
 from wmbook.parse.page import parse_page
 from wmbook.runner import pyodide
@@ -40,9 +41,9 @@ print(a, c)
 """
 
 
-def _blocks() -> tuple[list, dict[int, str]]:
+def _blocks() -> tuple[list, dict[StepKey, str]]:
     blocks = list(parse_page(PAGE, "docs/p.md").code_blocks)
-    return blocks, {b.index: f"p-{b.index}" for b in blocks}
+    return blocks, {b.key: f"p-{b.index}" for b in blocks}
 
 
 def test_runnable_blocks_and_their_replay_order() -> None:
@@ -68,7 +69,7 @@ def test_manifest_carries_code_of_replayed_blocks_and_raises() -> None:
 def test_manifest_is_safe_inside_a_script_element() -> None:
     page = parse_page('```python\nprint("</script><b>")\n```\n', "docs/p.md")
     blocks = list(page.code_blocks)
-    text = manifest_json(blocks, {0: "p-0"}, 60, {})
+    text = manifest_json(blocks, {blocks[0].key: "p-0"}, 60, {})
     assert "</script>" not in text and "<" not in text
     assert json.loads(text)["code"]["p-0"] == 'print("</script><b>")'
 

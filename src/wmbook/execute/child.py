@@ -264,9 +264,7 @@ def _run_step(step: Step, index: int, session: _Session) -> StepResult:
         except BaseException as exc:  # noqa: BLE001  (any failure of user code is reported)
             failure = exc
         try:
-            drawn = figures.collect_figures(
-                f"{page}:{step.first_line}", f"Figure from {page}:{step.first_line}"
-            )
+            drawn = figures.collect_figures(f"{page}:{step.first_line}")
         except Exception as exc:  # noqa: BLE001  (a figure that cannot be drawn, say text.usetex without LaTeX)
             figures.close_all()
             failure = failure or exc  # the block's error, as Jupyter shows it drawing the figure

@@ -87,11 +87,13 @@ def close_all() -> None:
     plt.close("all")
 
 
-def collect_figures(salt: str, fallback_label: str) -> tuple[Figure, ...]:
-    """Render and close every figure still open."""
-    figures: list[Figure] = []
-    for number in plt.get_fignums():
-        fig = plt.figure(number)
-        figures.append(figure_to_svg(fig, f"{salt}-{number}", f"{fallback_label} ({len(figures) + 1})"))
+# The accessible name of a figure with no title and no axis labels.
+UNTITLED = "Figure"
+
+
+def collect_figures(salt: str, fallback_label: str = UNTITLED) -> tuple[Figure, ...]:
+    """Render and close every figure still open; one without a title or axis labels is
+    named ``fallback_label``."""
+    figures = tuple(figure_to_svg(plt.figure(n), f"{salt}-{n}", fallback_label) for n in plt.get_fignums())
     plt.close("all")
-    return tuple(figures)
+    return figures

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wmbook.check.advice import raised_advice
@@ -29,6 +30,7 @@ from wmbook.model import (
     Severity,
     SourceLoc,
     StepKey,
+    StepKind,
     StepResult,
 )
 from wmbook.parse.mdexec import PYTHON_LANGUAGES, SHELL_LANGUAGES, transcript_output
@@ -40,8 +42,9 @@ if TYPE_CHECKING:
 
 # Errors whose message already says what to change (a magic or input() a build cannot run).
 SAYS_WHAT_TO_DO = ("wmbook.execute.ipython.NotInABuild", "IPython.core.error.StdinNotImplementedError")
-_SLOT = re.compile(r"(?:<p>)?<!--wmbook-slot:([\w-]+)-->(?:</p>)?")
-_FIGURE_SLOT = re.compile(r"<!--wmbook-figures:([\w-]+)-->")
+_NAME = r"(?P<page>[\w-]+?)-(?P<kind>{})-(?P<index>\d+)".format("|".join(k.value for k in StepKind))
+_SLOT = re.compile(rf"(?:<p>)?<!--wmbook-slot:{_NAME}-->(?:</p>)?")
+_FIGURE_SLOT = re.compile(rf"<!--wmbook-figures:{_NAME}-->")
 _PARAGRAPH = re.compile(r"\s*<p>(.*)</p>\s*", re.DOTALL)
 
 
@@ -150,9 +153,43 @@ def step_problems(block: CodeBlock, result: StepResult, included: Collection[str
     return []
 
 
+@dataclass(frozen=True)
+class OutputSlot:
+    """Where one code block's output goes in its page's HTML, named by the block's step key.
+
+    The rendered Markdown holds it as an HTML comment (which Markdown leaves alone);
+    filling reads the page and the key back from it, so an output can only land in the
+    slot of the block that produced it, never by position.
+    """
+
+    page: str  # the page's slot prefix, unique in the site
+    key: StepKey
+
+    def __str__(self) -> str:
+        """The slot's name: element ids and the in-browser runner's block ids."""
+        return f"{self.page}-{self.key}"
+
+    @property
+    def marker(self) -> str:
+        """The comment the output replaces."""
+        return f"<!--wmbook-slot:{self}-->"
+
+    @property
+    def figures_marker(self) -> str:
+        """The comment the figures replace (in the finished page)."""
+        return f"<!--wmbook-figures:{self}-->"
+
+
 def slot_name(prefix: str, key: StepKey) -> str:
     """The name of a step's output slot on a page."""
-    return f"{prefix}-{key}"
+    return str(OutputSlot(prefix, key))
+
+
+def _slot_key(match: re.Match[str], page: str) -> StepKey | None:
+    """The step key a slot marker names, or None when it belongs to another page."""
+    if match["page"] != page:
+        return None
+    return StepKey(StepKind(match["kind"]), int(match["index"]))
 
 
 def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
@@ -171,8 +208,8 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
         shown_text = result_markdown(options.show, options.language, text, output, options.passed_on)
         return [fence.indent + line if line else line for line in shown_text.split("\n")]
     if options.show is not None:
-        slot = slot_name(ctx.slot_prefix, block.key)
-        return ["", f"{fence.indent}<!--wmbook-slot:{slot}-->", ""] if options.execute else []
+        marker = OutputSlot(ctx.slot_prefix, block.key).marker
+        return ["", f"{fence.indent}{marker}", ""] if options.execute else []
     language = "python" if options.language in PYTHON_LANGUAGES else options.language
     written = "".join(f' {key}="{value}"' for key, value in options.passed_on)
     body = block.shown.split("\n") if block.shown else fence.body
@@ -185,15 +222,17 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     if "input" in block.hidden:
         shown = []
     if block.options.execute and "output" not in block.hidden:
-        slot = slot_name(ctx.slot_prefix, block.key)
-        shown += ["", f"{fence.indent}<!--wmbook-slot:{slot}-->", ""]
+        slot = OutputSlot(ctx.slot_prefix, block.key)
+        shown += ["", f"{fence.indent}{slot.marker}", ""]
         if block.figure is not None:
             shown += [fence.indent + line for line in numbered_figure(block.figure, block.options, slot, ctx)]
             shown.append("")
     return shown
 
 
-def numbered_figure(figure: FigureLabel, options: CodeOptions, slot: str, ctx: RenderContext) -> list[str]:
+def numbered_figure(
+    figure: FigureLabel, options: CodeOptions, slot: OutputSlot, ctx: RenderContext
+) -> list[str]:
     """A ``<figure>`` holding the block's figures (its slot) and a numbered caption."""
     caption = ctx.caption_html(options.caption)
     inline = _PARAGRAPH.fullmatch(caption)
@@ -202,36 +241,47 @@ def numbered_figure(figure: FigureLabel, options: CodeOptions, slot: str, ctx: R
     link = f'<a class="wmbook-anchor" href="#{anchor}">{html.escape(figure.label)}</a>'
     return [
         f'<figure class="wmbook-figure wmbook-figure--numbered" id="{anchor}">',
-        f"<!--wmbook-figures:{slot}-->",
+        slot.figures_marker,
         f'<figcaption class="wmbook-figure__caption">{link}{" — " + caption if caption else ""}</figcaption>',
         "</figure>",
     ]
 
 
-def fill_slots(content: str, outputs: Mapping[str, str], figures: Mapping[str, str]) -> str:
-    """Each output slot of the page's HTML replaced by its output.
+def fill_slots(
+    content: str, page: str, outputs: Mapping[StepKey, str], figures: Mapping[StepKey, str]
+) -> str:
+    """Each output slot of page ``page``'s HTML replaced by the output of its own step.
 
     Figures get a slot of their own, filled by ``fill_figure_slots`` in the finished
-    page: search indexing then never has to parse their SVG.
+    page: search indexing then never has to parse their SVG.  A slot naming another
+    page is emptied.
     """
 
     if "<!--wmbook-slot:" not in content:
         return content  # a page without code (or a notebook, whose outputs are in place)
-    in_place = set(_FIGURE_SLOT.findall(content))  # numbered figures: their slot is in their <figure>
+    # Numbered figures: their slot is in their <figure> already.
+    in_place = {key for m in _FIGURE_SLOT.finditer(content) if (key := _slot_key(m, page)) is not None}
 
     def fill(match: re.Match[str]) -> str:
-        slot = match.group(1)
-        tail = f"<!--wmbook-figures:{slot}-->" if slot in figures and slot not in in_place else ""
-        return outputs.get(slot, "") + tail
+        key = _slot_key(match, page)
+        if key is None:
+            return ""
+        tail = OutputSlot(page, key).figures_marker if key in figures and key not in in_place else ""
+        return outputs.get(key, "") + tail
 
     return _SLOT.sub(fill, content)
 
 
-def fill_figure_slots(page_html: str, figures: Mapping[str, str]) -> str:
-    """The figures put into the finished page."""
+def fill_figure_slots(page_html: str, page: str, figures: Mapping[StepKey, str]) -> str:
+    """The figures put into the finished page, each in its own step's slot."""
     if "<!--wmbook-figures:" not in page_html:
         return page_html
-    return _FIGURE_SLOT.sub(lambda m: figures.get(m.group(1), ""), page_html)
+
+    def fill(match: re.Match[str]) -> str:
+        key = _slot_key(match, page)
+        return figures.get(key, "") if key is not None else ""
+
+    return _FIGURE_SLOT.sub(fill, page_html)
 
 
 def problem_box(problems: list[Diagnostic]) -> str:

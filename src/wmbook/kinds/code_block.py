@@ -48,6 +48,7 @@ class CodeBlock:
     shown: str = ""  # the source as markdown-exec shows it, or a MyST cell's without its options
     inner: tuple[CodeBlock, ...] = ()  # a markdown-exec ``md`` block: the fences it runs
     hidden: frozenset[str] = frozenset()  # "input", "output": what a MyST cell's remove-* tags hide
+    cell: int | None = None  # notebook pages: the number of the code cell this block is
 
     @property
     def key(self) -> StepKey:

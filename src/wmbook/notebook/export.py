@@ -14,7 +14,7 @@ import ast
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from wmbook.cite.bibliography import CITATION, PageCitations, Reference
 from wmbook.cite.reference_list import reference_html
 from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList
 from wmbook.kinds.base import top_level
-from wmbook.model import Display, StepKey, StepResult, Stream
+from wmbook.model import Display, Outcome, StepKey, StepResult, Stream
 from wmbook.parse.fences import front_matter_lines
 from wmbook.parse.mdexec import SHELL_LANGUAGES
 
@@ -242,18 +242,44 @@ def page_notebook(
     }
 
 
+# Outcomes of a step that ran (Jupyter numbers a cell when it starts to run it).
+_RAN = frozenset({Outcome.OK, Outcome.RAISED, Outcome.TIMEOUT, Outcome.DIED})
+
+
+def execution_counts(
+    blocks: Sequence[CodeBlock], results: Mapping[StepKey, StepResult]
+) -> dict[StepKey, int]:
+    """Each block's ``In [n]:`` as Jupyter shows it after running the notebook top to bottom.
+
+    1, 2, 3 … over the blocks that ran, in page order; a block not run (``exec="off"``,
+    ``skip-execution``, or stopped by an earlier error) has none, nor has an empty cell,
+    which Jupyter does not send to the kernel.  The numbers follow from the results alone,
+    so a cached build numbers its cells as the build that ran them.
+    """
+    counts: dict[StepKey, int] = {}
+    for block in blocks:
+        result = results.get(block.key)
+        if block.options.execute and block.code.strip() and result is not None and result.outcome in _RAN:
+            counts[block.key] = len(counts) + 1
+    return counts
+
+
 def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -> dict[str, Any]:
     """A notebook page's own notebook, its code cells carrying the outputs of this build."""
     assert page.notebook is not None
     data = copy.deepcopy(page.notebook)
     by_cell = page.blocks_by_cell()
+    counts = execution_counts(page.code_blocks, results)
     for number, cell in enumerate(data.get("cells", []), start=1):
         block = by_cell.get(number)
-        if cell.get("cell_type") == "code" and block is not None:
-            result = results.get(block.key) if block.options.execute else None
-            cell["execution_count"] = result.execution_count if result is not None else None
-            if block.options.execute:
-                cell["outputs"] = _outputs(result)
+        if cell.get("cell_type") != "code" or block is None:
+            continue  # a cell that does not run on the page keeps what the notebook has
+        cell["execution_count"] = counts.get(block.key)
+        if block.options.execute:
+            result = results.get(block.key)
+            # Its value (an ``execute_result``) carries the cell's own number.
+            numbered = replace(result, execution_count=counts.get(block.key)) if result is not None else None
+            cell["outputs"] = _outputs(numbered)
     return data
 
 

@@ -22,6 +22,7 @@ from wmbook import stages
 from wmbook.book import Book, Page
 from wmbook.kinds.code import slot_name
 from wmbook.math.katex import MathRenderer
+from wmbook.notebook.export import execution_counts
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures
 from wmbook.render.place import place_blocks
@@ -72,12 +73,13 @@ def rendered_notebook(
     ctx = stages.render_context(book, page, convert)
     spans = {span.cell: span for span in parsed.cells.cells}
     by_cell = parsed.blocks_by_cell()
+    counts = execution_counts(parsed.code_blocks, page.results)
     for number, cell in enumerate(data["cells"], start=1):
         if cell.get("cell_type") == "code":
             block = by_cell.get(number)
             if block is None:  # not run on this page: shown as the notebook has it
                 continue
-            cell["execution_count"] = None
+            cell["execution_count"] = counts.get(block.key)
             result = page.results.get(block.key)
             if result is None:
                 cell["outputs"] = []

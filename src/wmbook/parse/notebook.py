@@ -6,6 +6,10 @@ Each code cell becomes a python block (its options from the cell's metadata
 text output is its expected output), each Markdown cell its text.  The page is parsed
 as one Markdown text with a ``CellMap`` from its lines back to cells, so every
 diagnostic names the notebook, the cell and the line in it.
+
+Only code cells run, as in Jupyter: a fence inside a Markdown cell (even a ``python``
+one) is prose.  The map says which fence lines are the code cells' own, and the parser
+takes no other fence for a block.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wmbook.model import Diagnostic, SourceLoc
+from wmbook.parse.fences import find_fences
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,19 @@ class CellMap:
     """Lines of the page's text back to notebook cells."""
 
     cells: tuple[CellLines, ...]
+    # Opening lines of the fences the notebook's cells are made of: each code cell's fence
+    # (with its cell number) and its stored-output fence.  Every other fence is prose.
+    code_fences: tuple[tuple[int, int], ...] = ()
+    output_fences: tuple[int, ...] = ()
+
+    @property
+    def block_fences(self) -> frozenset[int]:
+        """Lines of the fences that are blocks (the code cells' and their stored outputs)."""
+        return frozenset([line for line, _ in self.code_fences] + list(self.output_fences))
+
+    def code_cell(self, fence_line: int) -> int | None:
+        """The cell number of the code cell whose fence opens at ``fence_line``."""
+        return next((cell for line, cell in self.code_fences if line == fence_line), None)
 
     def locate(self, line: int) -> tuple[int, int] | None:
         """(cell, line in cell) of a text line; None between cells."""
@@ -127,15 +145,18 @@ def notebook_text(raw: str, path: str) -> tuple[str, CellMap, dict[str, Any] | N
         return "", CellMap(()), None, [Diagnostic(SourceLoc(path, 1), f"not a readable notebook: {exc}")]
     lines: list[str] = []
     spans: list[CellLines] = []
+    code_fences: list[tuple[int, int]] = []
+    output_fences: list[int] = []
     for number, cell in enumerate(cells, start=1):
         source = _source(cell).rstrip("\n")
         kind = cell.get("cell_type")
         body = source.split("\n") if source else []
         if kind == "markdown":
             spans.append(CellLines(number, len(lines) + 1, len(body)))
-            lines += [*body, ""]
+            lines += [*body, *_closing_fences(body), ""]
         elif kind == "code":
             marker = _marker(source)
+            code_fences.append((len(lines) + 1, number))
             lines.append(f"{marker}python {cell_fence_options(cell)}".rstrip())
             spans.append(CellLines(number, len(lines) + 1, max(1, len(body))))
             lines += [*body, marker, ""]
@@ -143,14 +164,22 @@ def notebook_text(raw: str, path: str) -> tuple[str, CellMap, dict[str, Any] | N
             if "check-output" in tags:
                 expected = stream_text(cell).rstrip("\n")
                 out = _marker(expected)
+                output_fences.append(len(lines) + 1)
                 lines += (
                     [f"{out}output", *expected.split("\n"), out, ""]
                     if expected
                     else [f"{out}output", out, ""]
                 )
-    return "\n".join(lines), CellMap(tuple(spans)), data, []
+    cell_map = CellMap(tuple(spans), tuple(code_fences), tuple(output_fences))
+    return "\n".join(lines), cell_map, data, []
 
 
-def code_cell_numbers(data: dict[str, Any]) -> list[int]:
-    """The 1-based numbers of the code cells, in order (the page's code blocks)."""
-    return [n for n, cell in enumerate(data.get("cells", []), start=1) if cell.get("cell_type") == "code"]
+def _closing_fences(body: list[str]) -> list[str]:
+    """Lines that close a fence a Markdown cell leaves open.
+
+    Jupyter renders each Markdown cell on its own, so a fence left open ends with its
+    cell; in the page's one text it would run on over the cells below.
+    """
+    fences = find_fences("\n".join(body))
+    last = fences[-1] if fences else None
+    return [f"{last.indent}{last.marker}"] if last is not None and not last.closed else []

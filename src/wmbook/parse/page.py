@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Container
 
 from wmbook.book import ParsedPage
 from wmbook.chapter.meta import is_chapter, read_chapter_meta
 from wmbook.instruments.registry import InstrumentRegistry
-from wmbook.kinds import BY_BLOCK, BY_FENCE, BY_RECORD
+from wmbook.kinds import BY_BLOCK, BY_FENCE, BY_RECORD, CodeBlock
 from wmbook.kinds.base import ParseContext, region_of
 from wmbook.model import Diagnostic, Fence, SourceLoc
 from wmbook.parse.blocks import RawBlock, claimed_blocks
@@ -64,14 +65,26 @@ def parse_notebook_page(
     snippets: SnippetReader | None = None,
 ) -> ParsedPage:
     """Parse a notebook: its cells as one Markdown text, located back to cells.  The
-    notebook's metadata may hold its ``wmbook: {execute: …}`` setting."""
+    notebook's metadata may hold its ``wmbook: {execute: …}`` setting.
+
+    Only the code cells' fences are blocks (a fence in a Markdown cell is prose), and
+    each code block knows the cell it is.
+    """
     text, cells, data, problems = notebook_text(raw, path)
     metadata = (data or {}).get("metadata")
     settings = metadata.get("wmbook") if isinstance(metadata, dict) else None
     mode, found = page_execute_mode(settings, site_mode, path)
     problems += found
-    page = parse_page(text, path, abs_path, instruments, mode, snippets)
-    return dataclasses.replace(page, cells=cells, notebook=data, diagnostics=(*problems, *page.diagnostics))
+    page = parse_page(text, path, abs_path, instruments, mode, snippets, block_fences=cells.block_fences)
+    blocks = tuple(
+        dataclasses.replace(block, cell=cells.code_cell(block.fence.start))
+        if isinstance(block, CodeBlock)
+        else block
+        for block in page.blocks
+    )
+    return dataclasses.replace(
+        page, blocks=blocks, cells=cells, notebook=data, diagnostics=(*problems, *page.diagnostics)
+    )
 
 
 def misspelt_blocks(passed: list[RawBlock], path: str) -> list[Diagnostic]:
@@ -92,12 +105,15 @@ def parse_page(
     instruments: InstrumentRegistry | None = None,
     site_mode: ExecuteMode = ExecuteMode.ALL,
     snippets: SnippetReader | None = None,
+    block_fences: Container[int] | None = None,
 ) -> ParsedPage:
     """Parse one Markdown page (front matter included, so line numbers match the file).
 
     ``site_mode`` is which fences run by the site's settings; the page's front matter
     (``wmbook: {execute: marked}``) may change it.  Code fences that do not run in the
-    page's mode are left to Markdown as they are written.
+    page's mode are left to Markdown as they are written.  With ``block_fences`` (a
+    notebook's text), only fences opening on those lines can be blocks; any other fence
+    is shown as written.
     """
     lines = tuple(text.split("\n"))
     front, diagnostics = read_front_matter(text, path, abs_path)
@@ -118,7 +134,8 @@ def parse_page(
     ctx = ParseContext(path, lines, instruments or InstrumentRegistry(), snippets=snippets, mode=mode)
     for source in sources:
         if isinstance(source, Fence):
-            kind = BY_FENCE.get(source.lang)
+            markdown_cell = block_fences is not None and source.start not in block_fences
+            kind = None if markdown_cell else BY_FENCE.get(source.lang)
             if kind is None:  # another language: shown as it is, but it separates blocks
                 ctx.previous = region_of(lines, source.start, source.end)
                 continue

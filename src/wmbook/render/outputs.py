@@ -6,6 +6,7 @@ import html
 import re
 
 from wmbook.model import Outcome, StepResult
+from wmbook.render.sanitize import RASTER_IMAGE_TYPES
 
 _TITLES = {
     Outcome.OK: "Output",
@@ -20,11 +21,16 @@ _TITLES = {
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# An SVG link a figure was given (``line.set_url(...)``) that is not http(s) or relative; a
-# raster image's data (``imshow`` draws one as ``<image xlink:href="data:image/png;…">``) stays.
-_UNSAFE_HREF = re.compile(
-    r'\s(?:xlink:)?href="\s*(?![Hh][Tt][Tt][Pp][Ss]?:|[#./]|[^":]*(?:"|$)|data:image/(?:png|jpeg|gif|webp)[;,])[^"]*"'
+# A figure's SVG, element by element: links it was given (``line.set_url(...)``) may be
+# http(s) or relative; an image (``imshow``, a colorbar, ``pcolormesh``) may only be a
+# raster embedded in the SVG, so a figure loads nothing and runs nothing.
+_TAG = re.compile(r"""<([A-Za-z][\w:.-]*)((?:\s(?:"[^"]*"|'[^']*'|[^'">])*)?)>""")
+_HREF = re.compile(r"""\s(?:xlink:)?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_SAFE_LINK = re.compile(r"\s*(?:https?:|[#./]|[^:]*$)", re.IGNORECASE)
+_EMBEDDED_RASTER = re.compile(
+    rf"\s*data:image/(?:{'|'.join(RASTER_IMAGE_TYPES)});base64,[\sA-Za-z0-9+/=]*$", re.IGNORECASE
 )
+_IMAGE_ELEMENTS = frozenset({"image", "feimage"})
 
 
 def visible_text(text: str) -> str:
@@ -51,10 +57,24 @@ def settle_carriage_returns(text: str) -> str:
 
 
 def safe_figure_svg(svg: str) -> tuple[str, int]:
-    """A figure's SVG without links other than http(s) and relative ones; and how many
-    were removed."""
-    cleaned, removed = _UNSAFE_HREF.subn("", svg)
-    return cleaned, removed
+    """A figure's SVG keeping only http(s) and relative links and embedded PNG, JPEG, GIF
+    or WebP images; and how many links or images were removed."""
+    removed = 0
+
+    def clean_tag(tag: re.Match[str]) -> str:
+        image = tag[1].lower() in _IMAGE_ELEMENTS
+        allowed = _EMBEDDED_RASTER if image else _SAFE_LINK
+
+        def clean_href(href: re.Match[str]) -> str:
+            nonlocal removed
+            if allowed.match(next(v for v in href.groups() if v is not None)):
+                return href[0]
+            removed += 1
+            return ""
+
+        return f"<{tag[1]}{_HREF.sub(clean_href, tag[2])}>" if tag[2] else tag[0]
+
+    return _TAG.sub(clean_tag, svg), removed
 
 
 def _runs(result: StepResult, note: str) -> list[tuple[str, str]]:
@@ -97,10 +117,11 @@ def render_result(result: StepResult) -> str:
 
 
 def render_figures(result: StepResult, *, numbered: bool = False) -> str:
-    """The block's figures as inline SVG with captions; '' when it drew none.
+    """The block's figures as inline SVG; '' when it drew none.
 
-    A numbered figure's ``<figure>`` and caption are in the page already: its drawings
-    are its panels.
+    As in Jupyter, a figure has no caption unless its block numbers it (its SVG carries
+    its accessible name).  A numbered figure's ``<figure>`` and caption are in the page
+    already: its drawings are its panels.
     """
     if numbered:
         return "\n".join(
@@ -108,7 +129,6 @@ def render_figures(result: StepResult, *, numbered: bool = False) -> str:
             for figure in result.figures
         )
     return "\n".join(
-        f'<figure class="wmbook-figure">{safe_figure_svg(figure.svg)[0]}'
-        f'<figcaption class="wmbook-figure__caption">{html.escape(figure.label)}</figcaption></figure>'
+        f'<figure class="wmbook-figure">{safe_figure_svg(figure.svg)[0]}</figure>'
         for figure in result.figures
     )

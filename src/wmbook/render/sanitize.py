@@ -74,7 +74,9 @@ STYLE_PROPERTIES = frozenset({
     "dominant-baseline", "stop-color", "stop-opacity",
 })  # fmt: skip
 _URL_SCHEMES = frozenset(nh3.ALLOWED_URL_SCHEMES | {"data"})
-_SAFE_DATA_URL = re.compile(r"data:image/(?:png|jpeg|gif|webp)[;,]")
+# Images a page may carry inline (in outputs and figures): rasters, never SVG (it can script).
+RASTER_IMAGE_TYPES = ("png", "jpeg", "gif", "webp")
+_SAFE_DATA_URL = re.compile(rf"data:image/(?:{'|'.join(RASTER_IMAGE_TYPES)})[;,]")
 _SITE_CLASS = re.compile(r"^(?:md|wmbook)-", re.IGNORECASE)
 _URL_REFERENCE = re.compile(r"url\(\s*(['\"]?)#")
 

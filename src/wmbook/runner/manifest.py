@@ -4,10 +4,11 @@ order in which a session's earlier blocks are replayed before a block runs."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 
 from wmbook.kinds import CodeBlock
+from wmbook.model import StepKey
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,15 @@ class RunnableBlock:
     code: str
     timeout: float  # seconds, as at build time
     replay: tuple[str, ...]  # the ids of the same session's blocks above it, in page order
+    key: StepKey = field(compare=False)  # the block's step (not in the manifest)
+
+    def manifest_entry(self) -> dict[str, object]:
+        """What the page's runner reads about the block."""
+        return {k: v for k, v in asdict(self).items() if k != "key"}
 
 
 def runnable_blocks(
-    blocks: Sequence[CodeBlock], slot: dict[int, str], default_timeout: float
+    blocks: Sequence[CodeBlock], slot: Mapping[StepKey, str], default_timeout: float
 ) -> list[RunnableBlock]:
     """Every executed block not marked ``run="off"``, with what it replays first.
 
@@ -34,26 +40,28 @@ def runnable_blocks(
     for block in blocks:
         if not block.options.execute:
             continue
-        ident = slot[block.index]
+        ident = slot[block.key]
         session = seen.setdefault(block.options.session, [])
         if block.options.run:
             timeout = block.options.timeout or default_timeout
-            found.append(RunnableBlock(ident, block.options.session, block.code, timeout, tuple(session)))
+            found.append(
+                RunnableBlock(ident, block.options.session, block.code, timeout, tuple(session), block.key)
+            )
         session.append(ident)
     return found
 
 
 def manifest_json(
-    blocks: Sequence[CodeBlock], slot: dict[int, str], default_timeout: float, extra: dict[str, object]
+    blocks: Sequence[CodeBlock], slot: Mapping[StepKey, str], default_timeout: float, extra: dict[str, object]
 ) -> str:
     """The page's runner manifest, safe inside a ``<script>`` element."""
     executed = [b for b in blocks if b.options.execute]
     data = {
         **extra,
-        "blocks": [asdict(b) for b in runnable_blocks(blocks, slot, default_timeout)],
+        "blocks": [b.manifest_entry() for b in runnable_blocks(blocks, slot, default_timeout)],
         # Replayed blocks that the reader cannot run themselves still need their code.
-        "code": {slot[b.index]: b.code for b in executed},
+        "code": {slot[b.key]: b.code for b in executed},
         # A block marked raises= is expected to fail: replaying it does not stop the session.
-        "raises": {slot[b.index]: b.options.raises for b in executed if b.options.raises},
+        "raises": {slot[b.key]: b.options.raises for b in executed if b.options.raises},
     }
     return json.dumps(data).replace("<", "\\u003c")
