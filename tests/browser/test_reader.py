@@ -26,6 +26,7 @@ QUIZZES = [
     # centred on 0.9 ** 15 = 0.2059 it is refused.
     ("The program's last lines roll", "numeric", "0.21", "0.214", "0.209"),
     ("Predict before running: in both versions the KL pulls", "truefalse", "true", "false", None),
+    ("Predict before the table: the policies learned", "choice", "one in between", None, None),
     ("Predict before running: even a perfect pixel predictor", "numeric", "0.25", "0.5", "0.254"),
     ("Predict before running: with no defence, both sides", "truefalse", "true", "false", None),
     ("True or false: the JEPA loss compares", "truefalse", "true", "false", None),
@@ -39,7 +40,12 @@ CHOICES = {
         "the error in A_hat",
         "the error in B_hat",
         "the process noise",
-    ]
+    ],
+    "Predict before the table: the policies learned": [
+        "the shortest, H = 1",
+        "one in between",
+        "the longest, H = 40",
+    ],
 }
 
 VISIBLE_RAW_TEX = """() => {

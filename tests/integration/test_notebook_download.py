@@ -119,8 +119,8 @@ def test_chapter_notebook_holds_the_book_outputs(chapter: nbformat.NotebookNode)
     code = [c for c in chapter.cells if c.cell_type == "code"]
     assert "setup" in code[0].metadata["tags"]
     blocks = code[1:]
-    assert len(blocks) == 17  # the chapter's python blocks
-    assert len([cell for cell in blocks if _stdout(cell)]) == 10  # six draw diagrams or define helpers only
+    assert len(blocks) == 19  # the chapter's python blocks
+    assert len([cell for cell in blocks if _stdout(cell)]) == 12  # six draw diagrams or define helpers only
     assert _stdout(blocks[0]).startswith("largest entry error in A_hat : 0.0143")
     figures = [
         o
@@ -133,7 +133,7 @@ def test_chapter_notebook_holds_the_book_outputs(chapter: nbformat.NotebookNode)
     assert "**EQ MM5.1**" in markdown and "**Quiz 1.**" in markdown
     # Each numbered figure's caption follows its code cell, with the anchor the prose links to.
     assert [n for n in range(1, 20) if f'<a id="fig-5-{n}"></a>**Figure 5.{n}** — ' in markdown] == list(
-        range(1, 10)
+        range(1, 11)
     )
 
 
