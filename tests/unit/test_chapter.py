@@ -457,8 +457,8 @@ def _expected(chapter: ParsedPage) -> str:
         "|eigenvalues| of A_hat : 0.990 0.910 0.910",
         "over seeds 0-19: min 1.14, median 1.73, max 5.65",
         # 5.2: learning in imagination; with the learned model the real return turns after H = 20
-        " 20 |                 -10.649  -7.262 |                -6.718  -7.231",
-        " 40 |                 -21.029  -7.406 |                -6.614  -7.201",
+        " 20 |                 -10.649  -7.709 |                -6.718  -7.677",
+        " 40 |                 -21.029  -7.865 |                -6.614  -7.644",
         # 5.3: the read-out's own error, with and without noise
         "read-out RMSE on the test frames: noisy 0.206, noise-free 0.175",
         # 5.5: open loop gets worse with N at eps = 0.4; re-planning does not
