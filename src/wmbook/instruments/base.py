@@ -20,6 +20,8 @@ class RenderedInstrument:
             ``aria-live`` region that the CustomJS callbacks update by element id.
         label: figure label such as ``"MM5.1"``.
         description: accessible description of the figure.
+        height: height in pixels of the live layout, reserved for the preview so that
+            nothing moves when it goes live; 0 when unknown.
     """
 
     preview_svg: str
@@ -28,6 +30,7 @@ class RenderedInstrument:
     readouts_html: str
     label: str = ""
     description: str = ""
+    height: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,16 @@ from typing import Any, Literal
 
 from bokeh.core.types import ID
 from bokeh.embed import json_item
-from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, LayoutDOM, Range, Range1d
+from bokeh.models import (
+    Column,
+    ColumnDataSource,
+    CustomJS,
+    InlineStyleSheet,
+    LayoutDOM,
+    Range,
+    Range1d,
+    Row,
+)
 from bokeh.models.annotations import Legend, LegendItem, Title
 from bokeh.models.renderers import GlyphRenderer
 from bokeh.models.widgets import Button, Checkbox, Slider
@@ -21,6 +30,10 @@ from . import ranges
 from .base import RenderedInstrument, readout_id, target_id_for
 
 JS_DIR = Path(__file__).with_name("js")
+# Heights of the controls, fixed so that a layout's height is known before BokehJS lays it out:
+# the page reserves it for the static preview and nothing below moves when the figure goes live.
+SLIDER_HEIGHT = 50
+CONTROL_HEIGHT = 40  # a checkbox or a button
 # Where a legend may sit inside the frame.
 LegendLocation = Literal[
     "top_left", "top_right", "bottom_left", "bottom_right", "top", "bottom", "left", "right", "center"
@@ -137,7 +150,11 @@ class Kit:
         return fig
 
     def legend(
-        self, fig: Any, entries: list[tuple[str, GlyphRenderer[Any]]], location: LegendLocation = "top_left"
+        self,
+        fig: Any,
+        entries: list[tuple[str, GlyphRenderer[Any]]],
+        location: LegendLocation = "top_left",
+        place: Literal["center", "below"] = "center",
     ) -> Legend:
         """Give ``fig`` a legend of ``(label, renderer)`` entries that never has to be rebuilt.
 
@@ -145,7 +162,8 @@ class Kit:
         whenever anything its renderers refer to changes, their data included. Each
         entry is therefore drawn from a stand-in that no slider step touches: a renderer
         with the same glyph and one row of NaN, which the legend draws and the plot
-        does not. So every column of ``renderer`` must hold numbers.
+        does not. So every column of ``renderer`` must hold numbers. ``place="below"`` puts
+        the legend under the frame, where long labels do not cover the plot of a narrow figure.
         """
         items = []
         for label, renderer in entries:
@@ -161,7 +179,10 @@ class Kit:
             empty = ColumnDataSource({name: [math.nan] for name in data})
             items.append(LegendItem(label=label, renderers=[fig.add_glyph(empty, stand_in)]))
         legend = Legend(items=items, location=location, background_fill_alpha=0.0, border_line_alpha=0.0)
-        fig.add_layout(legend)
+        if place == "below":
+            legend.location = "top_left"
+            legend.padding = 0
+        fig.add_layout(legend, place)
         return legend
 
     def slider(self, title: str, start: float, end: float, value: float, step: float, fmt: str) -> Slider:
@@ -174,17 +195,33 @@ class Kit:
             step=step,
             format=fmt,
             bar_color=C1,
+            height=SLIDER_HEIGHT,
             sizing_mode="stretch_width",
             stylesheets=[self.sheet],
         )
 
     def button(self, label: str) -> Button:
         """Return a themed push button."""
-        return Button(label=label, width=140, stylesheets=[self.sheet])
+        return Button(label=label, width=140, height=CONTROL_HEIGHT, stylesheets=[self.sheet])
 
     def checkbox(self, label: str, active: bool) -> Checkbox:
         """Return a themed checkbox; the page loader names it after its label."""
-        return Checkbox(label=label, active=active, stylesheets=[self.sheet])
+        return Checkbox(label=label, active=active, height=CONTROL_HEIGHT, stylesheets=[self.sheet])
+
+
+def stage_height(layout: LayoutDOM) -> int:
+    """Height in pixels of ``layout`` once laid out: a column adds its children's, a row takes the tallest.
+
+    Raises:
+        ValueError: a leaf of the layout has no fixed height.
+    """
+    if isinstance(layout, Column):
+        return sum(stage_height(child) for child in layout.children)
+    if isinstance(layout, Row):
+        return max((stage_height(child) for child in layout.children), default=0)
+    if layout.height is None:
+        raise ValueError(f"{type(layout).__name__} has no fixed height: its layout's height is unknown")
+    return int(layout.height)
 
 
 def fit_equal_aspect(
@@ -256,4 +293,5 @@ def finish(
         readouts_html=readouts_html,
         label=label,
         description=description,
+        height=stage_height(layout),
     )

@@ -22,6 +22,7 @@ __all__ = ["INSTRUMENT", "format_readouts", "simulate", "split_lines"]
 DEFAULTS: dict[str, float] = {"plans": 64, "model_error": 0.0, "horizon": 16, "batch": 0, "replan": 0}
 # The frame's size in the preview, and the live figure's until it is laid out.
 FRAME = (620, 250)
+FIG_HEIGHT = 340  # short enough that the whole instrument is in view on a phone
 
 NAME = "imagined_planner"
 TITLE = "Imagined-trajectory planner"
@@ -91,7 +92,7 @@ def build(anchor: str) -> RenderedInstrument:
     ends = ColumnDataSource({"x": [START[0], GOAL[0]], "y": [START[1], GOAL[1]]})
 
     fig = kit.figure(
-        "Imagined plans and the executed one", "x", "y", x_range=(0, 1), y_range=(0, 1), height=400
+        "Imagined plans and the executed one", "x", "y", x_range=(0, 1), y_range=(0, 1), height=FIG_HEIGHT
     )
     cols = fit_equal_aspect(fig, [(cands, "xs", "ys"), (real, "x", "y"), (ends, "x", "y")], FRAME)
     cand_lines = fig.multi_line(
@@ -146,8 +147,10 @@ def build(anchor: str) -> RenderedInstrument:
     replan.js_on_change("active", on_change)
     again.js_on_event("button_click", callback(files, {**args, "bump": True}))
     layout = column(
-        row(plans, error, horizon, sizing_mode="stretch_width"),
-        row(replan, again, sizing_mode="stretch_width"),
+        # Two controls a line: three titles side by side run into each other on a phone.
+        row(plans, error, sizing_mode="stretch_width"),
+        row(horizon, replan, sizing_mode="stretch_width"),
+        again,
         fig,
         sizing_mode="stretch_width",
         stylesheets=[kit.sheet],

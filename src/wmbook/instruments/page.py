@@ -88,6 +88,8 @@ def instrument_html(
     anchor = clean_anchor(anchor)
     caption_id = f"{anchor}-caption"
     desc_id = f"{anchor}-desc"
+    # The live layout's height, held from the first paint: the preview sits in it.
+    reserve = f' style="min-height: {rendered.height}px"' if rendered.height > 0 else ""
     base_attr = f' data-bokeh-base="{escape(bokeh_base)}"' if bokeh_base else ""
     label = (
         f'<span class="wmbook-instrument-label">{escape(rendered.label)}</span> ' if rendered.label else ""
@@ -96,7 +98,7 @@ def instrument_html(
         f'<div class="wmbook-instrument" id="{anchor}" role="figure" '
         f'aria-labelledby="{caption_id}" aria-describedby="{desc_id}" data-item '
         f'data-bokeh-version="{escape(bokeh_version())}"{base_attr}>'
-        '<div class="wmbook-instrument-stage">'
+        f'<div class="wmbook-instrument-stage"{reserve}>'
         f'<div class="wmbook-instrument-preview">{rendered.preview_svg}</div>'
         f'<div id="{rendered.target_id}" class="wmbook-instrument-target" role="group" '
         f'aria-label="{escape(title)}: interactive controls and plots" '

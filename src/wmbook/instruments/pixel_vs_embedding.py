@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from bokeh.layouts import column, row
+from bokeh.layouts import column
 from bokeh.models import ColumnDataSource, FactorRange, Range1d
 
 from . import ranges, svg
@@ -233,7 +233,11 @@ def build(anchor: str) -> RenderedInstrument:
         "u", "prediction", source=lines, line_color=C2, line_width=2, line_dash="dashed"
     )
     clean = framefig.line("u", "clean", source=lines, line_color=C3, line_width=3)
-    kit.legend(framefig, [("frame", frame), ("pixel prediction", prediction), ("blob without noise", clean)])
+    kit.legend(
+        framefig,
+        [("frame", frame), ("pixel prediction", prediction), ("blob without noise", clean)],
+        place="below",
+    )
 
     ro = format_readouts(r)
     html, ids = readouts_block(
@@ -251,8 +255,11 @@ def build(anchor: str) -> RenderedInstrument:
     signal.js_on_change("value", cb)
     noise.js_on_change("value", cb)
     layout = column(
-        row(signal, noise, sizing_mode="stretch_width"),
-        row(barfig, framefig, sizing_mode="stretch_width"),
+        signal,  # one per line: side by side, their titles run into each other on a phone
+        noise,
+        # One above the other: side by side on a phone, the bar names and the legend collide.
+        barfig,
+        framefig,
         sizing_mode="stretch_width",
         stylesheets=[kit.sheet],
     )

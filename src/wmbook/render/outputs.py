@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 
 from wmbook.model import Outcome, StepResult
@@ -116,6 +117,30 @@ def render_result(result: StepResult) -> str:
     )
 
 
+# The smallest text a figure may show on screen; a narrower column scrolls it sideways instead.
+MIN_TEXT_PX = 9.0
+_TEXT_SIZE = re.compile(r'<text\b[^>]*?style="[^"]*?font-size:\s*([0-9.]+)px')
+_VIEWBOX_WIDTH = re.compile(r'<svg\b[^>]*?viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) [0-9.]+"')
+
+
+def figure_min_width(svg: str) -> int:
+    """The width in pixels at which a figure's smallest text is ``MIN_TEXT_PX``; 0 without text.
+
+    A matplotlib SVG measures text in its own units (points), so its text scales with the
+    width the page gives the drawing: below this width the text would be too small to read.
+    """
+    width = _VIEWBOX_WIDTH.search(svg)
+    sizes = [float(size) for size in _TEXT_SIZE.findall(svg) if float(size) > 0]
+    if width is None or not sizes:
+        return 0
+    return math.ceil(float(width[1]) * MIN_TEXT_PX / min(sizes))
+
+
+def _min_width_style(svg: str) -> str:
+    width = figure_min_width(svg)
+    return f' style="--wmbook-min-width: {width}px"' if width else ""
+
+
 def render_figures(result: StepResult, *, numbered: bool = False) -> str:
     """The block's figures as inline SVG; '' when it drew none.
 
@@ -125,10 +150,11 @@ def render_figures(result: StepResult, *, numbered: bool = False) -> str:
     """
     if numbered:
         return "\n".join(
-            f'<div class="wmbook-figure__panel">{safe_figure_svg(figure.svg)[0]}</div>'
+            f'<div class="wmbook-figure__panel"{_min_width_style(figure.svg)}>'
+            f"{safe_figure_svg(figure.svg)[0]}</div>"
             for figure in result.figures
         )
     return "\n".join(
-        f'<figure class="wmbook-figure">{safe_figure_svg(figure.svg)[0]}</figure>'
+        f'<figure class="wmbook-figure"{_min_width_style(figure.svg)}>{safe_figure_svg(figure.svg)[0]}</figure>'
         for figure in result.figures
     )

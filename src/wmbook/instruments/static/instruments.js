@@ -387,6 +387,8 @@
     const target = box.querySelector(".wmbook-instrument-target");
     const json = box.querySelector("script.wmbook-instrument-item");
     if (stage === null || target === null || json === null) return;
+    // The height the page reserved for the live layout (see page.py), kept once it is live.
+    const reserved = stage.style.minHeight;
     loadBokeh(box)
       .then(function () {
         // Hold the box at its preview height while Bokeh lays out.
@@ -403,12 +405,12 @@
         requestAnimationFrame(function () {
           labelSliders(target);
           labelCheckboxes(target);
-          stage.style.minHeight = "";
+          stage.style.minHeight = reserved;
         });
       })
       .catch(function (err) {
         box.setAttribute("data-state", "failed");
-        stage.style.minHeight = "";
+        stage.style.minHeight = reserved;
         if (window.console) console.warn("wmbook instrument", box.id, err);
       });
   }
