@@ -23,6 +23,7 @@ from bokeh.models import (
 )
 from bokeh.models.annotations import Legend, LegendItem, Title
 from bokeh.models.renderers import GlyphRenderer
+from bokeh.models.ui import UIElement
 from bokeh.models.widgets import Button, Checkbox, Slider
 from bokeh.plotting import figure
 
@@ -181,7 +182,6 @@ class Kit:
         legend = Legend(items=items, location=location, background_fill_alpha=0.0, border_line_alpha=0.0)
         if place == "below":
             legend.location = "top_left"
-            legend.padding = 0
         fig.add_layout(legend, place)
         return legend
 
@@ -209,17 +209,18 @@ class Kit:
         return Checkbox(label=label, active=active, height=CONTROL_HEIGHT, stylesheets=[self.sheet])
 
 
-def stage_height(layout: LayoutDOM) -> int:
+def stage_height(layout: UIElement) -> int:
     """Height in pixels of ``layout`` once laid out: a column adds its children's, a row takes the tallest.
 
     Raises:
         ValueError: a leaf of the layout has no fixed height.
     """
     if isinstance(layout, Column):
-        return sum(stage_height(child) for child in layout.children)
+        heights = [stage_height(child) for child in layout.children]
+        return sum(heights)
     if isinstance(layout, Row):
-        return max((stage_height(child) for child in layout.children), default=0)
-    if layout.height is None:
+        return max([stage_height(child) for child in layout.children], default=0)
+    if not isinstance(layout, LayoutDOM) or layout.height is None:
         raise ValueError(f"{type(layout).__name__} has no fixed height: its layout's height is unknown")
     return int(layout.height)
 
