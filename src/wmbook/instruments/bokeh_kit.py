@@ -210,7 +210,8 @@ class Kit:
 
 
 def stage_height(layout: UIElement) -> int:
-    """Height in pixels of ``layout`` once laid out: a column adds its children's, a row takes the tallest.
+    """Height in pixels of ``layout`` once laid out: a column adds its children's, a row takes the tallest,
+    and a widget counts its margins (Bokeh gives widgets 5px all round).
 
     Raises:
         ValueError: a leaf of the layout has no fixed height.
@@ -222,7 +223,17 @@ def stage_height(layout: UIElement) -> int:
         return max([stage_height(child) for child in layout.children], default=0)
     if not isinstance(layout, LayoutDOM) or layout.height is None:
         raise ValueError(f"{type(layout).__name__} has no fixed height: its layout's height is unknown")
-    return int(layout.height)
+    return int(layout.height) + _vertical_margin(layout.margin)
+
+
+def _vertical_margin(margin: Any) -> int:
+    """Top plus bottom of a Bokeh margin: one number, (vertical, horizontal) or (top, right, bottom, left)."""
+    if margin is None:
+        return 0
+    if isinstance(margin, int):
+        return 2 * margin
+    values = tuple(margin)
+    return 2 * int(values[0]) if len(values) == 2 else int(values[0]) + int(values[2])
 
 
 def fit_equal_aspect(

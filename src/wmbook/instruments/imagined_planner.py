@@ -22,7 +22,7 @@ __all__ = ["INSTRUMENT", "format_readouts", "simulate", "split_lines"]
 DEFAULTS: dict[str, float] = {"plans": 64, "model_error": 0.0, "horizon": 16, "batch": 0, "replan": 0}
 # The frame's size in the preview, and the live figure's until it is laid out.
 FRAME = (620, 250)
-FIG_HEIGHT = 340  # short enough that the whole instrument is in view on a phone
+FIG_HEIGHT = 300  # short enough that the whole instrument is in view on a phone
 
 NAME = "imagined_planner"
 TITLE = "Imagined-trajectory planner"
