@@ -52,3 +52,28 @@ def test_legend_refuses_a_renderer_without_column_data() -> None:
     )
     with pytest.raises(TypeError, match="'remote': its renderer's data is not a ColumnDataSource"):
         kit.legend(fig, [("remote", line)])
+
+
+def test_stage_height_adds_a_column_and_takes_a_rows_tallest() -> None:
+    from bokeh.layouts import column, row
+
+    from wmbook.instruments.bokeh_kit import CONTROL_HEIGHT, SLIDER_HEIGHT, stage_height
+
+    kit = Kit()
+    first, second = (kit.slider(name, 0, 1, 0.5, 0.1, "0.0") for name in ("a", "b"))
+    box = kit.checkbox("c", True)
+    fig = kit.figure("t", "x", "y", x_range=(0, 1), y_range=(0, 1), height=300)
+    layout = column(row(first, box), second, fig)
+    # Widgets carry Bokeh's 5px margin on every side; a figure has none.
+    assert stage_height(layout) == (SLIDER_HEIGHT + 10) * 2 + 300
+    assert stage_height(row(box)) == CONTROL_HEIGHT + 10
+
+
+def test_stage_height_refuses_a_widget_of_unknown_height() -> None:
+    from bokeh.layouts import column
+    from bokeh.models import Div
+
+    from wmbook.instruments.bokeh_kit import stage_height
+
+    with pytest.raises(ValueError, match="Div has no fixed height"):
+        stage_height(column(Div(text="free")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wmbook.model import Figure, Outcome, StepKey, StepKind, StepResult
-from wmbook.render.outputs import render_figures, render_result
+from wmbook.render.outputs import figure_min_width, render_figures, render_result
 
 KEY = StepKey(StepKind.CODE, 0)
 
@@ -94,3 +94,29 @@ def test_figure_without_output() -> None:
     result = StepResult(KEY, Outcome.OK, figures=(Figure(SVG, "A line"),))
     assert render_result(result) == ""
     assert SVG in render_figures(result)
+
+
+@pytest.mark.parametrize(
+    ("svg", "width"),
+    [
+        # 9px at 518.4 units wide: the drawing may shrink to 518.4px and no further.
+        ('<svg viewBox="0 0 518.4 244.8"><text style="font-size: 9px">a</text></svg>', 519),
+        # The smallest text decides: 8.5 units must show as 9px.
+        (
+            '<svg viewBox="0 0 518.4 244.8"><text x="1" style="font-size: 10px">a</text>'
+            '<text style="font: x; font-size: 8.5px">b</text></svg>',
+            549,
+        ),
+        ('<svg viewBox="0 0 100 50"><path d="M0 0"/></svg>', 0),  # no text: no limit
+        ('<svg width="100"><text style="font-size: 9px">a</text></svg>', 0),  # no viewBox
+    ],
+)
+def test_figure_min_width_keeps_text_at_nine_pixels(svg: str, width: int) -> None:
+    assert figure_min_width(svg) == width
+
+
+def test_figure_carries_its_min_width() -> None:
+    svg = '<svg viewBox="0 0 360 200"><text style="font-size: 6px">a</text></svg>'
+    result = StepResult(KEY, Outcome.OK, figures=(Figure(svg=svg, label="x"),))
+    assert 'style="--wmbook-min-width: 540px"' in render_figures(result, numbered=True)
+    assert 'style="--wmbook-min-width: 540px"' in render_figures(result)
