@@ -57,9 +57,13 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     instruments = c.Type(dict, default={})  # extra instruments: {name: "module:attribute"}
     progress_after = c.Type((int, float), default=3)  # report sessions running longer (s)
     sandbox = c.Type(bool, default=True)  # sessions may write only in their own folder (Landlock)
-    memory_limit_mb = c.Type(int, default=0)  # address space per session; 0: a quarter of the RAM
-    max_output_mb = c.Type((int, float), default=64)  # largest file (captured output too) a session writes
+    memory_limit_mb = c.Type(int, default=0)  # memory of a session as a whole; 0: a quarter of the RAM
+    max_output_mb = c.Type((int, float), default=64)  # what a session may write in its folder, in all
     max_display_mb = c.Type((int, float), default=5)  # a page's rich outputs together; the rest are cut
+    max_processes = c.Type(int, default=512)  # processes and threads of a session as a whole
+    network = c.Type(bool, default=False)  # whether sessions may open TCP connections
+    sandbox_read = c.ListOfItems(c.Type(str), default=[])  # more paths sessions may read (from mkdocs.yml)
+    env = c.ListOfItems(c.Type(str), default=[])  # more environment variables sessions see
     run_in_browser = c.Type(bool, default=False)  # readers may edit and run blocks (Pyodide)
     # Markdown pages' blocks run with IPython's semantics (magics, !cmd, ;) as notebooks' do.
     ipython = c.Type(bool, default=False)
@@ -94,6 +98,10 @@ class Settings:
     memory_bytes: int = 0
     file_bytes: int = 0
     display_bytes: int = 5 * 2**20  # a page's rich outputs together
+    max_processes: int = 0
+    network: bool = False
+    sandbox_read: tuple[str, ...] = ()  # absolute paths
+    env: tuple[str, ...] = ()
     cache_url: str = ""  # the shared cache; "" for none
     cache_public_key: str = ""  # verifies the shared cache's entries; "" to trust them unverified
     scheduler: str = ""  # the Dask scheduler; "" to run sessions on this machine
@@ -126,6 +134,8 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         raise PluginError(f"{where}.timeout must be a positive number of seconds")
     if options.memory_limit_mb < 0 or options.max_output_mb <= 0 or options.max_display_mb <= 0:
         raise PluginError(f"{where}.memory_limit_mb must be >= 0, max_output_mb and max_display_mb > 0")
+    if options.max_processes < 0:
+        raise PluginError(f"{where}.max_processes must be >= 0 (0: no limit)")
     if options.progress_after < 0:
         raise PluginError(f"{where}.progress_after must be a number of seconds >= 0")
     for name, target in options.instruments.items():
@@ -178,6 +188,10 @@ def resolve_settings(options: WmbookConfig, root: str, docs_dir: str) -> Setting
         math=options.math,
         ipython=options.ipython,
         display_bytes=int(options.max_display_mb * 1024 * 1024),
+        max_processes=options.max_processes,
+        network=options.network,
+        sandbox_read=tuple(os.path.join(root, os.path.expanduser(p)) for p in options.sandbox_read),
+        env=tuple(options.env),
     )
 
 

@@ -30,7 +30,9 @@ from wmbook.backends import open_shared_store, session_runner, shared_store, sta
 from wmbook.book import Book, Page
 from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.cache import SessionCache
+from wmbook.execute.cgroups import whole_session_limits
 from wmbook.execute.executor import CacheMode, Executor, SessionRunner
+from wmbook.execute.landlock import unenforced
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
@@ -114,12 +116,8 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.math = MathRenderer(store)
         stages.load_references(book)
         stages.parse(book, files.documentation_pages())
-        limits = Limits(settings.sandbox, settings.memory_bytes, settings.file_bytes)
-        if settings.sandbox and landlock_abi() <= 0:
-            log.warning(
-                "this system offers no Landlock, so the sandbox is off: a block may write anywhere "
-                "you can (set sandbox: false to say that is intended)"
-            )
+        limits = session_limits(settings)
+        _report_sandbox(limits, landlock_abi())
         executor = Executor(
             session_runner(self._runner or start_session_runner(settings)),
             SessionCache(store),
@@ -298,3 +296,45 @@ def _problem_log() -> logging.Logger:
         logger.addHandler(handler)
         logger.propagate = False
     return logger
+
+
+def session_limits(settings: Settings) -> Limits:
+    """What sessions may use and reach, from the book's settings."""
+    return Limits(
+        sandbox=settings.sandbox,
+        memory_bytes=settings.memory_bytes,
+        file_bytes=settings.file_bytes,
+        processes=settings.max_processes,
+        network=settings.network,
+        readable=settings.sandbox_read,
+        environment=settings.env,
+    )
+
+
+def _report_sandbox(limits: Limits, abi: int) -> None:
+    """Say, once per build, what of the sandbox this system cannot enforce."""
+    if limits.sandbox and abi <= 0:
+        log.warning(
+            "this system offers no Landlock, so the sandbox is off: a block may read and write anywhere "
+            "you can, and open connections (set sandbox: false to say that is intended)"
+        )
+    elif limits.sandbox and (gaps := unenforced(abi, limits.network)):
+        log.warning(
+            "this system's Landlock cannot confine %s: sessions are not kept from it", " nor ".join(gaps)
+        )
+    counted = whole_session_limits()
+    per_process = [
+        what
+        for what, name, wanted in (
+            ("memory", "memory", limits.memory_bytes),
+            ("processes", "pids", limits.processes),
+        )
+        if wanted and name not in counted
+    ]
+    if per_process:
+        # Not a warning: most CI runners have no cgroup to give, and --strict would stop every build.
+        log.info(
+            "no cgroup can be made here, so %s are limited per process (and per user), not for a "
+            "session as a whole",
+            " and ".join(per_process),
+        )

@@ -89,6 +89,27 @@ def build_strict(root: Path, *, strict: bool = True) -> SiteBuild:
     return SiteBuild(root, root / "site", False, "\n".join(r.getMessage() for r in records))
 
 
+def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a build run as a process of its own: its own TMPDIR, no cache."""
+    temp = tmp_path / "tmp"
+    temp.mkdir(exist_ok=True)
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp), "WMBOOK_CACHE": "force", **extra}
+
+
+def build_in_subprocess(
+    root: Path, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build`` of the book at ``root`` in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @pytest.fixture
 def fixture_site(tmp_path: Path) -> Callable[[str], Path]:
     """Copy a named fixture site into the test's tmp_path."""

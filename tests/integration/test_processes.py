@@ -3,7 +3,6 @@ streams, a killed or interrupted build stops at once and leaves no temporary fol
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,6 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from .conftest import build_in_subprocess, subprocess_env
 
 CONFIG = """site_name: Processes
 theme:
@@ -31,23 +32,6 @@ def _book(tmp_path: Path, page: str, timeout: int = 20) -> Path:
     (root / "mkdocs.yml").write_text(CONFIG.format(timeout=timeout))
     (root / "docs" / "index.md").write_text(page)
     return root
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    temp = tmp_path / "tmp"
-    temp.mkdir(exist_ok=True)
-    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp), "WMBOOK_CACHE": "force"}
-
-
-def _build(root: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def _processes_with(marker: str) -> list[int]:
@@ -78,9 +62,9 @@ def marker() -> str:
     return f"{300 + uuid.uuid4().int % 1000}.{uuid.uuid4().int % 10**6:06d}"
 
 
-def test_a_started_process_does_not_outlive_the_build(tmp_path: Path, marker: str) -> None:
+def test_a_started_process_does_not_outlive_thebuild_in_subprocess(tmp_path: Path, marker: str) -> None:
     page = f'# P\n\n```python\nimport subprocess\nsubprocess.Popen(["sleep", "{marker}"])\nprint("started")\n```\n'
-    done = _build(_book(tmp_path, page), _env(tmp_path))
+    done = build_in_subprocess(_book(tmp_path, page), subprocess_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert _wait_until(lambda: not _processes_with(f"sleep {marker}"), 3), _processes_with(marker)
 
@@ -88,7 +72,9 @@ def test_a_started_process_does_not_outlive_the_build(tmp_path: Path, marker: st
 def test_a_forked_grandchild_cannot_hold_the_build_output(tmp_path: Path) -> None:
     page = "# P\n\n```python\nimport os, time\nif os.fork() == 0:\n    time.sleep(45)\n    os._exit(0)\nprint('parent')\n```\n"
     started = time.monotonic()
-    done = _build(_book(tmp_path, page), _env(tmp_path), timeout=40)  # capture_output waits for EOF
+    done = build_in_subprocess(
+        _book(tmp_path, page), subprocess_env(tmp_path), timeout=40
+    )  # capture_output waits for EOF
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 30
 
@@ -96,7 +82,7 @@ def test_a_forked_grandchild_cannot_hold_the_build_output(tmp_path: Path) -> Non
 def test_exit_with_a_grandchild_holding_the_connection_is_not_a_timeout(tmp_path: Path) -> None:
     page = "# P\n\n```python\nimport os, time\nif os.fork() == 0:\n    time.sleep(30)\n    os._exit(0)\nos._exit(3)\n```\n"
     started = time.monotonic()
-    done = _build(_book(tmp_path, page, timeout=20), _env(tmp_path))
+    done = build_in_subprocess(_book(tmp_path, page, timeout=20), subprocess_env(tmp_path))
     assert done.returncode != 0
     assert "the session's process exited with status 3" in done.stderr
     assert "timed out" not in done.stderr
@@ -107,7 +93,7 @@ def test_exit_with_a_grandchild_holding_the_connection_is_not_a_timeout(tmp_path
 def test_a_stopped_build_leaves_no_process_and_no_folder(tmp_path: Path, marker: str, signum: int) -> None:
     page = f"# P\n\n```python\nimport time\nwhile True:\n    time.sleep(0.01)  # {marker}\n    sum(range(10_000))\n```\n"
     root = _book(tmp_path, page, timeout=60)
-    env = _env(tmp_path)
+    env = subprocess_env(tmp_path)
     build = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build", "-q"],
         cwd=root,

@@ -63,6 +63,7 @@ def test_defaults(tmp_path: Path) -> None:
         sandbox=True,
         memory_bytes=default_memory_bytes(),
         file_bytes=64 * 1024 * 1024,
+        max_processes=512,
     )
 
 
@@ -92,6 +93,12 @@ def test_options_are_taken(tmp_path: Path) -> None:
     assert (got.bibliography, got.bibliography_explicit) == (str(tmp_path / "refs.bib"), True)
 
 
+def test_sandbox_options_are_taken(tmp_path: Path) -> None:
+    got = settings(tmp_path, network=True, max_processes=64, sandbox_read=["data", "/srv/x"], env=["API_URL"])
+    assert (got.network, got.max_processes, got.env) == (True, 64, ("API_URL",))
+    assert got.sandbox_read == (str(tmp_path / "data"), "/srv/x")
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
@@ -106,6 +113,7 @@ def test_options_are_taken(tmp_path: Path) -> None:
             "plugins.wmbook.instruments: write each as  name: 'package.module:ATTRIBUTE'",
         ),
         ({"instruments": {"my": 3}}, "plugins.wmbook.instruments"),
+        ({"max_processes": -1}, "mkdocs.yml: plugins.wmbook.max_processes must be >= 0"),
         (
             {"bibliography": "missing.bib"},
             "mkdocs.yml: plugins.wmbook.bibliography: .*missing.bib does not exist",

@@ -4,10 +4,12 @@ another Python or wmbook is not trusted, a lost session is reported at its first
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from pathlib import Path
 
 import pytest
 
+from wmbook.execute.channel import encode
 from wmbook.model import (
     FileRead,
     Outcome,
@@ -54,12 +56,28 @@ def _runner() -> object:
     [(dask_runner.fingerprint(), True), ("another wmbook", False)],
 )
 def test_a_result_is_trusted_only_from_a_worker_like_the_build(theirs: str, trusted: bool) -> None:
-    session = _runner()._collect(Finished((theirs, DONE)), SPEC)  # type: ignore[attr-defined]
+    answer = encode(dask_runner.WorkerAnswer(theirs, DONE))
+    session = _runner()._collect(Finished(answer), SPEC)  # type: ignore[attr-defined]
     if trusted:
-        assert session is DONE
+        assert session == DONE
     else:
         assert session.results[0].outcome is Outcome.LOST
         assert "tcp://cluster:8786 runs another Python or another wmbook" in session.results[0].detail
+
+
+class Evil:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (eval, ("1",))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(dask_runner.fingerprint(), DONE), pickle.dumps(Evil()), encode({"fingerprint": 1, "result": []})],
+)
+def test_a_worker_s_answer_is_data_or_refused(answer: object) -> None:
+    session = _runner()._collect(Finished(answer), SPEC)  # type: ignore[attr-defined]
+    assert session.results[0].outcome is Outcome.LOST
+    assert "tcp://cluster:8786" in session.results[0].detail
 
 
 def test_a_lost_session_is_reported_at_its_first_block() -> None:

@@ -22,7 +22,6 @@ import time
 import traceback
 import types
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
@@ -30,13 +29,14 @@ import numpy.random  # loaded once in the worker server, not in every session
 
 from wmbook.execute import figures
 from wmbook.execute.capture import StreamCapture, joined, stderr_path
+from wmbook.execute.channel import Channel, SessionRequest
 from wmbook.execute.display import Displays, shown_value
 from wmbook.execute.ipython import IPythonCells
 from wmbook.execute.protocol import ENVIRONMENT, capture_path
 from wmbook.execute.sandbox import Limits, apply_limits
 from wmbook.execute.terminal import Terminal, open_terminal
 from wmbook.execute.workdir import FolderWatch, prepare_workdir
-from wmbook.model import Figure, Outcome, SessionSpec, Step, StepKind, StepResult
+from wmbook.model import Figure, Outcome, Step, StepKind, StepResult
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -84,20 +84,34 @@ class _ImportLog:
         return tuple(sorted(n for n in found if n and not n.startswith("_")))
 
 
+def _join_cgroups(folders: tuple[str, ...]) -> bool:
+    """Move this process into the session's cgroups; whether one bounds its processes."""
+    for folder in folders:
+        with contextlib.suppress(OSError), open(os.path.join(folder, "cgroup.procs"), "w") as file:
+            file.write(str(os.getpid()))
+    return any(os.path.exists(os.path.join(folder, "pids.max")) for folder in folders)
+
+
 def _prepare_process(
-    spec: SessionSpec, session_dir: str, displays: Displays, limits: Limits
+    request: SessionRequest, displays: Displays
 ) -> tuple[dict[str, Any], Terminal | None, FolderWatch | None]:
-    os.environ.update(ENVIRONMENT)
-    temp = os.path.join(session_dir, "tmp")
-    os.mkdir(temp)
-    os.environ["TMPDIR"] = temp
+    spec, session_dir, limits = request.spec, request.session_dir, request.limits
+    # Only what the build allows (no secrets of its own), with HOME and TMPDIR in the session.
+    os.environ.clear()
+    os.environ.update(dict(request.environment))
+    os.mkdir(os.path.join(session_dir, "tmp"))
     tempfile.tempdir = None  # re-read TMPDIR
     work, watch = prepare_workdir(spec, session_dir)  # the page's folder, as in Jupyter
     os.chdir(work)
     if watch is not None:
         watch.install()
     terminal = open_terminal() if any(step.ipython for step in spec.steps) else None
-    apply_limits(limits, session_dir)  # from here on, the block's code cannot write elsewhere
+    counted = _join_cgroups(request.cgroups)
+    # The page's folder is read in place, unless its files were sent into the session's folder.
+    folder = spec.folder
+    readable = (folder.root,) if folder is not None and folder.shipped is None else ()
+    # From here on, the block's code cannot write elsewhere, nor read beyond what it needs.
+    apply_limits(limits, session_dir, readable, cgroups=counted)
     random.seed(0)
     np.random.seed(0)
     figures.apply_style()
@@ -216,11 +230,11 @@ def _run_code(
 class _Session:
     """What the steps of one session share in its process."""
 
-    def __init__(self, spec: SessionSpec, session_dir: str, limits: Limits) -> None:
-        self.page = spec.page
-        self.session_dir = session_dir
+    def __init__(self, request: SessionRequest) -> None:
+        self.page = request.spec.page
+        self.session_dir = request.session_dir
         self.displays = Displays()
-        self.namespace, self.terminal, self.watch = _prepare_process(spec, session_dir, self.displays, limits)
+        self.namespace, self.terminal, self.watch = _prepare_process(request, self.displays)
         self.capture = StreamCapture()
         self.displays.before_show = self.capture.showing
         self.displays.on_clear = self.capture.clear
@@ -313,10 +327,10 @@ def _explain_limit(result: StepResult, limits: Limits) -> StepResult:
     return dataclasses.replace(result, detail=detail)
 
 
-def run_session(spec: SessionSpec, conn: Connection, session_dir: str, limits: Limits | None = None) -> None:
+def run_session(request: SessionRequest, conn: Channel) -> None:
     """Process entry point: run every step, sending one ``StepResult`` per step."""
-    limits = limits or Limits()
-    session = _Session(spec, session_dir, limits)
+    spec, limits = request.spec, request.limits
+    session = _Session(request)
     for index, step in enumerate(spec.steps):
         result = _explain_limit(_run_step(step, index, session), limits)
         if session.watch is not None:

@@ -26,10 +26,11 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import distributed
 
+from wmbook.execute.channel import ChannelError, decode, encode
 from wmbook.execute.executor import SchedulerUnreachable, unfinished
 from wmbook.execute.keys import engine_fingerprint, python_fingerprint
 from wmbook.execute.pagefiles import missed, over_budget, ship
@@ -70,10 +71,23 @@ def start_worker_server() -> None:
     _worker_server().start()
 
 
-def run_on_worker(spec: SessionSpec, limits: Limits, task: str = "") -> tuple[str, SessionResult]:
-    """The Dask task: run one session on this worker with wmbook's own isolation, telling
-    the build (as events under ``ACTIVITY_TOPIC``) which step of task ``task`` runs."""
-    return fingerprint(), run_in_process(_worker_server(), spec, limits, _reporter(task))
+@dataclass(frozen=True)
+class WorkerAnswer:
+    """What a worker sends back for a session: the fingerprint of its Python and wmbook,
+    and the session's result."""
+
+    fingerprint: str
+    result: SessionResult
+
+
+def run_on_worker(request: bytes, task: str = "") -> bytes:
+    """The Dask task: run one session (a msgspec-encoded ``SessionSpec`` and ``Limits``) on
+    this worker with wmbook's own isolation, telling the build (as events under
+    ``ACTIVITY_TOPIC``) which step of task ``task`` runs.  The answer is an encoded
+    ``WorkerAnswer``: data the build validates, not an object it unpickles."""
+    spec, limits = decode(request, tuple[SessionSpec, Limits])
+    result = run_in_process(_worker_server(), spec, limits, _reporter(task))
+    return encode(WorkerAnswer(fingerprint(), result))
 
 
 def _reporter(task: str) -> Callable[[Running | None], None] | None:
@@ -223,7 +237,7 @@ class DaskRunner:
     ) -> None:
         # A fresh key per attempt: the scheduler must not hand back the lost attempt's state.
         key = f"wmbook-session-{uuid.uuid4().hex}"
-        task = self.client.submit(run_on_worker, spec, limits, key, key=key, pure=False)
+        task = self.client.submit(run_on_worker, encode((spec, limits)), key, key=key, pure=False)
         self._track(task)
 
         def finished(done: distributed.Future) -> None:
@@ -263,9 +277,16 @@ class DaskRunner:
         task.add_done_callback(finished)
 
     def _collect(self, done: distributed.Future, spec: SessionSpec) -> SessionResult:
-        theirs: str
-        session: SessionResult
-        theirs, session = done.result()
+        answer = done.result()
+        if not isinstance(answer, bytes):
+            return lost_result(
+                spec, f"a Dask worker of {self.address} answered with something that is not data"
+            )
+        try:
+            decoded = decode(answer, WorkerAnswer)
+        except ChannelError as exc:
+            return lost_result(spec, f"a Dask worker of {self.address} sent {exc}")
+        theirs, session = decoded.fingerprint, decoded.result
         if theirs != self._fingerprint:
             detail = (
                 f"a Dask worker of {self.address} runs another Python or another wmbook than this build; "

@@ -25,6 +25,19 @@ ENVIRONMENT = {
 }
 
 
+# How the build words a session it ended itself (a limit of the session as a whole, a message
+# it refused): the block did not end its own process, and the words say what to change.
+OUT_OF_MEMORY = "the session as a whole ran out of memory (its processes together passed memory_limit_mb)"
+DISK_FULL = "the session wrote more than the {mb:g} MB its folder may hold (max_output_mb)"
+REFUSED = "the session sent {what}; its result was refused, and nothing it sent was run"
+
+
+def ended_by_build(detail: str) -> bool:
+    """Whether a session's ``detail`` says the build ended it (not the block its process)."""
+    prefixes = (OUT_OF_MEMORY, DISK_FULL.partition("{")[0], REFUSED.partition("{")[0])
+    return detail.startswith(prefixes)
+
+
 def capture_path(session_dir: str, step_index: int) -> str:
     """File that receives a step's output (the build reads it if the process dies)."""
     return os.path.join(session_dir, f"step-{step_index}.out")

@@ -7,7 +7,7 @@ starts from a fresh copy of that server: nothing leaks from one session to the n
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -20,14 +20,17 @@ import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
-from wmbook.execute.capture import joined, read_streams
-from wmbook.execute.protocol import ENVIRONMENT
-from wmbook.execute.sandbox import Limits
+from wmbook.execute.capture import joined, read_streams, stderr_path
+from wmbook.execute.cgroups import SessionGroups, Usage
+from wmbook.execute.channel import Channel, ChannelClosed, ChannelError, SessionRequest, channel_pair
+from wmbook.execute.protocol import DISK_FULL, ENVIRONMENT, OUT_OF_MEMORY, REFUSED, capture_path
+from wmbook.execute.sandbox import Limits, end_process_tree, folder_bytes, session_environment
 from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepResult
 
 _STARTUP_TIMEOUT = 60.0
+_SERVER_VARIABLES = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "MPLCONFIGDIR")
+log = logging.getLogger("mkdocs.plugins.wmbook")  # the plugin's logger, without importing MkDocs here
 
 
 class WorkerServer:
@@ -38,19 +41,35 @@ class WorkerServer:
         self._exits: dict[int, int] = {}
         self._exit_seen = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
         self._dir = ""
+        self.groups: SessionGroups | None = None
         self.active: set[int] = set()  # session processes not yet reaped
 
     def _start(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="wmbook-workers-")
-        env = {**os.environ, **ENVIRONMENT, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "wmbook.execute.zygote", os.path.join(self._dir, "socket")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=self._dir,
-        )
+        if self.groups is None:
+            self.groups = SessionGroups()
+        if self._control is not None:
+            self._control.close()
+        # Seqpacket: each request is one message, and the server sees the build go as an end.
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # The server's environment holds nothing a session may not see: it is forked from it.
+        # Unbuffered streams: what a block prints reaches the capture file in order with what
+        # C code writes, and nothing is left in a buffer when the file reaches its size limit.
+        # HOME and the cache folders only locate matplotlib's font cache (built once, not at
+        # every start); each session is given its own HOME.
+        fixed = {**ENVIRONMENT, "PYTHONPATH": python_path(), "PYTHONUNBUFFERED": "1"}
+        env = session_environment(os.environ, _SERVER_VARIABLES, fixed)
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "wmbook.execute.zygote", str(theirs.fileno())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                cwd=self._dir,
+                pass_fds=(theirs.fileno(),),
+            )
         assert self._process.stdout is not None
         ready = self._process.stdout.readline()
         if ready.strip() != b"ready":
@@ -81,17 +100,32 @@ class WorkerServer:
         self._ensure()
         return tempfile.mkdtemp(prefix="session-", dir=self._dir)
 
-    def connect(self, spec: SessionSpec, session_dir: str, limits: Limits) -> tuple[Connection, int]:
-        """Fork a fresh process for ``spec``; return the connection and its pid."""
+    def connect(self, spec: SessionSpec, session_dir: str, limits: Limits) -> tuple[Channel, int]:
+        """Fork a fresh process for ``spec``; return the channel to it and its pid."""
         self._ensure()
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(os.path.join(self._dir, "socket"))
-        conn = Connection(sock.detach())
-        pid = int(conn.recv())
+        ours, theirs = channel_pair()
+        with self._lock:
+            assert self._control is not None
+            socket.send_fds(self._control, [b"session"], [theirs.fileno()])
+        theirs.close()
+        pid = ours.recv(int, timeout=_STARTUP_TIMEOUT)
         with self._exit_seen:
             self.active.add(pid)
-        conn.send((spec, session_dir, limits))
-        return conn, pid
+        home = {"HOME": session_dir, "TMPDIR": os.path.join(session_dir, "tmp")}
+        environment = session_environment(
+            os.environ, limits.environment, {**ENVIRONMENT, "PYTHONPATH": python_path(), **home}
+        )
+        assert self.groups is not None
+        cgroups = self.groups.create(os.path.basename(session_dir), limits.memory_bytes, limits.processes)
+        ours.send(SessionRequest(spec, session_dir, limits, tuple(sorted(environment.items())), cgroups))
+        return ours, pid
+
+    def end(self, pid: int, session_dir: str) -> Usage:
+        """End a session's process and all it started; what it used (where cgroups count)."""
+        assert self.groups is not None
+        if "kill" not in self.groups.limits:
+            _kill(pid)  # no cgroup to end at once: the process tree, from /proc
+        return self.groups.end(os.path.basename(session_dir))
 
     def forget(self, pid: int, wait: float = 0.5) -> None:
         """Drop a finished session's records (once the server has reaped it)."""
@@ -127,6 +161,11 @@ class WorkerServer:
                 self._process.kill()
                 self._process.wait()
                 self._process = None
+            if self._control is not None:
+                self._control.close()
+                self._control = None
+            if self.groups is not None:
+                self.groups.close()
             if self._dir:
                 shutil.rmtree(self._dir, ignore_errors=True)
 
@@ -140,20 +179,25 @@ def _exit_detail(code: int | None) -> str:
     return f"the session's process exited with status {code}"
 
 
+def python_path() -> str:
+    """This process's import path, for the worker server to import the same packages."""
+    return os.pathsep.join(p for p in sys.path if p)
+
+
 def _kill(pid: int) -> None:
-    """End a session process and its process group (whatever it started)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+    """End a session process and everything beneath it (whatever it started)."""
+    end_process_tree(pid)
 
 
 _SLICE = 0.2  # seconds between looks at a session that has not answered yet
 
 
-def _wait_for_step(conn: Connection, server: WorkerServer, pid: int, timeout: float) -> str:
+def _wait_for_step(
+    conn: Channel, server: WorkerServer, pid: int, timeout: float, disk: Callable[[], bool]
+) -> str:
     """'data' when the step's result can be read, 'exited' when the process ended without
-    one (even if something it started still holds the connection), 'timeout' otherwise."""
+    one (even if something it started still holds the connection), 'disk' when the
+    session's folder grew past its limit, 'timeout' otherwise."""
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
@@ -161,6 +205,8 @@ def _wait_for_step(conn: Connection, server: WorkerServer, pid: int, timeout: fl
             return "data"
         if server.has_exited(pid) and not conn.poll(0):
             return "exited"
+        if disk():
+            return "disk"
         if left <= 0:
             return "timeout"
 
@@ -204,6 +250,64 @@ def _unfinished(step: Step, session_dir: str, index: int, outcome: Outcome, deta
     return StepResult(step.key, outcome, joined(streams), detail=detail, streams=streams)
 
 
+class _DiskWatch:
+    """The disk space a session's folder takes, looked at while its steps run."""
+
+    def __init__(self, session_dir: str, steps: int, limit: int) -> None:
+        self.session_dir = session_dir
+        self.limit = limit
+        # The captured output of each step is bounded by the file limit on its own.
+        self._captures = [
+            path
+            for index in range(steps)
+            for path in (capture_path(session_dir, index), stderr_path(session_dir, index))
+        ]
+        self.most = 0
+
+    def over(self) -> bool:
+        """Whether the folder now takes more than the limit."""
+        if self.limit <= 0:
+            return False
+        used = folder_bytes(self.session_dir, self._captures)
+        self.most = max(self.most, used)
+        return used > self.limit
+
+
+def _next_result(
+    conn: Channel, server: WorkerServer, pid: int, step: Step, index: int, session_dir: str, watch: _DiskWatch
+) -> StepResult:
+    """The result of ``step``: as the session sent it, or what the build saw happen."""
+    state = _wait_for_step(conn, server, pid, step.timeout, watch.over)
+    if state == "data":
+        try:
+            result = conn.recv(StepResult, timeout=step.timeout)
+        except TimeoutError:
+            state = "timeout"
+        except ChannelClosed:
+            state = "exited"
+        except ChannelError as exc:
+            _kill(pid)
+            return _unfinished(step, session_dir, index, Outcome.DIED, REFUSED.format(what=exc))
+        else:
+            if result.key != step.key:
+                _kill(pid)
+                detail = REFUSED.format(what=f"a result for {result.key}, not for this block")
+                return _unfinished(step, session_dir, index, Outcome.DIED, detail)
+            if not watch.over():  # also a step too quick for a look while it ran
+                return result
+            state = "disk"
+    if state == "timeout":
+        _kill(pid)
+        return _unfinished(step, session_dir, index, Outcome.TIMEOUT, f"timed out after {step.timeout:g} s")
+    if state == "disk":
+        _kill(pid)
+        return _unfinished(step, session_dir, index, Outcome.DIED, DISK_FULL.format(mb=watch.limit / 2**20))
+    detail = _exit_detail(server.exit_code(pid))
+    if server.groups is not None and server.groups.out_of_memory(os.path.basename(session_dir)):
+        detail = OUT_OF_MEMORY
+    return _unfinished(step, session_dir, index, Outcome.DIED, detail)
+
+
 def run_in_process(
     server: WorkerServer,
     spec: SessionSpec,
@@ -223,30 +327,14 @@ def run_in_process(
     started = time.perf_counter()
     session_dir = server.session_dir()
     conn, pid = server.connect(spec, session_dir, limits)
+    watch = _DiskWatch(session_dir, len(spec.steps), limits.file_bytes)
     results: list[StepResult] = []
     try:
         for index, step in enumerate(spec.steps):
             report(Running(spec.page, step.first_line, time.monotonic()))
-            failed: StepResult | None = None
-            state = _wait_for_step(conn, server, pid, step.timeout)
-            if state == "timeout":
-                _kill(pid)
-                failed = _unfinished(
-                    step, session_dir, index, Outcome.TIMEOUT, f"timed out after {step.timeout:g} s"
-                )
-            elif state == "exited":
-                detail = _exit_detail(server.exit_code(pid))
-                failed = _unfinished(step, session_dir, index, Outcome.DIED, detail)
-            else:
-                try:
-                    results.append(conn.recv())
-                except EOFError:
-                    detail = _exit_detail(server.exit_code(pid))
-                    failed = _unfinished(step, session_dir, index, Outcome.DIED, detail)
-            if failed is None and results[-1].outcome is Outcome.DIED:
-                failed = results.pop()
-            if failed is not None:
-                results.append(failed)
+            result = _next_result(conn, server, pid, step, index, session_dir, watch)
+            results.append(result)
+            if result.outcome in (Outcome.DIED, Outcome.TIMEOUT):
                 cause = f"{spec.page}:{step.first_line}"
                 results.extend(
                     StepResult(s.key, Outcome.NOT_RUN, detail=cause) for s in spec.steps[index + 1 :]
@@ -255,9 +343,17 @@ def run_in_process(
     finally:
         report(None)
         conn.close()
-        _kill(pid)
+        usage = server.end(pid, session_dir)
         server.forget(pid)
         shutil.rmtree(session_dir, ignore_errors=True)
+    log.debug(
+        "%s (session %s) used at most %.0f MB of memory, %d processes and threads, %.1f MB of disk",
+        spec.page,
+        spec.name,
+        usage.memory_bytes / 2**20,
+        usage.processes,
+        watch.most / 2**20,
+    )
     return SessionResult(spec.page, spec.name, tuple(results), time.perf_counter() - started)
 
 

@@ -1,122 +1,175 @@
 """Limits and a sandbox for a session's process, set in the process before its code runs.
 
-* Landlock (Linux 5.13+, no privileges needed): the process, and everything it starts,
-  may write only in its session folder (its working directory and temporary folder) and
-  to ``/dev/null``; reading stays open.  A write elsewhere is a ``PermissionError`` at
-  the line that tried it.
-* ``RLIMIT_AS``: an address-space limit, so a runaway allocation is a ``MemoryError``
-  in the block instead of a machine out of memory.
-* ``RLIMIT_FSIZE``: no file (the captured output included) grows past a limit; past it
-  a write fails (``OSError: File too large``) instead of filling the disk.
+* Landlock (``landlock``): the process, and everything it starts, may write only in its
+  session folder and ``/dev/null``, read only the interpreter, installed packages, the
+  system's libraries and configuration, the page's folder and what the book names in
+  ``sandbox_read``; it may not open TCP connections (unless ``network: true``), nor
+  signal or reach through abstract Unix sockets any process outside its own sandbox.
+* A cgroup (``cgroups``) bounds the memory and the processes of the session as a whole,
+  where the build may create one; ``RLIMIT_AS`` bounds each process's address space in
+  any case, so a runaway allocation is a ``MemoryError`` in the block.
+* ``RLIMIT_FSIZE``: no file grows past ``max_output_mb``; the build also ends a session
+  whose folder as a whole grows past it.
+* The process is a child subreaper: what it starts, even a daemon that called ``setsid``,
+  stays beneath it, and the build ends the whole tree with the session.
+* Run as root, the process gives up every capability.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import os
 import resource
 import signal
+import site
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-_SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446  # the same on every arch
-_CREATE_RULESET_VERSION = 1
-_RULE_PATH_BENEATH = 1
-_PR_SET_NO_NEW_PRIVS = 38
+from wmbook.execute.landlock import Confinement, confine, landlock_abi
 
-# Landlock's filesystem rights that change something (reading and executing stay open).
-_WRITE_FILE = 1 << 1
-_WRITES_ABI1 = _WRITE_FILE | sum(1 << bit for bit in range(4, 13))  # remove, make dir/file/…
-_REFER = 1 << 13  # ABI 2
-_TRUNCATE = 1 << 14  # ABI 3
-_IOCTL_DEV = 1 << 15  # ABI 5
+__all__ = ["Limits", "apply_limits", "landlock_abi", "session_environment"]
+
+_PR_SET_CHILD_SUBREAPER = 36
+_PR_CAPBSET_DROP = 24
+_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+_CAPABILITY_VERSION_3 = 0x20080522
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What a session may use; 0 turns a limit off."""
+    """What a session may use and reach; 0 turns a limit off."""
 
     sandbox: bool = True
-    memory_bytes: int = 0
-    file_bytes: int = 0
+    memory_bytes: int = 0  # the session as a whole where a cgroup allows, else each process
+    file_bytes: int = 0  # each file, and the session's folder as a whole
+    processes: int = 0  # processes and threads of the session as a whole (a cgroup)
+    network: bool = False  # whether TCP connections stay open
+    readable: tuple[str, ...] = ()  # more folders and files sessions may read (``sandbox_read``)
+    environment: tuple[str, ...] = ()  # more environment variables sessions see (``env``)
 
 
-def _libc() -> ctypes.CDLL:
+# The environment a session sees: these names, when the build has them, and wmbook's own.
+PASSED_VARIABLES = ("PATH", "TZ", "LANG", "LANGUAGE", "TERM", "VIRTUAL_ENV", "CONDA_PREFIX")
+PASSED_PREFIXES = ("LC_",)
+
+# What of /etc a program may need: certificates, fonts, time zones, names of users and
+# hosts, the dynamic linker's cache, MIME types.  Not /etc as a whole: it holds secrets.
+_ETC = (
+    "ssl", "pki", "ca-certificates", "ca-certificates.conf", "fonts", "localtime", "timezone",
+    "zoneinfo", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "passwd", "group",
+    "hosts", "host.conf", "resolv.conf", "gai.conf", "services", "protocols", "mime.types",
+    "matplotlibrc", "os-release", "locale.alias", "locale.conf", "alternatives", "xdg", "magic",
+)  # fmt: skip
+_SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
+_PROC = ("cpuinfo", "meminfo", "stat", "loadavg", "uptime", "version", "sys", "self")
+_DEVICES = ("/dev/urandom", "/dev/random", "/dev/zero", "/dev/full")
+
+
+def session_environment(
+    source: Mapping[str, str], names: Iterable[str], fixed: Mapping[str, str]
+) -> dict[str, str]:
+    """A session's environment: the allowed ``PASSED_*`` variables and ``names`` taken from
+    ``source``, then ``fixed`` (wmbook's own settings, ``HOME``, ``TMPDIR``) over them."""
+    wanted = set(PASSED_VARIABLES) | set(names)
+    passed = {k: v for k, v in source.items() if k in wanted or k.startswith(PASSED_PREFIXES)}
+    return {**passed, **fixed}
+
+
+@functools.cache
+def _python_paths() -> tuple[str, ...]:
+    """The interpreter, the standard library and every installed or importable package."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    with contextlib.suppress(AttributeError):
+        paths.update(site.getsitepackages())
+    if site.ENABLE_USER_SITE and site.USER_SITE:
+        paths.add(site.USER_SITE)
+    found: list[str] = []
+    for path in sorted(paths | {p for p in sys.path if p}):
+        found.extend(_without_hidden(os.path.abspath(path)))
+    return tuple(found)
+
+
+def _without_hidden(path: str) -> list[str]:
+    """``path``, or, for a folder that is a project (it holds ``.git``, as the folder a book
+    is built from may be on ``sys.path``), what it holds except hidden entries."""
+    if not os.path.exists(os.path.join(path, ".git")):
+        return [path]
+    with contextlib.suppress(OSError):
+        return [entry.path for entry in os.scandir(path) if not entry.name.startswith(".")]
+    return []
+
+
+def readable_paths(extra: Iterable[str]) -> tuple[str, ...]:
+    """Everything a session may read: Python, the system, ``extra`` (the page's folder …)."""
+    paths = [*_python_paths(), *_SYSTEM, *(os.path.join("/etc", name) for name in _ETC)]
+    # /proc/self is resolved now, to this process's own folder: its children see only theirs.
+    paths += [os.path.realpath(os.path.join("/proc", name)) for name in _PROC]
+    paths += ["/sys/devices/system/cpu", *_DEVICES, *extra]
+    return tuple(paths)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def _drop_capabilities() -> None:
+    """Give up every capability (a build run as root): root's files stay its own, but
+    limits cannot be raised, cgroups left, or other users' files read."""
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    return libc
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    for cap in range(64):
+        if (
+            libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22
+        ):  # EINVAL: past the last
+            break
+    header = _CapHeader(_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    libc.capset(ctypes.byref(header), data)
 
 
-def landlock_abi() -> int:
-    """The kernel's Landlock version (0 when it has none)."""
-    try:
-        abi = int(_libc().syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
-    except (OSError, AttributeError):
-        return 0
-    return max(abi, 0)
-
-
-class _PathBeneath(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-def _write_rights(abi: int) -> int:
-    rights = _WRITES_ABI1
-    if abi >= 2:
-        rights |= _REFER
-    if abi >= 3:
-        rights |= _TRUNCATE
-    if abi >= 5:
-        rights |= _IOCTL_DEV
-    return rights
-
-
-def confine_writes(writable: list[str]) -> bool:
-    """Allow writes only beneath ``writable`` (folders or files) from now on; False when the
-    kernel offers no Landlock."""
-    abi = landlock_abi()
-    if abi <= 0:
-        return False
-    libc = _libc()
-    handled = _write_rights(abi)
-    attr = ctypes.c_uint64(handled)  # struct landlock_ruleset_attr, its first field only
-    ruleset = int(
-        libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(8), ctypes.c_uint32(0))
-    )
-    if ruleset < 0:
-        return False
-    try:
-        for path in writable:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            try:
-                rights = handled if os.path.isdir(path) else (_WRITE_FILE | (_TRUNCATE if abi >= 3 else 0))
-                rule = _PathBeneath(rights, fd)
-                libc.syscall(
-                    _SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), ctypes.c_uint32(0)
-                )
-            finally:
-                os.close(fd)
-        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            return False
-        return int(libc.syscall(_SYS_RESTRICT_SELF, ruleset, ctypes.c_uint32(0))) == 0
-    finally:
-        os.close(ruleset)
-
-
-def apply_limits(limits: Limits, session_dir: str) -> bool:
-    """Set the session's limits and sandbox; whether writes are confined."""
+def apply_limits(
+    limits: Limits, session_dir: str, readable: Iterable[str] = (), cgroups: bool = False
+) -> bool:
+    """Set the session's limits and sandbox; whether the sandbox holds.  ``cgroups``: the
+    process is in cgroups that bound the session's processes (so no per-user limit is set)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     if limits.memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     if limits.file_bytes > 0:
         # Past the limit a write fails with EFBIG (instead of the process being killed).
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+    if limits.processes > 0 and not cgroups and os.geteuid() != 0:  # root is never held by it
+        # Per user, not per session: the user's processes now plus the session's allowance.
+        mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and _owned(p))
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NPROC, (mine + limits.processes,) * 2)
     if not limits.sandbox:
         return False
-    return confine_writes([session_dir, os.devnull])
+    paths = readable_paths([*readable, *limits.readable])
+    held = confine(Confinement(paths, (session_dir, os.devnull), limits.network))
+    if os.geteuid() == 0:
+        _drop_capabilities()
+    return held
+
+
+def _owned(pid: str) -> bool:
+    with contextlib.suppress(OSError):
+        return os.stat(f"/proc/{pid}").st_uid == os.getuid()
+    return False
 
 
 def default_memory_bytes() -> int:
@@ -126,3 +179,100 @@ def default_memory_bytes() -> int:
     except (ValueError, OSError):
         total = 8 << 30
     return max(2 << 30, total // 4)
+
+
+def _parents() -> dict[int, list[int]]:
+    """Every live process's children, from ``/proc`` (zombies left out: they are ended)."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as file:
+                fields = file.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 1 and fields[0] != b"Z":
+            children.setdefault(int(fields[1]), []).append(int(name))
+    return children
+
+
+def children(pid: int) -> list[int]:
+    """The live children of ``pid``: from its threads' ``children`` files where the kernel
+    has them (a look at a few files), else from a scan of every process."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    found: list[int] = []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as file:
+                found.extend(int(child) for child in file.read().split())
+        except FileNotFoundError:
+            return _parents().get(pid, [])  # a kernel without CONFIG_PROC_CHILDREN
+        except OSError:
+            continue
+    return [child for child in found if _alive(child)]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie is already ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            fields = file.read().rpartition(b")")[2].split()
+    except OSError:
+        return False
+    return bool(fields) and fields[0] != b"Z"
+
+
+def descendants(pid: int) -> list[int]:
+    """The live processes beneath ``pid``."""
+    found: list[int] = []
+    todo = children(pid)
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children(current))
+    return found
+
+
+def kill_until_gone(members: Callable[[], list[int]], rounds: int = 100) -> None:
+    """SIGKILL the processes ``members`` lists until it lists none: one that forks while it
+    is being ended is ended in a later round."""
+    for _ in range(rounds):
+        pids = members()
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def end_process_tree(leader: int) -> None:
+    """End ``leader`` and every process beneath it.  The leader is a child subreaper, so a
+    daemon that left its process group is still beneath it; the leader goes last, so none
+    is handed to another parent on the way."""
+    kill_until_gone(lambda: descendants(leader))
+    with contextlib.suppress(OSError):
+        os.killpg(leader, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.kill(leader, signal.SIGKILL)
+
+
+def folder_bytes(folder: str, skip: Iterable[str] = ()) -> int:
+    """Disk space the files beneath ``folder`` take (the names in ``skip`` at its top aside)."""
+    skipped = set(skip)
+    total = 0
+    todo = [folder]
+    while todo:
+        with contextlib.suppress(OSError), os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.path in skipped:
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+                    else:
+                        total += entry.stat(follow_symlinks=False).st_blocks * 512
+    return total

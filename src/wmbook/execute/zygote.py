@@ -1,11 +1,15 @@
 """A pre-started worker server: it imports numpy and matplotlib once, then forks one
 fresh process per session on request.
 
-Protocol: the server listens on a Unix socket.  For every connection it forks; the
-child sends its pid, receives a ``SessionSpec`` and runs it (see ``child.run_session``).
-The server reports each child's exit status on its stdout as ``exit PID STATUS``, so
-the build can say how a process that vanished mid-block ended.  It exits when its
-stdin closes, i.e. when the build that started it is gone.
+Protocol: the build holds one end of a socketpair whose other end the server inherits
+(its descriptor number is the server's argument); no socket has a path a session could
+reach.  For each session the build sends, over it, one end of a fresh socketpair
+(``SCM_RIGHTS``); the server forks, and the child keeps only that end: it sends its pid,
+receives a ``SessionRequest`` and runs it (see ``child.run_session``), every message a
+typed msgspec frame.  The server reports each child's exit status on its stdout as
+``exit PID STATUS``, so the build can say how a process that vanished mid-block ended.
+It is a child subreaper, so what an ended session left behind comes back to it and is
+ended too.  It exits when its stdin or its control socket closes: the build is gone.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ import socket
 import string
 import sys
 import threading
-from multiprocessing.connection import Connection
 from types import FrameType
 
 from wmbook.execute import child, figures, ipython  # preload: numpy, matplotlib, IPython, the runner
+from wmbook.execute.channel import Channel, SessionRequest
+from wmbook.execute.sandbox import children, end_process_tree, readable_paths
 
 
 def _report_exits(signum: int, frame: FrameType | None) -> None:
@@ -35,19 +40,33 @@ def _report_exits(signum: int, frame: FrameType | None) -> None:
         if pid == 0:
             return
         code = os.waitstatus_to_exitcode(status)
+        if pid not in _sessions:
+            continue  # something an ended session left behind (this server is its subreaper)
         _sessions.discard(pid)
         # What the session started is ended with it (it led a process group of its own).
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
+        _end_orphans()
         os.write(1, f"exit {pid} {code}\n".encode())
 
 
+def _end_orphans() -> None:
+    """End every child of this server that is not a running session: it was started by a
+    session that has ended (a daemon, say), and came back to this subreaper."""
+    for pid in children(os.getpid()):
+        if pid not in _sessions:
+            end_process_tree(pid)
+
+
 def _exit_when_orphaned() -> None:
+    # Exit reports run on the main thread only, where they can be held off around a fork.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
     sys.stdin.buffer.read()
     _end_everything(signal.SIGTERM, None)
 
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 def die_with_parent(signum: int) -> None:
@@ -67,35 +86,66 @@ def _end_everything(signum: int, frame: FrameType | None) -> None:
     for group in list(_sessions):
         with contextlib.suppress(OSError):
             os.killpg(group, signal.SIGKILL)
-    shutil.rmtree(os.path.dirname(_socket_path), ignore_errors=True)
+    _end_orphans()
+    shutil.rmtree(_folder, ignore_errors=True)
     os._exit(0)
 
 
-def _serve(listener: socket.socket) -> None:
+def _only_descriptors(keep: int) -> None:
+    """Close every descriptor but 0, 1, 2 and ``keep``: a session must hold no way to the
+    server, the build or another session."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd != keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _run_child(control: socket.socket, session: socket.socket) -> None:
+    """In the forked child: become the session's process and run the session."""
+    control.detach()  # closed below with the rest; the object must not close it again
+    for sig in (signal.SIGCHLD, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+    # Its own process group, so that everything the session starts ends with it; and
+    # it dies with the server, so nothing spins on when the build is killed.
+    os.setsid()
+    die_with_parent(signal.SIGKILL)
+    # Nothing it starts may hold the build's terminal or the server's report pipe.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    _only_descriptors(session.fileno())
+    channel = Channel(session)
+    try:
+        channel.send(os.getpid())
+        request = channel.recv(SessionRequest)
+        child.run_session(request, channel)
+    finally:
+        os._exit(0)
+
+
+def _serve(control: socket.socket) -> None:
     while True:
-        conn_sock, _ = listener.accept()
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 16, 1)
+        except OSError:
+            message, fds = b"", []
+        if not message:
+            _end_everything(signal.SIGTERM, None)
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            continue
+        session = socket.socket(fileno=fds[0])
+        # No exit report may run between the fork and the new pid being recorded.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
         pid = os.fork()
         if pid == 0:
-            listener.close()
-            for sig in (signal.SIGCHLD, signal.SIGTERM):
-                signal.signal(sig, signal.SIG_DFL)
-            # Its own process group, so that everything the session starts ends with it; and
-            # it dies with the server, so nothing spins on when the build is killed.
-            os.setsid()
-            die_with_parent(signal.SIGKILL)
-            # Nothing it starts may hold the build's terminal or the server's report pipe.
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(devnull, fd)
-            conn = Connection(conn_sock.detach())
-            conn.send(os.getpid())
-            try:
-                spec, session_dir, limits = conn.recv()
-                child.run_session(spec, conn, session_dir, limits)
-            finally:
-                os._exit(0)
+            _run_child(control, session)
         _sessions.add(pid)
-        conn_sock.close()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        session.close()
 
 
 def _warm_up() -> None:
@@ -106,28 +156,29 @@ def _warm_up() -> None:
     figures.plot_xy(range(50), [v * v for v in range(50)], title=text, xlabel=text, ylabel=text)
     figures.collect_figures("warm-up", "warm-up")
     ipython.preload()
+    readable_paths(())  # the folders of Python and its packages, found once for every session
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects
 
 
-_socket_path = ""
+_folder = ""  # the build's folder for this server (its working directory), removed at the end
 
 
-def main(path: str) -> None:
-    """Serve session requests on the Unix socket ``path``."""
-    global _socket_path
-    _socket_path = path
+def main(control_fd: int) -> None:
+    """Serve session requests arriving on the inherited socket ``control_fd``."""
+    global _folder
+    _folder = os.getcwd()
     die_with_parent(signal.SIGTERM)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     signal.signal(signal.SIGTERM, _end_everything)
     _warm_up()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(128)
+    control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGCHLD, _report_exits)
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
     os.write(1, b"ready\n")
-    _serve(listener)
+    _serve(control)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(int(sys.argv[1]))

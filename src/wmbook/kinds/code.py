@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from wmbook.check.advice import raised_advice
 from wmbook.check.compare import output_diff, output_matches
+from wmbook.execute.protocol import ended_by_build
 from wmbook.kinds.base import BlockKind, CheckContext, RenderContext
 from wmbook.kinds.code_block import LANGUAGES, FigureLabel
 from wmbook.kinds.code_block import CodeBlock as CodeBlock  # where the other kinds find it
@@ -138,7 +139,9 @@ def step_problems(block: CodeBlock, result: StepResult, included: Collection[str
         seconds = result.detail.removeprefix("timed out after ")
         return [Diagnostic(code_loc, f'timed out after {seconds}; make the block faster or set timeout="S"')]
     if result.outcome is Outcome.DIED:
-        message = f"{result.detail} while running this block; a block must not end its process"
+        message = f"{result.detail} while running this block"
+        if not ended_by_build(result.detail):
+            message += "; a block must not end its process"
         return [Diagnostic(code_loc, message, detail=result.output)]
     if result.outcome is Outcome.LOST:
         return [Diagnostic(code_loc, f"{result.detail} while running this block", detail=result.output)]
