@@ -15,6 +15,7 @@ import contextlib
 import functools
 import itertools
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -108,6 +109,7 @@ class SessionGroups:
         own = _own_paths()
         base = f"wmbook-{os.getpid()}-{next(_serial)}"
         self._leftover: set[str] = set()  # ended sessions' folders not removed yet
+        self._lock = threading.Lock()
         self._bases: dict[str, tuple[str, int]] = {}  # "memory"/"pids"/"kill" -> (folder, version)
         for hierarchy in _hierarchies():
             if hierarchy.version == 2:
@@ -191,8 +193,9 @@ class SessionGroups:
             processes = _read_int(os.path.join(folders["pids"][0], "pids.peak"))
         usage = Usage(memory, processes, self.out_of_memory(name))
         # A folder goes once its processes are gone; those still dying go at a later look.
-        self._leftover.update(folder for folder, _ in folders.values())
-        self._leftover = {folder for folder in self._leftover if not _removed(folder)}
+        with self._lock:  # sessions end on several threads at once
+            self._leftover.update(folder for folder, _ in folders.values())
+            self._leftover = {folder for folder in self._leftover if not _removed(folder)}
         return usage
 
     def close(self) -> None:
