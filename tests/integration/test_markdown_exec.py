@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.integration.conftest import build_site
-from tests.integration.html_compare import article, shown_tokens, toc_links
+from .conftest import build_site
+from .html_compare import article, shown_tokens, toc_links
 
 from wmbook.execute.sandbox import landlock_abi
 from wmbook.render.outputs import visible_text

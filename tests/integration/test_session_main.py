@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.integration.conftest import build_site
+from .conftest import build_site
 
 PAGE = """# Main
 
