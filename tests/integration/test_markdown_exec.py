@@ -9,11 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from .conftest import build_site
-from .html_compare import article, shown_tokens, toc_links
 
 from wmbook.execute.sandbox import landlock_abi
 from wmbook.render.outputs import visible_text
+
+from .conftest import build_site
+from .html_compare import article, shown_tokens, toc_links
 
 pytest.importorskip("markdown_exec")
 

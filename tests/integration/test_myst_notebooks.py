@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from .conftest import build_site
 
 jupytext = pytest.importorskip("jupytext")
