@@ -17,6 +17,7 @@ typed list of :class:`CellDiff`.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import enum
 import json
 import re
@@ -38,6 +39,9 @@ _LOOPS = re.compile(r"[\d,]+ loops? each")
 _TIMEIT_NOTES = re.compile(
     r"^(?:The slowest run took .*|This could mean that an intermediate result is being cached\.)$"
 )
+# mkdocs-jupyter's cells; a cell may come wrapped in an empty div of the same classes.
+_HTML_CELL = re.compile(r'<div class="jp-Cell jp-(Code|Markdown|Raw)Cell\b[^"]*"[^>]*>')
+_HTML_IMAGE = re.compile(r'<figure class="wmbook-figure"|<img\b[^>]*\bsrc="data:image/', re.IGNORECASE)
 # A warning names the file it was raised from: a kernel's cell file or a page's path.
 _WARNING_FILE = re.compile(r"^\S.*?:\d+: (\w*Warning): ", re.MULTILINE)
 
@@ -79,7 +83,7 @@ class CellView:
     @property
     def streams(self) -> str:
         """stdout and stderr together."""
-        return self.stdout + self.stderr
+        return "\n".join(part for part in (self.stdout, self.stderr) if part)
 
 
 @dataclass(frozen=True)
@@ -224,15 +228,20 @@ def compare_cell(cell: int, code_cell: int, jupyter: CellView, wmbook: CellView)
     return diffs
 
 
-def compare_notebooks(jupyter: Mapping[str, Any], wmbook: Mapping[str, Any]) -> list[CellDiff]:
+def compare_notebooks(
+    jupyter: Mapping[str, Any], wmbook: Mapping[str, Any], page_html: str | None = None
+) -> list[CellDiff]:
     """Every difference, code cell by code cell, between two executed copies of one notebook.
 
     ``jupyter`` is the reference run (see :func:`run_notebook`), ``wmbook`` the notebook wmbook
-    wrote (see :func:`site_notebook`); their code cells are paired in order.
+    wrote (see :func:`site_notebook`); their code cells are paired in order. With the page's
+    HTML, wmbook's images are counted there (see :func:`page_images`).
     """
     cells_j, cells_w = _code_cells(jupyter), _code_cells(wmbook)
     views_j = notebook_views(jupyter, separate_streams=True)
     views_w = notebook_views(wmbook)
+    if page_html is not None:
+        views_w = with_page_images(views_w, page_html)
     diffs: list[CellDiff] = []
     for index in range(max(len(cells_j), len(cells_w))):
         number = (cells_j if index < len(cells_j) else cells_w)[index][0]
@@ -271,6 +280,43 @@ def run_notebook(path: Path, *, timeout: int = 120, kernel: str = "python3") -> 
         return copy.deepcopy(dict(notebook))
 
 
+def page_images(html: str) -> list[tuple[int, int]]:
+    """(images, images with raster content) under each code cell of a notebook page's HTML.
+
+    This is what a reader gets: figures as the page embeds them, after wmbook made their SVG
+    safe (the notebook wmbook writes for download keeps each figure's SVG as drawn).
+    """
+    starts = list(_HTML_CELL.finditer(html))
+    kept = [
+        m
+        for m, following in zip(starts, [*starts[1:], None], strict=True)
+        if following is None or html[m.end() : following.start()].strip()
+    ]
+    counts: list[tuple[int, int]] = []
+    for index, match in enumerate(kept):
+        if match[1] != "Code":
+            continue
+        end = kept[index + 1].start() if index + 1 < len(kept) else len(html)
+        cell = html[match.end() : end]
+        outputs = cell[cell.find("jp-Cell-outputWrapper") :] if "jp-Cell-outputWrapper" in cell else ""
+        pieces = [outputs[m.start() :] for m in _HTML_IMAGE.finditer(outputs)]
+        # Each piece runs to the end of the cell; cut it at the next image.
+        images = [p[: nxt.start() + 1] if (nxt := _HTML_IMAGE.search(p, 1)) else p for p in pieces]
+        rasters = sum(
+            1 for i in images if _SVG_RASTER.search(i) or re.match(r"<img\b[^>]*src=\"data:image/(?!svg)", i)
+        )
+        counts.append((len(images), rasters))
+    return counts
+
+
+def with_page_images(views: Sequence[CellView], html: str) -> list[CellView]:
+    """wmbook's views with image counts taken from the page's HTML, as readers see them."""
+    counts = page_images(html)
+    if len(counts) != len(views):
+        raise ValueError(f"the page shows {len(counts)} code cells, its notebook has {len(views)}")
+    return [dataclasses.replace(v, images=i, rasters=r) for v, (i, r) in zip(views, counts, strict=True)]
+
+
 def site_notebook(site: Path, src_uri: str, *, use_directory_urls: bool = True) -> Path:
     """Where wmbook wrote a notebook page's notebook in a built site (``nb/x.ipynb`` -> ``nb/x/x.ipynb``)."""
     page = Path(src_uri)
@@ -281,5 +327,6 @@ def site_notebook(site: Path, src_uri: str, *, use_directory_urls: bool = True) 
 def compare_site_page(site: Path, docs_dir: Path, src_uri: str, *, timeout: int = 120) -> list[CellDiff]:
     """Run ``docs_dir/src_uri`` with nbclient and compare it with what the built site shows."""
     jupyter = run_notebook(docs_dir / src_uri, timeout=timeout)
-    wmbook = json.loads(site_notebook(site, src_uri).read_text(encoding="utf-8"))
-    return compare_notebooks(jupyter, wmbook)
+    written = site_notebook(site, src_uri)
+    wmbook = json.loads(written.read_text(encoding="utf-8"))
+    return compare_notebooks(jupyter, wmbook, written.with_name("index.html").read_text(encoding="utf-8"))

@@ -39,6 +39,7 @@ from nbcompare import (
     notebook_views,
     run_notebook,
     site_notebook,
+    with_page_images,
 )
 
 # Causes, in the order a differing cell is tested against them.
@@ -185,9 +186,10 @@ def compare_page(references: Sequence[dict[str, Any]], written: Path) -> tuple[i
     written_code = [c for c in wmbook["cells"] if c.get("cell_type") == "code"]
     unstable = {d.code_cell for other in references[1:] for d in compare_notebooks(jupyter, other)}
     views_j = notebook_views(jupyter, separate_streams=True)
-    views_w = notebook_views(wmbook)
+    html = written.with_name("index.html").read_text(encoding="utf-8")
+    views_w = with_page_images(notebook_views(wmbook), html)
     by_cell: dict[int, list[CellDiff]] = {}
-    for diff in compare_notebooks(jupyter, wmbook):
+    for diff in compare_notebooks(jupyter, wmbook, html):
         by_cell.setdefault(diff.code_cell, []).append(diff)
     results: list[CellResult] = []
     failed_before = False

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from nbcompare import Kind, cell_view, compare_notebooks, is_timing_cell, normalise
+from nbcompare import Kind, cell_view, compare_notebooks, is_timing_cell, normalise, page_images
 
 PNG = "iVBORw0KGgo="
 SVG_PLAIN = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0"/></svg>'
@@ -185,3 +185,34 @@ def test_a_png_alone_counts_as_raster_and_a_plain_svg_does_not() -> None:
     png = cell_view([_display(**{"image/png": PNG})], separate_streams=True)
     svg = cell_view([_display(**{"image/svg+xml": SVG_PLAIN})], separate_streams=True)
     assert (png.images, png.rasters, svg.images, svg.rasters) == (1, 1, 1, 0)
+
+
+def _html_cell(kind: str, outputs: str, *, wrapped: bool = False) -> str:
+    cell = f'<div class="jp-Cell jp-{kind}Cell jp-Notebook-cell" id="cell-id=x">\n<div class="jp-Cell-inputWrapper">code</div>'
+    if outputs:
+        cell += f'<div class="jp-Cell-outputWrapper">{outputs}</div>'
+    cell += "</div>"
+    return f'<div class="jp-Cell jp-{kind}Cell jp-Notebook-cell">\n{cell}</div>' if wrapped else cell
+
+
+def test_page_images_counts_figures_and_their_raster_content_per_code_cell() -> None:
+    figure = '<figure class="wmbook-figure">{}<figcaption>Figure 1</figcaption></figure>'
+    html = "".join(
+        [
+            _html_cell("Markdown", "", wrapped=True),
+            _html_cell("Code", "", wrapped=True),
+            _html_cell("Code", figure.format(SVG_RASTER) + figure.format(SVG_PLAIN), wrapped=True),
+            _html_cell("Markdown", figure.format(SVG_RASTER)),  # prose: not a cell's output
+            _html_cell("Code", figure.format(SVG_STRIPPED)),
+            _html_cell("Code", f'<img alt="" src="data:image/png;base64,{PNG}">'),
+        ]
+    )
+    assert page_images(html) == [(0, 0), (2, 1), (1, 0), (1, 1)]
+
+
+def test_images_are_counted_in_the_page_when_it_is_given() -> None:
+    nb = _wmbook_side()
+    figure = '<figure class="wmbook-figure">{}</figure>'
+    cells = ["", "", "", figure.format(SVG_PLAIN), figure.format(SVG_STRIPPED), ""]
+    html = "".join(_html_cell("Code", c) for c in cells)
+    assert [(d.cell, d.kind) for d in compare_notebooks(JUPYTER, nb, html)] == [(6, Kind.RASTER)]

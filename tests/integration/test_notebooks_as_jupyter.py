@@ -1,0 +1,85 @@
+"""Notebook pages show, under every code cell, what Jupyter shows.
+
+Each notebook of ``tests/fixtures/notebooks_real`` reproduces, in a few cells, something
+found in public notebook collections (prose that quotes code in a fence, ``imshow`` and
+colorbars, magics and shell lines, warnings, data files beside the notebook, rich
+values, an error cell tagged ``raises-exception``). The site is built once with mkdocs-jupyter + wmbook; each notebook is then run
+with nbclient + ipykernel and compared code cell by code cell (``tests/nbcompare.py``).
+A test named ``…needs_X`` covers engine work of the ``X`` line of changes (``nbcells``,
+``ipython``, ``pagefiles``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, BuildError
+
+from nbcompare import compare_site_page
+
+from .conftest import FIXTURES, SiteBuild
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    """The fixture site, built strictly once (its pages are written even when the build fails)."""
+    root = tmp_path_factory.mktemp("asjupyter") / "book"
+    shutil.copytree(FIXTURES / "notebooks_real", root)
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect(level=logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(handler)
+    failed = False
+    try:
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
+        build(config)
+    except (Abort, BuildError):
+        failed = True
+    finally:
+        logging.getLogger("mkdocs").removeHandler(handler)
+    return SiteBuild(root, root / "site", failed, "\n".join(r.getMessage() for r in records))
+
+
+def _assert_like_jupyter(built: SiteBuild, page: str) -> None:
+    diffs = compare_site_page(built.site, built.root / "docs", page, timeout=60)
+    assert not diffs, f"{page}: cells differ from Jupyter's run:\n" + "\n".join(map(str, diffs))
+
+
+def test_rich_values_and_displays_match_jupyter(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "rich_values.ipynb")
+
+
+def test_fences_in_markdown_cells_are_prose_needs_nbcells(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "fence_in_markdown.ipynb")
+
+
+def test_figures_keep_raster_content_needs_nbcells(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "raster_figures.ipynb")
+
+
+def test_magics_shell_await_and_semicolon_match_jupyter_needs_ipython(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "ipython_syntax.ipynb")
+
+
+def test_values_shown_as_ipython_shows_them_needs_ipython(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "pretty_values.ipynb")
+
+
+def test_stdout_and_stderr_stay_apart_needs_ipython(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "streams.ipynb")
+
+
+def test_files_beside_the_notebook_are_read_needs_pagefiles(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "beside/files_beside.ipynb")
+
+
+def test_the_strict_build_passes_needs_all(built: SiteBuild) -> None:
+    assert not built.failed, built.messages
