@@ -53,9 +53,14 @@ RASTER = "raster image lost"
 FILE_BESIDE = "file beside the notebook not found"
 AFTER_FAILURE = "follows a cell that failed"
 STREAMS = "stdout/stderr split"
+PRETTY = "value laid out otherwise than IPython's pretty printer"
+MPL_VALUE = "matplotlib value hidden"
+DISPLAY_AS_TEXT = "IPython display() printed as text"
 NOT_WRITTEN = "page not written"
+SKIPPED = "tagged skip-execution (stored outputs)"
 OTHER = "other"
 
+_MATPLOTLIB = re.compile(r"matplotlib\.|^\[?<?(?:Text|Line2D|Axes|Figure|Legend|PathCollection|AxesImage)\b")
 _IPYTHON = re.compile(r"^\s*(?:%|!|\w+\s*=\s*!|.*\?\s*$)|\bawait\b", re.MULTILINE)
 
 
@@ -154,6 +159,22 @@ def classify(
         return FILE_BESIDE
     if failed_before and (mine.error or not _nonempty(mine)) and not theirs.error:
         return AFTER_FAILURE  # the session stopped, or a name the failed cell defined is missing
+    plain_j = [d.text for d in theirs.displays if d.mimes <= {"text/plain"}]
+    plain_w = [d.text for d in mine.displays if d.mimes <= {"text/plain"}]
+    if (
+        Kind.VALUE in kinds
+        and len(plain_j) == len(plain_w)
+        and [re.sub(r"\s", "", t) for t in plain_j] == [re.sub(r"\s", "", t) for t in plain_w]
+    ):
+        return PRETTY
+    if (
+        Kind.VALUE in kinds
+        and len(plain_j) > len(plain_w)
+        and all(_MATPLOTLIB.search(t) for t in plain_j if t not in plain_w)
+    ):
+        return MPL_VALUE
+    if "<IPython.core.display." in mine.streams:
+        return DISPLAY_AS_TEXT
     if kinds <= {Kind.STDOUT, Kind.STDERR} and sorted(mine.streams.split("\n")) == sorted(
         theirs.streams.split("\n")
     ):
@@ -208,8 +229,8 @@ def compare_page(references: Sequence[dict[str, Any]], written: Path) -> tuple[i
             results.append(
                 CellResult(notebook.name, diffs[0].cell, OTHER, tuple(map(str, diffs)), _source(cell))
             )
-        if index < len(views_w) and views_w[index].error and not views_j[index].error:
-            failed_before = True
+        if index < len(views_w) and views_w[index].error:
+            failed_before = True  # a session stops at its first error; Jupyter's run went on
     return len(code), results, raising
 
 
