@@ -121,6 +121,11 @@ def _traceback(cell: Mapping[str, Any]) -> str:
     )
 
 
+def _layout(text: str) -> str:
+    """A value's text without what IPython's pretty printer lays out otherwise than repr()."""
+    return re.sub(r"\s", "", text.replace(" object at 0x", " at 0x"))
+
+
 def _nonempty(view: CellView) -> bool:
     return bool(view.streams or view.displays or view.images or view.error)
 
@@ -164,7 +169,7 @@ def classify(
     if (
         Kind.VALUE in kinds
         and len(plain_j) == len(plain_w)
-        and [re.sub(r"\s", "", t) for t in plain_j] == [re.sub(r"\s", "", t) for t in plain_w]
+        and list(map(_layout, plain_j)) == list(map(_layout, plain_w))
     ):
         return PRETTY
     if (

@@ -2,11 +2,13 @@
 
 Each notebook of ``tests/fixtures/notebooks_real`` reproduces, in a few cells, something
 found in public notebook collections (prose that quotes code in a fence, ``imshow`` and
-colorbars, magics and shell lines, warnings, data files beside the notebook, rich
-values, an error cell tagged ``raises-exception``). The site is built once with mkdocs-jupyter + wmbook; each notebook is then run
-with nbclient + ipykernel and compared code cell by code cell (``tests/nbcompare.py``).
-A test named ``…needs_X`` covers engine work of the ``X`` line of changes (``nbcells``,
-``ipython``, ``pagefiles``).
+colorbars, magics and shell lines, warnings, data files and modules beside the notebook,
+rich values, an error cell tagged ``raises-exception``). The site is built once with
+mkdocs-jupyter + wmbook; each notebook is then run with nbclient + ipykernel and compared
+code cell by code cell (``tests/nbcompare.py``). A name ending in ``needs_X`` says which
+engine behaviour the test depends on: ``notebook_cells`` (outputs tied to their cell,
+Markdown fences as prose, raster content in figures), ``ipython`` (IPython's syntax,
+display and streams), ``page_files`` (files beside the page readable as in Jupyter).
 """
 
 from __future__ import annotations
@@ -57,11 +59,11 @@ def test_rich_values_and_displays_match_jupyter(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "rich_values.ipynb")
 
 
-def test_fences_in_markdown_cells_are_prose_needs_nbcells(built: SiteBuild) -> None:
+def test_fences_in_markdown_cells_are_prose_needs_notebook_cells(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "fence_in_markdown.ipynb")
 
 
-def test_figures_keep_raster_content_needs_nbcells(built: SiteBuild) -> None:
+def test_figures_keep_raster_content_needs_notebook_cells(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "raster_figures.ipynb")
 
 
@@ -77,8 +79,12 @@ def test_stdout_and_stderr_stay_apart_needs_ipython(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "streams.ipynb")
 
 
-def test_files_beside_the_notebook_are_read_needs_pagefiles(built: SiteBuild) -> None:
+def test_files_beside_the_notebook_are_read_needs_page_files(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "beside/files_beside.ipynb")
+
+
+def test_shell_lines_read_files_beside_the_notebook_needs_page_files_and_ipython(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "beside/shell_beside.ipynb")
 
 
 def test_the_strict_build_passes_needs_all(built: SiteBuild) -> None:
