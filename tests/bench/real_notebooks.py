@@ -149,7 +149,15 @@ def classify(
         return UNSTABLE
     if theirs.error and Kind.ERROR in kinds:
         return JUPYTER_ERROR
-    neighbours = [j for j in range(max(0, index - 3), min(len(jupyter), index + 4)) if j != index]
+    if kinds == {Kind.RASTER}:
+        return RASTER
+    # Another cell's output: what wmbook shows is what Jupyter shows under a nearby cell that
+    # shows something else than this one.
+    neighbours = [
+        j
+        for j in range(max(0, index - 3), min(len(jupyter), index + 4))
+        if j != index and compare_cell(0, 0, jupyter[j], theirs)
+    ]
     if _nonempty(mine) and any(not compare_cell(0, 0, jupyter[j], mine) for j in neighbours):
         return SHIFTED
     if mine.error and not theirs.error and _foreign_code(traceback, source):
@@ -158,8 +166,6 @@ def classify(
         return IPYTHON_SYNTAX
     if source.rstrip().endswith(";") and len(mine.displays) > len(theirs.displays):
         return SEMICOLON
-    if kinds == {Kind.RASTER}:
-        return RASTER
     if mine.error in ("FileNotFoundError", "OSError") and not theirs.error:
         return FILE_BESIDE
     if failed_before and (mine.error or not _nonempty(mine)) and not theirs.error:
