@@ -257,7 +257,7 @@ def compare_notebooks(
 def run_notebook(path: Path, *, timeout: int = 120, kernel: str = "python3") -> dict[str, Any]:
     """The notebook as Jupyter runs it: nbclient + ipykernel in a temporary copy of its folder.
 
-    Every cell runs even after an error (as "Run all" shows it, errors kept as outputs). Figures
+    Every cell runs even after an error or a timeout (errors kept as outputs). Figures
     come as PNG and SVG both, so that an image's raster content can be seen (an ``imshow`` is
     an ``<image>`` inside the SVG); the PNG is what Jupyter shows.
     """
@@ -273,6 +273,7 @@ def run_notebook(path: Path, *, timeout: int = 120, kernel: str = "python3") -> 
             timeout=timeout,
             kernel_name=kernel,
             allow_errors=True,
+            interrupt_on_timeout=True,  # a cell over time becomes an error output; the run goes on
             resources={"metadata": {"path": str(folder)}},
             extra_arguments=["--InlineBackend.figure_formats=png", "--InlineBackend.figure_formats=svg"],
         )
