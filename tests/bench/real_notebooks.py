@@ -143,6 +143,8 @@ def classify(
     """The cause one differing code cell (``index`` among code cells) is put down to."""
     kinds = {d.kind for d in diffs}
     mine, theirs = wmbook[index], jupyter[index]
+    if failed_before and not _nonempty(mine):
+        return AFTER_FAILURE  # the session stopped at an earlier cell
     if is_timing_cell(source):
         return TIMING
     if unstable:
@@ -168,8 +170,8 @@ def classify(
         return SEMICOLON
     if mine.error in ("FileNotFoundError", "OSError") and not theirs.error:
         return FILE_BESIDE
-    if failed_before and (mine.error or not _nonempty(mine)) and not theirs.error:
-        return AFTER_FAILURE  # the session stopped, or a name the failed cell defined is missing
+    if failed_before and mine.error and not theirs.error:
+        return AFTER_FAILURE  # a name the failed cell was to define is missing
     plain_j = [d.text for d in theirs.displays if d.mimes <= {"text/plain"}]
     plain_w = [d.text for d in mine.displays if d.mimes <= {"text/plain"}]
     if (
