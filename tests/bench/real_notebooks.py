@@ -61,7 +61,10 @@ SKIPPED = "tagged skip-execution (stored outputs)"
 OTHER = "other"
 
 _MATPLOTLIB = re.compile(r"matplotlib\.|^\[?<?(?:Text|Line2D|Axes|Figure|Legend|PathCollection|AxesImage)\b")
-_IPYTHON = re.compile(r"^\s*(?:%|!|\w+\s*=\s*!|.*\?\s*$)|\bawait\b", re.MULTILINE)
+_IPYTHON = re.compile(
+    r"^\s*(?:%|!|\w+\s*=\s*!|.*\?\s*$|(?:ls|cat|pwd|cd|mkdir|rm|cp|mv)\b(?!\s*[=(\[.]))|\bawait\b",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,8 @@ def compare_page(references: Sequence[dict[str, Any]], written: Path) -> tuple[i
             cause = classify(
                 diffs, _source(cell), index, views_j, views_w, unstable_cell, failed_before, trace
             )
+            if "skip-execution" in cell.get("metadata", {}).get("tags", []):
+                cause = SKIPPED
             results.append(
                 CellResult(notebook.name, diffs[0].cell, cause, tuple(map(str, diffs)), _source(cell))
             )
