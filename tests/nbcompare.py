@@ -32,6 +32,7 @@ IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "
 RASTER_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # A raster picture inside an SVG figure (imshow, colorbars, pcolormesh images).
 _SVG_RASTER = re.compile(r"<image\b[^>]*href=\"data:image/(?:png|jpeg|gif|webp);base64,", re.IGNORECASE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # colours, as IPython's ls alias and tracebacks use
 _ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+")
 _TIMING_CELL = re.compile(r"^\s*%{1,2}(?:timeit|time|prun)\b", re.MULTILINE)
 _DURATION = re.compile(r"\d[\d.,]*\s*(?:ns|[µμu]s|ms|s|min|h)\b")
@@ -107,8 +108,8 @@ def _text(value: str | list[str] | None) -> str:
 
 
 def normalise(text: str, *, timing: bool = False) -> str:
-    """Text with what legitimately varies between runs made equal."""
-    text = _ADDRESS.sub("at 0x…", text)
+    """Text with what legitimately varies between runs made equal, as a reader reads it."""
+    text = _ADDRESS.sub("at 0x…", _ANSI.sub("", text))
     text = _WARNING_FILE.sub(lambda m: f"<file>: {m[1]}: ", text)
     lines = [line.rstrip() for line in text.split("\n")]
     if timing:

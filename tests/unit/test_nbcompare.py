@@ -167,6 +167,7 @@ def test_a_code_cell_missing_on_one_side_is_found() -> None:
             "<time> ± <time> per loop",
         ),
         ("took 5 ms", False, "took 5 ms"),
+        ("\x1b[0m\x1b[01;34mdata\x1b[0m/", False, "data/"),
     ],
 )
 def test_normalise(text: str, timing: bool, expected: str) -> None:
