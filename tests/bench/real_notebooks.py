@@ -1,6 +1,7 @@
 """Build sites of real notebooks with wmbook and compare every code cell with Jupyter's run.
 
 Usage: python tests/bench/real_notebooks.py SITE [SITE …] [--runs R] [--timeout S] [--out DIR]
+       [--jupyter DIR] [--no-build] [--on-error warn]
 
 Each SITE is a folder with an ``mkdocs.yml`` (plugins ``mkdocs-jupyter`` and ``wmbook``) whose
 ``docs/`` holds the notebooks. The site is built twice with ``mkdocs build``: once without
@@ -88,10 +89,29 @@ class CellResult:
     source: str
 
 
-def build(site: Path, *, strict: bool) -> Build:
+def config_file(site: Path, on_error: str | None) -> Path:
+    """The site's ``mkdocs.yml``, or a copy beside it with wmbook's ``on_error`` set."""
+    original = site / "mkdocs.yml"
+    if on_error is None:
+        return original
+    import yaml
+
+    config = yaml.safe_load(original.read_text(encoding="utf-8"))
+    plugins: list[Any] = config.get("plugins", [])
+    for index, entry in enumerate(plugins):
+        if entry == "wmbook":
+            plugins[index] = {"wmbook": {"on_error": on_error}}
+        elif isinstance(entry, dict) and "wmbook" in entry:
+            entry["wmbook"] = {**(entry["wmbook"] or {}), "on_error": on_error}
+    derived = site / f"mkdocs.on-error-{on_error}.yml"
+    derived.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return derived
+
+
+def build(site: Path, *, strict: bool, on_error: str | None = None) -> Build:
     """``mkdocs build`` of one site; never raises."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(site / "mkdocs.yml")]
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file(site, on_error))]
     if strict:
         command += ["--strict", "-d", str(site / "site-strict")]
     else:
@@ -259,9 +279,11 @@ def _pages(site: Path) -> list[str]:
     )
 
 
-def compare_site(site: Path, runs: int, timeout: int, keep: Path, *, rebuild: bool = True) -> dict[str, Any]:
+def compare_site(
+    site: Path, runs: int, timeout: int, keep: Path, *, rebuild: bool = True, on_error: str | None = None
+) -> dict[str, Any]:
     """Build one site and compare every notebook page; the summary and details as data."""
-    builds = [build(site, strict=False), build(site, strict=True)] if rebuild else []
+    builds = [build(site, strict=s, on_error=on_error) for s in (False, True)] if rebuild else []
     notebooks: dict[str, dict[str, Any]] = {}
     for page in _pages(site):
         started = time.perf_counter()
@@ -320,13 +342,20 @@ def main() -> None:
         help="folder keeping Jupyter's runs for later comparisons (default: OUT/SITE-jupyter)",
     )
     parser.add_argument("--no-build", action="store_true", help="compare the sites as last built")
+    parser.add_argument(
+        "--on-error",
+        choices=["fail", "warn"],
+        help="build with wmbook's on_error set so (warn: a session runs on after a failed cell, as Jupyter's run does)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for site in args.sites:
         print(f"{site}:", file=sys.stderr)
         name = site.resolve().name
         keep = (args.jupyter or args.out) / f"{name}-jupyter"
-        summary = compare_site(site.resolve(), args.runs, args.timeout, keep, rebuild=not args.no_build)
+        summary = compare_site(
+            site.resolve(), args.runs, args.timeout, keep, rebuild=not args.no_build, on_error=args.on_error
+        )
         (args.out / f"{name}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
         text = f"## {name}\n\n{table(summary)}\n"
         (args.out / f"{name}.md").write_text(text)
