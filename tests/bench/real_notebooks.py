@@ -56,6 +56,7 @@ AFTER_FAILURE = "follows a cell that failed"
 STREAMS = "stdout/stderr split"
 PRETTY = "value laid out otherwise than IPython's pretty printer"
 MPL_VALUE = "matplotlib value hidden"
+RICH_TYPE = "rich output of another type (IPython's display formatters)"
 DISPLAY_AS_TEXT = "IPython display() printed as text"
 NOT_WRITTEN = "page not written"
 SKIPPED = "tagged skip-execution (stored outputs)"
@@ -146,7 +147,8 @@ def _traceback(cell: Mapping[str, Any]) -> str:
 
 def _layout(text: str) -> str:
     """A value's text without what IPython's pretty printer lays out otherwise than repr()."""
-    return re.sub(r"\s", "", text.replace(" object at 0x", " at 0x"))
+    text = re.sub(r"<class '([\w.]+)'>", r"\1", text.replace(" object at 0x", " at 0x"))
+    return re.sub(r"\s", "", text)
 
 
 def _nonempty(view: CellView) -> bool:
@@ -183,7 +185,8 @@ def classify(
         for j in range(max(0, index - 3), min(len(jupyter), index + 4))
         if j != index and compare_cell(0, 0, jupyter[j], theirs)
     ]
-    if _nonempty(mine) and any(not compare_cell(0, 0, jupyter[j], mine) for j in neighbours):
+    shown = bool(mine.streams or mine.displays or mine.images)  # an error alone matches too easily
+    if shown and any(not compare_cell(0, 0, jupyter[j], mine) for j in neighbours):
         return SHIFTED
     if mine.error and not theirs.error and _foreign_code(traceback, source):
         return SHIFTED  # the traceback shows code that is not this cell's (a fence in a Markdown cell)
@@ -209,6 +212,8 @@ def classify(
         and all(_MATPLOTLIB.search(t) for t in plain_j if t not in plain_w)
     ):
         return MPL_VALUE
+    if Kind.MIME in kinds and kinds <= {Kind.MIME, Kind.IMAGE, Kind.VALUE, Kind.RASTER}:
+        return RICH_TYPE
     if "<IPython.core.display." in mine.streams:
         return DISPLAY_AS_TEXT
     if kinds <= {Kind.STDOUT, Kind.STDERR} and sorted(mine.streams.split("\n")) == sorted(
