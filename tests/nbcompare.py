@@ -230,17 +230,23 @@ def compare_cell(cell: int, code_cell: int, jupyter: CellView, wmbook: CellView)
 
 
 def compare_notebooks(
-    jupyter: Mapping[str, Any], wmbook: Mapping[str, Any], page_html: str | None = None
+    jupyter: Mapping[str, Any],
+    wmbook: Mapping[str, Any],
+    page_html: str | None = None,
+    *,
+    separate_streams: bool | None = None,
 ) -> list[CellDiff]:
     """Every difference, code cell by code cell, between two executed copies of one notebook.
 
     ``jupyter`` is the reference run (see :func:`run_notebook`), ``wmbook`` the notebook wmbook
     wrote (see :func:`site_notebook`); their code cells are paired in order. With the page's
-    HTML, wmbook's images are counted there (see :func:`page_images`).
+    HTML, wmbook's images are counted there (see :func:`page_images`). ``separate_streams``
+    says whether wmbook's side keeps stdout and stderr apart; by default it is taken to when
+    any of its cells has stderr output.
     """
     cells_j, cells_w = _code_cells(jupyter), _code_cells(wmbook)
     views_j = notebook_views(jupyter, separate_streams=True)
-    views_w = notebook_views(wmbook)
+    views_w = notebook_views(wmbook, separate_streams=separate_streams)
     if page_html is not None:
         views_w = with_page_images(views_w, page_html)
     diffs: list[CellDiff] = []
@@ -326,9 +332,12 @@ def site_notebook(site: Path, src_uri: str, *, use_directory_urls: bool = True) 
     return folder / page.name
 
 
-def compare_site_page(site: Path, docs_dir: Path, src_uri: str, *, timeout: int = 120) -> list[CellDiff]:
+def compare_site_page(
+    site: Path, docs_dir: Path, src_uri: str, *, timeout: int = 120, separate_streams: bool | None = None
+) -> list[CellDiff]:
     """Run ``docs_dir/src_uri`` with nbclient and compare it with what the built site shows."""
     jupyter = run_notebook(docs_dir / src_uri, timeout=timeout)
     written = site_notebook(site, src_uri)
     wmbook = json.loads(written.read_text(encoding="utf-8"))
-    return compare_notebooks(jupyter, wmbook, written.with_name("index.html").read_text(encoding="utf-8"))
+    html = written.with_name("index.html").read_text(encoding="utf-8")
+    return compare_notebooks(jupyter, wmbook, html, separate_streams=separate_streams)

@@ -50,8 +50,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     return SiteBuild(root, root / "site", failed, "\n".join(r.getMessage() for r in records))
 
 
-def _assert_like_jupyter(built: SiteBuild, page: str) -> None:
-    diffs = compare_site_page(built.site, built.root / "docs", page, timeout=60)
+def _assert_like_jupyter(built: SiteBuild, page: str, *, separate_streams: bool | None = None) -> None:
+    diffs = compare_site_page(
+        built.site, built.root / "docs", page, timeout=60, separate_streams=separate_streams
+    )
     assert not diffs, f"{page}: cells differ from Jupyter's run:\n" + "\n".join(map(str, diffs))
 
 
@@ -76,7 +78,7 @@ def test_values_shown_as_ipython_shows_them_needs_ipython(built: SiteBuild) -> N
 
 
 def test_stdout_and_stderr_stay_apart_needs_ipython(built: SiteBuild) -> None:
-    _assert_like_jupyter(built, "streams.ipynb")
+    _assert_like_jupyter(built, "streams.ipynb", separate_streams=True)
 
 
 def test_files_beside_the_notebook_are_read_needs_page_files(built: SiteBuild) -> None:

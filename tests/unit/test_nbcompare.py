@@ -117,6 +117,13 @@ def test_stderr_shown_as_stdout_is_found_when_wmbook_keeps_streams_apart() -> No
     assert {(3, Kind.STDOUT), (3, Kind.STDERR)} <= kinds
 
 
+def test_streams_can_be_required_apart() -> None:
+    nb = _wmbook_side()
+    nb["cells"][2]["outputs"] = [_stream("docs/x.ipynb:1: UserWarning: careful\n")]
+    diffs = compare_notebooks(JUPYTER, nb, separate_streams=True)
+    assert [(d.cell, d.kind) for d in diffs] == [(3, Kind.STDOUT), (3, Kind.STDERR)]
+
+
 def test_merged_streams_compare_as_lines_when_wmbook_folds_stderr_into_stdout() -> None:
     nb = _wmbook_side()
     nb["cells"][2]["outputs"] = [_stream("docs/x.ipynb:1: UserWarning: careful\n")]
