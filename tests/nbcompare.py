@@ -43,8 +43,9 @@ _TIMEIT_NOTES = re.compile(
 # mkdocs-jupyter's cells; a cell may come wrapped in an empty div of the same classes.
 _HTML_CELL = re.compile(r'<div class="jp-Cell jp-(Code|Markdown|Raw)Cell\b[^"]*"[^>]*>')
 _HTML_IMAGE = re.compile(r'<figure class="wmbook-figure"|<img\b[^>]*\bsrc="data:image/', re.IGNORECASE)
-# A warning names the file it was raised from: a kernel's cell file or a page's path.
-_WARNING_FILE = re.compile(r"^\S.*?:\d+: (\w*Warning): ", re.MULTILINE)
+# A warning names where it was raised: a kernel's cell file, a page's path and line, or a
+# notebook's cell and line (``docs/x.ipynb: cell 3, line 1``).
+_WARNING_FILE = re.compile(r"^\S.*?(?::| line )\d+: (\w*Warning): ", re.MULTILINE)
 
 
 class Kind(enum.StrEnum):

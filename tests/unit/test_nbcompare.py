@@ -173,6 +173,7 @@ def test_a_code_cell_missing_on_one_side_is_found() -> None:
             True,
             "<time> ± <time> per loop",
         ),
+        ("docs/x.ipynb: cell 3, line 1: UserWarning: w", False, "<file>: UserWarning: w"),
         ("took 5 ms", False, "took 5 ms"),
         ("\x1b[0m\x1b[01;34mdata\x1b[0m/", False, "data/"),
     ],
