@@ -89,5 +89,16 @@ def test_shell_lines_read_files_beside_the_notebook_needs_page_files_and_ipython
     _assert_like_jupyter(built, "beside/shell_beside.ipynb")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="IPython's ls alias is ls -F, which shows a folder beside the page that the session "
+    "reaches through a link as the link itself (data@), not as the folder's files",
+)
+def test_the_ls_alias_lists_a_folder_beside_the_notebook_needs_page_files_and_ipython(
+    built: SiteBuild,
+) -> None:
+    _assert_like_jupyter(built, "beside/alias_beside.ipynb")
+
+
 def test_the_strict_build_passes_needs_all(built: SiteBuild) -> None:
     assert not built.failed, built.messages
