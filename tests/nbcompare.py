@@ -43,6 +43,7 @@ _TIMEIT_NOTES = re.compile(
 # mkdocs-jupyter's cells; a cell may come wrapped in an empty div of the same classes.
 _HTML_CELL = re.compile(r'<div class="jp-Cell jp-(Code|Markdown|Raw)Cell\b[^"]*"[^>]*>')
 _HTML_IMAGE = re.compile(r'<figure class="wmbook-figure"|<img\b[^>]*\bsrc="data:image/', re.IGNORECASE)
+_PROMPT = re.compile(r'class="jp-InputPrompt[^"]*">\s*In\s*\[([^\]]*)\]:')
 # A warning names where it was raised: a kernel's cell file, a page's path and line, or a
 # notebook's cell and line (``docs/x.ipynb: cell 3, line 1``).
 _WARNING_FILE = re.compile(r"^\S.*?(?::| line )\d+: (\w*Warning): ", re.MULTILINE)
@@ -60,6 +61,7 @@ class Kind(enum.StrEnum):
     IMAGE = "image count"
     RASTER = "raster content"
     ERROR = "exception"
+    PROMPT = "In [n] prompt"
 
 
 @dataclass(frozen=True)
@@ -289,24 +291,29 @@ def run_notebook(path: Path, *, timeout: int = 120, kernel: str = "python3") -> 
         return copy.deepcopy(dict(notebook))
 
 
-def page_images(html: str) -> list[tuple[int, int]]:
-    """(images, images with raster content) under each code cell of a notebook page's HTML.
-
-    This is what a reader gets: figures as the page embeds them, after wmbook made their SVG
-    safe (the notebook wmbook writes for download keeps each figure's SVG as drawn).
-    """
+def _page_code_cells(html: str) -> list[str]:
+    """The HTML of each code cell of a notebook page, in order."""
     starts = list(_HTML_CELL.finditer(html))
     kept = [
         m
         for m, following in zip(starts, [*starts[1:], None], strict=True)
         if following is None or html[m.end() : following.start()].strip()
     ]
+    return [
+        html[match.end() : kept[index + 1].start() if index + 1 < len(kept) else len(html)]
+        for index, match in enumerate(kept)
+        if match[1] == "Code"
+    ]
+
+
+def page_images(html: str) -> list[tuple[int, int]]:
+    """(images, images with raster content) under each code cell of a notebook page's HTML.
+
+    This is what a reader gets: figures as the page embeds them, after wmbook made their SVG
+    safe (the notebook wmbook writes for download keeps each figure's SVG as drawn).
+    """
     counts: list[tuple[int, int]] = []
-    for index, match in enumerate(kept):
-        if match[1] != "Code":
-            continue
-        end = kept[index + 1].start() if index + 1 < len(kept) else len(html)
-        cell = html[match.end() : end]
+    for cell in _page_code_cells(html):
         outputs = cell[cell.find("jp-Cell-outputWrapper") :] if "jp-Cell-outputWrapper" in cell else ""
         pieces = [outputs[m.start() :] for m in _HTML_IMAGE.finditer(outputs)]
         # Each piece runs to the end of the cell; cut it at the next image.
@@ -316,6 +323,28 @@ def page_images(html: str) -> list[tuple[int, int]]:
         )
         counts.append((len(images), rasters))
     return counts
+
+
+def page_prompts(html: str) -> list[str]:
+    """The number in each code cell's ``In [n]:`` prompt on a notebook page ('' for ``In [ ]:``)."""
+    prompts = []
+    for cell in _page_code_cells(html):
+        found = _PROMPT.search(cell)
+        prompts.append(found[1].strip() if found else "")
+    return prompts
+
+
+def compare_prompts(jupyter: Mapping[str, Any], html: str) -> list[CellDiff]:
+    """Code cells whose ``In [n]:`` differs from the execution count Jupyter gave them."""
+    cells = _code_cells(jupyter)
+    shown = page_prompts(html)
+    diffs = []
+    for index, ((number, cell), prompt) in enumerate(zip(cells, shown, strict=False)):
+        count = cell.get("execution_count")
+        expected = "" if count is None else str(count)
+        if expected != prompt:
+            diffs.append(CellDiff(number, index + 1, Kind.PROMPT, expected, prompt))
+    return diffs
 
 
 def with_page_images(views: Sequence[CellView], html: str) -> list[CellView]:
@@ -334,11 +363,19 @@ def site_notebook(site: Path, src_uri: str, *, use_directory_urls: bool = True) 
 
 
 def compare_site_page(
-    site: Path, docs_dir: Path, src_uri: str, *, timeout: int = 120, separate_streams: bool | None = None
+    site: Path,
+    docs_dir: Path,
+    src_uri: str,
+    *,
+    timeout: int = 120,
+    separate_streams: bool | None = None,
+    prompts: bool = False,
 ) -> list[CellDiff]:
-    """Run ``docs_dir/src_uri`` with nbclient and compare it with what the built site shows."""
+    """Run ``docs_dir/src_uri`` with nbclient and compare it with what the built site shows
+    (with ``prompts``, the ``In [n]:`` prompts too)."""
     jupyter = run_notebook(docs_dir / src_uri, timeout=timeout)
     written = site_notebook(site, src_uri)
     wmbook = json.loads(written.read_text(encoding="utf-8"))
     html = written.with_name("index.html").read_text(encoding="utf-8")
-    return compare_notebooks(jupyter, wmbook, html, separate_streams=separate_streams)
+    diffs = compare_notebooks(jupyter, wmbook, html, separate_streams=separate_streams)
+    return diffs + (compare_prompts(jupyter, html) if prompts else [])

@@ -36,6 +36,7 @@ from nbcompare import (
     Kind,
     compare_cell,
     compare_notebooks,
+    compare_prompts,
     is_timing_cell,
     notebook_views,
     run_notebook,
@@ -235,15 +236,18 @@ def reference_runs(notebook: Path, keep: Path, runs: int, timeout: int) -> list[
     return references
 
 
-def compare_page(references: Sequence[dict[str, Any]], written: Path) -> tuple[int, list[CellResult], int]:
-    """(code cells, differing cells with their causes, cells raising in Jupyter) of one page."""
+def compare_page(
+    references: Sequence[dict[str, Any]], written: Path
+) -> tuple[int, list[CellResult], int, int]:
+    """(code cells, differing cells with their causes, cells raising in Jupyter, wrong ``In [n]:``
+    prompts) of one page."""
     notebook = written
     jupyter = references[0]
     code = [c for c in jupyter["cells"] if c.get("cell_type") == "code"]
     raising = sum(1 for c in code if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
     if not written.exists():
         missing = [CellResult(notebook.name, n + 1, NOT_WRITTEN, (), _source(c)) for n, c in enumerate(code)]
-        return len(code), missing, raising
+        return len(code), missing, raising, 0
     wmbook = json.loads(written.read_text(encoding="utf-8"))
     written_code = [c for c in wmbook["cells"] if c.get("cell_type") == "code"]
     unstable = {d.code_cell for other in references[1:] for d in compare_notebooks(jupyter, other)}
@@ -274,7 +278,7 @@ def compare_page(references: Sequence[dict[str, Any]], written: Path) -> tuple[i
             )
         if index < len(views_w) and views_w[index].error:
             failed_before = True  # a session stops at its first error; Jupyter's run went on
-    return len(code), results, raising
+    return len(code), results, raising, len(compare_prompts(jupyter, html))
 
 
 def _pages(site: Path) -> list[str]:
@@ -294,10 +298,11 @@ def compare_site(
         started = time.perf_counter()
         written = site_notebook(site / "site", page)
         references = reference_runs(site / "docs" / page, keep / Path(page).parent, runs, timeout)
-        cells, results, raising = compare_page(references, written)
+        cells, results, raising, prompts = compare_page(references, written)
         notebooks[page] = {
             "code_cells": cells,
             "raising_in_jupyter": raising,
+            "wrong_prompts": prompts,
             "different": [asdict(r) for r in results],
             "seconds": time.perf_counter() - started,
         }
@@ -308,19 +313,25 @@ def compare_site(
 def table(summary: Mapping[str, Any]) -> str:
     """A Markdown table of one site's comparison."""
     rows = [
-        "| notebook | code cells | equal | different | raise in Jupyter |",
-        "| --- | --: | --: | --: | --: |",
+        "| notebook | code cells | equal | different | raise in Jupyter | wrong In [n] |",
+        "| --- | --: | --: | --: | --: | --: |",
     ]
     causes: Counter[str] = Counter()
-    total = equal = raising = 0
+    totals = Counter[str]()
     for page, data in summary["notebooks"].items():
         cells, different = data["code_cells"], len(data["different"])
         causes.update(r["cause"] for r in data["different"])
-        total, equal, raising = total + cells, equal + cells - different, raising + data["raising_in_jupyter"]
-        rows.append(
-            f"| {page} | {cells} | {cells - different} | {different} | {data['raising_in_jupyter']} |"
-        )
-    rows.append(f"| **all** | **{total}** | **{equal}** | **{total - equal}** | **{raising}** |")
+        row = {
+            "cells": cells,
+            "equal": cells - different,
+            "different": different,
+            "raising": data["raising_in_jupyter"],
+            "prompts": data.get("wrong_prompts", 0),
+        }
+        totals.update(row)
+        rows.append(f"| {page} | " + " | ".join(str(v) for v in row.values()) + " |")
+    order = ("cells", "equal", "different", "raising", "prompts")
+    rows.append("| **all** | " + " | ".join(f"**{totals[k]}**" for k in order) + " |")
     rows += ["", "| cause | cells |", "| --- | --: |"]
     rows += [f"| {cause} | {count} |" for cause, count in causes.most_common()]
     for b in summary["builds"]:

@@ -61,6 +61,10 @@ def test_rich_values_and_displays_match_jupyter(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "rich_values.ipynb")
 
 
+def test_in_prompts_count_as_jupyter_counts_needs_notebook_cells(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "rich_values.ipynb", prompts=True)
+
+
 def test_fences_in_markdown_cells_are_prose_needs_notebook_cells(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "fence_in_markdown.ipynb")
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from nbcompare import Kind, cell_view, compare_notebooks, is_timing_cell, normalise, page_images
+from nbcompare import (
+    Kind,
+    cell_view,
+    compare_notebooks,
+    compare_prompts,
+    is_timing_cell,
+    normalise,
+    page_images,
+)
 
 PNG = "iVBORw0KGgo="
 SVG_PLAIN = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0"/></svg>'
@@ -196,8 +204,11 @@ def test_a_png_alone_counts_as_raster_and_a_plain_svg_does_not() -> None:
     assert (png.images, png.rasters, svg.images, svg.rasters) == (1, 1, 1, 0)
 
 
-def _html_cell(kind: str, outputs: str, *, wrapped: bool = False) -> str:
-    cell = f'<div class="jp-Cell jp-{kind}Cell jp-Notebook-cell" id="cell-id=x">\n<div class="jp-Cell-inputWrapper">code</div>'
+def _html_cell(kind: str, outputs: str, *, wrapped: bool = False, prompt: str = " ") -> str:
+    cell = (
+        f'<div class="jp-Cell jp-{kind}Cell jp-Notebook-cell" id="cell-id=x">\n<div class="jp-Cell-inputWrapper">'
+        f'<div class="jp-InputPrompt jp-InputArea-prompt">In [{prompt}]:</div>code</div>'
+    )
     if outputs:
         cell += f'<div class="jp-Cell-outputWrapper">{outputs}</div>'
     cell += "</div>"
@@ -225,3 +236,18 @@ def test_images_are_counted_in_the_page_when_it_is_given() -> None:
     cells = ["", "", "", figure.format(SVG_PLAIN), figure.format(SVG_STRIPPED), ""]
     html = "".join(_html_cell("Code", c) for c in cells)
     assert [(d.cell, d.kind) for d in compare_notebooks(JUPYTER, nb, html)] == [(6, Kind.RASTER)]
+
+
+def test_prompts_are_compared_with_jupyters_execution_counts() -> None:
+    jupyter = copy.deepcopy(JUPYTER)
+    for count, cell in enumerate(jupyter["cells"][1:], start=1):
+        cell["execution_count"] = count
+    jupyter["cells"][6]["execution_count"] = None  # a cell Jupyter did not run
+    prompts = ["1", "2", "3", "4", "5", " "]
+    html = "".join(_html_cell("Code", "", prompt=p) for p in prompts)
+    assert compare_prompts(jupyter, html) == []
+    html = "".join(_html_cell("Code", "", prompt=p) for p in ["1", "2", "3", "5", " ", " "])
+    assert [(d.cell, d.kind, d.jupyter, d.wmbook) for d in compare_prompts(jupyter, html)] == [
+        (5, Kind.PROMPT, "4", "5"),
+        (6, Kind.PROMPT, "5", ""),
+    ]
