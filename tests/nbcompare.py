@@ -42,7 +42,10 @@ _TIMEIT_NOTES = re.compile(
 )
 # mkdocs-jupyter's cells; a cell may come wrapped in an empty div of the same classes.
 _HTML_CELL = re.compile(r'<div class="jp-Cell jp-(Code|Markdown|Raw)Cell\b[^"]*"[^>]*>')
-_HTML_IMAGE = re.compile(r'<figure class="wmbook-figure"|<img\b[^>]*\bsrc="data:image/', re.IGNORECASE)
+_HTML_IMAGE = re.compile(
+    r'<figure class="wmbook-figure"|<div class="wmbook-display">\s*<svg\b|<img\b[^>]*\bsrc="data:image/',
+    re.IGNORECASE,
+)
 _PROMPT = re.compile(r'class="jp-InputPrompt[^"]*">\s*In\s*\[([^\]]*)\]:')
 # A warning names where it was raised: a kernel's cell file, a page's path and line, or a
 # notebook's cell and line (``docs/x.ipynb: cell 3, line 1``).

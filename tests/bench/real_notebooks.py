@@ -186,7 +186,7 @@ def classify(
         for j in range(max(0, index - 3), min(len(jupyter), index + 4))
         if j != index and compare_cell(0, 0, jupyter[j], theirs)
     ]
-    shown = bool(mine.streams or mine.displays or mine.images)  # an error alone matches too easily
+    shown = bool(mine.streams or mine.displays)  # an error or an image alone matches too easily
     if shown and any(not compare_cell(0, 0, jupyter[j], mine) for j in neighbours):
         return SHIFTED
     if mine.error and not theirs.error and _foreign_code(traceback, source):

@@ -225,9 +225,10 @@ def test_page_images_counts_figures_and_their_raster_content_per_code_cell() -> 
             _html_cell("Markdown", figure.format(SVG_RASTER)),  # prose: not a cell's output
             _html_cell("Code", figure.format(SVG_STRIPPED)),
             _html_cell("Code", f'<img alt="" src="data:image/png;base64,{PNG}">'),
+            _html_cell("Code", f'<div class="wmbook-display">{SVG_PLAIN}</div>'),  # IPython.display.SVG
         ]
     )
-    assert page_images(html) == [(0, 0), (2, 1), (1, 0), (1, 1)]
+    assert page_images(html) == [(0, 0), (2, 1), (1, 0), (1, 1), (1, 0)]
 
 
 def test_images_are_counted_in_the_page_when_it_is_given() -> None:
