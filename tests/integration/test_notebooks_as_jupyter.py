@@ -50,9 +50,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     return SiteBuild(root, root / "site", failed, "\n".join(r.getMessage() for r in records))
 
 
-def _assert_like_jupyter(built: SiteBuild, page: str, *, separate_streams: bool | None = None) -> None:
+def _assert_like_jupyter(
+    built: SiteBuild, page: str, *, separate_streams: bool | None = None, prompts: bool = False
+) -> None:
     diffs = compare_site_page(
-        built.site, built.root / "docs", page, timeout=60, separate_streams=separate_streams
+        built.site, built.root / "docs", page, timeout=60, separate_streams=separate_streams, prompts=prompts
     )
     assert not diffs, f"{page}: cells differ from Jupyter's run:\n" + "\n".join(map(str, diffs))
 
