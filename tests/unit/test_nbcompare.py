@@ -252,5 +252,5 @@ def test_prompts_are_compared_with_jupyters_execution_counts() -> None:
         (5, Kind.PROMPT, "4", "5"),
         (6, Kind.PROMPT, "5", ""),
     ]
-    jupyter["cells"][6]["metadata"]["tags"] = ["skip-execution"]  # its count is the stored one
+    jupyter["cells"][5]["metadata"]["tags"] = ["skip-execution"]  # its count is the stored one
     assert [d.cell for d in compare_prompts(jupyter, html)] == [5]
