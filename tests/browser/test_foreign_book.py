@@ -71,7 +71,7 @@ def test_chapter_header_links_open_html_pages(browser: Any, foreign_url: str) ->
         assert tab.url == f"{foreign_url}/basics/equations.html"
         assert tab.locator("h1").first.inner_text() == "The Laws of Chance in Symbols"
         tab.go_back(wait_until="networkidle")
-        home = tab.locator(".wmbook-chapter-header").get_by_role("link", name="A Short Book of Chance")
+        home = tab.locator(".wmbook-breadcrumb").get_by_role("link", name="A Short Book of Chance")
         with tab.expect_navigation():
             home.click(timeout=15000)
         assert tab.url == f"{foreign_url}/index.html"

@@ -30,7 +30,7 @@ PAGES = ("", "languages")
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The fixture built once with each tool."""
-    from tests.integration.conftest import copy_fixture
+    from .conftest import copy_fixture
 
     base = tmp_path_factory.mktemp("mdexec")
     sites = []

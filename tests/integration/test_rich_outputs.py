@@ -264,7 +264,7 @@ def test_bokeh_show_is_embedded(built: Built, page: str) -> None:
 
 def test_figure_is_shown_without_its_repr(page: str) -> None:
     start = page.index("Squares")  # the figure's title, in the block's code and in its SVG
-    assert '<figure class="wmbook-figure">' in page
+    assert '<figure class="wmbook-figure"' in page
     assert "Figure size" not in page[start:]
     assert "&lt;Figure" not in page and "<Figure" not in page
 
