@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import shutil
 from collections.abc import Callable
@@ -13,13 +12,10 @@ from typing import Any
 
 import nbformat
 import pytest
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-from mkdocs.exceptions import Abort, BuildError
 
 from wmbook.render.outputs import settle_carriage_returns
 
-from .conftest import FIXTURES, SiteBuild, build_site
+from .conftest import FIXTURES, SiteBuild, build_site, build_strict
 
 # Numbers with a unit of time (%timeit, %time): compared by shape, not value.
 _DURATION = re.compile(r"\d[\d.,]*\s*(?:ns|µs|μs|us|ms|s|min|h)\b")
@@ -88,23 +84,7 @@ def compare_notebooks(ours: dict[str, Any], jupyter: dict[str, Any]) -> list[str
 def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     root = tmp_path_factory.mktemp("ipython") / "book"
     shutil.copytree(FIXTURES / "ipython", root)
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Collect(level=logging.WARNING)
-    logging.getLogger("mkdocs").addHandler(handler)
-    failed = False
-    try:
-        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
-        build(config)
-    except (Abort, BuildError):
-        failed = True
-    finally:
-        logging.getLogger("mkdocs").removeHandler(handler)
-    return SiteBuild(root, root / "site", failed, "\n".join(r.getMessage() for r in records))
+    return build_strict(root, may_fail=True)
 
 
 def test_the_fixture_builds_strictly(built: SiteBuild) -> None:

@@ -13,17 +13,13 @@ display and streams), ``page_files`` (files beside the page readable as in Jupyt
 
 from __future__ import annotations
 
-import logging
 import shutil
 
 import pytest
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-from mkdocs.exceptions import Abort, BuildError
 
 from nbcompare import compare_site_page
 
-from .conftest import FIXTURES, SiteBuild
+from .conftest import FIXTURES, SiteBuild, build_strict
 
 
 @pytest.fixture(scope="module")
@@ -31,23 +27,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     """The fixture site, built strictly once (its pages are written even when the build fails)."""
     root = tmp_path_factory.mktemp("asjupyter") / "book"
     shutil.copytree(FIXTURES / "notebooks_real", root)
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Collect(level=logging.WARNING)
-    logging.getLogger("mkdocs").addHandler(handler)
-    failed = False
-    try:
-        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
-        build(config)
-    except (Abort, BuildError):
-        failed = True
-    finally:
-        logging.getLogger("mkdocs").removeHandler(handler)
-    return SiteBuild(root, root / "site", failed, "\n".join(r.getMessage() for r in records))
+    return build_strict(root, may_fail=True)
 
 
 def _assert_like_jupyter(
