@@ -44,6 +44,7 @@ from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
 from wmbook.kinds.base import CheckContext, RenderContext, top_level
 from wmbook.kinds.code import CodeBlock, OutputSlot, fill_figure_slots, fill_slots, problem_box, slot_name
 from wmbook.kinds.quiz import fill_centres
+from wmbook.kinds.tree import trees_drawn
 from wmbook.math.katex import MathRenderer
 from wmbook.model import Diagnostic, Outcome, Severity, SourceLoc, StepResult
 from wmbook.notebook.export import (
@@ -63,6 +64,7 @@ from wmbook.render.outputs import render_figures, render_result, safe_figure_svg
 from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
+from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
 from wmbook.runner.manifest import manifest_json, runnable_blocks
 from wmbook.store import atomic_write
@@ -291,6 +293,7 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
     if book.settings.math:  # math: false leaves the page's math to the site
         content, problems = math.render_page(content, parsed.text, parsed.path)
         page.diagnostics += problems
+    content = with_tree_icons(content)  # the icons of markdown-exec's tree fences
     if parsed.chapter is not None:
         links = HeaderLinks(
             home=home_url(book, page),
@@ -402,7 +405,17 @@ def markdown_exec_output(
     if result.streams and options.language not in SHELL_LANGUAGES:
         text = "".join(stream.text for stream in result.streams if stream.name == "stdout")
     printed = text if show.result == "ansi" else visible_text(text)
-    return result_html(show, options.language, source, printed, options.passed_on, block.index + 1, convert)
+    # What it printed may draw trees (markdown-exec's tree fences), icons and all.
+    converted = result_html(
+        show,
+        options.language,
+        source,
+        printed,
+        options.passed_on,
+        block.index + 1,
+        lambda text: convert(trees_drawn(text)),
+    )
+    return with_tree_icons(converted)
 
 
 def render_outputs(

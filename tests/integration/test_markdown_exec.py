@@ -24,7 +24,7 @@ def wmbook_plugins() -> list[object]:
     return ["search", {"wmbook": {"execute": "marked"}}]
 
 
-PAGES = ("", "languages")
+PAGES = ("", "languages", "trees")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ quiz           /// quiz | question         ``wmbook.kinds.quiz``
 equation       /// equation | EQ A.1       ``wmbook.kinds.equation``
 instrument     /// instrument | MM5.1      ``wmbook.kinds.instrument``
 references     /// references              ``wmbook.kinds.references``
+tree           ```tree (markdown-exec's)   ``wmbook.kinds.tree``
 =============  ==========================  ==========================================
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wmbook.kinds import code, equation, instrument, output, quiz, references
+from wmbook.kinds import code, equation, instrument, output, quiz, references, tree
 from wmbook.kinds.base import BlockKind
 from wmbook.kinds.code import CodeBlock
 from wmbook.kinds.equation import Equation
@@ -27,6 +28,7 @@ from wmbook.kinds.instrument import InstrumentBlock
 from wmbook.kinds.output import ExpectedOutput, OutputRewrite
 from wmbook.kinds.quiz import Quiz
 from wmbook.kinds.references import ReferenceList
+from wmbook.kinds.tree import TreeBlock
 
 KINDS: tuple[BlockKind[Any], ...] = (
     code.KIND,
@@ -35,12 +37,13 @@ KINDS: tuple[BlockKind[Any], ...] = (
     equation.KIND,
     instrument.KIND,
     references.KIND,
+    tree.KIND,
 )
 BY_FENCE: dict[str, BlockKind[Any]] = {lang: kind for kind in KINDS for lang in kind.fences}
 BY_BLOCK: dict[str, BlockKind[Any]] = {name: kind for kind in KINDS for name in kind.blocks}
 BY_RECORD: dict[type, BlockKind[Any]] = {kind.record: kind for kind in KINDS}
 
-Block = CodeBlock | ExpectedOutput | Quiz | Equation | InstrumentBlock | ReferenceList
+Block = CodeBlock | ExpectedOutput | Quiz | Equation | InstrumentBlock | ReferenceList | TreeBlock
 
 __all__ = [
     "BY_BLOCK",
@@ -56,4 +59,5 @@ __all__ = [
     "OutputRewrite",
     "Quiz",
     "ReferenceList",
+    "TreeBlock",
 ]

@@ -36,6 +36,16 @@ class HasRegion(Protocol):
     def region(self) -> Region: ...
 
 
+class FencedRecord(Protocol):
+    """A block record written as a fence (what a markdown-exec ``md`` block may hold)."""
+
+    @property
+    def region(self) -> Region: ...
+
+    @property
+    def fence(self) -> Fence: ...
+
+
 R = TypeVar("R", bound=HasRegion)
 
 

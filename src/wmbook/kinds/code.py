@@ -204,9 +204,11 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     if options.show is not None and options.language in ("md", "markdown"):
         text = "\n".join(fence.body)
         rendered = list(fence.body)
-        for inner in reversed(block.inner):  # each fence it holds, rendered in its place
+        from wmbook.kinds import BY_RECORD  # the registry imports this module
+
+        for inner in reversed(block.inner):  # each fence it holds, rendered in its place by its kind
             first, last = inner.fence.start - fence.start, inner.fence.end - fence.start
-            rendered[first - 1 : last] = render(inner, ctx)
+            rendered[first - 1 : last] = BY_RECORD[type(inner)].render(inner, ctx)
         output = "\n".join(rendered)
         shown_text = result_markdown(options.show, options.language, text, output, options.passed_on)
         return [fence.indent + line if line else line for line in shown_text.split("\n")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wmbook.kinds.base import FencedRecord
 from wmbook.model import (
     Fence,
     Region,
@@ -46,7 +47,7 @@ class CodeBlock:
     # a transcript's or a console's commands without their prompts, a MyST cell's IPython lines
     included: tuple[Included, ...] = ()  # the text its snippet lines bring in
     shown: str = ""  # the source as markdown-exec shows it, or a MyST cell's without its options
-    inner: tuple[CodeBlock, ...] = ()  # a markdown-exec ``md`` block: the fences it runs
+    inner: tuple[FencedRecord, ...] = ()  # a markdown-exec ``md`` block: the fences it renders
     hidden: frozenset[str] = frozenset()  # "input", "output": what a MyST cell's remove-* tags hide
     cell: int | None = None  # notebook pages: the number of the code cell this block is
 

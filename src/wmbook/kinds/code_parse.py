@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from wmbook.kinds.base import ParseContext, region_of
+from wmbook.kinds.base import FencedRecord, ParseContext, region_of
 from wmbook.kinds.code_block import LANGUAGES, CodeBlock
 from wmbook.model import (
     Diagnostic,
@@ -88,10 +88,12 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
         run_code, shown = shell_of_console(tuple(code.split("\n")))
     if options.session == "":
         options = dataclasses.replace(options, session=f"block@{fence.start}")
-    inner: list[CodeBlock] = []
+    inner: list[FencedRecord] = []
     if options.language in ("md", "markdown"):
         options = dataclasses.replace(options, execute=False)  # its result is its own text
-        inner = inner_blocks(fence, ctx, problems) if options.show is not None else []
+        # With html="1" its text is the HTML shown as it is: the fences in it are text too.
+        if options.show is not None and not options.show.html:
+            inner = inner_blocks(fence, ctx, problems)
     block = CodeBlock(
         region_of(ctx.lines, fence.start, fence.end),
         loc,
@@ -107,15 +109,19 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
     return block, problems
 
 
-def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) -> list[CodeBlock]:
-    """The marked fences of a markdown-exec ``md`` block, which run as its text is rendered
-    (as markdown-exec renders it): blocks of the page, at their lines in the file."""
-    found = []
+def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) -> list[FencedRecord]:
+    """The fences of a markdown-exec ``md`` block that markdown-exec renders (code marked to
+    run, and the fences of kinds that always render, such as ``tree``), as its text is
+    rendered: blocks of the page, at their lines in the file."""
+    from wmbook.kinds import BY_FENCE  # the registry imports this module
+
+    found: list[FencedRecord] = []
     for inner in find_fences("\n".join(fence.body)):
-        if inner.lang.lower() not in LANGUAGES or not is_marked(inner.info):
+        kind = BY_FENCE.get(inner.lang.lower())
+        if kind is None or (inner.lang.lower() in LANGUAGES and not is_marked(inner.info)):
             continue
         placed = dataclasses.replace(inner, start=inner.start + fence.start, end=inner.end + fence.start)
-        record, more = parse(placed, ctx)
+        record, more = kind.parse(placed, ctx)
         problems += more
         if record is not None:
             ctx.blocks.append(record)

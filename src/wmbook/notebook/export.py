@@ -22,11 +22,12 @@ from typing import Any
 from wmbook.book import ParsedPage
 from wmbook.cite.bibliography import CITATION, PageCitations, Reference
 from wmbook.cite.reference_list import reference_html
-from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList
+from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList, TreeBlock
 from wmbook.kinds.base import top_level
 from wmbook.model import Display, Outcome, StepKey, StepResult, Stream
 from wmbook.parse.fences import front_matter_lines
 from wmbook.parse.mdexec import SHELL_LANGUAGES
+from wmbook.parse.tree import draw_tree, read_tree
 
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
@@ -220,6 +221,11 @@ def page_notebook(
         elif isinstance(block, InstrumentBlock):
             text = f"*Instrument {block.label} — {block.title}: interactive on [the web page]({page_url}#{block.anchor}).*"
             cells.append(_markdown(text))
+        elif isinstance(block, TreeBlock):  # drawn with emoji: a notebook has no Material icons
+            drawn = draw_tree(
+                read_tree("\n".join(block.fence.body)), "none" if block.icons == "none" else "basic"
+            )
+            cells.append(_markdown(f"```{block.language}\n" + "\n".join(drawn) + "\n```"))
         elif isinstance(block, ReferenceList):
             items = [
                 f"{number}. {reference_html(bibliography[key])}"

@@ -40,10 +40,11 @@ def code_block(language: str, code: str, options: tuple[tuple[str, str], ...] = 
 
 
 def tabbed(*tabs: tuple[str, str]) -> str:
-    """pymdownx.tabbed tabs, one per (title, Markdown)."""
+    """pymdownx.tabbed tabs, one per (title, Markdown), in a set of their own (``===!``):
+    markdown-exec converts each block alone, so two blocks' tabs never join one set."""
     parts = []
-    for title, text in tabs:
-        parts += [f'=== "{title}"', textwrap.indent(text, " " * 4), ""]
+    for number, (title, text) in enumerate(tabs):
+        parts += [f'==={"!" if number == 0 else ""} "{title}"', textwrap.indent(text, " " * 4), ""]
     return "\n".join(parts)
 
 

@@ -1,0 +1,41 @@
+"""markdown-exec's tree fences: names nested by indentation, drawn with branches and icons."""
+
+from __future__ import annotations
+
+import pytest
+
+from wmbook.parse.tree import FILE_EMOJI, FOLDER_EMOJI, draw_tree, icon_token, read_tree, tree_options
+from wmbook.render.tree import with_tree_icons
+
+TEXT = "root\n    a.py\n    sub\n        b\n    last/\nother\n"
+
+
+def test_nesting_and_branches() -> None:
+    drawn = draw_tree(read_tree(TEXT), "none")
+    assert drawn == ["root", "├── a.py", "├── sub", "│   └── b", "└── last/", "other"]
+
+
+@pytest.mark.parametrize(
+    ("style", "line"),
+    [
+        ("basic", f"├── {FILE_EMOJI} a.py"),
+        ("auto", f"├── {icon_token('simple/python')} a.py"),
+        ("none", "├── a.py"),
+    ],
+)
+def test_icons(style: str, line: str) -> None:
+    drawn = draw_tree(read_tree(TEXT), style)
+    assert drawn[1] == line
+    assert drawn[0].startswith(FOLDER_EMOJI) == (style != "none")
+
+
+def test_icon_tokens_become_svg() -> None:
+    html = f"<code>{icon_token('simple/python')} a.py __ICON_{'0' * 32}</code>"
+    replaced = with_tree_icons(html)
+    assert '<span class="twemoji"><svg' in replaced and f"__ICON_{'0' * 32}" in replaced
+
+
+def test_options() -> None:
+    assert tree_options({}) == ("bash", "auto")
+    with pytest.raises(ValueError, match="icons='fancy'"):
+        tree_options({"icons": "fancy"})
