@@ -59,7 +59,7 @@ from wmbook.parse.mdexec import SHELL_LANGUAGES
 from wmbook.parse.myst import is_myst_notebook, without_cell_breaks
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
-from wmbook.render.mdexec import headings, result_html
+from wmbook.render.mdexec import headings, result_html, without_markdown_attribute
 from wmbook.render.outputs import render_figures, render_result, safe_figure_svg, visible_text
 from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
@@ -294,6 +294,7 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
         content, problems = math.render_page(content, parsed.text, parsed.path)
         page.diagnostics += problems
     content = with_tree_icons(content)  # the icons of markdown-exec's tree fences
+    content = without_markdown_attribute(content)
     if parsed.chapter is not None:
         links = HeaderLinks(
             home=home_url(book, page),
@@ -430,7 +431,12 @@ def render_outputs(
     the page's errors in a box at its top."""
     for block in page.parsed.code_blocks:
         result = page.results.get(block.key)
-        if result is not None and block.options.show is not None:
+        show = block.options.show
+        if show is not None and show.html and block.options.language in ("md", "markdown"):
+            text = "\n".join(block.fence.body)  # runs nowhere: its text is the HTML it shows
+            shown = result_html(show, "md", text, text, block.options.passed_on, block.index + 1, convert)
+            page.outputs[block.key] = shown
+        elif result is not None and block.options.show is not None:
             slot = slot_name(page.slot_prefix, block.key)
             page.outputs[block.key] = markdown_exec_output(page, block, result, convert)
             if block.options.show.updatetoc:

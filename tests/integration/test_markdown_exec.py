@@ -138,3 +138,11 @@ def test_a_marked_transcript_is_checked(
     assert "+[0, 1, 4]" in built.messages
     assert "found 1 error" in built.messages  # the first transcript and the pycon fence match
     assert "doctest.md:3" not in built.messages and "this_is_only_an_example" not in built.messages
+
+
+def test_md_html_and_nested_result_boxes(both: tuple[Path, Path]) -> None:
+    """An md block with html="1" is shown as the HTML it holds (not read as Markdown); a
+    result box of an md block nested in another's tabs keeps no markdown="1"."""
+    ours = article(_html(both[1], "trees"))
+    assert '<span class="raw">*not emphasis*</span>: HTML as written' in ours
+    assert 'markdown="1"' not in ours

@@ -201,6 +201,9 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     it, fill it), or for a Markdown block its own text."""
     fence = block.fence
     options = block.options
+    if options.show is not None and options.language in ("md", "markdown") and options.show.html:
+        # Its text is HTML, shown as it is: it fills the slot once the page is HTML.
+        return ["", f"{fence.indent}{OutputSlot(ctx.slot_prefix, block.key).marker}", ""]
     if options.show is not None and options.language in ("md", "markdown"):
         text = "\n".join(fence.body)
         rendered = list(fence.body)
