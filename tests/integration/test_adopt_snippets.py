@@ -26,6 +26,12 @@ def test_snippets_run_and_errors_name_the_included_file(
     assert "docs/snippets/typo.py:1: SyntaxError" in text
     assert 'File "docs/snippets/typo.py", line 1' in text
     assert "wmbook" not in re.sub(r"wmbook[-:]", "", text.split("KeyError")[0])  # no wmbook frames
+    # A range that skips lines, a file that includes another, and a snippet indented in the
+    # block's code: each error at the line that holds it.
+    assert "docs/snippets/ranges.py:8: KeyError: 'missing'" in text
+    assert "docs/snippets/inner.py:2: ZeroDivisionError" in text
+    assert 'File "docs/snippets/inner.py", line 2' in text
+    assert "docs/index.md:31: NameError: name 'not_defined_here' is not defined" in text
     page = html.unescape(built.html())
     assert (
         "3" in re.findall(r'<div class="wmbook-output[^"]*"[^>]*>.*?<pre><code>(.*?)</code>', page, re.S)[0]

@@ -28,8 +28,8 @@ def test_a_snippet_line_runs_as_its_file(base: Path) -> None:
     assert problems == []
     assert expanded.shown == "x = 1\ny = 2\nz = 3\n\nprint(x)"
     assert expanded.run.split("\n")[1] == "print(x)"  # one line per fence line: page lines hold
-    assert "run_included('snips/a.py', 1, " in expanded.run
-    assert expanded.included == (Included(10, "snips/a.py", 1, "x = 1\ny = 2\nz = 3\n"),)
+    assert "run_included('x = 1\\ny = 2\\nz = 3\\n', [('snips/a.py', 1)," in expanded.run
+    assert expanded.included == (Included(10, "snips/a.py", 1, "x = 1\ny = 2\nz = 3\n", ("snips/a.py",)),)
 
 
 @pytest.mark.parametrize(
@@ -64,9 +64,20 @@ def test_escaped_and_block_forms(base: Path) -> None:
     assert len(expanded.run.split("\n")) == len(body)
 
 
-def test_an_indented_snippet_is_text_in_place(base: Path) -> None:
+def test_an_indented_snippet_runs_the_block_as_one_call(base: Path) -> None:
     expanded, _ = reader(base).expand(("def f():", '    --8<-- "a.py:1:1"', "    return x"), 1, "docs/p.md")
-    assert expanded.run == "def f():\n    x = 1\n    return x"
+    assert expanded.shown == "def f():\n    x = 1\n    return x"
+    first, *rest = expanded.run.split("\n")
+    assert rest == ["", ""]  # one line per fence line
+    assert "[('docs/p.md', 1), ('snips/a.py', 1), ('docs/p.md', 3)]" in first
+
+
+def test_each_line_knows_its_file_and_line(base: Path) -> None:
+    (base / "snips" / "outer.py").write_text('top = 0\n--8<-- "a.py:3:3"\n', encoding="utf-8")
+    expanded, _ = reader(base).expand(('--8<-- "a.py:1:1,3:3"', '--8<-- "outer.py"'), 1, "docs/p.md")
+    assert "[('snips/a.py', 1), ('snips/a.py', 3)]" in expanded.run
+    assert "[('snips/outer.py', 1), ('snips/a.py', 3), ('snips/outer.py', 3)]" in expanded.run
+    assert expanded.included[1].files == ("snips/outer.py", "snips/a.py")
 
 
 def test_only_sites_with_snippets_get_a_reader(base: Path) -> None:

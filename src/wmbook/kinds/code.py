@@ -54,7 +54,8 @@ def check(block: CodeBlock, ctx: CheckContext) -> list[Diagnostic]:
     result = ctx.results.get(block.key)
     if result is None:
         return []
-    problems = step_problems(block, result, {i.path for b in ctx.page.code_blocks for i in b.included})
+    included = {f for b in ctx.page.code_blocks for i in b.included for f in (i.files or (i.path,))}
+    problems = step_problems(block, result, included)
     if block.figure is not None and result.outcome is Outcome.OK and not result.figures:
         message = (
             f'figure="{block.options.figure}", but the block drew no figure; draw one '

@@ -8,6 +8,10 @@ file's text; wmbook runs that text too, under the same rules: the site's ``base_
 The code that runs keeps one line per line of the fence: a snippet line becomes a call
 (``run_included``) that runs the included text as the file it came from, so a traceback
 names ``docs/snippets/client.py``, line 7, not a line of the page that does not hold it.
+Each line of the text keeps the file and line it was read from, so a range that skips
+lines (``file.py:1:3,7:9``) or a file that includes another is reported at its own lines.
+A snippet line indented inside the block's code (a function's body) cannot become a call:
+the whole block then runs as one such call, its own lines named as the page's.
 The code a reader sees, edits in the browser or downloads keeps the text in place.
 """
 
@@ -41,6 +45,19 @@ class Included:
     path: str  # the included file, as displayed (relative to mkdocs.yml)
     first_line: int  # the file line the text starts at
     text: str
+    files: tuple[str, ...] = ()  # every file the text comes from (files it includes too)
+
+
+class _ReadLine(str):
+    """A line of an included file that remembers where it was read (pymdownx.snippets moves
+    lines about as they are, and indents nested ones with ``space + line``)."""
+
+    origin: tuple[str, int] | None = None
+
+    def __radd__(self, other: str) -> _ReadLine:
+        joined = _ReadLine(other + str(self))
+        joined.origin = self.origin
+        return joined
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,18 @@ class SnippetReader:
         )
         self._pre: Any = md.preprocessors["snippet"]
         self._root = root
+        read = getattr(self._pre, "read_lines", None)
+        if read is not None:  # pymdownx 10.17 and later read files through it: lines learn their place
+            self._pre.read_lines = lambda path: self._traced(path, read(path))
+
+    def _traced(self, path: str, lines: list[str]) -> list[str]:
+        shown = os.path.relpath(os.path.abspath(path), self._root)
+        traced: list[str] = []
+        for number, line in enumerate(lines, start=1):
+            read = _ReadLine(line)
+            read.origin = (shown, number)
+            traced.append(read)
+        return traced
 
     def expand(
         self, body: tuple[str, ...], body_start: int, path: str
@@ -71,9 +100,11 @@ class SnippetReader:
 
         shown: list[str] = []
         run: list[str] = []
+        origins: list[tuple[str, int]] = []  # where each line of ``shown`` comes from
         included: list[Included] = []
         problems: list[Diagnostic] = []
         in_block = False
+        in_code = False  # a snippet line indented inside the code
         for number, line in enumerate(body, start=body_start):
             if _BLOCK.match(line):
                 in_block = not in_block
@@ -84,6 +115,7 @@ class SnippetReader:
             if not (match or (in_block and target and not target.startswith(";"))):
                 shown.append(line)
                 run.append(line)
+                origins.append((path, number))
                 continue
             try:
                 lines = self._pre.run([f'{space}--8<-- "{target}"'])
@@ -97,13 +129,18 @@ class SnippetReader:
             where = self._locate(target) if lines else None
             if where is None:  # nothing found, as pymdownx.snippets leaves it: an empty line
                 run += lines or [""]
+                origins += [(path, number)] * len(lines)
                 continue
             file, first = where
-            included.append(Included(number, file, first, text))
-            if space:  # inside a block of code: the text in place (its lines then shift)
-                run += lines
-            else:
-                run.append(f"{_HELPER}({file!r}, {first}, {text!r}, globals())")
+            places = [_origin(read, file, first + n) for n, read in enumerate(lines)]
+            origins += places
+            files = tuple(dict.fromkeys([file, *(place[0] for place in places)]))
+            included.append(Included(number, file, first, text, files))
+            in_code = in_code or bool(space)
+            run.append(f"{_HELPER}({text!r}, {places!r}, globals())")
+        if in_code:  # the block as one call: its lines and the text in place, each at its own line
+            whole = "\n".join(shown)
+            run = [f"{_HELPER}({whole!r}, {origins!r}, globals())"] + [""] * (len(body) - 1)
         return ExpandedCode("\n".join(shown), "\n".join(run), tuple(included)), problems
 
     def _locate(self, target: str) -> tuple[str, int] | None:
@@ -120,6 +157,13 @@ class SnippetReader:
         elif parts["section"]:
             first = _section_start(found, parts["section"])
         return os.path.relpath(os.path.abspath(found), self._root), first
+
+
+def _origin(line: str, file: str, guess: int) -> tuple[str, int]:
+    """Where an included line was read (a pymdownx.snippets that does not say: its place
+    counted from the text's first line)."""
+    origin = getattr(line, "origin", None)
+    return origin if origin is not None else (file, guess)
 
 
 def _section_start(file: str, name: str) -> int:
