@@ -134,11 +134,16 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         if any(p.instruments for p in pages):
             book.assets.add("instruments")
         runtime = None
-        if settings.run_in_browser:
+        # markdown-exec's pyodide fences run in the reader's browser only: they bring the runner.
+        pyodide_page = next((p.path for p in pages if any(b.options.browser_only for b in p.code_blocks)), "")
+        if settings.run_in_browser or pyodide_page:
             try:
                 runtime = ensure_runtime(Path(settings.cache_dir))
             except RuntimeUnavailable as exc:
-                raise PluginError(f"mkdocs.yml: plugins.wmbook.run_in_browser: {exc}") from exc
+                where = (
+                    "mkdocs.yml: plugins.wmbook.run_in_browser" if settings.run_in_browser else pyodide_page
+                )
+                raise PluginError(f"{where}: {exc}") from exc
             book.runtime_bytes = runtime_bytes(runtime)
             book.assets.add("runner")
         add_site_assets(files, config, book.assets, runtime)

@@ -357,9 +357,11 @@ def located_result(page: Page, result: StepResult) -> StepResult:
 
 
 def add_runner(book: Book, page: Page, content: str) -> str:
-    """Runnable blocks' outputs wrapped for the in-browser runner, and the page's manifest."""
+    """Runnable blocks' outputs wrapped for the in-browser runner, and the page's manifest
+    (without ``run_in_browser``, only the blocks that run nowhere else: pyodide fences)."""
     slots = {b.key: str(OutputSlot(page.slot_prefix, b.key)) for b in page.parsed.code_blocks}
-    runnable = runnable_blocks(page.parsed.code_blocks, slots, book.settings.timeout)
+    everything = book.settings.run_in_browser
+    runnable = runnable_blocks(page.parsed.code_blocks, slots, book.settings.timeout, everything)
     if not runnable:
         return content
     for block in runnable:
@@ -371,7 +373,7 @@ def add_runner(book: Book, page: Page, content: str) -> str:
         "packages": book.settings.packages_url,
         "runtimeBytes": book.runtime_bytes,
     }
-    manifest = manifest_json(page.parsed.code_blocks, slots, book.settings.timeout, extra)
+    manifest = manifest_json(page.parsed.code_blocks, slots, book.settings.timeout, extra, everything)
     return content + f'\n<script type="application/json" id="wmbook-runner-data">{manifest}</script>'
 
 
@@ -450,7 +452,7 @@ def render_outputs(
             page.diagnostics += figure_warnings(block, result)
             if result.figures:
                 page.figures[block.key] = render_figures(result, numbered=block.figure is not None)
-    if book.settings.run_in_browser:
+    if book.settings.run_in_browser or any(b.options.browser_only for b in page.parsed.code_blocks):
         content = add_runner(book, page, content)
     content = fill_slots(content, page.slot_prefix, page.outputs, page.figures)
     content = fill_centres(content, page.parsed.quizzes, page.results)

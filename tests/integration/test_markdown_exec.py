@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -146,3 +147,32 @@ def test_md_html_and_nested_result_boxes(both: tuple[Path, Path]) -> None:
     ours = article(_html(both[1], "trees"))
     assert '<span class="raw">*not emphasis*</span>: HTML as written' in ours
     assert 'markdown="1"' not in ours
+
+
+def test_pyodide_fences_become_runnable_blocks(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pyodide fence is highlighted code with wmbook's runner below it (Pyodide served by
+    the site: no script of another host on the page), also inside an md block's tabs; it
+    never runs at build time."""
+    root = fixture_site("mdexec")
+    (root / "docs" / "editor.md").write_text(
+        "# Editor\n\n"
+        '```pyodide install="attrs"\nraise SystemExit("never run at build time")\n```\n\n'
+        '````md exec="1" source="tabbed-left" tabs="Markdown|Rendered"\n'
+        '```pyodide session="other"\nprint("hello")\n```\n````\n',
+        encoding="utf-8",
+    )
+    built = build_site(root, caplog, plugins=wmbook_plugins())
+    assert not built.failed, built.messages
+    page = built.html("editor")
+    assert page.count('class="wmbook-run"') == 2
+    manifest = json.loads(re.search(r'id="wmbook-runner-data">(.*?)</script>', page, re.S)[1])
+    assert [(b["session"], b["install"]) for b in manifest["blocks"]] == [
+        ("pyodide:default", ["attrs"]),
+        ("pyodide:other", []),
+    ]
+    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', article(page))
+    assert not re.search(r'<script[^>]+src="https?://', page)  # nothing of another host loads with the page
+    assert (built.site / "assets" / "wmbook" / "runner.js").is_file()
+    assert "never run at build time" not in built.messages

@@ -100,7 +100,7 @@ def test_source_forms() -> None:
     below = with_source(MarkdownExecShow(source="below"), "python", "x", "out", (("title", "t"),))
     assert below == 'out\n\n````````python title="t"\nx\n````````'
     tabs = with_source(MarkdownExecShow(source="tabbed-left", tabs=("A", "B")), "sh", "ls", "out", ())
-    assert tabs.startswith('=== "A"\n    ````````sh \n    ls\n') and '=== "B"\n    out' in tabs
+    assert tabs.startswith('===! "A"\n    ````````sh \n    ls\n') and '=== "B"\n    out' in tabs
     console = with_source(MarkdownExecShow(source="console", result="pycon"), "python", "x", "1", ())
     assert console == code_block("pycon", "x\n1")
     hidden = with_source(MarkdownExecShow(source="above"), "python", "a\nb  # markdown-exec: hide", "", ())

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from wmbook.model import StepKey
+from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.options import OptionError, parse_code_options
 from wmbook.parse.page import parse_page
 from wmbook.runner import pyodide
@@ -135,3 +136,48 @@ def test_serve_gives_wasm_its_type() -> None:
     import wmbook.plugin  # noqa: F401  (registers the type, as mkdocs serve loads the plugin)
 
     assert mimetypes.guess_type("pyodide.asm.wasm")[0] == "application/wasm"
+
+
+PYODIDE_PAGE = """# Page
+
+```python exec="1"
+print("built")
+```
+
+```pyodide install="griffe, attrs" theme="monokai"
+import griffe
+```
+
+```pyodide session="other" height="3"
+x = 1
+```
+
+```pyodide
+print("again")
+```
+"""
+
+
+def test_pyodide_fences_run_only_in_the_browser() -> None:
+    """markdown-exec's pyodide fences never run at build time; without run_in_browser they are
+    the only runnable blocks, each in its own session (default when none is named)."""
+    page = parse_page(PYODIDE_PAGE, "docs/p.md", site_mode=ExecuteMode.MARKED)
+    blocks = list(page.code_blocks)
+    assert [(b.options.execute, b.options.browser_only) for b in blocks] == [
+        (True, False),
+        (False, True),
+        (False, True),
+        (False, True),
+    ]
+    slots = {b.key: f"p-{b.index}" for b in blocks}
+    found = {
+        b.id: (b.session, b.replay, b.install) for b in runnable_blocks(blocks, slots, 60, everything=False)
+    }
+    assert found == {
+        "p-1": ("pyodide:default", (), ("griffe", "attrs")),
+        "p-2": ("pyodide:other", (), ()),
+        "p-3": ("pyodide:default", ("p-1",), ()),
+    }
+    data = json.loads(manifest_json(blocks, slots, 60, {}, everything=False))
+    assert set(data["code"]) == {"p-1", "p-2", "p-3"}
+    assert data["blocks"][0]["install"] == ["griffe", "attrs"]

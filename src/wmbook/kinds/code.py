@@ -34,7 +34,7 @@ from wmbook.model import (
     StepKind,
     StepResult,
 )
-from wmbook.parse.mdexec import PYTHON_LANGUAGES, SHELL_LANGUAGES, transcript_output
+from wmbook.parse.mdexec import PYODIDE, PYTHON_LANGUAGES, SHELL_LANGUAGES, transcript_output
 from wmbook.parse.options import CodeOptions
 from wmbook.render.mdexec import result_markdown
 
@@ -219,7 +219,7 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     if options.show is not None:
         marker = OutputSlot(ctx.slot_prefix, block.key).marker
         return ["", f"{fence.indent}{marker}", ""] if options.execute else []
-    language = "python" if options.language in PYTHON_LANGUAGES else options.language
+    language = "python" if options.language in (*PYTHON_LANGUAGES, PYODIDE) else options.language
     written = "".join(f' {key}="{value}"' for key, value in options.passed_on)
     body = block.shown.split("\n") if block.shown else fence.body
     shown = [
@@ -230,7 +230,7 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
         shown.append(f"{fence.indent}{fence.marker}")
     if "input" in block.hidden:
         shown = []
-    if block.options.execute and "output" not in block.hidden:
+    if (block.options.execute or block.options.browser_only) and "output" not in block.hidden:
         slot = OutputSlot(ctx.slot_prefix, block.key)
         shown += ["", f"{fence.indent}{slot.marker}", ""]
         if block.figure is not None:

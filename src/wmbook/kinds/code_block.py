@@ -15,13 +15,14 @@ from wmbook.model import (
 from wmbook.parse.block_options import slugify
 from wmbook.parse.mdexec import (
     MDEXEC_LANGUAGES,
+    PYODIDE,
     PYTHON_LANGUAGES,
 )
 from wmbook.parse.myst import CODE_CELL
 from wmbook.parse.options import CodeOptions
 from wmbook.parse.snippets import Included
 
-LANGUAGES = (*PYTHON_LANGUAGES, *MDEXEC_LANGUAGES, CODE_CELL)
+LANGUAGES = (*PYTHON_LANGUAGES, *MDEXEC_LANGUAGES, CODE_CELL, PYODIDE)
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,15 @@ from wmbook.parse.marked import claims_fence, has_run_options, is_marked
 from wmbook.parse.mdexec import (
     MDEXEC_LANGUAGES,
     NOT_IMPLEMENTED,
+    PYODIDE,
+    PYODIDE_OPTIONS,
     PYTHON_LANGUAGES,
     is_transcript,
     python_of_transcript,
     shell_of_console,
 )
 from wmbook.parse.myst import CODE_CELL, MystError, is_python_cell, read_code_cell
-from wmbook.parse.options import CodeOptions, OptionError, parse_code_options
+from wmbook.parse.options import CodeOptions, OptionError, parse_code_options, split_options
 from wmbook.parse.snippets import Included
 
 
@@ -39,6 +41,8 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
     language = fence.lang.lower()
     if language == CODE_CELL:
         return parse_code_cell(fence, ctx) if claims_fence(fence.info, ctx.mode) else (None, [])
+    if language == PYODIDE:
+        return parse_pyodide(fence, ctx)
     if language in MDEXEC_LANGUAGES and not is_marked(fence.info):
         return None, []  # a bash or pycon example nobody asked to run: not wmbook's
     transcript = language in PYTHON_LANGUAGES and is_transcript(fence.body)
@@ -118,7 +122,8 @@ def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) ->
     found: list[FencedRecord] = []
     for inner in find_fences("\n".join(fence.body)):
         kind = BY_FENCE.get(inner.lang.lower())
-        if kind is None or (inner.lang.lower() in LANGUAGES and not is_marked(inner.info)):
+        runs_if_marked = inner.lang.lower() in LANGUAGES and inner.lang.lower() != PYODIDE
+        if kind is None or (runs_if_marked and not is_marked(inner.info)):
             continue
         placed = dataclasses.replace(inner, start=inner.start + fence.start, end=inner.end + fence.start)
         record, more = kind.parse(placed, ctx)
@@ -127,6 +132,28 @@ def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) ->
             ctx.blocks.append(record)
             found.append(record)
     return found
+
+
+def parse_pyodide(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
+    """A markdown-exec ``pyodide`` fence: code the reader edits and runs in the browser with
+    wmbook's runner, in the page's session ``session=`` names (``default`` without it); it
+    never runs at build time, as markdown-exec never runs it."""
+    loc = SourceLoc(ctx.path, fence.start)
+    try:
+        raw = split_options(fence.info, PYODIDE_OPTIONS)
+    except OptionError as exc:
+        return None, [Diagnostic(loc, f"{exc}")]
+    install = tuple(name.strip() for name in raw.get("install", "").split(",") if name.strip())
+    options = CodeOptions(
+        execute=False,
+        session="pyodide:" + (raw.get("session") or "default"),  # apart from the build's sessions
+        language=PYODIDE,
+        passed_on=tuple((key, raw[key]) for key in ("title",) if key in raw),
+        browser_only=True,
+        install=install,
+    )
+    region = region_of(ctx.lines, fence.start, fence.end)
+    return CodeBlock(region, loc, ctx.count(CodeBlock), fence, "\n".join(fence.body), options), []
 
 
 def parse_code_cell(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from wmbook.parse.marked import exec_flag
 
 PYTHON_LANGUAGES = ("python", "py", "python3")
+PYODIDE = "pyodide"  # markdown-exec's fence that the reader edits and runs in the browser
+# Options of a pyodide fence: the session and packages are kept; the rest is the look of
+# markdown-exec's own editor (wmbook's runner has its own) and its CDN's version.
+PYODIDE_OPTIONS = ("session", "install", "theme", "height", "version", "assets", "title")
 # Languages markdown-exec runs besides python; a fence in them runs only when marked.
 MDEXEC_LANGUAGES = ("pycon", "md", "markdown", "bash", "sh", "console")
 SHELL_LANGUAGES = {"bash": "bash", "sh": "sh", "console": "sh"}  # language -> the shell that runs it

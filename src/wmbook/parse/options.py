@@ -53,6 +53,9 @@ class CodeOptions:
     returncode: int = 0  # a shell block's expected exit status
     passed_on: tuple[tuple[str, str], ...] = ()  # highlight options kept on the shown code (title …)
     ignored: tuple[str, ...] = ()  # options read but not implemented: a warning each
+    # Runs only in the reader's browser, never at build time (markdown-exec's pyodide fences).
+    browser_only: bool = False
+    install: tuple[str, ...] = ()  # packages installed (micropip) before a browser-only block runs
 
 
 class OptionError(ValueError):

@@ -1,5 +1,6 @@
 // The interpreter of one page: Pyodide in a Web Worker, loaded on the first Run.
-// Messages in:  {type: "run", runId, id, name, session, code, replay: [{id, name, code}]}
+// Messages in:  {type: "run", runId, id, name, session, code, install, replay: [{id, name, code}]}
+// (install: packages micropip installs before the block runs, a pyodide fence's install=)
 // Messages out: {type: "loading"} · {type: "started", runId} (the block itself begins: its
 // timeout counts from here) · {type: "result", runId, output, error, figures}
 let pyodide = null;
@@ -9,6 +10,7 @@ let config = null;
 let output = [];
 let findImports = null;
 const byImport = new Map(); // import name -> the lock file's package entry
+const installed = new Set(); // packages micropip installed
 
 async function start(message) {
   config = message;
@@ -56,6 +58,22 @@ async function loadImports(code) {
     .join("\n");
 }
 
+// Packages a block asks for by name (install=), from the packages' index through micropip.
+async function installPackages(names) {
+  const wanted = (names || []).filter((name) => !installed.has(name));
+  if (!wanted.length) return "";
+  try {
+    await pyodide.loadPackage("micropip", { messageCallback: () => {}, errorCallback: () => {} });
+    const micropip = pyodide.pyimport("micropip");
+    await micropip.install(wanted);
+    micropip.destroy();
+  } catch (error) {
+    return `could not install ${wanted.join(", ")}: ${error}`;
+  }
+  for (const name of wanted) installed.add(name);
+  return "";
+}
+
 function session(name) {
   if (!sessions.has(name)) sessions.set(name, { namespace: setup.new_session(), ran: new Set() });
   return sessions.get(name);
@@ -81,6 +99,11 @@ self.onmessage = async (event) => {
       await start(message);
     }
     const state = session(message.session);
+    const failed = await installPackages(message.install);
+    if (failed) {
+      self.postMessage({ type: "result", runId: message.runId, output: "", figures: [], error: failed });
+      return;
+    }
     for (const earlier of message.replay) {
       if (state.ran.has(earlier.id)) continue;
       output = [];

@@ -159,6 +159,7 @@
       runId,
       id: block.id,
       session: block.session,
+      install: block.install || [],
       code: codeOf(block.id),
       name: nameOf(block.id),
       raises: data.raises[block.id] || "",
