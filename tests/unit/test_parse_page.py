@@ -41,7 +41,9 @@ def test_fence_languages() -> None:
         "sh": "code",
         "console": "code",
         "{code-cell}": "code",  # MyST notebooks' code cells
+        "pyodide": "code",  # markdown-exec's: runs in the reader's browser only
         "output": "output",
+        "tree": "tree",  # markdown-exec's file trees, drawn
     }
 
 
@@ -62,8 +64,9 @@ def test_every_record_type_has_one_kind() -> None:
         "Equation": "equation",
         "InstrumentBlock": "instrument",
         "ReferenceList": "references",
+        "TreeBlock": "tree",
     }
-    assert len({kind.name for kind in KINDS}) == len(KINDS) == 6
+    assert len({kind.name for kind in KINDS}) == len(KINDS) == 7
     for kind in KINDS:
         assert bool(kind.fences) != bool(kind.blocks), kind.name
 
