@@ -291,7 +291,7 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
     """Math rendered with KaTeX; on chapter pages, the header and the cite controls."""
     parsed = page.parsed
     if book.settings.math:  # math: false leaves the page's math to the site
-        content, problems = math.render_page(content, parsed.text, parsed.path)
+        content, problems = math.render_page(content, parsed.text, parsed.path, included_text(book, page))
         page.diagnostics += problems
     content = with_tree_icons(content)  # the icons of markdown-exec's tree fences
     content = without_markdown_attribute(content)
@@ -308,6 +308,16 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
             content, parsed.chapter, parsed.headings, public_url(book, page), book.site_name
         )
     return content
+
+
+def included_text(book: Book, page: Page) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    """The page with the files it includes (``--8<--``) in place, and where each line is
+    from: where to look for what the page shows but does not hold (a formula's line)."""
+    text = page.parsed.text
+    if book.snippets is None or "8<" not in text:
+        return None
+    expanded, _ = book.snippets.expand(tuple(text.split("\n")), 1, page.parsed.path)
+    return expanded.shown, expanded.origins
 
 
 def render_displays(

@@ -31,7 +31,11 @@ def test_snippets_run_and_errors_name_the_included_file(
     assert "docs/snippets/ranges.py:8: KeyError: 'missing'" in text
     assert "docs/snippets/inner.py:2: ZeroDivisionError" in text
     assert 'File "docs/snippets/inner.py", line 2' in text
-    assert "docs/index.md:31: NameError: name 'not_defined_here' is not defined" in text
+    assert "docs/index.md:33: NameError: name 'not_defined_here' is not defined" in text
+    # A formula of an included file that KaTeX cannot render: at its line in that file.
+    assert "docs/snippets/formula.md:3: math does not render" in text
+    assert "docs/index.md:1: math does not render" not in text  # the page that includes it
+    assert "ast.py" not in text  # a SyntaxError's traceback shows no frame of the parser
     page = html.unescape(built.html())
     assert (
         "3" in re.findall(r'<div class="wmbook-output[^"]*"[^>]*>.*?<pre><code>(.*?)</code>', page, re.S)[0]

@@ -83,3 +83,13 @@ def test_each_line_knows_its_file_and_line(base: Path) -> None:
 def test_only_sites_with_snippets_get_a_reader(base: Path) -> None:
     assert snippet_reader(["admonition"], {}, str(base)) is None
     assert snippet_reader(["pymdownx.snippets"], {}, str(base)) is not None
+
+
+def test_a_formula_of_an_included_file_is_found_at_its_line(base: Path) -> None:
+    from wmbook.math.katex import included_formula_line
+
+    (base / "snips" / "note.md").write_text("intro\n\n$\\bad{x}$\n", encoding="utf-8")
+    expanded, _ = reader(base).expand(("# Page", '--8<-- "note.md"', "end"), 1, "docs/p.md")
+    loc = included_formula_line("\\bad{x}", expanded.shown, expanded.origins)
+    assert loc is not None and (loc.path, loc.line) == ("snips/note.md", 3)
+    assert included_formula_line("\\elsewhere", expanded.shown, expanded.origins) is None

@@ -21,7 +21,8 @@ def run_included(text: str, origins: Sequence[tuple[str, int]], namespace: dict[
     lines = text.split("\n")
     _remember_lines(lines, origins)
     try:
-        tree = ast.parse(text, origins[0][0] if origins else "<snippet>")
+        # compile(), not ast.parse(): no frame outside wmbook's (hidden) in a SyntaxError's traceback
+        tree = compile(text, origins[0][0] if origins else "<snippet>", "exec", ast.PyCF_ONLY_AST)
     except SyntaxError as exc:
         if exc.lineno is not None and 0 < exc.lineno <= len(origins):
             exc.filename, exc.lineno = origins[exc.lineno - 1]
@@ -47,7 +48,7 @@ def run_included(text: str, origins: Sequence[tuple[str, int]], namespace: dict[
 
 def _first_lines(text: str) -> list[int]:
     """The line of the text each top-level statement starts at (before remapping)."""
-    return [statement.lineno for statement in ast.parse(text).body]
+    return [statement.lineno for statement in compile(text, "<snippet>", "exec", ast.PyCF_ONLY_AST).body]
 
 
 def _remember_lines(lines: list[str], origins: Sequence[tuple[str, int]]) -> None:

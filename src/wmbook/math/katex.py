@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -80,12 +81,28 @@ def formula_line(tex: str, source: str, path: str) -> SourceLoc:
     """Line where the formula is written: an occurrence of its TeX that a closing
     delimiter follows (so '\\frac{1}{' is not found inside '\\frac{1}{2}').  Whitespace
     may differ (a formula in an indented block or a quote keeps its prefixes in the file)."""
+    line = written_line(tex, source)
+    return SourceLoc(path, line or 1)
+
+
+def written_line(tex: str, text: str) -> int | None:
+    """The line of ``text`` where the formula is written (see ``formula_line``), if it is."""
     words = tex.split()
     if not words:
-        return SourceLoc(path, 1)
+        return None
     written = r"[\s>]*".join(re.escape(word) for word in words)
-    match = re.search(written + r"\s*(?:\$|\\\)|\\\])", source) or re.search(written, source)
-    return SourceLoc(path, source.count("\n", 0, match.start()) + 1 if match else 1)
+    match = re.search(written + r"\s*(?:\$|\\\)|\\\])", text) or re.search(written, text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def included_formula_line(tex: str, expanded: str, origins: Sequence[tuple[str, int]]) -> SourceLoc | None:
+    """Where a formula that the page's own text does not hold is written in a file the page
+    includes (``--8<--``): found in the page with its snippets in place (``expanded``), whose
+    line ``n`` is line ``origins[n-1]`` of a file."""
+    line = written_line(tex, expanded)
+    if line is None or line > len(origins):
+        return None
+    return SourceLoc(*origins[line - 1])
 
 
 def _katex_version() -> str:
@@ -173,10 +190,23 @@ class MathRenderer:
         kind = "wmbook-math wmbook-math--display" if display else "wmbook-math"
         return f'<{"div" if display else "span"} class="{kind}">{rendered}</{"div" if display else "span"}>'
 
-    def render_page(self, page_html: str, source: str, path: str) -> tuple[str, list[Diagnostic]]:
-        """The page's HTML with every formula rendered; TeX errors as diagnostics."""
+    def render_page(
+        self,
+        page_html: str,
+        source: str,
+        path: str,
+        included: tuple[str, Sequence[tuple[str, int]]] | None = None,
+    ) -> tuple[str, list[Diagnostic]]:
+        """The page's HTML with every formula rendered; TeX errors as diagnostics, at the
+        formula's line in the page or (``included``: the page with its snippets in place, and
+        where each of its lines is from) in the file the page includes it from."""
         self._ensure(find_math(page_html))
         problems: list[Diagnostic] = []
+
+        def place(tex: str) -> SourceLoc:
+            if written_line(tex, source) is None and included is not None:
+                return included_formula_line(tex, *included) or formula_line(tex, source, path)
+            return formula_line(tex, source, path)
 
         def replace(match: re.Match[str]) -> str:
             inner = _DELIMS.match(html.unescape(match["body"]))
@@ -185,9 +215,7 @@ class MathRenderer:
             item = MathItem(inner["tex"].strip(), match["tag"] == "div")
             rendered, error = self._done[item]
             if error:
-                problems.append(
-                    Diagnostic(formula_line(item.tex, source, path), f"math does not render: {error}")
-                )
+                problems.append(Diagnostic(place(item.tex), f"math does not render: {error}"))
                 return f'<code class="wmbook-math-error">{html.escape(item.tex)}</code>'
             rendered = searchable_once(rendered)
             if item.display:  # focusable: a formula wider than the column scrolls by keyboard

@@ -67,6 +67,7 @@ class ExpandedCode:
     shown: str  # the text in place (what pymdownx.snippets shows)
     run: str  # one line per fence line; each snippet line a call that runs its text
     included: tuple[Included, ...] = ()
+    origins: tuple[tuple[str, int], ...] = ()  # each line of ``shown``: the file and line it is from
 
 
 class SnippetReader:
@@ -141,7 +142,7 @@ class SnippetReader:
         if in_code:  # the block as one call: its lines and the text in place, each at its own line
             whole = "\n".join(shown)
             run = [f"{_HELPER}({whole!r}, {origins!r}, globals())"] + [""] * (len(body) - 1)
-        return ExpandedCode("\n".join(shown), "\n".join(run), tuple(included)), problems
+        return ExpandedCode("\n".join(shown), "\n".join(run), tuple(included), tuple(origins)), problems
 
     def _locate(self, target: str) -> tuple[str, int] | None:
         """The included file (as displayed) and the line its text starts at."""
