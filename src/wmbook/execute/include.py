@@ -22,7 +22,7 @@ def run_included(text: str, origins: Sequence[tuple[str, int]], namespace: dict[
     _remember_lines(lines, origins)
     try:
         # compile(), not ast.parse(): no frame outside wmbook's (hidden) in a SyntaxError's traceback
-        tree = compile(text, origins[0][0] if origins else "<snippet>", "exec", ast.PyCF_ONLY_AST)
+        tree = _parse(text, origins[0][0] if origins else "<snippet>")
     except SyntaxError as exc:
         if exc.lineno is not None and 0 < exc.lineno <= len(origins):
             exc.filename, exc.lineno = origins[exc.lineno - 1]
@@ -48,7 +48,14 @@ def run_included(text: str, origins: Sequence[tuple[str, int]], namespace: dict[
 
 def _first_lines(text: str) -> list[int]:
     """The line of the text each top-level statement starts at (before remapping)."""
-    return [statement.lineno for statement in compile(text, "<snippet>", "exec", ast.PyCF_ONLY_AST).body]
+    return [statement.lineno for statement in _parse(text, "<snippet>").body]
+
+
+def _parse(text: str, file: str) -> ast.Module:
+    """The text's syntax tree (a SyntaxError names ``file``)."""
+    tree = compile(text, file, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    assert isinstance(tree, ast.Module)
+    return tree
 
 
 def _remember_lines(lines: list[str], origins: Sequence[tuple[str, int]]) -> None:
