@@ -57,6 +57,7 @@ from wmbook.notebook.export import (
 from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.mdexec import SHELL_LANGUAGES
 from wmbook.parse.myst import is_myst_notebook, without_cell_breaks
+from wmbook.parse.myst_markup import myst_markdown, unsupported
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.mdexec import headings, result_html, without_markdown_attribute
@@ -223,7 +224,12 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
         )
         page.diagnostics.append(Diagnostic(SourceLoc(parsed.path, placement.region.start), message))
     if is_myst_notebook(parsed.meta):
-        placed = without_cell_breaks(placed)
+        placed = myst_markdown(without_cell_breaks(placed))  # MyST's directives and roles as Markdown
+        for line, name in unsupported(parsed.text):
+            message = (
+                f"the MyST {name} is not rendered by wmbook and is shown as written; write it as Markdown"
+            )
+            page.diagnostics.append(Diagnostic(SourceLoc(parsed.path, line), message, Severity.WARNING))
     return link_citations(placed, citations, book.bibliography)
 
 

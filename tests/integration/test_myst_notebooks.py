@@ -81,3 +81,58 @@ def test_a_failing_cell_is_reported_at_its_line(
     assert built.failed
     assert "docs/broken.md:13: IndexError: list index out of range" in built.messages
     assert "broken.md:17" not in built.messages
+
+
+MARKUP = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  name: python3
+---
+
+(sec-a)=
+## Section A
+
+```{math}
+:label: eq-energy
+E = mc^2
+```
+
+:::{note}
+See {ref}`sec-a` and {math}`y = x^2`.
+:::
+
+```{code-cell} ipython3
+print("cell ran")
+```
+
+```{glossary}
+term
+  A term.
+```
+
+```{glossary}
+again
+```
+"""
+
+
+def test_common_myst_markup_is_rendered(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """{math} directives and roles become the site's math, {note} and :::{note} admonitions,
+    {ref} a link to its target; a directive wmbook does not render is named once, at its line."""
+    root = fixture_site("myst")
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    extensions = "markdown_extensions:\n  - admonition\n  - pymdownx.superfences\n  - pymdownx.arithmatex:\n      generic: true\n"
+    (root / "mkdocs.yml").write_text(config + extensions, encoding="utf-8")
+    (root / "docs" / "markup.md").write_text(MARKUP, encoding="utf-8")
+    built = build_site(root, caplog)
+    page = built.html("markup")
+    assert 'class="admonition note"' in page
+    assert page.count('class="wmbook-math') == 2  # the directive and the role, rendered by KaTeX
+    assert '<a href="#sec-a">Section A</a>' in page and 'id="sec-a"' in page
+    assert "{math}" not in page and "{ref}" not in page and "{note}" not in page and "cell ran" in page
+    assert "docs/markup.md:25: the MyST directive {glossary} is not rendered" in built.messages
+    assert "markup.md:30" not in built.messages  # named once
