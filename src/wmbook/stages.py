@@ -38,7 +38,7 @@ from wmbook.cite.bibliography import PageCitations, load_bibliography
 from wmbook.cite.section import highwire_tags
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
-from wmbook.execute.sessions import page_sessions
+from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_blocks
 from wmbook.instruments.page import bokeh_version
 from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
 from wmbook.kinds.base import CheckContext, RenderContext, top_level
@@ -109,12 +109,23 @@ def parse(book: Book, files: Iterable[File]) -> None:
 
 def execute(book: Book, executor: Executor) -> None:
     """Start every session of every page; results are awaited page by page (``check``)."""
-    wanted = [
-        (page, spec)
+    # A page whose front matter is reported is not run: its code would only add noise.
+    # An excluded page (or execute: false) runs nothing, quiz checks included.
+    running = [
+        page
         for page in book.pages.values()
-        # A page whose front matter is reported is not run: its code would only add noise.
-        # An excluded page (or execute: false) runs nothing, quiz checks included.
         if page.parsed.runnable and page.parsed.execute is not ExecuteMode.NONE
+    ]
+    # markdown-exec's named sessions span pages, in the order MkDocs reads them (book.pages').
+    earlier = earlier_blocks(page.parsed for page in running)
+    wanted = [
+        (
+            page,
+            spec
+            if (page.parsed.path, spec.name) not in earlier
+            else with_earlier_blocks(spec, earlier[(page.parsed.path, spec.name)], book.settings.timeout),
+        )
+        for page in running
         for spec in page_sessions(
             page.parsed,
             book.settings.timeout,

@@ -176,3 +176,29 @@ def test_pyodide_fences_become_runnable_blocks(
     assert not re.search(r'<script[^>]+src="https?://', page)  # nothing of another host loads with the page
     assert (built.site / "assets" / "wmbook" / "runner.js").is_file()
     assert "never run at build time" not in built.messages
+
+
+def test_a_session_across_pages_is_cached_as_one(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A later page's part of a named session depends on the earlier pages' blocks: change
+    one there, and the later page runs again with the new value; a function an earlier page
+    defined names that page's lines in a traceback."""
+    root = fixture_site("mdexec")
+    first = build_site(root, caplog, plugins=wmbook_plugins())
+    assert not first.failed, first.messages
+    assert "the first page's total, here: 40" in first.html("trees")
+    index = root / "docs" / "index.md"
+    text = index.read_text(encoding="utf-8").replace(
+        "total = 40", "total = 50\ndef half():\n    return 1 / 0"
+    )
+    index.write_text(text, encoding="utf-8")
+    (root / "docs" / "trees.md").write_text(
+        '# Later\n\n```python exec="1" session="calc"\nprint(total)\nhalf()\n```\n', encoding="utf-8"
+    )
+    second = build_site(root, caplog, plugins=wmbook_plugins())
+    assert second.failed
+    assert "docs/trees.md:5: ZeroDivisionError" in second.messages
+    line = text.split("\n").index("    return 1 / 0") + 1
+    assert f'File "docs/index.md", line {line}, in half' in second.messages
+    assert ">50<" in second.html("trees").replace("\n", "")

@@ -1,12 +1,24 @@
-"""Group a page's steps into sessions: its code blocks and quiz checks, in page order."""
+"""Group a page's steps into sessions: its code blocks and quiz checks, in page order.
+
+A session named on several pages by blocks in markdown-exec's style (``session="x"``) is
+one namespace across the book, as markdown-exec keeps it, in the order MkDocs reads the
+pages (the order markdown-exec ran them in): a page's part of it first runs the blocks that
+earlier pages gave it, each as the file and lines it is written at, their output unused
+and their failures reported on their own page.  The session's cache key then covers every
+block it ran, on every page, and each page's part still runs isolated in its own process.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Iterable
 
 from wmbook.book import ParsedPage
-from wmbook.model import PageFolder, SessionSpec, Step
+from wmbook.kinds import CodeBlock
+from wmbook.model import PageFolder, SessionSpec, Step, StepKey, StepKind
 from wmbook.parse.mdexec import SHELL_LANGUAGES
+from wmbook.parse.snippets import run_call
 
 
 def page_folder(abs_path: str, docs_dir: str) -> PageFolder | None:
@@ -82,3 +94,44 @@ def page_sessions(
         SessionSpec(page.path, name, tuple(steps), source_lines, page.depends_on, keep_going, folder)
         for name, steps in by_session.items()
     ]
+
+
+def spans_pages(block: CodeBlock) -> bool:
+    """Whether a block joins its session across pages: a python block in markdown-exec's
+    style in a session it names (markdown-exec's sessions are the book's, wmbook's the page's)."""
+    options = block.options
+    named = not options.session.startswith("block@")  # markdown-exec's own namespace per block
+    return options.execute and options.show is not None and options.language not in SHELL_LANGUAGES and named
+
+
+def earlier_blocks(pages: Iterable[ParsedPage]) -> dict[tuple[str, str], tuple[CodeBlock, ...]]:
+    """For each page and session name that earlier pages used too: their blocks of that
+    session, in page order (pages in the order given, the order they are read in)."""
+    seen: dict[str, list[CodeBlock]] = {}
+    earlier: dict[tuple[str, str], tuple[CodeBlock, ...]] = {}
+    for page in pages:
+        here: dict[str, list[CodeBlock]] = {}
+        for block in page.code_blocks:
+            if spans_pages(block):
+                here.setdefault(block.options.session, []).append(block)
+        for name, blocks in here.items():
+            if seen.get(name):
+                earlier[(page.path, name)] = tuple(seen[name])
+            seen.setdefault(name, []).extend(blocks)
+    return earlier
+
+
+def with_earlier_blocks(
+    spec: SessionSpec, blocks: tuple[CodeBlock, ...], default_timeout: float
+) -> SessionSpec:
+    """The page's session with the blocks earlier pages gave it run first: each as a call
+    that runs its code as its own page's lines; one that fails does not stop the session
+    (its own page reports it)."""
+    replayed = []
+    for number, block in enumerate(blocks, start=1):
+        code = block.executed_code
+        origins = [(block.loc.path, block.fence.body_start + n) for n in range(code.count("\n") + 1)]
+        timeout = block.options.timeout or default_timeout
+        key = StepKey(StepKind.CODE, -number)  # no block of this page: its result is not shown
+        replayed.append(Step(key, run_call(code, origins), 1, timeout, "BaseException", show_value=False))
+    return dataclasses.replace(spec, steps=(*replayed, *spec.steps))

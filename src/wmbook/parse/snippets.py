@@ -138,10 +138,9 @@ class SnippetReader:
             files = tuple(dict.fromkeys([file, *(place[0] for place in places)]))
             included.append(Included(number, file, first, text, files))
             in_code = in_code or bool(space)
-            run.append(f"{_HELPER}({text!r}, {places!r}, globals())")
+            run.append(run_call(text, places))
         if in_code:  # the block as one call: its lines and the text in place, each at its own line
-            whole = "\n".join(shown)
-            run = [f"{_HELPER}({whole!r}, {origins!r}, globals())"] + [""] * (len(body) - 1)
+            run = [run_call("\n".join(shown), origins)] + [""] * (len(body) - 1)
         return ExpandedCode("\n".join(shown), "\n".join(run), tuple(included), tuple(origins)), problems
 
     def _locate(self, target: str) -> tuple[str, int] | None:
@@ -158,6 +157,12 @@ class SnippetReader:
         elif parts["section"]:
             first = _section_start(found, parts["section"])
         return os.path.relpath(os.path.abspath(found), self._root), first
+
+
+def run_call(text: str, origins: list[tuple[str, int]]) -> str:
+    """One line of Python that runs ``text`` in the session's namespace, its line ``n`` as
+    line ``origins[n-1]`` of a file (``wmbook.execute.include``)."""
+    return f"{_HELPER}({text!r}, {origins!r}, globals())"
 
 
 def _origin(line: str, file: str, guess: int) -> tuple[str, int]:
