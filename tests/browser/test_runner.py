@@ -188,3 +188,11 @@ def test_missing_package_says_which_from_where(tab: Tab) -> None:
     assert "you may be offline" in text
     wheels = [u for u in tab.requests if u.startswith(PACKAGES)]
     assert wheels and all(u.endswith(".whl") for u in wheels)
+
+
+def test_pyodide_fences_run_in_the_browser(tab: Tab) -> None:
+    """markdown-exec's pyodide fences are runnable blocks of the runner, in one session."""
+    tab.page.goto("/pyodide/", wait_until="networkidle")
+    assert tab.page.locator(".wmbook-run__bar").count() == 2
+    tab.edit(2)
+    assert tab.run(2).strip() == "hello from the browser"  # the block above ran first
