@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from kind_support import clean_page
 
-from wmbook.execute.sessions import page_sessions
+from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_blocks
 from wmbook.model import Figure, Outcome, SessionResult, Step, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
 
@@ -195,3 +195,24 @@ def test_session_result_by_key_and_imports() -> None:
     assert session.imports == ("json", "matplotlib", "numpy")
     assert not session.failed
     assert SessionResult(PATH, "main", (StepResult(code(0), Outcome.NOT_RUN),), 0.0).failed
+
+
+def test_markdown_exec_sessions_span_pages_in_reading_order() -> None:
+    """A session named by blocks in markdown-exec's style on several pages: each later page's
+    part runs the earlier pages' blocks first, as calls naming their own page's lines; wmbook's
+    own blocks and blocks without a session stay on their page."""
+    first = parse_page(
+        '# A\n\n```python exec="1" session="s"\nx = 1\ny = 2\n```\n\n```python session="s"\nmine = 1\n```\n'
+        '\n```python exec="1"\nalone = 1\n```\n',
+        "docs/a.md",
+    )
+    second = parse_page('# B\n\n```python exec="1" session="s"\nprint(x)\n```\n', "docs/b.md")
+    third = parse_page('# C\n\n```python exec="1" session="t"\nprint(1)\n```\n', "docs/c.md")
+    earlier = earlier_blocks([first, second, third])
+    assert list(earlier) == [("docs/b.md", "s")]
+    assert [b.loc.line for b in earlier[("docs/b.md", "s")]] == [3]  # markdown-exec's block only
+    (spec,) = page_sessions(second, 30)
+    joined = with_earlier_blocks(spec, earlier[("docs/b.md", "s")], 30)
+    replayed, own = joined.steps
+    assert own == spec.steps[0] and replayed.key == StepKey(StepKind.CODE, -1)
+    assert "[('docs/a.md', 4), ('docs/a.md', 5)]" in replayed.source and replayed.raises == "BaseException"
