@@ -39,3 +39,11 @@ def test_options() -> None:
     assert tree_options({}) == ("bash", "auto")
     with pytest.raises(ValueError, match="icons='fancy'"):
         tree_options({"icons": "fancy"})
+
+
+def test_a_tree_drawn_already_is_left_as_written() -> None:
+    from wmbook.kinds.tree import trees_drawn
+
+    drawn = "```tree\nroot\n├── a.py\n└── b\n```"
+    assert trees_drawn(drawn) == drawn
+    assert "└── " in trees_drawn("```tree\nroot\n    a.py\n```")

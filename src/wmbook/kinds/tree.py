@@ -12,7 +12,7 @@ from wmbook.model import Diagnostic, Fence, Region, SourceLoc
 from wmbook.parse.fences import find_fences
 from wmbook.parse.mdexec import PASSED_ON
 from wmbook.parse.options import OptionError, split_options
-from wmbook.parse.tree import TreeOptionError, draw_tree, read_tree, tree_options
+from wmbook.parse.tree import TreeOptionError, draw_tree, is_drawn, read_tree, tree_options
 from wmbook.render.mdexec import code_block
 
 TREE_OPTIONS = ("icons", "result", "exec", *PASSED_ON)
@@ -33,6 +33,8 @@ class TreeBlock:
 def parse(fence: Fence, ctx: ParseContext) -> tuple[TreeBlock | None, list[Diagnostic]]:
     """A ``tree`` fence; one with options it cannot take is reported and left as written."""
     loc = SourceLoc(ctx.path, fence.start)
+    if is_drawn("\n".join(fence.body)):
+        return None, []
     try:
         raw = split_options(fence.info, TREE_OPTIONS)
         language, icons = tree_options(raw)
@@ -59,7 +61,7 @@ def trees_drawn(markdown: str) -> str:
     fences of what a block prints); a fence with options it cannot take is left."""
     lines = markdown.split("\n")
     for fence in reversed(find_fences(markdown)):
-        if fence.lang != "tree":
+        if fence.lang != "tree" or is_drawn("\n".join(fence.body)):
             continue
         try:
             raw = split_options(fence.info, TREE_OPTIONS)

@@ -61,6 +61,12 @@ FILE_ICONS = {
 ICON_NAMES = (*sorted(set(FILE_ICONS.values())), DEFAULT_ICON)
 
 
+def is_drawn(text: str) -> bool:
+    """Whether a fence already holds a drawn tree (the output of ``tree``, say): it is then
+    shown as written, not drawn again."""
+    return any(branch in text for branch in ("├──", "└──"))
+
+
 class TreeOptionError(ValueError):
     """A ``tree`` fence option that cannot be accepted; the message says what to change."""
 
