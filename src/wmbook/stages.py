@@ -42,7 +42,15 @@ from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_
 from wmbook.instruments.page import bokeh_version
 from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
 from wmbook.kinds.base import CheckContext, RenderContext, top_level
-from wmbook.kinds.code import CodeBlock, OutputSlot, fill_figure_slots, fill_slots, problem_box, slot_name
+from wmbook.kinds.code import (
+    CodeBlock,
+    OutputSlot,
+    fill_figure_slots,
+    fill_slots,
+    open_folds,
+    problem_box,
+    slot_name,
+)
 from wmbook.kinds.quiz import fill_centres
 from wmbook.kinds.tree import trees_drawn
 from wmbook.math.katex import MathRenderer
@@ -478,10 +486,13 @@ def render_outputs(
             page.outputs[block.key] = output_html(book, page, result, slot, math, block.code_loc)
             page.diagnostics += figure_warnings(block, result)
             if result.figures:
-                page.figures[block.key] = render_figures(result, numbered=block.figure is not None)
+                page.figures[block.key] = render_figures(
+                    result, numbered=block.figure is not None, narrow=block.options.narrow
+                )
     if book.settings.run_in_browser or any(b.options.browser_only for b in page.parsed.code_blocks):
         content = add_runner(book, page, content)
     content = fill_slots(content, page.slot_prefix, page.outputs, page.figures)
+    content = open_folds(content)
     content = fill_centres(content, page.parsed.quizzes, page.results)
     if any(block.options.execute for block in page.parsed.code_blocks):
         content = download_action(page.uri) + content

@@ -115,3 +115,37 @@ def test_figure_mistakes_fail_at_their_line(
     site = build_site(_site(tmp_path, page), caplog, strict=True)
     assert site.failed
     assert f"docs/index.md:{line}: " in site.messages and fragment in site.messages, site.messages
+
+
+NARROW = """# Narrow
+
+```python figure="3" narrow="on" caption="Drawn twice."
+import matplotlib.pyplot as plt
+for width, name in ((7.2, "wide"), (4.2, "narrow")):
+    fig, ax = plt.subplots(figsize=(width, 3))
+    ax.set_title(f"Boxes, {name}")
+```
+"""
+
+
+def test_a_narrow_layout_is_the_last_panel_of_its_figure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = build_site(_site(tmp_path, NARROW), caplog, strict=True)
+    assert not site.failed, site.messages
+    figure = re.search(r'<figure class="([^"]*)" id="fig-3">(.*?)</figure>', site.html(), re.S)
+    assert figure is not None and "wmbook-figure--layouts" in figure[1].split()
+    panels = re.findall(
+        r'<div class="(wmbook-figure__panel[^"]*)"[^>]*><svg[^>]*aria-label="([^"]*)"', figure[2]
+    )
+    assert panels == [
+        ("wmbook-figure__panel wmbook-figure__panel--wide", "Boxes, wide"),
+        ("wmbook-figure__panel wmbook-figure__panel--narrow", "Boxes, narrow"),
+    ]
+
+
+def test_a_narrow_layout_needs_a_second_drawing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    page = '# P\n\n```python figure="3" narrow="on"\nplot_xy([0, 1], [0, 1])\n```\n'
+    site = build_site(_site(tmp_path, page), caplog, strict=True)
+    assert site.failed
+    assert 'docs/index.md:3: narrow="on", but the block drew 1 figure(s)' in site.messages, site.messages

@@ -11,7 +11,15 @@ from kind_support import check_context, clean_page, parse_context, render_contex
 
 from wmbook.kinds import BY_RECORD
 from wmbook.kinds import code as kind
-from wmbook.kinds.code import CodeBlock, error_summary, fill_figure_slots, fill_slots, problem_box, slot_name
+from wmbook.kinds.code import (
+    CodeBlock,
+    error_summary,
+    fill_figure_slots,
+    fill_slots,
+    open_folds,
+    problem_box,
+    slot_name,
+)
 from wmbook.model import (
     Diagnostic,
     Figure,
@@ -319,6 +327,36 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
             id="indented",
         ),
         pytest.param(
+            '```python code="folded" title="Helpers -- <two>"\ndef f():\n    return 1\n```',
+            [
+                "<!--wmbook-fold:Helpers &#45;&#45; &lt;two&gt; · 2 lines-->",
+                "",
+                "```python",
+                "def f():",
+                "    return 1",
+                "```",
+                "",
+                "<!--wmbook-fold-end-->",
+                "",
+                "<!--wmbook-slot:page-code-0-->",
+                "",
+            ],
+            id="folded-title-names-the-disclosure",
+        ),
+        pytest.param(
+            '!!! note\n\n    ```py exec="off" code="folded"\n    x = 1\n    ```',
+            [
+                "    <!--wmbook-fold:Code · 1 line-->",
+                "",
+                "    ```python",
+                "    x = 1",
+                "    ```",
+                "",
+                "    <!--wmbook-fold-end-->",
+            ],
+            id="folded-indented-not-run",
+        ),
+        pytest.param(
             "```python\nprint(1)",
             ["```python", "print(1)"],  # never closed: shown, not run, so no output slot
             id="unclosed",
@@ -391,6 +429,55 @@ def test_rendered_markdown() -> None:
     assert "while True: pass" in rewritten
     assert rewritten.count("```python") == 4
     assert rewritten.startswith("# Page\n")
+
+
+FOLDED_PAGE = """\
+# Page
+
+```python code="folded" title="Helpers"
+def f():
+    return 1
+```
+
+!!! note
+
+    ```python code="folded"
+    print(f())
+    ```
+
+- item
+
+    ```python code="folded"
+    y = 2
+    ```
+"""
+
+
+def test_folded_blocks_become_closed_disclosures_at_any_depth() -> None:
+    """Each folded block's highlighted code sits alone in a closed ``<details>`` whose summary
+    names it, at the top level, in an admonition and in a list item; its slot follows it."""
+    page = clean_page(FOLDED_PAGE, "docs/page.md")
+    ctx = render_context(page)
+    placements = [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in page.blocks]
+    rewritten, _ = place_blocks(FOLDED_PAGE, placements)
+    converted = markdown.markdown(rewritten, extensions=["admonition", "pymdownx.superfences"])
+    html = open_folds(fill_slots(converted, "page", {}, {}))
+    folds = re.findall(
+        r"(.?.?.?)<details([^>]*)>\s*<summary[^>]*>(.*?)</summary>\s*(.*?)</details>", html, re.S
+    )
+    assert [(attrs, summary) for _, attrs, summary, _ in folds] == [
+        (' class="wmbook-folded"', "Helpers · 2 lines"),
+        (' class="wmbook-folded"', "Code · 1 line"),
+        (' class="wmbook-folded"', "Code · 1 line"),
+    ]
+    for before, _, _, inside in folds:
+        assert before != "<p>" and inside.startswith('<div class="highlight">') and inside.count("<pre") == 1
+    assert "wmbook-fold" not in html.replace("wmbook-folded", "") and "<p></p>" not in html
+    assert 'title="Helpers"' not in rewritten  # the title names the disclosure, not the code too
+
+
+def test_open_folds_leaves_a_page_without_folds_alone() -> None:
+    assert open_folds("<p>no folds</p>") == "<p>no folds</p>"
 
 
 def test_fill_slots_round_trip() -> None:

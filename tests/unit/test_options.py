@@ -42,6 +42,12 @@ from wmbook.parse.options import (
             CodeOptions(figure="A.1", caption="The *RSSM*, drawn."),
         ),
         ("figure=7 caption='Say \"hi\".'", CodeOptions(figure="7", caption='Say "hi".')),
+        ('code="folded"', CodeOptions(folded=True)),
+        ('code="shown"', CodeOptions()),
+        ('exec="off" code="folded"', CodeOptions(execute=False, folded=True)),
+        ('code="folded" title="Helpers"', CodeOptions(folded=True, passed_on=(("title", "Helpers"),))),
+        ('figure="5.3" narrow="on"', CodeOptions(figure="5.3", narrow=True)),
+        ('figure="5.3" narrow="off"', CodeOptions(figure="5.3")),
     ],
 )
 def test_valid_code_options(info: str, expected: CodeOptions) -> None:
@@ -82,6 +88,10 @@ def test_valid_code_options(info: str, expected: CodeOptions) -> None:
         ('exec="off" session="main"', ('exec="off"', "session")),
         ('exec="off" timeout="3"', ('exec="off"', "timeout")),
         ('exec="off" raises="ValueError"', ('exec="off"', "raises")),
+        ('code="hidden"', ("code='hidden'", '"folded"')),
+        ('code="folded" exec="1" source="above"', ("code=", "markdown-exec's style")),
+        ('narrow="on"', ("narrow=", 'figure="LABEL"')),
+        ('figure="1" narrow="maybe"', ("narrow='maybe'", '"on" or "off"')),
     ],
 )
 def test_invalid_code_options(info: str, fragments: tuple[str, ...]) -> None:

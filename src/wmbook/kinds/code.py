@@ -62,6 +62,12 @@ def check(block: CodeBlock, ctx: CheckContext) -> list[Diagnostic]:
             "(plot_xy or a matplotlib figure left open) or remove figure="
         )
         problems.append(Diagnostic(block.loc, message))
+    if block.options.narrow and result.outcome is Outcome.OK and len(result.figures) < 2:
+        message = (
+            f'narrow="on", but the block drew {len(result.figures)} figure(s); draw the wide layout, '
+            'then the same drawing laid out for a narrow column, or remove narrow="on"'
+        )
+        problems.append(Diagnostic(block.loc, message))
     if block.options.language == "pycon" and block.options.show is None and not problems:
         problems += transcript_problems(block, result)
     return problems
@@ -220,7 +226,9 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
         marker = OutputSlot(ctx.slot_prefix, block.key).marker
         return ["", f"{fence.indent}{marker}", ""] if options.execute else []
     language = "python" if options.language in (*PYTHON_LANGUAGES, PYODIDE) else options.language
-    written = "".join(f' {key}="{value}"' for key, value in options.passed_on)
+    # A folded block's title names its disclosure instead of sitting above the code.
+    kept = [(key, value) for key, value in options.passed_on if not (options.folded and key == "title")]
+    written = "".join(f' {key}="{value}"' for key, value in kept)
     body = block.shown.split("\n") if block.shown else fence.body
     shown = [
         f"{fence.indent}{fence.marker}{language}{written}",
@@ -228,6 +236,8 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     ]
     if fence.closed:
         shown.append(f"{fence.indent}{fence.marker}")
+    if options.folded:
+        shown = folded(shown, dict(options.passed_on).get("title", ""), len(body), fence.indent)
     if "input" in block.hidden:
         shown = []
     if (block.options.execute or block.options.browser_only) and "output" not in block.hidden:
@@ -239,6 +249,39 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     return shown
 
 
+def folded(fence: list[str], title: str, count: int, indent: str) -> list[str]:
+    """The fenced code between two markers that ``open_folds`` turns into a closed
+    ``<details>`` whose summary names the code and its length.
+
+    Markers rather than HTML: Markdown leaves a comment alone at any depth (in a list item
+    or an admonition it would wrap a ``<details>`` tag in a paragraph).  The disclosure is
+    the browser's own (keyboard, screen readers, no script needed); the output slot stays
+    after it, where the in-browser runner looks for the code.
+    """
+    lines = f"{count} line{'s' if count != 1 else ''}"
+    summary = f"{title} · {lines}" if title else f"Code · {lines}"
+    # Escaped, hyphens too: the text sits in an HTML comment, which "--" would end early.
+    marker = html.escape(summary).replace("-", "&#45;")
+    return [f"{indent}<!--wmbook-fold:{marker}-->", "", *fence, "", f"{indent}<!--wmbook-fold-end-->"]
+
+
+_FOLD = re.compile(r"(?:<p>)?<!--wmbook-fold:(?P<summary>[^<>]*?)-->(?:</p>)?")
+_FOLD_END = re.compile(r"(?:<p>)?<!--wmbook-fold-end-->(?:</p>)?")
+
+
+def open_folds(content: str) -> str:
+    """The markers of folded blocks (``code="folded"``) as ``<details>`` around their code."""
+    if "<!--wmbook-fold" not in content:
+        return content
+    content = _FOLD.sub(
+        lambda m: (
+            f'<details class="wmbook-folded"><summary class="wmbook-folded__summary">{m["summary"]}</summary>'
+        ),
+        content,
+    )
+    return _FOLD_END.sub("</details>", content)
+
+
 def numbered_figure(
     figure: FigureLabel, options: CodeOptions, slot: OutputSlot, ctx: RenderContext
 ) -> list[str]:
@@ -248,8 +291,10 @@ def numbered_figure(
     caption = inline[1] if inline and "<p>" not in inline[1] else caption
     anchor = html.escape(figure.anchor)
     link = f'<a class="wmbook-anchor" href="#{anchor}">{html.escape(figure.label)}</a>'
+    # A figure with a narrow layout is the container its layouts are chosen by (wmbook.css).
+    layouts = " wmbook-figure--layouts" if options.narrow else ""
     return [
-        f'<figure class="wmbook-figure wmbook-figure--numbered" id="{anchor}">',
+        f'<figure class="wmbook-figure wmbook-figure--numbered{layouts}" id="{anchor}">',
         slot.figures_marker,
         f'<figcaption class="wmbook-figure__caption">{link}{" — " + caption if caption else ""}</figcaption>',
         "</figure>",

@@ -29,7 +29,19 @@ _EXCEPTION = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 LABEL_TEXT = r"[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*"
 _FIGURE_LABEL = re.compile(rf"^{LABEL_TEXT}$")
 
-WMBOOK_CODE_OPTIONS = ("exec", "session", "timeout", "raises", "run", "figure", "caption", "ipython")
+WMBOOK_CODE_OPTIONS = (
+    "exec",
+    "session",
+    "timeout",
+    "raises",
+    "run",
+    "figure",
+    "caption",
+    "ipython",
+    "code",
+    "narrow",
+)
+CODE_SHOWN = ("shown", "folded")  # the values of code=: the source in full, or behind a disclosure
 CODE_OPTIONS = WMBOOK_CODE_OPTIONS + MDEXEC_OPTIONS + PASSED_ON
 OUTPUT_OPTIONS = ("rtol", "atol")
 
@@ -45,7 +57,9 @@ class CodeOptions:
     run: bool = True  # the reader may edit and run it in the browser (books with the runner)
     figure: str | None = None  # a numbered figure's label ("5.2"): what the block draws is Figure 5.2
     caption: str = ""  # the numbered figure's caption, inline Markdown
+    narrow: bool = False  # narrow="on": the figure's last drawing is its layout for narrow columns
     ipython: bool | None = None  # IPython's semantics (magics, !cmd, ;); None: the page's choice
+    folded: bool = False  # code="folded": the source is shown collapsed, behind a disclosure
     language: str = "python"  # the fence's language: python, pycon, md, bash, sh, console …
     # markdown-exec's presentation (only the result, as Markdown, unless ``source=``): set for
     # fences written in its style; None for wmbook's (the code, then an output box).
@@ -132,6 +146,9 @@ def parse_code_options(info: str, language: str = "python") -> CodeOptions:
     caption = raw.get("caption", "").strip()
     if "caption" in raw and figure is None:
         raise OptionError('caption= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
+    narrow = _switch(raw, "narrow", False) is True
+    if narrow and figure is None:
+        raise OptionError('narrow= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
     show, returncode, ignored = read_show(raw) if uses_markdown_exec(raw, language) else (None, 0, ())
     # markdown-exec's pages keep options on blocks they do not run: there they are harmless.
     run_options = raises or timeout is not None or figure or {"session", "run", "ipython"} & set(raw)
@@ -139,10 +156,13 @@ def parse_code_options(info: str, language: str = "python") -> CodeOptions:
         raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run/figure/ipython')
     if show is not None and "session" not in raw:
         session = ""  # markdown-exec runs a block without a session in a namespace of its own
-    if show is not None and (figure or "run" in raw):
+    if show is not None and (figure or "run" in raw or "code" in raw):
         raise OptionError(
-            "figure= and run= are wmbook's; a block in markdown-exec's style shows only what it prints"
+            "figure=, run= and code= are wmbook's; a block in markdown-exec's style shows only what it prints"
         )
+    shown_as = raw.get("code", "shown")
+    if shown_as not in CODE_SHOWN:
+        raise OptionError(f'code={shown_as!r} must be "folded" (the source collapsed) or "shown"')
     return CodeOptions(
         execute=execute,
         session=session,
@@ -152,7 +172,9 @@ def parse_code_options(info: str, language: str = "python") -> CodeOptions:
         run=run and language in PYTHON_LANGUAGES and show is None,
         figure=figure,
         caption=caption,
+        narrow=narrow,
         ipython=ipython,
+        folded=shown_as == "folded",
         language=language,
         show=show,
         returncode=returncode,

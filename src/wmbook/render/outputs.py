@@ -141,18 +141,28 @@ def _min_width_style(svg: str) -> str:
     return f' style="--wmbook-min-width: {width}px"' if width else ""
 
 
-def render_figures(result: StepResult, *, numbered: bool = False) -> str:
+def _panel_class(index: int, count: int, narrow: bool) -> str:
+    """A numbered figure's panel; with a narrow layout, its last drawing is that layout
+    and the others are shown only in wider columns."""
+    if not narrow or count < 2:
+        return "wmbook-figure__panel"
+    return "wmbook-figure__panel wmbook-figure__panel--" + ("narrow" if index == count - 1 else "wide")
+
+
+def render_figures(result: StepResult, *, numbered: bool = False, narrow: bool = False) -> str:
     """The block's figures as inline SVG; '' when it drew none.
 
     As in Jupyter, a figure has no caption unless its block numbers it (its SVG carries
     its accessible name).  A numbered figure's ``<figure>`` and caption are in the page
-    already: its drawings are its panels.
+    already: its drawings are its panels, and with ``narrow`` the last one replaces the
+    others in a narrow column (a phone's), chosen by CSS.
     """
     if numbered:
+        count = len(result.figures)
         return "\n".join(
-            f'<div class="wmbook-figure__panel"{_min_width_style(figure.svg)}>'
+            f'<div class="{_panel_class(i, count, narrow)}"{_min_width_style(figure.svg)}>'
             f"{safe_figure_svg(figure.svg)[0]}</div>"
-            for figure in result.figures
+            for i, figure in enumerate(result.figures)
         )
     return "\n".join(
         f'<figure class="wmbook-figure"{_min_width_style(figure.svg)}>{safe_figure_svg(figure.svg)[0]}</figure>'
