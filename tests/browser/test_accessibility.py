@@ -34,8 +34,10 @@ def _ours(node: dict[str, Any]) -> bool:
     return any(mark in text for mark in OURS)
 
 
-def _violations_of_ours(browser: Any, base_url: str, axe_source: str, path: str, scheme: str) -> list[str]:
-    """axe-core's findings in wmbook's markup on one page."""
+def _violations_of_ours(
+    browser: Any, base_url: str, axe_source: str, path: str, scheme: str, reader: Any = None
+) -> list[str]:
+    """axe-core's findings in wmbook's markup on one page (after ``reader(page)`` has used it)."""
     context = browser.new_context(
         base_url=base_url, color_scheme=scheme, viewport={"width": 1280, "height": 900}
     )
@@ -45,6 +47,8 @@ def _violations_of_ours(browser: Any, base_url: str, axe_source: str, path: str,
             "**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort()
         )
         page.goto(path, wait_until="networkidle")
+        if reader is not None:
+            reader(page)
         page.add_script_tag(content=axe_source)
         violations = page.evaluate(
             "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => "
@@ -66,6 +70,33 @@ def test_no_accessibility_violation_of_wmbook(
     browser: Any, base_url: str, axe_source: str, path: str, scheme: str
 ) -> None:
     found = _violations_of_ours(browser, base_url, axe_source, path, scheme)
+    assert not found, json.dumps(found[:20], indent=1)
+
+
+def _open_folds_from_the_keyboard(page: Any) -> None:
+    """Opens each folded block as a keyboard user does: its summary in the tab order, then Enter."""
+    summaries = page.locator("details.wmbook-folded > summary")
+    assert summaries.count() >= 1, "the chapter has no folded block"
+    for index in range(summaries.count()):
+        summary = summaries.nth(index)
+        summary.focus()
+        assert summary.evaluate("(s) => document.activeElement === s && s.tabIndex === 0")
+        assert not summary.evaluate("(s) => s.parentElement.open")
+        assert not summary.evaluate("(s) => s.parentElement.querySelector('pre').checkVisibility()")
+        page.keyboard.press("Enter")
+        assert summary.evaluate("(s) => s.parentElement.open")
+        assert (
+            summary.evaluate("(s) => s.parentElement.querySelector('pre').getBoundingClientRect().height") > 0
+        )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_folded_code_opens_from_the_keyboard_and_stays_accessible(
+    browser: Any, base_url: str, axe_source: str, scheme: str
+) -> None:
+    found = _violations_of_ours(
+        browser, base_url, axe_source, "/world-models/", scheme, _open_folds_from_the_keyboard
+    )
     assert not found, json.dumps(found[:20], indent=1)
 
 

@@ -14,7 +14,8 @@ CHAPTER = "/world-models/"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 INSTRUMENTS = ("inst-mm5-1", "inst-mm5-2", "inst-mm5-3")
-DIAGRAMS = ("fig-5-3", "fig-5-4", "fig-5-6")
+DIAGRAMS = ("fig-5-3", "fig-5-5", "fig-5-7")  # drawn a second time for narrow columns (narrow="on")
+PLOTS = ("fig-5-4", "fig-5-6")  # kept at the width where their text is 9px, scrolling sideways
 MIN_TEXT_PX = 9.0
 TITLE_GAP_PX = 4.0
 LIVE_TIMEOUT_MS = 30_000
@@ -122,9 +123,10 @@ def _live(page: Any, anchor: str) -> None:
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("anchor", INSTRUMENTS)
-def test_instrument_text_does_not_collide_on_a_phone(page: Any, page_log: PageLog, anchor: str) -> None:
-    page.set_viewport_size(PHONE)
+def test_instrument_text_does_not_collide(page: Any, page_log: PageLog, anchor: str, viewport: Any) -> None:
+    page.set_viewport_size(viewport)
     page.goto(CHAPTER, wait_until="networkidle")
     _live(page, anchor)
     sliders = page.evaluate(SLIDER_TITLES, anchor)
@@ -164,12 +166,55 @@ def test_planner_is_short_enough_for_a_phone(page: Any) -> None:
     # 488 px with three slider titles running into each other, and a 400 px plot).
     assert stage <= 480, stage
     assert stage + readouts <= 0.75 * PHONE["height"], (stage, readouts)
+    # The whole box, caption included, fits on the screen (before: 1,710 px, its caption 1,036).
+    box = page.evaluate("() => document.getElementById('inst-mm5-3').getBoundingClientRect().height")
+    assert box <= PHONE["height"], box
 
 
-def test_diagram_text_is_readable_on_a_phone(page: Any) -> None:
+def test_pixel_vs_embedding_uses_a_desktop_s_width(page: Any) -> None:
+    """Sliders and figures side by side on a desktop (before: one above the other, 640 px),
+    one above the other on a phone, where side by side their text collides."""
+    figure_tops = (  # the instrument's two figures, known by their titles
+        "() => [...Bokeh.index.query((v) => v.model.type === 'Figure' && v.frame !== undefined)]"
+        ".filter((v) => ['Relative test loss', 'A test frame'].includes(v.model.title.text))"
+        ".map((v) => Math.round(v.el.getBoundingClientRect().top))"
+    )
+    stage = (
+        "() => document.querySelector('#inst-mm5-2 .wmbook-instrument-stage').getBoundingClientRect().height"
+    )
+    for viewport, side_by_side, most in ((DESKTOP, True, 330), (PHONE, False, 650)):
+        page.set_viewport_size(viewport)
+        page.goto(CHAPTER, wait_until="networkidle")
+        _live(page, "inst-mm5-2")
+        tops = page.evaluate(figure_tops)
+        assert len(tops) == 2 and (tops[0] == tops[1]) == side_by_side, (viewport, tops)
+        assert page.evaluate(stage) <= most, viewport
+
+
+# The panels of a figure a reader sees (a figure drawn twice shows one of its layouts).
+SHOWN_PANELS = """(id) => [...document.getElementById(id).querySelectorAll('.wmbook-figure__panel')]
+  .filter((p) => p.checkVisibility()).map((p) => [p.className, p.scrollWidth, p.clientWidth])"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_diagrams_are_redrawn_for_a_phone(page: Any, viewport: Any) -> None:
+    page.set_viewport_size(viewport)
+    page.goto(CHAPTER, wait_until="networkidle")
+    layout = "narrow" if viewport is PHONE else "wide"
+    for figure in DIAGRAMS:
+        shown = page.evaluate(SHOWN_PANELS, figure)
+        # One layout at a time, the one drawn for the column, and it fits without scrolling.
+        assert [c.split("--")[-1] for c, _, _ in shown] == [layout], (figure, shown)
+        assert all(scroll <= client for _, scroll, client in shown), (figure, shown)
+        sizes = page.evaluate(DIAGRAM_TEXT, figure)
+        assert sizes and min(sizes) >= MIN_TEXT_PX - 0.05, (figure, sizes)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def test_plot_text_is_readable_on_a_phone(page: Any) -> None:
     page.set_viewport_size(PHONE)
     page.goto(CHAPTER, wait_until="networkidle")
-    for figure in DIAGRAMS:
+    for figure in PLOTS:
         sizes = page.evaluate(DIAGRAM_TEXT, figure)
         assert sizes, f"{figure} has no text"
         assert min(sizes) >= MIN_TEXT_PX - 0.05, (figure, min(sizes))
@@ -218,7 +263,7 @@ def test_instruments_go_live_without_moving_the_page(browser: Any, base_url: str
             reserved, live = page.evaluate(
                 "(id) => { const s = document.querySelector('#' + id + ' .wmbook-instrument-stage');"
                 " const t = s.querySelector('.wmbook-instrument-target');"
-                " return [parseFloat(s.style.minHeight), t.getBoundingClientRect().height]; }",
+                " return [parseFloat(getComputedStyle(s).minHeight), t.getBoundingClientRect().height]; }",
                 anchor,
             )
             assert abs(reserved - live) < 1, (anchor, reserved, live)

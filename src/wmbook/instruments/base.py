@@ -22,6 +22,8 @@ class RenderedInstrument:
         description: accessible description of the figure.
         height: height in pixels of the live layout, reserved for the preview so that
             nothing moves when it goes live; 0 when unknown.
+        narrow_height: its height on a narrow screen, where rows made with
+            ``bokeh_kit.reflowing_row`` stack their children; 0 when it is ``height``.
     """
 
     preview_svg: str
@@ -31,6 +33,7 @@ class RenderedInstrument:
     label: str = ""
     description: str = ""
     height: int = 0
+    narrow_height: int = 0
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ JS_DIR = Path(__file__).with_name("js")
 # the page reserves it for the static preview and nothing below moves when the figure goes live.
 SLIDER_HEIGHT = 50
 CONTROL_HEIGHT = 40  # a checkbox or a button
+# Screens this wide or narrower (phones) get a reflowing row's children one above the other; the
+# same width is in static/instruments.css, which reserves the layout's narrow height there.
+NARROW_MAX_PX = 700
+STACKS_WHEN_NARROW = "wmbook-stacks-when-narrow"  # the tag of a reflowing row
 # Where a legend may sit inside the frame.
 LegendLocation = Literal[
     "top_left", "top_right", "bottom_left", "bottom_right", "top", "bottom", "left", "right", "center"
@@ -209,18 +213,37 @@ class Kit:
         return Checkbox(label=label, active=active, height=CONTROL_HEIGHT, stylesheets=[self.sheet])
 
 
-def stage_height(layout: UIElement) -> int:
-    """Height in pixels of ``layout`` once laid out: a column adds its children's, a row takes the tallest,
-    and a widget counts its margins (Bokeh gives widgets 5px all round).
+def reflowing_row(*children: UIElement, sheet: InlineStyleSheet) -> Row:
+    """A row on wide screens whose children stand one above the other on narrow ones (at most
+    ``NARROW_MAX_PX`` wide): figures side by side where there is room, readable on a phone."""
+    stack = InlineStyleSheet(
+        # In the row's shadow tree its children are the top-level elements; Bokeh sizes them
+        # along the row (flex-basis 0), which in a column would take their height.
+        css=f"@media (max-width: {NARROW_MAX_PX}px) {{ :host {{ flex-direction: column !important; }} "
+        ":host > *, div { flex: 0 0 auto !important; } }"
+    )
+    return Row(
+        children=list(children),
+        sizing_mode="stretch_width",
+        stylesheets=[sheet, stack],
+        tags=[STACKS_WHEN_NARROW],
+    )
+
+
+def stage_height(layout: UIElement, *, narrow: bool = False) -> int:
+    """Height in pixels of ``layout`` once laid out: a column adds its children's, a row takes the tallest
+    (on a narrow screen a reflowing row adds them), and a widget counts its margins (Bokeh gives
+    widgets 5px all round).
 
     Raises:
         ValueError: a leaf of the layout has no fixed height.
     """
-    if isinstance(layout, Column):
-        heights = [stage_height(child) for child in layout.children]
+    stacked = isinstance(layout, Row) and narrow and STACKS_WHEN_NARROW in layout.tags
+    if isinstance(layout, Column) or stacked:
+        heights = [stage_height(child, narrow=narrow) for child in layout.children]
         return sum(heights)
     if isinstance(layout, Row):
-        return max([stage_height(child) for child in layout.children], default=0)
+        return max([stage_height(child, narrow=narrow) for child in layout.children], default=0)
     if not isinstance(layout, LayoutDOM) or layout.height is None:
         raise ValueError(f"{type(layout).__name__} has no fixed height: its layout's height is unknown")
     return int(layout.height) + _vertical_margin(layout.margin)
@@ -306,4 +329,5 @@ def finish(
         label=label,
         description=description,
         height=stage_height(layout),
+        narrow_height=stage_height(layout, narrow=True),
     )

@@ -14,7 +14,18 @@ from bokeh.models import ColumnDataSource, CustomJSTickFormatter
 
 from . import ranges, svg
 from .base import Instrument, RenderedInstrument
-from .bokeh_kit import C1, C2, C4, NEUTRAL, Kit, callback, finish, fit_equal_aspect, readouts_block
+from .bokeh_kit import (
+    C1,
+    C2,
+    C4,
+    NEUTRAL,
+    Kit,
+    callback,
+    finish,
+    fit_equal_aspect,
+    readouts_block,
+    reflowing_row,
+)
 from .planner_model import GOAL, HMAX, START, ImaginedPlan, format_readouts, simulate, split_lines
 
 __all__ = ["INSTRUMENT", "format_readouts", "simulate", "split_lines"]
@@ -147,10 +158,10 @@ def build(anchor: str) -> RenderedInstrument:
     replan.js_on_change("active", on_change)
     again.js_on_event("button_click", callback(files, {**args, "bump": True}))
     layout = column(
-        # Two controls a line: three titles side by side run into each other on a phone.
-        row(plans, error, sizing_mode="stretch_width"),
-        row(horizon, replan, sizing_mode="stretch_width"),
-        again,
+        # The three sliders on one line where there is room; on a phone two a line, as three
+        # titles side by side run into each other there.
+        reflowing_row(row(plans, error, sizing_mode="stretch_width"), horizon, sheet=kit.sheet),
+        row(replan, again, sizing_mode="stretch_width"),
         fig,
         sizing_mode="stretch_width",
         stylesheets=[kit.sheet],

@@ -88,8 +88,14 @@ def instrument_html(
     anchor = clean_anchor(anchor)
     caption_id = f"{anchor}-caption"
     desc_id = f"{anchor}-desc"
-    # The live layout's height, held from the first paint: the preview sits in it.
-    reserve = f' style="min-height: {rendered.height}px"' if rendered.height > 0 else ""
+    # The live layout's height, held from the first paint: the preview sits in it.  A layout
+    # that reflows on narrow screens has a second height, chosen by instruments.css.
+    narrow = rendered.narrow_height or rendered.height
+    reserve = (
+        f' style="--wmbook-stage-height: {rendered.height}px; --wmbook-stage-height-narrow: {narrow}px"'
+        if rendered.height > 0
+        else ""
+    )
     base_attr = f' data-bokeh-base="{escape(bokeh_base)}"' if bokeh_base else ""
     label = (
         f'<span class="wmbook-instrument-label">{escape(rendered.label)}</span> ' if rendered.label else ""

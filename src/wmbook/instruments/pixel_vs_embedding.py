@@ -37,7 +37,7 @@ from bokeh.models import ColumnDataSource, FactorRange, Range1d
 
 from . import ranges, svg
 from .base import Instrument, RenderedInstrument
-from .bokeh_kit import C1, C2, C3, C4, Kit, callback, finish, readouts_block
+from .bokeh_kit import C1, C2, C3, C4, Kit, callback, finish, readouts_block, reflowing_row
 from .prng import fixed, normal_block, uniform_block
 
 P = 64
@@ -255,11 +255,16 @@ def build(anchor: str) -> RenderedInstrument:
     signal.js_on_change("value", cb)
     noise.js_on_change("value", cb)
     layout = column(
-        signal,  # one per line: side by side, their titles run into each other on a phone
-        noise,
-        # One above the other: side by side on a phone, the bar names and the legend collide.
-        barfig,
-        framefig,
+        # Side by side where there is room; one above the other on a phone, where the slider
+        # titles would run into each other and the bar names into the legend.
+        reflowing_row(signal, noise, sheet=kit.sheet),
+        # Each figure in a column of its own: a row would line their frames up, and the legend
+        # under the frame figure would then squeeze the bars' frame to its height.
+        reflowing_row(
+            column(barfig, sizing_mode="stretch_width"),
+            column(framefig, sizing_mode="stretch_width"),
+            sheet=kit.sheet,
+        ),
         sizing_mode="stretch_width",
         stylesheets=[kit.sheet],
     )
