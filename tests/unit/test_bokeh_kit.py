@@ -77,3 +77,47 @@ def test_stage_height_refuses_a_widget_of_unknown_height() -> None:
 
     with pytest.raises(ValueError, match="Div has no fixed height"):
         stage_height(column(Div(text="free")))
+
+
+def test_a_reflowing_row_adds_its_childrens_heights_on_a_narrow_screen() -> None:
+    """Side by side it is as tall as its tallest child; stacked, on a phone, as all of them."""
+    from bokeh.layouts import column
+
+    from wmbook.instruments.bokeh_kit import SLIDER_HEIGHT, Kit, reflowing_row, stage_height
+
+    kit = Kit()
+    sliders = reflowing_row(
+        kit.slider("a", 0, 1, 0, 0.1, "0.0"), kit.slider("b", 0, 1, 0, 0.1, "0.0"), sheet=kit.sheet
+    )
+    fig = kit.figure("t", "x", "y", x_range=(0, 1), y_range=(0, 1), height=300)
+    layout = column(sliders, fig)
+    assert stage_height(layout) == SLIDER_HEIGHT + 10 + 300
+    assert stage_height(layout, narrow=True) == (SLIDER_HEIGHT + 10) * 2 + 300
+
+
+def test_the_narrow_width_is_the_same_in_python_and_in_the_page_css() -> None:
+    """The page reserves the narrow height below the width at which Bokeh's rows stack."""
+    from wmbook.instruments.bokeh_kit import NARROW_MAX_PX
+    from wmbook.instruments.page import STATIC_DIR
+
+    css = (STATIC_DIR / "instruments.css").read_text(encoding="utf-8")
+    assert f"@media (max-width: {NARROW_MAX_PX}px)" in css
+
+
+@pytest.mark.parametrize(
+    ("height", "narrow", "style"),
+    [
+        (320, 640, ' style="--wmbook-stage-height: 320px; --wmbook-stage-height-narrow: 640px"'),
+        (470, 0, ' style="--wmbook-stage-height: 470px; --wmbook-stage-height-narrow: 470px"'),
+        (0, 0, ">"),
+    ],
+)
+def test_the_stage_reserves_the_wide_and_the_narrow_height(height: int, narrow: int, style: str) -> None:
+    from wmbook.instruments.base import RenderedInstrument
+    from wmbook.instruments.page import instrument_html
+
+    rendered = RenderedInstrument(
+        "<svg></svg>", "{}", "inst-x-bokeh", "", height=height, narrow_height=narrow
+    )
+    markup = instrument_html(rendered, "inst-x", "X", "")
+    assert f'<div class="wmbook-instrument-stage"{style}' in markup
