@@ -238,8 +238,9 @@ def stage_height(layout: UIElement, *, narrow: bool = False) -> int:
     Raises:
         ValueError: a leaf of the layout has no fixed height.
     """
-    stacked = isinstance(layout, Row) and narrow and STACKS_WHEN_NARROW in layout.tags
-    if isinstance(layout, Column) or stacked:
+    if isinstance(layout, Column) or (
+        isinstance(layout, Row) and narrow and STACKS_WHEN_NARROW in layout.tags
+    ):
         heights = [stage_height(child, narrow=narrow) for child in layout.children]
         return sum(heights)
     if isinstance(layout, Row):
