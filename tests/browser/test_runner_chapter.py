@@ -34,3 +34,19 @@ def test_chapter_block_requests_numpy_and_matplotlib_from_packages_url(page: Any
     )
     names = {lock["packages"][name]["file_name"] for name in ("numpy", "matplotlib")}
     assert names <= set(wheels), wheels
+
+
+def test_a_folded_block_is_edited_with_its_whole_source(page: Any) -> None:
+    """Edit on a folded block (the drawing helpers) opens the editor on all of its code."""
+    page.goto("/world-models/", wait_until="networkidle")
+    folded = page.locator("details.wmbook-folded").first
+    helpers = folded.evaluate("(d) => d.nextElementSibling.dataset.wmbookBlock")
+    data = json.loads(page.locator("#wmbook-runner-data").text_content())
+    (code,) = [b["code"] for b in data["blocks"] if b["id"] == helpers]
+    assert "def canvas(" in code and "def arrow(" in code
+    bar = folded.locator("xpath=preceding-sibling::*[1]")
+    assert "wmbook-run__bar" in (bar.get_attribute("class") or "")
+    bar.get_by_role("button", name="Edit").click()
+    editor = page.locator(".wmbook-editor__text").first
+    assert editor.input_value() == code
+    assert folded.evaluate("(d) => d.hidden")  # the editor takes the folded code's place
