@@ -148,7 +148,9 @@ def test_every_listed_work_has_one_annotation(book: tuple[Path, str]) -> None:
 def test_numbered_figures_are_drawn_captioned_and_referenced(book: tuple[Path, str]) -> None:
     html = book[1]
     figures = re.findall(
-        r'<figure class="wmbook-figure wmbook-figure--numbered" id="(fig-5-\d+)">(.*?)</figure>', html, re.S
+        r'<figure class="wmbook-figure wmbook-figure--numbered[^"]*" id="(fig-5-\d+)">(.*?)</figure>',
+        html,
+        re.S,
     )
     assert len(figures) >= 6
     for number, (anchor, inner) in enumerate(figures, start=1):
@@ -157,9 +159,14 @@ def test_numbered_figures_are_drawn_captioned_and_referenced(book: tuple[Path, s
         assert f'<a class="wmbook-anchor" href="#{anchor}">Figure 5.{number}</a> — ' in inner
         prose = html.replace(inner, "")
         assert f'href="#{anchor}">Figure 5.{number}</a>' in prose, f"Figure 5.{number} is never referenced"
-    # The three diagrams: drawn as SVG by executed code, named for screen readers.
+    # The three diagrams: drawn as SVG by executed code, named for screen readers, each in a
+    # wide and a narrow layout.
     for name in ("The RSSM", "Where the loss is computed", "Genie's three parts"):
-        assert re.search(rf'<svg[^>]*aria-label="{re.escape(name)}', html.replace("&#x27;", "'")), name
+        layouts = re.findall(
+            rf'wmbook-figure__panel--(wide|narrow)"[^>]*><svg[^>]*aria-label="{re.escape(name)}',
+            html.replace("&#x27;", "'"),
+        )
+        assert layouts == ["wide", "narrow"], name
 
 
 @pytest.mark.parametrize(("instrument", "equation"), INSTRUMENT_EQUATIONS.items())
