@@ -47,3 +47,25 @@ def test_a_tree_drawn_already_is_left_as_written() -> None:
     drawn = "```tree\nroot\n├── a.py\n└── b\n```"
     assert trees_drawn(drawn) == drawn
     assert "└── " in trees_drawn("```tree\nroot\n    a.py\n```")
+
+
+def test_an_icon_token_outside_the_text_is_left() -> None:
+    # A token a block printed into an attribute (nh3 keeps '<' escaped there) or a JSON
+    # script: the icon's quotes would end the attribute or the JSON string.
+    token = icon_token("simple/python")
+    html = (
+        f'<span title="{token} &lt;img src=x onerror=alert(1)&gt;">x</span>'
+        f'<script type="application/json">{{"code": "{token}"}}</script><!-- {token} -->'
+        f"<code>{token} a.py</code>"
+    )
+    replaced = with_tree_icons(html)
+    assert replaced.startswith(f'<span title="{token} &lt;img')
+    assert f'{{"code": "{token}"}}</script><!-- {token} -->' in replaced
+    assert replaced.count("<svg") == 1
+    assert '<code><span class="twemoji"><svg' in replaced and replaced.endswith("</svg></span> a.py</code>")
+
+
+@pytest.mark.timeout(30)
+def test_a_token_in_an_unclosed_tag_is_left_in_linear_time() -> None:
+    page = "<a " * 100_000 + '"' + icon_token("simple/python")
+    assert with_tree_icons(page) == page

@@ -17,6 +17,7 @@ block of the page and never touched here.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -37,7 +38,12 @@ ADMONITIONS = (
 DIRECTIVES = (*ADMONITIONS, "admonition", "math", "code-block", "code", "image", "figure")
 LEFT_ALONE = ("code-cell", "raw-cell")  # code blocks of the page, or cells that show nothing
 ROLES = ("math", "ref", "numref", "doc")
+# Directives nested deeper than this are shown as written (and named by ``unsupported``):
+# each level is converted by a call of its own, so a page of thousands of levels would
+# otherwise exhaust Python's stack.
+MAX_NESTING = 32
 _COLON_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<arg>.*)$")
+_COLON_CLOSE = re.compile(r"^[ \t]*(?P<marker>:{3,})[ \t]*$")
 _DIRECTIVE_LANG = re.compile(r"^\{(?P<name>[\w-]+)\}$")
 _OPTION = re.compile(r"^:[\w-]+:")
 _ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<body>[^`]+)`")
@@ -72,17 +78,20 @@ def directives(lines: list[str]) -> list[Directive]:
             found.append(
                 Directive(fence.start - 1, fence.end - 1, fence.indent, match["name"], argument, fence.body)
             )
+    # The longest closing line (colons only) at or after each line: an opener no line after
+    # it can close is passed over at once, so unclosed openers cost no scan (linear time).
+    longest = [0] * (len(lines) + 1)
+    for index in range(len(lines) - 1, -1, -1):
+        closing = _COLON_CLOSE.match(lines[index])
+        longest[index] = max(longest[index + 1], len(closing["marker"]) if closing else 0)
     index = 0
     while index < len(lines):
         opened = _COLON_OPEN.match(lines[index]) if index not in fenced else None
-        if opened is None:
+        if opened is None or longest[index + 1] < len(opened["marker"]):
             index += 1
             continue
         close = re.compile(rf"^[ \t]*:{{{len(opened['marker'])},}}[ \t]*$")
-        end = next((n for n in range(index + 1, len(lines)) if close.match(lines[n])), None)
-        if end is None:
-            index += 1
-            continue
+        end = next(n for n in range(index + 1, len(lines)) if close.match(lines[n]))
         body = tuple(line[len(opened["indent"]) :] for line in lines[index + 1 : end])
         found.append(Directive(index, end, opened["indent"], opened["name"], opened["arg"].strip(), body))
         fenced |= set(range(index, end + 1))
@@ -107,8 +116,9 @@ def _without_options(body: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
     return lines, options
 
 
-def _converted(directive: Directive, labels: dict[str, str]) -> list[str] | None:
-    """The Markdown a directive becomes (None: not one wmbook renders)."""
+def _converted(directive: Directive, labels: dict[str, str], depth: int) -> list[str] | None:
+    """The Markdown a directive becomes (None: not one wmbook renders, or an admonition
+    nested more than ``MAX_NESTING`` deep)."""
     body, options = _without_options(directive.body)
     name = directive.name
     if name == "math":
@@ -121,10 +131,10 @@ def _converted(directive: Directive, labels: dict[str, str]) -> list[str] | None
         alt = options.get("alt", caption)
         shown = [f"![{alt}]({directive.argument})"]
         return shown + (["", f"*{caption}*"] if name == "figure" and caption else [])
-    if name in (*ADMONITIONS, "admonition"):
+    if name in (*ADMONITIONS, "admonition") and depth < MAX_NESTING:
         title = directive.argument if name == "admonition" else directive.argument or ""
         kind = name if name != "admonition" else (options.get("class", "note").split() or ["note"])[0]
-        inner = myst_markdown("\n".join(body), labels).split("\n")
+        inner = myst_markdown("\n".join(body), labels, depth + 1).split("\n")
         head = f'!!! {kind} "{title}"' if title else f"!!! {kind}"
         return [head, "", *("    " + line if line.strip() else "" for line in inner)]
     return None
@@ -156,8 +166,9 @@ def _role(match: re.Match[str], labels: dict[str, str]) -> str:
     return match[0]
 
 
-def myst_markdown(text: str, labels: dict[str, str] | None = None) -> str:
-    """The text with the MyST markup wmbook renders written as Markdown (the rest as it is)."""
+def myst_markdown(text: str, labels: dict[str, str] | None = None, depth: int = 0) -> str:
+    """The text with the MyST markup wmbook renders written as Markdown (the rest as it is);
+    ``depth`` is how many admonitions hold it."""
     lines = text.split("\n")
     labels = targets(lines) if labels is None else labels
     fenced: set[int] = set()
@@ -169,13 +180,13 @@ def myst_markdown(text: str, labels: dict[str, str] | None = None) -> str:
             continue
         target = _TARGET.match(line.strip())
         if target is not None:
-            lines[index] = f'<a id="{target["label"]}"></a>'
+            lines[index] = f'<a id="{html.escape(target["label"])}"></a>'  # a label is text, never markup
         elif "}`" in line:
             lines[index] = _ROLE.sub(lambda m: _role(m, labels), line)
     for directive in reversed(directives(lines)):
         if directive.name in LEFT_ALONE:
             continue
-        converted = _converted(directive, labels)
+        converted = _converted(directive, labels, depth)
         if converted is not None:
             shown = [directive.indent + line if line else line for line in converted]
             lines[directive.first : directive.last + 1] = shown
@@ -190,6 +201,8 @@ def unsupported(text: str) -> list[tuple[int, str]]:
     code = {
         n for f in find_fences(text) if not _DIRECTIVE_LANG.match(f.lang) for n in range(f.start - 1, f.end)
     }
+    for number, what in _nested_too_deep(lines, 0, 0):
+        seen.setdefault(what, number)
     for directive in directives(lines):
         if directive.name not in (*DIRECTIVES, *LEFT_ALONE):
             seen.setdefault(f"directive {{{directive.name}}}", directive.first + 1)
@@ -200,3 +213,17 @@ def unsupported(text: str) -> list[tuple[int, str]]:
             if match["name"] not in ROLES:
                 seen.setdefault(f"role {{{match['name']}}}", index + 1)
     return sorted((line, name) for name, line in seen.items())
+
+
+def _nested_too_deep(lines: list[str], first: int, depth: int) -> list[tuple[int, str]]:
+    """The admonitions (1-based line, what is named) nested more than ``MAX_NESTING`` deep
+    in ``lines``, whose first line is line ``first`` (0-based) of the text, ``depth`` deep."""
+    found: list[tuple[int, str]] = []
+    for directive in directives(lines):
+        if directive.name not in (*ADMONITIONS, "admonition"):
+            continue
+        if depth >= MAX_NESTING:
+            found.append((first + directive.first + 1, f"directive nested more than {MAX_NESTING} deep"))
+            continue
+        found += _nested_too_deep(list(directive.body), first + directive.first + 1, depth + 1)
+    return found

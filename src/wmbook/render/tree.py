@@ -11,6 +11,17 @@ from pathlib import Path
 from wmbook.parse.tree import TOKENS
 
 _TOKEN = re.compile(r"__ICON_[0-9a-f]{32}")
+# What is not text of the page: a tag (its quoted attribute values may hold '>'), a comment,
+# or an element whose content is not markup (the runner's and Bokeh's JSON, styles).  A token
+# there is left alone: the icon's markup in an attribute or a JSON string would break out of it.
+# Every branch matches up to the end at worst (an unclosed quote or tag), never failing after
+# a scan: linear time on any page.
+_ATTRIBUTES = r"""(?:"[^"]*(?:"|$)|'[^']*(?:'|$)|[^'">])*(?:>|$)"""
+_NOT_TEXT = re.compile(
+    rf"<!--.*?(?:-->|$)|<(?P<raw>script|style|textarea|title|xmp)\b{_ATTRIBUTES}.*?(?:</(?P=raw)\s*>|$)"
+    rf"|<[A-Za-z/!?]{_ATTRIBUTES}",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 @functools.cache
@@ -28,7 +39,8 @@ def icon_svg(icon: str) -> str:
 
 
 def with_tree_icons(html: str) -> str:
-    """Each icon token of a drawn tree replaced by its icon (a token no icon has is left)."""
+    """Each icon token of a drawn tree replaced by its icon (a token no icon has is left),
+    in the page's text only: never inside a tag, a comment or a script's data."""
     if "__ICON_" not in html:
         return html
 
@@ -39,4 +51,10 @@ def with_tree_icons(html: str) -> str:
         svg = icon_svg(name)
         return f'<span class="twemoji">{svg}</span>' if svg else "📄"
 
-    return _TOKEN.sub(icon, html)
+    parts: list[str] = []
+    done = 0
+    for skipped in _NOT_TEXT.finditer(html):
+        parts += [_TOKEN.sub(icon, html[done : skipped.start()]), skipped[0]]
+        done = skipped.end()
+    parts.append(_TOKEN.sub(icon, html[done:]))
+    return "".join(parts)
