@@ -196,3 +196,27 @@ def test_pyodide_fences_run_in_the_browser(tab: Tab) -> None:
     assert tab.page.locator(".wmbook-run__bar").count() == 2
     tab.edit(2)
     assert tab.run(2).strip() == "hello from the browser"  # the block above ran first
+
+
+def test_a_figure_from_a_run_is_an_image_not_markup(tab: Tab) -> None:
+    """A block decides what the worker sends as a figure (here a fake pyplot's): it is shown as
+    an image of the SVG, so an event handler in it never joins the page."""
+    code = (
+        "import sys, types\n"
+        "class Figure:\n"
+        "    def savefig(self, buffer, **options):\n"
+        '        buffer.write(\'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">\'\n'
+        '                     \'<img src="x" onerror="document.title=1"><rect width="9" height="9"/></svg>\')\n'
+        "fake = types.ModuleType('matplotlib.pyplot')\n"
+        "fake.get_fignums = lambda: [1]\n"
+        "fake.figure = lambda number: Figure()\n"
+        "fake.close = lambda which: None\n"
+        "sys.modules['matplotlib.pyplot'] = fake\n"
+    )
+    tab.edit(1, code)
+    tab.run(1)
+    figure = tab.page.locator(".wmbook-run__yours figure")
+    assert figure.locator("svg").count() == 0 and figure.locator("img[onerror]").count() == 0
+    image = figure.locator("img.wmbook-svg")
+    assert image.count() == 1 and image.get_attribute("src").startswith("data:image/svg+xml")
+    assert tab.page.title() != "1"

@@ -216,17 +216,14 @@
     pre.appendChild(el("code", {}, notice + output + (error ? error : "")));
     box.appendChild(pre);
     mine.appendChild(box);
+    // A figure is shown as an image of its SVG, never as markup of the page: the block's code
+    // decides what the worker sends as a figure, and an image runs no script and loads nothing.
+    // Its ink (currentColor) is the page's text colour at the time of the run.
+    const ink = getComputedStyle(view.box).color;
     for (const svg of figures || []) {
       const figure = el("figure", { class: "wmbook-figure" });
-      figure.innerHTML = svg;
-      const drawn = figure.querySelector("svg");
-      if (drawn) {
-        drawn.classList.add("wmbook-svg");
-        drawn.setAttribute("role", "img");
-        drawn.setAttribute("aria-label", "Figure from your run");
-        drawn.removeAttribute("width");
-        drawn.removeAttribute("height");
-      }
+      const source = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg.replaceAll("currentColor", ink));
+      figure.appendChild(el("img", { class: "wmbook-svg", alt: "Figure from your run", src: source }));
       mine.appendChild(figure);
     }
     const toggle = button("Show the built output", () => {
