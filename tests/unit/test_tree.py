@@ -69,3 +69,11 @@ def test_an_icon_token_outside_the_text_is_left() -> None:
 def test_a_token_in_an_unclosed_tag_is_left_in_linear_time() -> None:
     page = "<a " * 100_000 + '"' + icon_token("simple/python")
     assert with_tree_icons(page) == page
+
+
+def test_a_tree_thousands_of_levels_deep_is_drawn() -> None:
+    # Read and drawn by recursion, 3,000 levels were a RecursionError that stopped the build.
+    text = "\n".join(" " * level + f"n{level}" for level in range(3_000))
+    drawn = draw_tree(read_tree(text), "none")
+    assert len(drawn) == 3_000
+    assert drawn[2] == "    └── n2" and drawn[-1] == " " * 4 * 2_998 + "└── n2999"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ICON_STYLES = ("auto", "material", "zensical", "basic", "none")
 FOLDER_EMOJI = "📁"
@@ -88,28 +88,45 @@ TOKENS = {icon_token(name): name for name in ICON_NAMES}
 
 
 def read_tree(text: str) -> tuple[Node, ...]:
-    """The names of a fence, nested by their indentation."""
+    """The names of a fence, nested by their indentation.  Read with a stack, not by
+    recursion: a fence thousands of levels deep is drawn, not a RecursionError."""
     lines = textwrap.dedent(text.strip("\n")).strip().split("\n")
-    nodes, _ = _children(lines, 0, 0)
-    return nodes
-
-
-def _children(lines: list[str], start: int, indent: int) -> tuple[tuple[Node, ...], int]:
-    """The nodes at ``indent`` from line ``start``, and the first line after them."""
-    found: list[Node] = []
-    index = start
-    while index < len(lines):
-        line = lines[index]
+    top: list[_Open] = []
+    levels: list[tuple[int, list[_Open]]] = [(0, top)]  # (indent, the names at it so far)
+    for line in lines:
         depth = len(line) - len(line.lstrip())
-        if depth < indent:
-            break
-        if depth > indent and found:  # deeper than the name above: inside it
-            inner, index = _children(lines, index, depth)
-            found[-1] = Node(found[-1].text, found[-1].children + inner)
-            continue
-        found.append(Node(line.strip()))
-        index += 1
-    return tuple(found), index
+        while True:
+            indent, found = levels[-1]
+            if depth < indent:  # back out to the level that holds it
+                levels.pop()
+            elif depth > indent and found:  # deeper than the name above: inside it
+                levels.append((depth, found[-1].children))
+            else:
+                found.append(_Open(line.strip()))
+                break
+    return _frozen(top)
+
+
+@dataclass
+class _Open:
+    """A name while the tree is read: its children still grow."""
+
+    text: str
+    children: list[_Open] = field(default_factory=list)
+
+
+def _frozen(top: list[_Open]) -> tuple[Node, ...]:
+    """The read names as Nodes, children first (no recursion)."""
+    order: list[_Open] = []
+    pending = list(top)
+    while pending:
+        name = pending.pop()
+        order.append(name)
+        pending += name.children
+    done: dict[int, Node] = {}
+    for name in reversed(order):  # every name after its children
+        done[id(name)] = Node(name.text, tuple(done[id(child)] for child in name.children))
+    return tuple(done[id(name)] for name in top)
 
 
 def file_icon(name: str) -> str:
@@ -130,18 +147,22 @@ def _icon(node: Node, style: str) -> str:
     return icon_token(file_icon(name)) + " "
 
 
-def draw_tree(nodes: tuple[Node, ...], style: str = "auto", *, top: bool = True) -> list[str]:
-    """The lines of the tree: top-level names flush left, the others under branches."""
+def draw_tree(nodes: tuple[Node, ...], style: str = "auto") -> list[str]:
+    """The lines of the tree: top-level names flush left, the others under branches (drawn
+    with a stack, not by recursion, however deep the tree)."""
     lines: list[str] = []
-    for number, node in enumerate(nodes, 1):
-        last = number == len(nodes)
+    # (node, the text before its branch, whether it is the last of its siblings, top-level)
+    pending = [(node, "", number == len(nodes), True) for number, node in enumerate(nodes, 1)]
+    pending.reverse()
+    while pending:
+        node, before, last, top = pending.pop()
         branch = "" if top else ("└── " if last else "├── ")
-        lines.append(branch + _icon(node, style) + node.text)
-        below = draw_tree(node.children, style, top=False)
-        if top:
-            lines += below
-        else:
-            lines += [("    " if last else "│   ") + line for line in below]
+        lines.append(before + branch + _icon(node, style) + node.text)
+        inner = before if top else before + ("    " if last else "│   ")
+        count = len(node.children)
+        pending += [
+            (child, inner, n == count, False) for n, child in reversed(list(enumerate(node.children, 1)))
+        ]
     return lines
 
 
