@@ -93,3 +93,18 @@ def test_a_formula_of_an_included_file_is_found_at_its_line(base: Path) -> None:
     loc = included_formula_line("\\bad{x}", expanded.shown, expanded.origins)
     assert loc is not None and (loc.path, loc.line) == ("snips/note.md", 3)
     assert included_formula_line("\\elsewhere", expanded.shown, expanded.origins) is None
+
+
+@pytest.mark.parametrize("target", ["/etc/hostname", "../../../../../../etc/hostname", "nothing.py"])
+def test_a_snippet_outside_base_path_brings_nothing_and_runs_as_an_empty_line(
+    base: Path, target: str
+) -> None:
+    from wmbook.parse.page import parse_page
+
+    page = parse_page(
+        f'# P\n\n```python\n--8<-- "{target}"\nprint(1)\n```\n', "docs/p.md", snippets=reader(base)
+    )
+    (block,) = page.code_blocks
+    assert block.included == ()
+    # Run as written, the line was Python (`--8 < --"…"`): a TypeError no one could read.
+    assert block.executed_code == "\nprint(1)" and block.code == "print(1)"

@@ -80,9 +80,11 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
     if ctx.snippets is not None and options.execute:
         expanded, found = ctx.snippets.expand(fence.body, fence.body_start, ctx.path)
         problems += found
-        if expanded.included and options.language in PYTHON_LANGUAGES:
+        # A snippet line that includes nothing (a file pymdownx.snippets does not find, or one
+        # outside base_path) runs as the empty line the site shows, never as the line itself.
+        if expanded.run != code and options.language in PYTHON_LANGUAGES:
             code, run_code, included = expanded.shown, expanded.run, expanded.included
-        elif expanded.included:
+        elif expanded.shown != code:
             code = expanded.shown  # a shell script or a transcript runs the text in place
     shown = ""
     if options.language == "pycon":
