@@ -120,6 +120,9 @@ class Step:
     show_value: bool = True  # the value of a last bare expression is shown (not in markdown-exec's style)
     columns: int = 0  # the terminal width the step sees (COLUMNS), if not the session's
     echo: bool = False  # each expression statement's value is printed, as at a ``>>>`` prompt
+    # "docs/page.md:LINE" of a step written on another page (a session that spans pages runs
+    # the earlier pages' blocks first): what a later step's "not run because" names.
+    written_at: str = ""
 
     @property
     def kind(self) -> StepKind:

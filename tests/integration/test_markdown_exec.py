@@ -202,3 +202,33 @@ def test_a_session_across_pages_is_cached_as_one(
     line = text.split("\n").index("    return 1 / 0") + 1
     assert f'File "docs/index.md", line {line}, in half' in second.messages
     assert ">50<" in second.html("trees").replace("\n", "")
+
+
+def test_an_earlier_page_that_ends_the_session_is_named_on_the_later_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A later page's part runs the earlier page's blocks first; one that ends the process
+    there (here only when run for the later page) is an error of the later page that names
+    it, not a warning at the later page's first line."""
+    root = tmp_path / "book"
+    (root / "docs").mkdir(parents=True)
+    config = "site_name: Across\nplugins:\n  - wmbook:\n      timeout: 20\n      on_error: warn\n"
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (root / "docs" / "index.md").write_text(
+        '# First\n\n```python exec="1" session="s"\nimport os\nif os.path.exists("../b.md"):\n'
+        '    os._exit(3)\nprint("first ran")\n```\n',
+        encoding="utf-8",
+    )
+    (root / "docs" / "sub").mkdir()
+    (root / "docs" / "b.md").write_text("# B\n", encoding="utf-8")
+    (root / "docs" / "sub" / "later.md").write_text(
+        '# Later\n\n```python exec="1" session="s"\nprint("later ran")\n```\n', encoding="utf-8"
+    )
+    built = build_site(root, caplog)
+    assert "first ran" in built.html()
+    assert (
+        'docs/sub/later.md:3: not run because the block at docs/index.md:4, which session "s" runs '
+        "first on this page, ended the session; fix that block"
+    ) in built.messages
+    assert "docs/sub/later.md:1" not in built.messages
+    assert "1 error(s) reported as warnings" in built.messages  # an error, not a warning

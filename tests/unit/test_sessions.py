@@ -216,3 +216,21 @@ def test_markdown_exec_sessions_span_pages_in_reading_order() -> None:
     replayed, own = joined.steps
     assert own == spec.steps[0] and replayed.key == StepKey(StepKind.CODE, -1)
     assert "[('docs/a.md', 4), ('docs/a.md', 5)]" in replayed.source and replayed.raises == "BaseException"
+
+
+def test_a_session_across_pages_that_did_not_run_is_reported_at_its_page_s_block() -> None:
+    """Not in the cache under cache-only (or lost on a Dask worker): the page's own first
+    block carries the reason, not the earlier page's block it runs first (whose result no
+    page shows), which left the page with only a "not run" warning."""
+    from wmbook.execute.executor import unfinished
+
+    first = parse_page('# A\n\n```python exec="1" session="s"\nx = 1\n```\n', "docs/a.md")
+    second = parse_page('# B\n\n```python exec="1" session="s"\nprint(x)\n```\n', "docs/b.md")
+    (spec,) = page_sessions(second, 30)
+    joined = with_earlier_blocks(spec, earlier_blocks([first, second])[("docs/b.md", "s")], 30)
+    assert joined.steps[0].written_at == "docs/a.md:4"
+    result = unfinished(joined, Outcome.UNCACHED, "not in the cache")
+    assert [(s.key, s.outcome) for s in result.results] == [
+        (StepKey(StepKind.CODE, -1), Outcome.NOT_RUN),
+        (spec.steps[0].key, Outcome.UNCACHED),
+    ]

@@ -340,7 +340,7 @@ def run_session(request: SessionRequest, conn: Channel) -> None:
             break
         if result.outcome is Outcome.RAISED and not spec.keep_going:
             # Later steps would only fail on names the broken step never defined.
-            cause = f"{spec.page}:{result.error_line or step.first_line}"
+            cause = step.written_at or f"{spec.page}:{result.error_line or step.first_line}"
             for later in spec.steps[index + 1 :]:
                 conn.send(StepResult(later.key, Outcome.NOT_RUN, detail=cause))
             break

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import distributed
 
 from wmbook.execute.channel import ChannelError, decode, encode
-from wmbook.execute.executor import SchedulerUnreachable, unfinished
+from wmbook.execute.executor import SchedulerUnreachable, reported_step, unfinished
 from wmbook.execute.keys import engine_fingerprint, python_fingerprint
 from wmbook.execute.pagefiles import missed, over_budget, ship
 from wmbook.execute.runner import ACTIVITY, Running, WorkerServer, run_in_process
@@ -108,7 +108,7 @@ def _reporter(task: str) -> Callable[[Running | None], None] | None:
 
 def lost_result(spec: SessionSpec, detail: str) -> SessionResult:
     """A session that no worker could finish: its first step is reported, the rest not run."""
-    return unfinished(spec, Outcome.LOST, detail, f"{spec.page}:{spec.steps[0].first_line}")
+    return unfinished(spec, Outcome.LOST, detail, f"{spec.page}:{reported_step(spec).first_line}")
 
 
 def _with_page_files(spec: SessionSpec, looked_for: list[str] | None = None) -> SessionSpec:

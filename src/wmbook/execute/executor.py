@@ -11,7 +11,7 @@ from typing import Protocol
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.keys import session_key
 from wmbook.execute.sandbox import Limits
-from wmbook.model import Outcome, SessionResult, SessionSpec, StepResult
+from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepResult
 
 
 class CacheMode(enum.Enum):
@@ -130,9 +130,20 @@ class Executor:
         return unfinished(spec, Outcome.UNCACHED, detail)
 
 
+def reported_step(spec: SessionSpec) -> Step:
+    """The step a session that did not run is reported at: its page's first (the blocks of
+    earlier pages a session spanning pages runs first are reported on their own pages)."""
+    return next((step for step in spec.steps if not step.written_at), spec.steps[0])
+
+
 def unfinished(spec: SessionSpec, outcome: Outcome, detail: str, rest_detail: str = "") -> SessionResult:
-    """A session that did not run: its first step reported with ``outcome``, the rest not run."""
-    first, *rest = spec.steps
-    steps = [StepResult(first.key, outcome, detail=detail)]
-    steps += [StepResult(step.key, Outcome.NOT_RUN, detail=rest_detail) for step in rest]
-    return SessionResult(spec.page, spec.name, tuple(steps), 0.0)
+    """A session that did not run: its page's first step reported with ``outcome``, the rest
+    not run."""
+    first = reported_step(spec)
+    steps = tuple(
+        StepResult(step.key, outcome, detail=detail)
+        if step is first
+        else StepResult(step.key, Outcome.NOT_RUN, detail=rest_detail)
+        for step in spec.steps
+    )
+    return SessionResult(spec.page, spec.name, steps, 0.0)

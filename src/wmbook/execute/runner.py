@@ -335,7 +335,7 @@ def run_in_process(
             result = _next_result(conn, server, pid, step, index, session_dir, watch)
             results.append(result)
             if result.outcome in (Outcome.DIED, Outcome.TIMEOUT):
-                cause = f"{spec.page}:{step.first_line}"
+                cause = step.written_at or f"{spec.page}:{step.first_line}"
                 results.extend(
                     StepResult(s.key, Outcome.NOT_RUN, detail=cause) for s in spec.steps[index + 1 :]
                 )

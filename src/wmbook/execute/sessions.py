@@ -133,5 +133,10 @@ def with_earlier_blocks(
         origins = [(block.loc.path, block.fence.body_start + n) for n in range(code.count("\n") + 1)]
         timeout = block.options.timeout or default_timeout
         key = StepKey(StepKind.CODE, -number)  # no block of this page: its result is not shown
-        replayed.append(Step(key, run_call(code, origins), 1, timeout, "BaseException", show_value=False))
+        where = f"{block.loc.path}:{block.fence.body_start}"
+        replayed.append(
+            Step(
+                key, run_call(code, origins), 1, timeout, "BaseException", show_value=False, written_at=where
+            )
+        )
     return dataclasses.replace(spec, steps=(*replayed, *spec.steps))

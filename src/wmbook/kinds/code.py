@@ -155,6 +155,14 @@ def step_problems(block: CodeBlock, result: StepResult, included: Collection[str
     if result.outcome is Outcome.UNCACHED:
         message = f"{result.detail}; build once with cache mode auto (WMBOOK_CACHE=auto) where code may run"
         return [Diagnostic(loc, message)]
+    if result.outcome is Outcome.NOT_RUN and result.detail and not result.detail.startswith(f"{loc.path}:"):
+        # A block of an earlier page that this part of a session spanning pages runs first
+        # ended it: an error here, since that page's own run may have gone well.
+        message = (
+            f"not run because the block at {result.detail}, which session "
+            f'"{block.options.session}" runs first on this page, ended the session; fix that block'
+        )
+        return [Diagnostic(loc, message)]
     if result.outcome is Outcome.NOT_RUN:
         because = f" because the block at {result.detail} failed" if result.detail else ""
         return [Diagnostic(loc, f"not run{because}", Severity.WARNING)]
