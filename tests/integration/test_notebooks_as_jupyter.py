@@ -13,6 +13,7 @@ display and streams), ``page_files`` (files beside the page readable as in Jupyt
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -93,6 +94,25 @@ def test_the_ls_alias_lists_a_folder_beside_the_notebook_needs_page_files_and_ip
 )
 def test_a_lock_between_processes_can_be_made(built: SiteBuild) -> None:
     _assert_like_jupyter(built, "shared_memory.ipynb")
+
+
+def test_empty_figures_and_a_chosen_backend_match_jupyter_needs_ipython(built: SiteBuild) -> None:
+    _assert_like_jupyter(built, "figure_backends.ipynb")
+
+
+def test_pager_text_stays_out_of_the_notebook_and_profilers_quote_cells_needs_ipython(
+    built: SiteBuild,
+) -> None:
+    _assert_like_jupyter(built, "pager_and_profilers.ipynb")
+
+
+def test_pager_text_is_shown_marked_as_the_pagers(built: SiteBuild) -> None:
+    html = (built.site / "pager_and_profilers" / "index.html").read_text(encoding="utf-8")
+    paged = re.findall(r'<pre class="wmbook-pager"><code>(.*?)</code></pre>', html, re.DOTALL)
+    assert len(paged) == 3, paged  # %prun, total?, %lprun
+    assert "function calls" in paged[0]
+    assert "Signature: total(n)" in paged[1]
+    assert "s += i" in paged[2]  # %lprun quotes the cell's lines
 
 
 def test_the_strict_build_reports_nothing_needs_all(built: SiteBuild) -> None:

@@ -31,7 +31,7 @@ from wmbook.execute import figures
 from wmbook.execute.capture import StreamCapture, joined, stderr_path
 from wmbook.execute.channel import Channel, SessionRequest
 from wmbook.execute.display import Displays, shown_value
-from wmbook.execute.ipython import IPythonCells
+from wmbook.execute.ipython import IPythonCells, show_page_source
 from wmbook.execute.protocol import ENVIRONMENT, capture_path
 from wmbook.execute.sandbox import Limits, apply_limits
 from wmbook.execute.terminal import Terminal, open_terminal
@@ -51,9 +51,10 @@ class _ImportLog:
         frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names) | {"wmbook", "__main__"}
     )
 
-    def __init__(self, displays: Displays) -> None:
+    def __init__(self, displays: Displays, page: str) -> None:
         self.names: set[str] = set()
         self._displays = displays
+        self._page = page
         self._known = set(sys.modules)
         self._import = builtins.__import__
         builtins.__import__ = self._recording_import  # type: ignore[assignment]  # same call signature
@@ -73,6 +74,8 @@ class _ImportLog:
         module = self._import(name, globals, locals, fromlist, level)
         if name.startswith("bokeh"):
             self._displays.patch_bokeh()  # before `from bokeh.plotting import show` reads it
+        elif name.startswith("line_profiler"):
+            show_page_source(self._page)
         return module
 
     def take(self) -> tuple[str, ...]:
@@ -238,7 +241,7 @@ class _Session:
         self.capture = StreamCapture()
         self.displays.before_show = self.capture.showing
         self.displays.on_clear = self.capture.clear
-        self.imports = _ImportLog(self.displays)
+        self.imports = _ImportLog(self.displays, self.page)
         self._cells: IPythonCells | None = None
 
     def cells(self) -> IPythonCells:
@@ -278,6 +281,9 @@ def _run_step(step: Step, index: int, session: _Session) -> StepResult:
         except BaseException as exc:  # noqa: BLE001  (any failure of user code is reported)
             failure = exc
         try:
+            if step.ipython:  # as the inline backend displays a figure it has no picture of
+                for empty in figures.empty_figures():
+                    session.displays.add(empty)
             drawn = figures.collect_figures(f"{page}:{step.first_line}")
         except Exception as exc:  # noqa: BLE001  (a figure that cannot be drawn, say text.usetex without LaTeX)
             figures.close_all()

@@ -13,6 +13,9 @@ from typing import Any
 from wmbook.model import Display
 
 BOKEH_MIME = "application/vnd.wmbook.bokeh+json"  # a Bokeh item, embedded with BokehJS from the site
+# Text a cell sends to IPython's pager (``%prun``, ``%lprun``, ``obj?``): Jupyter shows it apart
+# from the cell's outputs and does not store it in the notebook; a page shows it marked as such.
+PAGER_MIME = "application/vnd.wmbook.pager+text"
 _REPR_METHODS = (
     ("text/html", "_repr_html_"),
     ("image/svg+xml", "_repr_svg_"),

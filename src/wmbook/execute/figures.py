@@ -13,11 +13,13 @@ import re
 
 import matplotlib
 
-matplotlib.use("Agg")
+from wmbook.execute.mplbackend import NAME as BACKEND
+
+matplotlib.use(BACKEND)
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
-from wmbook.model import Figure
+from wmbook.model import Display, Figure
 from wmbook.plot_helper import INK, STYLE, plot_xy
 
 __all__ = ["INK", "STYLE", "apply_style", "close_all", "collect_figures", "figure_to_svg", "plot_xy"]
@@ -28,7 +30,7 @@ _SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*pt"')
 def apply_style() -> None:
     """Reset matplotlib to the book's style (called at the start of every session)."""
     matplotlib.rcdefaults()
-    matplotlib.use("Agg")
+    matplotlib.use(BACKEND)
     plt.rcParams.update(STYLE)  # type: ignore[arg-type]
 
 
@@ -93,7 +95,31 @@ UNTITLED = "Figure"
 
 def collect_figures(salt: str, fallback_label: str = UNTITLED) -> tuple[Figure, ...]:
     """Render and close every figure still open; one without a title or axis labels is
-    named ``fallback_label``."""
-    figures = tuple(figure_to_svg(plt.figure(n), f"{salt}-{n}", fallback_label) for n in plt.get_fignums())
+    named ``fallback_label``.  Nothing is drawn, nor closed, after the block chose another
+    backend (Jupyter's inline backend then shows nothing either)."""
+    if matplotlib.get_backend() != BACKEND:
+        return ()
+    figures = tuple(
+        figure_to_svg(plt.figure(n), f"{salt}-{n}", fallback_label)
+        for n in plt.get_fignums()
+        if _drawn(plt.figure(n))
+    )
     plt.close("all")
     return figures
+
+
+def _drawn(fig: MplFigure) -> bool:
+    """Whether a figure has anything to draw: IPython makes no picture of one without
+    axes or lines (``print_figure``), only its text (``<Figure size … with 0 Axes>``)."""
+    return bool(fig.axes or fig.lines)
+
+
+def empty_figures() -> tuple[Display, ...]:
+    """The text Jupyter shows for each open figure that has nothing to draw."""
+    if matplotlib.get_backend() != BACKEND:
+        return ()
+    return tuple(
+        Display((("text/plain", repr(plt.figure(n))),))
+        for n in plt.get_fignums()
+        if not _drawn(plt.figure(n))
+    )

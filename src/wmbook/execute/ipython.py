@@ -7,7 +7,9 @@ top-level ``await``, a trailing ``;`` hiding the value, ``_``, ``__``, ``_N``, `
 and ``Out``.  What differs from a kernel is what a build needs:
 
 * the value of the last expression and ``display()`` become the step's rich outputs
-  (``Displays``), help text (``obj?``) a ``text/plain`` output, as JupyterLab shows it;
+  (``Displays``); what a kernel sends to the pager (help text of ``obj?``, ``%prun``'s
+  table) an output of its own (``PAGER_MIME``), which the page marks as the pager's and the
+  downloaded notebook leaves out, as Jupyter does not store it;
 * cells are compiled with the page's path and lines, so tracebacks quote the page;
 * magics that need a person at a keyboard or a window (``%debug``, ``%edit`` …) and
   ``input()`` are errors at the cell that say so; ``%matplotlib`` is accepted and does
@@ -26,6 +28,7 @@ import json
 import linecache
 import os
 import subprocess
+import sys
 from typing import Any
 
 from IPython.core.compilerop import CachingCompiler
@@ -33,11 +36,12 @@ from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
+from IPython.core.page import as_hook
 from IPython.display import display as ipython_display
 from traitlets import Type
 from traitlets.config import Config
 
-from wmbook.execute.display import BOKEH_MIME, Displays
+from wmbook.execute.display import BOKEH_MIME, PAGER_MIME, Displays
 from wmbook.execute.terminal import Terminal, run_piped
 from wmbook.model import Display, Step
 
@@ -210,6 +214,19 @@ class BuildShell(InteractiveShell):
     system = system_piped
 
 
+class _Pager:
+    """IPython's pager: the text becomes a pager output of the step."""
+
+    def __init__(self, displays: Displays) -> None:
+        self.displays = displays
+
+    def __call__(self, data: str | dict[str, Any], start: int = 0, screen_lines: int = 0, **_: Any) -> None:
+        """Show ``data`` (a string or a MIME bundle) from its line ``start`` on."""
+        text = data.get("text/plain", "") if isinstance(data, dict) else data
+        lines = str(text).split("\n")[start:]
+        self.displays.add(Display(((PAGER_MIME, "\n".join(lines)),)))
+
+
 def _refuser(name: str) -> Any:
     def magic(line: str = "", cell: str | None = None) -> None:
         if name == "pdb" and line.strip().lower() in ("off", "0", "false"):
@@ -241,7 +258,6 @@ class IPythonCells:
         os.environ.setdefault("GIT_PAGER", "cat")
         config = Config()
         config.HistoryManager.enabled = False  # no SQLite file; In, Out and _N still work
-        config.InteractiveShell.display_page = True  # help text (obj?) as an output, as JupyterLab
         config.InteractiveShell.colors = "nocolor"
         shell = BuildShell.instance(config=config, user_ns=namespace)
         shell.display_pub.displays = displays  # type: ignore[attr-defined]
@@ -250,6 +266,7 @@ class IPythonCells:
         shell.shift = _ShiftLines()
         shell.ast_transformers.append(shell.shift)
         shell.terminal = terminal
+        shell.set_hook("show_in_pager", as_hook(_Pager(displays)), 90)  # type: ignore[no-untyped-call]
         register: Any = shell.register_magic_function  # typed for methods, not plain functions
         for name in REFUSED:
             register(_refuser(name), "line_cell", name)
@@ -305,6 +322,25 @@ def _end_at_page(error: BaseException, page: str) -> None:
         tb = tb.tb_next
     if last is not None:
         last.tb_next = None
+
+
+def show_page_source(page: str) -> None:
+    """Let line_profiler (``%lprun``) quote the lines of the page's cells.
+
+    It quotes a function's lines only from a file that exists or from a name it knows to be
+    a cell's (``<ipython-input-…>``, a kernel's temporary file), whose text ``linecache``
+    holds; the page's path is the name a session compiles its cells under, and its text is
+    in ``linecache`` as a kernel's cells are."""
+    module = sys.modules.get("line_profiler.line_profiler")
+    known = getattr(module, "is_generated_code", None)
+    if module is None or known is None or getattr(known, "wmbook_page", None) == page:
+        return
+
+    def is_generated_code(filename: str) -> bool:
+        return filename == page or bool(known(filename))
+
+    is_generated_code.wmbook_page = page  # type: ignore[attr-defined]  # marks the wrapper as ours
+    module.is_generated_code = is_generated_code  # type: ignore[attr-defined]
 
 
 # What a shell imports when it is created and at its first magic: imported by the worker

@@ -22,6 +22,7 @@ from typing import Any
 from wmbook.book import ParsedPage
 from wmbook.cite.bibliography import CITATION, PageCitations, Reference
 from wmbook.cite.reference_list import reference_html
+from wmbook.execute.display import PAGER_MIME
 from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList, TreeBlock
 from wmbook.kinds.base import top_level
 from wmbook.model import Display, Outcome, StepKey, StepResult, Stream
@@ -118,7 +119,7 @@ def _outputs(result: StepResult | None) -> list[dict[str, Any]]:
             if stream.text:
                 outputs.append({"output_type": "stream", "name": stream.name, "text": _lines(stream.text)})
             stream = next(pending, None)
-        if shown is not None:
+        if shown is not None and shown.get(PAGER_MIME) is None:  # Jupyter stores no pager text
             outputs.append(_display_output(shown, result.execution_count))
     for figure in result.figures:
         data = {"image/svg+xml": _lines(figure.svg), "text/plain": [figure.label]}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import markdown as markdown_lib
 
 from wmbook.check.displays import MAX_DEPTH, markup_depth
-from wmbook.execute.display import BOKEH_MIME
+from wmbook.execute.display import BOKEH_MIME, PAGER_MIME
 from wmbook.model import Display
 from wmbook.render.bokeh_item import UnsafeBokehItem, safe_bokeh_item
 from wmbook.render.sanitize import sanitize_html
@@ -52,7 +52,13 @@ def display_html(
             return _bokeh(safe_bokeh_item(item_json, prefix), ident, bokeh_base, bokeh_version()), ""
         except UnsafeBokehItem as exc:
             problem = f"the Bokeh figure holds {exc}, so it is shown without its interactive part"
-    if (markup := shown.get("text/html")) is not None:
+    if (paged := shown.get(PAGER_MIME)) is not None:
+        # Jupyter shows it in a pager beside the notebook, not as an output of the cell.
+        body = (
+            '<p class="wmbook-pager-label">Pager</p>'
+            f'<pre class="wmbook-pager"><code>{html.escape(paged)}</code></pre>'
+        )
+    elif (markup := shown.get("text/html")) is not None:
         body = sanitize_html(markup, prefix)
     elif (svg := shown.get("image/svg+xml")) is not None:
         body = sanitize_html(svg[svg.find("<svg") :] if "<svg" in svg else svg, prefix)
