@@ -8,9 +8,9 @@ its own backend from an author's choice, even of Agg itself.
 
 from __future__ import annotations
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg, FigureManager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-__all__ = ["NAME", "FigureCanvas", "FigureManager"]
+__all__ = ["NAME", "FigureCanvas"]
 
 NAME = "module://wmbook.execute.mplbackend"
 FigureCanvas = FigureCanvasAgg
