@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from wmbook.execute.namespaces import private_shm_possible
 from wmbook.execute.sandbox import landlock_abi
 
 from .conftest import build_site
@@ -101,3 +103,43 @@ def test_a_kernel_without_landlock_is_told_once(
     monkeypatch.setattr(wmbook.plugin, "landlock_abi", lambda: 0)
     site = build_site(_book(tmp_path, ALLOWED), caplog)
     assert site.messages.count("this system offers no Landlock, so the sandbox is off") == 1
+
+
+needs_private_shm = pytest.mark.skipif(
+    not private_shm_possible(), reason="this kernel lets no process mount a /dev/shm of its own"
+)
+
+
+@needs_landlock
+@needs_private_shm
+def test_shared_memory_is_the_session_s_own(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    theirs = Path("/dev/shm") / f"wmbook-test-{os.getpid()}-theirs"
+    left = Path("/dev/shm") / f"wmbook-test-{os.getpid()}-left"
+    theirs.write_text("another session's")
+    page = f"""```python
+import os
+from multiprocessing import shared_memory
+
+print("listed:", os.listdir("/dev/shm"))
+try:
+    open("{theirs}").read()
+except OSError as exc:
+    print("theirs:", type(exc).__name__)
+open("{left}", "w").write("left behind")
+block = shared_memory.SharedMemory(create=True, size=4096)
+print("made:", block.name in os.listdir("/dev/shm"))
+size = os.statvfs("/dev/shm")
+print("size:", size.f_blocks * size.f_frsize >> 20)
+```
+"""
+    try:
+        site = build_site(_book(tmp_path, page), caplog, strict=True)
+    finally:
+        theirs.unlink()
+    assert not site.failed, site.messages
+    html = site.html()
+    assert "listed: []" in html  # neither the build's files nor another session's
+    assert "theirs: FileNotFoundError" in html
+    assert "made: True" in html
+    assert "size: 1500" in html  # no larger than the session's memory limit
+    assert not left.exists()  # gone with the session

@@ -32,6 +32,7 @@ from wmbook.execute.capture import StreamCapture, joined, stderr_path
 from wmbook.execute.channel import Channel, SessionRequest
 from wmbook.execute.display import Displays, shown_value
 from wmbook.execute.ipython import IPythonCells, show_page_source
+from wmbook.execute.namespaces import private_shm
 from wmbook.execute.protocol import ENVIRONMENT, capture_path
 from wmbook.execute.sandbox import Limits, apply_limits
 from wmbook.execute.terminal import Terminal, open_terminal
@@ -39,6 +40,7 @@ from wmbook.execute.workdir import FolderWatch, prepare_workdir
 from wmbook.model import Figure, Outcome, Step, StepKind, StepResult
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_SERVER_STDIN: list[object] = []  # never closed nor finalized in a session (see _prepare_process)
 
 
 class _ImportLog:
@@ -102,6 +104,12 @@ def _prepare_process(
     # Only what the build allows (no secrets of its own), with HOME and TMPDIR in the session.
     os.environ.clear()
     os.environ.update(dict(request.environment))
+    # The worker server's stdin is being read by a thread of the server, which the fork did
+    # not copy: its lock stays taken, and closing it (a multiprocessing child does) would
+    # wait forever (so would its finalizer: it is kept).  The session reads nothing: a stdin
+    # of its own on /dev/null.
+    _SERVER_STDIN.append(sys.stdin)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  (the session's, for its lifetime)
     os.mkdir(os.path.join(session_dir, "tmp"))
     tempfile.tempdir = None  # re-read TMPDIR
     work, watch = prepare_workdir(spec, session_dir)  # the page's folder, as in Jupyter
@@ -114,7 +122,9 @@ def _prepare_process(
     folder = spec.folder
     readable = (folder.root,) if folder is not None and folder.shipped is None else ()
     # From here on, the block's code cannot write elsewhere, nor read beyond what it needs.
-    apply_limits(limits, session_dir, readable, cgroups=counted)
+    # Semaphores and shared memory in a /dev/shm of the session's own, counted in its memory.
+    shm = limits.sandbox and private_shm(limits.memory_bytes)
+    apply_limits(limits, session_dir, readable, cgroups=counted, shm=shm)
     random.seed(0)
     np.random.seed(0)
     figures.apply_style()

@@ -1,10 +1,14 @@
 """Limits and a sandbox for a session's process, set in the process before its code runs.
 
 * Landlock (``landlock``): the process, and everything it starts, may write only in its
-  session folder and ``/dev/null``, read only the interpreter, installed packages, the
+  session folder, ``/dev/null`` and a ``/dev/shm`` of its own (``namespaces``), read only the interpreter, installed packages, the
   system's libraries and configuration, the page's folder and what the book names in
-  ``sandbox_read``; it may not open TCP connections (unless ``network: true``), nor
-  signal or reach through abstract Unix sockets any process outside its own sandbox.
+  ``sandbox_read``, and ``/proc``, where the files of another process that would tell its
+  secrets (``environ``, ``maps``, ``mem``, ``cwd``, ``fd/N``) are refused by the kernel to
+  processes outside that process's sandbox (Landlock's ptrace rule, without the
+  capabilities the session gives up); it may not open TCP connections (unless
+  ``network: true``), nor signal or reach through abstract Unix sockets any process
+  outside its own sandbox.
 * A cgroup (``cgroups``) bounds the memory and the processes of the session as a whole,
   where the build may create one; ``RLIMIT_AS`` bounds each process's address space in
   any case, so a runaway allocation is a ``MemoryError`` in the block.
@@ -29,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from wmbook.execute.landlock import Confinement, confine, landlock_abi
+from wmbook.execute.namespaces import SHM
 
 __all__ = ["Limits", "apply_limits", "landlock_abi", "session_environment"]
 
@@ -64,8 +69,13 @@ _ETC = (
     "matplotlibrc", "os-release", "locale.alias", "locale.conf", "alternatives", "xdg", "magic",
 )  # fmt: skip
 _SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
-_PROC = ("cpuinfo", "meminfo", "stat", "loadavg", "uptime", "version", "sys", "self")
 _DEVICES = ("/dev/urandom", "/dev/random", "/dev/zero", "/dev/full")
+# The CPU quota, as joblib (loky) and others read it to size a pool of processes.
+_CPU_QUOTA = (
+    "/sys/fs/cgroup/cpu.max",
+    "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+    "/sys/fs/cgroup/cpu/cpu.cfs_period_us",
+)
 
 
 def session_environment(
@@ -106,9 +116,10 @@ def _without_hidden(path: str) -> list[str]:
 def readable_paths(extra: Iterable[str]) -> tuple[str, ...]:
     """Everything a session may read: Python, the system, ``extra`` (the page's folder …)."""
     paths = [*_python_paths(), *_SYSTEM, *(os.path.join("/etc", name) for name in _ETC)]
-    # /proc/self is resolved now, to this process's own folder: its children see only theirs.
-    paths += [os.path.realpath(os.path.join("/proc", name)) for name in _PROC]
-    paths += ["/sys/devices/system/cpu", *_DEVICES, *extra]
+    # /proc as any process sees it (psutil, joblib and memory_profiler read their children's
+    # there); what of another process would tell its secrets (environ, memory, maps, open
+    # files, folders) the kernel shows only to processes of the same sandbox or beneath it.
+    paths += ["/proc", "/sys/devices/system/cpu", *_CPU_QUOTA, *_DEVICES, *extra]
     return tuple(paths)
 
 
@@ -140,10 +151,11 @@ def _drop_capabilities() -> None:
 
 
 def apply_limits(
-    limits: Limits, session_dir: str, readable: Iterable[str] = (), cgroups: bool = False
+    limits: Limits, session_dir: str, readable: Iterable[str] = (), cgroups: bool = False, shm: bool = False
 ) -> bool:
     """Set the session's limits and sandbox; whether the sandbox holds.  ``cgroups``: the
-    process is in cgroups that bound the session's processes (so no per-user limit is set)."""
+    process is in cgroups that bound the session's processes (so no per-user limit is set);
+    ``shm``: it has a ``/dev/shm`` of its own (``namespaces``), which it may then use."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     if limits.memory_bytes > 0:
@@ -160,8 +172,9 @@ def apply_limits(
     if not limits.sandbox:
         return False
     paths = readable_paths([*readable, *limits.readable])
-    held = confine(Confinement(paths, (session_dir, os.devnull), limits.network))
-    if os.geteuid() == 0:
+    writable = (session_dir, os.devnull, *((SHM,) if shm else ()))
+    held = confine(Confinement(paths, writable, limits.network))
+    if os.geteuid() == 0 or shm:  # a namespace of its own lent it every capability there
         _drop_capabilities()
     return held
 

@@ -28,6 +28,7 @@ from types import FrameType
 
 from wmbook.execute import child, figures, ipython  # preload: numpy, matplotlib, IPython, the runner
 from wmbook.execute.channel import Channel, SessionRequest
+from wmbook.execute.namespaces import private_shm_possible
 from wmbook.execute.sandbox import children, end_process_tree, readable_paths
 
 
@@ -157,6 +158,7 @@ def _warm_up() -> None:
     figures.collect_figures("warm-up", "warm-up")
     ipython.preload()
     readable_paths(())  # the folders of Python and its packages, found once for every session
+    private_shm_possible()  # asked of the kernel once for every session
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects
 
