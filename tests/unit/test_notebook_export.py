@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from wmbook.cite.bibliography import Reference
-from wmbook.execute.display import BOKEH_MIME
+from wmbook.execute.display import BOKEH_MIME, PAGER_MIME
 from wmbook.model import Display, Figure, Outcome, StepKey, StepKind, StepResult
 from wmbook.notebook.export import SETUP, download_action, notebook_bytes, notebook_name, page_notebook
 from wmbook.parse.page import parse_page
@@ -303,6 +303,25 @@ def test_quiz_kinds(quiz: str, expected: list[str], absent: list[str]) -> None:
     for fragment in absent:
         assert fragment not in text
     nbformat.validate(nbformat.from_dict(notebook))
+
+
+def test_cells_are_numbered_as_jupyter_numbers_a_run_from_the_top(notebook: dict[str, Any]) -> None:
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert [c["execution_count"] for c in code] == [1, 2, 3, 4]  # the setup cell first
+
+
+def test_a_value_carries_its_cell_s_number() -> None:
+    value = StepResult(_code(0), Outcome.OK, displays=(Display((("text/plain", "2"),), result=True),))
+    notebook = _notebook(results={**RESULTS, _code(0): value})
+    (shown,) = notebook["cells"][2]["outputs"]
+    assert shown["output_type"] == "execute_result" and shown["execution_count"] == 2
+
+
+def test_pager_text_stays_out_of_the_notebook() -> None:
+    paged = Display(((PAGER_MIME, "Signature: f(x)"),))
+    result = StepResult(_code(0), Outcome.OK, output="before\n", displays=(paged,))
+    notebook = _notebook(results={**RESULTS, _code(0): result})
+    assert [o["output_type"] for o in notebook["cells"][2]["outputs"]] == ["stream"]
 
 
 def test_missing_results_leave_cells_without_outputs() -> None:

@@ -75,10 +75,12 @@ def _markdown(text: str) -> dict[str, Any]:
     return {"cell_type": "markdown", "metadata": {}, "source": _lines(text.strip("\n"))}
 
 
-def _code(source: str, outputs: list[dict[str, Any]], metadata: dict[str, Any]) -> dict[str, Any]:
+def _code(
+    source: str, outputs: list[dict[str, Any]], metadata: dict[str, Any], count: int | None = None
+) -> dict[str, Any]:
     return {
         "cell_type": "code",
-        "execution_count": None,
+        "execution_count": count,
         "metadata": metadata,
         "outputs": outputs,
         "source": _lines(source),
@@ -179,7 +181,10 @@ def page_notebook(
         for key in keys:
             if key in bibliography:
                 citations.cite(key)
-    cells: list[dict[str, Any]] = [_code(SETUP, [], {"wmbook": {"setup": True}, "tags": ["setup"]})]
+    # Numbered as Jupyter numbers the notebook run top to bottom: the setup cell is In [1].
+    counts = {key: n + 1 for key, n in execution_counts(page.code_blocks, results).items()}
+    setup = _code(SETUP, [], {"wmbook": {"setup": True}, "tags": ["setup"]}, 1)
+    cells: list[dict[str, Any]] = [setup]
     position = front_matter_lines(page.text) + 1  # next file line not yet written out
 
     def prose_until(line: int) -> None:
@@ -208,7 +213,14 @@ def page_notebook(
                 tags.append("raises-exception")
             if tags:
                 metadata["tags"] = tags
-            cells.append(_code(notebook_code(block), _outputs(results.get(block.key)), metadata))
+            cells.append(
+                _code(
+                    notebook_code(block),
+                    _outputs(_numbered(results, block, counts)),
+                    metadata,
+                    counts.get(block.key),
+                )
+            )
             if block.figure is not None:
                 caption = f" — {block.options.caption}" if block.options.caption else ""
                 text = f'<a id="{block.figure.anchor}"></a>**{block.figure.label}**{caption}'
@@ -283,11 +295,16 @@ def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -
             continue  # a cell that does not run on the page keeps what the notebook has
         cell["execution_count"] = counts.get(block.key)
         if block.options.execute:
-            result = results.get(block.key)
-            # Its value (an ``execute_result``) carries the cell's own number.
-            numbered = replace(result, execution_count=counts.get(block.key)) if result is not None else None
-            cell["outputs"] = _outputs(numbered)
+            cell["outputs"] = _outputs(_numbered(results, block, counts))
     return data
+
+
+def _numbered(
+    results: Mapping[StepKey, StepResult], block: CodeBlock, counts: Mapping[StepKey, int]
+) -> StepResult | None:
+    """The block's result, its value (an ``execute_result``) carrying the cell's own number."""
+    result = results.get(block.key)
+    return replace(result, execution_count=counts.get(block.key)) if result is not None else None
 
 
 def notebook_bytes(notebook: dict[str, Any]) -> bytes:
