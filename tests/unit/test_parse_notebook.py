@@ -72,6 +72,17 @@ def test_a_fence_left_open_in_a_markdown_cell_ends_with_its_cell() -> None:
     assert code_cells(raw) == [(2, "y = 2"), (4, "w")]
 
 
+@pytest.mark.parametrize(
+    "first", ["---\nwmbook:\n  execute: marked\n---\nProse below a rule", "---\ntitle: T\n---"]
+)
+def test_a_first_markdown_cell_opening_with_a_rule_is_prose_not_front_matter(first: str) -> None:
+    raw = notebook(("markdown", first), ("code", "y = 2"))
+    page = parse_notebook_page(raw, PATH)
+    assert [(b.cell, b.code, b.options.execute) for b in page.code_blocks] == [(2, "y = 2", True)]
+    assert not page.diagnostics
+    assert page.cells is not None and page.cells.locate(page.code_blocks[0].fence.start + 1) == (2, 1)
+
+
 def test_code_cells_holding_fences_stay_one_block() -> None:
     raw = notebook(("code", 's = """\n```python\nx\n```\n"""'), ("code", "t = 1"))
     assert code_cells(raw) == [(1, 's = """\n```python\nx\n```\n"""'), (2, "t = 1")]

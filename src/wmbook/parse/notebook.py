@@ -143,7 +143,12 @@ def notebook_text(raw: str, path: str) -> tuple[str, CellMap, dict[str, Any] | N
         assert isinstance(cells, list)
     except (ValueError, KeyError, TypeError, AssertionError) as exc:
         return "", CellMap(()), None, [Diagnostic(SourceLoc(path, 1), f"not a readable notebook: {exc}")]
-    lines: list[str] = []
+    # A notebook keeps its settings in its metadata: a first Markdown cell that opens with
+    # '---' is prose (a rule, a heading's underline), as Jupyter and mkdocs-jupyter show it,
+    # never front matter; a blank line before it keeps the page's text from reading so.
+    first = _source(cells[0]) if cells and isinstance(cells[0], dict) else ""
+    leading = cells and isinstance(cells[0], dict) and cells[0].get("cell_type") == "markdown"
+    lines: list[str] = [""] if leading and first.startswith("---") else []
     spans: list[CellLines] = []
     code_fences: list[tuple[int, int]] = []
     output_fences: list[int] = []
