@@ -32,7 +32,7 @@ from wmbook.execute.capture import StreamCapture, joined, stderr_path
 from wmbook.execute.channel import Channel, SessionRequest
 from wmbook.execute.display import Displays, shown_value
 from wmbook.execute.ipython import IPythonCells, show_page_source
-from wmbook.execute.namespaces import private_shm
+from wmbook.execute.namespaces import overlay, private_shm
 from wmbook.execute.protocol import ENVIRONMENT, capture_path
 from wmbook.execute.sandbox import Limits, apply_limits
 from wmbook.execute.terminal import Terminal, open_terminal
@@ -112,18 +112,20 @@ def _prepare_process(
     sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  (the session's, for its lifetime)
     os.mkdir(os.path.join(session_dir, "tmp"))
     tempfile.tempdir = None  # re-read TMPDIR
-    work, watch = prepare_workdir(spec, session_dir)  # the page's folder, as in Jupyter
+    counted = _join_cgroups(request.cgroups)
+    # Semaphores and shared memory in a /dev/shm of the session's own, counted in its
+    # memory; in the same mount namespace, the page's folder through an overlay.
+    shm = limits.sandbox and private_shm(limits.memory_bytes)
+    # The page's folder, as in Jupyter.
+    work, watch = prepare_workdir(spec, session_dir, overlay if shm else None)
     os.chdir(work)
     if watch is not None:
         watch.install()
     terminal = open_terminal() if any(step.ipython for step in spec.steps) else None
-    counted = _join_cgroups(request.cgroups)
     # The page's folder is read in place, unless its files were sent into the session's folder.
     folder = spec.folder
     readable = (folder.root,) if folder is not None and folder.shipped is None else ()
     # From here on, the block's code cannot write elsewhere, nor read beyond what it needs.
-    # Semaphores and shared memory in a /dev/shm of the session's own, counted in its memory.
-    shm = limits.sandbox and private_shm(limits.memory_bytes)
     apply_limits(limits, session_dir, readable, cgroups=counted, shm=shm)
     random.seed(0)
     np.random.seed(0)

@@ -70,6 +70,20 @@ def private_shm_possible() -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
+def overlay(lower: str, upper: str, work: str, target: str) -> bool:
+    """Mount at ``target`` the folder ``lower`` as seen through ``upper`` (in this process's
+    own mount namespace): reads see ``lower``'s files, writes land in ``upper``; whether it
+    holds.  A path the mount options cannot name (a comma, a colon) is not tried."""
+    if any(mark in path for path in (lower, upper, work) for mark in ",:\\"):
+        return False
+    os.makedirs(upper, exist_ok=True)
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(target, exist_ok=True)
+    options = f"lowerdir={lower},upperdir={upper},workdir={work},userxattr"
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.mount(b"overlay", target.encode(), b"overlay", 0, options.encode()) == 0)
+
+
 def private_shm(size_bytes: int) -> bool:
     """Give this process (and what it starts) a ``/dev/shm`` of its own, ``size_bytes``
     large (0: the kernel's default, half the memory); whether it has one.  The caller must

@@ -12,6 +12,12 @@ copy; a write to the docs folder by its real path is a ``PermissionError`` at th
 Writes that bypass Python (C code, a shell command) are stopped by the sandbox
 (``sandbox.py``) instead.  The same audit hook (``sys.addaudithook``) notes every file
 and folder of the docs folder the session read, for the cache (``execute.pagefiles``).
+
+Where the session has a mount namespace of its own (``namespaces``), the working folder
+is the docs folder itself seen through an overlay instead: its folders are folders and
+its files files (``ls -F`` shows ``data/``, ``os.path.islink`` is false, as in Jupyter),
+and the kernel puts every write in the session's ``upper`` folder.  The audit hook then
+only notes reads.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from wmbook.model import FileRead, PageFolder, ReadKind, SessionSpec
 
 MIRROR = "book"  # the session folder's copy of the docs folder's layout
+UPPER, OVERLAY_WORK = ".upper", ".overlay"  # an overlay's written files, and its own scratch folder
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 # Audit events that change a file's content (the file is copied before) or a folder's names
@@ -75,13 +82,24 @@ class FolderWatch:
         self.unsent = os.path.join(session_dir, "unsent")  # empty stand-ins for files not sent
         self.root = os.path.realpath(folder.root)
         self.reads: set[FileRead] = set()
+        self.upper: str | None = None  # where the session's writes land, with an overlay
         self._dirs: set[str] = set()  # folders of the mirror standing for docs folders
         self._shipped: set[str] = set()  # files sent along with the session (a Dask worker)
         self._busy = threading.local()  # set while the watch itself works on files
 
-    def build(self) -> str:
-        """Make the working folder (the page's folder in the mirror) and return it."""
-        if self.folder.shipped is None:
+    def build(self, overlay: Callable[[str, str, str, str], bool] | None = None) -> str:
+        """Make the working folder (the page's folder in the mirror) and return it; with
+        ``overlay`` (it mounts one, or says it could not), the docs folder through one."""
+        session_dir = os.path.dirname(self.mirror)
+        upper, scratch = os.path.join(session_dir, UPPER), os.path.join(session_dir, OVERLAY_WORK)
+        if (
+            self.folder.shipped is None
+            and overlay is not None
+            and overlay(self.root, upper, scratch, self.mirror)
+        ):
+            self.upper = upper
+            os.makedirs(os.path.join(self.mirror, self.folder.page), exist_ok=True)
+        elif self.folder.shipped is None:
             self._link_layout()
         else:
             os.makedirs(os.path.join(self.mirror, self.folder.page), exist_ok=True)
@@ -123,7 +141,8 @@ class FolderWatch:
         """Write declared files (``depends_on``) into the working folder as private copies."""
         with self._quiet():
             for rel, _ in files:
-                self._make_private(os.path.join(work, rel), copy=False)
+                if self.upper is None:
+                    self._make_private(os.path.join(work, rel), copy=False)
             _write_files(work, files)
 
     def install(self) -> None:
@@ -182,7 +201,7 @@ class FolderWatch:
             elif event == "os.link":  # a hard link to a docs file would write through it
                 self._refuse_docs(args[0], self._raw(args[0]))
             self._before_write(args[1], content=False, truncate=True)
-        elif event == _CHDIR and args:
+        elif event == _CHDIR and args and self.upper is None:
             raw = self._raw(args[0])
             if raw is not None and _within(os.path.normpath(raw), self.mirror):
                 self._make_private(os.path.normpath(raw), copy=False)
@@ -213,6 +232,14 @@ class FolderWatch:
         if _within(real, self.root):
             rel = os.path.relpath(real, self.root)
             exists = os.path.exists(real)
+        elif _within(real, self.mirror) and self.upper is not None:
+            rel = os.path.relpath(real, self.mirror)
+            docs = os.path.normpath(os.path.join(self.root, rel))
+            if listing and not os.path.isdir(docs):
+                return  # a folder the session made
+            if not listing and os.path.lexists(os.path.join(self.upper, rel)):
+                return  # a file the session wrote (or removed)
+            exists = os.path.exists(docs)
         elif _within(real, self.mirror):
             rel = os.path.relpath(real, self.mirror)
             if listing:
@@ -242,7 +269,7 @@ class FolderWatch:
         if raw is None:
             return
         logical = os.path.normpath(raw)
-        if _within(logical, self.mirror):
+        if _within(logical, self.mirror) and self.upper is None:
             with contextlib.suppress(OSError):  # if no private copy could be made, the check below refuses
                 self._make_private(logical, copy=content and not truncate, whole=content)
         # Resolved after the links on the way were replaced: a path such as 'data/../x' must
@@ -292,15 +319,18 @@ class FolderWatch:
         self._shipped.discard(logical)  # from now on the session's own file
 
 
-def prepare_workdir(spec: SessionSpec, session_dir: str) -> tuple[str, FolderWatch | None]:
-    """Make the session's working folder: the page's folder as above, or (for a session
-    without one) an empty private folder; declared files are written into it."""
+def prepare_workdir(
+    spec: SessionSpec, session_dir: str, overlay: Callable[[str, str, str, str], bool] | None = None
+) -> tuple[str, FolderWatch | None]:
+    """Make the session's working folder: the page's folder as above (through ``overlay``
+    where it mounts one), or (for a session without one) an empty private folder;
+    declared files are written into it."""
     if spec.folder is None or not (spec.folder.shipped is not None or os.path.isdir(spec.folder.path)):
         work = os.path.join(session_dir, "cwd")
         os.mkdir(work)
         _write_files(work, spec.files)
         return work, None
     watch = FolderWatch(spec.folder, session_dir)
-    work = watch.build()
+    work = watch.build(overlay)
     watch.place(spec.files, work)
     return work, watch
