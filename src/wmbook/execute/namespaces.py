@@ -81,7 +81,13 @@ def overlay(lower: str, upper: str, work: str, target: str) -> bool:
     os.makedirs(target, exist_ok=True)
     options = f"lowerdir={lower},upperdir={upper},workdir={work},userxattr"
     libc = ctypes.CDLL(None, use_errno=True)
-    return bool(libc.mount(b"overlay", target.encode(), b"overlay", 0, options.encode()) == 0)
+    if libc.mount(b"overlay", target.encode(), b"overlay", 0, options.encode()) != 0:
+        return False
+    # The kernel makes its scratch folder unreadable even to its owner, which would keep the
+    # build (not root) from removing the session's folder; it works in it with its own rights.
+    with contextlib.suppress(OSError):
+        os.chmod(os.path.join(work, "work"), 0o700)
+    return True
 
 
 def private_shm(size_bytes: int) -> bool:
