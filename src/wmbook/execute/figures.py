@@ -17,6 +17,8 @@ from wmbook.execute.mplbackend import NAME as BACKEND
 
 matplotlib.use(BACKEND)
 import matplotlib.pyplot as plt
+from matplotlib._pylab_helpers import Gcf
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
 from wmbook.model import Display, Figure
@@ -96,8 +98,9 @@ UNTITLED = "Figure"
 def collect_figures(salt: str, fallback_label: str = UNTITLED) -> tuple[Figure, ...]:
     """Render and close every figure still open; one without a title or axis labels is
     named ``fallback_label``.  Nothing is drawn, nor closed, after the block chose another
-    backend (Jupyter's inline backend then shows nothing either)."""
-    if matplotlib.get_backend() != BACKEND:
+    backend, nor while no open figure was made with the book's own (Jupyter's inline
+    backend then shows nothing either)."""
+    if not _inline():
         return ()
     figures = tuple(
         figure_to_svg(plt.figure(n), f"{salt}-{n}", fallback_label)
@@ -108,6 +111,22 @@ def collect_figures(salt: str, fallback_label: str = UNTITLED) -> tuple[Figure, 
     return figures
 
 
+def _inline() -> bool:
+    """Whether the open figures are shown now: the book's backend is in use, and (as Jupyter's
+    inline backend shows every open figure once one was made with it) one of them is its."""
+    # Gcf, not plt.figure(n): a look must not change the current figure of later cells.
+    return matplotlib.get_backend() == BACKEND and any(
+        isinstance(manager.canvas, FigureCanvasAgg) for manager in Gcf.get_all_fig_managers()
+    )
+
+
+def use_inline_backend() -> None:
+    """Draw figures after each block again (``%matplotlib``, as Jupyter's ``%matplotlib
+    inline``), after a block chose another backend; the figures open stay open."""
+    if matplotlib.get_backend() != BACKEND:
+        matplotlib.use(BACKEND)
+
+
 def _drawn(fig: MplFigure) -> bool:
     """Whether a figure has anything to draw: IPython makes no picture of one without
     axes or lines (``print_figure``), only its text (``<Figure size … with 0 Axes>``)."""
@@ -116,7 +135,7 @@ def _drawn(fig: MplFigure) -> bool:
 
 def empty_figures() -> tuple[Display, ...]:
     """The text Jupyter shows for each open figure that has nothing to draw."""
-    if matplotlib.get_backend() != BACKEND:
+    if not _inline():
         return ()
     return tuple(
         Display((("text/plain", repr(plt.figure(n))),))

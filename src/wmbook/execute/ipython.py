@@ -12,8 +12,8 @@ and ``Out``.  What differs from a kernel is what a build needs:
   downloaded notebook leaves out, as Jupyter does not store it;
 * cells are compiled with the page's path and lines, so tracebacks quote the page;
 * magics that need a person at a keyboard or a window (``%debug``, ``%edit`` …) and
-  ``input()`` are errors at the cell that say so; ``%matplotlib`` is accepted and does
-  nothing (figures are embedded anyway);
+  ``input()`` are errors at the cell that say so; ``%matplotlib`` (inline, or a window's
+  backend, which a build cannot open) selects the book's own inline drawing again;
 * ``!cmd`` runs on the session's pseudo-terminal (``terminal``).
 """
 
@@ -41,6 +41,7 @@ from IPython.display import display as ipython_display
 from traitlets import Type
 from traitlets.config import Config
 
+from wmbook.execute import figures
 from wmbook.execute.display import BOKEH_MIME, PAGER_MIME, Displays
 from wmbook.execute.terminal import Terminal, run_piped
 from wmbook.model import Display, Step
@@ -59,7 +60,7 @@ REFUSED = {
 }
 _HOW = 'remove it, or keep the cell from running (the tag skip-execution, or exec="off" in Markdown)'
 # Magics about the notebook editor, not the code: accepted and ignored.
-IGNORED = ("matplotlib", "autosave")
+IGNORED = ("autosave",)
 
 
 class NotInABuild(Exception):
@@ -240,6 +241,12 @@ def _ignored(line: str = "", cell: str | None = None) -> None:
     return None
 
 
+def _matplotlib(line: str = "", cell: str | None = None) -> None:
+    """``%matplotlib [inline|qt|…]``: figures are drawn inline after each cell, as Jupyter's
+    inline backend draws them (a window's backend has no window in a build)."""
+    figures.use_inline_backend()
+
+
 def _pylab(line: str = "") -> None:
     from IPython.core.pylabtools import import_pylab
 
@@ -273,6 +280,7 @@ class IPythonCells:
         for name in IGNORED:
             register(_ignored, "line_cell", name)
         register(_pylab, "line", "pylab")
+        register(_matplotlib, "line_cell", "matplotlib")
         if shell.extension_manager is not None:
             shell.extension_manager.load_extension("storemagic")  # %store, as IPython's apps load it
         shell.builtin_trap.auto_builtins["input"] = _no_input
