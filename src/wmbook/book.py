@@ -8,6 +8,8 @@ nothing leaks from one ``mkdocs serve`` rebuild into the next.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -193,6 +195,19 @@ class Book:
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
     writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebooks being written
     snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
+    scratch: list[str] = field(default_factory=list)  # temporary folder of this build, made when needed
+
+    def scratch_dir(self) -> str:
+        """A temporary folder of this build's own (for files the cache folder cannot take),
+        removed by ``remove_scratch`` when the build ends."""
+        if not self.scratch:
+            self.scratch.append(tempfile.mkdtemp(prefix="wmbook-build-"))
+        return self.scratch[0]
+
+    def remove_scratch(self) -> None:
+        """Remove the build's temporary folder, if it made one."""
+        while self.scratch:
+            shutil.rmtree(self.scratch.pop(), ignore_errors=True)
 
     def all_diagnostics(self) -> list[Diagnostic]:
         """The book's and every page's diagnostics."""

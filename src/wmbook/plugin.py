@@ -228,6 +228,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         if self.book is not None:
             for kind in sorted(self.book.late_assets - self.book.assets):
                 copy_assets(config.site_dir, kind)
+            self.book.remove_scratch()  # mkdocs-jupyter has read every notebook page by now
             stages.report(self.book, log, _problem_log() if self.serving else None)
 
     def on_build_error(self, *, error: Exception) -> None:
@@ -236,6 +237,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         # good build does, and end the helper (``serve`` lives on and builds again).
         if self.book is not None:
             self.book.store.flush()
+            self.book.remove_scratch()
         self._end_shared()
 
     def on_shutdown(self) -> None:

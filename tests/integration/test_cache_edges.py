@@ -84,3 +84,22 @@ def test_site_and_store_files_honour_the_umask(tmp_path: Path, caplog: pytest.Lo
     assert notebooks and entries
     modes = {str(p.relative_to(root)): oct(p.stat().st_mode & 0o777) for p in [*notebooks, *entries]}
     assert set(modes.values()) == {"0o644"}, modes
+
+
+def test_notebook_pages_on_an_unwritable_cache_leave_no_temporary_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notebook mkdocs-jupyter renders goes to a temporary folder when the cache folder
+    cannot take it (here a file stands where the folder would be); the build removes it."""
+    root = copy_fixture("notebooks", tmp_path)
+    (root / "blocked").write_text("a file, not a folder\n")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temp))
+    plugins = {"search": {}, "mkdocs-jupyter": {}, "wmbook": {"cache_dir": "blocked/cache"}}
+    built = build_site(root, caplog, plugins=plugins)
+    assert not built.failed, built.messages
+    assert f"{temp}/wmbook-" in caplog.text  # mkdocs-jupyter read the notebook there
+    assert "Momentum" in built.html("nb/momentum")
+    # The worker server's folder lives on with the server, for the next build.
+    assert [p.name for p in temp.iterdir() if not p.name.startswith("wmbook-workers-")] == []

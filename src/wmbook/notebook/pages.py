@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -108,7 +107,7 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
         atomic_write(path, payload)
     except OSError as exc:  # a read-only or full cache folder: said once, and the page is still built
         book.store.cannot_write(exc)
-        path = Path(tempfile.mkdtemp(prefix="wmbook-notebook-")) / path.name
+        path = Path(book.scratch_dir()) / path.name  # removed when the build ends
         atomic_write(path, payload)
     return path
 
