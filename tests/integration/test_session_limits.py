@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -199,3 +200,31 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@_needs("kill")
+def test_folders_a_killed_build_left_are_removed_at_the_next_start() -> None:
+    """A build ended by SIGKILL leaves its cgroup folders, and may leave a session running
+    in one; the next worker server ends that session and removes the folders."""
+    from wmbook.execute import cgroups
+
+    probe = cgroups.SessionGroups()
+    base = probe._bases["kill"][0]  # this process's own folder, in the build's cgroup
+    probe.close()
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id nothing runs under any more
+    stale = Path(base).parent / f"wmbook-{gone.pid}-3"
+    session = stale / "session-left"
+    session.mkdir(parents=True)
+    orphan = subprocess.Popen(["sleep", "300"])
+    (session / "cgroup.procs").write_text(str(orphan.pid))
+    live = Path(base).parent / f"wmbook-{os.getpid()}-99"  # a running build's folder stays
+    live.mkdir()
+    try:
+        cgroups.SessionGroups().close()
+        assert orphan.wait(timeout=30) == -9
+        assert not stale.exists()
+        assert live.is_dir()
+    finally:
+        orphan.kill()
+        live.rmdir()

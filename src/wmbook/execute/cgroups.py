@@ -15,12 +15,14 @@ import contextlib
 import functools
 import itertools
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
 
 from wmbook.execute.sandbox import kill_until_gone
 
+_OWN_FOLDER = re.compile(r"wmbook-(\d+)(?:-\d+)?")  # a worker server's folder: wmbook-PID-SERIAL
 _serial = itertools.count()  # each worker server of a process has folders of its own
 _KILL_ROUNDS = 1000  # rounds of SIGKILL; a cgroup lists its members until they are really gone
 
@@ -113,10 +115,14 @@ class SessionGroups:
         self._bases: dict[str, tuple[str, int]] = {}  # "memory"/"pids"/"kill" -> (folder, version)
         for hierarchy in _hierarchies():
             if hierarchy.version == 2:
-                self._add_v2(os.path.join(hierarchy.mount, own.get("", "/").lstrip("/"), base))
+                parent = os.path.join(hierarchy.mount, own.get("", "/").lstrip("/"))
+                remove_stale(parent)
+                self._add_v2(os.path.join(parent, base))
             else:
                 for name in sorted(hierarchy.controllers - set(self._bases)):
-                    folder = os.path.join(hierarchy.mount, own.get(name, "/").lstrip("/"), base)
+                    parent = os.path.join(hierarchy.mount, own.get(name, "/").lstrip("/"))
+                    remove_stale(parent)
+                    folder = os.path.join(parent, base)
                     with contextlib.suppress(OSError):
                         os.makedirs(folder, exist_ok=True)
                         self._bases[name] = (folder, 1)
@@ -207,6 +213,28 @@ class SessionGroups:
                         _kill_members(entry.path)
                         _remove(entry.path)
             _remove(base)
+
+
+def remove_stale(parent: str) -> None:
+    """Remove the folders a worker server left in ``parent`` when its build was killed
+    (SIGKILL leaves no time to clean up): those named after a process that no longer runs,
+    with any session processes still in them ended first."""
+    with contextlib.suppress(OSError), os.scandir(parent) as entries:
+        stale = [e.path for e in entries if _is_stale(e.name) and e.is_dir(follow_symlinks=False)]
+    for base in stale:
+        with contextlib.suppress(OSError), os.scandir(base) as sessions:
+            for entry in list(sessions):
+                if entry.is_dir(follow_symlinks=False):
+                    _write(os.path.join(entry.path, "cgroup.kill"), "1")
+                    _kill_members(entry.path)
+                    _remove(entry.path)
+        _remove(base)
+
+
+def _is_stale(name: str) -> bool:
+    """Whether ``name`` is the folder of a worker server whose process has ended."""
+    match = _OWN_FOLDER.fullmatch(name)
+    return match is not None and not os.path.exists(f"/proc/{match.group(1)}")
 
 
 @functools.cache
