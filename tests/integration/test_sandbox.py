@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,45 @@ print("size:", size.f_blocks * size.f_frsize >> 20)
     assert "made: True" in html
     assert "size: 1500" in html  # no larger than the session's memory limit
     assert not left.exists()  # gone with the session
+
+
+# A process set up as a session is: the book's limits and sandbox, then code that reads
+# its orders from stdin (an inherited pipe, as a session's channel is).
+SESSION = """import os, signal, sys
+from wmbook.execute.sandbox import Limits, apply_limits
+signal.signal(signal.SIGUSR1, lambda *_: print("signalled", flush=True))
+apply_limits(Limits(sandbox=sys.argv[2] == "1"), sys.argv[1])
+print(os.getpid(), flush=True)
+for line in sys.stdin:
+    try:
+        os.kill(int(line), signal.SIGUSR1)
+        print("sent", flush=True)
+    except OSError as exc:
+        print(type(exc).__name__, flush=True)
+"""
+
+
+def _session(folder: Path, sandbox: bool) -> subprocess.Popen[str]:
+    folder.mkdir()
+    command = [sys.executable, "-c", SESSION, str(folder), "1" if sandbox else "0"]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+@pytest.mark.skipif(landlock_abi() < 6, reason="this kernel's Landlock does not scope signals")
+@pytest.mark.parametrize("sandbox", [True, False])
+def test_a_session_cannot_signal_another_running_session(tmp_path: Path, sandbox: bool) -> None:
+    first, second = _session(tmp_path / "first", sandbox), _session(tmp_path / "second", sandbox)
+    try:
+        assert first.stdout is not None and second.stdout is not None and second.stdin is not None
+        victim = first.stdout.readline().strip()
+        second.stdout.readline()  # confined by now
+        second.stdin.write(victim + "\n")
+        second.stdin.close()
+        answer = second.stdout.read().strip()
+        # Without the sandbox the signal reaches the other session (the test can tell).
+        assert answer == ("PermissionError" if sandbox else "sent")
+    finally:
+        first.kill()
+        second.kill()
+        first.wait()
+        second.wait()
