@@ -216,6 +216,31 @@ class Display:
         """The data for ``mime``, if the object offered it."""
         return next((value for key, value in self.data if key == mime), None)
 
+    @property
+    def size(self) -> int:
+        """What the output weighs: every representation the object offered."""
+        return sum(len(value) for _, value in self.data)
+
+    def cut_size(self) -> int | None:
+        """For an output the session cut (over ``max_display_mb``), the size it had."""
+        size, _ = self._cut()
+        return size
+
+    def cut_budget(self) -> int | None:
+        """For an output the session cut, the budget it was cut by."""
+        _, budget = self._cut()
+        return budget
+
+    def _cut(self) -> tuple[int | None, int | None]:
+        numbers = (self.get(CUT_MIME) or "").split()
+        if len(numbers) != 2 or not all(n.isdigit() for n in numbers):
+            return None, None
+        return int(numbers[0]), int(numbers[1])
+
+
+# An output the session cut before it left: only "SIZE BUDGET" (bytes) is sent to the build.
+CUT_MIME = "application/vnd.wmbook.cut"
+
 
 @dataclass(frozen=True)
 class Stream:

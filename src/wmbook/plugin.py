@@ -315,6 +315,7 @@ def session_limits(settings: Settings) -> Limits:
         network=settings.network,
         readable=settings.sandbox_read,
         environment=settings.env,
+        display_bytes=settings.display_bytes,
     )
 
 

@@ -107,6 +107,14 @@ def test_a_huge_output_is_cut_with_a_warning_at_its_block(site: tuple[SiteBuild,
     assert "cell cell" not in json.dumps(index)
 
 
+def test_a_huge_output_never_leaves_its_session(site: tuple[SiteBuild, str]) -> None:
+    """The session cuts it: neither the result sent to the build nor the cache entry holds it."""
+    built, _ = site
+    entries = [p for p in (built.root / ".cache" / "wmbook" / "sessions").rglob("*") if p.is_file()]
+    assert entries
+    assert not [p for p in entries if b"<td>cell</td>" in p.read_bytes()]
+
+
 def test_deep_nesting_is_not_parsed(site: tuple[SiteBuild, str]) -> None:
     built, page = site
     assert "&lt;__main__.Deep object at" in page  # its plain-text form instead

@@ -6,7 +6,19 @@ from __future__ import annotations
 import pytest
 
 from wmbook.check.displays import MAX_DEPTH, bound_displays, markup_depth
-from wmbook.model import Display, Outcome, Severity, SourceLoc, StepKey, StepKind, StepResult
+from wmbook.execute.display import Displays
+from wmbook.execute.executor import usable
+from wmbook.model import (
+    CUT_MIME,
+    Display,
+    Outcome,
+    SessionResult,
+    Severity,
+    SourceLoc,
+    StepKey,
+    StepKind,
+    StepResult,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +91,27 @@ def test_long_markdown_and_latex_are_not_converted() -> None:
     assert [p.message.split(" is longer")[0] for p in problems] == [
         "a rich output's text/markdown, text/latex"
     ]
+
+
+def test_a_session_sends_only_the_size_of_what_passes_its_budget() -> None:
+    displays = Displays(max_bytes=1000)
+    for size in (600, 500, 100):
+        displays.add(_html(size))
+    kept, cut, fits = displays.take()
+    assert (kept, fits) == (_html(600), _html(100))
+    assert cut.data == ((CUT_MIME, "500 1000"),)  # the output itself never leaves the session
+    # The build says the same of it as of an output past the page's budget.
+    steps = {s.key: s for s in (_step(0, kept, cut, fits),)}
+    bounded, problems = bound_displays([(StepKey(StepKind.CODE, 0), SourceLoc("docs/p.md", 4))], steps, 1000)
+    assert bounded[StepKey(StepKind.CODE, 0)].displays[1].data == (
+        ("text/plain", "[rich output cut: the page's rich outputs passed 0.000953674 MB]"),
+    )
+    assert [p.message.split(" takes")[0] for p in problems] == ["a rich output of 0.0 MB"]
+    assert "max_display_mb" in problems[0].message
+
+
+def test_a_stored_result_cut_by_another_budget_runs_again() -> None:
+    cut = _step(0, Display(((CUT_MIME, "500 1000"),)))
+    stored = SessionResult("docs/p.md", "main", (cut,), 1.0)
+    assert usable(stored, 1000) is stored
+    assert usable(stored, 2000) is None  # max_display_mb was raised since

@@ -67,8 +67,10 @@ def markup_depth(markup: str, limit: int = MAX_DEPTH) -> int:
 
 
 def display_bytes(shown: Display) -> int:
-    """What a rich output weighs: every representation the object offered."""
-    return sum(len(value) for _, value in shown.data)
+    """What a rich output weighs: every representation the object offered (for one the
+    session cut, what it weighed there)."""
+    cut = shown.cut_size()
+    return shown.size if cut is None else cut
 
 
 def _note(text: str) -> Display:
@@ -92,7 +94,7 @@ def bound_displays(
         kept: list[Display] = []
         for shown in result.displays:
             size = display_bytes(shown)
-            if used + size > max_bytes:
+            if used + size > max_bytes or shown.cut_size() is not None:
                 megabytes = max_bytes / 2**20
                 kept.append(_note(f"rich output cut: the page's rich outputs passed {megabytes:g} MB"))
                 message = (

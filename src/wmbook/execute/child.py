@@ -248,7 +248,7 @@ class _Session:
     def __init__(self, request: SessionRequest) -> None:
         self.page = request.spec.page
         self.session_dir = request.session_dir
-        self.displays = Displays()
+        self.displays = Displays(request.limits.display_bytes)
         self.namespace, self.terminal, self.watch = _prepare_process(request, self.displays)
         self.capture = StreamCapture()
         self.displays.before_show = self.capture.showing

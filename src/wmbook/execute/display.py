@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from wmbook.model import Display
+from wmbook.model import CUT_MIME, Display
 
 BOKEH_MIME = "application/vnd.wmbook.bokeh+json"  # a Bokeh item, embedded with BokehJS from the site
 # Text a cell sends to IPython's pager (``%prun``, ``%lprun``, ``obj?``): Jupyter shows it apart
@@ -92,15 +92,27 @@ def shown_value(value: object) -> bool:
 class Displays:
     """The rich outputs of the step that is running."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = 0) -> None:
         self.shown: list[Display] = []
+        self.max_bytes = max_bytes  # what the session may send in all (0: no bound)
+        self.sent = 0  # what it has sent so far
         self.before_show: Callable[[], None] = lambda: None  # the capture notes where text stands
         self.on_clear: Callable[[], None] = lambda: None  # the capture forgets the text so far
 
     def add(self, shown: Display) -> None:
         """Show one rich output (after the text written so far)."""
         self.before_show()
-        self.shown.append(shown)
+        self.shown.append(self.bounded(shown))
+
+    def bounded(self, shown: Display) -> Display:
+        """``shown``, or, past the session's budget, a stand-in that keeps only its size: an
+        output the page could not show anyway never crosses to the build nor into the cache
+        (the build says it was cut, as for the page's budget)."""
+        size = shown.size
+        if self.max_bytes and self.sent + size > self.max_bytes:
+            return Display(((CUT_MIME, f"{size} {self.max_bytes}"),), shown.result)
+        self.sent += size
+        return shown
 
     def clear(self) -> None:
         """Forget what the step has shown and printed so far (Jupyter's ``clear_output``)."""

@@ -88,7 +88,7 @@ class Executor:
         futures: list[Future[SessionResult]] = []
         waiting: list[tuple[str, SessionSpec, Future[SessionResult]]] = []
         for key, spec in keyed:
-            cached = self.cache.load(key, spec, shared=False)
+            cached = usable(self.cache.load(key, spec, shared=False), self.limits.display_bytes)
             if cached is not None:
                 futures.append(_done(cached))
             elif self.cache.store.shared is None:
@@ -111,7 +111,7 @@ class Executor:
             return
         for key, spec, result in waiting:
             try:
-                cached = found.get(key)
+                cached = usable(found.get(key), self.limits.display_bytes)
                 _forward(_done(cached) if cached is not None else self._run(key, spec), result)
             except Exception as exc:  # noqa: BLE001  (the page reports it; the build goes on)
                 result.set_exception(exc)
@@ -134,6 +134,15 @@ def reported_step(spec: SessionSpec) -> Step:
     """The step a session that did not run is reported at: its page's first (the blocks of
     earlier pages a session spanning pages runs first are reported on their own pages)."""
     return next((step for step in spec.steps if not step.written_at), spec.steps[0])
+
+
+def usable(cached: SessionResult | None, display_bytes: int) -> SessionResult | None:
+    """A stored result, unless its session cut a rich output by another budget than this
+    build's (``max_display_mb``): it runs again, as the output may fit now."""
+    if cached is None:
+        return None
+    budgets = {d.cut_budget() for step in cached.results for d in step.displays} - {None}
+    return cached if budgets <= {display_bytes} else None
 
 
 def unfinished(spec: SessionSpec, outcome: Outcome, detail: str, rest_detail: str = "") -> SessionResult:

@@ -133,7 +133,7 @@ class _Publisher(DisplayPublisher):
         display_id = (transient or {}).get("display_id")
         by_id = self.__dict__.setdefault("_by_id", {})
         if update and display_id in by_id and by_id[display_id] < len(self.displays.shown):
-            self.displays.shown[by_id[display_id]] = shown
+            self.displays.shown[by_id[display_id]] = self.displays.bounded(shown)
             return
         self.displays.add(shown)
         if display_id is not None:

@@ -54,6 +54,7 @@ class Limits:
     network: bool = False  # whether TCP connections stay open
     readable: tuple[str, ...] = ()  # more folders and files sessions may read (``sandbox_read``)
     environment: tuple[str, ...] = ()  # more environment variables sessions see (``env``)
+    display_bytes: int = 0  # the rich outputs a session may send (``max_display_mb``); more are cut
 
 
 # The environment a session sees: these names, when the build has them, and wmbook's own.
