@@ -35,6 +35,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, env=QUIET_MKDOCS)
 
 
+@nox.session(default=False)
+def quick(session: nox.Session) -> None:
+    """Run the unit and in-process integration tests (not those marked slow): the fast loop."""
+    _install(session, ".[test]")
+    session.run("pytest", "-m", "not slow", "-q", *session.posargs, env=QUIET_MKDOCS)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """Check style and types: ruff check, ruff format --check, mypy."""
@@ -97,6 +104,13 @@ def bench_runner(session: nox.Session) -> None:
     """Time the first and a second Run of the in-browser runner in headless Chromium."""
     _install(session, ".[test]")
     session.run("python", "tests/bench/runner_bench.py", *session.posargs, env=QUIET_MKDOCS)
+
+
+@nox.session(name="bench-models", default=False)
+def bench_models(session: nox.Session) -> None:
+    """Time the instruments' JavaScript models in Node.js against their budgets per slider step."""
+    _install(session, ".[test]")
+    session.run("python", "tests/bench/model_bench.py", *session.posargs)
 
 
 def _install(session: nox.Session, target: str = ".") -> None:

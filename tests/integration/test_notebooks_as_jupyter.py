@@ -32,6 +32,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     return build_strict(root, may_fail=True)
 
 
+@pytest.fixture(autouse=True)
+def kernel(python3_kernel: None) -> None:
+    """Every test here runs its notebook in a Jupyter kernel."""
+
+
 def _assert_like_jupyter(
     built: SiteBuild, page: str, *, separate_streams: bool | None = None, prompts: bool = False
 ) -> None:

@@ -54,24 +54,12 @@ const cases = input.cases.map(function (c) {
   const r = compute(c.params);
   return { result: plain(r), readouts: format(r) };
 });
-// Time the heaviest slider step the planner allows at horizon 16.
-const b = input.bench;
-for (let i = 0; i < 20; i++) computeImaginedPlanner(b);
-const t0 = process.hrtime.bigint();
-for (let i = 0; i < b.repeats; i++) computeImaginedPlanner(b);
-const ms = Number(process.hrtime.bigint() - t0) / 1e6 / b.repeats;
-// The heaviest step with re-planning: 512 plans searched from each of 24 real steps.
-const rb = Object.assign({}, b, { horizon: 24, replan: true });
-for (let i = 0; i < 5; i++) computeImaginedPlanner(rb);
-const t1 = process.hrtime.bigint();
-for (let i = 0; i < 20; i++) computeImaginedPlanner(rb);
-const replanMs = Number(process.hrtime.bigint() - t1) / 1e6 / 20;
 const ranges = input.ranges.map(function (c) {
   const b = rangeBounds(c.values);
   const x = rangePadded(b[0], b[1]);
   return { bounds: b, padded: x, aspect: rangeEqualAspect(x, c.ylim, c.width, c.height) };
 });
-process.stdout.write(JSON.stringify({ cases: cases, planner_ms: ms, replan_ms: replanMs, ranges: ranges }));
+process.stdout.write(JSON.stringify({ cases: cases, ranges: ranges }));
 """
 
 MODEL_FILES = ("prng.js", "ranges.js", "latent_rollout.js", "pixel_vs_embedding.js", "imagined_planner.js")
@@ -136,10 +124,9 @@ def node_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     sources = [(JS_DIR / name).read_text(encoding="utf-8") for name in MODEL_FILES]
     driver.write_text("\n".join([*sources, HARNESS]), encoding="utf-8")
     cases = _grid()
-    bench = {"plans": 512, "model_error": 0.3, "horizon": 16, "batch": 0, "replan": False, "repeats": 200}
     proc = subprocess.run(
         [_node(), str(driver)],
-        input=json.dumps({"cases": cases, "bench": bench, "ranges": RANGE_CASES}),
+        input=json.dumps({"cases": cases, "ranges": RANGE_CASES}),
         capture_output=True,
         text=True,
         timeout=120,
@@ -185,14 +172,6 @@ def test_js_matches_numpy(node_run: dict[str, Any], model: str) -> None:
             _assert_close(f"{model} {case['params']} {key}", value, js["result"][key])
         assert py_readouts == js["readouts"], case
     assert seen >= 20
-
-
-def test_planner_model_is_fast_in_node(node_run: dict[str, Any]) -> None:
-    # The model is only part of a slider step (Bokeh must redraw too); keep it
-    # to a few milliseconds at 512 plans x horizon 16, and re-planning at the
-    # longest horizon (24 searches of 512 plans) well inside a frame.
-    assert node_run["planner_ms"] < 4.0, node_run["planner_ms"]
-    assert node_run["replan_ms"] < 12.0, node_run["replan_ms"]
 
 
 def test_range_helpers_match(node_run: dict[str, Any]) -> None:
