@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,12 +130,11 @@ def test_stop_ends_a_runaway_block_and_the_next_run_starts_afresh(tab: Tab) -> N
     assert tab.run(2).strip() == "42"  # Python is loaded
     tab.edit(3, "while True:\n    pass")
     tab.bar(3).get_by_role("button", name="Run").click()
-    time.sleep(1.0)
-    started = time.monotonic()
-    tab.bar(3).get_by_role("button", name="Stop").click()
     status = tab.bar(3).locator(".wmbook-run__status")
-    status.filter(has_text="stopped").wait_for(timeout=2000)
-    assert time.monotonic() - started < 2.0
+    status.filter(has_text="running").wait_for()  # the block was handed to Python
+    tab.bar(3).get_by_role("button", name="Stop").click()
+    # Stop ends the worker at once (how fast is for tests/bench/runner_bench.py to say).
+    status.filter(has_text="stopped").wait_for()
     tab.edit(3, "print('after the stop:', answer)")
     text = tab.run(3)
     assert "started afresh" in text and "after the stop: 42" in text

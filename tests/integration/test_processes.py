@@ -6,11 +6,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from waits import until
 
 from .conftest import build_in_subprocess, subprocess_env
 
@@ -24,6 +25,10 @@ plugins:
   - wmbook:
       timeout: {timeout}
 """
+
+
+# A process that never ends by itself: it waits on a pipe nobody writes to.
+FOREVER = "import os\n\ndef forever():\n    r, _ = os.pipe()\n    os.read(r, 1)\n\n"
 
 
 def _book(tmp_path: Path, page: str, timeout: int = 20) -> Path:
@@ -48,15 +53,6 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
-def _wait_until(check: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.fixture
 def marker() -> str:
     return f"{300 + uuid.uuid4().int % 1000}.{uuid.uuid4().int % 10**6:06d}"
@@ -66,32 +62,32 @@ def test_a_started_process_does_not_outlive_thebuild_in_subprocess(tmp_path: Pat
     page = f'# P\n\n```python\nimport subprocess\nsubprocess.Popen(["sleep", "{marker}"])\nprint("started")\n```\n'
     done = build_in_subprocess(_book(tmp_path, page), subprocess_env(tmp_path))
     assert done.returncode == 0, done.stderr
-    assert _wait_until(lambda: not _processes_with(f"sleep {marker}"), 3), _processes_with(marker)
+    assert until(lambda: not _processes_with(f"sleep {marker}"), 3), _processes_with(marker)
 
 
 def test_a_forked_grandchild_cannot_hold_the_build_output(tmp_path: Path) -> None:
-    page = "# P\n\n```python\nimport os, time\nif os.fork() == 0:\n    time.sleep(45)\n    os._exit(0)\nprint('parent')\n```\n"
-    started = time.monotonic()
-    done = build_in_subprocess(
-        _book(tmp_path, page), subprocess_env(tmp_path), timeout=40
-    )  # capture_output waits for EOF
+    # The grandchild never ends by itself (it waits on a pipe nobody writes to): a build that
+    # waited for it, or for the output it holds open, would hang until the run's timeout.
+    page = f"# P\n\n```python\n{FOREVER}if os.fork() == 0:\n    forever()\nprint('parent')\n```\n"
+    done = build_in_subprocess(_book(tmp_path, page), subprocess_env(tmp_path))  # waits for EOF
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - started < 30
 
 
 def test_exit_with_a_grandchild_holding_the_connection_is_not_a_timeout(tmp_path: Path) -> None:
-    page = "# P\n\n```python\nimport os, time\nif os.fork() == 0:\n    time.sleep(30)\n    os._exit(0)\nos._exit(3)\n```\n"
-    started = time.monotonic()
+    page = f"# P\n\n```python\n{FOREVER}if os.fork() == 0:\n    forever()\nos._exit(3)\n```\n"
     done = build_in_subprocess(_book(tmp_path, page, timeout=20), subprocess_env(tmp_path))
     assert done.returncode != 0
     assert "the session's process exited with status 3" in done.stderr
-    assert "timed out" not in done.stderr
-    assert time.monotonic() - started < 15
+    assert "timed out" not in done.stderr  # the block's 20 s ran out only if the build waited
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_a_stopped_build_leaves_no_process_and_no_folder(tmp_path: Path, marker: str, signum: int) -> None:
-    page = f"# P\n\n```python\nimport time\nwhile True:\n    time.sleep(0.01)  # {marker}\n    sum(range(10_000))\n```\n"
+    page = (
+        f"# P\n\n```python\nimport os, tempfile, time\n"
+        f"open(os.path.join(tempfile.gettempdir(), 'looping'), 'w').close()\n"
+        f"while True:\n    time.sleep(0.01)  # {marker}\n    sum(range(10_000))\n```\n"
+    )
     root = _book(tmp_path, page, timeout=60)
     env = subprocess_env(tmp_path)
     build = subprocess.Popen(
@@ -103,12 +99,9 @@ def test_a_stopped_build_leaves_no_process_and_no_folder(tmp_path: Path, marker:
         text=True,
     )
     temp = Path(env["TMPDIR"])
-    assert _wait_until(lambda: any(temp.glob("wmbook-workers-*/session-*")), 60), "the session never started"
-    time.sleep(0.5)
-    started = time.monotonic()
+    # The block says it is in its loop by leaving a file in its temporary folder.
+    assert until(lambda: any(temp.glob("wmbook-workers-*/session-*/tmp/looping"))), "the block never ran"
     build.send_signal(signum)
-    build.wait(timeout=10)
-    if signum != signal.SIGKILL:
-        assert time.monotonic() - started < 2.0  # stopped at once, not at the block's timeout
-    assert _wait_until(lambda: not _processes_with("wmbook.execute.zygote " + str(temp)), 5)
-    assert _wait_until(lambda: not list(temp.glob("wmbook-*")), 5), list(temp.iterdir())
+    build.wait(timeout=30)  # the block's own timeout is 60 s: the build stopped because of the signal
+    assert until(lambda: not _processes_with("wmbook.execute.zygote " + str(temp)), 5)
+    assert until(lambda: not list(temp.glob("wmbook-*")), 5), list(temp.iterdir())

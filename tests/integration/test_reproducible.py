@@ -8,11 +8,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from waits import until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,11 +86,8 @@ def test_a_build_after_a_killed_one_is_the_cold_build(reference: Path, tmp_path:
         _command("site"), cwd=root, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     store = root / ".cache" / "wmbook"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and build.poll() is None:
-        if any((store / "sessions").rglob("*")) or any((store / "math").rglob("*")):
-            break
-        time.sleep(0.05)
+    stored = lambda: any((store / "sessions").rglob("*")) or any((store / "math").rglob("*"))  # noqa: E731
+    until(lambda: build.poll() is not None or stored(), 300)
     assert build.poll() is None, "the build finished before it could be killed"
     build.send_signal(signal.SIGKILL)
     build.wait(timeout=10)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from waits import process_ended
 from wmbook.execute.cgroups import whole_session_limits
 
 from .conftest import build_site
@@ -188,10 +188,7 @@ def test_a_setsid_daemon_does_not_outlive_its_session(
     found = re.search(r"daemon (\d+)", site.html())
     assert found is not None
     pid = int(found.group(1))
-    deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid), f"the daemon {pid} outlived its session"
+    assert process_ended(pid), f"the daemon {pid} outlived its session"
 
 
 def _alive(pid: int) -> bool:

@@ -6,10 +6,10 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 
+from waits import Written, until
 from wmbook.execute.runner import ActivityBoard, Running
 from wmbook.progress import ProgressReporter, status_line
 
@@ -66,23 +66,15 @@ class FakeStream(io.StringIO):
     def __init__(self, tty: bool) -> None:
         super().__init__()
         self.tty = tty
-        self.writes: list[str] = []
+        self.written = Written()
+        self.writes = self.written.items
 
     def isatty(self) -> bool:
         return self.tty
 
     def write(self, text: str) -> int:
-        self.writes.append(text)
+        self.written.add(text)
         return super().write(text)
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def _reporters() -> list[str]:
@@ -105,7 +97,7 @@ def test_on_a_terminal_one_line_is_rewritten_and_cleared() -> None:
     reporter = ProgressReporter(logging.getLogger("test"), 1, board=board, stream=stream)
     reporter.start()
     try:
-        assert _wait_for(lambda: any("running docs/x.md:40 …" in w for w in stream.writes))
+        assert stream.written.wait_for(lambda writes: any("running docs/x.md:40 …" in w for w in writes))
     finally:
         reporter.stop()
     shown = [w for w in stream.writes if w != CLEAR]
@@ -121,9 +113,9 @@ def test_on_a_terminal_a_finished_step_clears_the_line() -> None:
     reporter = ProgressReporter(logging.getLogger("test"), 1, board=board, stream=stream)
     reporter.start()
     try:
-        assert _wait_for(lambda: len(stream.writes) >= 1)
+        assert stream.written.wait_for(lambda writes: len(writes) >= 1)
         board.set(1, None)
-        assert _wait_for(lambda: stream.writes[-1] == CLEAR)
+        assert stream.written.wait_for(lambda writes: writes[-1] == CLEAR)
         count = len(stream.writes)
     finally:
         reporter.stop()
@@ -139,7 +131,7 @@ def test_elsewhere_lines_are_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="wmbook.test-progress"):
         reporter.start()
         try:
-            assert _wait_for(lambda: bool(caplog.records))
+            assert until(lambda: caplog.records)
         finally:
             reporter.stop()
     assert caplog.records[0].getMessage().startswith("running docs/x.md:40 … ")
