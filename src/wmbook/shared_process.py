@@ -59,7 +59,8 @@ class SharedStoreProcess:
         self._closing = False
         self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
         self._send("key", 0, signing_key)  # first: the helper reads it before anything else
-        threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True).start()
+        self.replies = threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True)
+        self.replies.start()  # ends once the helper has (after saying so, if it was not asked to)
 
     def problem(self) -> str:
         """Why no store answers to the URL (an unknown scheme, a missing package), or ""."""

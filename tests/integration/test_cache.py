@@ -187,6 +187,7 @@ def test_partial_builds_keep_other_entries(cached: Path, caplog: pytest.LogCaptu
     assert set(_report(build_site(cached, caplog)).values()) == {True}
 
 
+@pytest.mark.slow  # two builds in processes of their own
 def test_two_builds_at_once_leave_a_sound_cache(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
     page = cached / "docs" / "index.md"
     page.write_text(page.read_text().replace('print("second session")', 'print("raced")'))
@@ -197,7 +198,9 @@ def test_two_builds_at_once_leave_a_sound_cache(cached: Path, caplog: pytest.Log
         for n in range(2)
     ]
     for run in runs:
-        _, err = run.communicate(timeout=120)
+        # No deadline of its own: on a busy machine two builds take what they take (the
+        # suite's per-test timeout still ends a hung one).
+        _, err = run.communicate()
         assert run.returncode == 0, err.decode()
     site = build_site(cached, caplog)
     assert set(_report(site).values()) == {True}

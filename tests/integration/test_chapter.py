@@ -15,6 +15,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
+pytestmark = pytest.mark.slow  # builds the repository's whole book
+
 REPO = Path(__file__).resolve().parents[2]
 
 SECTIONS = ["sec-5-1", "sec-5-2", "sec-5-3", "sec-5-4", "sec-5-5", "sec-5-r"]

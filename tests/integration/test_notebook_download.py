@@ -18,6 +18,8 @@ from mkdocs.exceptions import Abort
 
 from .conftest import warnings_logged
 
+pytestmark = pytest.mark.slow  # builds the repository's whole book
+
 REPO = Path(__file__).resolve().parents[2]
 LINK = re.compile(
     r'<a href="(?P<name>[\w.-]+\.ipynb)" download="(?P=name)" '

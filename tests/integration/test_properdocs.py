@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import copy_fixture
 
+pytestmark = pytest.mark.slow  # builds with the properdocs command, in processes of its own
+
 pytest.importorskip("properdocs")
 
 

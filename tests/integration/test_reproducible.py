@@ -15,6 +15,8 @@ import pytest
 
 from waits import until
 
+pytestmark = pytest.mark.slow  # builds books in processes of their own
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # A fixed build date: the cite texts and the sitemap carry it.

@@ -18,6 +18,8 @@ from waits import until
 
 from .conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # a real `mkdocs serve` process
+
 FAILING = '\n```python\nprint("before")\nprint(1 / 0)\n```\n'
 
 

@@ -169,6 +169,9 @@ def test_a_helper_that_ends_mid_build_leaves_the_local_cache_and_says_so_once(
             assert helper.read_many("sessions", [KEY]) == {}
             assert helper.read("sessions", OTHER) is None
             helper.write("sessions", KEY, seal(b"a"))  # dropped, not raised
+            # The reply thread sees the end and says so, in its own time: wait for it to end.
+            helper.replies.join(timeout=60)
+            assert not helper.replies.is_alive()
         assert caplog.text.count("cannot be reached (its helper process ended)") == 1
     finally:
         helper.close()
