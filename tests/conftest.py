@@ -36,7 +36,7 @@ SLOW_FIXTURES = frozenset({
 })  # fmt: skip
 # Helpers that build a book in a process of its own (an interpreter and every import again),
 # or run a notebook in a Jupyter kernel.
-SLOW_CALLS = frozenset({"build_in_subprocess", "subprocess_env", "NotebookClient", "run_with_jupyter"})
+SLOW_CALLS = frozenset({"build_in_subprocess", "subprocess_env", "NotebookClient", "run_notebook"})
 
 
 def is_slow(item: pytest.Item) -> bool:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wmbook.render.outputs import settle_carriage_returns
+
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})
 RASTER_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 # A raster picture inside an SVG figure (imshow, colorbars, pcolormesh images).
@@ -35,7 +37,7 @@ _SVG_RASTER = re.compile(r"<image\b[^>]*href=\"data:image/(?:png|jpeg|gif|webp);
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # colours, as IPython's ls alias and tracebacks use
 _ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+")
 _TIMING_CELL = re.compile(r"^\s*%{1,2}(?:timeit|time|prun)\b", re.MULTILINE)
-_DURATION = re.compile(r"\d[\d.,]*\s*(?:ns|[µμu]s|ms|s|min|h)\b")
+_DURATION = re.compile(r"\d[\d.,]*(?:e[+-]?\d+)?\s*(?:ns|[µμu]s|ms|s|min|h)\b")  # 1e+03 µs too
 _LOOPS = re.compile(r"[\d,]+ loops? each")
 _TIMEIT_NOTES = re.compile(
     r"^(?:The slowest run took .*|This could mean that an intermediate result is being cached\.)$"
@@ -65,6 +67,8 @@ class Kind(enum.StrEnum):
     RASTER = "raster content"
     ERROR = "exception"
     PROMPT = "In [n] prompt"
+    COUNT = "execution count"  # the notebook's own In [n] (``exact``)
+    OUTPUTS = "output types"  # value (execute_result) or display, in order (``exact``)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class CellView:
     images: int
     rasters: int  # images holding raster content
     error: str  # the exception's class name, '' when the cell raised nothing
+    count: int | None = None  # its execution count
+    outputs: tuple[str, ...] = ()  # the nbformat types of its outputs other than streams, in order
 
     @property
     def streams(self) -> str:
@@ -115,7 +121,7 @@ def _text(value: str | list[str] | None) -> str:
 
 def normalise(text: str, *, timing: bool = False) -> str:
     """Text with what legitimately varies between runs made equal, as a reader reads it."""
-    text = _ADDRESS.sub("at 0x…", _ANSI.sub("", text))
+    text = _ADDRESS.sub("at 0x…", _ANSI.sub("", settle_carriage_returns(text)))
     text = _WARNING_FILE.sub(lambda m: f"<file>: {m[1]}: ", text)
     lines = [line.rstrip() for line in text.split("\n")]
     if timing:
@@ -130,9 +136,14 @@ def is_timing_cell(source: str) -> bool:
 
 
 def cell_view(
-    outputs: Iterable[Mapping[str, Any]], *, separate_streams: bool, timing: bool = False
+    outputs: Iterable[Mapping[str, Any]],
+    *,
+    separate_streams: bool,
+    timing: bool = False,
+    count: int | None = None,
 ) -> CellView:
-    """A code cell's nbformat outputs reduced to a :class:`CellView`."""
+    """A code cell's nbformat outputs (and its execution count) reduced to a :class:`CellView`."""
+    outputs = list(outputs)
     stdout: list[str] = []
     stderr: list[str] = []
     displays: list[Display] = []
@@ -167,6 +178,8 @@ def cell_view(
         images,
         rasters,
         error,
+        count,
+        tuple(str(o.get("output_type")) for o in outputs if o.get("output_type") != "stream"),
     )
 
 
@@ -187,7 +200,10 @@ def notebook_views(notebook: Mapping[str, Any], *, separate_streams: bool | None
     separate = _has_stderr(notebook) if separate_streams is None else separate_streams
     return [
         cell_view(
-            cell.get("outputs", []), separate_streams=separate, timing=is_timing_cell(_text(cell["source"]))
+            cell.get("outputs", []),
+            separate_streams=separate,
+            timing=is_timing_cell(_text(cell["source"])),
+            count=cell.get("execution_count"),
         )
         for _, cell in _code_cells(notebook)
     ]
@@ -199,8 +215,11 @@ def _show_types(displays: Sequence[Display]) -> str:
     )
 
 
-def compare_cell(cell: int, code_cell: int, jupyter: CellView, wmbook: CellView) -> list[CellDiff]:
-    """Every difference between Jupyter's and wmbook's view of one code cell."""
+def compare_cell(
+    cell: int, code_cell: int, jupyter: CellView, wmbook: CellView, *, exact: bool = False
+) -> list[CellDiff]:
+    """Every difference between Jupyter's and wmbook's view of one code cell (``exact``: its
+    execution count, and whether each output is a value or a display, too)."""
     diffs: list[CellDiff] = []
 
     def differ(kind: Kind, left: object, right: object) -> None:
@@ -232,6 +251,9 @@ def compare_cell(cell: int, code_cell: int, jupyter: CellView, wmbook: CellView)
     differ(Kind.IMAGE, jupyter.images, wmbook.images)
     if jupyter.images == wmbook.images:
         differ(Kind.RASTER, jupyter.rasters, wmbook.rasters)
+    if exact:
+        differ(Kind.COUNT, jupyter.count, wmbook.count)
+        differ(Kind.OUTPUTS, jupyter.outputs, wmbook.outputs)
     return diffs
 
 
@@ -241,6 +263,7 @@ def compare_notebooks(
     page_html: str | None = None,
     *,
     separate_streams: bool | None = None,
+    exact: bool = False,
 ) -> list[CellDiff]:
     """Every difference, code cell by code cell, between two executed copies of one notebook.
 
@@ -248,7 +271,8 @@ def compare_notebooks(
     wrote (see :func:`site_notebook`); their code cells are paired in order. With the page's
     HTML, wmbook's images are counted there (see :func:`page_images`). ``separate_streams``
     says whether wmbook's side keeps stdout and stderr apart; by default it is taken to when
-    any of its cells has stderr output.
+    any of its cells has stderr output.  ``exact`` compares execution counts and output types
+    too (see :func:`compare_cell`).
     """
     cells_j, cells_w = _code_cells(jupyter), _code_cells(wmbook)
     views_j = notebook_views(jupyter, separate_streams=True)
@@ -263,7 +287,7 @@ def compare_notebooks(
             other = "absent" if side == "present" else "present"
             diffs.append(CellDiff(number, index + 1, Kind.MISSING, side, other))
             continue
-        diffs += compare_cell(number, index + 1, views_j[index], views_w[index])
+        diffs += compare_cell(number, index + 1, views_j[index], views_w[index], exact=exact)
     return diffs
 
 

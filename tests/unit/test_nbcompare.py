@@ -254,3 +254,21 @@ def test_prompts_are_compared_with_jupyters_execution_counts() -> None:
     ]
     jupyter["cells"][5]["metadata"]["tags"] = ["skip-execution"]  # its count is the stored one
     assert [d.cell for d in compare_prompts(jupyter, html)] == [5]
+
+
+def test_exact_comparison_holds_counts_and_output_types() -> None:
+    ours = copy.deepcopy(JUPYTER)
+    for number, cell in enumerate(ours["cells"][1:], start=1):
+        cell["execution_count"] = number
+    jupyter = copy.deepcopy(ours)
+    assert compare_notebooks(jupyter, ours, exact=True) == []
+    ours["cells"][2]["execution_count"] = 7
+    ours["cells"][3]["outputs"][0]["output_type"] = "display_data"  # a value shown as a display
+    diffs = compare_notebooks(jupyter, ours, exact=True)
+    assert [(d.code_cell, d.kind) for d in diffs] == [(2, Kind.COUNT), (3, Kind.OUTPUTS)]
+    assert compare_notebooks(jupyter, ours) == []  # not looked at otherwise
+
+
+def test_timings_and_carriage_returns_read_as_a_reader_sees_them() -> None:
+    assert normalise("sys: 1e+03 µs, total: 2.5 ms", timing=True) == "sys: <time>, total: <time>"
+    assert normalise("10%\r50%\r100%\n") == "100%"
