@@ -117,6 +117,32 @@ def build_in_subprocess(
     )
 
 
+ONE_PAGE_CONFIG = """site_name: {title}
+theme:
+  name: material
+  font: false
+markdown_extensions:
+  - pymdownx.superfences
+plugins:
+{plugins}  - wmbook:
+{options}"""
+
+
+def one_page_book(
+    folder: Path, page: str, *, title: str = "Book", options: str = "", plugins: tuple[str, ...] = ()
+) -> Path:
+    """A book of one page, ``docs/index.md``, in ``folder/book``, built with Material, the
+    ``plugins`` named and wmbook; ``options`` are wmbook's settings as YAML lines indented
+    under it (``"      timeout: 30\n"``).  The sandbox, escape, secrets and hostile-output
+    tests each write their attack as that page."""
+    root = folder / "book"
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    listed = "".join(f"  - {name}\n" for name in plugins)
+    (root / "mkdocs.yml").write_text(ONE_PAGE_CONFIG.format(title=title, plugins=listed, options=options))
+    (root / "docs" / "index.md").write_text(page, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def fixture_site(tmp_path: Path) -> Callable[[str], Path]:
     """Copy a named fixture site into the test's tmp_path."""

@@ -15,16 +15,7 @@ import pytest
 
 from wmbook.execute.sandbox import landlock_abi
 
-from .conftest import build_in_subprocess, subprocess_env
-
-CONFIG = """site_name: Escapes
-theme:
-  name: material
-  font: false
-plugins:
-  - wmbook:
-      timeout: 30
-{extra}"""
+from .conftest import build_in_subprocess, one_page_book, subprocess_env
 
 # A pickle whose loading runs `open(MARKER, "w")`: what an escaped block would do.
 EVIL = """
@@ -83,14 +74,10 @@ SOCKET_LOUD = SOCKET_ATTACK + 'assert reached == 0, "reached the worker server"\
 
 
 def _book(tmp_path: Path, code: str, extra: str = "") -> tuple[Path, Path]:
-    root = tmp_path / "book"
-    (root / "docs").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(CONFIG.format(extra=extra))
     marker = tmp_path / "ESCAPED"
     block = f"MARKER = {str(marker)!r}\n" + EVIL + code
     page = f"# Escape\n\n```python\n{block}```\n\n```\nall is well\n```\n"
-    (root / "docs" / "index.md").write_text(page)
-    return root, marker
+    return one_page_book(tmp_path, page, title="Escapes", options="      timeout: 30\n" + extra), marker
 
 
 @pytest.mark.parametrize("form", ["silent", "loud"])

@@ -11,16 +11,7 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from .conftest import SiteBuild, warnings_logged
-
-CONFIG = """site_name: Hostile outputs
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - wmbook
-"""
+from .conftest import SiteBuild, one_page_book, warnings_logged
 
 PAGE = r"""# Hostile outputs
 
@@ -81,10 +72,9 @@ Overlay()
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteBuild, str]:
     """The page built once (not strict: its cut outputs are warnings); it and the warnings."""
-    root = tmp_path_factory.mktemp("hostile") / "book"
-    (root / "docs").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
-    (root / "docs" / "index.md").write_text(PAGE, encoding="utf-8")
+    root = one_page_book(
+        tmp_path_factory.mktemp("hostile"), PAGE, title="Hostile outputs", plugins=("search",)
+    )
     return _build(root)
 
 

@@ -12,18 +12,7 @@ import pytest
 from wmbook.execute.namespaces import private_shm_possible
 from wmbook.execute.sandbox import landlock_abi
 
-from .conftest import build_site
-
-CONFIG = """site_name: Sandbox
-theme:
-  name: material
-  font: false
-plugins:
-  - wmbook:
-      timeout: 30
-      memory_limit_mb: 1500
-      max_output_mb: 1
-{extra}"""
+from .conftest import build_site, one_page_book
 
 ALLOWED = """```python
 import os
@@ -41,11 +30,8 @@ print("allowed writes work")
 
 
 def _book(tmp_path: Path, page: str, extra: str = "") -> Path:
-    root = tmp_path / "book"
-    (root / "docs").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(CONFIG.format(extra=extra))
-    (root / "docs" / "index.md").write_text("# S\n\n" + page)
-    return root
+    options = "      timeout: 30\n      memory_limit_mb: 1500\n      max_output_mb: 1\n" + extra
+    return one_page_book(tmp_path, "# S\n\n" + page, title="Sandbox", options=options)
 
 
 needs_landlock = pytest.mark.skipif(landlock_abi() <= 0, reason="this kernel offers no Landlock")

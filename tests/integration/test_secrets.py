@@ -12,16 +12,7 @@ import pytest
 
 from wmbook.execute.sandbox import landlock_abi
 
-from .conftest import build_in_subprocess, build_site, subprocess_env
-
-CONFIG = """site_name: Secrets
-theme:
-  name: material
-  font: false
-plugins:
-  - wmbook:
-      timeout: 30
-{extra}"""
+from .conftest import build_in_subprocess, build_site, one_page_book, subprocess_env
 
 SECRET = "s3cr3t-4f9d8c1e"
 
@@ -53,11 +44,8 @@ needs_landlock = pytest.mark.skipif(
 
 
 def _book(tmp_path: Path, code: str, extra: str = "") -> Path:
-    root = tmp_path / "book"
-    (root / "docs").mkdir(parents=True, exist_ok=True)
-    (root / "mkdocs.yml").write_text(CONFIG.format(extra=extra))
-    (root / "docs" / "index.md").write_text(f"# Secrets\n\n```python\n{code}```\n")
-    return root
+    page = f"# Secrets\n\n```python\n{code}```\n"
+    return one_page_book(tmp_path, page, title="Secrets", options="      timeout: 30\n" + extra)
 
 
 @needs_landlock
