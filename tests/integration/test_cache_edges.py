@@ -22,6 +22,7 @@ def _mounts_work() -> bool:
 
 
 @pytest.mark.skipif(not _mounts_work(), reason="needs unshare -Urm (a user and mount namespace)")
+@pytest.mark.slow  # a build in a process of its own, in a namespace
 @pytest.mark.parametrize("state", ["read-only", "full"])
 def test_a_cache_folder_that_cannot_be_written_is_reported_once(tmp_path: Path, state: str) -> None:
     """The cache folder is a real read-only or full (4 KiB) file system, mounted in a

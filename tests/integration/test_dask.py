@@ -19,6 +19,8 @@ import os
 import pathlib
 import signal
 
+pytestmark = pytest.mark.slow  # Dask: a cluster, or the wait for one that is not there
+
 marker = pathlib.Path({marker!r})
 if {always!r} or not marker.exists():
     marker.write_text("a worker was lost here")

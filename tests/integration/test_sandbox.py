@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +174,48 @@ def test_a_session_cannot_signal_another_running_session(tmp_path: Path, sandbox
         second.kill()
         first.wait()
         second.wait()
+
+
+# Each attempt is a session of its own, so that each fails at its own line.
+METADATA_CALLS = {
+    "chmod": "os.chmod(VICTIM, 0o777)",
+    "utime": "os.utime(VICTIM, (0, 0))",
+    "touch": "os.utime(VICTIM)",
+    "chown": "os.chown(VICTIM, 65534, 65534)",
+    "setxattr": 'os.setxattr(VICTIM, "user.wmbook", b"changed")',
+    "removexattr": 'os.removexattr(VICTIM, "user.kept")',
+    "mknod": 'os.mknod(VICTIM + ".fifo", 0o600 | stat.S_IFIFO)',
+}
+
+
+@needs_landlock
+@pytest.mark.skipif(os.geteuid() != 0, reason="a build run as root is what this concerns")
+def test_a_session_of_a_root_build_cannot_change_metadata_outside_its_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("root's file\n")
+    victim.chmod(0o600)
+    os.setxattr(victim, "user.kept", b"1")
+    before = victim.stat()
+    page = "".join(
+        f'```python session="{name}"\nimport os, stat\nVICTIM = {str(victim)!r}\n{call}\n```\n\n'
+        for name, call in METADATA_CALLS.items()
+    )
+    # Its own files still take every change.
+    own = 'open("mine.txt", "w").close()\nos.chmod("mine.txt", 0o640)\nos.utime("mine.txt", (0, 0))\n'
+    own += 'os.setxattr("mine.txt", "user.x", b"1")\nos.mkfifo("pipe")\nprint("own files:", oct(os.stat("mine.txt").st_mode & 0o777))\n'
+    page += f'```python session="own"\nimport os\n{own}```\n'
+    site = build_site(_book(tmp_path, page), caplog)
+    assert site.failed and f"found {len(METADATA_CALLS)} errors" in site.messages  # not the own session
+    for number, name in enumerate(METADATA_CALLS):
+        line = 6 + 6 * number  # "# S" and a blank line, then six lines per block
+        assert re.search(rf"docs/index.md:{line}: PermissionError: \[Errno (1|13)\]", site.messages), name
+    after = victim.stat()
+    assert (after.st_mode, after.st_uid, after.st_mtime_ns) == (
+        before.st_mode,
+        before.st_uid,
+        before.st_mtime_ns,
+    )
+    assert os.getxattr(victim, "user.kept") == b"1" and not Path(f"{victim}.fifo").exists()
+    assert "own files: 0o640" in site.html()

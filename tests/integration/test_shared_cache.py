@@ -18,6 +18,8 @@ from wmbook.store import seal, unseal
 
 from .conftest import S3Server, SiteBuild, build_site, copy_fixture, session_report, site_files
 
+pytestmark = pytest.mark.slow  # a shared-cache helper process per build, S3 and HTTP servers
+
 ALL = {("docs/index.md", "main"), ("docs/other.md", "main"), ("docs/other.md", "apart")}
 
 

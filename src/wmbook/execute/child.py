@@ -34,7 +34,7 @@ from wmbook.execute.display import Displays, shown_value
 from wmbook.execute.ipython import IPythonCells, show_page_source
 from wmbook.execute.namespaces import overlay, private_shm
 from wmbook.execute.protocol import ENVIRONMENT, capture_path
-from wmbook.execute.sandbox import Limits, apply_limits
+from wmbook.execute.sandbox import Limits, apply_limits, give_session_folder
 from wmbook.execute.terminal import Terminal, open_terminal
 from wmbook.execute.workdir import FolderWatch, prepare_workdir
 from wmbook.model import Figure, Outcome, Step, StepKind, StepResult
@@ -119,6 +119,7 @@ def _prepare_process(
     # The page's folder, as in Jupyter.
     work, watch = prepare_workdir(spec, session_dir, overlay if shm else None)
     os.chdir(work)
+    give_session_folder(limits, session_dir)  # before the watch, which would see it as writes
     if watch is not None:
         watch.install()
     terminal = open_terminal() if any(step.ipython for step in spec.steps) else None

@@ -16,7 +16,9 @@
   whose folder as a whole grows past it.
 * The process is a child subreaper: what it starts, even a daemon that called ``setsid``,
   stays beneath it, and the build ends the whole tree with the session.
-* Run as root, the process gives up every capability.
+* Run as root, the process becomes ``nobody`` (its folder given to it) and keeps only the
+  capability to read: Landlock has no right for metadata, and as ``nobody`` it cannot
+  ``chmod``, ``chown``, ``utime`` or set extended attributes on files outside its folder.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import contextlib
 import ctypes
 import functools
 import os
+import pwd
 import resource
 import signal
 import site
@@ -35,12 +38,18 @@ from dataclasses import dataclass
 from wmbook.execute.landlock import Confinement, confine, landlock_abi
 from wmbook.execute.namespaces import SHM
 
-__all__ = ["Limits", "apply_limits", "landlock_abi", "session_environment"]
+__all__ = ["Limits", "apply_limits", "give_session_folder", "landlock_abi", "session_environment"]
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_CAPBSET_DROP = 24
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAPABILITY_VERSION_3 = 0x20080522
+_PR_SET_SECUREBITS, _PR_SET_DUMPABLE, _PR_CAP_AMBIENT_RAISE = 28, 4, 2
+# The change of user leaves the capabilities alone (they are then set by hand), and
+# access(2) keeps them: a library asking whether its folder is writable gets the truth.
+_SECBIT_NO_SETUID_FIXUP = (1 << 2) | (1 << 3)  # and locked
+_CAP_DAC_READ_SEARCH = 2  # read any file and search any folder (Landlock still confines which)
+_NOBODY = 65534  # the user and group a session runs as when the build runs as root
 
 
 @dataclass(frozen=True)
@@ -136,19 +145,62 @@ class _CapData(ctypes.Structure):
     ]
 
 
-def _drop_capabilities() -> None:
-    """Give up every capability (a build run as root): root's files stay its own, but
-    limits cannot be raised, cgroups left, or other users' files read."""
+def _unprivileged_ids() -> tuple[int, int]:
+    """The user and group ``nobody`` (65534 where the system has no such user)."""
+    try:
+        entry = pwd.getpwnam("nobody")
+    except KeyError:
+        return _NOBODY, _NOBODY
+    return entry.pw_uid, entry.pw_gid
+
+
+def give_session_folder(limits: Limits, folder: str) -> None:
+    """In a build run as root, give the session's folder and what it holds to the user the
+    session will run as (``apply_limits``), so that its own files stay its own.  Called
+    before anything watches the session's file operations."""
+    if limits.sandbox and os.geteuid() == 0:
+        uid, gid = _unprivileged_ids()
+        _own_folder(folder, uid, gid)
+
+
+def _own_folder(folder: str, uid: int, gid: int) -> None:
+    os.chown(folder, uid, gid, follow_symlinks=False)
+    for parent, folders, files in os.walk(folder):
+        for name in (*folders, *files):
+            with contextlib.suppress(OSError):
+                os.chown(os.path.join(parent, name), uid, gid, follow_symlinks=False)
+
+
+def _become_unprivileged() -> None:
+    """Run on as ``nobody`` with no capability but reading (a build run as root).
+
+    Landlock has no right for a file's metadata: as root (the owner of root's files) a
+    session could still ``chmod``, ``chown``, ``utime`` or set extended attributes on
+    files outside its folder.  As ``nobody`` it owns only its folder, so the kernel refuses
+    those changes elsewhere (``PermissionError``).  It keeps ``CAP_DAC_READ_SEARCH``, here
+    and in the programs it starts, so that it still reads what a root build may read (a page
+    folder under ``/root``), within what Landlock lets it read."""
+    uid, gid = _unprivileged_ids()  # its folder is already theirs (give_session_folder)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     for cap in range(64):
-        if (
-            libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22
-        ):  # EINVAL: past the last
+        if cap == _CAP_DAC_READ_SEARCH:
+            continue
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:  # past the last
             break
+    if libc.prctl(_PR_SET_SECUREBITS, _SECBIT_NO_SETUID_FIXUP, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "PR_SET_SECUREBITS")
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
     header = _CapHeader(_CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()
-    libc.capset(ctypes.byref(header), data)
+    kept = 1 << _CAP_DAC_READ_SEARCH
+    data[0].effective = data[0].permitted = data[0].inheritable = kept
+    if libc.capset(ctypes.byref(header), data) != 0:  # all but reading given up, for good
+        raise OSError(ctypes.get_errno(), "capset")
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE, _CAP_DAC_READ_SEARCH, 0, 0)
+    libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # its /proc/self is its own again
 
 
 def apply_limits(
@@ -175,7 +227,9 @@ def apply_limits(
     paths = readable_paths([*readable, *limits.readable])
     writable = (session_dir, os.devnull, *((SHM,) if shm else ()))
     held = confine(Confinement(paths, writable, limits.network))
-    if os.geteuid() == 0 or shm:  # a namespace of its own lent it every capability there
+    if os.geteuid() == 0:
+        _become_unprivileged()
+    elif shm:  # a namespace of its own lent it every capability there
         _drop_capabilities()
     return held
 
