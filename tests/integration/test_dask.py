@@ -92,13 +92,13 @@ def test_no_scheduler_at_the_address_is_a_clear_error(
     assert f"WMBOOK_SCHEDULER): no Dask scheduler answers at {address}" in site.messages
 
 
+@pytest.mark.timeout(120)
 def test_an_address_that_accepts_but_never_answers_is_an_error_in_bounded_time(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Dask's own timeout does not cover the scheduler's answer: without wmbook's bound, a
-    wrong service at the address kept the build (and every later one) waiting for good."""
-    import time
-
+    wrong service at the address kept the build (and every later one) waiting for good.  The
+    message below comes only from wmbook's bound; the test's timeout catches a build that hangs."""
     from wmbook.execute import dask_runner
 
     monkeypatch.setattr(dask_runner, "CONNECT_TIMEOUT", 1.0)
@@ -107,15 +107,12 @@ def test_an_address_that_accepts_but_never_answers_is_an_error_in_bounded_time(
         silent.listen()
         address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
         monkeypatch.setenv("WMBOOK_SCHEDULER", address)
-        started = time.monotonic()
         site = build_site(copy_fixture("cluster", tmp_path), caplog)
-        waited = time.monotonic() - started
     assert site.failed
     assert (
         f"WMBOOK_SCHEDULER): no Dask scheduler answers at {address} (something accepts connections "
         "there, but gave no scheduler's answer within 3 s)" in site.messages
     )
-    assert waited < 30  # about the 3 s bound plus the build; it used to be for ever
 
 
 def test_the_ci_recipe_cluster_and_shared_cache_together(
