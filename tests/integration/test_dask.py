@@ -12,14 +12,14 @@ import pytest
 
 from .conftest import S3Server, SiteBuild, build_site, copy_fixture, session_report, site_files
 
+pytestmark = pytest.mark.slow  # Dask: a cluster, or the wait for one that is not there
+
 # The session finds the Dask worker that runs it (its server's parent) and ends it, as a
 # machine that fails mid-session would; with a marker it does so only on its first attempt.
 KILL_WORKER = """\
 import os
 import pathlib
 import signal
-
-pytestmark = pytest.mark.slow  # Dask: a cluster, or the wait for one that is not there
 
 marker = pathlib.Path({marker!r})
 if {always!r} or not marker.exists():
