@@ -18,7 +18,8 @@
   stays beneath it, and the build ends the whole tree with the session.
 * Run as root, the process becomes ``nobody`` (its folder given to it) and keeps only the
   capability to read: Landlock has no right for metadata, and as ``nobody`` it cannot
-  ``chmod``, ``chown``, ``utime`` or set extended attributes on files outside its folder.
+  ``chmod``, ``chown``, ``utime`` or set extended attributes on files outside its folder
+  (root of a user namespace without ``nobody`` only gives up every capability).
 """
 
 from __future__ import annotations
@@ -145,22 +146,36 @@ class _CapData(ctypes.Structure):
     ]
 
 
-def _unprivileged_ids() -> tuple[int, int]:
-    """The user and group ``nobody`` (65534 where the system has no such user)."""
+@functools.cache
+def _unprivileged_ids() -> tuple[int, int] | None:
+    """The user and group ``nobody`` (65534 where the system has no such user); None where
+    they do not exist for this process (root of a user namespace that maps only itself)."""
     try:
         entry = pwd.getpwnam("nobody")
+        uid, gid = entry.pw_uid, entry.pw_gid
     except KeyError:
-        return _NOBODY, _NOBODY
-    return entry.pw_uid, entry.pw_gid
+        uid, gid = _NOBODY, _NOBODY
+    if not (_mapped("/proc/self/uid_map", uid) and _mapped("/proc/self/gid_map", gid)):
+        return None
+    return uid, gid
+
+
+def _mapped(path: str, ident: int) -> bool:
+    """Whether ``ident`` is one of the ids a user namespace's map (``inside outside count``) holds."""
+    try:
+        with open(path) as file:
+            ranges = [tuple(map(int, line.split())) for line in file if line.strip()]
+    except (OSError, ValueError):
+        return True  # no user namespaces here: every id exists
+    return any(inside <= ident < inside + count for inside, _, count in ranges)
 
 
 def give_session_folder(limits: Limits, folder: str) -> None:
     """In a build run as root, give the session's folder and what it holds to the user the
     session will run as (``apply_limits``), so that its own files stay its own.  Called
     before anything watches the session's file operations."""
-    if limits.sandbox and os.geteuid() == 0:
-        uid, gid = _unprivileged_ids()
-        _own_folder(folder, uid, gid)
+    if limits.sandbox and os.geteuid() == 0 and (ids := _unprivileged_ids()) is not None:
+        _own_folder(folder, *ids)
 
 
 def _own_folder(folder: str, uid: int, gid: int) -> None:
@@ -171,7 +186,19 @@ def _own_folder(folder: str, uid: int, gid: int) -> None:
                 os.chown(os.path.join(parent, name), uid, gid, follow_symlinks=False)
 
 
-def _become_unprivileged() -> None:
+def _drop_capabilities() -> None:
+    """Give up every capability (root of a user namespace, where no other user exists)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    for cap in range(64):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:  # past the last
+            break
+    header = _CapHeader(_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    libc.capset(ctypes.byref(header), data)
+
+
+def _become_unprivileged(uid: int, gid: int) -> None:
     """Run on as ``nobody`` with no capability but reading (a build run as root).
 
     Landlock has no right for a file's metadata: as root (the owner of root's files) a
@@ -180,8 +207,7 @@ def _become_unprivileged() -> None:
     those changes elsewhere (``PermissionError``).  It keeps ``CAP_DAC_READ_SEARCH``, here
     and in the programs it starts, so that it still reads what a root build may read (a page
     folder under ``/root``), within what Landlock lets it read."""
-    uid, gid = _unprivileged_ids()  # its folder is already theirs (give_session_folder)
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)  # its folder is already theirs (give_session_folder)
     libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     for cap in range(64):
         if cap == _CAP_DAC_READ_SEARCH:
@@ -228,7 +254,11 @@ def apply_limits(
     writable = (session_dir, os.devnull, *((SHM,) if shm else ()))
     held = confine(Confinement(paths, writable, limits.network))
     if os.geteuid() == 0:
-        _become_unprivileged()
+        ids = _unprivileged_ids()
+        if ids is None:
+            _drop_capabilities()
+        else:
+            _become_unprivileged(*ids)
     elif shm:  # a namespace of its own lent it every capability there
         _drop_capabilities()
     return held
