@@ -357,6 +357,62 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
             id="folded-indented-not-run",
         ),
         pytest.param(
+            '```python output="folded"\nprint(1)\n```',
+            [
+                "```python",
+                "print(1)",
+                "```",
+                "",
+                "<!--wmbook-fold:Output-->",
+                "",
+                "",
+                "<!--wmbook-slot:page-code-0-->",
+                "",
+                "",
+                "<!--wmbook-fold-end-->",
+            ],
+            id="output-folded",
+        ),
+        pytest.param(
+            '```python code="folded" output="folded"\nprint(1)\n```',
+            [
+                "<!--wmbook-fold:Code and output · 1 line-->",
+                "",
+                "```python",
+                "print(1)",
+                "```",
+                "",
+                "<!--wmbook-slot:page-code-0-->",
+                "",
+                "",
+                "<!--wmbook-fold-end-->",
+            ],
+            id="cell-folded-in-one-disclosure",
+        ),
+        pytest.param(
+            '```python code="removed"\nprint(1)\n```',
+            ["", "<!--wmbook-slot:page-code-0-->", ""],
+            id="code-removed",
+        ),
+        pytest.param(
+            '```python code="removed" output="removed"\nprint(1)\n```',
+            [],
+            id="cell-removed",
+        ),
+        pytest.param(
+            '```python code="folded" output="removed"\nprint(1)\n```',
+            [
+                "<!--wmbook-fold:Code · 1 line-->",
+                "",
+                "```python",
+                "print(1)",
+                "```",
+                "",
+                "<!--wmbook-fold-end-->",
+            ],
+            id="code-folded-output-removed",
+        ),
+        pytest.param(
             "```python\nprint(1)",
             ["```python", "print(1)"],  # never closed: shown, not run, so no output slot
             id="unclosed",
@@ -474,6 +530,44 @@ def test_folded_blocks_become_closed_disclosures_at_any_depth() -> None:
         assert before != "<p>" and inside.startswith('<div class="highlight">') and inside.count("<pre") == 1
     assert "wmbook-fold" not in html.replace("wmbook-folded", "") and "<p></p>" not in html
     assert 'title="Helpers"' not in rewritten  # the title names the disclosure, not the code too
+
+
+FOLDED_OUTPUTS = """\
+```python output="folded"
+print(1)
+```
+
+- item
+
+    ```python code="folded" output="folded"
+    print(2)
+    ```
+
+```python output="folded"
+x = 3
+```
+"""
+
+
+def test_folded_outputs_hold_their_output_and_an_empty_one_is_left_out() -> None:
+    """A folded output is a disclosure after its code holding the filled slot; a folded code
+    and output share one; a block that printed nothing has no disclosure at all."""
+    page = clean_page(FOLDED_OUTPUTS, "docs/page.md")
+    ctx = render_context(page)
+    placements = [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in page.blocks]
+    rewritten, _ = place_blocks(FOLDED_OUTPUTS, placements)
+    converted = markdown.markdown(rewritten, extensions=["admonition", "pymdownx.superfences"])
+    outputs = {code(0): "<pre>one</pre>", code(1): "<pre>two</pre>", code(2): ""}
+    html = open_folds(fill_slots(converted, "page", outputs, {}))
+    folds = re.findall(r"<details[^>]*>\s*<summary[^>]*>(.*?)</summary>\s*(.*?)</details>", html, re.S)
+    assert [summary for summary, _ in folds] == ["Output", "Code and output · 1 line"]
+    assert folds[0][1].strip() == "<pre>one</pre>"
+    assert folds[1][1].startswith('<div class="highlight">') and folds[1][1].rstrip().endswith(
+        "<pre>two</pre>"
+    )
+    assert html.index('class="highlight"') < html.index("<details")  # the code stays shown, above
+    assert html.count('class="highlight"') == 3 and html.count("<details") == 2 and "wmbook-fold:" not in html
+    assert "<p></p>" not in html
 
 
 def test_open_folds_leaves_a_page_without_folds_alone() -> None:

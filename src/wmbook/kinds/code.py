@@ -234,60 +234,79 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
         marker = OutputSlot(ctx.slot_prefix, block.key).marker
         return ["", f"{fence.indent}{marker}", ""] if options.execute else []
     language = "python" if options.language in (*PYTHON_LANGUAGES, PYODIDE) else options.language
+    code_display, output_display = options.code_display, options.output_display
     # A folded block's title names its disclosure instead of sitting above the code.
-    kept = [(key, value) for key, value in options.passed_on if not (options.folded and key == "title")]
+    folded_code = code_display == "folded"
+    kept = [(key, value) for key, value in options.passed_on if not (folded_code and key == "title")]
     written = "".join(f' {key}="{value}"' for key, value in kept)
     body = block.shown.split("\n") if block.shown else fence.body
-    shown = [
+    code = [
         f"{fence.indent}{fence.marker}{language}{written}",
         *(fence.indent + line if line else line for line in body),
     ]
     if fence.closed:
-        shown.append(f"{fence.indent}{fence.marker}")
-    if options.folded:
-        shown = folded(shown, dict(options.passed_on).get("title", ""), len(body), fence.indent)
-    if "input" in block.hidden:
-        shown = []
-    if (block.options.execute or block.options.browser_only) and "output" not in block.hidden:
+        code.append(f"{fence.indent}{fence.marker}")
+    below: list[str] = []
+    if (options.execute or options.browser_only) and output_display != "removed":
         slot = OutputSlot(ctx.slot_prefix, block.key)
-        shown += ["", f"{fence.indent}{slot.marker}", ""]
+        below = ["", f"{fence.indent}{slot.marker}", ""]
         if block.figure is not None:
-            shown += [fence.indent + line for line in numbered_figure(block.figure, block.options, slot, ctx)]
-            shown.append("")
-    return shown
+            below += [fence.indent + line for line in numbered_figure(block.figure, options, slot, ctx)]
+            below.append("")
+    title = dict(options.passed_on).get("title", "")
+    if folded_code and output_display == "folded" and below:  # Jupyter Book's hide-cell: one disclosure
+        return fold(code + below, summary(title or "Code and output", len(body)), fence.indent)
+    shown = [] if code_display == "removed" else code
+    if folded_code:
+        shown = fold(code, summary(title or "Code", len(body)), fence.indent)
+    return shown + (
+        ["", *fold(below, "Output", fence.indent)] if output_display == "folded" and below else below
+    )
 
 
-def folded(fence: list[str], title: str, count: int, indent: str) -> list[str]:
-    """The fenced code between two markers that ``open_folds`` turns into a closed
-    ``<details>`` whose summary names the code and its length.
+def summary(name: str, count: int) -> str:
+    """A disclosure's summary naming the code it holds and its length."""
+    return f"{name} · {count} line{'s' if count != 1 else ''}"
+
+
+def fold(lines: list[str], label: str, indent: str) -> list[str]:
+    """Lines between two markers that ``open_folds`` turns into a closed ``<details>``
+    whose summary is ``label``.
 
     Markers rather than HTML: Markdown leaves a comment alone at any depth (in a list item
     or an admonition it would wrap a ``<details>`` tag in a paragraph).  The disclosure is
-    the browser's own (keyboard, screen readers, no script needed); the output slot stays
-    after it, where the in-browser runner looks for the code.
+    the browser's own (keyboard, screen readers, no script needed); a folded code's output
+    slot stays after it, where the in-browser runner looks for the code.
     """
-    lines = f"{count} line{'s' if count != 1 else ''}"
-    summary = f"{title} · {lines}" if title else f"Code · {lines}"
     # Escaped, hyphens too: the text sits in an HTML comment, which "--" would end early.
-    marker = html.escape(summary).replace("-", "&#45;")
-    return [f"{indent}<!--wmbook-fold:{marker}-->", "", *fence, "", f"{indent}<!--wmbook-fold-end-->"]
+    marker = html.escape(label).replace("-", "&#45;")
+    return [f"{indent}<!--wmbook-fold:{marker}-->", "", *lines, "", f"{indent}<!--wmbook-fold-end-->"]
 
 
 _FOLD = re.compile(r"(?:<p>)?<!--wmbook-fold:(?P<summary>[^<>]*?)-->(?:</p>)?")
 _FOLD_END = re.compile(r"(?:<p>)?<!--wmbook-fold-end-->(?:</p>)?")
+# A fold left empty once the slots are filled: a folded output of a block that printed nothing.
+_EMPTY_FOLD = re.compile(
+    r"(?:<p>)?<!--wmbook-fold:[^<>]*?-->(?:</p>)?\s*(?:<p>)?<!--wmbook-fold-end-->(?:</p>)?"
+)
 
 
 def open_folds(content: str) -> str:
-    """The markers of folded blocks (``code="folded"``) as ``<details>`` around their code."""
+    """The markers of folded blocks (``code="folded"``, ``output="folded"``) as ``<details>``
+    around what they hold; a disclosure with nothing inside is left out."""
     if "<!--wmbook-fold" not in content:
         return content
-    content = _FOLD.sub(
-        lambda m: (
-            f'<details class="wmbook-folded"><summary class="wmbook-folded__summary">{m["summary"]}</summary>'
-        ),
-        content,
-    )
+    content = _EMPTY_FOLD.sub("", content)
+    content = _FOLD.sub(lambda m: _DETAILS.format(summary=m["summary"]), content)
     return _FOLD_END.sub("</details>", content)
+
+
+_DETAILS = '<details class="wmbook-folded"><summary class="wmbook-folded__summary">{summary}</summary>'
+
+
+def folded_html(label: str, inner: str) -> str:
+    """HTML (a notebook cell's code or output) inside a closed disclosure named ``label``."""
+    return _DETAILS.format(summary=html.escape(label)) + inner + "</details>"
 
 
 def numbered_figure(

@@ -49,7 +49,6 @@ class CodeBlock:
     included: tuple[Included, ...] = ()  # the text its snippet lines bring in
     shown: str = ""  # the source as markdown-exec shows it, or a MyST cell's without its options
     inner: tuple[FencedRecord, ...] = ()  # a markdown-exec ``md`` block: the fences it renders
-    hidden: frozenset[str] = frozenset()  # "input", "output": what a MyST cell's remove-* tags hide
     cell: int | None = None  # notebook pages: the number of the code cell this block is
 
     @property

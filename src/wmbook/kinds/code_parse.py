@@ -178,7 +178,5 @@ def parse_code_cell(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, 
         return CodeBlock(region, loc, index, fence, body, CodeOptions(execute=False)), [
             Diagnostic(loc, message)
         ]
-    block = CodeBlock(
-        region, loc, index, fence, cell.shown, options, cell.code, shown=cell.shown, hidden=cell.hidden
-    )
+    block = CodeBlock(region, loc, index, fence, cell.shown, options, cell.code, shown=cell.shown)
     return block, []

@@ -6,6 +6,10 @@ first cell defines ``plot_xy`` and seeds the generators as every session does, s
 notebook runs in a plain Jupyter kernel with numpy and matplotlib.  Reader blocks are
 written out as Markdown: a quiz as its question, choices and explanation, an equation
 as its label, math and caption, an instrument as a pointer to the web page.
+
+A folded code or output (``code="folded"``, a ``hide-*`` tag) is marked collapsed for
+JupyterLab (``metadata.jupyter``); a removed one stays in the notebook, which is the
+whole program, shown in full and tagged ``remove-*`` as Jupyter Book writes it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from wmbook.kinds.base import top_level
 from wmbook.model import Display, Outcome, StepKey, StepResult, Stream
 from wmbook.parse.fences import front_matter_lines
 from wmbook.parse.mdexec import SHELL_LANGUAGES
+from wmbook.parse.options import CodeOptions
 from wmbook.parse.tree import draw_tree, read_tree
 
 NBFORMAT = 4
@@ -211,6 +216,8 @@ def page_notebook(
                 tags.append(f"session-{block.options.session}")
             if block.options.raises:
                 tags.append("raises-exception")
+            tags += display_tags(block.options)
+            collapse(block.options, metadata)
             if tags:
                 metadata["tags"] = tags
             cells.append(
@@ -261,6 +268,29 @@ def page_notebook(
     }
 
 
+def display_tags(options: CodeOptions) -> list[str]:
+    """Jupyter Book's tags for what a block shows of its code and its output."""
+    code, output = options.code_display, options.output_display
+    if code == output and code != "shown":
+        return [f"{'hide' if code == 'folded' else 'remove'}-cell"]
+    verbs = {"folded": "hide", "removed": "remove"}
+    return [
+        f"{verbs[shown]}-{part}" for part, shown in (("input", code), ("output", output)) if shown in verbs
+    ]
+
+
+def collapse(options: CodeOptions, metadata: dict[str, Any]) -> None:
+    """Marks a folded code or output collapsed, as JupyterLab writes it (and shows it)."""
+    hidden = {
+        "source_hidden": options.code_display == "folded",
+        "outputs_hidden": options.output_display == "folded",
+    }
+    if any(hidden.values()):
+        jupyter = metadata.setdefault("jupyter", {})
+        if isinstance(jupyter, dict):
+            jupyter.update({key: True for key, value in hidden.items() if value})
+
+
 # Outcomes of a step that ran (Jupyter numbers a cell when it starts to run it).
 _RAN = frozenset({Outcome.OK, Outcome.RAISED, Outcome.TIMEOUT, Outcome.DIED})
 
@@ -294,6 +324,7 @@ def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -
         if cell.get("cell_type") != "code" or block is None:
             continue  # a cell that does not run on the page keeps what the notebook has
         cell["execution_count"] = counts.get(block.key)
+        collapse(block.options, cell.setdefault("metadata", {}))  # its tags are the author's, kept
         if block.options.execute:
             cell["outputs"] = _outputs(_numbered(results, block, counts))
     return data

@@ -19,9 +19,11 @@ from typing import Any
 
 from wmbook import stages
 from wmbook.book import Book, Page
-from wmbook.kinds.code import slot_name
+from wmbook.kinds.code import folded_html, slot_name, summary
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.export import execution_counts
+from wmbook.parse.notebook import fence_marker
+from wmbook.parse.options import CodeOptions
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures
 from wmbook.render.place import place_blocks
@@ -73,6 +75,7 @@ def rendered_notebook(
     spans = {span.cell: span for span in parsed.cells.cells}
     by_cell = parsed.blocks_by_cell()
     counts = execution_counts(parsed.code_blocks, page.results)
+    removed: set[int] = set()
     for number, cell in enumerate(data["cells"], start=1):
         if cell.get("cell_type") == "code":
             block = by_cell.get(number)
@@ -87,14 +90,51 @@ def rendered_notebook(
             html = stages.output_html(book, page, result, slot, math, block.code_loc) + render_figures(result)
             if book.settings.run_in_browser and block.options.run:
                 html = f'<div class="wmbook-run" data-wmbook-block="{slot}">{html}</div>'
-            cell["outputs"] = [{"output_type": "display_data", "data": {"text/html": html}, "metadata": {}}]
+            shown = _displayed(block.options, cell, html, convert)
+            if shown is None:
+                removed.add(number)
+            cell["outputs"] = (
+                [{"output_type": "display_data", "data": {"text/html": shown}, "metadata": {}}]
+                if shown
+                else []
+            )
         elif cell.get("cell_type") == "markdown" and number in spans:
             span = spans[number]
             lines = parsed.text.split("\n")[span.first - 1 : span.first - 1 + span.count]
             inside = [b for b in parsed.blocks if span.first <= b.region.start < span.first + span.count]
             placed, _ = place_blocks("\n".join(lines), stages.placements(ctx, inside))
             cell["source"] = markdown_cell(link_citations(placed, ctx.citations, book.bibliography), convert)
+    # A cell whose code and output are both removed is left out of the page; it ran and was checked.
+    data["cells"] = [cell for number, cell in enumerate(data["cells"], start=1) if number not in removed]
     return data
+
+
+def _displayed(
+    options: CodeOptions, cell: dict[str, Any], output: str, convert: Callable[[str], str]
+) -> str | None:
+    """What a code cell shows below its code, its ``code=``/``output=`` applied (its hide-* and
+    remove-* tags); None when the cell shows nothing at all.
+
+    A folded or removed code is taken out of the cell's input (nbconvert leaves out a source
+    marked ``transient.remove_source``); a folded one is shown in the output, in a disclosure.
+    """
+    code_display, output_display = options.code_display, options.output_display
+    if output_display == "removed":
+        output = ""
+    if code_display == "removed" and not output:
+        return None
+    if code_display == "shown":
+        return folded_html("Output", output) if output and output_display == "folded" else output
+    cell.setdefault("metadata", {})["transient"] = {"remove_source": True}
+    if code_display == "removed":
+        return folded_html("Output", output) if output_display == "folded" else output
+    source = "".join(cell.get("source", ""))
+    fence = fence_marker(source)
+    code = convert(f"{fence}python\n{source}\n{fence}")
+    count = len(source.rstrip("\n").split("\n"))
+    if output_display == "folded" and output:  # hide-cell: one disclosure, as on a Markdown page
+        return folded_html(summary("Code and output", count), code + output)
+    return folded_html(summary("Code", count), code) + output
 
 
 def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer) -> Path:

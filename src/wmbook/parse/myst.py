@@ -5,9 +5,9 @@ metadata as jupytext reads it (``:tags: [raises-exception]`` or a ``---`` YAML h
 same tags and ``wmbook:`` keys as a ``.ipynb`` cell.  The option lines are left blank in
 the code that runs, so every error names the line of the ``.md`` file; the page's front
 matter (``kernelspec:``) gives its cells IPython's semantics, magics included.
-The tags ``remove-cell``, ``remove-input`` and ``remove-output`` leave the cell, its code or its
-output out of the page (the cell still runs), and the ``+++`` lines that separate Markdown
-cells are not shown.
+The tags ``hide-*`` and ``remove-*`` (``-input``, ``-output``, ``-cell``) fold or leave out
+its code or its output as a ``.ipynb`` cell's do (the cell still runs), and the ``+++`` lines
+that separate Markdown cells are not shown.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ class CodeCell:
     options: str  # as the info string of a python fence (exec="off" raises="Exception" …)
     code: str  # one line per line of the fence's body (option lines blank)
     shown: str
-    hidden: frozenset[str] = frozenset()  # "input", "output": what its remove-* tags leave out of the page
 
 
 def is_python_cell(fence: Fence) -> bool:
@@ -67,9 +66,7 @@ def read_code_cell(fence: Fence) -> CodeCell:
     if start is None:
         raise MystError("the code of this cell could not be lined up with its lines")
     code = [""] * start + source
-    tags = set(cell.metadata.get("tags", []) or [])
-    hidden = {part for part in ("input", "output") if {"remove-cell", f"remove-{part}"} & tags}
-    return CodeCell(cell_fence_options(dict(cell)), "\n".join(code), str(cell.source), frozenset(hidden))
+    return CodeCell(cell_fence_options(dict(cell)), "\n".join(code), str(cell.source))
 
 
 def is_myst_notebook(meta: Mapping[str, Any]) -> bool:

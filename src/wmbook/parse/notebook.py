@@ -3,7 +3,9 @@
 Each code cell becomes a python block (its options from the cell's metadata
 ``wmbook: {timeout: 5, raises: ValueError, exec: false, session: name}`` or the tags
 ``raises-exception`` and ``skip-execution``; with the tag ``check-output`` its stored
-text output is its expected output), each Markdown cell its text.  The page is parsed
+text output is its expected output; Jupyter Book's ``hide-*`` and ``remove-*`` tags and
+Jupyter's ``source_hidden``/``outputs_hidden`` as ``code=`` and ``output=``), each Markdown
+cell its text.  The page is parsed
 as one Markdown text with a ``CellMap`` from its lines back to cells, so every
 diagnostic names the notebook, the cell and the line in it.
 
@@ -21,6 +23,7 @@ from typing import Any
 
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.parse.fences import find_fences
+from wmbook.parse.marked import exec_flag
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,14 @@ def cell_fence_options(cell: dict[str, Any]) -> str:
         options.setdefault("exec", False)
     if "raises-exception" in tags:
         options.setdefault("raises", "Exception")
+    jupyter = meta.get("jupyter", {}) if isinstance(meta.get("jupyter", {}), dict) else {}
+    for part, hidden in (("code", "source_hidden"), ("output", "outputs_hidden")):
+        display = tag_display(tags, part, jupyter.get(hidden) is True)
+        # A cell that does not run has no output to show or hide.
+        if display != "shown" and not (
+            part == "output" and exec_flag(str(options.get("exec", True))) is False
+        ):
+            options.setdefault(part, display)
     parts = []
     for key, value in options.items():
         if key == "exec" and isinstance(value, bool):
@@ -130,7 +141,27 @@ def cell_fence_options(cell: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _marker(text: str) -> str:
+# Jupyter Book's tags for what a cell shows of its code ("input") and its output.
+_TAG_PART = {"code": "input", "output": "output"}
+
+
+def tag_display(tags: set[str], part: str, collapsed: bool = False) -> str:
+    """How a cell's tags show its ``code`` or ``output``: "removed", "folded" or "shown".
+
+    ``remove-input``, ``remove-output`` and ``remove-cell`` leave the part out of the page,
+    ``hide-*`` fold it (as does Jupyter's own ``source_hidden``/``outputs_hidden``); removing
+    wins over folding, as the stricter of the two.
+    """
+    name = _TAG_PART[part]
+    if {f"remove-{name}", "remove-cell"} & tags:
+        return "removed"
+    if {f"hide-{name}", "hide-cell"} & tags or collapsed:
+        return "folded"
+    return "shown"
+
+
+def fence_marker(text: str) -> str:
+    """A fence of backticks longer than any run of three or more in ``text``."""
     longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
     return "`" * max(3, longest + 1)
 
@@ -160,7 +191,7 @@ def notebook_text(raw: str, path: str) -> tuple[str, CellMap, dict[str, Any] | N
             spans.append(CellLines(number, len(lines) + 1, len(body)))
             lines += [*body, *_closing_fences(body), ""]
         elif kind == "code":
-            marker = _marker(source)
+            marker = fence_marker(source)
             code_fences.append((len(lines) + 1, number))
             lines.append(f"{marker}python {cell_fence_options(cell)}".rstrip())
             spans.append(CellLines(number, len(lines) + 1, max(1, len(body))))
@@ -168,7 +199,7 @@ def notebook_text(raw: str, path: str) -> tuple[str, CellMap, dict[str, Any] | N
             tags = set(cell.get("metadata", {}).get("tags", []) or [])
             if "check-output" in tags:
                 expected = stream_text(cell).rstrip("\n")
-                out = _marker(expected)
+                out = fence_marker(expected)
                 output_fences.append(len(lines) + 1)
                 lines += (
                     [f"{out}output", *expected.split("\n"), out, ""]

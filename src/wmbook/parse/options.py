@@ -40,8 +40,11 @@ WMBOOK_CODE_OPTIONS = (
     "ipython",
     "code",
     "narrow",
+    "output",
 )
-CODE_SHOWN = ("shown", "folded")  # the values of code=: the source in full, or behind a disclosure
+# The values of code= and output=: in full, collapsed behind a disclosure, or left out of the page
+# (the block still runs and is checked), as Jupyter Book's hide-* and remove-* cell tags ask.
+DISPLAYS = ("shown", "folded", "removed")
 CODE_OPTIONS = WMBOOK_CODE_OPTIONS + MDEXEC_OPTIONS + PASSED_ON
 OUTPUT_OPTIONS = ("rtol", "atol")
 
@@ -59,7 +62,8 @@ class CodeOptions:
     caption: str = ""  # the numbered figure's caption, inline Markdown
     narrow: bool = False  # narrow="on": the figure's last drawing is its layout for narrow columns
     ipython: bool | None = None  # IPython's semantics (magics, !cmd, ;); None: the page's choice
-    folded: bool = False  # code="folded": the source is shown collapsed, behind a disclosure
+    code_display: str = "shown"  # code=: the source shown, "folded" behind a disclosure, or "removed"
+    output_display: str = "shown"  # output=: the same for what the block prints and draws
     language: str = "python"  # the fence's language: python, pycon, md, bash, sh, console …
     # markdown-exec's presentation (only the result, as Markdown, unless ``source=``): set for
     # fences written in its style; None for wmbook's (the code, then an output box).
@@ -151,36 +155,56 @@ def parse_code_options(info: str, language: str = "python") -> CodeOptions:
         raise OptionError('narrow= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
     show, returncode, ignored = read_show(raw) if uses_markdown_exec(raw, language) else (None, 0, ())
     # markdown-exec's pages keep options on blocks they do not run: there they are harmless.
-    run_options = raises or timeout is not None or figure or {"session", "run", "ipython"} & set(raw)
+    run_options = (
+        raises or timeout is not None or figure or {"session", "run", "ipython", "output"} & set(raw)
+    )
     if show is None and not execute and run_options:
-        raise OptionError('exec="off" blocks are not run; remove session/timeout/raises/run/figure/ipython')
+        raise OptionError(
+            'exec="off" blocks are not run; remove session/timeout/raises/run/figure/ipython/output'
+        )
     if show is not None and "session" not in raw:
         session = ""  # markdown-exec runs a block without a session in a namespace of its own
-    if show is not None and (figure or "run" in raw or "code" in raw):
+    if show is not None and (figure or {"run", "code", "output"} & set(raw)):
         raise OptionError(
-            "figure=, run= and code= are wmbook's; a block in markdown-exec's style shows only what it prints"
+            "figure=, run=, code= and output= are wmbook's; a block in markdown-exec's style shows only "
+            "what it prints"
         )
-    shown_as = raw.get("code", "shown")
-    if shown_as not in CODE_SHOWN:
-        raise OptionError(f'code={shown_as!r} must be "folded" (the source collapsed) or "shown"')
+    code_display, output_display = _display(raw, "code"), _display(raw, "output")
     return CodeOptions(
         execute=execute,
         session=session,
         timeout=timeout,
         raises=raises,
         # The in-browser runner edits the code shown above an output: wmbook's presentation only.
-        run=run and language in PYTHON_LANGUAGES and show is None,
+        # Its editor takes the place of the code shown, and its output is where it prints.
+        run=run
+        and language in PYTHON_LANGUAGES
+        and show is None
+        and code_display != "removed"
+        and output_display == "shown",
         figure=figure,
         caption=caption,
         narrow=narrow,
         ipython=ipython,
-        folded=shown_as == "folded",
+        code_display=code_display,
+        output_display=output_display,
         language=language,
         show=show,
         returncode=returncode,
         passed_on=tuple((key, raw[key]) for key in PASSED_ON if key in raw),
         ignored=ignored,
     )
+
+
+def _display(raw: dict[str, str], key: str) -> str:
+    """How ``code=`` or ``output=`` shows its part of the block."""
+    value = raw.get(key, "shown")
+    if value not in DISPLAYS:
+        raise OptionError(
+            f'{key}={value!r} must be "shown", "folded" (collapsed behind a disclosure) '
+            'or "removed" (left out of the page; the block still runs)'
+        )
+    return value
 
 
 def _switch(raw: dict[str, str], key: str, default: bool | None) -> bool | None:
