@@ -153,3 +153,35 @@ def test_runner_buttons_that_are_hidden_are_not_shown(page: Any) -> None:
     page.goto("/writing/", wait_until="networkidle")
     run = page.locator(".wmbook-run__bar").first.get_by_role("button", name="Run", include_hidden=True)
     assert run.count() == 1 and not run.is_visible()
+
+
+@pytest.fixture(scope="module")
+def celltags_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The cell-tags fixture (folded codes and outputs on a notebook and a Markdown page), served."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = tmp_path_factory.mktemp("celltags") / "book"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "celltags", root)
+    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
+    build(config)
+    with serve(root / "site", LOCAL_HOST) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", ["/tags/", "/fences/"])
+def test_folded_outputs_open_from_the_keyboard_and_stay_accessible(
+    browser: Any, celltags_url: str, axe_source: str, path: str
+) -> None:
+    """Folded codes, outputs and whole cells (hide-input, hide-output, hide-cell and their fence
+    options) open with Enter from the tab order, and axe-core finds nothing in them open."""
+
+    def open_all(page: Any) -> None:
+        kinds = page.locator("details.wmbook-folded > summary").all_inner_texts()
+        assert any(text == "Output" for text in kinds) and any(
+            text.startswith("Code and output") for text in kinds
+        )
+        _open_folds_from_the_keyboard(page)
+
+    found = _violations_of_ours(browser, celltags_url, axe_source, path, "light", open_all)
+    assert not found, json.dumps(found[:20], indent=1)
