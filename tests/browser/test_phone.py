@@ -171,6 +171,19 @@ def test_planner_is_short_enough_for_a_phone(page: Any) -> None:
     assert box <= PHONE["height"], box
 
 
+@pytest.mark.parametrize("anchor", INSTRUMENTS)
+def test_instrument_captions_are_short_on_a_phone(page: Any, anchor: str) -> None:
+    """Each caption names what the instrument shows and leaves the detail to the text above it
+    (before: MM5.1's caption took 515 px of a phone's screen, MM5.2's 644 px)."""
+    page.set_viewport_size(PHONE)
+    page.goto(CHAPTER, wait_until="networkidle")
+    _live(page, anchor)
+    caption = page.evaluate(
+        f"() => document.querySelector('#{anchor} .wmbook-instrument-caption').getBoundingClientRect().height"
+    )
+    assert caption <= 180, caption
+
+
 def test_pixel_vs_embedding_uses_a_desktop_s_width(page: Any) -> None:
     """Sliders and figures side by side on a desktop (before: one above the other, 640 px),
     one above the other on a phone, where side by side their text collides."""
