@@ -64,6 +64,8 @@ def test_each_cell_shows_what_its_tags_or_options_say(
         for code, output in cells.values()
     )
     assert "<details open" not in html
+    # Applied by wmbook, the display tags are not labels on the notebook's cells as well.
+    assert "celltag_hide" not in html and "celltag_remove" not in html
 
 
 @pytest.mark.parametrize(("page", "marker"), [("tags", "after"), ("fences", "fence_after")])

@@ -74,7 +74,7 @@ def test_folded_block_runs_and_its_code_is_collapsed(
             "other than this expected output",
         ),
         ('```python code="folded"\n1 / 0\n```\n', 4, "ZeroDivisionError"),
-        ('```python code="hidden"\nx = 1\n```\n', 3, "code='hidden' must be \"shown\", \"folded\""),
+        ('```python code="hidden"\nx = 1\n```\n', 3, 'code=\'hidden\' must be "shown", "folded"'),
     ],
 )
 def test_folded_block_is_checked_like_any_other(

@@ -22,7 +22,7 @@ from wmbook.book import Book, Page
 from wmbook.kinds.code import folded_html, slot_name, summary
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.export import execution_counts
-from wmbook.parse.notebook import fence_marker
+from wmbook.parse.notebook import DISPLAY_TAGS, fence_marker
 from wmbook.parse.options import CodeOptions
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures
@@ -118,6 +118,9 @@ def _displayed(
     A folded or removed code is taken out of the cell's input (nbconvert leaves out a source
     marked ``transient.remove_source``); a folded one is shown in the output, in a disclosure.
     """
+    metadata = cell.setdefault("metadata", {})
+    if isinstance(metadata.get("tags"), list):  # applied here: not shown as labels on the cell too
+        metadata["tags"] = [tag for tag in metadata["tags"] if tag not in DISPLAY_TAGS]
     code_display, output_display = options.code_display, options.output_display
     if output_display == "removed":
         output = ""
@@ -125,7 +128,7 @@ def _displayed(
         return None
     if code_display == "shown":
         return folded_html("Output", output) if output and output_display == "folded" else output
-    cell.setdefault("metadata", {})["transient"] = {"remove_source": True}
+    metadata["transient"] = {"remove_source": True}
     if code_display == "removed":
         return folded_html("Output", output) if output_display == "folded" else output
     source = "".join(cell.get("source", ""))

@@ -143,6 +143,9 @@ def cell_fence_options(cell: dict[str, Any]) -> str:
 
 # Jupyter Book's tags for what a cell shows of its code ("input") and its output.
 _TAG_PART = {"code": "input", "output": "output"}
+DISPLAY_TAGS = frozenset(
+    f"{verb}-{part}" for verb in ("hide", "remove") for part in ("input", "output", "cell")
+)
 
 
 def tag_display(tags: set[str], part: str, collapsed: bool = False) -> str:
