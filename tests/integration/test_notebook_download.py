@@ -121,7 +121,10 @@ def test_chapter_notebook_holds_the_book_outputs(chapter: nbformat.NotebookNode)
     code = [c for c in chapter.cells if c.cell_type == "code"]
     assert "setup" in code[0].metadata["tags"]
     blocks = code[1:]
-    assert len(blocks) == 19  # the chapter's python blocks
+    assert len(blocks) == 20  # the chapter's python blocks
+    # The drawing helpers' block is folded on the page: tagged, and collapsed in JupyterLab.
+    (folded,) = [cell for cell in blocks if cell.metadata.get("jupyter", {}).get("source_hidden")]
+    assert folded.metadata["tags"] == ["hide-input"] and "def box(" in folded.source
     assert len([cell for cell in blocks if _stdout(cell)]) == 12  # six draw diagrams or define helpers only
     assert _stdout(blocks[0]).startswith("largest entry error in A_hat : 0.0143")
     figures = [
