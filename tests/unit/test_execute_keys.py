@@ -205,3 +205,13 @@ def test_versions_are_looked_up_once_per_build() -> None:
     assert memo == {"numpy": NUMPY}
     memo["numpy"] = "9.9"  # what the build saw first wins
     assert not imports_unchanged({"numpy": [["dist", "numpy", NUMPY]]}, memo)
+
+
+def test_owners_are_looked_up_once_per_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    memo: dict[str, list[list[str]]] = {}
+    first = record_imports(["numpy", "json"], memo)
+    assert memo == first
+    looked_up: list[str] = []
+    monkeypatch.setattr(keys, "_owners", lambda module: looked_up.append(module) or [])
+    assert record_imports(["json", "numpy", "yaml"], memo) == {**first, "yaml": [["local"]]}
+    assert looked_up == ["yaml"]  # numpy's file list is not read a second time

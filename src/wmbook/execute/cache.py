@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from wmbook.execute.keys import imports_unchanged, record_imports
+from wmbook.execute.keys import ImportRecord, imports_unchanged, record_imports
 from wmbook.execute.pagefiles import reads_unchanged, record_reads
 from wmbook.model import (
     Display,
@@ -119,6 +119,7 @@ class SessionCache:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._versions: dict[str, str | None] = {}  # distribution versions seen this build
+        self._owners: dict[str, list[ImportRecord]] = {}  # modules' distributions looked up this build
         self._files: dict[tuple[str, str], str] = {}  # states of the docs folder's paths seen this build
         self._stale_reads: dict[str, tuple[str, ...]] = {}  # key -> files a stale entry's run read
 
@@ -175,7 +176,7 @@ class SessionCache:
         data = {
             "format": _FORMAT,
             "firsts": [step.first_line for step in spec.steps],
-            "imports": record_imports(result.imports),
+            "imports": record_imports(result.imports, self._owners),
             "reads": record_reads(spec.folder, result.reads, self._files) if spec.folder else [],
             "duration": result.duration,
             "results": [_step_json(r) for r in result.results],

@@ -129,8 +129,7 @@ def _prepare_process(
     # From here on, the block's code cannot write elsewhere, nor read beyond what it needs.
     apply_limits(limits, session_dir, readable, cgroups=counted, shm=shm)
     random.seed(0)
-    np.random.seed(0)
-    figures.apply_style()
+    np.random.seed(0)  # matplotlib's style is the book's already: the worker server set it last
     # Tracebacks quote the Markdown lines, so the page's text stands in for the "file".
     lines = [line + "\n" for line in spec.source_lines]
     linecache.cache[spec.page] = (sum(map(len, lines)), None, lines, spec.page)

@@ -30,7 +30,7 @@ _SIZE_ATTRS = re.compile(r'\s(width|height)="[^"]*pt"')
 
 
 def apply_style() -> None:
-    """Reset matplotlib to the book's style (called at the start of every session)."""
+    """Reset matplotlib to the book's style (the worker server does, last before it forks sessions)."""
     matplotlib.rcdefaults()
     matplotlib.use(BACKEND)
     plt.rcParams.update(STYLE)  # type: ignore[arg-type]

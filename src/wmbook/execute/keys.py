@@ -133,13 +133,24 @@ def _owners(module: str) -> list[str]:
     return list(_module_owners().get(module, []))
 
 
-def record_imports(modules: Iterable[str]) -> dict[str, list[ImportRecord]]:
-    """For each top-level module a session imported: the distributions that provide it."""
+def _import_record(module: str) -> list[ImportRecord]:
+    owners = _owners(module)
+    found = [["dist", d, v] for d in sorted(set(owners)) if (v := _version(d)) is not None]
+    return found or ([["local"]] if _findable(module) else [["missing"]])
+
+
+def record_imports(
+    modules: Iterable[str], memo: dict[str, list[ImportRecord]] | None = None
+) -> dict[str, list[ImportRecord]]:
+    """For each top-level module a session imported: the distributions that provide it.
+    ``memo`` holds the modules already looked up in this build: finding a module's owner
+    may read its distribution's whole file list, which every session would repeat."""
+    memo = {} if memo is None else memo
     records: dict[str, list[ImportRecord]] = {}
     for module in sorted(set(modules)):
-        owners = _owners(module)
-        found = [["dist", d, v] for d in sorted(set(owners)) if (v := _version(d)) is not None]
-        records[module] = found or ([["local"]] if _findable(module) else [["missing"]])
+        if module not in memo:
+            memo[module] = _import_record(module)
+        records[module] = memo[module]
     return records
 
 

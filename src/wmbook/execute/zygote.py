@@ -26,6 +26,8 @@ import sys
 import threading
 from types import FrameType
 
+import msgspec
+
 from wmbook.execute import child, figures, ipython  # preload: numpy, matplotlib, IPython, the runner
 from wmbook.execute.channel import Channel, SessionRequest
 from wmbook.execute.namespaces import private_shm_possible
@@ -159,6 +161,9 @@ def _warm_up() -> None:
     ipython.preload()
     readable_paths(())  # the folders of Python and its packages, found once for every session
     private_shm_possible()  # asked of the kernel once for every session
+    msgspec.msgpack.Decoder(SessionRequest)  # msgspec keeps what it learnt of the types on them
+    # Last: every session is forked with the book's style already in place.
+    figures.apply_style()
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects
 
