@@ -1,7 +1,13 @@
 """Time wmbook against plain MkDocs and markdown-exec on the same synthetic book; and
 wmbook through a two-worker Dask LocalCluster and from a shared cache on S3 (moto).
 
-Usage: python tests/bench/run_bench.py [PAGES] [BLOCKS] [--runs R] [--growth] [--local-only] [--out FILE]
+Usage: python tests/bench/run_bench.py [PAGES] [BLOCKS] [--runs R] [--local-only] [--out FILE]
+       python tests/bench/run_bench.py --growth [--sizes 100,500,2000] [PAGES BLOCKS]  (PAGES unused)
+
+Each run writes its ratios with the commit to bench-results/ and says which moved beyond
+the noise band of bench-results/baseline.json (see docs/writing.md for when to update it).
+``--growth`` times cold and unchanged builds of plain MkDocs, markdown-exec and wmbook at
+several book sizes, with the build process's peak memory, and the per-page cost of each.
 """
 
 from __future__ import annotations
@@ -19,10 +25,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from baseline import Ratio, compare, current_commit, load_baseline, report
 from book import edit_first_block, write_book
 from remote import local_cluster, s3_bucket
 
 REPO = Path(__file__).resolve().parents[2]
+RESULTS = REPO / "bench-results"
+MEASURED = Path(__file__).resolve().parent / "measured_mkdocs.py"
 
 
 def _children_cpu() -> float:
@@ -168,52 +177,161 @@ def measure(
     return times, paired
 
 
+def ratios_of(t: dict[str, float], paired: dict[str, float], cores: int) -> dict[str, Ratio]:
+    """The benchmark's ratios, by stable names (the baseline is keyed on them)."""
+    exec_2 = t["cold"] - t["unchanged"]
+    exec_1 = t["cold_1_worker"] - t["unchanged"]
+    ideal = max(t["floor"], (t["floor"] + t["session_cpu"]) / cores)
+    ratios = {
+        "cold_vs_markdown_exec": Ratio("cold / markdown-exec", t["cold"] / t["markdown_exec"], 0.70),
+        "unchanged_vs_floor": Ratio("unchanged / floor", t["unchanged"] / t["floor"], 1.15),
+        "edited_vs_floor_and_session": Ratio(
+            "one block edited / (floor + its session)",
+            t["one_block_edited"] / (t["floor"] + t["edited_session_exec"]),
+            1.00,
+        ),
+        "speed_up_2_workers": Ratio(
+            "execution speed-up, 2 workers vs 1", exec_1 / exec_2 if exec_2 > 0 else float("inf"), 1.70, True
+        ),
+        "cold_efficiency": Ratio(
+            f"(i) efficiency of the cold build on {cores} cores", ideal / t["cold"], 0.90, True
+        ),
+    }
+    if paired:
+        ratios["dask_vs_local"] = Ratio(
+            "(g) cold through a 2-worker LocalCluster / local pool", paired["g"], 1.25
+        )
+        ratios["shared_clone_vs_floor"] = Ratio(
+            "(h) fresh clone reading the shared cache / floor", paired["h"], 1.30
+        )
+    return ratios
+
+
+def _measured_build(root: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (with the build's children) and the build process's own
+    peak resident memory in MB of one ``mkdocs build``."""
+    rss_file = root / ".peak-rss"
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(MEASURED), str(rss_file), "build", "-q", "-f", str(root / "mkdocs.yml")],
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    wall, used = time.perf_counter() - started, _children_cpu() - cpu
+    return wall, used, int(rss_file.read_text()) / 1024
+
+
+def growth(sizes: list[int], blocks: int) -> list[dict[str, float | int | str]]:
+    """Cold and unchanged builds of each variant at each size (one run each)."""
+    rows: list[dict[str, float | int | str]] = []
+    for pages in sizes:
+        work = Path(tempfile.mkdtemp(prefix="wmbook-growth-"))
+        for variant in ("plain", "mdexec", "wmbook"):
+            root = work / variant
+            write_book(root, pages, blocks, variant)
+            _clear_cache(root)
+            cold = _measured_build(root)
+            unchanged = _measured_build(root)
+            rows.append(
+                {
+                    "pages": pages,
+                    "variant": variant,
+                    "cold_s": cold[0],
+                    "cold_cpu_s": cold[1],
+                    "unchanged_s": unchanged[0],
+                    "unchanged_cpu_s": unchanged[1],
+                    "peak_mb": max(cold[2], unchanged[2]),
+                }
+            )
+            print(_growth_line(rows[-1]), flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def _growth_line(row: dict[str, float | int | str]) -> str:
+    pages = int(row["pages"])
+    per_page = 1000 * float(row["unchanged_cpu_s"]) / pages
+    return (
+        f"  {pages:6d} {row['variant']:8} cold {float(row['cold_s']):7.2f} s ({float(row['cold_cpu_s']):7.2f} CPU)"
+        f"  unchanged {float(row['unchanged_s']):7.2f} s ({float(row['unchanged_cpu_s']):7.2f} CPU,"
+        f" {per_page:5.1f} ms/page)  peak {float(row['peak_mb']):6.1f} MB"
+    )
+
+
+def growth_summary(rows: list[dict[str, float | int | str]]) -> list[str]:
+    """wmbook against plain MkDocs at each size: what each page adds, which should stay flat."""
+    by = {(int(r["pages"]), str(r["variant"])): r for r in rows}
+    lines = ["  pages  unchanged/plain  peak/plain  wmbook adds per page: unchanged CPU, cold CPU, memory"]
+    for pages in sorted({int(r["pages"]) for r in rows}):
+        wm, plain = by.get((pages, "wmbook")), by.get((pages, "plain"))
+        if wm is None or plain is None:
+            continue
+        lines.append(
+            f"  {pages:5d}  {float(wm['unchanged_s']) / float(plain['unchanged_s']):15.2f}"
+            f"  {float(wm['peak_mb']) / float(plain['peak_mb']):10.2f}"
+            f"  {1000 * (float(wm['unchanged_cpu_s']) - float(plain['unchanged_cpu_s'])) / pages:8.1f} ms"
+            f"  {1000 * (float(wm['cold_cpu_s']) - float(plain['cold_cpu_s'])) / pages:8.1f} ms"
+            f"  {1024 * (float(wm['peak_mb']) - float(plain['peak_mb'])) / pages:8.1f} KB"
+        )
+    return lines
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("pages", type=int, nargs="?", default=40)
     parser.add_argument("blocks", type=int, nargs="?", default=5)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--growth", action="store_true", help="also time a cold build of 10x the pages")
+    parser.add_argument("--growth", action="store_true", help="the growth table instead of the ratios")
+    parser.add_argument("--sizes", default="100,500,2000", help="book sizes (pages) of the growth table")
     parser.add_argument(
         "--local-only", action="store_true", help="leave out the cluster and shared-cache rows"
     )
-    parser.add_argument("--out", type=Path, default=REPO / "bench-results" / "bench.json")
+    parser.add_argument("--out", type=Path, default=None, help="where to write the results as JSON")
+    parser.add_argument("--baseline", type=Path, default=RESULTS / "baseline.json")
     args = parser.parse_args()
+    commit = current_commit(REPO)
+    load = os.getloadavg()[0]
+    if load > 1.0:
+        print(f"note: load average {load:.1f} at the start; times of a loaded machine are not comparable")
+
+    if args.growth:
+        sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+        print(f"growth: {args.blocks} blocks + 1 figure a page; cold then unchanged, one run each")
+        rows = growth(sizes, args.blocks)
+        print("\n".join(growth_summary(rows)))
+        out = args.out or RESULTS / f"growth-{commit}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"commit": commit, "blocks": args.blocks, "rows": rows}, indent=2))
+        print(f"written to {out}")
+        return
 
     t, paired = measure(args.pages, args.blocks, args.runs, with_peer=True, remote=not args.local_only)
-    exec_2 = t["cold"] - t["unchanged"]
-    exec_1 = t["cold_1_worker"] - t["unchanged"]
-    ratios = {
-        "cold / markdown-exec (target <= 0.70)": t["cold"] / t["markdown_exec"],
-        "unchanged / floor (target <= 1.15)": t["unchanged"] / t["floor"],
-        "one block edited / (floor + its session) (target <= 1.00)": t["one_block_edited"]
-        / (t["floor"] + t["edited_session_exec"]),
-        "execution speed-up, 2 workers vs 1 (target >= 1.70)": exec_1 / exec_2
-        if exec_2 > 0
-        else float("inf"),
-    }
-    cores = os.cpu_count() or 1
-    ideal = max(t["floor"], (t["floor"] + t["session_cpu"]) / cores)
-    ratios[f"(i) efficiency of the cold build, ideal / cold on {cores} cores (target >= 0.90)"] = (
-        ideal / t["cold"]
-    )
-    if not args.local_only:
-        ratios["(g) cold through a 2-worker LocalCluster / local pool (target <= 1.25)"] = paired["g"]
-        ratios["(h) fresh clone reading the shared cache / floor (target <= 1.30)"] = paired["h"]
-    if args.growth:
-        big, _ = measure(args.pages * 10, args.blocks, 1, with_peer=False)
-        t["cold_10x_pages"] = big["cold"]
-        ratios["cold 10x pages / cold (target <= 10.5)"] = big["cold"] / t["cold"]
+    ratios = ratios_of(t, paired, os.cpu_count() or 1)
     print(f"synthetic book: {args.pages} pages x {args.blocks} blocks + 1 figure; median of {args.runs} runs")
     for name, seconds in t.items():
         print(f"  {name:24} {seconds:8.3f} s")
-    for name, ratio in ratios.items():
-        print(f"  {name:72} {ratio:6.2f}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"pages": args.pages, "blocks": args.blocks, "seconds": t, "ratios": ratios}, indent=2)
-    )
-    print(f"written to {args.out}")
+    for ratio in ratios.values():
+        target = f"{'>=' if ratio.higher_is_better else '<='} {ratio.target:.2f}"
+        mark = "" if ratio.meets_target() else "  (misses its target)"
+        print(f"  {ratio.label:60} {ratio.value:6.2f}  target {target}{mark}")
+    worse, better = compare(ratios, load_baseline(args.baseline))
+    print("\n".join(report(worse, better, args.baseline)))
+    out = args.out or RESULTS / f"bench-{commit}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "commit": commit,
+        "pages": args.pages,
+        "blocks": args.blocks,
+        "runs": args.runs,
+        "load_average": load,
+        "seconds": t,
+        "ratios": {name: ratio.value for name, ratio in ratios.items()},
+    }
+    out.write_text(json.dumps(data, indent=2))
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":
