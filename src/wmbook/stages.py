@@ -54,7 +54,7 @@ from wmbook.kinds.code import (
 from wmbook.kinds.quiz import fill_centres
 from wmbook.kinds.tree import trees_drawn
 from wmbook.math.katex import MathRenderer
-from wmbook.model import Diagnostic, Outcome, Severity, SourceLoc, StepResult
+from wmbook.model import Diagnostic, Outcome, SessionResult, Severity, SourceLoc, StepResult
 from wmbook.notebook.export import (
     download_action,
     executed_notebook,
@@ -163,7 +163,7 @@ def check(book: Book, page: Page) -> None:
             message = f"could not run the page's code: {exc}"
             page.diagnostics.append(Diagnostic(SourceLoc(page.parsed.path, 1), message))
             continue
-        book.sessions.append(session)
+        book.sessions.append(_for_report(session))
         page.results.update(session.by_key())
     parsed = page.parsed
     page.diagnostics[:0] = parsed.diagnostics
@@ -189,6 +189,14 @@ def check(book: Book, page: Page) -> None:
                 page.diagnostics.append(finding)
     for kind in KINDS:
         page.diagnostics += kind.check_page(parsed, ctx)
+
+
+def _for_report(session: SessionResult) -> SessionResult:
+    """What the report keeps of a session: its steps' outcomes, not their outputs and
+    figures (those are let go with their page, so the build's memory does not grow with
+    every page's results)."""
+    steps = tuple(StepResult(r.key, r.outcome) for r in session.results)
+    return replace(session, results=steps)
 
 
 # -- render ------------------------------------------------------------------------------
@@ -529,7 +537,17 @@ def render_final(book: Book, page: Page, output: str) -> str:
     if page.parsed.chapter is not None:
         tags = highwire_tags(page.parsed.chapter, public_url(book, page), book.site_name)
         output = output.replace("</head>", tags + "\n</head>", 1)
+    _let_go(page)
     return output
+
+
+def _let_go(page: Page) -> None:
+    """Drop the page's results and rendered outputs once the page is finished: a book of
+    thousands of pages then holds one page's at a time, not every page's."""
+    page.sessions.clear()
+    page.results.clear()
+    page.outputs.clear()
+    page.figures.clear()
 
 
 # -- report ------------------------------------------------------------------------------

@@ -273,6 +273,29 @@ def test_cache_only_without_an_entry_runs_nothing(cache: SessionCache) -> None:
     assert result.results[0].detail == "session 'main' is not in the cache and the cache mode is cache-only"
 
 
+def test_a_cache_hit_is_read_when_its_page_asks_for_it(cache: SessionCache) -> None:
+    cache.store_result(KEY, SPEC, RESULT)
+    executor, pool = _executor(cache, CacheMode.AUTO)
+    future = executor.submit(SPEC)
+    assert future.done()
+    reads: list[str] = []
+    read = cache.store.read
+    cache.store.read = lambda *args, **kwargs: reads.append(args[1]) or read(*args, **kwargs)  # type: ignore[method-assign]
+    assert future.result().results == RESULT.results
+    assert reads == [KEY]  # read from the store now, not held since the submission
+    assert pool.ran == []
+
+
+def test_a_cache_hit_gone_before_its_page_asks_runs(cache: SessionCache) -> None:
+    cache.store_result(KEY, SPEC, RESULT)
+    executor, pool = _executor(cache, CacheMode.AUTO)
+    future = executor.submit(SPEC)
+    for entry in _entries(cache):
+        entry.unlink()  # another build pruned the cache meanwhile
+    assert future.result().results == RESULT.results
+    assert pool.ran == ["main"]
+
+
 # -- with a shared layer --
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -70,13 +70,21 @@ def _step_from_json(d: dict[str, Any]) -> StepResult:
         duration=float(d["duration"]),
         detail=str(d["detail"]),
         imports=tuple(d["imports"]),
-        displays=tuple(
-            Display(tuple((str(m), str(v)) for m, v in shown["data"]), bool(shown["result"]))
-            for shown in d["displays"]
-        ),
+        displays=tuple(_display_from_json(shown) for shown in d["displays"]),
         streams=tuple(Stream(str(name), str(text), int(before)) for name, text, before in d["streams"]),
         execution_count=d["execution_count"],
     )
+
+
+def _display_from_json(shown: dict[str, Any]) -> Display:
+    return Display(tuple((str(m), str(v)) for m, v in shown["data"]), bool(shown["result"]))
+
+
+def fits_budget(displays: Iterable[Display], display_bytes: int) -> bool:
+    """Whether every output its session cut was cut by ``display_bytes`` (this build's
+    ``max_display_mb``); one cut by another budget runs again, as it may fit now."""
+    budgets = {d.cut_budget() for d in displays} - {None}
+    return budgets <= {display_bytes}
 
 
 def relocate(result: SessionResult, old_firsts: list[int], spec: SessionSpec) -> SessionResult:
@@ -139,9 +147,33 @@ class SessionCache:
         found = {key: self._decode(payload, wanted[key], key) for key, payload in payloads.items()}
         return {key: result for key, result in found.items() if result is not None}
 
-    def _decode(self, payload: bytes, spec: SessionSpec, key: str) -> SessionResult | None:
+    def found(
+        self, key: str, spec: SessionSpec, display_bytes: int
+    ) -> Callable[[], SessionResult | None] | None:
+        """Whether the local layer holds a valid entry for ``key`` whose cut outputs were cut
+        by this build's ``display_bytes``: then a function that reads its result (when the
+        page needs it: a build need not hold every page's results at once), else None."""
+        payload = self.store.read("sessions", key, _what(spec), shared=False)
+        data = None if payload is None else self._checked(payload, spec, key)
+        if data is None:
+            return None
         try:
-            data = json.loads(payload)
+            displays = [_display_from_json(d) for step in data["results"] for d in step["displays"]]
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+        if not fits_budget(displays, display_bytes):
+            return None
+
+        def read() -> SessionResult | None:
+            again = self.store.read("sessions", key, _what(spec), shared=False)
+            return None if again is None else self._decode(again, spec, key)
+
+        return read
+
+    def _checked(self, payload: bytes, spec: SessionSpec, key: str) -> dict[str, Any] | None:
+        """The entry's data, if it is still valid (None when stale or damaged)."""
+        try:
+            data: dict[str, Any] = json.loads(payload)
             if data["format"] != _FORMAT:
                 return None
             if not imports_unchanged(data["imports"], self._versions):
@@ -151,6 +183,16 @@ class SessionCache:
                 # most likely reads the same files (a remote worker is sent them up front).
                 self._stale_reads[key] = tuple(path for kind, path, _ in data["reads"] if kind == "file")
                 return None
+            return data
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            log.info(f"wmbook: the cache entry of {_what(spec)} is unreadable ({exc}); running it again")
+            return None
+
+    def _decode(self, payload: bytes, spec: SessionSpec, key: str) -> SessionResult | None:
+        data = self._checked(payload, spec, key)
+        if data is None:
+            return None
+        try:
             result = SessionResult(
                 page=spec.page,
                 name=spec.name,

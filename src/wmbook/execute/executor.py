@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Protocol
 
-from wmbook.execute.cache import SessionCache
+from wmbook.execute.cache import SessionCache, fits_budget
 from wmbook.execute.keys import session_key
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepResult
@@ -57,6 +58,24 @@ def _forward(source: Future[SessionResult], target: Future[SessionResult]) -> No
     source.add_done_callback(copy)
 
 
+class _ReadWhenAsked(Future[SessionResult]):
+    """A local cache hit: done from the start, its result read from the store when the page
+    asks for it, so that a big book holds the results of the pages being rendered only.  An
+    entry gone in between (another build pruned the cache) is run then."""
+
+    def __init__(
+        self, read: Callable[[], SessionResult | None], run: Callable[[], Future[SessionResult]]
+    ) -> None:
+        super().__init__()
+        self._read = read
+        self._run = run
+        self.set_result(SessionResult("", "", (), 0.0, from_cache=True))  # stands for the entry
+
+    def result(self, timeout: float | None = None) -> SessionResult:
+        found = self._read()
+        return found if found is not None else self._run().result(timeout)
+
+
 class Executor:
     """Starts sessions: answered from the cache when possible, else run by the runner."""
 
@@ -88,9 +107,9 @@ class Executor:
         futures: list[Future[SessionResult]] = []
         waiting: list[tuple[str, SessionSpec, Future[SessionResult]]] = []
         for key, spec in keyed:
-            cached = usable(self.cache.load(key, spec, shared=False), self.limits.display_bytes)
-            if cached is not None:
-                futures.append(_done(cached))
+            read = self.cache.found(key, spec, self.limits.display_bytes)
+            if read is not None:
+                futures.append(_ReadWhenAsked(read, functools.partial(self._run, key, spec)))
             elif self.cache.store.shared is None:
                 futures.append(self._run(key, spec))
             else:
@@ -141,8 +160,9 @@ def usable(cached: SessionResult | None, display_bytes: int) -> SessionResult | 
     build's (``max_display_mb``): it runs again, as the output may fit now."""
     if cached is None:
         return None
-    budgets = {d.cut_budget() for step in cached.results for d in step.displays} - {None}
-    return cached if budgets <= {display_bytes} else None
+    return (
+        cached if fits_budget((d for step in cached.results for d in step.displays), display_bytes) else None
+    )
 
 
 def unfinished(spec: SessionSpec, outcome: Outcome, detail: str, rest_detail: str = "") -> SessionResult:
