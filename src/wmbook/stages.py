@@ -192,11 +192,11 @@ def check(book: Book, page: Page) -> None:
 
 
 def _for_report(session: SessionResult) -> SessionResult:
-    """What the report keeps of a session: its steps' outcomes, not their outputs and
-    figures (those are let go with their page, so the build's memory does not grow with
-    every page's results)."""
-    steps = tuple(StepResult(r.key, r.outcome) for r in session.results)
-    return replace(session, results=steps)
+    """What the report keeps of a session: whether it failed (its first failed step), not
+    every step's outputs and figures (those are let go with their page, so the build's
+    memory does not grow with every page's results)."""
+    failed = next((r for r in session.results if r.outcome is not Outcome.OK), None)
+    return replace(session, results=(failed,) if failed is not None else ())
 
 
 # -- render ------------------------------------------------------------------------------
