@@ -87,11 +87,14 @@ def current_commit(repo: Path) -> str:
     return head + ("+dirty" if dirty else "")
 
 
-def load_baseline(path: Path) -> dict[str, float]:
-    """The baseline's ratios by name ({} when there is none yet)."""
+def load_baseline(path: Path, pages: int | None = None, blocks: int | None = None) -> dict[str, float]:
+    """The baseline's ratios by name ({} when there is none yet, or when it measured another
+    book than ``pages`` x ``blocks``: its ratios would say nothing of this run's)."""
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
+    if (pages, blocks) != (None, None) and (data.get("pages"), data.get("blocks")) != (pages, blocks):
+        return {}
     return {str(name): float(value) for name, value in data.get("ratios", {}).items()}
 
 

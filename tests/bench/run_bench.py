@@ -317,8 +317,12 @@ def main() -> None:
         target = f"{'>=' if ratio.higher_is_better else '<='} {ratio.target:.2f}"
         mark = "" if ratio.meets_target() else "  (misses its target)"
         print(f"  {ratio.label:60} {ratio.value:6.2f}  target {target}{mark}")
-    worse, better = compare(ratios, load_baseline(args.baseline))
-    print("\n".join(report(worse, better, args.baseline)))
+    baseline = load_baseline(args.baseline, args.pages, args.blocks)
+    if baseline:
+        worse, better = compare(ratios, baseline)
+        print("\n".join(report(worse, better, args.baseline)))
+    else:
+        print(f"not compared: {args.baseline} is missing or measured another book than this run's")
     out = args.out or RESULTS / f"bench-{commit}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     data = {

@@ -41,3 +41,11 @@ def test_the_committed_baseline_names_every_ratio_the_benchmark_has() -> None:
     }
     assert baseline and all(value > 0 for value in baseline.values())
     assert json.loads((REPO / "bench-results" / "baseline.json").read_text())["commit"]
+
+
+def test_a_baseline_of_another_book_is_not_compared(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps({"pages": 40, "blocks": 5, "ratios": {"cold": 1.0}}))
+    assert load_baseline(path, 40, 5) == {"cold": 1.0}
+    assert load_baseline(path, 2, 1) == {}
+    assert load_baseline(tmp_path / "missing.json", 40, 5) == {}
