@@ -296,6 +296,23 @@ def test_a_cache_hit_gone_before_its_page_asks_runs(cache: SessionCache) -> None
     assert pool.ran == ["main"]
 
 
+@pytest.mark.parametrize(("budget", "runs"), [(1000, []), (2000, ["main"])])
+def test_a_hit_whose_outputs_were_cut_by_another_budget_runs(
+    cache: SessionCache, budget: int, runs: list[str]
+) -> None:
+    from wmbook.execute.sandbox import Limits
+    from wmbook.model import CUT_MIME
+
+    cut = dataclasses.replace(RESULT.results[1], displays=(Display(((CUT_MIME, "5000 1000"),)),))
+    cache.store_result(
+        KEY, SPEC, dataclasses.replace(RESULT, results=(RESULT.results[0], cut, RESULT.results[2]))
+    )
+    pool = FakePool()
+    executor = Executor(pool, cache, CacheMode.AUTO, limits=Limits(display_bytes=budget))  # type: ignore[arg-type]
+    executor.submit(SPEC).result()
+    assert pool.ran == runs
+
+
 # -- with a shared layer --
 
 
