@@ -190,12 +190,6 @@ METADATA_CALLS = {
 
 @needs_landlock
 @pytest.mark.skipif(os.geteuid() != 0, reason="a build run as root is what this concerns")
-@pytest.mark.xfail(
-    private_shm_possible(),
-    strict=True,
-    reason="a session with a /dev/shm of its own is root of its own user namespace (which maps "
-    "only root), so it cannot become nobody and still owns root's files",
-)
 def test_a_session_of_a_root_build_cannot_change_metadata_outside_its_folder(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

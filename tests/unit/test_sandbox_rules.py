@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from wmbook.execute import sandbox
+from wmbook.execute import namespaces, sandbox
 from wmbook.execute.landlock import unenforced
 from wmbook.execute.sandbox import folder_bytes, readable_paths
 
@@ -52,3 +53,23 @@ def test_the_session_folder_is_measured_without_its_captured_output(tmp_path: Pa
     (tmp_path / "step-0.out").write_bytes(b"y" * 100_000)
     measured = folder_bytes(str(tmp_path), [str(tmp_path / "step-0.out")])
     assert 100_000 <= measured < 200_000
+
+
+def test_a_root_session_owns_its_page_s_folders_above_and_the_nearest_beneath(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lower, upper = tmp_path / "docs", tmp_path / "upper"
+    for folder in ("lab/data/raw", "lab/data/clean", "lab/figures", "other/deep", "lab/many"):
+        (lower / folder).mkdir(parents=True)
+    for number in range(5):
+        (lower / "lab" / "many" / f"f{number}").mkdir()
+    (lower / "lab" / "figures").chmod(0o750)
+    monkeypatch.setattr(namespaces, "_OWNED_FOLDERS", 6)
+    namespaces._own_folders(str(lower), str(upper), "lab", os.getuid(), os.getgid())
+    made = sorted(str(path.relative_to(upper)) for path in upper.rglob("*"))
+    # The page's folder and those above it, then the nearest beneath it, level by level.
+    assert made == [
+        "lab", "lab/data", "lab/data/clean", "lab/data/raw", "lab/figures", "lab/many", "lab/many/f0"
+    ]  # fmt: skip
+    assert (upper / "lab" / "figures").stat().st_mode & 0o777 == 0o750
+    assert upper.stat().st_uid == os.getuid()

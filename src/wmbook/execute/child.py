@@ -119,7 +119,8 @@ def _prepare_process(
     # The page's folder, as in Jupyter.
     work, watch = prepare_workdir(spec, session_dir, overlay if shm else None)
     os.chdir(work)
-    give_session_folder(limits, session_dir)  # before the watch, which would see it as writes
+    # Before the watch, which would see it as writes; an overlay's folders are given already.
+    give_session_folder(limits, session_dir, watch.overlay_folders() if watch is not None else ())
     if watch is not None:
         watch.install()
     terminal = open_terminal() if any(step.ipython for step in spec.steps) else None

@@ -28,7 +28,6 @@ import contextlib
 import ctypes
 import functools
 import os
-import pwd
 import resource
 import signal
 import site
@@ -37,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from wmbook.execute.landlock import Confinement, confine, landlock_abi
-from wmbook.execute.namespaces import SHM
+from wmbook.execute.namespaces import SHM, unprivileged_ids
 
 __all__ = ["Limits", "apply_limits", "give_session_folder", "landlock_abi", "session_environment"]
 
@@ -50,7 +49,6 @@ _PR_SET_SECUREBITS, _PR_SET_DUMPABLE, _PR_CAP_AMBIENT_RAISE = 28, 4, 2
 # access(2) keeps them: a library asking whether its folder is writable gets the truth.
 _SECBIT_NO_SETUID_FIXUP = (1 << 2) | (1 << 3)  # and locked
 _CAP_DAC_READ_SEARCH = 2  # read any file and search any folder (Landlock still confines which)
-_NOBODY = 65534  # the user and group a session runs as when the build runs as root
 
 
 @dataclass(frozen=True)
@@ -146,44 +144,23 @@ class _CapData(ctypes.Structure):
     ]
 
 
-@functools.cache
-def _unprivileged_ids() -> tuple[int, int] | None:
-    """The user and group ``nobody`` (65534 where the system has no such user); None where
-    they do not exist for this process (root of a user namespace that maps only itself)."""
-    try:
-        entry = pwd.getpwnam("nobody")
-        uid, gid = entry.pw_uid, entry.pw_gid
-    except KeyError:
-        uid, gid = _NOBODY, _NOBODY
-    if not (_mapped("/proc/self/uid_map", uid) and _mapped("/proc/self/gid_map", gid)):
-        return None
-    return uid, gid
+def give_session_folder(limits: Limits, folder: str, skip: Iterable[str] = ()) -> None:
+    """In a build run as root, give the session's folder and what it holds (``skip`` aside:
+    an overlay's folders, which are given before it is mounted) to the user the session will
+    run as (``apply_limits``), so that its own files stay its own.  Called before anything
+    watches the session's file operations."""
+    if limits.sandbox and os.geteuid() == 0 and (ids := unprivileged_ids()) is not None:
+        _own_folder(folder, *ids, skip=frozenset(skip))
 
 
-def _mapped(path: str, ident: int) -> bool:
-    """Whether ``ident`` is one of the ids a user namespace's map (``inside outside count``) holds."""
-    try:
-        with open(path) as file:
-            ranges = [tuple(map(int, line.split())) for line in file if line.strip()]
-    except (OSError, ValueError):
-        return True  # no user namespaces here: every id exists
-    return any(inside <= ident < inside + count for inside, _, count in ranges)
-
-
-def give_session_folder(limits: Limits, folder: str) -> None:
-    """In a build run as root, give the session's folder and what it holds to the user the
-    session will run as (``apply_limits``), so that its own files stay its own.  Called
-    before anything watches the session's file operations."""
-    if limits.sandbox and os.geteuid() == 0 and (ids := _unprivileged_ids()) is not None:
-        _own_folder(folder, *ids)
-
-
-def _own_folder(folder: str, uid: int, gid: int) -> None:
+def _own_folder(folder: str, uid: int, gid: int, skip: frozenset[str]) -> None:
     os.chown(folder, uid, gid, follow_symlinks=False)
     for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if os.path.join(parent, name) not in skip]
         for name in (*folders, *files):
-            with contextlib.suppress(OSError):
-                os.chown(os.path.join(parent, name), uid, gid, follow_symlinks=False)
+            if (path := os.path.join(parent, name)) not in skip:
+                with contextlib.suppress(OSError):
+                    os.chown(path, uid, gid, follow_symlinks=False)
 
 
 def _drop_capabilities() -> None:
@@ -254,7 +231,7 @@ def apply_limits(
     writable = (session_dir, os.devnull, *((SHM,) if shm else ()))
     held = confine(Confinement(paths, writable, limits.network))
     if os.geteuid() == 0:
-        ids = _unprivileged_ids()
+        ids = unprivileged_ids()
         if ids is None:
             _drop_capabilities()
         else:

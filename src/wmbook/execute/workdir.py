@@ -17,7 +17,9 @@ Where the session has a mount namespace of its own (``namespaces``), the working
 is the docs folder itself seen through an overlay instead: its folders are folders and
 its files files (``ls -F`` shows ``data/``, ``os.path.islink`` is false, as in Jupyter),
 and the kernel puts every write in the session's ``upper`` folder.  The audit hook then
-only notes reads.
+notes reads, and, where the session's user does not own the docs folder's files (a build
+run as root, whose sessions are ``nobody``), gives it its own copy of a file before a Python
+write to it.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class FolderWatch:
         self._shipped: set[str] = set()  # files sent along with the session (a Dask worker)
         self._busy = threading.local()  # set while the watch itself works on files
 
-    def build(self, overlay: Callable[[str, str, str, str], bool] | None = None) -> str:
+    def build(self, overlay: Callable[[str, str, str, str, str], bool] | None = None) -> str:
         """Make the working folder (the page's folder in the mirror) and return it; with
         ``overlay`` (it mounts one, or says it could not), the docs folder through one."""
         session_dir = os.path.dirname(self.mirror)
@@ -95,7 +97,7 @@ class FolderWatch:
         if (
             self.folder.shipped is None
             and overlay is not None
-            and overlay(self.root, upper, scratch, self.mirror)
+            and overlay(self.root, upper, scratch, self.mirror, self.folder.page)
         ):
             self.upper = upper
             os.makedirs(os.path.join(self.mirror, self.folder.page), exist_ok=True)
@@ -113,6 +115,12 @@ class FolderWatch:
                 os.symlink(os.path.join(self.unsent, rel), link)
             self._dirs.update(here for here, _, _ in os.walk(self.mirror))
         return os.path.join(self.mirror, self.folder.page)
+
+    def overlay_folders(self) -> tuple[str, ...]:
+        """The mounted folder and the overlay's own folders (none without an overlay)."""
+        if self.upper is None:
+            return ()
+        return self.mirror, self.upper, os.path.join(os.path.dirname(self.mirror), OVERLAY_WORK)
 
     def _link_layout(self) -> None:
         """Each folder from the docs folder down to the page's, holding a link per name beside it.
@@ -272,6 +280,9 @@ class FolderWatch:
         if _within(logical, self.mirror) and self.upper is None:
             with contextlib.suppress(OSError):  # if no private copy could be made, the check below refuses
                 self._make_private(logical, copy=content and not truncate, whole=content)
+        elif _within(logical, self.mirror) and content:
+            with contextlib.suppress(OSError):  # without a copy the kernel refuses the write itself
+                self._copy_foreign(logical, copy=not truncate)
         # Resolved after the links on the way were replaced: a path such as 'data/../x' must
         # not reach the docs folder through a link either.
         self._refuse_docs(path, raw if content else os.path.join(os.path.dirname(raw), "x"))
@@ -287,6 +298,27 @@ class FolderWatch:
                     os.fsdecode(path),  # type: ignore[arg-type]  # a path: _raw gave one for it
                 )
             )
+
+    def _copy_foreign(self, logical: str, *, copy: bool) -> None:
+        """Through an overlay, replace a file of the docs folder that the session's user does
+        not own (a root build's, the session being ``nobody``) by the session's own copy
+        (``copy``) or an empty file of the same mode: the kernel would refuse the write, as
+        its owner and mode are the docs file's.  Its folder is the session's (``namespaces``)."""
+        found = os.lstat(logical)
+        if not os.path.isfile(logical) or os.path.islink(logical) or found.st_uid == os.geteuid():
+            return
+        content = b""
+        if copy:
+            with open(logical, "rb") as file:
+                content = file.read()
+            rel = os.path.relpath(logical, self.mirror).replace(os.sep, "/")
+            self.reads.add(FileRead(rel, ReadKind.FILE))
+        os.unlink(logical)
+        descriptor = os.open(logical, os.O_WRONLY | os.O_CREAT | os.O_EXCL, found.st_mode & 0o7777)
+        with open(descriptor, "wb") as file:
+            file.write(content)
+        os.chmod(logical, found.st_mode & 0o7777)  # as the docs file had it, whatever the umask
+        os.utime(logical, ns=(found.st_atime_ns, found.st_mtime_ns))
 
     def _make_private(self, logical: str, *, copy: bool, whole: bool = True) -> None:
         """Replace the links on the way to ``logical`` (inside the mirror) by private folders
@@ -320,7 +352,7 @@ class FolderWatch:
 
 
 def prepare_workdir(
-    spec: SessionSpec, session_dir: str, overlay: Callable[[str, str, str, str], bool] | None = None
+    spec: SessionSpec, session_dir: str, overlay: Callable[[str, str, str, str, str], bool] | None = None
 ) -> tuple[str, FolderWatch | None]:
     """Make the session's working folder: the page's folder as above (through ``overlay``
     where it mounts one), or (for a session without one) an empty private folder;
