@@ -28,10 +28,10 @@ from wmbook import stages
 from wmbook.assets_files import add_site_assets, copy_assets, needed_markdown_extensions
 from wmbook.backends import open_shared_store, session_runner, shared_store, start_session_runner
 from wmbook.book import Book, Page
-from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
+from wmbook.config import CacheKey, OnError, Settings, WmbookConfig, reject_old_settings, resolve_settings
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.cgroups import whole_session_limits
-from wmbook.execute.executor import CacheMode, Executor, SessionRunner
+from wmbook.execute.executor import Executor, SessionRunner
 from wmbook.execute.landlock import unenforced
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.execute.sandbox import Limits, landlock_abi
@@ -121,8 +121,8 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         executor = Executor(
             session_runner(self._runner or start_session_runner(settings)),
             SessionCache(store),
-            CacheMode(settings.cache_mode),
-            whole_environment=settings.cache_key == "environment",
+            settings.cache_mode,
+            whole_environment=settings.cache_key is CacheKey.ENVIRONMENT,
             limits=limits,
         )
         self.progress = ProgressReporter(log, settings.progress_after)
@@ -208,7 +208,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             state,
             page.content,
             self.math,
-            show_problems=self.serving or self.book.settings.on_error == "warn",
+            show_problems=self.serving or self.book.settings.on_error is OnError.WARN,
             convert=self._convert,
         )
         if state.toc_ids:  # headings that markdown-exec-style results printed join the contents

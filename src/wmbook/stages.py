@@ -36,6 +36,7 @@ from wmbook.chapter.header import HeaderLinks
 from wmbook.check.displays import bound_displays
 from wmbook.cite.bibliography import PageCitations, load_bibliography
 from wmbook.cite.section import highwire_tags
+from wmbook.config import OnError
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
 from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_blocks
@@ -137,7 +138,7 @@ def execute(book: Book, executor: Executor) -> None:
         for spec in page_sessions(
             page.parsed,
             book.settings.timeout,
-            book.settings.on_error == "warn",
+            book.settings.on_error is OnError.WARN,
             book.docs_dir,
             book.settings.ipython,
         )
@@ -600,7 +601,7 @@ def report(
                 f"wmbook: {len(errors)} error(s); the pages show them, and a strict `mkdocs build` fails"
             )
         return
-    if errors and book.settings.on_error != "warn":
+    if errors and book.settings.on_error is not OnError.WARN:
         raise PluginError(error_report(diagnostics))
     for problem in sorted(diagnostics, key=lambda d: (d.severity is not Severity.ERROR, d.loc)):
         log.warning(problem.format())

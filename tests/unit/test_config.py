@@ -11,8 +11,22 @@ from typing import Any
 import pytest
 from mkdocs.exceptions import PluginError
 
-from wmbook.config import Settings, WmbookConfig, reject_old_settings, resolve_settings
+from wmbook.config import (
+    ENVIRONMENT as OVERRIDES,
+)
+from wmbook.config import (
+    ENVIRONMENT_ONLY,
+    CacheKey,
+    OnError,
+    Settings,
+    WmbookConfig,
+    reject_old_settings,
+    resolve_settings,
+    setting_options,
+)
+from wmbook.execute.executor import CacheMode
 from wmbook.execute.sandbox import default_memory_bytes
+from wmbook.parse.marked import ExecuteMode
 
 ENVIRONMENT = (
     "WMBOOK_WORKERS",
@@ -50,11 +64,11 @@ def test_defaults(tmp_path: Path) -> None:
         workers=os.cpu_count() or 1,
         accept=False,
         verbose=False,
-        cache_mode="auto",
+        cache_mode=CacheMode.AUTO,
         cache_dir=str(tmp_path / ".cache/wmbook"),
         cache_max_age_days=30.0,
         cache_max_bytes=500 * 1024 * 1024,
-        cache_key="imports",
+        cache_key=CacheKey.IMPORTS,
         bibliography=str(tmp_path / "docs" / "references.bib"),
         bibliography_explicit=False,
         instruments={},
@@ -65,7 +79,37 @@ def test_defaults(tmp_path: Path) -> None:
         memory_bytes=default_memory_bytes(),
         file_bytes=64 * 1024 * 1024,
         max_processes=512,
+        display_bytes=5 * 1024 * 1024,
+        network=False,
+        sandbox_read=(),
+        env=(),
+        cache_url="",
+        cache_public_key="",
+        executor="local",
+        scheduler="",
+        execute=ExecuteMode.ALL,
+        exclude=(),
+        on_error=OnError.FAIL,
+        math=True,
+        ipython=False,
     )
+
+
+def test_every_option_reaches_the_settings() -> None:
+    """No option is declared in mkdocs.yml's schema without the engine reading it, and every
+    setting names an option (or a variable of the environment)."""
+    read = set(setting_options().values())
+    declared = {name for name, _ in WmbookConfig._schema}
+    assert declared - read == set()
+    assert read - declared == set(ENVIRONMENT_ONLY)
+    overridden = {option for options, _ in OVERRIDES.values() for option in options}
+    assert overridden <= declared | set(ENVIRONMENT_ONLY)
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    got = settings(tmp_path)
+    with pytest.raises(AttributeError):
+        got.timeout = 1.0  # type: ignore[misc]
 
 
 def test_options_are_taken(tmp_path: Path) -> None:
@@ -84,7 +128,7 @@ def test_options_are_taken(tmp_path: Path) -> None:
         instruments={"my": "pkg.mod:OBJ"},
         progress_after=0,
     )
-    assert (got.timeout, got.workers, got.verbose, got.cache_mode) == (5.0, 2, True, "force")
+    assert (got.timeout, got.workers, got.verbose, got.cache_mode) == (5.0, 2, True, CacheMode.FORCE)
     assert (got.cache_dir, got.cache_max_age_days, got.cache_max_bytes) == (
         str(tmp_path / "build/cache"),
         1.5,
@@ -176,7 +220,7 @@ def test_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     got = settings(tmp_path, workers=1, timeout=5, cache="force")
     assert (got.workers, got.cache_mode, got.accept, got.verbose, got.timeout) == (
         3,
-        "cache-only",
+        CacheMode.CACHE_ONLY,
         True,
         True,
         5.0,
