@@ -13,11 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
-
 from wmbook.math.katex import katex_dir
+from wmbook.urls import relative_url
 
 ASSETS = "assets/wmbook"
 BASE = ((f"{ASSETS}/wmbook.css",), (f"{ASSETS}/wmbook.js",))
@@ -78,30 +75,11 @@ def asset_sources(kind: str, runtime: Path | None = None) -> list[tuple[str, Pat
     raise ValueError(f"unknown asset kind {kind!r}")
 
 
-def _reference(config: MkDocsConfig, styles: tuple[str, ...], scripts: tuple[str, ...]) -> None:
-    for css in styles:
-        if css not in config.extra_css:
-            config.extra_css.append(css)
-    for script in scripts:
-        if script not in [str(s) for s in config.extra_javascript]:
-            config.extra_javascript.append(script)
-
-
-def add_site_assets(files: Files, config: MkDocsConfig, kinds: set[str], runtime: Path | None = None) -> None:
-    """Copy into the site, and reference from every page, the base assets and ``kinds``."""
-    _reference(config, *BASE)
-    for kind in ["base", *sorted(kinds)]:
-        if kind != "base":
-            _reference(config, *STYLES_AND_SCRIPTS[kind])
-        for uri, path in asset_sources(kind, runtime):
-            files.append(File.generated(config, uri, abs_src_path=str(path)))
-
-
 def page_tags(kind: str, page_url: str) -> str:
     """``<link>`` and ``<script>`` tags for one page that needs ``kind``."""
     styles, scripts = STYLES_AND_SCRIPTS[kind]
-    tags = [f'<link rel="stylesheet" href="{get_relative_url(css, page_url)}">' for css in styles]
-    tags += [f'<script src="{get_relative_url(js, page_url)}" defer></script>' for js in scripts]
+    tags = [f'<link rel="stylesheet" href="{relative_url(css, page_url)}">' for css in styles]
+    tags += [f'<script src="{relative_url(js, page_url)}" defer></script>' for js in scripts]
     return "\n".join(tags)
 
 

@@ -8,9 +8,8 @@ import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from mkdocs.exceptions import PluginError
-
 from wmbook.config import CACHE_URL_ENV, SCHEDULER_ENV, Settings
+from wmbook.errors import BookError
 from wmbook.execute.executor import SchedulerUnreachable, SessionRunner
 from wmbook.execute.pool import shared_pool
 from wmbook.signing import SIGNING_KEY_ENV
@@ -33,9 +32,9 @@ def open_shared_store(url: str, signing_key: str = "", public_key: str = "") -> 
         try:
             owner = public_text(private_key(signing_key))
         except CacheKeyError as exc:
-            raise PluginError(f"{SIGNING_KEY_ENV}: {exc}; make a pair with python -m wmbook.keys") from exc
+            raise BookError(f"{SIGNING_KEY_ENV}: {exc}; make a pair with python -m wmbook.keys") from exc
         if public_key and owner != public_text(_public(public_key)):
-            raise PluginError(
+            raise BookError(
                 f"{SIGNING_KEY_ENV} is not the private key of plugins.wmbook.cache_public_key in mkdocs.yml; "
                 f"its public key is {owner}"
             )
@@ -57,7 +56,7 @@ def shared_store(opening: SharedStoreProcess | None, url: str) -> SharedStorePro
     problem = opening.problem()
     if problem:
         opening.close()
-        raise PluginError(
+        raise BookError(
             f"mkdocs.yml: plugins.wmbook.cache_url (or {CACHE_URL_ENV}) {url!r}: {problem}; "
             "s3:// needs pip install wmbook[s3], gs:// wmbook[gcs], https:// wmbook[http]"
         )
@@ -86,12 +85,12 @@ def session_runner(starting: Future[SessionRunner]) -> SessionRunner:
     try:
         return starting.result()
     except ImportError as exc:
-        raise PluginError(
+        raise BookError(
             f"mkdocs.yml: plugins.wmbook.executor dask (or {SCHEDULER_ENV}) needs the distributed "
             f"package ({exc}): pip install wmbook[distributed]"
         ) from exc
     except SchedulerUnreachable as exc:
-        raise PluginError(
+        raise BookError(
             f"mkdocs.yml: plugins.wmbook.scheduler (or {SCHEDULER_ENV}): {exc}; start the "
             "scheduler and its workers, or unset the address to run sessions on this machine"
         ) from exc

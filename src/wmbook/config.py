@@ -24,8 +24,8 @@ from typing import Any, cast
 import pathspec
 from mkdocs.config import base
 from mkdocs.config import config_options as c
-from mkdocs.exceptions import PluginError
 
+from wmbook.errors import BookError
 from wmbook.execute.executor import CacheMode
 from wmbook.parse.marked import ExecuteMode
 
@@ -128,14 +128,14 @@ def _whole_number(name: str, text: str) -> int | None:
     if not text.strip():
         return None
     if not text.strip().isdigit():
-        raise PluginError(f"{name}={text.strip()!r} must be a whole number")
+        raise BookError(f"{name}={text.strip()!r} must be a whole number")
     return int(text)
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[str, str], str | None]:
     def parse(name: str, text: str) -> str | None:
         if text.strip() and text.strip() not in choices:
-            raise PluginError(f"{name}={text.strip()!r} must be one of {', '.join(choices)}")
+            raise BookError(f"{name}={text.strip()!r} must be one of {', '.join(choices)}")
         return text.strip() or None
 
     return parse
@@ -197,8 +197,8 @@ def _from(option: str, derive: Derive | type[enum.Enum] = _same) -> dict[str, An
     return {"option": option, "derive": derive}
 
 
-def _bad(option: str, requirement: str) -> PluginError:
-    return PluginError(f"{WHERE}.{option} {requirement}")
+def _bad(option: str, requirement: str) -> BookError:
+    return BookError(f"{WHERE}.{option} {requirement}")
 
 
 def _checked(ok: Callable[[Any], bool], rule: str, then: Callable[[Any], Any] = lambda v: v) -> Derive:
@@ -206,7 +206,7 @@ def _checked(ok: Callable[[Any], bool], rule: str, then: Callable[[Any], Any] = 
 
     def derive(value: Any, source: Source) -> Any:
         if not ok(value):
-            raise PluginError(f"{WHERE}.{rule}")
+            raise BookError(f"{WHERE}.{rule}")
         return then(value)
 
     return derive
@@ -268,7 +268,7 @@ def _scheduler(value: str | None, source: Source) -> str:
         return ""
     address = (value or "").strip()
     if not address:
-        raise PluginError(
+        raise BookError(
             f"{WHERE}.executor is dask, so set scheduler: tcp://HOST:8786 "
             f"(or {SCHEDULER_ENV}) to the Dask scheduler's address"
         )
@@ -277,7 +277,7 @@ def _scheduler(value: str | None, source: Source) -> str:
 
 def _memory_bytes(value: int, source: Source) -> int:
     if value < 0:
-        raise PluginError(f"{WHERE}.{_LIMITS}")
+        raise BookError(f"{WHERE}.{_LIMITS}")
     from wmbook.execute.sandbox import default_memory_bytes
 
     return _megabytes(value) if value > 0 else default_memory_bytes()
@@ -384,7 +384,7 @@ def reject_old_settings(extra: object) -> None:
     ``Deprecated(moved_to=…)`` moves an option within one config, not from ``extra`` into a
     plugin's, so this one move is checked here.)"""
     if isinstance(extra, Mapping) and "wmbook" in extra:
-        raise PluginError(
+        raise BookError(
             "mkdocs.yml: extra.wmbook is no longer read; move its settings under the plugin:\n"
             "plugins:\n  - wmbook:\n      timeout: 60   # and the other settings that were under extra.wmbook"
         )

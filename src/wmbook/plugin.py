@@ -8,42 +8,47 @@ processes (``execute.pool``) and the store on disk outlive a build.
 
 from __future__ import annotations
 
+import functools
+import html
 import logging
 import mimetypes
 import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import markdown as markdown_lib
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils.templates import TemplateContext
 
 from wmbook import stages
-from wmbook.assets_files import add_site_assets, copy_assets, needed_markdown_extensions
-from wmbook.backends import open_shared_store, session_runner, shared_store, start_session_runner
+from wmbook.assets_files import (
+    BASE,
+    STYLES_AND_SCRIPTS,
+    asset_sources,
+    copy_assets,
+    needed_markdown_extensions,
+)
+from wmbook.backends import session_runner, shared_store, start_session_runner
 from wmbook.book import Book, Page
-from wmbook.config import CacheKey, OnError, Settings, WmbookConfig, reject_old_settings, resolve_settings
-from wmbook.execute.cache import SessionCache
-from wmbook.execute.cgroups import whole_session_limits
-from wmbook.execute.executor import Executor, SessionRunner
-from wmbook.execute.landlock import unenforced
+from wmbook.config import OnError, Settings, WmbookConfig, reject_old_settings, resolve_settings
+from wmbook.errors import BookError
+from wmbook.execute.executor import SessionRunner
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
-from wmbook.execute.sandbox import Limits, landlock_abi
-from wmbook.instruments.registry import InstrumentRegistry
+from wmbook.launch import Site, start_backends, start_build
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.parse.snippets import snippet_reader
 from wmbook.progress import ProgressReporter
-from wmbook.render.mdexec import toc_with_results
-from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
+from wmbook.render.mdexec import headings
 from wmbook.signing import take_signing_key
-from wmbook.store import Store
 
 if TYPE_CHECKING:
     from wmbook.shared_process import SharedStoreProcess
@@ -51,6 +56,24 @@ if TYPE_CHECKING:
 log = get_plugin_logger("wmbook")
 # `mkdocs serve` guesses types from this table: Pyodide's WebAssembly must be application/wasm.
 mimetypes.add_type("application/wasm", ".wasm")
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _stops_build(
+    event: Callable[Concatenate[WmbookPlugin, _P], _R],
+) -> Callable[Concatenate[WmbookPlugin, _P], _R]:
+    """The event, its ``BookError`` handed to MkDocs as a ``PluginError`` (a message, no traceback)."""
+
+    @functools.wraps(event)
+    def run(plugin: WmbookPlugin, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return event(plugin, *args, **kwargs)
+        except BookError as exc:
+            raise PluginError(str(exc)) from exc
+
+    return run
 
 
 class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
@@ -73,81 +96,38 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self.serving = command == "serve"
         install_interrupt_handlers()
 
+    @_stops_build
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        """Read the settings; add the Markdown extensions the reader blocks rely on."""
+        """Read the settings, start opening the stores and the session runner; add the Markdown
+        extensions the reader blocks rely on."""
         reject_old_settings(config.extra)
-        root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        self.settings = resolve_settings(self.config, root, config.docs_dir)
+        self.settings = resolve_settings(self.config, _site_root(config), config.docs_dir)
         self._end_shared()  # the last build's helper (``serve`` builds again)
         # Out of the environment before any session starts: only the shared cache's helper has it.
         self._signing_key = take_signing_key() or self._signing_key
-        settings = self.settings
-        self._shared = open_shared_store(settings.cache_url, self._signing_key, settings.cache_public_key)
-        self._runner = start_session_runner(self.settings)
-        for name, options in needed_markdown_extensions(self.settings.math):
-            if name not in config.markdown_extensions:
-                config.markdown_extensions.append(name)
-                config.mdx_configs.setdefault(name, options)
-        self._config = config
-        self._markdown = None
+        self._shared, self._runner = start_backends(self.settings, self._signing_key)
+        _add_markdown_extensions(config, needed_markdown_extensions(self.settings.math))
         _configure_notebook_plugin(config)
+        self._config, self._markdown = config, None
         return config
 
     # Late (-50): other plugins add or drop pages first; sessions start once the page set is final.
     @event_priority(-50)
+    @_stops_build
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Parse every page and start every session; add the assets the book uses."""
         assert self.settings is not None
-        settings = self.settings
-        root = os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
-        store = Store(Path(settings.cache_dir), shared_store(self._shared, settings.cache_url))
-        book = Book(
-            settings=settings,
-            root=root,
-            docs_dir=config.docs_dir,
-            store=store,
-            instruments=InstrumentRegistry(settings.instruments),
-            site_name=config.site_name,
-            site_url=config.site_url or "",
-            accept_hint=_accept_hint(root),
-            snippets=snippet_reader(config.markdown_extensions, config.mdx_configs, root),
+        shared = shared_store(self._shared, self.settings.cache_url)
+        started = start_build(
+            self.settings, _site(config), shared, files.documentation_pages(), self._runner_now, log
         )
-        self.book = book
-        self.math = MathRenderer(store)
-        stages.load_references(book)
-        stages.parse(book, files.documentation_pages())
-        limits = session_limits(settings)
-        _report_sandbox(limits, landlock_abi())
-        executor = Executor(
-            session_runner(self._runner or start_session_runner(settings)),
-            SessionCache(store),
-            settings.cache_mode,
-            whole_environment=settings.cache_key is CacheKey.ENVIRONMENT,
-            limits=limits,
-        )
-        self.progress = ProgressReporter(log, settings.progress_after)
-        self.progress.start()
-        stages.execute(book, executor)
-        pages = [p.parsed for p in book.pages.values()]
-        if settings.math and any(p.has_math for p in pages):
-            book.assets.add("math")
-        if any(p.instruments for p in pages):
-            book.assets.add("instruments")
-        runtime = None
-        # markdown-exec's pyodide fences run in the reader's browser only: they bring the runner.
-        pyodide_page = next((p.path for p in pages if any(b.options.browser_only for b in p.code_blocks)), "")
-        if settings.run_in_browser or pyodide_page:
-            try:
-                runtime = ensure_runtime(Path(settings.cache_dir))
-            except RuntimeUnavailable as exc:
-                where = (
-                    "mkdocs.yml: plugins.wmbook.run_in_browser" if settings.run_in_browser else pyodide_page
-                )
-                raise PluginError(f"{where}: {exc}") from exc
-            book.runtime_bytes = runtime_bytes(runtime)
-            book.assets.add("runner")
-        add_site_assets(files, config, book.assets, runtime)
+        self.book, self.progress, self.math = started.book, started.progress, MathRenderer(started.book.store)
+        _add_site_assets(files, config, started.book.assets, started.runtime)
         return files
+
+    def _runner_now(self) -> SessionRunner:
+        assert self.settings is not None
+        return session_runner(self._runner or start_session_runner(self.settings))
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Remember the titles the nav gives pages (a chapter's ``next:`` may name one)."""
@@ -212,7 +192,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             convert=self._convert,
         )
         if state.toc_ids:  # headings that markdown-exec-style results printed join the contents
-            page.toc = toc_with_results(page.toc, page.content, state.toc_ids)
+            page.toc = _toc_with_results(page.toc, page.content, state.toc_ids)
         return context
 
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
@@ -222,6 +202,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             return output
         return stages.render_final(self.book, state, output)
 
+    @_stops_build
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Report stage: a strict build fails on any error; ``serve`` lists them and goes on."""
         self._stop_progress()
@@ -278,17 +259,6 @@ def _configure_notebook_plugin(config: MkDocsConfig) -> None:
     options["include"] = included or ["*.ipynb"]
 
 
-def _accept_hint(root: str) -> str:
-    """How this book takes new outputs: the environment variable, and nox where it has it."""
-    hint = "WMBOOK_ACCEPT=1 mkdocs build"
-    try:
-        with open(os.path.join(root, "noxfile.py"), encoding="utf-8") as file:
-            has_session = "def accept(" in file.read()
-    except OSError:
-        has_session = False
-    return f"nox -s accept, or {hint}," if has_session else hint
-
-
 def _problem_log() -> logging.Logger:
     """A logger outside MkDocs' own, so ``serve`` lists problems without a strict abort."""
     logger = logging.getLogger("wmbook.serve")
@@ -305,44 +275,70 @@ def _problem_log() -> logging.Logger:
     return logger
 
 
-def session_limits(settings: Settings) -> Limits:
-    """What sessions may use and reach, from the book's settings."""
-    return Limits(
-        sandbox=settings.sandbox,
-        memory_bytes=settings.memory_bytes,
-        file_bytes=settings.file_bytes,
-        processes=settings.max_processes,
-        network=settings.network,
-        readable=settings.sandbox_read,
-        environment=settings.env,
-        display_bytes=settings.display_bytes,
+def _site_root(config: MkDocsConfig) -> str:
+    """The folder of mkdocs.yml: the book's paths in settings are relative to it."""
+    return os.path.dirname(os.path.abspath(config.config_file_path or "mkdocs.yml"))
+
+
+def _add_markdown_extensions(config: MkDocsConfig, needed: list[tuple[str, dict[str, Any]]]) -> None:
+    """Add the extensions wmbook needs that the site lacks (a site's own settings of them stay)."""
+    for name, options in needed:
+        if name not in config.markdown_extensions:
+            config.markdown_extensions.append(name)
+            config.mdx_configs.setdefault(name, options)
+
+
+def _site(config: MkDocsConfig) -> Site:
+    """What the book needs of the MkDocs site."""
+    root = _site_root(config)
+    return Site(
+        root=root,
+        docs_dir=config.docs_dir,
+        name=config.site_name,
+        url=config.site_url or "",
+        snippets=snippet_reader(config.markdown_extensions, config.mdx_configs, root),
     )
 
 
-def _report_sandbox(limits: Limits, abi: int) -> None:
-    """Say, once per build, what of the sandbox this system cannot enforce."""
-    if limits.sandbox and abi <= 0:
-        log.warning(
-            "this system offers no Landlock, so the sandbox is off: a block may read and write anywhere "
-            "you can, and open connections (set sandbox: false to say that is intended)"
-        )
-    elif limits.sandbox and (gaps := unenforced(abi, limits.network)):
-        log.warning(
-            "this system's Landlock cannot confine %s: sessions are not kept from it", " nor ".join(gaps)
-        )
-    counted = whole_session_limits()
-    per_process = [
-        what
-        for what, name, wanted in (
-            ("memory", "memory", limits.memory_bytes),
-            ("processes", "pids", limits.processes),
-        )
-        if wanted and name not in counted
-    ]
-    if per_process:
-        # Not a warning: most CI runners have no cgroup to give, and --strict would stop every build.
-        log.info(
-            "no cgroup can be made here, so %s are limited per process (and per user), not for a "
-            "session as a whole",
-            " and ".join(per_process),
-        )
+def _reference(config: MkDocsConfig, styles: tuple[str, ...], scripts: tuple[str, ...]) -> None:
+    for css in styles:
+        if css not in config.extra_css:
+            config.extra_css.append(css)
+    for script in scripts:
+        if script not in [str(s) for s in config.extra_javascript]:
+            config.extra_javascript.append(script)
+
+
+def _add_site_assets(
+    files: Files, config: MkDocsConfig, kinds: set[str], runtime: Path | None = None
+) -> None:
+    """Copy into the site, and reference from every page, the base assets and ``kinds``."""
+    _reference(config, *BASE)
+    for kind in ["base", *sorted(kinds)]:
+        if kind != "base":
+            _reference(config, *STYLES_AND_SCRIPTS[kind])
+        for uri, path in asset_sources(kind, runtime):
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+
+def _toc_with_results(toc: TableOfContents, content: str, added: set[str]) -> TableOfContents:
+    """The page's table of contents with the headings results printed (ids in ``added``),
+    each at its place among the page's own, as markdown-exec's ``updatetoc`` does."""
+
+    def flat(links: Iterable[AnchorLink]) -> Iterator[AnchorLink]:
+        for link in links:
+            yield link
+            yield from flat(link.children)
+
+    known = {link.id: link.title for link in flat(toc)}
+    roots: list[AnchorLink] = []
+    stack: list[AnchorLink] = []
+    for heading in headings(content):
+        if heading.id not in known and heading.id not in added:
+            continue
+        link = AnchorLink(known.get(heading.id, html.escape(heading.title)), heading.id, heading.level)
+        while stack and stack[-1].level >= link.level:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(link)
+        stack.append(link)
+    return TableOfContents(roots)

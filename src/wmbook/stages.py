@@ -3,18 +3,18 @@
 Each stage is a function over the ``Book`` and its ``Page``s; the plugin
 (``wmbook.plugin``) only calls them from MkDocs' events:
 
-=============  ========================  ================================================
+=============  ========================  ========================================================
 stage          MkDocs event              what happens
-=============  ========================  ================================================
-parse          on_files                  every page's file into typed blocks
+=============  ========================  ========================================================
+parse          on_files                  every page's file into typed blocks (``wmbook.launch``)
 execute        on_files                  every session starts (cache or worker processes)
 render         on_page_markdown          blocks into the page's Markdown (outputs: slots)
 render         on_page_content           math, chapter header, cite controls
 check          on_page_context           the page's sessions are awaited and checked
 render         on_page_context           outputs into their slots (before search indexing)
 render         on_post_page              figures, citation meta tags
-report         on_post_build             accept rewrites, summary, JSON report, errors
-=============  ========================  ================================================
+report         on_post_build             notebooks, accept rewrites, summary, JSON report, errors
+=============  ========================  ========================================================
 """
 
 from __future__ import annotations
@@ -24,10 +24,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-
-from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
-from mkdocs.utils import get_relative_url
+from typing import Protocol
 
 from wmbook.accept import apply_notebook_rewrites, apply_rewrites
 from wmbook.assets_files import page_tags
@@ -37,6 +34,7 @@ from wmbook.check.displays import bound_displays
 from wmbook.cite.bibliography import PageCitations, load_bibliography
 from wmbook.cite.section import highwire_tags
 from wmbook.config import OnError
+from wmbook.errors import BookError
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
 from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_blocks
@@ -78,6 +76,7 @@ from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
 from wmbook.runner.manifest import manifest_json, runnable_blocks
 from wmbook.store import atomic_write
+from wmbook.urls import relative_url
 
 
 def display_path(book: Book, path: str) -> str:
@@ -97,7 +96,20 @@ def load_references(book: Book) -> None:
     book.diagnostics += problems
 
 
-def parse(book: Book, files: Iterable[File]) -> None:
+class SourceFile(Protocol):
+    """A page's file as the site generator lists it."""
+
+    @property
+    def src_uri(self) -> str: ...  # relative to docs_dir
+    @property
+    def url(self) -> str: ...
+    @property
+    def abs_src_path(self) -> str | None: ...
+    @property
+    def abs_dest_path(self) -> str: ...
+
+
+def parse(book: Book, files: Iterable[SourceFile]) -> None:
     """Parse every Markdown page of the site."""
     for file in files:
         if not file.abs_src_path or not file.src_uri.endswith((".md", ".ipynb")):
@@ -225,7 +237,7 @@ def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> Ren
         slot_prefix=page.slot_prefix,
         citations=citations,
         caption_html=caption_html,
-        bokeh_base=get_relative_url("assets/wmbook/bokeh/", page.url),
+        bokeh_base=relative_url("assets/wmbook/bokeh/", page.url),
         instruments=book.instruments,
         store=book.store,
         results=page.results,
@@ -278,7 +290,7 @@ def builds_on_links(book: Book, page: Page) -> tuple[tuple[str, str | None], ...
     if chapter is None:
         return ()
     found = ((name, page_titled(book, name)) for name in chapter.builds_on)
-    return tuple((name, get_relative_url(p.url, page.url) if p else None) for name, p in found)
+    return tuple((name, relative_url(p.url, page.url) if p else None) for name, p in found)
 
 
 def next_chapter_url(book: Book, page: Page) -> str | None:
@@ -295,13 +307,13 @@ def next_chapter_url(book: Book, page: Page) -> str | None:
         )
         page.diagnostics.append(Diagnostic(SourceLoc(page.parsed.path, line), message, Severity.WARNING))
         return None
-    return get_relative_url(target.url, page.url)
+    return relative_url(target.url, page.url)
 
 
 def home_url(book: Book, page: Page) -> str:
     """The site's home page, relative to ``page`` (works with and without directory URLs)."""
     home = next((p.url for p in book.pages.values() if p.uri in ("index.md", "README.md")), "")
-    relative = get_relative_url(home, page.url) if home or page.url else ""
+    relative = relative_url(home, page.url) if home or page.url else ""
     return relative if relative not in ("", ".") else "./"
 
 
@@ -364,7 +376,7 @@ def render_displays(
         rendered, problem = display_html(
             shown,
             f"{slot}-display-{number}",
-            bokeh_base=get_relative_url("assets/wmbook/bokeh/", page.url),
+            bokeh_base=relative_url("assets/wmbook/bokeh/", page.url),
             bokeh_version=bokeh_version,
             render_tex=math.render_formula,
         )
@@ -413,7 +425,7 @@ def add_runner(book: Book, page: Page, content: str) -> str:
             f'<div class="wmbook-run" data-wmbook-block="{block.id}">{page.outputs.get(block.key, "")}</div>'
         )
     extra: dict[str, object] = {
-        "base": get_relative_url("assets/wmbook/", page.url),
+        "base": relative_url("assets/wmbook/", page.url),
         "packages": book.settings.packages_url,
         "runtimeBytes": book.runtime_bytes,
     }
@@ -512,7 +524,8 @@ def render_outputs(
 
 
 def write_notebook(book: Book, page: Page) -> None:
-    """The page as a notebook with the build's outputs, next to its HTML (``Download notebook``)."""
+    """The page as a notebook with the build's outputs, next to its HTML (``Download notebook``),
+    written by the book's writer thread (``report`` waits for every write)."""
     if not page.dest_path or not any(block.options.execute for block in page.parsed.code_blocks):
         return
     if page.parsed.notebook is not None:
@@ -521,15 +534,12 @@ def write_notebook(book: Book, page: Page) -> None:
     else:
         notebook = page_notebook(page.parsed, page.results, book.bibliography, notebook_page_link(book, page))
     target = Path(page.dest_path).parent / notebook_name(page.uri)
-    # Written beside the rendering of the next pages; the report stage waits for every write.
     write = book.writer.submit(lambda: atomic_write(target, notebook_bytes(notebook)))
     book.writes.append((SourceLoc(page.parsed.path, 1), write))
 
 
 def render_final(book: Book, page: Page, output: str) -> str:
-    """Figures into the finished page (after search indexing); citation meta tags; the
-    page's notebook written beside it."""
-    write_notebook(book, page)
+    """Figures into the finished page (after search indexing); citation meta tags."""
     if page.figures:
         output = fill_figure_slots(output, page.slot_prefix, page.figures)
     late = "".join(page_tags(kind, page.url) + "\n" for kind in sorted(page.needs - book.assets))
@@ -559,12 +569,16 @@ def report(
     log: logging.Logger | logging.LoggerAdapter[logging.Logger],
     problem_log: logging.Logger | None = None,
 ) -> None:
-    """Apply accept-mode rewrites, log the summary, write the JSON report, prune the store.
+    """Write every page's notebook, apply accept-mode rewrites, log the summary, write the
+    JSON report, prune the store.
 
-    Errors fail the build (``PluginError``), unless ``problem_log`` is given
+    Errors fail the build (``BookError``), unless ``problem_log`` is given
     (``mkdocs serve``): every problem is then logged there and the preview goes on.  With
     ``on_error: warn`` errors are logged as warnings: the build passes, a strict one fails.
     """
+    for page in book.pages.values():
+        if page.checked:  # a page the build rendered
+            write_notebook(book, page)
     for where, write in book.writes:
         try:
             write.result()
@@ -602,7 +616,7 @@ def report(
             )
         return
     if errors and book.settings.on_error is not OnError.WARN:
-        raise PluginError(error_report(diagnostics))
+        raise BookError(error_report(diagnostics))
     for problem in sorted(diagnostics, key=lambda d: (d.severity is not Severity.ERROR, d.loc)):
         log.warning(problem.format())
     if errors:

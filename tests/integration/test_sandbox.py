@@ -87,9 +87,9 @@ def test_a_flood_of_output_is_cut_at_the_file_size_limit(
 def test_a_kernel_without_landlock_is_told_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import wmbook.plugin
+    import wmbook.launch
 
-    monkeypatch.setattr(wmbook.plugin, "landlock_abi", lambda: 0)
+    monkeypatch.setattr(wmbook.launch, "landlock_abi", lambda: 0)
     site = build_site(_book(tmp_path, ALLOWED), caplog)
     assert site.messages.count("this system offers no Landlock, so the sandbox is off") == 1
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 import pytest
-from mkdocs.exceptions import PluginError
 
 from wmbook.backends import session_runner
+from wmbook.errors import BookError
 from wmbook.execute.executor import SchedulerUnreachable, SessionRunner
 
 
@@ -18,7 +18,7 @@ def _failed(exc: BaseException) -> Future[SessionRunner]:
 
 
 def test_a_cluster_without_distributed_installed_says_what_to_install() -> None:
-    with pytest.raises(PluginError) as caught:
+    with pytest.raises(BookError) as caught:
         session_runner(_failed(ImportError("No module named 'distributed'")))
     message = str(caught.value)
     assert message.startswith("mkdocs.yml: plugins.wmbook.executor dask (or WMBOOK_SCHEDULER)")
@@ -26,7 +26,7 @@ def test_a_cluster_without_distributed_installed_says_what_to_install() -> None:
 
 
 def test_an_unreachable_scheduler_names_the_setting_and_the_way_out() -> None:
-    with pytest.raises(PluginError) as caught:
+    with pytest.raises(BookError) as caught:
         session_runner(_failed(SchedulerUnreachable("no Dask scheduler answers at tcp://h:8786 (refused)")))
     message = str(caught.value)
     assert message.startswith("mkdocs.yml: plugins.wmbook.scheduler (or WMBOOK_SCHEDULER): no Dask scheduler")

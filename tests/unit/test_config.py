@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mkdocs.exceptions import PluginError
 
 from wmbook.config import (
     ENVIRONMENT as OVERRIDES,
@@ -24,6 +23,7 @@ from wmbook.config import (
     resolve_settings,
     setting_options,
 )
+from wmbook.errors import BookError
 from wmbook.execute.executor import CacheMode
 from wmbook.execute.sandbox import default_memory_bytes
 from wmbook.parse.marked import ExecuteMode
@@ -166,7 +166,7 @@ def test_sandbox_options_are_taken(tmp_path: Path) -> None:
     ],
 )
 def test_bad_option_values(tmp_path: Path, values: dict[str, Any], message: str) -> None:
-    with pytest.raises(PluginError, match=message):
+    with pytest.raises(BookError, match=message):
         settings(tmp_path, **values)
 
 
@@ -208,7 +208,7 @@ def test_bad_environment_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: str, value: str, message: str
 ) -> None:
     monkeypatch.setenv(env, value)
-    with pytest.raises(PluginError, match=message):
+    with pytest.raises(BookError, match=message):
         settings(tmp_path)
 
 
@@ -250,7 +250,7 @@ def test_zero_workers_means_one_per_core(
     [{"wmbook": {"timeout": 5}}, {"wmbook": "fast", "other": 1}, {"wmbook": None}],
 )
 def test_settings_under_extra_are_refused(extra: dict[str, Any]) -> None:
-    with pytest.raises(PluginError) as caught:
+    with pytest.raises(BookError) as caught:
         reject_old_settings(extra)
     message = str(caught.value)
     assert message.startswith(
@@ -308,7 +308,7 @@ def test_scheduler_from_the_settings_or_the_environment(
 
 
 def test_dask_without_a_scheduler_says_what_to_set(tmp_path: Path) -> None:
-    with pytest.raises(PluginError, match=r"executor is dask, so set scheduler: tcp://HOST:8786"):
+    with pytest.raises(BookError, match=r"executor is dask, so set scheduler: tcp://HOST:8786"):
         settings(tmp_path, executor="dask")
 
 

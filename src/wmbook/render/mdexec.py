@@ -11,10 +11,8 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from wmbook.parse.mdexec import MarkdownExecShow
 from wmbook.render.sanitize import sanitize_html
@@ -155,26 +153,3 @@ def headings(markup: str) -> list[Heading]:
         body = _PERMALINK.sub("", match["body"])
         found.append(Heading(int(match["level"]), match["id"], html.unescape(_TAG.sub("", body)).strip()))
     return found
-
-
-def toc_with_results(toc: TableOfContents, content: str, added: set[str]) -> TableOfContents:
-    """The page's table of contents with the headings results printed (ids in ``added``),
-    each at its place among the page's own, as markdown-exec's ``updatetoc`` does."""
-
-    def flat(links: Iterable[AnchorLink]) -> Iterator[AnchorLink]:
-        for link in links:
-            yield link
-            yield from flat(link.children)
-
-    known = {link.id: link.title for link in flat(toc)}
-    roots: list[AnchorLink] = []
-    stack: list[AnchorLink] = []
-    for heading in headings(content):
-        if heading.id not in known and heading.id not in added:
-            continue
-        link = AnchorLink(known.get(heading.id, html.escape(heading.title)), heading.id, heading.level)
-        while stack and stack[-1].level >= link.level:
-            stack.pop()
-        (stack[-1].children if stack else roots).append(link)
-        stack.append(link)
-    return TableOfContents(roots)

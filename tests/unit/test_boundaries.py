@@ -1,0 +1,40 @@
+"""The engine knows no site generator: only the plugin (and the option schema MkDocs
+validates) import MkDocs."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import wmbook
+
+PACKAGE = Path(wmbook.__file__).parent
+# plugin.py is the MkDocs glue; config.py declares the options as MkDocs' config_options
+# (Choice, Type …), which MkDocs itself validates when it reads mkdocs.yml.
+MAY_IMPORT_MKDOCS = {"plugin.py", "config.py"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at its top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_imported_modules_sees_nested_imports(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from mkdocs.utils import x\nimport os.path\n", encoding="utf-8")
+    assert imported_modules(module) == {"mkdocs.utils", "os.path"}
+
+
+def test_only_the_plugin_imports_mkdocs() -> None:
+    importers = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if any(name == "mkdocs" or name.startswith("mkdocs.") for name in imported_modules(path))
+    )
+    assert set(importers) <= MAY_IMPORT_MKDOCS, importers
