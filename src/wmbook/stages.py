@@ -74,7 +74,7 @@ from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
 from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
-from wmbook.runner.manifest import manifest_json, runnable_blocks
+from wmbook.runner.manifest import manifest_json, manifest_script, runnable_blocks, runnable_output
 from wmbook.store import atomic_write
 from wmbook.urls import relative_url
 
@@ -421,16 +421,14 @@ def add_runner(book: Book, page: Page, content: str) -> str:
     if not runnable:
         return content
     for block in runnable:
-        page.outputs[block.key] = (
-            f'<div class="wmbook-run" data-wmbook-block="{block.id}">{page.outputs.get(block.key, "")}</div>'
-        )
+        page.outputs[block.key] = runnable_output(block.id, page.outputs.get(block.key, ""))
     extra: dict[str, object] = {
         "base": relative_url("assets/wmbook/", page.url),
         "packages": book.settings.packages_url,
         "runtimeBytes": book.runtime_bytes,
     }
     manifest = manifest_json(page.parsed.code_blocks, slots, book.settings.timeout, extra, everything)
-    return content + f'\n<script type="application/json" id="wmbook-runner-data">{manifest}</script>'
+    return content + "\n" + manifest_script(manifest)
 
 
 def figure_warnings(block: CodeBlock, result: StepResult) -> list[Diagnostic]:

@@ -3,15 +3,14 @@ appeared, links), its other published versions, and its annotation, from one tem
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import jinja2
 from markupsafe import Markup
 
 from wmbook.cite.bibliography import PageCitations, Reference
 from wmbook.cite.inline import inline_markdown
+from wmbook.templates import template
 
 # Types whose title is the whole work (italic, as APA sets it); the rest appear inside another.
 _WHOLE_WORKS = {
@@ -170,21 +169,9 @@ def reference_view(ref: Reference, number: int = 0) -> ReferenceView:
     return ReferenceView(ref.key, number, entry_view(ref), related, inline_markdown(ref.annotation))
 
 
-@functools.cache
-def _template(name: str) -> jinja2.Template:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("wmbook.cite", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return environment.get_template(name)
-
-
 def reference_html(ref: Reference) -> str:
     """One entry as HTML (no list item around it): for a notebook's Markdown list."""
-    return str(_template("entry.html").module.entry(reference_view(ref)))  # type: ignore[attr-defined]
+    return str(template("cite_entry.html").module.entry(reference_view(ref)))  # type: ignore[attr-defined]
 
 
 def references_html(citations: PageCitations, bibliography: Mapping[str, Reference]) -> list[str]:
@@ -194,7 +181,7 @@ def references_html(citations: PageCitations, bibliography: Mapping[str, Referen
         for key, number in sorted(citations.numbers.items(), key=lambda kv: kv[1])
         if key in bibliography
     ]
-    return _template("references.html").render(views=views).strip("\n").split("\n")
+    return template("cite_references.html").render(views=views).strip("\n").split("\n")
 
 
 def citation_html(keys: list[str], citations: PageCitations) -> str:

@@ -13,9 +13,10 @@ Bokeh files in ``bokeh/`` next to its own script.
 
 from __future__ import annotations
 
-from html import escape
 from importlib import metadata, util
 from pathlib import Path
+
+from wmbook.templates import Markup, render, script_json
 
 from .base import RenderedInstrument, clean_anchor
 
@@ -61,12 +62,6 @@ def static_files() -> list[Path]:
     return [STATIC_DIR / "instruments.js", STATIC_DIR / "instruments.css"]
 
 
-def _script_safe(text: str) -> str:
-    # "<" only occurs inside JSON strings, where \u003c is an equivalent
-    # escape; removing it rules out a premature </script>.
-    return text.replace("<", "\\u003c")
-
-
 def instrument_html(
     rendered: RenderedInstrument,
     anchor: str,
@@ -86,35 +81,25 @@ def instrument_html(
             when omitted the loader uses ``bokeh/`` beside its own script.
     """
     anchor = clean_anchor(anchor)
-    caption_id = f"{anchor}-caption"
-    desc_id = f"{anchor}-desc"
-    # The live layout's height, held from the first paint: the preview sits in it.  A layout
-    # that reflows on narrow screens has a second height, chosen by instruments.css.
-    narrow = rendered.narrow_height or rendered.height
-    reserve = (
-        f' style="--wmbook-stage-height: {rendered.height}px; --wmbook-stage-height-narrow: {narrow}px"'
-        if rendered.height > 0
-        else ""
-    )
-    base_attr = f' data-bokeh-base="{escape(bokeh_base)}"' if bokeh_base else ""
-    label = (
-        f'<span class="wmbook-instrument-label">{escape(rendered.label)}</span> ' if rendered.label else ""
-    )
-    return (
-        f'<div class="wmbook-instrument" id="{anchor}" role="figure" '
-        f'aria-labelledby="{caption_id}" aria-describedby="{desc_id}" data-item '
-        f'data-bokeh-version="{escape(bokeh_version())}"{base_attr}>'
-        f'<div class="wmbook-instrument-stage"{reserve}>'
-        f'<div class="wmbook-instrument-preview">{rendered.preview_svg}</div>'
-        f'<div id="{rendered.target_id}" class="wmbook-instrument-target" role="group" '
-        f'aria-label="{escape(title)}: interactive controls and plots" '
-        f'aria-describedby="{desc_id}"></div>'
-        "</div>"
-        f"{rendered.readouts_html}"
-        f'<p id="{desc_id}" class="wmbook-visually-hidden">{escape(rendered.description)}</p>'
-        '<script type="application/json" class="wmbook-instrument-item">'
-        f"{_script_safe(rendered.item_json)}</script>"
-        f'<div class="wmbook-instrument-caption" id="{caption_id}">{label}'
-        f'<strong class="wmbook-instrument-title">{escape(title)}</strong> {caption_html}</div>'
-        "</div>"
+    return render(
+        "instrument.html",
+        extra_class="",
+        id=anchor,
+        caption_id=f"{anchor}-caption",
+        desc_id=f"{anchor}-desc",
+        bokeh_version=bokeh_version(),
+        bokeh_base=bokeh_base or "",
+        # The live layout's height, held from the first paint: the preview sits in it.  A layout
+        # that reflows on narrow screens has a second height, chosen by instruments.css.
+        height=rendered.height,
+        narrow_height=rendered.narrow_height or rendered.height,
+        preview=Markup(rendered.preview_svg),
+        target_id=rendered.target_id,
+        target_label=f"{title}: interactive controls and plots",
+        readouts=Markup(rendered.readouts_html),
+        description=rendered.description,
+        item_json=script_json(rendered.item_json),
+        label=rendered.label,
+        title=title,
+        caption_html=Markup(caption_html),
     )

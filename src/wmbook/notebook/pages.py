@@ -27,6 +27,7 @@ from wmbook.parse.options import CodeOptions
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures
 from wmbook.render.place import place_blocks
+from wmbook.runner.manifest import runnable_output
 from wmbook.store import atomic_write, digest
 
 _HEADING = re.compile(r"^#{1,6}\s")
@@ -89,7 +90,7 @@ def rendered_notebook(
             slot = slot_name(page.slot_prefix, block.key)
             html = stages.output_html(book, page, result, slot, math, block.code_loc) + render_figures(result)
             if book.settings.run_in_browser and block.options.run:
-                html = f'<div class="wmbook-run" data-wmbook-block="{slot}">{html}</div>'
+                html = runnable_output(slot, html)
             shown = _displayed(block.options, cell, html, convert)
             if shown is None:
                 removed.add(number)

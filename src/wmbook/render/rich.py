@@ -15,22 +15,28 @@ from wmbook.execute.display import BOKEH_MIME, PAGER_MIME
 from wmbook.model import Display
 from wmbook.render.bokeh_item import UnsafeBokehItem, safe_bokeh_item
 from wmbook.render.sanitize import sanitize_html
+from wmbook.templates import Markup, render, script_json
 
 _LATEX = re.compile(r"^\s*(\$\$?)(?P<tex>.*?)\1\s*$", re.DOTALL)
 
 
 def _bokeh(item: dict[str, object], ident: str, bokeh_base: str, version: str) -> str:
-    target = f"{ident}-bokeh"
-    item["target_id"] = target
-    payload = json.dumps(item).replace("<", "\\u003c")  # never a premature </script>
-    return (
-        f'<div class="wmbook-instrument wmbook-display-bokeh" id="{ident}" data-item '
-        f'data-bokeh-version="{html.escape(version)}" data-bokeh-base="{html.escape(bokeh_base)}">'
-        '<div class="wmbook-instrument-stage"><div class="wmbook-instrument-preview">'
-        '<p class="wmbook-display-loading">Interactive figure: loading…</p></div>'
-        f'<div id="{target}" class="wmbook-instrument-target" role="group" aria-label="Interactive figure">'
-        "</div></div>"
-        f'<script type="application/json" class="wmbook-instrument-item">{payload}</script></div>'
+    item["target_id"] = f"{ident}-bokeh"
+    return render(
+        "instrument.html",
+        extra_class=" wmbook-display-bokeh",
+        id=ident,
+        caption_id="",
+        desc_id="",
+        bokeh_version=version,
+        bokeh_base=bokeh_base,
+        height=0,
+        narrow_height=0,
+        preview=Markup('<p class="wmbook-display-loading">Interactive figure: loading…</p>'),
+        target_id=item["target_id"],
+        target_label="Interactive figure",
+        readouts="",
+        item_json=script_json(json.dumps(item)),
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 from wmbook.kinds import CodeBlock
 from wmbook.model import StepKey
+from wmbook.templates import Markup, render, script_json
 
 
 @dataclass(frozen=True)
@@ -85,4 +86,14 @@ def manifest_json(
         # A block marked raises= is expected to fail: replaying it does not stop the session.
         "raises": {slot[b.key]: b.options.raises for b in executed if b.options.raises},
     }
-    return json.dumps(data).replace("<", "\\u003c")
+    return str(script_json(json.dumps(data)))
+
+
+def runnable_output(block_id: str, output_html: str) -> str:
+    """A runnable block's output, wrapped for the in-browser runner (pages and notebooks)."""
+    return render("runner_block.html", block=block_id, output=Markup(output_html))
+
+
+def manifest_script(manifest: str) -> str:
+    """The page's manifest (``manifest_json``) as the script element runner.js reads."""
+    return render("runner_data.html", manifest=Markup(manifest))

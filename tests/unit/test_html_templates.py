@@ -1,0 +1,114 @@
+"""HTML comes from the Jinja templates in ``wmbook/templates``: no module builds tags in an
+f-string, by concatenation, ``%`` or ``.format``.  The modules not converted yet are listed
+with their number of such places, which may only go down."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import wmbook
+from wmbook.templates import Markup, render, script_json
+
+PACKAGE = Path(wmbook.__file__).parent
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*[\s>/]")
+
+# Modules still writing HTML by hand, and how many places each has: a module leaves this
+# table when its HTML moves to a template; a new place or a new module fails the test.
+NOT_YET_TEMPLATES: dict[str, int] = {
+    "assets_files.py": 2,
+    "chapter/header.py": 12,
+    "cite/inline.py": 2,
+    "cite/reference_list.py": 2,
+    "cite/section.py": 5,
+    "instruments/bokeh_kit.py": 2,
+    "instruments/svg.py": 8,
+    "kinds/code.py": 8,
+    "kinds/equation.py": 3,
+    "kinds/instrument.py": 2,
+    "kinds/quiz.py": 7,
+    "math/katex.py": 5,
+    "notebook/export.py": 2,
+    "render/mdexec.py": 2,
+    "render/outputs.py": 4,
+    "render/rich.py": 5,
+    "stages.py": 2,
+}
+
+
+def _has_tag(node: ast.AST) -> bool:
+    """A literal string (or an f-string's literal parts) holding an HTML tag."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(_TAG.search(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_has_tag(part) for part in node.values)
+    return False
+
+
+def html_sites(source: str) -> list[int]:
+    """Lines where a string holding an HTML tag is filled in by formatting or concatenation."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.JoinedStr) and _has_tag(node):
+            if any(isinstance(part, ast.FormattedValue) for part in node.values):
+                lines.add(node.lineno)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+            if _has_tag(node.left) or (isinstance(node.op, ast.Add) and _has_tag(node.right)):
+                lines.add(node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"
+            and _has_tag(node.func.value)
+        ):
+            lines.add(node.lineno)
+    return sorted(lines)
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ('x = f"<div class={c}>"', [1]),
+        ('x = "<p>" + text', [1]),
+        ('x = text + "</p>"', [1]),
+        ('x = "<b>%s</b>" % text', [1]),
+        ('x = "<b>{}</b>".format(text)', [1]),
+        ('x = (\n  f"<span>{a}"\n  "</span>"\n)', [2]),
+        ('x = f"a < {b}"', []),  # a comparison in text, not a tag
+        ('x = "<p>plain</p>"', []),  # a constant fragment is no formatting
+        ('x = f"{a}<=b"', []),
+        ('"""Docstring with <tag> inside."""', []),
+    ],
+)
+def test_html_sites(source: str, found: list[int]) -> None:
+    assert html_sites(source) == found
+
+
+def sites_by_module() -> dict[str, int]:
+    counts = {
+        str(path.relative_to(PACKAGE)): len(html_sites(path.read_text(encoding="utf-8")))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "templates" not in path.parts
+    }
+    return {module: count for module, count in counts.items() if count}
+
+
+def test_html_comes_from_templates() -> None:
+    found = sites_by_module()
+    grown = {m: n for m, n in found.items() if n > NOT_YET_TEMPLATES.get(m, 0)}
+    assert grown == {}, f"write this HTML as a template in wmbook/templates: {grown}"
+    # A module that was converted leaves the table, so it cannot slip back.
+    assert set(NOT_YET_TEMPLATES) <= set(found), set(NOT_YET_TEMPLATES) - set(found)
+
+
+def test_templates_escape_text_as_html_escape_does() -> None:
+    shown = render("runner_block.html", block="b'1", output='<i>x</i> & "y"')
+    assert (
+        shown
+        == '<div class="wmbook-run" data-wmbook-block="b&#x27;1">&lt;i&gt;x&lt;/i&gt; &amp; &quot;y&quot;</div>'
+    )
+    assert render("runner_block.html", block="b", output=Markup("<i>x</i>")).endswith("><i>x</i></div>")
+    assert str(script_json('{"a": "</script>"}')) == '{"a": "\\u003c/script>"}'
