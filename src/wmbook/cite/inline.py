@@ -11,6 +11,8 @@ import re
 
 from markupsafe import Markup
 
+from wmbook.templates import macros
+
 _CODE = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -32,7 +34,7 @@ def _text(text: str) -> str:
         label, target = match.group(1), html.unescape(match.group(2))
         if not SAFE_URL.match(target):
             return label
-        return f'<a href="{html.escape(target, quote=True)}">{label}</a>'
+        return str(macros("cite_inline.html").link(target, Markup(label)))
 
     escaped = _LINK.sub(link, escaped)
     escaped = _STRONG.sub(r"<strong>\1</strong>", escaped)
@@ -44,7 +46,7 @@ def inline_markdown(text: str) -> Markup:
     parts, position = [], 0
     for match in _CODE.finditer(text):
         parts.append(_text(text[position : match.start()]))
-        parts.append(f"<code>{html.escape(match.group(2).strip(), quote=True)}</code>")
+        parts.append(str(macros("cite_inline.html").code(match.group(2).strip())))
         position = match.end()
     parts.append(_text(text[position:]))
     return Markup("".join(parts))  # every piece of text above is escaped

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from wmbook.cite.bibliography import PageCitations, Reference
 from wmbook.cite.inline import inline_markdown
-from wmbook.templates import template
+from wmbook.templates import macros, template
 
 # Types whose title is the whole work (italic, as APA sets it); the rest appear inside another.
 _WHOLE_WORKS = {
@@ -171,7 +171,7 @@ def reference_view(ref: Reference, number: int = 0) -> ReferenceView:
 
 def reference_html(ref: Reference) -> str:
     """One entry as HTML (no list item around it): for a notebook's Markdown list."""
-    return str(template("cite_entry.html").module.entry(reference_view(ref)))  # type: ignore[attr-defined]
+    return str(macros("cite_entry.html").entry(reference_view(ref)))
 
 
 def references_html(citations: PageCitations, bibliography: Mapping[str, Reference]) -> list[str]:
@@ -186,5 +186,5 @@ def references_html(citations: PageCitations, bibliography: Mapping[str, Referen
 
 def citation_html(keys: list[str], citations: PageCitations) -> str:
     """``[1, 3]`` with each number linking to its entry in the page's reference list."""
-    links = [f'<a class="wmbook-citation__link" href="#ref-{k}">{citations.cite(k)}</a>' for k in keys]
-    return f'<span class="wmbook-citation">[{", ".join(links)}]</span>'
+    numbered = [(key, citations.cite(key)) for key in keys]  # numbers in order of first citation
+    return str(macros("cite_inline.html").citation(numbered))

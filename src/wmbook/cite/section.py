@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-import html
 import re
 from dataclasses import dataclass
 
 from wmbook.chapter.meta import ChapterMeta
+from wmbook.templates import macros
 
 _NUMBERED = re.compile(r"^(?P<number>\d+(?:\.\d+)*|\d+\.R)\s+(?P<title>.*)$")
 
@@ -96,20 +96,12 @@ def plain_text(citation: SectionCitation, parts: tuple[CitePart, ...]) -> str:
     )
 
 
-def _markup(citation: SectionCitation, parts: tuple[CitePart, ...]) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(html.escape(part))
-        elif part is CiteSlot.URL:
-            fixed = ' data-wmbook-fixed=""' if citation.absolute else ""
-            out.append(
-                f'<span data-wmbook-cite="url" data-wmbook-anchor="{html.escape(citation.anchor)}"{fixed}>'
-                f"{html.escape(citation.url)}</span>"
-            )
-        else:
-            out.append(f'<span data-wmbook-cite="{part.value}"></span>')
-    return "".join(out)
+def _pieces(parts: tuple[CitePart, ...]) -> list[tuple[str, str]]:
+    """A citation text's parts as ``cite_section.html`` takes them."""
+    return [
+        ("text", p) if isinstance(p, str) else ("url", "") if p is CiteSlot.URL else ("slot", p.value)
+        for p in parts
+    ]
 
 
 def cite_popover(citation: SectionCitation, heading: str) -> str:
@@ -125,21 +117,12 @@ def cite_popover(citation: SectionCitation, heading: str) -> str:
     middle of the window; ``wmbook.js`` places it under its section's heading, and fills in
     the page's own address (when the book names none) and the reader's access date.
     """
-    pid = f"cite-{citation.anchor}"
     rows = [("Link", (CiteSlot.URL,)), ("BibTeX", citation.bibtex), ("APA", citation.apa)]
-    blocks = "".join(
-        f'<div class="wmbook-cite__row" id="{pid}-{name.lower()}-row"><p class="wmbook-cite__label" id="{pid}-{name.lower()}">{name}</p>'
-        f'<pre class="wmbook-cite__text copy"><code id="{pid}-{name.lower()}-text">{_markup(citation, parts)}</code></pre></div>'
-        for name, parts in rows
-    )
-    return (
-        f'<button type="button" class="wmbook-cite-button" data-search-exclude popovertarget="{pid}" '
-        f'aria-label="Cite section {html.escape(section_title(heading))}">Cite</button>'
-        f'<section class="wmbook-cite" id="{pid}" popover data-search-exclude role="dialog" aria-label="Cite {html.escape(section_title(heading))}">'
-        f'<p class="wmbook-cite__heading">Cite {html.escape(section_title(heading))}</p>'
-        f'<button type="button" class="wmbook-cite__close" popovertarget="{pid}" popovertargetaction="hide" '
-        'aria-label="Close" title="Close">×</button>'
-        f"{blocks}</section>"
+    shown = [(name, _pieces(parts)) for name, parts in rows]
+    return str(
+        macros("cite_section.html").popover(
+            f"cite-{citation.anchor}", section_title(heading), citation, shown
+        )
     )
 
 
@@ -156,4 +139,4 @@ def highwire_tags(meta: ChapterMeta, page_url: str, site: str) -> str:
         ("citation_book_title", f"{site}: {meta.volume}"),
         ("citation_publisher", site),
     ]
-    return "\n".join(f'<meta name="{name}" content="{html.escape(value)}">' for name, value in tags)
+    return str(macros("cite_section.html").highwire(tags))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.store import Store, digest
+from wmbook.templates import Markup, macros
 
 _MATH = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>',
@@ -135,7 +136,7 @@ def searchable_once(rendered: str) -> str:
         if depth == 0:
             inner = rendered[start + len(opening) : match.start()]
             # The same element with KaTeX's class (its CSS matches classes), in a tag of its own.
-            renamed = f'<wmbook-math-html class="katex-html" aria-hidden="true" data-search-exclude>{inner}</wmbook-math-html>'
+            renamed = str(macros("math.html").visual_part(Markup(inner)))
             return rendered[:start] + renamed + rendered[match.end() :]
     return rendered
 
@@ -185,10 +186,8 @@ class MathRenderer:
         self._ensure([item])
         rendered, error = self._done[item]
         if error:
-            return f'<code class="wmbook-math-error" title="{html.escape(error)}">{html.escape(tex)}</code>'
-        rendered = searchable_once(rendered)
-        kind = "wmbook-math wmbook-math--display" if display else "wmbook-math"
-        return f'<{"div" if display else "span"} class="{kind}">{rendered}</{"div" if display else "span"}>'
+            return str(macros("math.html").formula("", display, failed=True, tex=tex, error=error))
+        return str(macros("math.html").formula(Markup(searchable_once(rendered)), display))
 
     def render_page(
         self,
@@ -216,10 +215,10 @@ class MathRenderer:
             rendered, error = self._done[item]
             if error:
                 problems.append(Diagnostic(place(item.tex), f"math does not render: {error}"))
-                return f'<code class="wmbook-math-error">{html.escape(item.tex)}</code>'
-            rendered = searchable_once(rendered)
-            if item.display:  # focusable: a formula wider than the column scrolls by keyboard
-                return f'<div class="wmbook-math wmbook-math--display" tabindex="0">{rendered}</div>'
-            return f'<span class="wmbook-math">{rendered}</span>'
+                return str(macros("math.html").formula("", item.display, failed=True, tex=item.tex))
+            # Focusable: a formula wider than the column scrolls by keyboard.
+            return str(
+                macros("math.html").formula(Markup(searchable_once(rendered)), item.display, focusable=True)
+            )
 
         return _MATH.sub(replace, page_html), problems

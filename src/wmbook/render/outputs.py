@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
 from wmbook.model import Outcome, StepResult
 from wmbook.render.sanitize import RASTER_IMAGE_TYPES
+from wmbook.templates import Markup, render
 
 _TITLES = {
     Outcome.OK: "Output",
@@ -102,19 +102,9 @@ def render_result(result: StepResult) -> str:
     runs = _runs(result, note)
     if not "".join(text for _, text in runs).strip():
         return ""
-    body = "".join(
-        f'<span class="wmbook-output__stderr">{html.escape(visible_text(text))}</span>'
-        if name == "stderr"
-        else html.escape(visible_text(text))
-        for name, text in runs
-    )
     kind = "ok" if result.outcome is Outcome.OK else "error"
-    title = _TITLES[result.outcome]
-    return (
-        f'<div class="wmbook-output wmbook-output--{kind}" role="group" aria-label="{title}">'
-        f'<span class="wmbook-output__title">{title}</span>'
-        f"<pre><code>{body}</code></pre></div>"
-    )
+    shown = [(name, visible_text(text)) for name, text in runs]
+    return render("output_box.html", kind=kind, title=_TITLES[result.outcome], runs=shown)
 
 
 # The smallest text a figure may show on screen; a narrower column scrolls it sideways instead.
@@ -136,11 +126,6 @@ def figure_min_width(svg: str) -> int:
     return math.ceil(float(width[1]) * MIN_TEXT_PX / min(sizes))
 
 
-def _min_width_style(svg: str) -> str:
-    width = figure_min_width(svg)
-    return f' style="--wmbook-min-width: {width}px"' if width else ""
-
-
 def _panel_class(index: int, count: int, narrow: bool) -> str:
     """A numbered figure's panel; with a narrow layout, its last drawing is that layout
     and the others are shown only in wider columns."""
@@ -157,14 +142,9 @@ def render_figures(result: StepResult, *, numbered: bool = False, narrow: bool =
     already: its drawings are its panels, and with ``narrow`` the last one replaces the
     others in a narrow column (a phone's), chosen by CSS.
     """
-    if numbered:
-        count = len(result.figures)
-        return "\n".join(
-            f'<div class="{_panel_class(i, count, narrow)}"{_min_width_style(figure.svg)}>'
-            f"{safe_figure_svg(figure.svg)[0]}</div>"
-            for i, figure in enumerate(result.figures)
-        )
-    return "\n".join(
-        f'<figure class="wmbook-figure"{_min_width_style(figure.svg)}>{safe_figure_svg(figure.svg)[0]}</figure>'
-        for figure in result.figures
-    )
+    count = len(result.figures)
+    figures = [
+        (Markup(safe_figure_svg(f.svg)[0]), figure_min_width(f.svg), _panel_class(i, count, narrow))
+        for i, f in enumerate(result.figures)
+    ]
+    return render("figures.html", figures=figures, numbered=numbered)

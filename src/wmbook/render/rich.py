@@ -3,7 +3,6 @@ Jupyter picks it (Bokeh item, HTML, SVG, PNG, JPEG, Markdown, LaTeX, plain text)
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Callable
@@ -58,29 +57,33 @@ def display_html(
             return _bokeh(safe_bokeh_item(item_json, prefix), ident, bokeh_base, bokeh_version()), ""
         except UnsafeBokehItem as exc:
             problem = f"the Bokeh figure holds {exc}, so it is shown without its interactive part"
+    return render("display.html", **(_NOTHING | _display_body(shown, prefix, render_tex))), problem
+
+
+_NOTHING: dict[str, object] = {"pager": None, "image": "", "data": "", "text": None, "markup": ""}
+
+
+def _display_body(shown: Display, prefix: str, render_tex: Callable[[str, bool], str]) -> dict[str, object]:
+    """What ``display.html`` shows of an output: pager text, an image, plain text, or
+    sanitised markup."""
     if (paged := shown.get(PAGER_MIME)) is not None:
         # Jupyter shows it in a pager beside the notebook, not as an output of the cell.
-        body = (
-            '<p class="wmbook-pager-label">Pager</p>'
-            f'<pre class="wmbook-pager"><code>{html.escape(paged)}</code></pre>'
-        )
-    elif (markup := shown.get("text/html")) is not None:
-        body = sanitize_html(markup, prefix)
-    elif (svg := shown.get("image/svg+xml")) is not None:
-        body = sanitize_html(svg[svg.find("<svg") :] if "<svg" in svg else svg, prefix)
-    elif (png := shown.get("image/png")) is not None:
-        body = f'<img alt="Image output" src="data:image/png;base64,{html.escape(png.strip())}">'
-    elif (jpeg := shown.get("image/jpeg")) is not None:
-        body = f'<img alt="Image output" src="data:image/jpeg;base64,{html.escape(jpeg.strip())}">'
-    elif (text := shown.get("text/markdown")) is not None:
+        return {"pager": paged}
+    if (markup := shown.get("text/html")) is not None:
+        return {"markup": Markup(sanitize_html(markup, prefix))}
+    if (svg := shown.get("image/svg+xml")) is not None:
+        return {"markup": Markup(sanitize_html(svg[svg.find("<svg") :] if "<svg" in svg else svg, prefix))}
+    for mime in ("image/png", "image/jpeg"):
+        if (data := shown.get(mime)) is not None:
+            return {"image": mime, "data": data.strip()}
+    if (text := shown.get("text/markdown")) is not None:
         converted = markdown_lib.markdown(text, extensions=["tables", "fenced_code"])
         # Nesting written in Markdown (quotes, lists) shows only once converted.
-        if markup_depth(converted) <= MAX_DEPTH:
-            body = sanitize_html(converted, prefix)
-        else:
-            body = f"<pre><code>{html.escape(text)}</code></pre>"
-    elif (latex := shown.get("text/latex")) is not None and (match := _LATEX.match(latex)):
-        body = render_tex(match["tex"].strip(), match.group(1) == "$$")
-    else:
-        body = f"<pre><code>{html.escape(shown.get('text/plain') or '')}</code></pre>"
-    return f'<div class="wmbook-display">{body}</div>', problem
+        return (
+            {"markup": Markup(sanitize_html(converted, prefix))}
+            if markup_depth(converted) <= MAX_DEPTH
+            else {"text": text}
+        )
+    if (latex := shown.get("text/latex")) is not None and (match := _LATEX.match(latex)):
+        return {"markup": Markup(render_tex(match["tex"].strip(), match.group(1) == "$$"))}
+    return {"text": shown.get("text/plain") or ""}

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["Markup", "render", "script_json", "template"]
+__all__ = ["Markup", "macros", "render", "script_json", "template"]
 
 
 def _escaped(value: Any) -> Any:
@@ -41,6 +41,12 @@ def environment() -> jinja2.Environment:
 def template(name: str) -> jinja2.Template:
     """A template of this folder, by file name."""
     return environment().get_template(name)
+
+
+def macros(name: str) -> Any:
+    """A template's macros, as attributes (``macros("math.html").formula(...)``); each returns
+    ``Markup``."""
+    return template(name).module
 
 
 def render(name: str, **context: Any) -> str:
