@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wmbook.math.katex import katex_dir
+from wmbook.templates import render
 from wmbook.urls import relative_url
 
 ASSETS = "assets/wmbook"
@@ -78,9 +79,11 @@ def asset_sources(kind: str, runtime: Path | None = None) -> list[tuple[str, Pat
 def page_tags(kind: str, page_url: str) -> str:
     """``<link>`` and ``<script>`` tags for one page that needs ``kind``."""
     styles, scripts = STYLES_AND_SCRIPTS[kind]
-    tags = [f'<link rel="stylesheet" href="{relative_url(css, page_url)}">' for css in styles]
-    tags += [f'<script src="{relative_url(js, page_url)}" defer></script>' for js in scripts]
-    return "\n".join(tags)
+    return render(
+        "page_assets.html",
+        styles=[relative_url(css, page_url) for css in styles],
+        scripts=[relative_url(js, page_url) for js in scripts],
+    )
 
 
 def copy_assets(site_dir: str, kind: str) -> None:

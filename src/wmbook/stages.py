@@ -76,6 +76,7 @@ from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
 from wmbook.runner.manifest import manifest_json, manifest_script, runnable_blocks, runnable_output
 from wmbook.store import atomic_write
+from wmbook.templates import into_head
 from wmbook.urls import relative_url
 
 
@@ -542,10 +543,10 @@ def render_final(book: Book, page: Page, output: str) -> str:
         output = fill_figure_slots(output, page.slot_prefix, page.figures)
     late = "".join(page_tags(kind, page.url) + "\n" for kind in sorted(page.needs - book.assets))
     if late:
-        output = output.replace("</head>", late + "</head>", 1)
+        output = into_head(output, late)
     if page.parsed.chapter is not None:
         tags = highwire_tags(page.parsed.chapter, public_url(book, page), book.site_name)
-        output = output.replace("</head>", tags + "\n</head>", 1)
+        output = into_head(output, tags + "\n")
     _let_go(page)
     return output
 

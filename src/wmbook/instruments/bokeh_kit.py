@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +25,8 @@ from bokeh.models.renderers import GlyphRenderer
 from bokeh.models.ui import UIElement
 from bokeh.models.widgets import Button, Checkbox, Slider
 from bokeh.plotting import figure
+
+from wmbook.templates import render
 
 from . import ranges
 from .base import RenderedInstrument, readout_id, target_id_for
@@ -300,14 +301,7 @@ def readouts_block(anchor: str, rows: list[tuple[str, str, str]]) -> tuple[str, 
         The HTML and a map from readout key to element id for the callbacks.
     """
     ids = {key: readout_id(anchor, key) for key, _, _ in rows}
-    items = "".join(
-        f'<div class="wmbook-readout"><dt>{escape(label)}</dt><dd id="{ids[key]}">{escape(text)}</dd></div>'
-        for key, label, text in rows
-    )
-    html = (
-        f'<div class="wmbook-instrument-readouts" role="status" aria-live="polite" '
-        f'aria-label="Readouts"><dl>{items}</dl></div>'
-    )
+    html = render("readouts.html", rows=[(ids[key], label, text) for key, label, text in rows])
     return html, ids
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html import escape
+
+from wmbook.templates import Markup, macros
 
 # Series colours, overridable from CSS; the fallbacks are mid-tones that keep
 # enough contrast on both white and the dark slate background.
@@ -38,6 +39,10 @@ class Panel:
     ylim: tuple[float, float]
     parts: list[str] = field(default_factory=list)
 
+    def _add(self, element: str, *values: object) -> None:
+        """One element, from its macro in ``preview_svg.svg``."""
+        self.parts.append(str(getattr(macros("preview_svg.svg"), element)(*values)))
+
     def px(self, x: float) -> float:
         """Map a data x to a pixel x."""
         lo, hi = self.xlim
@@ -50,28 +55,17 @@ class Panel:
 
     def frame(self, title: str, x_label: str = "", y_label: str = "") -> None:
         """Draw the border, the panel title and the axis labels."""
-        self.parts.append(
-            f'<rect x="{_num(self.x0)}" y="{_num(self.y0)}" width="{_num(self.width)}" '
-            f'height="{_num(self.height)}" fill="none" stroke="currentColor" '
-            'stroke-opacity="0.35"/>'
-        )
+        self._add("border", _num(self.x0), _num(self.y0), _num(self.width), _num(self.height))
         self.text(self.x0, self.y0 - 8, title, anchor="start", weight="600")
         if x_label:
             self.text(self.x0 + self.width / 2, self.y0 + self.height + 16, x_label)
         if y_label:
             cx, cy = self.x0 - 10, self.y0 + self.height / 2
-            self.parts.append(
-                f'<text x="{_num(cx)}" y="{_num(cy)}" font-size="11" fill="currentColor" '
-                f'text-anchor="middle" transform="rotate(-90 {_num(cx)} {_num(cy)})">'
-                f"{escape(y_label)}</text>"
-            )
+            self._add("upright_text", _num(cx), _num(cy), y_label)
 
     def text(self, x: float, y: float, s: str, anchor: str = "middle", weight: str = "400") -> None:
         """Write a label at pixel coordinates."""
-        self.parts.append(
-            f'<text x="{_num(x)}" y="{_num(y)}" font-size="11" fill="currentColor" '
-            f'text-anchor="{anchor}" font-weight="{weight}">{escape(s)}</text>'
-        )
+        self._add("text", _num(x), _num(y), s, anchor, weight)
 
     def polyline(
         self,
@@ -88,46 +82,31 @@ class Panel:
             for x, y in zip(xs, ys, strict=True)
             if math.isfinite(x) and math.isfinite(y)
         )
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.parts.append(
-            f'<polyline points="{pts}" fill="none" style="stroke:{SERIES[colour]}" '
-            f'stroke-width="{width}" stroke-opacity="{opacity}" '
-            f'stroke-linejoin="round"{extra}/>'
-        )
+        self._add("polyline", pts, SERIES[colour], width, opacity, dash)
 
     def circle(self, x: float, y: float, r: float, colour: str, hollow: bool = False) -> None:
         """Draw a marker at a data point."""
         paint = f"fill:none;stroke:{SERIES[colour]}" if hollow else f"fill:{SERIES[colour]};stroke:none"
-        self.parts.append(
-            f'<circle cx="{_num(self.px(x))}" cy="{_num(self.py(y))}" r="{r}" '
-            f'style="{paint}" stroke-width="1.5"/>'
-        )
+        self._add("circle", _num(self.px(x)), _num(self.py(y)), r, paint)
 
     def cross(self, x: float, y: float, r: float, colour: str) -> None:
         """Draw an x-shaped marker at a data point."""
         cx, cy = self.px(x), self.py(y)
-        self.parts.append(
-            f'<path d="M{_num(cx - r)},{_num(cy - r)}L{_num(cx + r)},{_num(cy + r)}'
-            f'M{_num(cx - r)},{_num(cy + r)}L{_num(cx + r)},{_num(cy - r)}" '
-            f'style="stroke:{SERIES[colour]}" stroke-width="2"/>'
+        path = (
+            f"M{_num(cx - r)},{_num(cy - r)}L{_num(cx + r)},{_num(cy + r)}"
+            f"M{_num(cx - r)},{_num(cy + r)}L{_num(cx + r)},{_num(cy - r)}"
         )
+        self._add("cross", path, SERIES[colour])
 
     def bar(self, x_center: float, half_width: float, top: float, colour: str) -> None:
         """Draw a vertical bar from y = 0 up to ``top``."""
         left, right = self.px(x_center - half_width), self.px(x_center + half_width)
         y_top, y_base = self.py(top), self.py(0.0)
-        self.parts.append(
-            f'<rect x="{_num(left)}" y="{_num(y_top)}" width="{_num(right - left)}" '
-            f'height="{_num(max(y_base - y_top, 0.0))}" style="fill:{SERIES[colour]}"/>'
-        )
+        height = _num(max(y_base - y_top, 0.0))
+        self._add("bar", _num(left), _num(y_top), _num(right - left), height, SERIES[colour])
 
 
 def document(width: int, height: int, label: str, panels: Sequence[Panel]) -> str:
     """Assemble panels into one responsive, accessible SVG element."""
     body = "".join(part for p in panels for part in p.parts)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(label)}" '
-        'class="wmbook-instrument-svg" font-family="inherit">'
-        f"<title>{escape(label)}</title>{body}</svg>"
-    )
+    return str(macros("preview_svg.svg").document(width, height, label, Markup(body)))

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["Markup", "macros", "render", "script_json", "template"]
+__all__ = ["Markup", "into_head", "macros", "render", "script_json", "template"]
 
 
 def _escaped(value: Any) -> Any:
@@ -58,3 +58,9 @@ def script_json(text: str) -> Markup:
     """JSON for a ``<script type="application/json">``: "<" only occurs inside JSON strings,
     where \\u003c is an equivalent escape; replacing it rules out a premature </script>."""
     return Markup(text.replace("<", "\\u003c"))
+
+
+def into_head(page: str, markup: str) -> str:
+    """A finished page with ``markup`` at the end of its head (unchanged when it has none)."""
+    start, end, rest = page.partition("</head>")
+    return start + markup + end + rest if end else page
