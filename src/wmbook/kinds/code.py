@@ -11,7 +11,6 @@ in a ``<figure>`` with its caption.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from wmbook.model import (
 from wmbook.parse.mdexec import PYODIDE, PYTHON_LANGUAGES, SHELL_LANGUAGES, transcript_output
 from wmbook.parse.options import CodeOptions
 from wmbook.render.mdexec import result_markdown
+from wmbook.templates import Markup, macros
 
 if TYPE_CHECKING:
     from wmbook.book import ParsedPage
@@ -316,14 +316,12 @@ def numbered_figure(
     caption = ctx.caption_html(options.caption)
     inline = _PARAGRAPH.fullmatch(caption)
     caption = inline[1] if inline and "<p>" not in inline[1] else caption
-    anchor = html.escape(figure.anchor)
-    link = f'<a class="wmbook-anchor" href="#{anchor}">{html.escape(figure.label)}</a>'
-    # A figure with a narrow layout is the container its layouts are chosen by (wmbook.css).
-    layouts = " wmbook-figure--layouts" if options.narrow else ""
+    parts = macros("code.html")
     return [
-        f'<figure class="wmbook-figure wmbook-figure--numbered{layouts}" id="{anchor}">',
+        # A figure with a narrow layout is the container its layouts are chosen by (wmbook.css).
+        str(parts.figure_start(figure.anchor, options.narrow)),
         slot.figures_marker,
-        f'<figcaption class="wmbook-figure__caption">{link}{" — " + caption if caption else ""}</figcaption>',
+        str(parts.figure_caption(figure.anchor, figure.label, Markup(caption))),
         "</figure>",
     ]
 
@@ -367,17 +365,7 @@ def fill_figure_slots(page_html: str, page: str, figures: Mapping[StepKey, str])
 
 def problem_box(problems: list[Diagnostic]) -> str:
     """A visible list of a page's errors (shown by ``mkdocs serve`` only)."""
-    items = "".join(
-        f"<li><code>{html.escape(str(d.loc))}</code> {html.escape(d.message)}"
-        + (f"<pre><code>{html.escape(d.detail)}</code></pre>" if d.detail else "")
-        + "</li>"
-        for d in problems
-    )
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    return (
-        f'<div class="wmbook-problems" role="alert"><p class="wmbook-problems__title">'
-        f"wmbook found {count} on this page (a strict build fails)</p><ul>{items}</ul></div>"
-    )
+    return str(macros("code.html").problems(problems))
 
 
 KIND = BlockKind(

@@ -8,7 +8,6 @@ renders with the rest of the page.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from wmbook.model import Diagnostic, Region, SourceLoc
 from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
 from wmbook.parse.options import LABEL_TEXT
+from wmbook.templates import macros
 
 if TYPE_CHECKING:
     from wmbook.book import ParsedPage
@@ -89,12 +89,10 @@ def _separate_display_math(lines: tuple[str, ...]) -> list[str]:
 
 def render(equation: Equation, ctx: RenderContext | None = None) -> list[str]:
     """Markdown lines replacing the block."""
-    anchor = html.escape(equation.anchor)
-    title = f" — {html.escape(equation.title)}" if equation.title else ""
+    parts = macros("equation.html")
     return [
-        f'<div class="wmbook-equation" id="{anchor}" markdown="1">',
-        f'<p class="wmbook-equation__title"><a class="wmbook-anchor" href="#{anchor}">'
-        f"{html.escape(equation.label)}</a>{title}</p>",
+        str(parts.start(equation.anchor)),
+        str(parts.title(equation.anchor, equation.label, equation.title)),
         *_separate_display_math(equation.content),
         "",
         "</div>",

@@ -11,7 +11,6 @@ import dataclasses
 import json
 import traceback
 from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING
 
 from wmbook.instruments.registry import InstrumentError
@@ -22,6 +21,7 @@ from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
 from wmbook.parse.options import LABEL_TEXT
 from wmbook.store import digest
+from wmbook.templates import render as render_template
 
 if TYPE_CHECKING:
     from wmbook.book import ParsedPage
@@ -136,7 +136,7 @@ def render(block: InstrumentBlock, ctx: RenderContext) -> list[str]:
             ctx.problems.append(Diagnostic(block.loc, message + "; fix the instrument", detail=trace))
         return [
             "",
-            f'<p class="wmbook-instrument-failed">Instrument {escape(block.label)} could not be built.</p>',
+            render_template("instrument_failed.html", label=block.label),
             "",
         ]
     rendered = dataclasses.replace(rendered, label=f"Instrument {block.label}")

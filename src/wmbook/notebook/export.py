@@ -34,6 +34,7 @@ from wmbook.parse.fences import front_matter_lines
 from wmbook.parse.mdexec import SHELL_LANGUAGES
 from wmbook.parse.options import CodeOptions
 from wmbook.parse.tree import draw_tree, read_tree
+from wmbook.templates import Markup, macros
 
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
@@ -230,7 +231,10 @@ def page_notebook(
             )
             if block.figure is not None:
                 caption = f" — {block.options.caption}" if block.options.caption else ""
-                text = f'<a id="{block.figure.anchor}"></a>**{block.figure.label}**{caption}'
+                text = (
+                    str(macros("notebook.html").anchor(block.figure.anchor))
+                    + f"**{block.figure.label}**{caption}"
+                )
                 cells.append(_markdown(_cite(text, citations, bibliography)))
         elif isinstance(block, ExpectedOutput):
             continue  # the code cell carries the output
@@ -358,7 +362,4 @@ DOWNLOAD_ICON = (
 def download_action(src_uri: str) -> str:
     """Material's page-action button (beside edit/view) that downloads the notebook."""
     name = notebook_name(src_uri)
-    return (
-        f'<a href="{name}" download="{name}" class="md-content__button md-icon wmbook-download" '
-        f'title="Download notebook" aria-label="Download this page as a Jupyter notebook">{DOWNLOAD_ICON}</a>'
-    )
+    return str(macros("notebook.html").download(name, Markup(DOWNLOAD_ICON)))

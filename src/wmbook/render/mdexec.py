@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from wmbook.parse.mdexec import MarkdownExecShow
 from wmbook.render.sanitize import sanitize_html
+from wmbook.templates import Markup, render
 
 _ID_ATTRIBUTE = re.compile(r'(\s(?:id|name|for)=")([^"]+)(")')
 _LOCAL_LINK = re.compile(r'(\shref="#)([^"]+)(")')
@@ -62,7 +63,7 @@ def with_source(
     if show.source == "below":
         return output + "\n\n" + block
     if show.source in ("block", "material-block"):
-        return block + f'\n\n<div class="result" markdown="1" >\n\n{output}\n\n</div>'
+        return block + "\n\n" + render("mdexec_result.html", output=Markup(output))
     source_tab, result_tab = show.tabs
     if show.source == "tabbed-left":
         return tabbed((source_tab, block), (result_tab, output))
