@@ -19,6 +19,7 @@ from wmbook.kinds.code import error_summary
 from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, StepKey, StepKind, StepResult
 from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
+from wmbook.templates import Markup, macros
 
 QUIZ_OPTIONS = ("answer", "check", "tol", "choices", "session", "id")
 
@@ -206,22 +207,11 @@ def grade_check(quiz: Quiz, value: object, value_repr: str) -> str | None:
     return None
 
 
-def _form(quiz: Quiz) -> str:
-    name = html.escape(quiz.anchor)
-    if quiz.kind == "numeric":
-        field_id = f"{name}-value"
-        return (
-            f'<label class="wmbook-quiz__field" for="{field_id}">Your answer</label> '
-            f'<input id="{field_id}" name="value" type="text" inputmode="decimal" autocomplete="off" required> '
-        )
-    options = ["true", "false"] if quiz.kind == "truefalse" else list(quiz.choices)
-    labels = ["True", "False"] if quiz.kind == "truefalse" else list(quiz.choices)
-    items = "".join(
-        f'<label class="wmbook-quiz__choice"><input type="radio" name="value" value="{html.escape(value)}" required> '
-        f"{html.escape(label)}</label>"
-        for value, label in zip(options, labels, strict=True)
-    )
-    return f'<fieldset><legend class="wmbook-visually-hidden">Choose one</legend>{items}</fieldset>'
+def _choices(quiz: Quiz) -> list[tuple[str, str]]:
+    """(value, text) of each choice a reader picks from; none for a numeric quiz."""
+    if quiz.kind == "truefalse":
+        return [("true", "True"), ("false", "False")]
+    return [(choice, choice) for choice in quiz.choices]
 
 
 def exact_value(quiz: Quiz, results: Mapping[StepKey, StepResult]) -> float | None:
@@ -277,21 +267,15 @@ def render(quiz: Quiz, ctx: RenderContext | None = None) -> list[str]:
     """Markdown lines (raw HTML around Markdown content) replacing the block."""
     number = quiz.index + 1
     answer, marker = graded_centre(quiz, ctx)
-    attrs = (
-        f'class="wmbook-quiz" id="{html.escape(quiz.anchor)}" data-kind="{quiz.kind}" '
-        f'data-answer="{html.escape(str(answer))}" data-tol="{quiz.tol!r}"{marker}'
-    )
+    html_of = macros("quiz.html")
     explanation = list(quiz.content)
     return [
-        f'<section {attrs} markdown="1" aria-labelledby="{html.escape(quiz.anchor)}-title">',
-        f'<p class="wmbook-quiz__label" id="{html.escape(quiz.anchor)}-title">'
-        f'<a class="wmbook-anchor" href="#{html.escape(quiz.anchor)}">Quiz {number}</a></p>',
+        str(html_of.start(quiz.anchor, quiz.kind, str(answer), repr(quiz.tol), Markup(marker))),
+        str(html_of.label(quiz.anchor, number)),
         "",
-        f'<div class="wmbook-quiz__question" markdown="1">{quiz.question}</div>',
+        str(html_of.question(Markup(quiz.question))),
         "",
-        f'<form class="wmbook-quiz__form" novalidate>{_form(quiz)}'
-        '<button type="submit" class="md-button wmbook-quiz__check">Check</button>'
-        '<p class="wmbook-quiz__feedback" role="status" aria-live="polite"></p></form>',
+        str(html_of.form(quiz.anchor, quiz.kind, _choices(quiz))),
         "",
         *(
             [
