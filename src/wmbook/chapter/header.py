@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from wmbook.chapter.meta import ChapterMeta
+from wmbook.templates import macros
 
 WORDS_PER_MINUTE = 230
 _WORD = re.compile(r"[\w’'-]+")
@@ -70,48 +70,22 @@ def reading_minutes(words: int) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def _maybe_link(text: str, url: str | None) -> str:
-    return f'<a href="{html.escape(url)}">{html.escape(text)}</a>' if url else html.escape(text)
-
-
 def breadcrumb(meta: ChapterMeta, links: HeaderLinks) -> str:
     """Where the chapter sits: site, volume, chapter number, title (above the page's title)."""
-    number = f"{meta.chapter:02d}"
-    crumbs = [
-        f'<li><a href="{html.escape(links.home)}">{html.escape(links.site)}</a></li>',
-        f"<li>{html.escape(meta.volume)}</li>",
-        f"<li>{number}</li>",
-        f'<li aria-current="page">{html.escape(meta.title)}</li>',
-    ]
-    return f'<nav class="wmbook-breadcrumb" aria-label="Breadcrumb"><ol>{"".join(crumbs)}</ol></nav>'
+    parts = macros("chapter_header.html")
+    return str(parts.breadcrumb(links.home, links.site, meta.volume, f"{meta.chapter:02d}", meta.title))
 
 
 def chapter_header(meta: ChapterMeta, links: HeaderLinks, words: int) -> str:
     """The header's HTML (under the page's title; the breadcrumb goes above it)."""
-    number = f"{meta.chapter:02d}"
-    instruments = " · ".join(
-        f'<a href="#{html.escape(anchor)}">{html.escape(label)} {html.escape(title)}</a>'
-        for label, title, anchor in links.instruments
-    )
-    if meta.next and links.next_url:
-        upcoming = f'<a href="{html.escape(links.next_url)}">{html.escape(meta.next)}</a>'
-    elif meta.next:
-        upcoming = f'{html.escape(meta.next)} <span class="wmbook-forthcoming">(forthcoming)</span>'
-    else:
-        upcoming = ""
-    facts = [
-        ("Level", html.escape(meta.level)),
-        ("Reading time", f'<span class="wmbook-reading-time">≈ {reading_minutes(words)} min</span>'),
-        ("Builds on", " · ".join(_maybe_link(name, url) for name, url in links.builds_on)),
-        ("Instruments", instruments or "none"),
-    ]
-    if upcoming:
-        facts.append(("Next", upcoming))
-    rows = "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in facts)
-    return (
-        '<header class="wmbook-chapter-header">'
-        f'<p class="wmbook-chapter-number"><span class="wmbook-chapter-volume">{html.escape(meta.volume)} · </span>'
-        f"Chapter {number} / {meta.chapters_in_volume:02d}</p>"
-        f'<dl class="wmbook-chapter-facts">{rows}</dl>'
-        "</header>"
+    return str(
+        macros("chapter_header.html").header(
+            meta,
+            f"{meta.chapter:02d}",
+            f"{meta.chapters_in_volume:02d}",
+            reading_minutes(words),
+            links.builds_on,
+            links.instruments,
+            links.next_url,
+        )
     )

@@ -11,6 +11,7 @@ in a ``<figure>`` with its caption.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass

@@ -31,7 +31,7 @@ def _bokeh(item: dict[str, object], ident: str, bokeh_base: str, version: str) -
         bokeh_base=bokeh_base,
         height=0,
         narrow_height=0,
-        preview=Markup('<p class="wmbook-display-loading">Interactive figure: loading…</p>'),
+        preview=None,  # a Bokeh figure has no static preview: the template says it is loading
         target_id=item["target_id"],
         target_label="Interactive figure",
         readouts="",
