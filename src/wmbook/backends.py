@@ -8,10 +8,10 @@ import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from wmbook.config import CACHE_URL_ENV, SCHEDULER_ENV, Settings
 from wmbook.errors import BookError
 from wmbook.execute.executor import SchedulerUnreachable, SessionRunner
 from wmbook.execute.pool import shared_pool
+from wmbook.settings import CACHE_URL_ENV, SCHEDULER_ENV, Settings
 from wmbook.signing import SIGNING_KEY_ENV
 
 if TYPE_CHECKING:

@@ -32,7 +32,6 @@ from wmbook.parse.prose import Heading, Prose
 if TYPE_CHECKING:
     from wmbook.chapter.meta import ChapterMeta
     from wmbook.cite.bibliography import Reference
-    from wmbook.config import Settings
     from wmbook.instruments.registry import InstrumentRegistry
     from wmbook.kinds import (
         Block,
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
         ReferenceList,
     )
     from wmbook.parse.snippets import SnippetReader
+    from wmbook.settings import Settings
     from wmbook.store import Store
 
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from wmbook import stages
 from wmbook.backends import open_shared_store, start_session_runner
 from wmbook.book import Book
-from wmbook.config import CacheKey, Settings
 from wmbook.errors import BookError
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.cgroups import whole_session_limits
@@ -27,6 +26,7 @@ from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.parse.snippets import SnippetReader
 from wmbook.progress import ProgressReporter
 from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
+from wmbook.settings import CacheKey, Settings
 from wmbook.store import Store
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The MkDocs plugin: each event hands the build to one stage (``wmbook.stages``).
 
 A book enables wmbook with ``plugins: [search, wmbook]``; settings go under the
-plugin (``wmbook.config.WmbookConfig``).  The ``Book`` of one build is created in
+plugin (``wmbook.config.WmbookConfig``; the engine reads ``wmbook.settings.Settings``).  The ``Book`` of one build is created in
 ``on_files``, so ``mkdocs serve`` starts every rebuild afresh; only the worker
 processes (``execute.pool``) and the store on disk outlive a build.
 """
@@ -38,7 +38,7 @@ from wmbook.assets_files import (
 )
 from wmbook.backends import session_runner, shared_store, start_session_runner
 from wmbook.book import Book, Page
-from wmbook.config import OnError, Settings, WmbookConfig, reject_old_settings, resolve_settings
+from wmbook.config import WmbookConfig, reject_old_settings
 from wmbook.errors import BookError
 from wmbook.execute.executor import SessionRunner
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
@@ -48,6 +48,7 @@ from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
 from wmbook.parse.snippets import snippet_reader
 from wmbook.progress import ProgressReporter
 from wmbook.render.mdexec import headings
+from wmbook.settings import OnError, Settings, resolve_settings
 from wmbook.signing import take_signing_key
 
 if TYPE_CHECKING:

@@ -33,7 +33,6 @@ from wmbook.chapter.header import HeaderLinks
 from wmbook.check.displays import bound_displays
 from wmbook.cite.bibliography import PageCitations, load_bibliography
 from wmbook.cite.section import highwire_tags
-from wmbook.config import OnError
 from wmbook.errors import BookError
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
@@ -75,6 +74,7 @@ from wmbook.render.rich import display_html
 from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
 from wmbook.runner.manifest import manifest_json, manifest_script, runnable_blocks, runnable_output
+from wmbook.settings import OnError
 from wmbook.store import atomic_write
 from wmbook.templates import into_head
 from wmbook.urls import relative_url
@@ -537,6 +537,19 @@ def write_notebook(book: Book, page: Page) -> None:
     book.writes.append((SourceLoc(page.parsed.path, 1), write))
 
 
+def write_notebooks(book: Book) -> None:
+    """Every rendered page's notebook, written; a failed write is reported at its page."""
+    for page in book.pages.values():
+        if page.checked:  # a page the build rendered
+            write_notebook(book, page)
+    for where, write in book.writes:
+        try:
+            write.result()
+        except OSError as exc:
+            book.diagnostics.append(Diagnostic(where, f"could not write the page's notebook: {exc}"))
+    book.writer.shutdown()
+
+
 def render_final(book: Book, page: Page, output: str) -> str:
     """Figures into the finished page (after search indexing); citation meta tags."""
     if page.figures:
@@ -575,15 +588,7 @@ def report(
     (``mkdocs serve``): every problem is then logged there and the preview goes on.  With
     ``on_error: warn`` errors are logged as warnings: the build passes, a strict one fails.
     """
-    for page in book.pages.values():
-        if page.checked:  # a page the build rendered
-            write_notebook(book, page)
-    for where, write in book.writes:
-        try:
-            write.result()
-        except OSError as exc:
-            book.diagnostics.append(Diagnostic(where, f"could not write the page's notebook: {exc}"))
-    book.writer.shutdown()
+    write_notebooks(book)
     cells = {p.parsed.abs_path: p.parsed.cells for p in book.pages.values() if p.parsed.cells is not None}
     for abs_path, rewrites in book.rewrites.items():
         if abs_path in cells:

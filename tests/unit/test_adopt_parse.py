@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from wmbook.config import WmbookConfig, resolve_settings
+from wmbook.config import WmbookConfig
 from wmbook.kinds.code import CodeBlock
 from wmbook.kinds.quiz import Quiz
 from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.page import parse_notebook_page, parse_page
+from wmbook.settings import resolve_settings
 
 PATH = "docs/x.md"
 

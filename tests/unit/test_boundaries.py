@@ -1,5 +1,5 @@
-"""The engine knows no site generator: only the plugin (and the option schema MkDocs
-validates) import MkDocs."""
+"""The engine knows no site generator: only the plugin and the option schema MkDocs
+validates (``wmbook.config``) import MkDocs, and only the plugin reads that schema."""
 
 from __future__ import annotations
 
@@ -38,3 +38,12 @@ def test_only_the_plugin_imports_mkdocs() -> None:
         if any(name == "mkdocs" or name.startswith("mkdocs.") for name in imported_modules(path))
     )
     assert set(importers) <= MAY_IMPORT_MKDOCS, importers
+
+
+def test_only_the_plugin_reads_the_mkdocs_schema() -> None:
+    readers = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if {"wmbook.config", "wmbook.plugin"} & imported_modules(path)
+    )
+    assert readers == ["plugin.py"]

@@ -10,23 +10,20 @@ from typing import Any
 
 import pytest
 
-from wmbook.config import (
-    ENVIRONMENT as OVERRIDES,
-)
-from wmbook.config import (
-    ENVIRONMENT_ONLY,
-    CacheKey,
-    OnError,
-    Settings,
-    WmbookConfig,
-    reject_old_settings,
-    resolve_settings,
-    setting_options,
-)
+from wmbook.config import WmbookConfig, reject_old_settings
 from wmbook.errors import BookError
 from wmbook.execute.executor import CacheMode
 from wmbook.execute.sandbox import default_memory_bytes
 from wmbook.parse.marked import ExecuteMode
+from wmbook.settings import ENVIRONMENT as OVERRIDES
+from wmbook.settings import (
+    ENVIRONMENT_ONLY,
+    CacheKey,
+    OnError,
+    Settings,
+    resolve_settings,
+    setting_options,
+)
 
 ENVIRONMENT = (
     "WMBOOK_WORKERS",
