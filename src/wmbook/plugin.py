@@ -1,9 +1,11 @@
 """The MkDocs plugin: each event hands the build to one stage (``wmbook.stages``).
 
 A book enables wmbook with ``plugins: [search, wmbook]``; settings go under the
-plugin (``wmbook.config.WmbookConfig``; the engine reads ``wmbook.settings.Settings``).  The ``Book`` of one build is created in
-``on_files``, so ``mkdocs serve`` starts every rebuild afresh; only the worker
-processes (``execute.pool``) and the store on disk outlive a build.
+plugin (``wmbook.config.WmbookConfig``; the engine reads ``wmbook.settings.Settings``).
+The ``Book`` of one build is created in ``on_files`` (``wmbook.launch``), so ``mkdocs
+serve`` starts every rebuild afresh; only the worker processes (``execute.pool``) and the
+store on disk outlive a build.  This is the one module that knows MkDocs: the engine raises
+``BookError``, which each event hands MkDocs as a ``PluginError``.
 """
 
 from __future__ import annotations
