@@ -298,16 +298,14 @@ def open_folds(content: str) -> str:
     if "<!--wmbook-fold" not in content:
         return content
     content = _EMPTY_FOLD.sub("", content)
-    content = _FOLD.sub(lambda m: _DETAILS.format(summary=m["summary"]), content)
+    # The summary is escaped in the marker already (``folded``).
+    content = _FOLD.sub(lambda m: str(macros("code.html").fold_start(Markup(m["summary"]))), content)
     return _FOLD_END.sub("</details>", content)
-
-
-_DETAILS = '<details class="wmbook-folded"><summary class="wmbook-folded__summary">{summary}</summary>'
 
 
 def folded_html(label: str, inner: str) -> str:
     """HTML (a notebook cell's code or output) inside a closed disclosure named ``label``."""
-    return _DETAILS.format(summary=html.escape(label)) + inner + "</details>"
+    return str(macros("code.html").fold_start(label)) + inner + "</details>"
 
 
 def numbered_figure(

@@ -232,7 +232,7 @@ def page_notebook(
             if block.figure is not None:
                 caption = f" — {block.options.caption}" if block.options.caption else ""
                 text = (
-                    str(macros("notebook.html").anchor(block.figure.anchor))
+                    str(macros("markdown.html").anchor(block.figure.anchor))
                     + f"**{block.figure.label}**{caption}"
                 )
                 cells.append(_markdown(_cite(text, citations, bibliography)))

@@ -17,11 +17,11 @@ block of the page and never touched here.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
 from wmbook.parse.fences import find_fences
+from wmbook.templates import macros
 
 ADMONITIONS = (
     "note",
@@ -180,7 +180,8 @@ def myst_markdown(text: str, labels: dict[str, str] | None = None, depth: int = 
             continue
         target = _TARGET.match(line.strip())
         if target is not None:
-            lines[index] = f'<a id="{html.escape(target["label"])}"></a>'  # a label is text, never markup
+            # A label is text, never markup: the template escapes it.
+            lines[index] = str(macros("markdown.html").anchor(target["label"]))
         elif "}`" in line:
             lines[index] = _ROLE.sub(lambda m: _role(m, labels), line)
     for directive in reversed(directives(lines)):

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from wmbook.parse.tree import TOKENS
+from wmbook.templates import Markup, macros
 
 _TOKEN = re.compile(r"__ICON_[0-9a-f]{32}")
 # What is not text of the page: a tag (its quoted attribute values may hold '>'), a comment,
@@ -49,7 +50,7 @@ def with_tree_icons(html: str) -> str:
         if name is None:
             return match[0]
         svg = icon_svg(name)
-        return f'<span class="twemoji">{svg}</span>' if svg else "📄"
+        return str(macros("markdown.html").icon(Markup(svg))) if svg else "📄"
 
     parts: list[str] = []
     done = 0
