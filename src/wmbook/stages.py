@@ -12,8 +12,8 @@ render         on_page_markdown          blocks into the page's Markdown (output
 render         on_page_content           math, chapter header, cite controls
 check          on_page_context           the page's sessions are awaited and checked
 render         on_page_context           outputs into their slots (before search indexing)
-render         on_post_page              figures, citation meta tags
-report         on_post_build             notebooks, accept rewrites, summary, JSON report, errors
+render         on_post_page              figures, citation meta tags, the notebook started
+report         on_post_build             notebooks awaited, accept rewrites, summary, report, errors
 =============  ========================  ========================================================
 """
 
@@ -537,11 +537,8 @@ def write_notebook(book: Book, page: Page) -> None:
     book.writes.append((SourceLoc(page.parsed.path, 1), write))
 
 
-def write_notebooks(book: Book) -> None:
-    """Every rendered page's notebook, written; a failed write is reported at its page."""
-    for page in book.pages.values():
-        if page.checked:  # a page the build rendered
-            write_notebook(book, page)
+def await_notebooks(book: Book) -> None:
+    """Every page's notebook written (``write_notebook``); a failed write is reported at its page."""
     for where, write in book.writes:
         try:
             write.result()
@@ -551,7 +548,9 @@ def write_notebooks(book: Book) -> None:
 
 
 def render_final(book: Book, page: Page, output: str) -> str:
-    """Figures into the finished page (after search indexing); citation meta tags."""
+    """Figures into the finished page (after search indexing); citation meta tags; the
+    page's notebook started (the report stage awaits it) before its results are let go."""
+    write_notebook(book, page)
     if page.figures:
         output = fill_figure_slots(output, page.slot_prefix, page.figures)
     late = "".join(page_tags(kind, page.url) + "\n" for kind in sorted(page.needs - book.assets))
@@ -581,14 +580,14 @@ def report(
     log: logging.Logger | logging.LoggerAdapter[logging.Logger],
     problem_log: logging.Logger | None = None,
 ) -> None:
-    """Write every page's notebook, apply accept-mode rewrites, log the summary, write the
+    """Await the pages' notebooks, apply accept-mode rewrites, log the summary, write the
     JSON report, prune the store.
 
     Errors fail the build (``BookError``), unless ``problem_log`` is given
     (``mkdocs serve``): every problem is then logged there and the preview goes on.  With
     ``on_error: warn`` errors are logged as warnings: the build passes, a strict one fails.
     """
-    write_notebooks(book)
+    await_notebooks(book)
     cells = {p.parsed.abs_path: p.parsed.cells for p in book.pages.values() if p.parsed.cells is not None}
     for abs_path, rewrites in book.rewrites.items():
         if abs_path in cells:
