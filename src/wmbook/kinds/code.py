@@ -305,7 +305,7 @@ def open_folds(content: str) -> str:
 
 def folded_html(label: str, inner: str) -> str:
     """HTML (a notebook cell's code or output) inside a closed disclosure named ``label``."""
-    return str(macros("code.html").fold_start(label)) + inner + "</details>"
+    return str(macros("code.html").folded(label, Markup(inner)))
 
 
 def numbered_figure(
