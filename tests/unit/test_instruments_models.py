@@ -391,11 +391,14 @@ def test_bokehjs_files_are_the_version_matched_core_and_widgets() -> None:
 
 
 def _caption(name: str) -> str:
+    """An instrument's caption with the paragraph just above its block (where its reading guide is)."""
     from pathlib import Path
 
     text = (Path(__file__).parents[2] / "docs" / "world-models.md").read_text(encoding="utf-8")
     start = text.index(f"    name: {name}\n")
-    return text[start : text.index("\n///", start)]
+    opener = text.rindex("\n///", 0, start)
+    guide = text.rindex("\n\n", 0, text.rindex("\n\n", 0, opener)) if "\n\n" in text[:opener] else 0
+    return text[guide : text.index("\n///", start)]
 
 
 def test_the_chapter_captions_quote_what_the_instruments_show() -> None:
