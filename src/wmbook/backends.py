@@ -1,6 +1,6 @@
 """Where a build keeps results and where its sessions run, from its settings: the store's
-shared layer (``cache_url``) and the session runner (this machine's pool, or a Dask
-cluster).  fsspec and distributed are imported only when a setting asks for them."""
+shared layer (``cache_url``) and the session runner (the executor the settings name).
+fsspec, and an executor's own packages, are imported only when a setting asks for them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from wmbook.errors import BookError
-from wmbook.execute.executor import SchedulerUnreachable, SessionRunner
+from wmbook.execute.executors import (
+    ACTIVITY,
+    ExecutorPlugin,
+    RunnerOptions,
+    SchedulerUnreachable,
+    SessionRunner,
+    load,
+)
 from wmbook.execute.pool import shared_pool
 from wmbook.settings import CACHE_URL_ENV, SCHEDULER_ENV, Settings
 from wmbook.signing import SIGNING_KEY_ENV
@@ -64,15 +71,20 @@ def shared_store(opening: SharedStoreProcess | None, url: str) -> SharedStorePro
 
 
 def start_session_runner(settings: Settings) -> Future[SessionRunner]:
-    """Start making the session runner while MkDocs reads the book: importing distributed
-    and reaching the scheduler take a second. (This machine's worker server still starts
-    with the first session: one started ahead of it, from another thread, delayed an
+    """Start making the session runner while MkDocs reads the book: importing an executor's
+    packages and reaching its scheduler take a second. (This machine's worker server still
+    starts with the first session: one started ahead of it, from another thread, delayed an
     interrupted build's stop by the server's exit report.)"""
     runner: Future[SessionRunner] = Future()
+    options = RunnerOptions(settings.workers, settings.scheduler, ACTIVITY.set)
 
     def start() -> None:
+        executor: ExecutorPlugin | None = None
         try:
-            runner.set_result(shared_pool(settings.workers, settings.scheduler))
+            executor = load(settings.executor)  # the settings have checked that it is installed
+            runner.set_result(shared_pool(settings.executor, executor, options))
+        except (ImportError, SchedulerUnreachable) as exc:
+            runner.set_exception(runner_error(settings.executor, executor, exc))
         except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
             runner.set_exception(exc)
 
@@ -80,17 +92,23 @@ def start_session_runner(settings: Settings) -> Future[SessionRunner]:
     return runner
 
 
+def runner_error(
+    name: str, executor: ExecutorPlugin | None, exc: ImportError | SchedulerUnreachable
+) -> BookError:
+    """What the build says when executor ``name`` (None: its module did not import) cannot
+    start: a package it needs is not installed, or nothing answers at its address."""
+    if isinstance(exc, ImportError):
+        needs = (executor and executor.requires) or f"the {exc.name or 'missing'} package"
+        install = f": {executor.install}" if executor and executor.install else ""
+        return BookError(
+            f"mkdocs.yml: plugins.wmbook.executor {name} (or {SCHEDULER_ENV}) needs {needs} ({exc}){install}"
+        )
+    return BookError(
+        f"mkdocs.yml: plugins.wmbook.scheduler (or {SCHEDULER_ENV}): {exc}; start the "
+        "scheduler and its workers, or unset the address to run sessions on this machine"
+    )
+
+
 def session_runner(starting: Future[SessionRunner]) -> SessionRunner:
-    """This machine's worker pool, or the Dask cluster when a scheduler is set."""
-    try:
-        return starting.result()
-    except ImportError as exc:
-        raise BookError(
-            f"mkdocs.yml: plugins.wmbook.executor dask (or {SCHEDULER_ENV}) needs the distributed "
-            f"package ({exc}): pip install wmbook[distributed]"
-        ) from exc
-    except SchedulerUnreachable as exc:
-        raise BookError(
-            f"mkdocs.yml: plugins.wmbook.scheduler (or {SCHEDULER_ENV}): {exc}; start the "
-            "scheduler and its workers, or unset the address to run sessions on this machine"
-        ) from exc
+    """The runner of the executor the settings name, once started (or why it could not)."""
+    return starting.result()

@@ -17,13 +17,16 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from wmbook.errors import BookError
-from wmbook.settings import CACHE_KEYS, CACHE_MODES, EXECUTE_MODES, EXECUTORS, ON_ERROR
+from wmbook.settings import CACHE_KEYS, CACHE_MODES, EXECUTE_MODES, ON_ERROR
 
 
 def executor_name(name: str) -> str:
-    """The executor an ``executor:`` option names, checked against the known ones."""
-    if name not in EXECUTORS:
-        raise base.ValidationError(f"Expected one of: {EXECUTORS} but received: {name!r}")
+    """The executor an ``executor:`` option names, checked against the installed ones
+    (``wmbook.executors`` entry points)."""
+    from wmbook.execute.executors import installed, unknown
+
+    if name not in installed():
+        raise base.ValidationError(unknown(name))
     return name
 
 
@@ -48,8 +51,8 @@ class WmbookConfig(base.Config):  # type: ignore[no-untyped-call]
     cache_url = c.Optional(c.Type(str))  # a shared cache: any fsspec URL (s3://bucket/prefix, …)
     # Entries of the shared cache are used only when signed by this key's owner (Ed25519, base64).
     cache_public_key = c.Optional(c.Type(str))
-    executor = _ExecutorOption(str, default="local")  # dask: sessions run on a Dask cluster
-    scheduler = c.Optional(c.Type(str))  # the Dask scheduler's address, tcp://host:8786
+    executor = _ExecutorOption(str, default="local")  # where sessions run: an installed executor
+    scheduler = c.Optional(c.Type(str))  # the address of the executor's scheduler, if it takes one
     bibliography = c.Optional(c.Type(str))  # default: references.bib in docs_dir
     instruments = c.Type(dict, default={})  # extra instruments: {name: "module:attribute"}
     progress_after = c.Type((int, float), default=3)  # report sessions running longer (s)

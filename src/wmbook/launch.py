@@ -19,7 +19,8 @@ from wmbook.book import Book
 from wmbook.errors import BookError
 from wmbook.execute.cache import SessionCache
 from wmbook.execute.cgroups import whole_session_limits
-from wmbook.execute.executor import Executor, SessionRunner
+from wmbook.execute.executor import Executor
+from wmbook.execute.executors import SessionRunner
 from wmbook.execute.landlock import unenforced
 from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry

@@ -138,7 +138,7 @@ class PageFolder:
 
     ``root`` is the book's docs folder, as far as relative paths may reach (``../data/x.csv``
     works inside it); ``page`` is the page's folder inside it.  ``shipped`` holds files sent
-    along with the session to a machine without the docs folder (a Dask worker), ``unsent``
+    along with the session to a machine without the docs folder (a remote worker), ``unsent``
     the names of the others there (listed, but absent when opened); None means the session
     reads ``root`` where it is.
     """
@@ -193,7 +193,7 @@ class Outcome(enum.Enum):
     DIED = "died"  # the worker process ended (os._exit, segfault, sys.exit)
     NOT_RUN = "not-run"  # an earlier step of the session stopped it
     UNCACHED = "uncached"  # cache-only mode, and the session is not in the cache
-    LOST = "lost"  # the machine running the session (a Dask worker) went away, or cannot run it
+    LOST = "lost"  # the machine running the session (a remote worker) went away, or cannot run it
 
 
 @dataclass(frozen=True)

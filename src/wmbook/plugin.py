@@ -42,7 +42,7 @@ from wmbook.backends import session_runner, shared_store, start_session_runner
 from wmbook.book import Book, Page
 from wmbook.config import WmbookConfig, reject_old_settings
 from wmbook.errors import BookError
-from wmbook.execute.executor import SessionRunner
+from wmbook.execute.executors import SessionRunner
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.launch import Site, start_backends, start_build
 from wmbook.math.katex import MathRenderer

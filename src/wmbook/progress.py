@@ -13,7 +13,7 @@ import threading
 import time
 from typing import TextIO
 
-from wmbook.execute.runner import ACTIVITY, ActivityBoard, Running
+from wmbook.execute.executors import ACTIVITY, ActivityBoard, Running
 
 
 def status_line(running: list[Running], now: float, after: float) -> str:

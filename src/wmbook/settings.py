@@ -24,7 +24,6 @@ VERBOSE_ENV = "WMBOOK_VERBOSE"
 CACHE_ENV = "WMBOOK_CACHE"
 CACHE_URL_ENV = "WMBOOK_CACHE_URL"
 SCHEDULER_ENV = "WMBOOK_SCHEDULER"
-EXECUTORS = ("local", "dask")
 WHERE = "mkdocs.yml: plugins.wmbook"
 
 
@@ -82,15 +81,29 @@ def _text(name: str, text: str) -> str | None:
     return text.strip() or None
 
 
+def _by_address(name: str, text: str) -> tuple[str | None, str | None]:
+    """The executor that takes the address's scheme, and the address (None, None when unset)."""
+    from wmbook.execute.executors import ExecutorError, by_scheme
+
+    address = _text(name, text)
+    if address is None:
+        return None, None
+    try:
+        return by_scheme(address, name), address
+    except ExecutorError as exc:
+        raise BookError(str(exc)) from exc
+
+
 # Each variable: the options it sets, and how its text reads (None: the options stay as written).
-# WMBOOK_SCHEDULER alone selects the Dask executor, so CI can switch without editing mkdocs.yml.
+# WMBOOK_SCHEDULER alone selects the executor that takes its address's scheme (tcp://: dask), so
+# CI can switch without editing mkdocs.yml.
 ENVIRONMENT: dict[str, tuple[tuple[str, ...], Callable[[str, str], Any]]] = {
     WORKERS_ENV: (("workers",), _whole_number),
     CACHE_ENV: (("cache",), _choice(CACHE_MODES)),
     ACCEPT_ENV: (("accept",), _flag),
     VERBOSE_ENV: (("verbose",), _flag),
     CACHE_URL_ENV: (("cache_url",), _text),
-    SCHEDULER_ENV: (("executor", "scheduler"), lambda name, text: ("dask", _text(name, text))),
+    SCHEDULER_ENV: (("executor", "scheduler"), lambda name, text: _by_address(name, text)),
 }
 ENVIRONMENT_ONLY = {"accept": False}  # settings with no option in mkdocs.yml
 
@@ -200,16 +213,13 @@ def _public_key(value: str | None, source: Source) -> str:
 
 
 def _scheduler(value: str | None, source: Source) -> str:
-    """The Dask scheduler's address when sessions run on a cluster, else ''."""
-    if source.values["executor"] != "dask":
-        return ""
-    address = (value or "").strip()
-    if not address:
-        raise BookError(
-            f"{WHERE}.executor is dask, so set scheduler: tcp://HOST:8786 "
-            f"(or {SCHEDULER_ENV}) to the Dask scheduler's address"
-        )
-    return address
+    """The address of the executor's scheduler, when it takes one, else ''."""
+    from wmbook.execute.executors import ExecutorError, address_for
+
+    try:
+        return address_for(source.values["executor"], value or "", SCHEDULER_ENV)
+    except ExecutorError as exc:
+        raise BookError(str(exc)) from exc
 
 
 def _memory_bytes(value: int, source: Source) -> int:

@@ -9,8 +9,10 @@ in the background.  The helper runs the store's own shared layer
 (``shared_store.SharedStore``), so its rules hold unchanged: checksums verified on
 read, damaged entries reported and removed, atomic publishing, the read-only and the
 unreachable modes, signing and verifying.  The signing key reaches the helper as the
-first message on its socket, never through its environment or command line.  Its
-messages are logged by the build, at their level.  It ends when the build flushes the
+first message on its socket, never through its environment or command line.  Every
+message either way is a typed msgspec frame (``channel.ToHelper``, ``channel.FromHelper``),
+decoded against its type: nothing received is unpickled, and a message of another shape
+ends the exchange unread.  The helper's log lines are logged by the build, at their level.  It ends when the build flushes the
 layer, or when the build's process is gone.
 """
 
@@ -24,10 +26,25 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
+
+from wmbook.execute.channel import (
+    Channel,
+    ChannelClosed,
+    ChannelError,
+    Entries,
+    Flush,
+    Flushed,
+    FromHelper,
+    LogLine,
+    ReadEntries,
+    SigningKey,
+    ToHelper,
+    Verdict,
+    WriteEntry,
+)
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -51,14 +68,14 @@ class SharedStoreProcess:
         )
         theirs.close()
         self._socket = ours
-        self._conn = Connection(os.dup(ours.fileno()))
+        self._channel = Channel(ours)
         self._lock = threading.Lock()
         self._waiting: dict[int, tuple[Future[Any], Any]] = {}
         self._ids = itertools.count()
         self._gone = False
         self._closing = False
         self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
-        self._send("key", 0, signing_key)  # first: the helper reads it before anything else
+        self._send(SigningKey(signing_key))  # first: the helper reads it before anything else
         self.replies = threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True)
         self.replies.start()  # ends once the helper has (after saying so, if it was not asked to)
 
@@ -77,18 +94,20 @@ class SharedStoreProcess:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        found: dict[str, bytes] = self._ask("read", (namespace, wanted, dict(what or {})), {})
+        found: dict[str, bytes] = self._ask(
+            lambda ident: ReadEntries(ident, namespace, tuple(wanted), dict(what or {})), {}
+        )
         return found
 
     def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None:
         """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
-        self._send("write", 0, (namespace, key, sealed, what))
+        self._send(WriteEntry(namespace, key, sealed, what))
 
     def flush(self) -> None:
         """Wait until every write of this build is published, then end the helper."""
         with self._lock:
             self._closing = True  # the helper ends after its answer: that is no loss
-        self._ask("flush", None, None)
+        self._ask(Flush, None)
         self.close()
 
     def close(self) -> None:
@@ -103,25 +122,25 @@ class SharedStoreProcess:
             self._process.kill()
             self._process.wait()
         self._socket.close()
-        with contextlib.suppress(OSError):
-            self._conn.close()
 
-    def _send(self, kind: str, ident: int, body: Any) -> bool:
+    def _send(self, message: SigningKey | ReadEntries | WriteEntry | Flush) -> bool:
         with self._lock:
             if self._gone:
                 return False
             try:
-                self._conn.send((kind, ident, body))
+                self._channel.send(ToHelper(message))
             except OSError:
                 return False
         return True
 
-    def _ask(self, kind: str, body: Any, otherwise: Any) -> Any:
+    def _ask(self, question: Callable[[int], ReadEntries | Flush], otherwise: Any) -> Any:
+        """Send the question numbered by a fresh ident; its answer (``otherwise`` when the
+        helper is gone)."""
         answer: Future[Any] = Future()
         with self._lock:
             ident = next(self._ids) + 1
             self._waiting[ident] = (answer, otherwise)
-        if not self._send(kind, ident, body):
+        if not self._send(question(ident)):
             with self._lock:
                 self._waiting.pop(ident, None)
             return otherwise
@@ -130,18 +149,21 @@ class SharedStoreProcess:
     def _receive(self) -> None:
         try:
             while True:
-                kind, ident, body = self._conn.recv()
-                if kind == "log":
-                    log.log(ident or logging.INFO, body)
-                elif kind == "verdict":
+                message = self._channel.recv(FromHelper).message
+                if isinstance(message, LogLine):
+                    log.log(message.level or logging.INFO, message.text)
+                elif isinstance(message, Verdict):
                     with self._lock:
-                        self._closing = bool(body)  # no store: the helper ends, as it should
-                    self._verdict.set_result(body)
+                        self._closing = bool(message.problem)  # no store: the helper ends, as it should
+                    self._verdict.set_result(message.problem)
                 else:
                     with self._lock:
-                        answer, _ = self._waiting.pop(ident)
-                    answer.set_result(body)
-        except (EOFError, OSError):
+                        answer, _ = self._waiting.pop(message.ident, (None, None))
+                    if answer is not None:
+                        answer.set_result(message.found if isinstance(message, Entries) else None)
+        except ChannelError as exc:
+            log.info(f"wmbook: the shared cache's helper sent {exc}; it is no longer asked")
+        except (ChannelClosed, OSError):
             pass
         with self._lock:
             lost = not (self._gone or self._closing)
@@ -189,62 +211,76 @@ def _keys(signing_key: str, public_key: str) -> tuple[Ed25519PrivateKey | None, 
     )
 
 
-def serve(url: str, conn: Connection, public_key: str = "") -> None:
-    """The helper: open the store at ``url`` and answer the build until it hangs up."""
+def serve(url: str, channel: Channel, public_key: str = "") -> None:
+    """The helper: open the store at ``url`` and answer the build until it hangs up (or
+    sends something that is not a ``ToHelper`` message: it is not read, nothing is run)."""
     sending = threading.Lock()
 
-    def send(kind: str, ident: int, body: Any) -> None:
+    def send(message: LogLine | Verdict | Entries | Flushed) -> None:
         with sending:
-            conn.send((kind, ident, body))
+            channel.send(FromHelper(message))
 
     class Forward(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            send("log", record.levelno, record.getMessage())
-
-    try:
-        kind, _, signing_key = conn.recv()
-    except (EOFError, OSError):
-        return
+            send(LogLine(record.levelno, record.getMessage()))
 
     log.addHandler(Forward())
     log.setLevel(logging.INFO)
     log.propagate = False
+    try:
+        first = channel.recv(ToHelper).message
+    except ChannelError as exc:
+        log.warning(f"wmbook: the shared cache's helper was sent {exc}; it ends")
+        return
+    except (ChannelClosed, OSError):
+        return
     problem = unknown_store(url)
-    send("verdict", 0, problem)
+    send(Verdict(problem))
     if problem:
         return
     from wmbook.shared_store import SharedStore, SharedStoreError
 
     store: SharedStore | None = None
     try:
-        store = SharedStore(url, *_keys(str(signing_key) if kind == "key" else "", public_key))
+        signing_key = first.key if isinstance(first, SigningKey) else ""
+        store = SharedStore(url, *_keys(signing_key, public_key))
         store.connect()
     except SharedStoreError as exc:
         log.info(
             f"wmbook: the shared cache at {url} cannot be opened ({exc}); this build goes on with the local cache only"
         )
-    kind, ident = "", 0
+    flush: Flush | None = None
     while True:
         try:
-            kind, ident, body = conn.recv()
-        except (EOFError, OSError):
+            message = channel.recv(ToHelper).message
+        except ChannelError as exc:
+            log.warning(f"wmbook: the shared cache's helper was sent {exc}; it ends")
             break
-        if kind == "read":
-            namespace, keys, what = body
-            send("reply", ident, store.read_many(namespace, keys, what) if store is not None else {})
-        elif kind == "write" and store is not None:
-            store.write(*body)
-        elif kind == "flush":
+        except (ChannelClosed, OSError):
+            break
+        if isinstance(message, ReadEntries):
+            found = (
+                store.read_many(message.namespace, message.keys, message.what) if store is not None else {}
+            )
+            send(Entries(message.ident, found))
+        elif isinstance(message, WriteEntry) and store is not None:
+            store.write(message.namespace, message.key, message.sealed, message.what)
+        elif isinstance(message, Flush):
+            flush = message
             break
     if store is not None:
         store.flush()
-    if kind == "flush":
-        send("reply", ident, None)
-    conn.close()
+    if flush is not None:
+        send(Flushed(flush.ident))
+    channel.close()
     # Every write is published: what is left to close (the client's connections) the
     # kernel closes faster than the interpreter's finalizers would.
     os._exit(0)
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], Connection(int(sys.argv[2])), sys.argv[3] if len(sys.argv) > 3 else "")
+    serve(
+        sys.argv[1],
+        Channel(socket.socket(fileno=int(sys.argv[2]))),
+        sys.argv[3] if len(sys.argv) > 3 else "",
+    )

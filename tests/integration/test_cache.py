@@ -167,16 +167,18 @@ plt.close("all")
 def test_serve_path_second_rebuild_from_cache(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Two rebuilds in one process (as ``serve`` does): the second runs nothing, same workers."""
     from wmbook.execute import pool
+    from wmbook.execute.runner import SessionPool
 
     page = cached / "docs" / "index.md"
     page.write_text(page.read_text().replace('print("second session")', 'print("edited while serving")'))
     first = build_site(cached, caplog)
-    server = pool.shared_pool(os.cpu_count() or 1).server
-    process = server._process
+    runner = pool.current_runner()
+    assert isinstance(runner, SessionPool)
+    process = runner.server._process
     second = build_site(cached, caplog, dirty=False)
     assert not first.failed and not second.failed
     assert set(_report(second).values()) == {True}
-    assert pool.shared_pool(os.cpu_count() or 1).server._process is process
+    assert pool.current_runner() is runner and runner.server._process is process
 
 
 def test_partial_builds_keep_other_entries(cached: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -143,8 +143,7 @@ def test_the_progress_board_names_the_step_a_worker_runs(dask_cluster: str) -> N
     line, while it runs, and leaves it when the session is over."""
     import time
 
-    from wmbook.execute.dask_runner import DaskRunner
-    from wmbook.execute.runner import ACTIVITY, Running
+    from wmbook.execute.executors import ACTIVITY, RunnerOptions, Running, load
     from wmbook.execute.sandbox import Limits
     from wmbook.model import SessionSpec, Step, StepKey, StepKind
 
@@ -157,7 +156,7 @@ def test_the_progress_board_names_the_step_a_worker_runs(dask_cluster: str) -> N
         ),
         (),
     )
-    runner = DaskRunner(dask_cluster)
+    runner = load("dask").start(RunnerOptions(1, dask_cluster, ACTIVITY.set))
     try:
         result = runner.submit(spec, limits=Limits(sandbox=False))
         seen: list[Running] = []

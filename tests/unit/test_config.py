@@ -309,8 +309,41 @@ def test_dask_without_a_scheduler_says_what_to_set(tmp_path: Path) -> None:
         settings(tmp_path, executor="dask")
 
 
-def test_an_unknown_executor_is_refused() -> None:
+def test_an_unknown_executor_is_refused_with_the_installed_names() -> None:
     cfg = WmbookConfig()
     cfg.load_dict({"executor": "ray"})
     failed, _ = cfg.validate()
     assert [name for name, _ in failed] == ["executor"]
+    assert str(failed[0][1]) == (
+        "'ray' is not an installed executor; installed: dask, local "
+        "(a package adds one under the wmbook.executors entry point)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "env", "expected"),
+    [
+        ({}, "", "local"),
+        ({"executor": "dask", "scheduler": "tcp://cluster:8786"}, "", "dask"),
+        ({}, "tcp://ci:8786", "dask"),  # the executor that takes tcp:// addresses
+        ({}, "ci:8786", "dask"),  # Dask reads an address without a scheme as tcp://
+    ],
+)
+def test_the_executor_from_the_settings_or_the_environment_s_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, values: dict[str, str], env: str, expected: str
+) -> None:
+    if env:
+        monkeypatch.setenv("WMBOOK_SCHEDULER", env)
+    assert settings(tmp_path, **values).executor == expected
+
+
+def test_an_address_no_executor_takes_says_which_are_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WMBOOK_SCHEDULER", "ray://head:10001")
+    with pytest.raises(BookError) as caught:
+        settings(tmp_path)
+    assert str(caught.value) == (
+        "WMBOOK_SCHEDULER='ray://head:10001': no installed executor takes ray:// addresses; "
+        "name one in mkdocs.yml: plugins.wmbook.executor (installed: dask, local)"
+    )

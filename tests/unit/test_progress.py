@@ -10,7 +10,7 @@ import time
 import pytest
 
 from waits import Written, until
-from wmbook.execute.runner import ActivityBoard, Running
+from wmbook.execute.executors import ActivityBoard, Running
 from wmbook.progress import ProgressReporter, status_line
 
 NOW = 1000.0

@@ -177,6 +177,76 @@ def test_a_helper_that_ends_mid_build_leaves_the_local_cache_and_says_so_once(
         helper.close()
 
 
+class MakesFolder:
+    """A pickle that, once unpickled, makes a folder: proof that it was run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+
+        return (os.mkdir, (str(self.path),))
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["as-the-first-message", "after-the-key"])
+def test_a_pickle_sent_to_the_helper_is_refused_and_not_run(tmp_path: Path, first: bool) -> None:
+    """The helper's channel carries typed frames only: a pickled payload in a well-formed
+    frame is refused unread, the helper ends, and what the pickle would run never runs."""
+    import os
+    import pickle
+    import socket
+    import struct
+    import subprocess
+    import sys
+
+    from wmbook.execute.channel import (
+        Channel,
+        ChannelClosed,
+        FromHelper,
+        LogLine,
+        SigningKey,
+        ToHelper,
+        Verdict,
+    )
+
+    (tmp_path / "shared").mkdir()
+    marker = tmp_path / "unpickled"
+    ours, theirs = socket.socketpair()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    helper = subprocess.Popen(
+        [sys.executable, "-m", "wmbook.shared_process", str(tmp_path / "shared"), str(theirs.fileno())],
+        pass_fds=(theirs.fileno(),),
+        env=env,
+    )
+    theirs.close()
+    channel = Channel(ours)
+    try:
+        if not first:
+            channel.send(ToHelper(SigningKey("")))
+        payload = pickle.dumps(("key", 0, MakesFolder(marker)))
+        ours.sendall(struct.pack(">I", len(payload)) + payload)
+        received: list[object] = []
+        while True:
+            try:
+                received.append(channel.recv(FromHelper, timeout=60).message)
+            except ChannelClosed:
+                break
+        assert helper.wait(timeout=60) == 0
+    finally:
+        channel.close()
+        if helper.poll() is None:
+            helper.kill()
+            helper.wait()
+    assert not marker.exists()
+    logged = [m.text for m in received if isinstance(m, LogLine)]
+    refused = [
+        text for text in logged if "the shared cache's helper was sent a message that is not a valid" in text
+    ]
+    assert len(refused) == 1, logged
+    assert [m for m in received if isinstance(m, Verdict)] == ([] if first else [Verdict("")])
+
+
 # -- signed entries --
 
 

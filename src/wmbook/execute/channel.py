@@ -1,8 +1,10 @@
-"""Typed messages between the build, the worker server and a session's process.
+"""Typed messages between wmbook's processes: the build, the worker server, a session's
+process, the shared store's helper, and a remote executor's workers.
 
 Every message is a msgspec MessagePack frame (a 4-byte length, then the body), decoded
-into the one type its reader expects: a session's process can send wrong data, which is
-refused, but never an object that runs code in the reader (as a pickle could).
+into the one type its reader expects: a process can send wrong data, which is refused,
+but never an object that runs code in the reader (as a pickle could).  Where a reader
+expects one of several messages, they are tagged records in one envelope.
 """
 
 from __future__ import annotations
@@ -16,12 +18,127 @@ from typing import Any, TypeVar
 import msgspec
 
 from wmbook.execute.sandbox import Limits
-from wmbook.model import SessionSpec
+from wmbook.model import SessionResult, SessionSpec
 
 T = TypeVar("T")
 
 MAX_FRAME = 256 << 20  # bytes; a longer frame is refused before anything is read into memory
 _HEADER = struct.Struct(">I")
+
+
+class ForkSession(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Build → worker server: fork a session process for the socket sent along (``SCM_RIGHTS``)."""
+
+
+class ServerReady(msgspec.Struct, frozen=True, tag=True):
+    """Worker server → build: numpy and matplotlib are loaded; sessions can be forked."""
+
+
+class SessionExited(msgspec.Struct, frozen=True, tag=True):
+    """Worker server → build: a session process ended, with this exit code (-N: signal N)."""
+
+    pid: int
+    code: int
+
+
+class ServerReport(msgspec.Struct, frozen=True):
+    """What the worker server writes to the build."""
+
+    message: ServerReady | SessionExited
+
+
+class SigningKey(msgspec.Struct, frozen=True, tag=True):
+    """Build → shared-store helper, first: the key that signs what it publishes ("" for none)."""
+
+    key: str
+
+
+class ReadEntries(msgspec.Struct, frozen=True, tag=True):
+    """Build → helper: the payloads of ``keys`` (``what`` names each in the helper's log)."""
+
+    ident: int
+    namespace: str
+    keys: tuple[str, ...]
+    what: dict[str, str]
+
+
+class WriteEntry(msgspec.Struct, frozen=True, tag=True):
+    """Build → helper: publish one sealed entry, in the background."""
+
+    namespace: str
+    key: str
+    sealed: bytes
+    what: str
+
+
+class Flush(msgspec.Struct, frozen=True, tag=True):
+    """Build → helper: publish every write, answer, then end."""
+
+    ident: int
+
+
+class ToHelper(msgspec.Struct, frozen=True):
+    """What the build sends the shared-store helper."""
+
+    message: SigningKey | ReadEntries | WriteEntry | Flush
+
+
+class LogLine(msgspec.Struct, frozen=True, tag=True):
+    """Helper → build: a line for the build's log, at ``level`` (``logging``'s numbers)."""
+
+    level: int
+    text: str
+
+
+class Verdict(msgspec.Struct, frozen=True, tag=True):
+    """Helper → build: why no store answers to its URL, or "" when one does."""
+
+    problem: str
+
+
+class Entries(msgspec.Struct, frozen=True, tag=True):
+    """Helper → build: the stored payloads found for ``ReadEntries`` number ``ident``."""
+
+    ident: int
+    found: dict[str, bytes]
+
+
+class Flushed(msgspec.Struct, frozen=True, tag=True):
+    """Helper → build: every write is published (the answer to ``Flush`` number ``ident``)."""
+
+    ident: int
+
+
+class FromHelper(msgspec.Struct, frozen=True):
+    """What the shared-store helper sends the build."""
+
+    message: LogLine | Verdict | Entries | Flushed
+
+
+@dataclass(frozen=True)
+class WorkerRequest:
+    """Build → a remote executor's worker: one session to run, under these limits."""
+
+    spec: SessionSpec
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class WorkerAnswer:
+    """A remote worker → build: the fingerprint of its Python and wmbook, and the session's result."""
+
+    fingerprint: str
+    result: SessionResult
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A remote worker → build (the progress relay): task ``task`` started the step at
+    ``page``:``line``, or, with ``page`` empty, is over."""
+
+    task: str
+    page: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -48,12 +165,10 @@ class Channel:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self._encoder = msgspec.msgpack.Encoder()
 
     def send(self, message: object) -> None:
         """Encode ``message`` (dataclasses, enums, tuples, plain values) and send it."""
-        body = self._encoder.encode(message)
-        self.sock.sendall(_HEADER.pack(len(body)) + body)
+        self.sock.sendall(framed(message))
 
     def poll(self, timeout: float) -> bool:
         """Whether something (a frame, or the end of the stream) can be read within ``timeout``."""
@@ -101,8 +216,14 @@ def channel_pair() -> tuple[Channel, Channel]:
     return Channel(ours), Channel(theirs)
 
 
+def framed(message: object) -> bytes:
+    """``message`` as one frame: its length, then its body (what ``Channel.recv`` reads)."""
+    body = msgspec.msgpack.encode(message)
+    return _HEADER.pack(len(body)) + body
+
+
 def encode(message: object) -> bytes:
-    """``message`` as one msgspec MessagePack body (for channels that carry bytes, as Dask's)."""
+    """``message`` as one msgspec MessagePack body (for transports that carry bytes, as a cluster's)."""
     return msgspec.msgpack.encode(message)
 
 

@@ -7,9 +7,9 @@ import functools
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Protocol
 
 from wmbook.execute.cache import SessionCache, fits_budget
+from wmbook.execute.executors import SessionRunner
 from wmbook.execute.keys import session_key
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepResult
@@ -21,22 +21,6 @@ class CacheMode(enum.Enum):
     AUTO = "auto"  # use an entry when its key matches; run and store otherwise
     FORCE = "force"  # run everything; store the fresh results
     CACHE_ONLY = "cache-only"  # never run code; a missing entry is an error
-
-
-class SchedulerUnreachable(Exception):
-    """No Dask scheduler answered at the configured address."""
-
-
-class SessionRunner(Protocol):
-    """Where sessions run: this machine's pool (``runner.SessionPool``) or a Dask cluster
-    (``dask_runner.DaskRunner``); both return the same records."""
-
-    def submit(
-        self,
-        spec: SessionSpec,
-        after: Callable[[SessionResult], None] | None = None,
-        limits: Limits | None = None,
-    ) -> Future[SessionResult]: ...
 
 
 def _done(result: SessionResult) -> Future[SessionResult]:

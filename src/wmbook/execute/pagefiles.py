@@ -5,7 +5,7 @@ A session reads its page's folder in place (``execute.workdir``) and reports the
 the docs folder it read.  Its cache entry records each with the state it had
 (``record_reads``): a file's SHA-256, a folder's list of names, or that it was absent.  The
 entry is stale once any of them differs (``reads_unchanged``), so editing ``data.csv``
-runs again exactly the sessions that read it.  A Dask worker may not have the docs folder:
+runs again exactly the sessions that read it.  A remote worker may not have the docs folder:
 ``ship`` sends the files of the page's folder along, within a size budget.
 """
 

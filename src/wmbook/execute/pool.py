@@ -1,5 +1,5 @@
 """The process-wide session runner: it outlives single builds, so ``serve`` keeps its workers
-(or its connection to the Dask scheduler)."""
+(or its connection to a cluster)."""
 
 from __future__ import annotations
 
@@ -7,35 +7,32 @@ import atexit
 import signal
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING
 
-from wmbook.execute.runner import SessionPool
-
-if TYPE_CHECKING:
-    from wmbook.execute.dask_runner import DaskRunner
+from wmbook.execute.executors import ExecutorPlugin, RunnerOptions, SessionRunner
 
 _lock = threading.Lock()
-_pool: SessionPool | DaskRunner | None = None
-_identity: tuple[int, str] | None = None
+_pool: SessionRunner | None = None
+_identity: tuple[str, RunnerOptions] | None = None
 
 
-def shared_pool(workers: int, scheduler: str = "") -> SessionPool | DaskRunner:
-    """The runner for this process: ``workers`` local processes, or the Dask scheduler at
-    ``scheduler``; (re)created when the wanted one changes."""
+def shared_pool(name: str, executor: ExecutorPlugin, options: RunnerOptions) -> SessionRunner:
+    """The runner for this process: the executor registered as ``name`` started with
+    ``options``; (re)created when the wanted one changes."""
     global _pool, _identity
     with _lock:
-        wanted = (0 if scheduler else workers, scheduler)
+        wanted = (name, options)
         if _pool is None or _identity != wanted:
             if _pool is not None:
                 _pool.shutdown()
                 _pool = None
-            if scheduler:
-                from wmbook.execute.dask_runner import DaskRunner  # distributed only when asked for
-
-                _pool = DaskRunner(scheduler)
-            else:
-                _pool = SessionPool(workers)
+            _pool = executor.start(options)
             _identity = wanted
+        return _pool
+
+
+def current_runner() -> SessionRunner | None:
+    """The runner this process holds now (None before the first build's)."""
+    with _lock:
         return _pool
 
 

@@ -1,12 +1,15 @@
-"""The MkDocs side of execution: one worker process per session, watched with timeouts.
+"""The MkDocs side of execution: one worker process per session, watched with timeouts;
+and the ``local`` executor, sessions on this machine (``SessionPool``).
 
 Worker processes are forked from a pre-started server (``zygote``) that has already
 imported numpy and matplotlib, so a session pays no import cost, yet every session
 starts from a fresh copy of that server: nothing leaks from one session to the next.
+Every executor runs its sessions this way, here or on the machine it sends them to.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import shutil
@@ -17,13 +20,24 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 from wmbook.execute.capture import joined, read_streams, stderr_path
 from wmbook.execute.cgroups import SessionGroups, Usage
-from wmbook.execute.channel import Channel, ChannelClosed, ChannelError, SessionRequest, channel_pair
+from wmbook.execute.channel import (
+    Channel,
+    ChannelClosed,
+    ChannelError,
+    ForkSession,
+    ServerReady,
+    ServerReport,
+    SessionExited,
+    SessionRequest,
+    channel_pair,
+    encode,
+)
+from wmbook.execute.executors import ACTIVITY, ExecutorPlugin, Progress, Running
 from wmbook.execute.protocol import DISK_FULL, ENVIRONMENT, OUT_OF_MEMORY, REFUSED, capture_path
 from wmbook.execute.sandbox import Limits, end_process_tree, folder_bytes, session_environment
 from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepResult
@@ -42,6 +56,7 @@ class WorkerServer:
         self._exit_seen = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        self._reports: Channel | None = None
         self._dir = ""
         self.groups: SessionGroups | None = None
         self.active: set[int] = set()  # session processes not yet reaped
@@ -52,8 +67,13 @@ class WorkerServer:
             self.groups = SessionGroups()
         if self._control is not None:
             self._control.close()
+        if self._reports is not None:
+            self._reports.close()
         # Seqpacket: each request is one message, and the server sees the build go as an end.
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # The server's stdout is a socket of frames (``ServerReport``): ready, then each exit.
+        reports, their_reports = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._reports = Channel(reports)
         # The server's environment holds nothing a session may not see: it is forked from it.
         # Unbuffered streams: what a block prints reaches the capture file in order with what
         # C code writes, and nothing is left in a buffer when the file reaches its size limit.
@@ -61,28 +81,34 @@ class WorkerServer:
         # every start); each session is given its own HOME.
         fixed = {**ENVIRONMENT, "PYTHONPATH": python_path(), "PYTHONUNBUFFERED": "1"}
         env = session_environment(os.environ, _SERVER_VARIABLES, fixed)
-        with theirs:
+        with theirs, their_reports:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "wmbook.execute.zygote", str(theirs.fileno())],
                 stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
+                stdout=their_reports.fileno(),
                 env=env,
                 cwd=self._dir,
                 pass_fds=(theirs.fileno(),),
             )
-        assert self._process.stdout is not None
-        ready = self._process.stdout.readline()
-        if ready.strip() != b"ready":
+        try:
+            ready = self._reports.recv(ServerReport).message
+        except (ChannelClosed, ChannelError):
+            ready = None
+        if not isinstance(ready, ServerReady):
             raise RuntimeError("the wmbook worker server did not start (is numpy installed?)")
-        threading.Thread(target=self._read_exits, args=(self._process,), daemon=True).start()
+        threading.Thread(target=self._read_exits, args=(self._reports,), daemon=True).start()
 
-    def _read_exits(self, process: subprocess.Popen[bytes]) -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            parts = line.split()
-            if len(parts) == 3 and parts[0] == b"exit":
+    def _read_exits(self, reports: Channel) -> None:
+        while True:
+            try:
+                report = reports.recv(ServerReport).message
+            except ChannelError:
+                continue  # a frame that is no report: the next one is read
+            except (ChannelClosed, OSError):
+                return
+            if isinstance(report, SessionExited):
                 with self._exit_seen:
-                    self._exits[int(parts[1])] = int(parts[2])
+                    self._exits[report.pid] = report.code
                     self._exit_seen.notify_all()
 
     def _ensure(self) -> None:
@@ -106,7 +132,7 @@ class WorkerServer:
         ours, theirs = channel_pair()
         with self._lock:
             assert self._control is not None
-            socket.send_fds(self._control, [b"session"], [theirs.fileno()])
+            socket.send_fds(self._control, [encode(ForkSession())], [theirs.fileno()])
         theirs.close()
         pid = ours.recv(int, timeout=_STARTUP_TIMEOUT)
         with self._exit_seen:
@@ -164,6 +190,9 @@ class WorkerServer:
             if self._control is not None:
                 self._control.close()
                 self._control = None
+            if self._reports is not None:
+                self._reports.close()
+                self._reports = None
             if self.groups is not None:
                 self.groups.close()
             if self._dir:
@@ -192,56 +221,30 @@ def _kill(pid: int) -> None:
 _SLICE = 0.2  # seconds between looks at a session that has not answered yet
 
 
+class _Waited(enum.Enum):
+    """How waiting for a step's result ended."""
+
+    DATA = "data"  # the result can be read
+    EXITED = "exited"  # the process ended without one (even if something it started holds the channel)
+    DISK = "disk"  # the session's folder grew past its limit
+    TIMEOUT = "timeout"
+
+
 def _wait_for_step(
     conn: Channel, server: WorkerServer, pid: int, timeout: float, disk: Callable[[], bool]
-) -> str:
-    """'data' when the step's result can be read, 'exited' when the process ended without
-    one (even if something it started still holds the connection), 'disk' when the
-    session's folder grew past its limit, 'timeout' otherwise."""
+) -> _Waited:
+    """How the wait for the step's result ended (see ``_Waited``)."""
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if conn.poll(max(0.0, min(_SLICE, left))):
-            return "data"
+            return _Waited.DATA
         if server.has_exited(pid) and not conn.poll(0):
-            return "exited"
+            return _Waited.EXITED
         if disk():
-            return "disk"
+            return _Waited.DISK
         if left <= 0:
-            return "timeout"
-
-
-@dataclass(frozen=True)
-class Running:
-    """A step being run now: where it is written and since when (``time.monotonic``)."""
-
-    page: str
-    line: int
-    since: float
-
-
-class ActivityBoard:
-    """What every session process is running at the moment, for progress reports."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running: dict[Hashable, Running] = {}
-
-    def set(self, ident: Hashable, running: Running | None) -> None:
-        """Record (or, with None, clear) what session ``ident`` runs."""
-        with self._lock:
-            if running is None:
-                self._running.pop(ident, None)
-            else:
-                self._running[ident] = running
-
-    def snapshot(self) -> list[Running]:
-        """The steps running now, longest-running first."""
-        with self._lock:
-            return sorted(self._running.values(), key=lambda r: r.since)
-
-
-ACTIVITY = ActivityBoard()
+            return _Waited.TIMEOUT
 
 
 def _unfinished(step: Step, session_dir: str, index: int, outcome: Outcome, detail: str) -> StepResult:
@@ -278,13 +281,13 @@ def _next_result(
 ) -> StepResult:
     """The result of ``step``: as the session sent it, or what the build saw happen."""
     state = _wait_for_step(conn, server, pid, step.timeout, watch.over)
-    if state == "data":
+    if state is _Waited.DATA:
         try:
             result = conn.recv(StepResult, timeout=step.timeout)
         except TimeoutError:
-            state = "timeout"
+            state = _Waited.TIMEOUT
         except ChannelClosed:
-            state = "exited"
+            state = _Waited.EXITED
         except ChannelError as exc:
             _kill(pid)
             return _unfinished(step, session_dir, index, Outcome.DIED, REFUSED.format(what=exc))
@@ -295,11 +298,11 @@ def _next_result(
                 return _unfinished(step, session_dir, index, Outcome.DIED, detail)
             if not watch.over():  # also a step too quick for a look while it ran
                 return result
-            state = "disk"
-    if state == "timeout":
+            state = _Waited.DISK
+    if state is _Waited.TIMEOUT:
         _kill(pid)
         return _unfinished(step, session_dir, index, Outcome.TIMEOUT, f"timed out after {step.timeout:g} s")
-    if state == "disk":
+    if state is _Waited.DISK:
         _kill(pid)
         return _unfinished(step, session_dir, index, Outcome.DIED, DISK_FULL.format(mb=watch.limit / 2**20))
     detail = _exit_detail(server.exit_code(pid))
@@ -358,10 +361,12 @@ def run_in_process(
 
 
 class SessionPool:
-    """Runs sessions concurrently, at most ``workers`` processes at a time."""
+    """Runs sessions concurrently, at most ``workers`` processes at a time, each step
+    reported to ``progress`` (by default this process's progress line)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, progress: Progress = ACTIVITY.set) -> None:
         self.workers = max(1, workers)
+        self.progress = progress
         self.server = WorkerServer()
         self._threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="wmbook")
 
@@ -375,7 +380,9 @@ class SessionPool:
         (storing the result, say) has been called with the result."""
 
         def run() -> SessionResult:
-            result = run_in_process(self.server, spec, limits or Limits())
+            ident = threading.get_ident()
+            report = lambda running: self.progress(ident, running)  # noqa: E731
+            result = run_in_process(self.server, spec, limits or Limits(), report)
             if after is not None:
                 after(result)
             return result
@@ -390,3 +397,9 @@ class SessionPool:
         """Wait for running sessions, then stop the worker server."""
         self._threads.shutdown(wait=True, cancel_futures=True)
         self.server.stop()
+
+
+EXECUTOR = ExecutorPlugin(
+    start=lambda options: SessionPool(options.workers, options.progress),
+    summary="sessions run on this machine, workers at a time",
+)

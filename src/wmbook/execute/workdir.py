@@ -86,7 +86,7 @@ class FolderWatch:
         self.reads: set[FileRead] = set()
         self.upper: str | None = None  # where the session's writes land, with an overlay
         self._dirs: set[str] = set()  # folders of the mirror standing for docs folders
-        self._shipped: set[str] = set()  # files sent along with the session (a Dask worker)
+        self._shipped: set[str] = set()  # files sent along with the session (a remote worker)
         self._busy = threading.local()  # set while the watch itself works on files
 
     def build(self, overlay: Callable[[str, str, str, str, str], bool] | None = None) -> str:

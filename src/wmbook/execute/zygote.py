@@ -6,8 +6,9 @@ Protocol: the build holds one end of a socketpair whose other end the server inh
 reach.  For each session the build sends, over it, one end of a fresh socketpair
 (``SCM_RIGHTS``); the server forks, and the child keeps only that end: it sends its pid,
 receives a ``SessionRequest`` and runs it (see ``child.run_session``), every message a
-typed msgspec frame.  The server reports each child's exit status on its stdout as
-``exit PID STATUS``, so the build can say how a process that vanished mid-block ended.
+typed msgspec frame.  The server's stdout is a socket to the build, where it writes
+frames (``ServerReport``): that it is ready, then each child's exit status, so the build
+can say how a process that vanished mid-block ended.
 It is a child subreaper, so what an ended session left behind comes back to it and is
 ended too.  It exits when its stdin or its control socket closes: the build is gone.
 """
@@ -29,7 +30,17 @@ from types import FrameType
 import msgspec
 
 from wmbook.execute import child, figures, ipython  # preload: numpy, matplotlib, IPython, the runner
-from wmbook.execute.channel import Channel, SessionRequest
+from wmbook.execute.channel import (
+    Channel,
+    ChannelError,
+    ForkSession,
+    ServerReady,
+    ServerReport,
+    SessionExited,
+    SessionRequest,
+    decode,
+    framed,
+)
 from wmbook.execute.namespaces import private_shm_possible
 from wmbook.execute.sandbox import children, end_process_tree, readable_paths
 
@@ -50,7 +61,7 @@ def _report_exits(signum: int, frame: FrameType | None) -> None:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
         _end_orphans()
-        os.write(1, f"exit {pid} {code}\n".encode())
+        os.write(_reports, framed(ServerReport(SessionExited(pid, code))))
 
 
 def _end_orphans() -> None:
@@ -114,7 +125,7 @@ def _run_child(control: socket.socket, session: socket.socket) -> None:
     # it dies with the server, so nothing spins on when the build is killed.
     os.setsid()
     die_with_parent(signal.SIGKILL)
-    # Nothing it starts may hold the build's terminal or the server's report pipe.
+    # Nothing it starts may hold the build's terminal or the server's report socket.
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -128,15 +139,23 @@ def _run_child(control: socket.socket, session: socket.socket) -> None:
         os._exit(0)
 
 
+def _is_request(message: bytes) -> bool:
+    try:
+        decode(message, ForkSession)
+    except ChannelError:
+        return False
+    return True
+
+
 def _serve(control: socket.socket) -> None:
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(control, 16, 1)
+            message, fds, _, _ = socket.recv_fds(control, 256, 1)
         except OSError:
             message, fds = b"", []
         if not message:
             _end_everything(signal.SIGTERM, None)
-        if len(fds) != 1:
+        if len(fds) != 1 or not _is_request(message):
             for fd in fds:
                 os.close(fd)
             continue
@@ -169,12 +188,16 @@ def _warm_up() -> None:
 
 
 _folder = ""  # the build's folder for this server (its working directory), removed at the end
+_reports = 1  # where frames to the build go: the stdout it was started with
 
 
 def main(control_fd: int) -> None:
     """Serve session requests arriving on the inherited socket ``control_fd``."""
-    global _folder
+    global _folder, _reports
     _folder = os.getcwd()
+    # Frames only on the report socket: anything printed goes to stderr instead.
+    _reports = os.dup(1)
+    os.dup2(2, 1)
     die_with_parent(signal.SIGTERM)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -183,7 +206,7 @@ def main(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGCHLD, _report_exits)
     threading.Thread(target=_exit_when_orphaned, daemon=True).start()
-    os.write(1, b"ready\n")
+    os.write(_reports, framed(ServerReport(ServerReady())))
     _serve(control)
 
 
