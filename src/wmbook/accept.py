@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from wmbook.kinds.output import OutputRewrite
+from wmbook.blocks import OutputRewrite
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.parse.notebook import CellMap
 from wmbook.store import atomic_write

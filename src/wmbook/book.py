@@ -12,19 +12,20 @@ import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from wmbook.kinds import (
+from wmbook.blocks import CodeBlock, OutputRewrite
+from wmbook.model import (
+    AssetKind,
     Block,
-    CodeBlock,
-    Equation,
-    ExpectedOutput,
-    InstrumentBlock,
-    OutputRewrite,
-    Quiz,
-    ReferenceList,
+    Diagnostic,
+    KindOf,
+    PageRef,
+    SessionResult,
+    SourceLoc,
+    StepKey,
+    StepResult,
 )
-from wmbook.model import Diagnostic, SessionResult, SourceLoc, StepKey, StepResult
 from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.notebook import CellMap
 from wmbook.parse.prose import Heading, Prose
@@ -33,19 +34,12 @@ if TYPE_CHECKING:
     from wmbook.chapter.meta import ChapterMeta
     from wmbook.cite.bibliography import Reference
     from wmbook.instruments.registry import InstrumentRegistry
-    from wmbook.kinds import (
-        Block,
-        CodeBlock,
-        Equation,
-        ExpectedOutput,
-        InstrumentBlock,
-        OutputRewrite,
-        Quiz,
-        ReferenceList,
-    )
     from wmbook.parse.snippets import SnippetReader
     from wmbook.settings import Settings
     from wmbook.store import Store
+
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -65,44 +59,18 @@ class ParsedPage:
     cells: CellMap | None = None  # notebook pages: the text's lines back to cells
     notebook: dict[str, Any] | None = None  # notebook pages: the notebook's JSON as read
     execute: ExecuteMode = ExecuteMode.ALL  # which of its fences run (site setting, front matter)
+    assets: frozenset[AssetKind] = frozenset()  # what its blocks' kinds need (``BlockKind.assets``)
 
-    def _of(self, record: type) -> tuple[Any, ...]:
+    def blocks_of(self, kind: type[R] | KindOf[R]) -> tuple[R, ...]:
+        """The page's blocks of one kind, in page order: ``blocks_of(quiz.KIND)``, or by the
+        kind's record type, ``blocks_of(Quiz)``."""
+        record = kind if isinstance(kind, type) else kind.record
         return tuple(b for b in self.blocks if isinstance(b, record))
-
-    @property
-    def code_blocks(self) -> tuple[CodeBlock, ...]:
-        """The page's python blocks, in order."""
-        return self._of(CodeBlock)
 
     def blocks_by_cell(self) -> dict[int, CodeBlock]:
         """A notebook page's code blocks by the number of the code cell each one is (a cell
         that does not run on the page, with ``execute: marked`` say, has none)."""
-        return {block.cell: block for block in self.code_blocks if block.cell is not None}
-
-    @property
-    def expected_outputs(self) -> tuple[ExpectedOutput, ...]:
-        """The page's expected-output fences."""
-        return self._of(ExpectedOutput)
-
-    @property
-    def quizzes(self) -> tuple[Quiz, ...]:
-        """The page's quizzes, in order."""
-        return self._of(Quiz)
-
-    @property
-    def equations(self) -> tuple[Equation, ...]:
-        """The page's labelled equations."""
-        return self._of(Equation)
-
-    @property
-    def instruments(self) -> tuple[InstrumentBlock, ...]:
-        """The page's instruments."""
-        return self._of(InstrumentBlock)
-
-    @property
-    def reference_lists(self) -> tuple[ReferenceList, ...]:
-        """The page's ``/// references`` blocks."""
-        return self._of(ReferenceList)
+        return {block.cell: block for block in self.blocks_of(CodeBlock) if block.cell is not None}
 
     @property
     def headings(self) -> tuple[Heading, ...]:
@@ -127,7 +95,7 @@ class ParsedPage:
     @property
     def has_math(self) -> bool:
         """Whether the page may hold math (KaTeX is then shipped)."""
-        return self.prose.has_math or bool(self.equations)
+        return self.prose.has_math or AssetKind.MATH in self.assets
 
     @property
     def title(self) -> str:
@@ -140,16 +108,15 @@ class ParsedPage:
 class Page:
     """One page during one build."""
 
-    uri: str  # MkDocs' src_uri, e.g. basics/coins.md
-    url: str
-    parsed: ParsedPage
+    ref: PageRef
+    parsed: ParsedPage  # its ``path`` and ``abs_path`` are the ref's
     dest_path: str = ""  # where MkDocs writes the page's HTML
     sessions: list[Future[SessionResult]] = field(default_factory=list)
     results: dict[StepKey, StepResult] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its output HTML
     figures: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its figures HTML
-    needs: set[str] = field(default_factory=set)  # asset kinds its outputs turned out to need
+    needs: set[AssetKind] = field(default_factory=set)  # what its outputs turned out to need
     toc_ids: set[str] = field(default_factory=set)  # headings that results add to the contents
     checked: bool = False
 
@@ -164,9 +131,19 @@ class Page:
         return cells.text(self.parsed.path, text) if cells is not None else text
 
     @property
+    def uri(self) -> str:
+        """MkDocs' ``src_uri``, the page's key (``Book.pages``)."""
+        return self.ref.uri
+
+    @property
+    def url(self) -> str:
+        """Where the site serves the page."""
+        return self.ref.url
+
+    @property
     def slot_prefix(self) -> str:
         """A prefix that makes the page's slot names unique in the site."""
-        return "".join(c if c.isalnum() else "-" for c in self.uri).strip("-")
+        return self.ref.slot_prefix
 
 
 @dataclass
@@ -185,12 +162,12 @@ class Book:
     nav_titles: dict[str, str] = field(default_factory=dict)  # nav title -> src_uri
     diagnostics: list[Diagnostic] = field(default_factory=list)  # not tied to one page
     sessions: list[SessionResult] = field(default_factory=list)
-    rewrites: dict[str, list[OutputRewrite]] = field(default_factory=dict)  # by file, accept mode
+    rewrites: dict[str, list[OutputRewrite]] = field(default_factory=dict)  # by page (src_uri), accept mode
     site_name: str = ""
     site_url: str = ""
     accept_hint: str = "WMBOOK_ACCEPT=1 mkdocs build"
-    assets: set[str] = field(default_factory=set)  # asset kinds every page links (math, instruments)
-    late_assets: set[str] = field(default_factory=set)  # kinds some page needed after running
+    assets: set[AssetKind] = field(default_factory=set)  # what every page links (math, instruments)
+    late_assets: set[AssetKind] = field(default_factory=set)  # what some page needed after running
     runtime_bytes: int = 0  # what the in-browser runner downloads on the first Run
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
     writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebooks being written

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wmbook import stages
+from wmbook.assets_files import SiteAssets, site_assets
 from wmbook.backends import open_shared_store, start_session_runner
+from wmbook.blocks import CodeBlock
 from wmbook.book import Book
 from wmbook.errors import BookError
 from wmbook.execute.cache import SessionCache
@@ -24,6 +26,9 @@ from wmbook.execute.executors import SessionRunner
 from wmbook.execute.landlock import unenforced
 from wmbook.execute.sandbox import Limits, landlock_abi
 from wmbook.instruments.registry import InstrumentRegistry
+from wmbook.kinds import registry
+from wmbook.kinds.base import BlockKind
+from wmbook.model import AssetKind
 from wmbook.parse.snippets import SnippetReader
 from wmbook.progress import ProgressReporter
 from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
@@ -57,11 +62,11 @@ def start_backends(
 
 @dataclass(frozen=True)
 class Started:
-    """A build under way: its book, the progress report, Pyodide's folder (or None)."""
+    """A build under way: its book, the progress report, the assets its site gets."""
 
     book: Book
     progress: ProgressReporter
-    runtime: Path | None
+    assets: SiteAssets
 
 
 def start_build(
@@ -80,7 +85,8 @@ def start_build(
     executor = session_executor(book, runner(), log)
     progress = start_progress(book, log)
     stages.execute(book, executor)
-    return Started(book, progress, choose_assets(book))
+    runtime = choose_assets(book)
+    return Started(book, progress, site_assets(book.assets, runtime, block_kinds_used(book)))
 
 
 def open_book(settings: Settings, site: Site, shared: SharedStoreProcess | None) -> Book:
@@ -151,12 +157,13 @@ def choose_assets(book: Book) -> Path | None:
     Pyodide's files when readers may run blocks, or a page has blocks only a browser runs
     (fetched once into the cache)."""
     pages = [p.parsed for p in book.pages.values()]
+    book.assets |= {asset for p in pages for asset in p.assets if asset is not AssetKind.MATH}
     if book.settings.math and any(p.has_math for p in pages):
-        book.assets.add("math")
-    if any(p.instruments for p in pages):
-        book.assets.add("instruments")
+        book.assets.add(AssetKind.MATH)
     # markdown-exec's pyodide fences run in the reader's browser only: they bring the runner.
-    pyodide_page = next((p.path for p in pages if any(b.options.browser_only for b in p.code_blocks)), "")
+    pyodide_page = next(
+        (p.path for p in pages if any(b.options.browser_only for b in p.blocks_of(CodeBlock))), ""
+    )
     if not book.settings.run_in_browser and not pyodide_page:
         return None
     try:
@@ -165,8 +172,14 @@ def choose_assets(book: Book) -> Path | None:
         where = "mkdocs.yml: plugins.wmbook.run_in_browser" if book.settings.run_in_browser else pyodide_page
         raise BookError(f"{where}: {exc}") from exc
     book.runtime_bytes = runtime_bytes(runtime)
-    book.assets.add("runner")
+    book.assets.add(AssetKind.RUNNER)
     return runtime
+
+
+def block_kinds_used(book: Book) -> list[BlockKind[Any]]:
+    """The block kinds some page of the book has a block of (their own files are shipped)."""
+    used = {type(block) for page in book.pages.values() for block in page.parsed.blocks}
+    return [kind for kind in registry().kinds if kind.record in used]
 
 
 def report_sandbox(limits: Limits, abi: int, log: Log) -> None:

@@ -4,7 +4,8 @@ parse -> blocks (each with a ``SourceLoc`` and the ``Region`` of the page it cov
 -> execute -> ``SessionResult`` (``StepResult`` per ``StepKey``) -> check ->
 ``Diagnostic`` -> render -> HTML.  Every record is frozen so a stage can never change
 what an earlier stage saw.  The block records themselves live with their kind, in
-``wmbook.kinds``.
+``wmbook.kinds`` (those other stages read too in ``wmbook.blocks``); here they are only
+``Block``s, each covering a region of its page.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 
 @dataclass(frozen=True, order=True)
@@ -27,6 +29,26 @@ class SourceLoc:
         if self.cell is not None:
             return f"{self.path}: cell {self.cell}, line {self.line}"
         return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """One page of the site, as every stage names it.
+
+    ``uri`` (MkDocs' ``src_uri``) is the page's key, unique in the site; the others are how
+    the page is shown to a contributor, found on disk and served, carried along so that no
+    stage has to work one out from another.
+    """
+
+    uri: str  # e.g. basics/coins.md
+    path: str  # as messages show it, e.g. docs/basics/coins.md
+    abs_path: str = ""  # the file on disk ("" for text that is not a file)
+    url: str = ""  # where the site serves it, relative to the site's root
+
+    @property
+    def slot_prefix(self) -> str:
+        """A prefix that makes the page's slot and element names unique in the site."""
+        return "".join(c if c.isalnum() else "-" for c in self.uri).strip("-")
 
 
 class Severity(enum.Enum):
@@ -67,6 +89,52 @@ class Region:
     text: str
 
 
+class Block(Protocol):
+    """A block record of any kind: every one covers a region of its page."""
+
+    @property
+    def region(self) -> Region: ...
+
+
+R_co = TypeVar("R_co", covariant=True)
+
+
+class KindOf(Protocol, Generic[R_co]):
+    """A block kind as far as a page's blocks are concerned: the type of its records."""
+
+    @property
+    def record(self) -> type[R_co]: ...
+
+
+class FencedRecord(Protocol):
+    """A block record written as a fence (what a markdown-exec ``md`` block may hold)."""
+
+    @property
+    def region(self) -> Region: ...
+
+    @property
+    def fence(self) -> Fence: ...
+
+
+class AssetKind(enum.StrEnum):
+    """A set of wmbook's front-end files that pages link only when they need it (ordered by
+    name, so that a site lists them the same way on every build)."""
+
+    BASE = "base"  # wmbook.css and wmbook.js: every page
+    MATH = "math"  # KaTeX's stylesheet and fonts
+    INSTRUMENTS = "instruments"  # the instruments' loader and BokehJS
+    RUNNER = "runner"  # the in-browser runner (Pyodide is fetched on the first Run)
+
+
+@dataclass(frozen=True)
+class AcceptMode:
+    """Whether a build takes changed outputs into the book's files (accept mode), and how a
+    contributor asks for that, for mismatch messages."""
+
+    accept: bool = False
+    hint: str = "WMBOOK_ACCEPT=1 mkdocs build"
+
+
 @dataclass(frozen=True)
 class Fence:
     """A fenced code block found in the Markdown source (lines are 1-based, in the file)."""
@@ -86,23 +154,24 @@ class Fence:
         return self.start + 1
 
 
-class StepKind(enum.Enum):
-    """What a session step does in the worker."""
+class StepKind(enum.StrEnum):
+    """The steps of wmbook's own block kinds; another package's kind names its steps with its
+    own name (a ``StepKey``'s ``kind`` is any word)."""
 
-    CODE = "code"  # run statements, capture output and figures
-    CHECK = "check"  # evaluate an expression, return its value
+    CODE = "code"  # a code block: run statements, capture output and figures
+    CHECK = "check"  # a quiz's check: evaluate an expression, return its value
 
 
 @dataclass(frozen=True, order=True)
 class StepKey:
-    """Which block of a page a step (and its result) belongs to: the code block or the
-    quiz check with this index on the page."""
+    """Which block of a page a step (and its result) belongs to: the kind's name for its
+    steps (``StepKind`` for wmbook's own) and the block's index among them on the page."""
 
-    kind: StepKind
+    kind: str
     index: int
 
     def __str__(self) -> str:
-        return f"{self.kind.value}-{self.index}"
+        return f"{self.kind}-{self.index}"
 
 
 @dataclass(frozen=True)
@@ -123,10 +192,11 @@ class Step:
     # "docs/page.md:LINE" of a step written on another page (a session that spans pages runs
     # the earlier pages' blocks first): what a later step's "not run because" names.
     written_at: str = ""
+    evaluate: bool = False  # ``source`` is an expression whose value is the result (a quiz's check)
 
     @property
-    def kind(self) -> StepKind:
-        """Statements to run, or an expression to evaluate."""
+    def kind(self) -> str:
+        """The kind of block the step belongs to (``StepKind`` for wmbook's own)."""
         return self.key.kind
 
 

@@ -17,7 +17,6 @@ import mimetypes
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import markdown as markdown_lib
@@ -31,13 +30,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils.templates import TemplateContext
 
 from wmbook import stages
-from wmbook.assets_files import (
-    BASE,
-    STYLES_AND_SCRIPTS,
-    asset_sources,
-    copy_assets,
-    needed_markdown_extensions,
-)
+from wmbook.assets_files import SiteAssets, copy_assets, needed_markdown_extensions
 from wmbook.backends import session_runner, shared_store, start_session_runner
 from wmbook.book import Book, Page
 from wmbook.config import WmbookConfig, reject_old_settings
@@ -125,7 +118,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             self.settings, _site(config), shared, files.documentation_pages(), self._runner_now, log
         )
         self.book, self.progress, self.math = started.book, started.progress, MathRenderer(started.book.store)
-        _add_site_assets(files, config, started.book.assets, started.runtime)
+        _add_site_assets(files, config, started.assets)
         return files
 
     def _runner_now(self) -> SessionRunner:
@@ -303,25 +296,17 @@ def _site(config: MkDocsConfig) -> Site:
     )
 
 
-def _reference(config: MkDocsConfig, styles: tuple[str, ...], scripts: tuple[str, ...]) -> None:
-    for css in styles:
+def _add_site_assets(files: Files, config: MkDocsConfig, assets: SiteAssets) -> None:
+    """Copy ``assets`` into the site and reference them from every page (a site's own
+    references to the same files are not repeated)."""
+    for css in assets.styles:
         if css not in config.extra_css:
             config.extra_css.append(css)
-    for script in scripts:
+    for script in assets.scripts:
         if script not in [str(s) for s in config.extra_javascript]:
             config.extra_javascript.append(script)
-
-
-def _add_site_assets(
-    files: Files, config: MkDocsConfig, kinds: set[str], runtime: Path | None = None
-) -> None:
-    """Copy into the site, and reference from every page, the base assets and ``kinds``."""
-    _reference(config, *BASE)
-    for kind in ["base", *sorted(kinds)]:
-        if kind != "base":
-            _reference(config, *STYLES_AND_SCRIPTS[kind])
-        for uri, path in asset_sources(kind, runtime):
-            files.append(File.generated(config, uri, abs_src_path=str(path)))
+    for uri, path in assets.files:
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
 
 
 def _toc_with_results(toc: TableOfContents, content: str, added: set[str]) -> TableOfContents:

@@ -28,31 +28,35 @@ from typing import Protocol
 
 from wmbook.accept import apply_notebook_rewrites, apply_rewrites
 from wmbook.assets_files import page_tags
+from wmbook.blocks import CodeBlock, OutputRewrite
 from wmbook.book import Book, Page
 from wmbook.chapter.header import HeaderLinks
 from wmbook.check.displays import bound_displays
-from wmbook.cite.bibliography import PageCitations, load_bibliography
+from wmbook.cite.bibliography import Bibliography, PageCitations, load_bibliography
 from wmbook.cite.section import highwire_tags
 from wmbook.errors import BookError
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
 from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_blocks
-from wmbook.instruments.page import bokeh_version
-from wmbook.kinds import BY_RECORD, KINDS, Block, OutputRewrite
+from wmbook.instruments.page import BokehBase, bokeh_version
+from wmbook.instruments.registry import InstrumentRegistry
+from wmbook.kinds import registry
 from wmbook.kinds.base import CheckContext, RenderContext, top_level
-from wmbook.kinds.code import (
-    CodeBlock,
-    OutputSlot,
-    fill_figure_slots,
-    fill_slots,
-    open_folds,
-    problem_box,
-    slot_name,
-)
-from wmbook.kinds.quiz import fill_centres
+from wmbook.kinds.instrument import InstrumentBlock
 from wmbook.kinds.tree import trees_drawn
 from wmbook.math.katex import MathRenderer
-from wmbook.model import Diagnostic, Outcome, SessionResult, Severity, SourceLoc, StepResult
+from wmbook.model import (
+    AcceptMode,
+    AssetKind,
+    Block,
+    Diagnostic,
+    Outcome,
+    PageRef,
+    SessionResult,
+    Severity,
+    SourceLoc,
+    StepResult,
+)
 from wmbook.notebook.export import (
     download_action,
     executed_notebook,
@@ -67,15 +71,16 @@ from wmbook.parse.myst_markup import myst_markdown, unsupported
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.mdexec import headings, result_html, without_markdown_attribute
-from wmbook.render.outputs import render_figures, render_result, safe_figure_svg, visible_text
+from wmbook.render.outputs import problem_box, render_figures, render_result, safe_figure_svg, visible_text
 from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
+from wmbook.render.slots import OutputSlot, fill_figure_slots, fill_slots, slot_name
 from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
 from wmbook.runner.manifest import manifest_json, manifest_script, runnable_blocks, runnable_output
 from wmbook.settings import OnError
-from wmbook.store import atomic_write
+from wmbook.store import Store, atomic_write
 from wmbook.templates import into_head
 from wmbook.urls import relative_url
 
@@ -117,13 +122,11 @@ def parse(book: Book, files: Iterable[SourceFile]) -> None:
             continue
         with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
-        path = display_path(book, file.abs_src_path)
+        ref = PageRef(file.src_uri, display_path(book, file.abs_src_path), file.abs_src_path, file.url)
         mode = book.settings.page_mode(file.src_uri)
-        if file.src_uri.endswith(".ipynb"):  # a page because mkdocs-jupyter made it one
-            parsed = parse_notebook_page(text, path, file.abs_src_path, book.instruments, mode, book.snippets)
-        else:
-            parsed = parse_page(text, path, file.abs_src_path, book.instruments, mode, book.snippets)
-        book.pages[file.src_uri] = Page(file.src_uri, file.url, parsed, file.abs_dest_path or "")
+        read = parse_notebook_page if ref.uri.endswith(".ipynb") else parse_page  # .ipynb: mkdocs-jupyter's
+        parsed = read(text, ref.path, ref.abs_path, book.instruments, mode, book.snippets)
+        book.pages[ref.uri] = Page(ref, parsed, file.abs_dest_path or "")
 
 
 # -- execute -----------------------------------------------------------------------------
@@ -182,26 +185,23 @@ def check(book: Book, page: Page) -> None:
     parsed = page.parsed
     page.diagnostics[:0] = parsed.diagnostics
     # Rich outputs within bounds before the page, its notebook or the search index parse them.
-    blocks = [(block.key, block.code_loc) for block in parsed.code_blocks]
+    blocks = [(block.key, block.code_loc) for block in parsed.blocks_of(CodeBlock)]
     bounded, cut = bound_displays(blocks, page.results, book.settings.display_bytes)
     page.results.update(bounded)
     page.diagnostics += cut
-    ctx = CheckContext(
-        page=parsed,
-        results=page.results,
-        accept=book.settings.accept,
-        accept_hint=book.accept_hint,
-        bibliography=book.bibliography,
-        bibliography_path=book.bibliography_path,
-        bibliography_found=book.bibliography_found,
-    )
+    extras = [
+        AcceptMode(book.settings.accept, book.accept_hint),
+        Bibliography(book.bibliography, book.bibliography_path, book.bibliography_found),
+    ]
+    ctx = CheckContext(parsed, page.results, {type(extra): extra for extra in extras})
+    kinds = registry()
     for block in parsed.blocks:
-        for finding in BY_RECORD[type(block)].check(block, ctx):
+        for finding in kinds.of(block).check(block, ctx):
             if isinstance(finding, OutputRewrite):
-                book.rewrites.setdefault(parsed.abs_path, []).append(finding)
+                book.rewrites.setdefault(page.uri, []).append(finding)
             else:
                 page.diagnostics.append(finding)
-    for kind in KINDS:
+    for kind in kinds.kinds:
         page.diagnostics += kind.check_page(parsed, ctx)
 
 
@@ -233,22 +233,27 @@ def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> Ren
     def caption_html(text: str) -> str:
         return convert(link_citations(text, citations, book.bibliography)) if text.strip() else ""
 
+    # Keyed by the type a kind asks for (a subclass of the registry or the store answers for it).
+    extras = {
+        BokehBase: BokehBase(relative_url("assets/wmbook/bokeh/", page.url)),
+        InstrumentRegistry: book.instruments,
+        Store: book.store,
+    }
     return RenderContext(
         page=page.parsed,
         slot_prefix=page.slot_prefix,
         citations=citations,
         caption_html=caption_html,
-        bokeh_base=relative_url("assets/wmbook/bokeh/", page.url),
-        instruments=book.instruments,
-        store=book.store,
         results=page.results,
+        extras=extras,
     )
 
 
 def placements(ctx: RenderContext, blocks: Iterable[Block]) -> list[Placement]:
     """Each block with its kind's rendering."""
     # A block inside another (a fence in a markdown-exec ``md`` block) is rendered by it.
-    return [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in top_level(list(blocks))]
+    kinds = registry()
+    return [Placement(b.region, tuple(kinds.of(b).render(b, ctx))) for b in top_level(list(blocks))]
 
 
 def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
@@ -346,7 +351,7 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
         links = HeaderLinks(
             home=home_url(book, page),
             site=book.site_name,
-            instruments=tuple((i.label, i.title, i.anchor) for i in parsed.instruments),
+            instruments=tuple((i.label, i.title, i.anchor) for i in parsed.blocks_of(InstrumentBlock)),
             next_url=next_chapter_url(book, page),
             builds_on=builds_on_links(book, page),
         )
@@ -384,11 +389,11 @@ def render_displays(
         if problem:
             page.diagnostics.append(Diagnostic(loc, problem, Severity.WARNING))
         elif shown.get(BOKEH_MIME) is not None:
-            page.needs.add("instruments")
+            page.needs.add(AssetKind.INSTRUMENTS)
         elif shown.get("text/latex") is not None and not any(
             shown.get(m) is not None for m in ("text/html", "image/svg+xml", "image/png", "image/jpeg")
         ):
-            page.needs.add("math")
+            page.needs.add(AssetKind.MATH)
         parts.append(rendered)
     book.late_assets |= page.needs
     return "\n".join(parts)
@@ -416,9 +421,10 @@ def located_result(page: Page, result: StepResult) -> StepResult:
 def add_runner(book: Book, page: Page, content: str) -> str:
     """Runnable blocks' outputs wrapped for the in-browser runner, and the page's manifest
     (without ``run_in_browser``, only the blocks that run nowhere else: pyodide fences)."""
-    slots = {b.key: str(OutputSlot(page.slot_prefix, b.key)) for b in page.parsed.code_blocks}
+    code_blocks = page.parsed.blocks_of(CodeBlock)
+    slots = {b.key: str(OutputSlot(page.slot_prefix, b.key)) for b in code_blocks}
     everything = book.settings.run_in_browser
-    runnable = runnable_blocks(page.parsed.code_blocks, slots, book.settings.timeout, everything)
+    runnable = runnable_blocks(code_blocks, slots, book.settings.timeout, everything)
     if not runnable:
         return content
     for block in runnable:
@@ -428,7 +434,7 @@ def add_runner(book: Book, page: Page, content: str) -> str:
         "packages": book.settings.packages_url,
         "runtimeBytes": book.runtime_bytes,
     }
-    manifest = manifest_json(page.parsed.code_blocks, slots, book.settings.timeout, extra, everything)
+    manifest = manifest_json(code_blocks, slots, book.settings.timeout, extra, everything)
     return content + "\n" + manifest_script(manifest)
 
 
@@ -486,7 +492,8 @@ def render_outputs(
 ) -> str:
     """Each code block's output into its slot; with ``show_problems`` (``mkdocs serve``),
     the page's errors in a box at its top."""
-    for block in page.parsed.code_blocks:
+    code_blocks = page.parsed.blocks_of(CodeBlock)
+    for block in code_blocks:
         result = page.results.get(block.key)
         show = block.options.show
         if show is not None and show.html and block.options.language in ("md", "markdown"):
@@ -509,12 +516,12 @@ def render_outputs(
                 page.figures[block.key] = render_figures(
                     result, numbered=block.figure is not None, narrow=block.options.narrow
                 )
-    if book.settings.run_in_browser or any(b.options.browser_only for b in page.parsed.code_blocks):
+    if book.settings.run_in_browser or any(b.options.browser_only for b in code_blocks):
         content = add_runner(book, page, content)
     content = fill_slots(content, page.slot_prefix, page.outputs, page.figures)
-    content = open_folds(content)
-    content = fill_centres(content, page.parsed.quizzes, page.results)
-    if any(block.options.execute for block in page.parsed.code_blocks):
+    for kind in registry().kinds:
+        content = kind.finish(content, page.parsed.blocks_of(kind), page.results)
+    if any(block.options.execute for block in code_blocks):
         content = download_action(page.uri) + content
     errors = [page.located(d) for d in page.diagnostics if d.severity is Severity.ERROR]
     if show_problems and errors:
@@ -525,7 +532,7 @@ def render_outputs(
 def write_notebook(book: Book, page: Page) -> None:
     """The page as a notebook with the build's outputs, next to its HTML (``Download notebook``),
     written by the book's writer thread (``report`` waits for every write)."""
-    if not page.dest_path or not any(block.options.execute for block in page.parsed.code_blocks):
+    if not page.dest_path or not any(block.options.execute for block in page.parsed.blocks_of(CodeBlock)):
         return
     if page.parsed.notebook is not None:
         results = {key: located_result(page, result) for key, result in page.results.items()}
@@ -588,13 +595,13 @@ def report(
     ``on_error: warn`` errors are logged as warnings: the build passes, a strict one fails.
     """
     await_notebooks(book)
-    cells = {p.parsed.abs_path: p.parsed.cells for p in book.pages.values() if p.parsed.cells is not None}
-    for abs_path, rewrites in book.rewrites.items():
-        if abs_path in cells:
-            book.diagnostics += apply_notebook_rewrites(abs_path, rewrites, cells[abs_path])
+    for uri, rewrites in book.rewrites.items():
+        ref, cells = book.pages[uri].ref, book.pages[uri].parsed.cells
+        if cells is not None:
+            book.diagnostics += apply_notebook_rewrites(ref.abs_path, rewrites, cells)
         else:
-            book.diagnostics += apply_rewrites(abs_path, rewrites)
-        log.info(f"{display_path(book, abs_path)}: accepted new output for {len(rewrites)} block(s)")
+            book.diagnostics += apply_rewrites(ref.abs_path, rewrites)
+        log.info(f"{ref.path}: accepted new output for {len(rewrites)} block(s)")
     diagnostics = book.all_diagnostics()
     summary = summarise(book.sessions)
     log.info(summary.line())

@@ -92,6 +92,8 @@ def test_wheel_declares_the_plugin_and_instruments(wheel_book: WheelBook) -> Non
     assert re.search(r"\[mkdocs\.plugins\]\s*wmbook\s*=\s*wmbook\.plugin:WmbookPlugin", entry_points)
     for name in ("latent_rollout", "pixel_vs_embedding", "imagined_planner"):
         assert re.search(rf"^{name}\s*=\s*wmbook\.instruments\.{name}:INSTRUMENT$", entry_points, re.M)
+    for name in ("code", "output", "quiz", "equation", "instrument", "references", "tree"):
+        assert re.search(rf"^{name}\s*=\s*wmbook\.kinds\.{name}:KIND$", entry_points, re.M)
 
 
 def test_environment_uses_the_installed_wheel(wheel_book: WheelBook) -> None:

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from wmbook.book import ParsedPage
-from wmbook.cite.bibliography import PageCitations, Reference
+from wmbook.cite.bibliography import Bibliography, PageCitations, Reference
+from wmbook.instruments.page import BokehBase
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.kinds.base import CheckContext, ParseContext, RenderContext
-from wmbook.model import Diagnostic, StepResult
+from wmbook.model import AcceptMode, Diagnostic, StepResult
 from wmbook.parse.blocks import RawBlock, find_blocks
 from wmbook.parse.fences import find_fences
 from wmbook.parse.page import parse_page
@@ -21,7 +22,8 @@ ACCEPT_HINT = "WMBOOK_ACCEPT=1 mkdocs build"
 
 def parse_context(text: str, path: str, instruments: InstrumentRegistry | None = None) -> ParseContext:
     """The context a kind's ``parse`` gets for a page holding ``text`` (nothing parsed yet)."""
-    return ParseContext(path, tuple(text.split("\n")), instruments or InstrumentRegistry())
+    extras: dict[type, object] = {InstrumentRegistry: instruments or InstrumentRegistry()}
+    return ParseContext(path, tuple(text.split("\n")), extras=extras)
 
 
 def only_block(text: str) -> RawBlock:
@@ -57,15 +59,11 @@ def check_context(
     bibliography_found: bool = True,
 ) -> CheckContext:
     """The context a kind's ``check`` gets once the page's sessions have run."""
-    return CheckContext(
-        page=page,
-        results={r.key: r for r in results},
-        accept=accept,
-        accept_hint=ACCEPT_HINT,
-        bibliography=bibliography or {},
-        bibliography_path=bibliography_path,
-        bibliography_found=bibliography_found,
-    )
+    extras = [
+        AcceptMode(accept, ACCEPT_HINT),
+        Bibliography(bibliography or {}, bibliography_path, bibliography_found),
+    ]
+    return CheckContext(page, {r.key: r for r in results}, {type(extra): extra for extra in extras})
 
 
 def render_context(
@@ -78,13 +76,17 @@ def render_context(
     results: Sequence[StepResult] = (),
 ) -> RenderContext:
     """The context a kind's ``render`` gets."""
+    extras: dict[type, object] = {
+        BokehBase: BokehBase("../assets/wmbook/bokeh/"),
+        InstrumentRegistry: instruments or InstrumentRegistry(),
+    }
+    if store is not None:
+        extras[Store] = store
     return RenderContext(
         page=page,
         slot_prefix=slot_prefix,
         citations=PageCitations({}),
         caption_html=caption_html,
-        bokeh_base="../assets/wmbook/bokeh/",
-        instruments=instruments or InstrumentRegistry(),
-        store=store,
         results={r.key: r for r in results},
+        extras=extras,
     )

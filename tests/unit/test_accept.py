@@ -78,7 +78,7 @@ def _write(tmp_path: Path, raw: bytes, mode: int = 0o640) -> tuple[Path, ParsedP
 def _with_output(page: ParsedPage) -> list[ExpectedOutput]:
     """The page's expected-output fences."""
     assert not page.diagnostics, [d.format() for d in page.diagnostics]
-    return list(page.expected_outputs)
+    return list(page.blocks_of(ExpectedOutput))
 
 
 def _lines(raw: bytes) -> list[bytes]:
@@ -260,12 +260,16 @@ def test_rewrites_from_the_check_make_the_page_pass(tmp_path: Path) -> None:
         StepResult(StepKey(StepKind.CODE, 1), Outcome.OK, output="0\n1\n"),
     ]
     ctx = check_context(page, results, accept=True)
-    findings = [finding for expected in page.expected_outputs for finding in output.check(expected, ctx)]
+    findings = [
+        finding for expected in page.blocks_of(ExpectedOutput) for finding in output.check(expected, ctx)
+    ]
     rewrites = [finding for finding in findings if isinstance(finding, OutputRewrite)]
     assert len(rewrites) == len(findings) == 2
     assert apply_rewrites(str(path), rewrites) == []
     with open(path, encoding="utf-8-sig") as handle:
         again = parse_page(handle.read(), DISPLAY)
     ctx = check_context(again, results, accept=False)
-    assert [finding for expected in again.expected_outputs for finding in output.check(expected, ctx)] == []
-    assert [e.text for e in again.expected_outputs] == ["é 漢字 🎉", "0\n1"]
+    assert [
+        finding for expected in again.blocks_of(ExpectedOutput) for finding in output.check(expected, ctx)
+    ] == []
+    assert [e.text for e in again.blocks_of(ExpectedOutput)] == ["é 漢字 🎉", "0\n1"]

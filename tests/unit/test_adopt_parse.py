@@ -36,24 +36,28 @@ never()
 
 def _code(text: str, mode: ExecuteMode = ExecuteMode.ALL) -> list[tuple[int, bool]]:
     page = parse_page(text, PATH, site_mode=mode)
-    return [(b.loc.line, b.options.execute) for b in page.code_blocks]
+    return [(b.loc.line, b.options.execute) for b in page.blocks_of(CodeBlock)]
 
 
 def test_marked_mode_reads_only_marked_fences() -> None:
     """Unmarked fences are left as written: their Material options are no errors; an
     exec="off" fence is shown without the option, which Markdown would not understand."""
     page = parse_page(PAGE, PATH, site_mode=ExecuteMode.MARKED)
-    assert [(b.loc.line, b.options.execute) for b in page.code_blocks] == [(7, True), (11, False)]
+    assert [(b.loc.line, b.options.execute) for b in page.blocks_of(CodeBlock)] == [(7, True), (11, False)]
     assert page.diagnostics == ()
     assert page.execute is ExecuteMode.MARKED
 
 
 def test_all_mode_reads_every_fence() -> None:
     page = parse_page(PAGE, PATH)
-    assert [(b.loc.line, b.options.execute) for b in page.code_blocks] == [(3, True), (7, True), (11, False)]
+    assert [(b.loc.line, b.options.execute) for b in page.blocks_of(CodeBlock)] == [
+        (3, True),
+        (7, True),
+        (11, False),
+    ]
     # title= and hl_lines= are pymdownx.highlight's: kept on the code shown, no error
     assert page.diagnostics == ()
-    assert page.code_blocks[0].options.passed_on == (("title", "client.py"), ("hl_lines", "2"))
+    assert page.blocks_of(CodeBlock)[0].options.passed_on == (("title", "client.py"), ("hl_lines", "2"))
 
 
 def test_marked_mode_still_reports_a_misspelt_exec() -> None:
@@ -89,7 +93,7 @@ def test_front_matter_sets_the_page_mode(
     page = parse_page(text, PATH, site_mode=site)
     assert page.diagnostics == ()
     assert page.execute is mode
-    assert [(b.code, b.options.execute) for b in page.code_blocks] == blocks
+    assert [(b.code, b.options.execute) for b in page.blocks_of(CodeBlock)] == blocks
 
 
 @pytest.mark.parametrize(
@@ -114,7 +118,7 @@ def test_a_notebook_sets_its_mode_in_its_metadata() -> None:
     raw = json.dumps({"cells": cells, "metadata": {"wmbook": {"execute": "marked"}}})
     page = parse_notebook_page(raw, "docs/n.ipynb")
     assert page.execute is ExecuteMode.MARKED
-    assert [(b.code, b.options.execute) for b in page.code_blocks] == [("print(2)", True)]
+    assert [(b.code, b.options.execute) for b in page.blocks_of(CodeBlock)] == [("print(2)", True)]
 
 
 # -- /// blocks that are not wmbook's --
@@ -150,9 +154,9 @@ def test_other_blocks_are_left_to_pymdownx() -> None:
     """Fences and wmbook blocks inside them are still read."""
     page = parse_page(BLOCKS, PATH)
     assert page.diagnostics == ()
-    assert [b.loc.line for b in page.code_blocks] == [4, 20]
+    assert [b.loc.line for b in page.blocks_of(CodeBlock)] == [4, 20]
     assert [type(b) for b in page.blocks] == [CodeBlock, Quiz, CodeBlock]
-    assert page.quizzes[0].region.start == 8
+    assert page.blocks_of(Quiz)[0].region.start == 8
 
 
 @pytest.mark.parametrize("name", ["qiuz", "quizz", "equaton", "reference"])

@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from wmbook.blocks import CodeBlock, ExpectedOutput
 from wmbook.book import ParsedPage
 from wmbook.chapter.header import HeaderLinks, breadcrumb, chapter_header, count_words, reading_minutes
 from wmbook.chapter.meta import ChapterMeta, is_chapter, read_chapter_meta
 from wmbook.cite.section import CiteSlot, cite_popover, cite_section, highwire_tags, plain_text, section_title
+from wmbook.kinds.equation import Equation
+from wmbook.kinds.instrument import InstrumentBlock
+from wmbook.kinds.quiz import Quiz
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.parse.page import parse_page
 from wmbook.render.page import add_chapter_header, add_cite_controls
@@ -414,10 +418,10 @@ def test_chapter_parses_cleanly(chapter: ParsedPage) -> None:
 
 
 def test_chapter_has_numbered_figures_each_linked_from_the_prose(chapter: ParsedPage) -> None:
-    figures = [b.figure for b in chapter.code_blocks if b.figure is not None]
+    figures = [b.figure for b in chapter.blocks_of(CodeBlock) if b.figure is not None]
     assert len(figures) >= 6
     assert [f.label for f in figures] == [f"Figure 5.{n}" for n in range(1, len(figures) + 1)]
-    assert all(b.options.caption for b in chapter.code_blocks if b.figure is not None)
+    assert all(b.options.caption for b in chapter.blocks_of(CodeBlock) if b.figure is not None)
     linked = {anchor for _, anchor in chapter.figure_links}
     assert {f.anchor for f in figures} <= linked
 
@@ -428,9 +432,9 @@ def test_chapter_has_numbered_figures_each_linked_from_the_prose(chapter: Parsed
 def test_every_instrument_caption_links_the_equation_it_shows(
     chapter: ParsedPage, label: str, equation: str
 ) -> None:
-    (instrument,) = [i for i in chapter.instruments if i.label == label]
+    (instrument,) = [i for i in chapter.blocks_of(InstrumentBlock) if i.label == label]
     assert f"](#{equation})" in "\n".join(instrument.content)
-    assert equation in {e.anchor for e in chapter.equations}
+    assert equation in {e.anchor for e in chapter.blocks_of(Equation)}
 
 
 def test_every_section_has_a_quiz_and_most_quizzes_are_checked(chapter: ParsedPage) -> None:
@@ -441,12 +445,12 @@ def test_every_section_has_a_quiz_and_most_quizzes_are_checked(chapter: ParsedPa
     ]
     bounds = [*(line for line, _ in starts[1:]), 10**9]
     for (start, anchor), end in zip(starts, bounds, strict=True):
-        assert any(start < q.loc.line < end for q in chapter.quizzes), anchor
-    assert sum(q.check is not None for q in chapter.quizzes) >= len(chapter.quizzes) - 3
+        assert any(start < q.loc.line < end for q in chapter.blocks_of(Quiz)), anchor
+    assert sum(q.check is not None for q in chapter.blocks_of(Quiz)) >= len(chapter.blocks_of(Quiz)) - 3
 
 
 def _expected(chapter: ParsedPage) -> str:
-    return "\n".join(o.text for o in chapter.expected_outputs)
+    return "\n".join(o.text for o in chapter.blocks_of(ExpectedOutput))
 
 
 @pytest.mark.parametrize(

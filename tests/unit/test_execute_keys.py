@@ -30,7 +30,7 @@ SPEC = SessionSpec(
     name="main",
     steps=(
         Step(StepKey(StepKind.CODE, 0), "import numpy as np\nx = np.ones(3)", 4, 60.0),
-        Step(StepKey(StepKind.CHECK, 0), "x.sum()", 9, 60.0),
+        Step(StepKey(StepKind.CHECK, 0), "x.sum()", 9, 60.0, evaluate=True),
         Step(StepKey(StepKind.CODE, 1), "1 / 0", 12, 60.0, "ZeroDivisionError"),
     ),
     source_lines=("# Page", "", "```python"),

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from wmbook.blocks import CodeBlock
 from wmbook.cite.bibliography import load_bibliography
 from wmbook.kinds import quiz as quiz_kind
+from wmbook.kinds.quiz import Quiz
 from wmbook.model import Figure, Outcome, Severity, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
 from wmbook.render.outputs import render_result, safe_figure_svg, visible_text
@@ -116,17 +118,17 @@ def test_depends_on_cannot_follow_a_link_out_of_the_page_folder(tmp_path: Path) 
 
 def test_an_unclosed_fence_is_reported_and_not_run() -> None:
     page = parse_page("# T\n\n```python\nprint(1)\n", "docs/p.md")
-    (block,) = page.code_blocks
+    (block,) = page.blocks_of(CodeBlock)
     assert not block.options.execute
     assert "never closed" in page.diagnostics[0].message
 
 
 def test_a_quiz_without_explanation_has_no_empty_box() -> None:
     page = parse_page("/// quiz | Is it?\n    answer: true\n///\n", "docs/p.md")
-    (quiz,) = page.quizzes
+    (quiz,) = page.blocks_of(Quiz)
     assert not any("Explanation" in line for line in quiz_kind.render(quiz))
     page = parse_page("/// quiz | Is it?\n    answer: true\nBecause.\n///\n", "docs/p.md")
-    assert any("Explanation" in line for line in quiz_kind.render(page.quizzes[0]))
+    assert any("Explanation" in line for line in quiz_kind.render(page.blocks_of(Quiz)[0]))
 
 
 def test_a_heading_keeps_its_inline_code() -> None:
@@ -139,7 +141,7 @@ def test_a_heading_keeps_its_inline_code() -> None:
     [(f"data:image/png;base64,{PNG}", False), ("https://example.org/x.png", True), ("javascript:x", True)],
 )
 def test_a_figure_that_lost_an_image_is_warned_about_at_its_block(href: str, warned: bool) -> None:
-    (block,) = parse_page("# P\n\n```python\nimshow()\n```\n", "docs/p.md").code_blocks
+    (block,) = parse_page("# P\n\n```python\nimshow()\n```\n", "docs/p.md").blocks_of(CodeBlock)
     svg = f'<svg><image xlink:href="{href}"/></svg>'
     found = figure_warnings(block, StepResult(block.key, Outcome.OK, figures=(Figure(svg, "Figure"),)))
     assert [(str(d.loc), d.severity) for d in found] == (

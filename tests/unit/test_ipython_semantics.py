@@ -15,7 +15,7 @@ from wmbook.execute.keys import session_key
 from wmbook.execute.protocol import MAX_OUTPUT
 from wmbook.execute.sessions import page_ipython, page_sessions
 from wmbook.model import Display, Outcome, SessionSpec, Step, StepKey, StepKind, StepResult, Stream
-from wmbook.notebook.export import _outputs
+from wmbook.notebook.cells import cell_outputs as _outputs
 from wmbook.parse.frontmatter import read_front_matter
 from wmbook.parse.notebook import notebook_text
 from wmbook.parse.options import OptionError, parse_code_options

@@ -9,17 +9,10 @@ import markdown
 import pytest
 from kind_support import check_context, clean_page, parse_context, render_context
 
-from wmbook.kinds import BY_RECORD
+from wmbook.blocks import CodeBlock
+from wmbook.check.steps import error_summary
 from wmbook.kinds import code as kind
-from wmbook.kinds.code import (
-    CodeBlock,
-    error_summary,
-    fill_figure_slots,
-    fill_slots,
-    open_folds,
-    problem_box,
-    slot_name,
-)
+from wmbook.kinds import registry
 from wmbook.model import (
     Diagnostic,
     Figure,
@@ -34,8 +27,9 @@ from wmbook.model import (
 from wmbook.parse.fences import find_fences, front_matter_lines
 from wmbook.parse.options import CodeOptions
 from wmbook.parse.page import parse_page
-from wmbook.render.outputs import render_figures, render_result
+from wmbook.render.outputs import problem_box, render_figures, render_result
 from wmbook.render.place import Placement, place_blocks
+from wmbook.render.slots import fill_figure_slots, fill_slots, open_folds, slot_name
 
 PATH = "docs/p.md"
 
@@ -52,7 +46,7 @@ def test_block_records() -> None:
     text = '# T\n\n```python session="s" timeout="4"\nx = 1\n```\n\n```python exec="off"\ny\n```\n'
     page = parse_page(text, PATH, "/abs/p.md")
     assert (page.path, page.abs_path, page.text) == (PATH, "/abs/p.md", text)
-    first, second = page.code_blocks
+    first, second = page.blocks_of(CodeBlock)
     assert (first.index, first.loc, first.code_loc) == (0, SourceLoc(PATH, 3), SourceLoc(PATH, 4))
     assert first.options == CodeOptions(session="s", timeout=4.0)
     assert first.region == Region(3, 5, '```python session="s" timeout="4"\nx = 1\n```')
@@ -68,7 +62,7 @@ def test_block_records() -> None:
 )
 def test_languages_that_are_code(lang: str, is_code: bool) -> None:
     page = clean_page(f"```{lang}\nprint(1)\n```\n", PATH)
-    assert [b.code for b in page.code_blocks] == (["print(1)"] if is_code else [])
+    assert [b.code for b in page.blocks_of(CodeBlock)] == (["print(1)"] if is_code else [])
 
 
 def test_parse_of_one_fence() -> None:
@@ -102,14 +96,14 @@ def test_invalid_option_is_reported_and_not_run(info: str, fragment: str) -> Non
     assert [d.loc for d in page.diagnostics] == [SourceLoc(PATH, 7)]
     assert page.diagnostics[0].severity is Severity.ERROR
     assert fragment in page.diagnostics[0].message
-    assert not page.code_blocks[1].options.execute
+    assert not page.blocks_of(CodeBlock)[1].options.execute
 
 
 def test_unclosed_python_fence_is_reported() -> None:
     """A python fence without its closing marker is an error at its line."""
     page = parse_page("text\n\n```python\nprint(1)\n", PATH)
     assert [(d.loc, "never closed" in d.message) for d in page.diagnostics] == [(SourceLoc(PATH, 3), True)]
-    (block,) = page.code_blocks
+    (block,) = page.blocks_of(CodeBlock)
     assert (block.code, block.fence.closed, block.region.end) == ("print(1)\n", False, 5)
 
 
@@ -144,8 +138,8 @@ TRACEBACK = (
 
 def _blocks() -> tuple[CodeBlock, ...]:
     page = clean_page(PAGE, PATH)
-    assert [b.loc.line for b in page.code_blocks] == [3, 9, 13]
-    return page.code_blocks
+    assert [b.loc.line for b in page.blocks_of(CodeBlock)] == [3, 9, 13]
+    return page.blocks_of(CodeBlock)
 
 
 def _problems(index: int, result: StepResult) -> list[Diagnostic]:
@@ -171,7 +165,7 @@ def test_good_steps_give_nothing(index: int, result: StepResult) -> None:
 
 def test_check_looks_up_the_block_by_its_key() -> None:
     page = clean_page(PAGE, PATH)
-    first = page.code_blocks[0]
+    first = page.blocks_of(CodeBlock)[0]
     failed = StepResult(code(0), Outcome.TIMEOUT, detail="timed out after 1 s")
     assert kind.check(first, check_context(page)) == []
     assert _summary(kind.check(first, check_context(page, [failed]))) == [(4, Severity.ERROR)]
@@ -296,7 +290,7 @@ def test_error_summary(traceback: str, exc_type: str | None, summary: str) -> No
 
 def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
     page = clean_page(PAGE, PATH)
-    assert [slot_name("guide-intro", b.key) for b in page.code_blocks] == [
+    assert [slot_name("guide-intro", b.key) for b in page.blocks_of(CodeBlock)] == [
         f"guide-intro-code-{i}" for i in range(3)
     ]
 
@@ -421,7 +415,7 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
 )
 def test_render(text: str, rendered: list[str]) -> None:
     page = parse_page(text, PATH)
-    (block,) = page.code_blocks
+    (block,) = page.blocks_of(CodeBlock)
     assert kind.render(block, render_context(page)) == rendered
 
 
@@ -467,7 +461,7 @@ def _rendered() -> tuple[str, str]:
     page = clean_page(RENDER_PAGE, "docs/page.md")
     ctx = render_context(page)
     body = "\n".join(RENDER_PAGE.split("\n")[front_matter_lines(RENDER_PAGE) :])
-    placements = [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in page.blocks]
+    placements = [Placement(b.region, tuple(registry().of(b).render(b, ctx))) for b in page.blocks]
     rewritten, missing = place_blocks(body, placements)
     assert missing == []
     html = markdown.markdown(rewritten, extensions=["admonition", "pymdownx.superfences"])
@@ -514,7 +508,7 @@ def test_folded_blocks_become_closed_disclosures_at_any_depth() -> None:
     names it, at the top level, in an admonition and in a list item; its slot follows it."""
     page = clean_page(FOLDED_PAGE, "docs/page.md")
     ctx = render_context(page)
-    placements = [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in page.blocks]
+    placements = [Placement(b.region, tuple(registry().of(b).render(b, ctx))) for b in page.blocks]
     rewritten, _ = place_blocks(FOLDED_PAGE, placements)
     converted = markdown.markdown(rewritten, extensions=["admonition", "pymdownx.superfences"])
     html = open_folds(fill_slots(converted, "page", {}, {}))
@@ -554,7 +548,7 @@ def test_folded_outputs_hold_their_output_and_an_empty_one_is_left_out() -> None
     and output share one; a block that printed nothing has no disclosure at all."""
     page = clean_page(FOLDED_OUTPUTS, "docs/page.md")
     ctx = render_context(page)
-    placements = [Placement(b.region, tuple(BY_RECORD[type(b)].render(b, ctx))) for b in page.blocks]
+    placements = [Placement(b.region, tuple(registry().of(b).render(b, ctx))) for b in page.blocks]
     rewritten, _ = place_blocks(FOLDED_OUTPUTS, placements)
     converted = markdown.markdown(rewritten, extensions=["admonition", "pymdownx.superfences"])
     outputs = {code(0): "<pre>one</pre>", code(1): "<pre>two</pre>", code(2): ""}
@@ -631,7 +625,7 @@ def test_numbered_figure_renders_its_slot_inside_a_captioned_figure() -> None:
     and filling the output slot does not add a second one."""
     text = '```python figure="5.2" caption="The *loop*."\nplot_xy([0], [0])\n```\n'
     page = parse_page(text, PATH)
-    (block,) = page.code_blocks
+    (block,) = page.blocks_of(CodeBlock)
     assert block.figure == kind.FigureLabel(SourceLoc(PATH, 1), "Figure 5.2", "fig-5-2")
     lines = kind.render(block, render_context(page))
     assert lines[-5:] == [

@@ -216,4 +216,4 @@ def test_known_equations_are_listed_sorted() -> None:
 def test_a_page_with_an_equation_has_math() -> None:
     page = clean_page("/// equation | EQ 1\n$$a$$\n///\n", PATH)
     assert page.has_math
-    assert [e.anchor for e in page.equations] == ["eq-1"]
+    assert [e.anchor for e in page.blocks_of(Equation)] == ["eq-1"]

@@ -199,7 +199,7 @@ def test_the_page_registry_decides_which_names_are_known() -> None:
     _, problems = instrument("F1 — Mine", "name: my")
     assert [p.message for p in problems] == [f"unknown instrument 'my' {KNOWN}"]
     page = clean_page("/// instrument | F1\n    name: my\n///\n", PATH, registry)
-    assert [i.name for i in page.instruments] == ["my"]
+    assert [i.name for i in page.blocks_of(InstrumentBlock)] == ["my"]
 
 
 # -- unique labels --
@@ -225,7 +225,7 @@ def test_a_caption_links_the_equation_it_shows_and_the_link_is_checked() -> None
     page = clean_page("\n".join(lines), PATH)
     problems = equation.check_page(page, check_context(page))
     assert [(d.loc.line, d.message.split(",")[0]) for d in problems] == [(10, "link to #eq-mm5-9")]
-    caption = kind.render(page.instruments[0], render_context(page, caption_html=lambda t: t))
+    caption = kind.render(page.blocks_of(InstrumentBlock)[0], render_context(page, caption_html=lambda t: t))
     assert "[EQ MM5.1](#eq-mm5-1)" in "".join(caption)
 
 
@@ -263,7 +263,7 @@ def _render(
 ) -> str:
     registry = registry or InstrumentRegistry({"one": fake})
     page = clean_page(text, PATH, registry)
-    (block,) = page.instruments
+    (block,) = page.blocks_of(InstrumentBlock)
     return "\n".join(kind.render(block, render_context(page, store=store, instruments=registry)))
 
 
@@ -301,7 +301,7 @@ def test_second_rendering_comes_from_the_store(fake: str, tmp_path: Path) -> Non
     assert calls(fake) == [("one", "inst-f1")]
     page = clean_page(ONE_PAGE, PATH, NoLoading({"one": fake}))
     ctx = render_context(page, store=store, instruments=NoLoading({"one": fake}))
-    rendered, title, caption = kind._rendered(page.instruments[0], ctx)
+    rendered, title, caption = kind._rendered(page.blocks_of(InstrumentBlock)[0], ctx)
     assert (rendered.preview_svg, rendered.target_id, rendered.label) == (
         "<svg>one</svg>",
         "inst-f1-bokeh",
@@ -371,7 +371,7 @@ def test_a_built_in_instrument_renders_and_is_stored(tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
     text = "/// instrument | MM5.1 — Latent rollout\n    name: latent_rollout\nA caption.\n///\n"
     page = clean_page(text, PATH)
-    (block,) = page.instruments
+    (block,) = page.blocks_of(InstrumentBlock)
     ctx = render_context(page, store=store)
     markup = "\n".join(kind.render(block, ctx))
     assert 'id="inst-mm5-1"' in markup and "wmbook-instrument-item" in markup

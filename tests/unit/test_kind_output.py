@@ -26,8 +26,10 @@ def code(index: int) -> StepKey:
 def _expected(text: str) -> list[tuple[int, str, int, int]]:
     """(fence line of the owner, expected text, its line, owner index) of every output fence."""
     page = clean_page(text, PATH)
-    owners = {b.key: b for b in page.code_blocks}
-    return [(owners[e.owner].loc.line, e.text, e.loc.line, e.owner.index) for e in page.expected_outputs]
+    owners = {b.key: b for b in page.blocks_of(CodeBlock)}
+    return [
+        (owners[e.owner].loc.line, e.text, e.loc.line, e.owner.index) for e in page.blocks_of(ExpectedOutput)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,7 @@ def test_output_fences_and_their_owner(text: str, expected: list[tuple[int, str,
 def test_record() -> None:
     text = '```python\nprint(1)\n```\n\n```output rtol="0.1" atol="2"\n1\n```\n'
     page = clean_page(text, PATH)
-    (expected,) = page.expected_outputs
+    (expected,) = page.blocks_of(ExpectedOutput)
     assert expected == ExpectedOutput(
         Region(5, 7, '```output rtol="0.1" atol="2"\n1\n```'),
         SourceLoc(PATH, 5),
@@ -144,7 +146,7 @@ def test_misplaced_output_fence(text: str, line: int, fragment: str) -> None:
 
 def test_render_is_nothing() -> None:
     page = clean_page("```python\nprint(1)\n```\n```output\n1\n```\n", PATH)
-    assert kind.render(page.expected_outputs[0], render_context(page)) == []
+    assert kind.render(page.blocks_of(ExpectedOutput)[0], render_context(page)) == []
 
 
 # -- check: what the block printed against the expected output --
@@ -189,9 +191,9 @@ ALL_OK = [
 
 def _check(results: list[StepResult], accept: bool = False) -> list[Diagnostic | OutputRewrite]:
     page = clean_page(PAGE, PATH)
-    assert [e.loc.line for e in page.expected_outputs] == [7, 16, 25]
+    assert [e.loc.line for e in page.blocks_of(ExpectedOutput)] == [7, 16, 25]
     ctx = check_context(page, results, accept=accept)
-    return [finding for expected in page.expected_outputs for finding in kind.check(expected, ctx)]
+    return [finding for expected in page.blocks_of(ExpectedOutput) for finding in kind.check(expected, ctx)]
 
 
 def _diagnostics(findings: list[Diagnostic | OutputRewrite]) -> list[Diagnostic]:
@@ -251,7 +253,7 @@ def test_accept_gives_rewrites() -> None:
     ]
     findings = _check([*results, ALL_OK[2]], accept=True)
     page = clean_page(PAGE, PATH)
-    first, second, _ = page.expected_outputs
+    first, second, _ = page.blocks_of(ExpectedOutput)
     assert findings == [OutputRewrite(first, "7\n"), OutputRewrite(second, "2.5\ndone\n")]
 
 

@@ -138,14 +138,17 @@ def _quiz_block(question: str, *options: str) -> str:
 def test_anchors_are_unique_on_a_page(blocks: list[tuple[str, ...]], anchors: list[str]) -> None:
     text = "\n".join(_quiz_block(question, "answer: true", *options) for question, *options in blocks)
     page = clean_page(text, PATH)
-    assert [q.anchor for q in page.quizzes] == anchors
-    assert [q.index for q in page.quizzes] == list(range(len(blocks)))
+    assert [q.anchor for q in page.blocks_of(Quiz)] == anchors
+    assert [q.index for q in page.blocks_of(Quiz)] == list(range(len(blocks)))
 
 
 def test_check_keys_follow_the_quiz_index() -> None:
     text = _quiz_block("A?", "answer: true") + _quiz_block("B?", "answer: 3", "check: 1 + 2")
     page = clean_page(text, PATH)
-    assert [q.check.key if q.check else None for q in page.quizzes] == [None, StepKey(StepKind.CHECK, 1)]
+    assert [q.check.key if q.check else None for q in page.blocks_of(Quiz)] == [
+        None,
+        StepKey(StepKind.CHECK, 1),
+    ]
     assert str(StepKey(StepKind.CHECK, 1)) == "check-1"
 
 
@@ -359,7 +362,7 @@ TRACEBACK = (
 )
 def test_check(result: StepResult, expected: list[tuple[int, Severity, str]]) -> None:
     page = clean_page(CHECK_PAGE, PATH)
-    (quiz,) = page.quizzes
+    (quiz,) = page.blocks_of(Quiz)
     found = kind.check(quiz, check_context(page, [result]))
     assert [(d.loc.line, d.severity) for d in found] == [(line, severity) for line, severity, _ in expected]
     for diagnostic, (_, _, fragment) in zip(found, expected, strict=True):
@@ -370,14 +373,14 @@ def test_check(result: StepResult, expected: list[tuple[int, Severity, str]]) ->
 def test_check_keeps_the_traceback_as_detail() -> None:
     page = clean_page(CHECK_PAGE, PATH)
     result = StepResult(KEY, Outcome.RAISED, exc_type="NameError", error_line=5, traceback=TRACEBACK)
-    (diagnostic,) = kind.check(page.quizzes[0], check_context(page, [result]))
+    (diagnostic,) = kind.check(page.blocks_of(Quiz)[0], check_context(page, [result]))
     assert diagnostic.detail == TRACEBACK
 
 
 def test_nothing_to_check() -> None:
     """A quiz without a check, or whose check has no result (not run at all), gives nothing."""
     page = clean_page(CHECK_PAGE + _quiz_block("Plain?", "answer: true"), PATH)
-    with_check, plain = page.quizzes
+    with_check, plain = page.blocks_of(Quiz)
     assert kind.check(with_check, check_context(page)) == []
     wrong = StepResult(KEY, Outcome.OK, value=False, value_repr="False")
     assert kind.check(plain, check_context(page, [wrong])) == []
@@ -387,7 +390,7 @@ def test_a_result_for_another_quiz_is_not_used() -> None:
     page = clean_page(CHECK_PAGE, PATH)
     other = StepResult(StepKey(StepKind.CHECK, 1), Outcome.OK, value=9.0, value_repr="9.0")
     code = StepResult(StepKey(StepKind.CODE, 0), Outcome.OK, value=9.0, value_repr="9.0")
-    assert kind.check(page.quizzes[0], check_context(page, [other, code])) == []
+    assert kind.check(page.blocks_of(Quiz)[0], check_context(page, [other, code])) == []
 
 
 # -- markup --
@@ -414,19 +417,19 @@ def test_numeric_quiz_is_graded_around_the_exact_value(result: StepResult | None
     page = clean_page(CHECK_PAGE, PATH)
     results = [result] if result else []
     # Rendered once the check has run (a notebook page) …
-    html = "\n".join(kind.render(page.quizzes[0], render_context(page, results=results)))
+    html = "\n".join(kind.render(page.blocks_of(Quiz)[0], render_context(page, results=results)))
     assert f'data-answer="{centre}" data-tol="0.05"' in html
     # … or before (a Markdown page), and filled in when the results come.
-    early = "\n".join(kind.render(page.quizzes[0], render_context(page)))
+    early = "\n".join(kind.render(page.blocks_of(Quiz)[0], render_context(page)))
     assert 'data-answer="2.3" data-tol="0.05" data-wmbook-centre="quiz-what-is-x"' in early
-    late = kind.fill_centres(early, page.quizzes, {r.key: r for r in results})
+    late = kind.fill_centres(early, page.blocks_of(Quiz), {r.key: r for r in results})
     assert f'data-answer="{centre}" data-tol="0.05"' in late
     # Markdown's md_in_html writes the attributes again, in another order.
     sorted_tag = (
         '<section aria-labelledby="x" class="wmbook-quiz" data-answer="2.3" data-kind="numeric" '
         'data-tol="0.05" data-wmbook-centre="quiz-what-is-x" id="quiz-what-is-x">'
     )
-    filled = kind.fill_centres(sorted_tag, page.quizzes, {r.key: r for r in results})
+    filled = kind.fill_centres(sorted_tag, page.blocks_of(Quiz), {r.key: r for r in results})
     assert f'data-answer="{centre}" data-kind="numeric"' in filled
     assert ("data-wmbook-centre" in filled) is (centre == "2.3")
 
@@ -444,7 +447,7 @@ def test_true_false_markup() -> None:
 
 def test_quizzes_are_numbered_in_page_order() -> None:
     page = clean_page(_quiz_block("A?", "answer: true") + _quiz_block("B?", "answer: false"), PATH)
-    numbers = ["".join(kind.render(q)).count(f">Quiz {n}</a>") for n, q in enumerate(page.quizzes, 1)]
+    numbers = ["".join(kind.render(q)).count(f">Quiz {n}</a>") for n, q in enumerate(page.blocks_of(Quiz), 1)]
     assert numbers == [1, 1]
 
 

@@ -52,7 +52,7 @@ def test_a_reference_list_takes_no_options(text: str, expected: list[tuple[int, 
 
 def test_render_is_the_slot_between_blank_lines() -> None:
     page = clean_page(f"Cites [@a].\n\n{LIST}\n", PATH)
-    (block,) = page.reference_lists
+    (block,) = page.blocks_of(ReferenceList)
     assert kind.render(block, render_context(page)) == ["", SLOT, ""]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from wmbook.blocks import CodeBlock
 from wmbook.parse.mdexec import (
     MarkdownExecShow,
     is_transcript,
@@ -160,12 +161,12 @@ def test_a_page_of_markdown_exec_fences() -> None:
     """Unmarked examples are left alone (transcripts in python fences too); a marked
     transcript runs its prompt lines; an md block holds the fence it runs."""
     page = parse_page(PAGE, "docs/x.md")
-    found = [(b.loc.line, b.options.language, b.options.execute) for b in page.code_blocks]
+    found = [(b.loc.line, b.options.language, b.options.execute) for b in page.blocks_of(CodeBlock)]
     assert found == [(17, "pycon", True), (25, "python", True), (22, "md", False), (30, "python", False)]
-    transcript = page.code_blocks[0]
+    transcript = page.blocks_of(CodeBlock)[0]
     assert transcript.executed_code == "print(1 + 1)\n"
-    md = page.code_blocks[2]
-    assert md.inner == (page.code_blocks[1],)
+    md = page.blocks_of(CodeBlock)[2]
+    assert md.inner == (page.blocks_of(CodeBlock)[1],)
     assert page.diagnostics == ()
 
 

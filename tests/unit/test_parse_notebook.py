@@ -44,17 +44,17 @@ FENCE_IN_MARKDOWN = notebook(
 
 
 def code_cells(raw: str) -> list[tuple[int | None, str]]:
-    return [(b.cell, b.code) for b in parse_notebook_page(raw, PATH).code_blocks]
+    return [(b.cell, b.code) for b in parse_notebook_page(raw, PATH).blocks_of(CodeBlock)]
 
 
 def test_a_fence_in_a_markdown_cell_is_prose() -> None:
     page = parse_notebook_page(FENCE_IN_MARKDOWN, PATH)
-    assert [(b.cell, b.code, b.index) for b in page.code_blocks] == [
+    assert [(b.cell, b.code, b.index) for b in page.blocks_of(CodeBlock)] == [
         (1, 'print("A")', 0),
         (3, 'print("B")', 1),
         (5, 'print("C")', 2),
     ]
-    assert not page.expected_outputs
+    assert not page.blocks_of(ExpectedOutput)
     assert not page.diagnostics
 
 
@@ -78,9 +78,12 @@ def test_a_fence_left_open_in_a_markdown_cell_ends_with_its_cell() -> None:
 def test_a_first_markdown_cell_opening_with_a_rule_is_prose_not_front_matter(first: str) -> None:
     raw = notebook(("markdown", first), ("code", "y = 2"))
     page = parse_notebook_page(raw, PATH)
-    assert [(b.cell, b.code, b.options.execute) for b in page.code_blocks] == [(2, "y = 2", True)]
+    assert [(b.cell, b.code, b.options.execute) for b in page.blocks_of(CodeBlock)] == [(2, "y = 2", True)]
     assert not page.diagnostics
-    assert page.cells is not None and page.cells.locate(page.code_blocks[0].fence.start + 1) == (2, 1)
+    assert page.cells is not None and page.cells.locate(page.blocks_of(CodeBlock)[0].fence.start + 1) == (
+        2,
+        1,
+    )
 
 
 def test_code_cells_holding_fences_stay_one_block() -> None:
@@ -97,8 +100,8 @@ def test_reader_blocks_in_markdown_cells_and_stored_outputs_stay_blocks() -> Non
     )
     page = parse_notebook_page(raw, PATH)
     assert [type(b) for b in page.blocks] == [CodeBlock, ExpectedOutput, Quiz, CodeBlock, ExpectedOutput]
-    owners = [b.owner for b in page.expected_outputs]
-    assert owners == [page.code_blocks[0].key, page.code_blocks[1].key]
+    owners = [b.owner for b in page.blocks_of(ExpectedOutput)]
+    assert owners == [page.blocks_of(CodeBlock)[0].key, page.blocks_of(CodeBlock)[1].key]
 
 
 def _result(index: int, outcome: Outcome = Outcome.OK, output: str = "") -> StepResult:
@@ -119,9 +122,11 @@ def test_execution_counts_number_the_cells_that_ran(
     outcomes: list[Outcome | None], counts: list[int | None]
 ) -> None:
     page = parse_notebook_page(notebook(*(("code", f"x{i} = {i}") for i in range(len(outcomes)))), PATH)
-    results = {b.key: _result(b.index, o) for b, o in zip(page.code_blocks, outcomes, strict=True) if o}
-    numbers = execution_counts(page.code_blocks, results)
-    assert [numbers.get(b.key) for b in page.code_blocks] == counts
+    results = {
+        b.key: _result(b.index, o) for b, o in zip(page.blocks_of(CodeBlock), outcomes, strict=True) if o
+    }
+    numbers = execution_counts(page.blocks_of(CodeBlock), results)
+    assert [numbers.get(b.key) for b in page.blocks_of(CodeBlock)] == counts
 
 
 def test_a_block_not_executed_and_an_empty_cell_have_no_number() -> None:
@@ -129,14 +134,14 @@ def test_a_block_not_executed_and_an_empty_cell_have_no_number() -> None:
         ("code", "a = 1", {"tags": ["skip-execution"]}), ("code", "  \n"), ("code", "# only a comment")
     )
     page = parse_notebook_page(raw, PATH)
-    results = {b.key: _result(b.index) for b in page.code_blocks}
-    numbers = execution_counts(page.code_blocks, results)
-    assert [numbers.get(b.key) for b in page.code_blocks] == [None, None, 1]
+    results = {b.key: _result(b.index) for b in page.blocks_of(CodeBlock)}
+    numbers = execution_counts(page.blocks_of(CodeBlock), results)
+    assert [numbers.get(b.key) for b in page.blocks_of(CodeBlock)] == [None, None, 1]
 
 
 def test_downloaded_notebook_puts_each_output_in_its_own_cell() -> None:
     page = parse_notebook_page(FENCE_IN_MARKDOWN, PATH)
-    results = {b.key: _result(b.index, output=f"{b.code[7]}\n") for b in page.code_blocks}
+    results = {b.key: _result(b.index, output=f"{b.code[7]}\n") for b in page.blocks_of(CodeBlock)}
     data = executed_notebook(page, results)
     shown = [
         (cell["execution_count"], "".join(cell["outputs"][0]["text"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from wmbook.book import ParsedPage
-from wmbook.kinds import BY_BLOCK, BY_FENCE, BY_RECORD, KINDS
+from wmbook.kinds import registry
 from wmbook.kinds.code import CodeBlock
 from wmbook.kinds.equation import Equation
 from wmbook.kinds.instrument import InstrumentBlock
@@ -29,7 +29,7 @@ def page(text: str) -> ParsedPage:
 
 
 def test_fence_languages() -> None:
-    assert {lang: kind.name for lang, kind in BY_FENCE.items()} == {
+    assert {lang: kind.name for lang, kind in registry().by_fence.items()} == {
         "python": "code",
         "py": "code",
         "python3": "code",
@@ -48,7 +48,7 @@ def test_fence_languages() -> None:
 
 
 def test_block_names() -> None:
-    assert {name: kind.name for name, kind in BY_BLOCK.items()} == {
+    assert {name: kind.name for name, kind in registry().by_block.items()} == {
         "quiz": "quiz",
         "equation": "equation",
         "instrument": "instrument",
@@ -57,7 +57,7 @@ def test_block_names() -> None:
 
 
 def test_every_record_type_has_one_kind() -> None:
-    assert {record.__name__: kind.name for record, kind in BY_RECORD.items()} == {
+    assert {record.__name__: kind.name for record, kind in registry().by_record.items()} == {
         "CodeBlock": "code",
         "ExpectedOutput": "output",
         "Quiz": "quiz",
@@ -66,8 +66,9 @@ def test_every_record_type_has_one_kind() -> None:
         "ReferenceList": "references",
         "TreeBlock": "tree",
     }
-    assert len({kind.name for kind in KINDS}) == len(KINDS) == 7
-    for kind in KINDS:
+    kinds = registry().kinds
+    assert len({kind.name for kind in kinds}) == len(kinds) == 7
+    for kind in kinds:
         assert bool(kind.fences) != bool(kind.blocks), kind.name
 
 
@@ -120,9 +121,16 @@ def test_blocks_are_typed_records_in_page_order() -> None:
         (CodeBlock, 24, 26),
         (ReferenceList, 28, 29),
     ]
-    assert [b.index for b in parsed.code_blocks] == [0, 1]
-    assert len(parsed.expected_outputs) == len(parsed.quizzes) == len(parsed.equations) == 1
-    assert len(parsed.instruments) == len(parsed.reference_lists) == 1
+    assert [b.index for b in parsed.blocks_of(CodeBlock)] == [0, 1]
+    assert (
+        len(parsed.blocks_of(ExpectedOutput))
+        == len(parsed.blocks_of(Quiz))
+        == len(parsed.blocks_of(Equation))
+        == 1
+    )
+    assert len(parsed.blocks_of(InstrumentBlock)) == len(parsed.blocks_of(ReferenceList)) == 1
+    for kind in registry().kinds:  # a kind, or the type of its records
+        assert parsed.blocks_of(kind) == parsed.blocks_of(kind.record)
     assert (parsed.title, parsed.meta, parsed.chapter) == ("Mixed", {"title": "Mixed"}, None)
     for block in parsed.blocks:
         lines = MIXED.split("\n")[block.region.start - 1 : block.region.end]
@@ -141,7 +149,7 @@ def test_fences_inside_a_block_are_its_content() -> None:
     parsed = page(text)
     assert parsed.diagnostics == ()
     assert [type(b) for b in parsed.blocks] == [Quiz]
-    assert parsed.quizzes[0].content == ("```python", "print(1)", "```")
+    assert parsed.blocks_of(Quiz)[0].content == ("```python", "print(1)", "```")
 
 
 def test_unknown_block_name_is_an_error_listing_the_known_ones() -> None:
@@ -150,7 +158,7 @@ def test_unknown_block_name_is_an_error_listing_the_known_ones() -> None:
     assert [d.loc for d in parsed.diagnostics] == [SourceLoc(PATH, 3)]
     message = parsed.diagnostics[0].message
     assert message == "unknown block 'qiuz' (known blocks: quiz, equation, instrument, references)"
-    for name in BY_BLOCK:
+    for name in registry().by_block:
         assert name in message
 
 
@@ -158,7 +166,7 @@ def test_unclosed_block_is_an_error_at_its_header() -> None:
     parsed = page("Text.\n/// references\n")
     assert [(d.loc.line, "never closed" in d.message) for d in parsed.diagnostics] == [(2, True)]
     assert "end it with a line '///'" in parsed.diagnostics[0].message
-    assert len(parsed.reference_lists) == 1
+    assert len(parsed.blocks_of(ReferenceList)) == 1
 
 
 def test_references_block_takes_no_options() -> None:
@@ -172,7 +180,7 @@ def test_front_matter_is_not_searched_and_lines_count_it() -> None:
     text = "---\ntitle: '/// quiz | not a block'\n---\n\n/// quiz | Q\n    answer: true\n///\n"
     parsed = page(text)
     assert parsed.diagnostics == ()
-    assert [q.loc.line for q in parsed.quizzes] == [5]
+    assert [q.loc.line for q in parsed.blocks_of(Quiz)] == [5]
 
 
 def test_problems_of_every_kind_are_collected_in_page_order() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from wmbook.blocks import CodeBlock
 from wmbook.model import StepKey
 from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.options import OptionError, parse_code_options
@@ -43,7 +44,7 @@ print(a, c)
 
 
 def _blocks() -> tuple[list, dict[StepKey, str]]:
-    blocks = list(parse_page(PAGE, "docs/p.md").code_blocks)
+    blocks = list(parse_page(PAGE, "docs/p.md").blocks_of(CodeBlock))
     return blocks, {b.key: f"p-{b.index}" for b in blocks}
 
 
@@ -69,7 +70,7 @@ def test_manifest_carries_code_of_replayed_blocks_and_raises() -> None:
 
 def test_manifest_is_safe_inside_a_script_element() -> None:
     page = parse_page('```python\nprint("</script><b>")\n```\n', "docs/p.md")
-    blocks = list(page.code_blocks)
+    blocks = list(page.blocks_of(CodeBlock))
     text = manifest_json(blocks, {blocks[0].key: "p-0"}, 60, {})
     assert "</script>" not in text and "<" not in text
     assert json.loads(text)["code"]["p-0"] == 'print("</script><b>")'
@@ -162,7 +163,7 @@ def test_pyodide_fences_run_only_in_the_browser() -> None:
     """markdown-exec's pyodide fences never run at build time; without run_in_browser they are
     the only runnable blocks, each in its own session (default when none is named)."""
     page = parse_page(PYODIDE_PAGE, "docs/p.md", site_mode=ExecuteMode.MARKED)
-    blocks = list(page.code_blocks)
+    blocks = list(page.blocks_of(CodeBlock))
     assert [(b.options.execute, b.options.browser_only) for b in blocks] == [
         (True, False),
         (False, True),

@@ -37,7 +37,7 @@ SPEC = SessionSpec(
     name="main",
     steps=(
         Step(CODE0, "import numpy as np\nimport warnings\nwarnings.warn('w')", 4, 60.0),
-        Step(CHECK0, "2 + 2", 10, 60.0),
+        Step(CHECK0, "2 + 2", 10, 60.0, evaluate=True),
         Step(CODE1, "try:\n    1 / 0\nexcept ZeroDivisionError:\n    print('caught')", 14, 60.0),
     ),
     source_lines=(),

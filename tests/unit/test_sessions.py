@@ -180,7 +180,9 @@ def test_step_keys_are_values() -> None:
     assert code(1) != check(1)
     assert len({code(1), StepKey(StepKind.CODE, 1), check(1)}) == 2
     assert sorted([code(2), code(0), code(1)]) == [code(0), code(1), code(2)]
-    assert Step(check(0), "x", 3, 1.0).kind is StepKind.CHECK
+    assert Step(check(0), "x", 3, 1.0).kind == "check"
+    # Another package's kind names its steps with a word of its own; wmbook's are the same words.
+    assert {StepKey("code", 1): "a"}[code(1)] == "a" and str(StepKey("exercise", 2)) == "exercise-2"
 
 
 def test_session_result_by_key_and_imports() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from wmbook.blocks import CodeBlock
 from wmbook.parse.snippets import Included, SnippetReader, snippet_reader
 
 
@@ -104,7 +105,7 @@ def test_a_snippet_outside_base_path_brings_nothing_and_runs_as_an_empty_line(
     page = parse_page(
         f'# P\n\n```python\n--8<-- "{target}"\nprint(1)\n```\n', "docs/p.md", snippets=reader(base)
     )
-    (block,) = page.code_blocks
+    (block,) = page.blocks_of(CodeBlock)
     assert block.included == ()
     # Run as written, the line was Python (`--8 < --"…"`): a TypeError no one could read.
     assert block.executed_code == "\nprint(1)" and block.code == "print(1)"

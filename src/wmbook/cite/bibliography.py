@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -73,6 +73,16 @@ class Reference:
     url: str = ""
     annotation: str = ""  # one line of inline Markdown: what the reader finds in the work
     related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """The book's bibliography as the checks see it: its entries, where it is (or was looked
+    for), as displayed, and whether it was there."""
+
+    entries: Mapping[str, Reference]
+    path: str
+    found: bool
 
 
 @dataclass

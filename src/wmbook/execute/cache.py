@@ -26,7 +26,6 @@ from wmbook.model import (
     SessionResult,
     SessionSpec,
     StepKey,
-    StepKind,
     StepResult,
     Stream,
 )
@@ -38,7 +37,7 @@ _FORMAT = 5  # 5: each step with its stdout and stderr runs and its reads of the
 
 def _step_json(r: StepResult) -> dict[str, Any]:
     return {
-        "key": [r.key.kind.value, r.key.index],
+        "key": [r.key.kind, r.key.index],
         "outcome": r.outcome.value,
         "output": r.output,
         "figures": [[f.svg, f.label] for f in r.figures],
@@ -58,7 +57,7 @@ def _step_json(r: StepResult) -> dict[str, Any]:
 
 def _step_from_json(d: dict[str, Any]) -> StepResult:
     return StepResult(
-        key=StepKey(StepKind(d["key"][0]), int(d["key"][1])),
+        key=StepKey(str(d["key"][0]), int(d["key"][1])),
         outcome=Outcome(d["outcome"]),
         output=str(d["output"]),
         figures=tuple(Figure(str(svg), str(label)) for svg, label in d["figures"]),

@@ -37,7 +37,7 @@ from wmbook.execute.protocol import ENVIRONMENT, capture_path
 from wmbook.execute.sandbox import Limits, apply_limits, give_session_folder
 from wmbook.execute.terminal import Terminal, open_terminal
 from wmbook.execute.workdir import FolderWatch, prepare_workdir
-from wmbook.model import Figure, Outcome, Step, StepKind, StepResult
+from wmbook.model import Figure, Outcome, Step, StepResult
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _SERVER_STDIN: list[object] = []  # never closed nor finalized in a session (see _prepare_process)
@@ -278,7 +278,7 @@ def _run_step(step: Step, index: int, session: _Session) -> StepResult:
     drawn: tuple[Figure, ...] = ()
     with session.capture.step(out_path, err_path), _columns(step.columns):
         try:
-            if step.kind is StepKind.CHECK:
+            if step.evaluate:
                 code = compile(padded, page, "eval", dont_inherit=True)
                 value, value_repr = _json_value(eval(code, namespace))
             elif step.shell is not None:

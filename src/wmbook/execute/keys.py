@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import wmbook
-from wmbook.model import SessionSpec
+from wmbook.model import SessionSpec, StepKind
 from wmbook.store import digest
 
 # A recorded import: ["dist", name, version] | ["local"] (no distribution) | ["missing"].
@@ -63,7 +63,8 @@ def session_key(spec: SessionSpec, *, whole_environment: bool = False) -> str:
     """The content hash that names a session's cache entry."""
     steps = [
         [
-            s.kind.value,
+            # wmbook's own steps as before; another kind's evaluated steps apart from its run ones
+            f"{s.kind}:evaluate" if s.evaluate and s.kind != StepKind.CHECK else str(s.kind),
             s.source,
             s.timeout,
             s.raises,

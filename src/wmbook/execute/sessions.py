@@ -1,4 +1,5 @@
-"""Group a page's steps into sessions: its code blocks and quiz checks, in page order.
+"""Group a page's steps into sessions, in page order: what each block's kind adds
+(``BlockKind.steps``: a code block its code, a quiz its check).
 
 A session named on several pages by blocks in markdown-exec's style (``session="x"``) is
 one namespace across the book, as markdown-exec keeps it, in the order MkDocs reads the
@@ -14,8 +15,10 @@ import dataclasses
 import os
 from collections.abc import Iterable
 
+from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage
-from wmbook.kinds import CodeBlock
+from wmbook.kinds import registry
+from wmbook.kinds.base import PlacedStep, StepContext
 from wmbook.model import PageFolder, SessionSpec, Step, StepKey, StepKind
 from wmbook.parse.mdexec import SHELL_LANGUAGES
 from wmbook.parse.snippets import run_call
@@ -57,37 +60,13 @@ def page_sessions(
     ``keep_going`` a session runs its later steps after one raised; relative paths lead to
     the page's folder, up to ``docs_dir`` (see ``page_folder``); ``ipython`` is the book's
     setting for Markdown pages."""
-    positioned: list[tuple[int, str, Step]] = []
-    on_page = page_ipython(page, ipython)
-    for block in page.code_blocks:
-        if not block.options.execute:
-            continue
-        timeout = block.options.timeout or default_timeout
-        semantics = on_page if block.options.ipython is None else block.options.ipython
-        options = block.options
-        step = Step(
-            block.key,
-            block.executed_code,
-            block.fence.body_start,
-            timeout,
-            options.raises,
-            shell=SHELL_LANGUAGES.get(options.language),
-            returncode=options.returncode,
-            show_value=options.show is None,
-            columns=options.show.width if options.show is not None else 0,
-            ipython=semantics,
-            echo=options.language == "pycon" and options.show is None,
-        )
-        positioned.append((block.fence.start, block.options.session, step))
-    for quiz in page.quizzes:
-        if quiz.check is not None:
-            check = quiz.check
-            step = Step(check.key, check.expression, check.loc.line, default_timeout)
-            positioned.append((check.loc.line, check.session, step))
-    positioned.sort(key=lambda item: item[0])
+    kinds = registry()
+    ctx = StepContext(page, default_timeout, page_ipython(page, ipython))
+    positioned: list[PlacedStep] = [placed for b in page.blocks for placed in kinds.of(b).steps(b, ctx)]
+    positioned.sort(key=lambda placed: placed.line)
     by_session: dict[str, list[Step]] = {}
-    for _, session, step in positioned:
-        by_session.setdefault(session, []).append(step)
+    for placed in positioned:
+        by_session.setdefault(placed.session, []).append(placed.step)
     source_lines = tuple(page.text.split("\n"))
     folder = page_folder(page.abs_path, docs_dir)
     return [
@@ -111,7 +90,7 @@ def earlier_blocks(pages: Iterable[ParsedPage]) -> dict[tuple[str, str], tuple[C
     earlier: dict[tuple[str, str], tuple[CodeBlock, ...]] = {}
     for page in pages:
         here: dict[str, list[CodeBlock]] = {}
-        for block in page.code_blocks:
+        for block in page.blocks_of(CodeBlock):
             if spans_pages(block):
                 here.setdefault(block.options.session, []).append(block)
         for name, blocks in here.items():

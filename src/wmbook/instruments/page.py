@@ -13,6 +13,7 @@ Bokeh files in ``bokeh/`` next to its own script.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
 
@@ -22,6 +23,13 @@ from .base import RenderedInstrument, clean_anchor
 
 STATIC_DIR = Path(__file__).with_name("static")
 BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
+
+
+@dataclass(frozen=True)
+class BokehBase:
+    """Where a page finds the site's BokehJS bundles: the folder's URL relative to the page."""
+
+    url: str
 
 
 def bokeh_version() -> str:

@@ -1,10 +1,17 @@
-"""The registry of block kinds: each kind's parse, check and render live in one module.
+"""The registry of block kinds: each kind is one module whose ``KIND`` says everything
+about its blocks (``wmbook.kinds.base.BlockKind``).
+
+Kinds are found through the ``wmbook.kinds`` entry-point group, wmbook's own as any
+other package's (``pyproject.toml``)::
+
+    [project.entry-points."wmbook.kinds"]
+    my_block = "my_package.my_block:KIND"
 
 =============  ==========================  ==========================================
 kind           written as                  module
 =============  ==========================  ==========================================
-code           ```python / py / python3    ``wmbook.kinds.code`` (record ``code_block``,
-               (markdown-exec: pycon, md,  parse ``code_parse``)
+code           ```python / py / python3    ``wmbook.kinds.code`` (parse ``code_parse``;
+               (markdown-exec: pycon, md,  record in ``wmbook.blocks``)
                bash, sh, console; MyST:
                {code-cell})
 output         ```output after code        ``wmbook.kinds.output``
@@ -18,46 +25,149 @@ tree           ```tree (markdown-exec's)   ``wmbook.kinds.tree``
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from wmbook.kinds import code, equation, instrument, output, quiz, references, tree
-from wmbook.kinds.base import BlockKind
-from wmbook.kinds.code import CodeBlock
-from wmbook.kinds.equation import Equation
-from wmbook.kinds.instrument import InstrumentBlock
-from wmbook.kinds.output import ExpectedOutput, OutputRewrite
-from wmbook.kinds.quiz import Quiz
-from wmbook.kinds.references import ReferenceList
-from wmbook.kinds.tree import TreeBlock
-
-KINDS: tuple[BlockKind[Any], ...] = (
-    code.KIND,
-    output.KIND,
-    quiz.KIND,
-    equation.KIND,
-    instrument.KIND,
-    references.KIND,
-    tree.KIND,
+from wmbook.blocks import OutputRewrite
+from wmbook.book import ParsedPage
+from wmbook.errors import BookError
+from wmbook.kinds.base import (
+    BlockKind,
+    CheckContext,
+    ExportContext,
+    ParseContext,
+    RenderContext,
+    source_cell,
 )
-BY_FENCE: dict[str, BlockKind[Any]] = {lang: kind for kind in KINDS for lang in kind.fences}
-BY_BLOCK: dict[str, BlockKind[Any]] = {name: kind for kind in KINDS for name in kind.blocks}
-BY_RECORD: dict[type, BlockKind[Any]] = {kind.record: kind for kind in KINDS}
+from wmbook.model import Block, Diagnostic, SourceLoc
+from wmbook.notebook.cells import Cell
 
-Block = CodeBlock | ExpectedOutput | Quiz | Equation | InstrumentBlock | ReferenceList | TreeBlock
+ENTRY_POINT_GROUP = "wmbook.kinds"
+# wmbook's own kinds come first, in this order (it is the order of their page-wide checks);
+# other packages' kinds follow by name.
+OWN = ("code", "output", "quiz", "equation", "instrument", "references", "tree")
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The block kinds of this installation, and where each is written."""
+
+    kinds: tuple[BlockKind[Any], ...]
+    by_fence: dict[str, BlockKind[Any]] = field(default_factory=dict)  # fence language -> kind
+    by_block: dict[str, BlockKind[Any]] = field(default_factory=dict)  # ``/// name`` -> kind
+    by_record: dict[type, BlockKind[Any]] = field(default_factory=dict)  # record type -> kind
+
+    def of(self, block: Block) -> BlockKind[Any]:
+        """The kind of a parsed block."""
+        return self.by_record[type(block)]
+
+
+def _loaded(point: EntryPoint) -> BlockKind[Any]:
+    """The ``BlockKind`` an entry point names; a package that fails to give one stops the build."""
+    where = f"the block kind '{point.name} = {point.value}' (entry point group {ENTRY_POINT_GROUP})"
+    try:
+        kind = point.load()
+    except Exception as exc:
+        raise BookError(f"{where} could not be loaded: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(kind, BlockKind):
+        raise BookError(f"{where} is not a wmbook.kinds.base.BlockKind but {type(kind).__name__}")
+    if kind.name != point.name:
+        raise BookError(f"{where} names a kind called {kind.name!r}; give the entry point that name")
+    return kind if point.name in OWN and point.value.startswith("wmbook.") else guarded(kind)
+
+
+def _failure(kind: BlockKind[Any], stage: str, loc: SourceLoc, exc: Exception) -> Diagnostic:
+    message = f"the {kind.name!r} block kind failed to {stage} this block: {type(exc).__name__}: {exc}"
+    trace = "".join(traceback.format_exception(exc)[-6:]).rstrip()
+    return Diagnostic(loc, message + "; fix the block, or report it to the kind's package", detail=trace)
+
+
+def guarded(kind: BlockKind[Any]) -> BlockKind[Any]:
+    """Another package's kind whose failures are the build's diagnostics at the block's line
+    (its block shown as written), not a crash of the whole build."""
+
+    def parse(raw: Any, ctx: ParseContext) -> tuple[Any, list[Diagnostic]]:
+        try:
+            return kind.parse(raw, ctx)
+        except Exception as exc:  # noqa: BLE001  (a stranger's code: reported at its block)
+            return None, [_failure(kind, "parse", SourceLoc(ctx.path, raw.start), exc)]
+
+    def check(block: Any, ctx: CheckContext) -> Sequence[Diagnostic | OutputRewrite]:
+        try:
+            return kind.check(block, ctx)
+        except Exception as exc:  # noqa: BLE001
+            return [_failure(kind, "check", SourceLoc(ctx.page.path, block.region.start), exc)]
+
+    def render(block: Any, ctx: RenderContext) -> list[str]:
+        try:
+            return kind.render(block, ctx)
+        except Exception as exc:  # noqa: BLE001
+            ctx.problems.append(_failure(kind, "render", SourceLoc(ctx.page.path, block.region.start), exc))
+            return block.region.text.split("\n")  # type: ignore[no-any-return]
+
+    def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
+        try:
+            return kind.check_page(page, ctx)
+        except Exception as exc:  # noqa: BLE001
+            return [_failure(kind, "check the page of", SourceLoc(page.path, 1), exc)]
+
+    def notebook(block: Any, ctx: ExportContext) -> Sequence[Cell]:
+        try:
+            return kind.notebook(block, ctx)
+        except Exception:  # noqa: BLE001  (the notebook keeps the block as written instead)
+            return source_cell(block, ctx)
+
+    return dataclasses.replace(
+        kind, parse=parse, check=check, render=render, check_page=check_page, notebook=notebook
+    )
+
+
+def build_registry(kinds: Iterable[BlockKind[Any]]) -> Registry:
+    """A registry of ``kinds``; two kinds that claim one name, fence or record are an error."""
+    registry = Registry(tuple(kinds))
+    for kind in registry.kinds:
+        claims: list[tuple[dict[Any, BlockKind[Any]], Any, str]] = [
+            (registry.by_record, kind.record, f"record {kind.record.__name__}"),
+            *((registry.by_fence, lang, f"fence language {lang!r}") for lang in kind.fences),
+            *((registry.by_block, name, f"block '/// {name}'") for name in kind.blocks),
+        ]
+        for table, key, what in claims:
+            other = table.setdefault(key, kind)
+            if other is not kind:
+                raise BookError(f"the block kinds {other.name!r} and {kind.name!r} both claim the {what}")
+    return registry
+
+
+def load_registry(points: Iterable[EntryPoint]) -> Registry:
+    """The registry of the kinds the entry points name, wmbook's own first."""
+    found = {point.name: point for point in points}
+    missing = [name for name in OWN if name not in found]
+    if missing:
+        raise BookError(
+            f"wmbook's own block kinds ({', '.join(missing)}) are not registered in the {ENTRY_POINT_GROUP} "
+            "entry-point group: reinstall wmbook (pip install wmbook, or pip install -e . in a checkout)"
+        )
+    names = [*OWN, *sorted(set(found) - set(OWN))]
+    return build_registry(_loaded(found[name]) for name in names)
+
+
+@functools.cache
+def registry() -> Registry:
+    """The installed kinds (loaded once per process)."""
+    return load_registry(entry_points(group=ENTRY_POINT_GROUP))
+
 
 __all__ = [
-    "BY_BLOCK",
-    "BY_FENCE",
-    "BY_RECORD",
-    "KINDS",
-    "Block",
+    "ENTRY_POINT_GROUP",
     "BlockKind",
-    "CodeBlock",
-    "Equation",
-    "ExpectedOutput",
-    "InstrumentBlock",
-    "OutputRewrite",
-    "Quiz",
-    "ReferenceList",
-    "TreeBlock",
+    "Registry",
+    "build_registry",
+    "guarded",
+    "load_registry",
+    "registry",
 ]

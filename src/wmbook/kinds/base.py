@@ -1,10 +1,15 @@
 """What every block kind provides, and what the stages hand it.
 
-A kind is one module with three functions, as in a Sybil ``Region``: ``parse`` turns
-the raw text of a block into a typed record (or diagnostics), ``check`` compares the
-record with what the page's sessions computed, ``render`` gives the Markdown that
-replaces the block in the page.  ``check_page`` covers rules that span a page
-(unique labels, links).  Kinds are found through the registry in ``wmbook.kinds``.
+A kind is one module whose ``KIND`` (a ``BlockKind``) says everything about its blocks,
+as a Sybil ``Region`` does: ``parse`` turns the raw text of a block into a typed record
+(or diagnostics), ``steps`` adds what the record runs to its page's sessions, ``check``
+compares the record with what those sessions computed, ``render`` gives the Markdown that
+replaces the block, ``finish`` completes the page's HTML once its sessions have run,
+``notebook`` gives its cells in the page's downloadable notebook, and ``assets`` and
+``files`` the front-end files a page with such a block needs.  ``check_page`` covers rules
+that span a page (unique labels, links).  Kinds are found through the ``wmbook.kinds``
+entry-point group (``wmbook.kinds.registry``): wmbook's own kinds are registered there as
+a stranger's are.
 """
 
 from __future__ import annotations
@@ -12,41 +17,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from wmbook.model import Diagnostic, Fence, Region, StepKey, StepResult
+from wmbook.blocks import OutputRewrite
+from wmbook.book import ParsedPage
+from wmbook.model import AssetKind, Block, Diagnostic, Fence, Region, Step, StepKey, StepResult
+from wmbook.notebook.cells import Cell, markdown_cell
 from wmbook.parse.blocks import RawBlock
 from wmbook.parse.marked import ExecuteMode
 
 if TYPE_CHECKING:
-    from wmbook.book import ParsedPage
     from wmbook.cite.bibliography import PageCitations, Reference
-    from wmbook.instruments.registry import InstrumentRegistry
-    from wmbook.kinds.output import OutputRewrite
     from wmbook.parse.snippets import SnippetReader
-    from wmbook.store import Store
 
-B = TypeVar("B")
-
-
-class HasRegion(Protocol):
-    """A block record: every one covers a region of its page."""
-
-    @property
-    def region(self) -> Region: ...
+B = TypeVar("B", bound=Block)
 
 
-class FencedRecord(Protocol):
-    """A block record written as a fence (what a markdown-exec ``md`` block may hold)."""
-
-    @property
-    def region(self) -> Region: ...
-
-    @property
-    def fence(self) -> Fence: ...
-
-
-R = TypeVar("R", bound=HasRegion)
+R = TypeVar("R", bound=Block)
+T = TypeVar("T")
 
 
 def top_level(blocks: Sequence[R]) -> list[R]:
@@ -66,69 +54,140 @@ def region_of(lines: tuple[str, ...] | list[str], start: int, end: int) -> Regio
     return Region(start, end, "\n".join(lines[start - 1 : end]))
 
 
+def _found(extras: Mapping[type, object], record: type[T]) -> T | None:
+    found = extras.get(record)
+    return found if isinstance(found, record) else None
+
+
+def _needed(extras: Mapping[type, object], record: type[T]) -> T:
+    found = _found(extras, record)
+    if found is None:
+        raise LookupError(f"this build offers its block kinds no {record.__name__}")
+    return found
+
+
 @dataclass
 class ParseContext:
-    """What a kind's ``parse`` may look at: the page so far, in source order."""
+    """What a kind's ``parse`` may look at: the page so far, in source order, and what the
+    build knows beyond the page, each as a record of its own type (``need``)."""
 
     path: str  # display path of the page
     lines: tuple[str, ...]  # the file's lines
-    instruments: InstrumentRegistry
     blocks: list[Any] = field(default_factory=list)  # records parsed so far
     previous: Region | None = None  # the region parsed just before this one
     snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
     mode: ExecuteMode = ExecuteMode.ALL  # which code fences of the page run (``parse.marked``)
+    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
 
     def count(self, record_type: type) -> int:
         """How many blocks of a record type came before (their index on the page)."""
         return sum(isinstance(b, record_type) for b in self.blocks)
 
+    def need(self, record: type[T]) -> T:
+        """The build's record of a type (its ``InstrumentRegistry``, say)."""
+        return _needed(self.extras, record)
+
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a kind's ``check`` may look at: the parsed page and its sessions' results."""
+    """What a kind's ``check`` may look at: the parsed page, its sessions' results, and what
+    the build knows beyond the page, each as a record of its own type (``need``)."""
 
     page: ParsedPage
     results: Mapping[StepKey, StepResult]
-    accept: bool  # accept mode: a changed output is taken, not reported
-    accept_hint: str  # how this book takes new outputs, for mismatch messages
-    bibliography: Mapping[str, Reference]
-    bibliography_path: str  # where the bibliography is (or was looked for), as displayed
-    bibliography_found: bool
+    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+
+    def need(self, record: type[T]) -> T:
+        """The build's record of a type (its ``Bibliography``, its ``AcceptMode``)."""
+        return _needed(self.extras, record)
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a kind's ``steps`` may use: the page and the book's defaults for it."""
+
+    page: ParsedPage
+    timeout: float  # seconds a step may take unless it says otherwise
+    ipython: bool  # whether the page's code runs with IPython's semantics unless a block says
+
+
+@dataclass(frozen=True)
+class PlacedStep:
+    """A step a block adds to a session, and the page line that orders it among the others."""
+
+    line: int
+    session: str
+    step: Step
 
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What a kind's ``render`` may use."""
+    """What a kind's ``render`` may use; what the build knows beyond the page comes as
+    records of their own types (``need``, ``find``)."""
 
     page: ParsedPage
     slot_prefix: str  # unique per page, for the output slots of code blocks
     citations: PageCitations
     caption_html: Callable[[str], str]  # Markdown (a caption) -> HTML, citations linked
-    bokeh_base: str  # URL of BokehJS, relative to the page
-    instruments: InstrumentRegistry
-    store: Store | None
-    cache_dir: Path | None = None
     # What the page's sessions computed, for kinds that show a computed value (a numeric
     # quiz is graded in the browser around its check's exact value).
     results: Mapping[StepKey, StepResult] = field(default_factory=dict)
     # What went wrong while rendering (a stranger's instrument that raised, say), reported
     # at the block's line with the page's other problems.
     problems: list[Diagnostic] = field(default_factory=list)
+    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+
+    def need(self, record: type[T]) -> T:
+        """The build's record of a type (its ``InstrumentRegistry``, say)."""
+        return _needed(self.extras, record)
+
+    def find(self, record: type[T]) -> T | None:
+        """The build's record of a type, if it has one (its ``Store``)."""
+        return _found(self.extras, record)
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What a kind's ``notebook`` may use to write its blocks as notebook cells."""
+
+    page: ParsedPage
+    results: Mapping[StepKey, StepResult]
+    page_url: str  # the web page, as the notebook links to it
+    citations: PageCitations  # the page's numbers for the works it cites
+    bibliography: Mapping[str, Reference]
+    cite: Callable[[str], str]  # Markdown with its ``[@key]`` citations numbered
+    # Each code cell's ``In [n]:``, as Jupyter numbers a run from the top (setup cell first).
+    execution_counts: Mapping[StepKey, int] = field(default_factory=dict)
+
+
+def source_cell(block: Block, ctx: ExportContext) -> list[Cell]:
+    """A block of a kind that says nothing about notebooks: its source, as a Markdown cell."""
+    return [markdown_cell(block.region.text)]
 
 
 @dataclass(frozen=True)
 class BlockKind(Generic[B]):
-    """One kind of block: where it is written and its parse/check/render functions."""
+    """One kind of block: where it is written and everything the stages do with it."""
 
     name: str
     record: type[B]
     fences: tuple[str, ...] = ()  # fence languages that are blocks of this kind
     blocks: tuple[str, ...] = ()  # ``/// name`` blocks of this kind
     parse: Callable[[Any, ParseContext], tuple[B | None, list[Diagnostic]]] = lambda raw, ctx: (None, [])
+    # What the block runs in its page's sessions (a code block its code, a quiz its check).
+    steps: Callable[[B, StepContext], Sequence[PlacedStep]] = lambda block, ctx: ()
     # A check returns diagnostics, and in accept mode the expected outputs to rewrite.
     check: Callable[[B, CheckContext], Sequence[Diagnostic | OutputRewrite]] = lambda block, ctx: []
     render: Callable[[B, RenderContext], list[str]] = lambda block, ctx: []
     check_page: Callable[[ParsedPage, CheckContext], list[Diagnostic]] = lambda page, ctx: []
+    # The page's HTML once its sessions have run, given the page's blocks of this kind.
+    finish: Callable[[str, Sequence[B], Mapping[StepKey, StepResult]], str] = lambda html, blocks, results: (
+        html
+    )
+    # The block's cells in the page's notebook; by default its source as a Markdown cell.
+    notebook: Callable[[B, ExportContext], Sequence[Cell]] = source_cell
+    assets: frozenset[AssetKind] = frozenset()  # wmbook's assets a page with such a block links
+    files: tuple[Path, ...] = ()  # the kind's own .css and .js files, linked from every page
 
 
 RawSource = Fence | RawBlock

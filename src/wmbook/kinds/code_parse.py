@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from wmbook.kinds.base import FencedRecord, ParseContext, region_of
-from wmbook.kinds.code_block import LANGUAGES, CodeBlock
+from wmbook.blocks import CodeBlock
+from wmbook.kinds import registry
+from wmbook.kinds.base import ParseContext, region_of
 from wmbook.model import (
     Diagnostic,
     Fence,
+    FencedRecord,
     Severity,
     SourceLoc,
 )
@@ -28,6 +30,9 @@ from wmbook.parse.mdexec import (
 from wmbook.parse.myst import CODE_CELL, MystError, is_python_cell, read_code_cell
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options, split_options
 from wmbook.parse.snippets import Included
+
+LANGUAGES = (*PYTHON_LANGUAGES, *MDEXEC_LANGUAGES, CODE_CELL, PYODIDE)
+"""The fence languages that are code blocks."""
 
 
 def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
@@ -119,11 +124,9 @@ def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) ->
     """The fences of a markdown-exec ``md`` block that markdown-exec renders (code marked to
     run, and the fences of kinds that always render, such as ``tree``), as its text is
     rendered: blocks of the page, at their lines in the file."""
-    from wmbook.kinds import BY_FENCE  # the registry imports this module
-
     found: list[FencedRecord] = []
     for inner in find_fences("\n".join(fence.body)):
-        kind = BY_FENCE.get(inner.lang.lower())
+        kind = registry().by_fence.get(inner.lang.lower())
         runs_if_marked = inner.lang.lower() in LANGUAGES and inner.lang.lower() != PYODIDE
         if kind is None or (runs_if_marked and not is_marked(inner.info)):
             continue

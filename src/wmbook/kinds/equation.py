@@ -9,19 +9,17 @@ renders with the rest of the page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
 
-from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
-from wmbook.model import Diagnostic, Region, SourceLoc
+from wmbook.book import ParsedPage
+from wmbook.check.labels import first_places, missing_targets
+from wmbook.kinds.base import BlockKind, CheckContext, ExportContext, ParseContext, RenderContext, region_of
+from wmbook.model import AssetKind, Diagnostic, Region, SourceLoc
+from wmbook.notebook.cells import Cell, markdown_cell
 from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
 from wmbook.parse.options import LABEL_TEXT
 from wmbook.templates import macros
-
-if TYPE_CHECKING:
-    from wmbook.book import ParsedPage
 
 # A label: "EQ" then letters, digits and dots, not ending in a dot ("EQ MM5.1", "EQ A.1", "EQ 7").
 _LABEL = re.compile(rf"^(?P<label>EQ\s+{LABEL_TEXT})\s*(?:[—–-]+\s*(?P<title>.*))?$")
@@ -99,46 +97,18 @@ def render(equation: Equation, ctx: RenderContext | None = None) -> list[str]:
     ]
 
 
-class Labelled(Protocol):
-    """A block with a label and the anchor made from it."""
-
-    @property
-    def loc(self) -> SourceLoc: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def anchor(self) -> str: ...
-
-
-def first_places(items: Iterable[Labelled], what: str, problems: list[Diagnostic]) -> dict[str, SourceLoc]:
-    """Where each anchor is first used; a repeat is a diagnostic at the repeat."""
-    seen: dict[str, SourceLoc] = {}
-    for item in items:
-        if item.anchor in seen:
-            message = f"{item.label} is already the label of the {what} at {seen[item.anchor]}"
-            problems.append(Diagnostic(item.loc, message))
-        seen.setdefault(item.anchor, item.loc)
-    return seen
-
-
-def missing_targets(
-    links: Iterable[tuple[SourceLoc, str]], seen: dict[str, SourceLoc], what: str, problems: list[Diagnostic]
-) -> None:
-    """A diagnostic at each link whose anchor is none of the page's ``what`` (labelled items)."""
-    for loc, anchor in links:
-        if anchor not in seen:
-            known = ", ".join(sorted(seen)) or "none"
-            problems.append(
-                Diagnostic(loc, f"link to #{anchor}, but this page has no such {what} ({what}s: {known})")
-            )
-
-
 def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
     """Equation labels are unique on a page; links to its equations resolve."""
     problems: list[Diagnostic] = []
-    seen = first_places(page.equations, "equation", problems)
+    seen = first_places(page.blocks_of(Equation), "equation", problems)
     missing_targets(page.equation_links, seen, "equation", problems)
     return problems
+
+
+def notebook(equation: Equation, ctx: ExportContext) -> list[Cell]:
+    """The label and title in bold, then the math and its caption."""
+    title = f" — {equation.title}" if equation.title else ""
+    return [markdown_cell(ctx.cite("\n".join([f"**{equation.label}**{title}", "", *equation.content])))]
 
 
 KIND = BlockKind(
@@ -148,4 +118,6 @@ KIND = BlockKind(
     parse=parse,
     render=render,
     check_page=check_page,
+    notebook=notebook,
+    assets=frozenset({AssetKind.MATH}),
 )

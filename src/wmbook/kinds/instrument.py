@@ -3,6 +3,7 @@
 Parse: the label and a registered name (``wmbook.instruments.registry``).  Check
 (page-wide): labels are unique.  Render: the Bokeh item, its static preview and
 readouts, kept in the store so that an unchanged instrument is not rendered again.
+Notebook: a pointer to the web page, where it is interactive.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wmbook.instruments.registry import InstrumentError
-from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
-from wmbook.kinds.equation import first_places
-from wmbook.model import Diagnostic, Region, SourceLoc
+from wmbook.book import ParsedPage
+from wmbook.check.labels import first_places
+from wmbook.instruments.registry import InstrumentError, InstrumentRegistry
+from wmbook.kinds.base import BlockKind, CheckContext, ExportContext, ParseContext, RenderContext, region_of
+from wmbook.model import AssetKind, Diagnostic, Region, SourceLoc
+from wmbook.notebook.cells import Cell, markdown_cell
 from wmbook.parse.block_options import read_options, slugify
 from wmbook.parse.blocks import RawBlock
 from wmbook.parse.options import LABEL_TEXT
-from wmbook.store import digest
+from wmbook.store import Store, digest
 from wmbook.templates import render as render_template
 
 if TYPE_CHECKING:
-    from wmbook.book import ParsedPage
     from wmbook.instruments.base import RenderedInstrument
 
 import re
@@ -54,7 +56,7 @@ def parse(raw: RawBlock, ctx: ParseContext) -> tuple[InstrumentBlock | None, lis
         problems.append(Diagnostic(at, "an instrument needs a label like 'MM5.1 — Title' after '|'"))
         return None, problems
     name = options.values.get("name")
-    known = ctx.instruments.names()
+    known = ctx.need(InstrumentRegistry).names()
     if not isinstance(name, str) or not name:
         problems.append(
             Diagnostic(at, f"an instrument needs 'name:' (known instruments: {', '.join(known)})")
@@ -82,7 +84,7 @@ def parse(raw: RawBlock, ctx: ParseContext) -> tuple[InstrumentBlock | None, lis
 def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
     """Instrument labels are unique on a page."""
     problems: list[Diagnostic] = []
-    first_places(page.instruments, "instrument", problems)
+    first_places(page.blocks_of(InstrumentBlock), "instrument", problems)
     return problems
 
 
@@ -93,7 +95,8 @@ def _rendered(block: InstrumentBlock, ctx: RenderContext) -> tuple[RenderedInstr
     from wmbook.instruments.base import RenderedInstrument
     from wmbook.instruments.page import bokeh_version
 
-    registry = ctx.instruments
+    registry = ctx.need(InstrumentRegistry)
+    store = ctx.find(Store)
     key = digest(
         engine_fingerprint(),
         bokeh_version(),
@@ -102,7 +105,7 @@ def _rendered(block: InstrumentBlock, ctx: RenderContext) -> tuple[RenderedInstr
         block.name,
         block.anchor,
     )
-    if ctx.store is not None and (payload := ctx.store.read("instruments", key)) is not None:
+    if store is not None and (payload := store.read("instruments", key)) is not None:
         try:
             data = json.loads(payload)
             return RenderedInstrument(**data["rendered"]), data["title"], data["caption"]
@@ -110,19 +113,19 @@ def _rendered(block: InstrumentBlock, ctx: RenderContext) -> tuple[RenderedInstr
             pass
     instrument = registry.get(block.name)
     rendered = instrument.render(block.anchor)
-    if ctx.store is not None:
+    if store is not None:
         data = {
             "rendered": dataclasses.asdict(rendered),
             "title": instrument.title,
             "caption": instrument.caption_html,
         }
-        ctx.store.write("instruments", key, json.dumps(data).encode())
+        store.write("instruments", key, json.dumps(data).encode())
     return rendered, instrument.title, instrument.caption_html
 
 
 def render(block: InstrumentBlock, ctx: RenderContext) -> list[str]:
     """The instrument's HTML, between blank lines so Markdown leaves it alone."""
-    from wmbook.instruments.page import instrument_html
+    from wmbook.instruments.page import BokehBase, instrument_html
 
     try:
         rendered, title, default_caption = _rendered(block, ctx)
@@ -130,7 +133,7 @@ def render(block: InstrumentBlock, ctx: RenderContext) -> list[str]:
         if isinstance(exc, InstrumentError):  # its module or attribute: the message says which
             ctx.problems.append(Diagnostic(block.loc, str(exc)))
         else:
-            target = ctx.instruments.targets.get(block.name, block.name)
+            target = ctx.need(InstrumentRegistry).targets.get(block.name, block.name)
             message = f"instrument {block.name!r} ({target}) could not be built: {type(exc).__name__}: {exc}"
             trace = "".join(traceback.format_exception(exc)[-6:]).rstrip()
             ctx.problems.append(Diagnostic(block.loc, message + "; fix the instrument", detail=trace))
@@ -141,8 +144,18 @@ def render(block: InstrumentBlock, ctx: RenderContext) -> list[str]:
         ]
     rendered = dataclasses.replace(rendered, label=f"Instrument {block.label}")
     caption = ctx.caption_html("\n".join(block.content)) or default_caption
-    markup = instrument_html(rendered, block.anchor, block.title or title, caption, bokeh_base=ctx.bokeh_base)
+    markup = instrument_html(
+        rendered, block.anchor, block.title or title, caption, bokeh_base=ctx.need(BokehBase).url
+    )
     return ["", markup, ""]
+
+
+def notebook(block: InstrumentBlock, ctx: ExportContext) -> list[Cell]:
+    """A line that sends the reader to the web page, where the instrument runs."""
+    where = f"{ctx.page_url}#{block.anchor}"
+    return [
+        markdown_cell(f"*Instrument {block.label} — {block.title}: interactive on [the web page]({where}).*")
+    ]
 
 
 KIND = BlockKind(
@@ -152,4 +165,6 @@ KIND = BlockKind(
     parse=parse,
     render=render,
     check_page=check_page,
+    notebook=notebook,
+    assets=frozenset({AssetKind.INSTRUMENTS}),
 )

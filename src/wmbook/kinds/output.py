@@ -3,42 +3,23 @@
 Parse: attach the fence to the code block above it.  Check: compare what that block
 printed (rounding and ``...`` rules in ``wmbook.check.compare``); in accept mode a
 mismatch becomes an ``OutputRewrite``, applied once, at the end of the build.
-Render: nothing (the code block's slot shows the output once).
+Render: nothing (the code block's slot shows the output once), nor in the notebook (the
+code cell carries it).  The records (``ExpectedOutput``, ``OutputRewrite``) are in
+``wmbook.blocks``: accept mode rewrites them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from wmbook.blocks import CodeBlock, ExpectedOutput, OutputRewrite
 from wmbook.check.compare import Tolerance, output_diff, output_matches
-from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
-from wmbook.kinds.code import CodeBlock, step_problems
-from wmbook.model import Diagnostic, Fence, Region, SourceLoc, StepKey
+from wmbook.check.steps import step_problems
+from wmbook.kinds.base import BlockKind, CheckContext, ExportContext, ParseContext, RenderContext, region_of
+from wmbook.model import AcceptMode, Diagnostic, Fence, SourceLoc
+from wmbook.notebook.cells import Cell
 from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.options import OptionError, parse_output_options
 
 LANGUAGE = "output"
-
-
-@dataclass(frozen=True)
-class ExpectedOutput:
-    """What the code block ``owner`` must print."""
-
-    region: Region
-    loc: SourceLoc
-    owner: StepKey
-    fence: Fence
-    text: str
-    rtol: float | None = None
-    atol: float | None = None
-
-
-@dataclass(frozen=True)
-class OutputRewrite:
-    """An expected-output fence to be replaced by what its block printed (accept mode)."""
-
-    expected: ExpectedOutput
-    new_text: str
 
 
 def parse(fence: Fence, ctx: ParseContext) -> tuple[ExpectedOutput | None, list[Diagnostic]]:
@@ -76,15 +57,18 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[ExpectedOutput | None, list[
 def check(expected: ExpectedOutput, ctx: CheckContext) -> list[Diagnostic | OutputRewrite]:
     """A mismatch is a diagnostic with a diff, or (accept mode) a rewrite."""
     result = ctx.results.get(expected.owner)
-    owner = next(b for b in ctx.page.code_blocks if b.key == expected.owner)
+    owner = next(b for b in ctx.page.blocks_of(CodeBlock) if b.key == expected.owner)
     if result is None or step_problems(owner, result):
         return []  # the block itself failed: that is the diagnostic to act on
     if output_matches(expected.text, result.output, Tolerance(expected.rtol, expected.atol)):
         return []
-    if ctx.accept:
+    accept = ctx.need(AcceptMode)
+    if accept.accept:
         return [OutputRewrite(expected, result.output)]
     diff = output_diff(expected.text, result.output, str(expected.loc))
-    message = f"the block printed something other than this expected output ({ctx.accept_hint} takes the new output)"
+    message = (
+        f"the block printed something other than this expected output ({accept.hint} takes the new output)"
+    )
     return [Diagnostic(expected.loc, message, detail=diff)]
 
 
@@ -93,6 +77,17 @@ def render(expected: ExpectedOutput, ctx: RenderContext) -> list[str]:
     return []
 
 
+def notebook(expected: ExpectedOutput, ctx: ExportContext) -> list[Cell]:
+    """No cell: the code cell above carries what the block printed."""
+    return []
+
+
 KIND = BlockKind(
-    name="output", record=ExpectedOutput, fences=(LANGUAGE,), parse=parse, check=check, render=render
+    name="output",
+    record=ExpectedOutput,
+    fences=(LANGUAGE,),
+    parse=parse,
+    check=check,
+    render=render,
+    notebook=notebook,
 )

@@ -1,8 +1,11 @@
 """Quizzes: true/false, numeric and multiple choice, with answers checked at build time.
 
-Parse: the ``/// quiz | question`` block and its options.  Check: the value that the
-quiz's ``check:`` expression computed in the page's session against ``answer``.
-Render: the interactive quiz (``assets/wmbook.js`` grades it in the browser).
+Parse: the ``/// quiz | question`` block and its options.  Steps: its ``check:``
+expression, evaluated in its session at the quiz's place.  Check: the value computed
+against ``answer``.  Render: the interactive quiz (``quiz.js``, shipped with ``quiz.css``,
+grades it in the browser; ``fill_centres`` sets a numeric quiz's centre once the value is
+known).
+Notebook: the question, choices and explanation as Markdown.
 """
 
 from __future__ import annotations
@@ -13,11 +16,22 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
-from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
-from wmbook.kinds.code import error_summary
-from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, StepKey, StepKind, StepResult
-from wmbook.parse.block_options import read_options, slugify
+from wmbook.check.steps import error_summary
+from wmbook.kinds.base import (
+    BlockKind,
+    CheckContext,
+    ExportContext,
+    ParseContext,
+    PlacedStep,
+    RenderContext,
+    StepContext,
+    region_of,
+)
+from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, Step, StepKey, StepKind, StepResult
+from wmbook.notebook.cells import Cell, markdown_cell
+from wmbook.parse.block_options import BlockOptions, read_options, slugify
 from wmbook.parse.blocks import RawBlock
 from wmbook.templates import Markup, macros
 
@@ -61,6 +75,109 @@ def default_tolerance(written: str) -> float:
     return 0.5 * 10.0**exponent
 
 
+def _numeric_tolerance(raw: RawBlock, options: BlockOptions, path: str, problems: list[Diagnostic]) -> float:
+    """A numeric quiz's tolerance (``tol:``, else half a unit of the answer's last digit)."""
+    values, at = options.values, SourceLoc(path, raw.start)
+    answer = values["answer"]
+    if not math.isfinite(answer):
+        problems.append(
+            Diagnostic(options.loc(path, "answer", raw.start), "the answer must be a finite number")
+        )
+    tol = default_tolerance(options.written.get("answer", str(answer)))
+    if "tol" in values:
+        given = values["tol"]
+        if isinstance(given, bool) or not isinstance(given, int | float) or given < 0:
+            problems.append(Diagnostic(options.loc(path, "tol", raw.start), "'tol' must be a number >= 0"))
+        else:
+            tol = float(given)
+    if "check" not in values:
+        problems.append(
+            Diagnostic(at, "a numeric quiz needs 'check:', a Python expression computing its answer")
+        )
+    if values.get("choices") is not None:
+        problems.append(Diagnostic(at, "a numeric quiz takes no 'choices'"))
+    return tol
+
+
+def _choice_problems(raw: RawBlock, options: BlockOptions, path: str) -> list[Diagnostic]:
+    """What is wrong with a multiple-choice quiz's choices and answer."""
+    answer, choices = options.values["answer"], options.values["choices"]
+    if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) for c in choices):
+        return [
+            Diagnostic(
+                options.loc(path, "choices", raw.start), "'choices' must be a list of two or more texts"
+            )
+        ]
+    if len(set(choices)) != len(choices):
+        return [Diagnostic(options.loc(path, "choices", raw.start), "'choices' has a repeated entry")]
+    if answer not in choices:
+        message = f"the answer {answer!r} is not one of the choices"
+        return [Diagnostic(options.loc(path, "answer", raw.start), message)]
+    return []
+
+
+def _kind(
+    raw: RawBlock, options: BlockOptions, path: str, problems: list[Diagnostic]
+) -> tuple[str, float] | None:
+    """The quiz's kind (from its answer and choices) and numeric tolerance; None, with the
+    problem said, for an answer of no kind."""
+    values = options.values
+    answer, choices = values["answer"], values.get("choices")
+    if isinstance(answer, bool):
+        if choices is not None or "tol" in values:
+            problems.append(
+                Diagnostic(SourceLoc(path, raw.start), "a true/false quiz takes no 'choices' or 'tol'")
+            )
+        return "truefalse", 0.0
+    if isinstance(answer, int | float):
+        return "numeric", _numeric_tolerance(raw, options, path, problems)
+    if isinstance(answer, str) and choices is not None:
+        problems += _choice_problems(raw, options, path)
+        return "choice", 0.0
+    message = "'answer' must be true/false, a number, or (with 'choices:') the text of the right choice"
+    problems.append(Diagnostic(options.loc(path, "answer", raw.start), message))
+    return None
+
+
+def _check(
+    raw: RawBlock, options: BlockOptions, path: str, index: int, problems: list[Diagnostic]
+) -> QuizCheck | None:
+    """The quiz's ``check:`` expression, evaluated where the quiz is, if it has one."""
+    values = options.values
+    if "check" not in values:
+        return None
+    expression = values["check"]
+    if isinstance(expression, bool | int | float):
+        # YAML read a Python expression as a scalar (`check: True`, `check: 1_000`): as written.
+        expression = options.written.get("check", str(expression))
+    if not isinstance(expression, str) or not expression.strip():
+        problems.append(
+            Diagnostic(options.loc(path, "check", raw.start), "'check' must be a Python expression")
+        )
+        return None
+    session = str(values.get("session", "main"))
+    line = options.lines.get("check", raw.start)
+    return QuizCheck(StepKey(StepKind.CHECK, index), SourceLoc(path, line), session, str(expression))
+
+
+def _anchor(
+    raw: RawBlock, options: BlockOptions, path: str, ctx: ParseContext, problems: list[Diagnostic]
+) -> str:
+    """The quiz's anchor: its ``id``, else made from its question, unique on the page."""
+    values = options.values
+    anchor = str(values.get("id") or "quiz-" + "-".join(slugify(raw.argument).split("-")[:6]))
+    # Quizzes whose questions start alike get -2, -3 … so every anchor is unique.
+    used = {b.anchor for b in ctx.blocks if isinstance(b, Quiz)}
+    if "id" in values and anchor in used:
+        message = f"the quiz id {anchor!r} is already used on this page; give each quiz its own id"
+        problems.append(Diagnostic(options.loc(path, "id", raw.start), message))
+    unique, count = anchor, 1
+    while unique in used:
+        count += 1
+        unique = f"{anchor}-{count}"
+    return unique
+
+
 def parse(raw: RawBlock, ctx: ParseContext) -> tuple[Quiz | None, list[Diagnostic]]:
     """Validate one quiz block; every problem is a diagnostic at its line."""
     path, index = ctx.path, ctx.count(Quiz)
@@ -73,84 +190,11 @@ def parse(raw: RawBlock, ctx: ParseContext) -> tuple[Quiz | None, list[Diagnosti
         problems.append(Diagnostic(at, "this quiz has no 'answer:' option"))
         return None, problems
     answer = values["answer"]
-    choices = values.get("choices")
-    tol = 0.0
-    if isinstance(answer, bool):
-        kind = "truefalse"
-        if choices is not None or "tol" in values:
-            problems.append(Diagnostic(at, "a true/false quiz takes no 'choices' or 'tol'"))
-    elif isinstance(answer, int | float):
-        kind = "numeric"
-        if not math.isfinite(answer):
-            problems.append(
-                Diagnostic(options.loc(path, "answer", raw.start), "the answer must be a finite number")
-            )
-        tol = default_tolerance(options.written.get("answer", str(answer)))
-        if "tol" in values:
-            given = values["tol"]
-            if isinstance(given, bool) or not isinstance(given, int | float) or given < 0:
-                problems.append(
-                    Diagnostic(options.loc(path, "tol", raw.start), "'tol' must be a number >= 0")
-                )
-            else:
-                tol = float(given)
-        if "check" not in values:
-            problems.append(
-                Diagnostic(at, "a numeric quiz needs 'check:', a Python expression computing its answer")
-            )
-        if choices is not None:
-            problems.append(Diagnostic(at, "a numeric quiz takes no 'choices'"))
-    elif isinstance(answer, str) and choices is not None:
-        kind = "choice"
-        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) for c in choices):
-            problems.append(
-                Diagnostic(
-                    options.loc(path, "choices", raw.start), "'choices' must be a list of two or more texts"
-                )
-            )
-        elif len(set(choices)) != len(choices):
-            problems.append(
-                Diagnostic(options.loc(path, "choices", raw.start), "'choices' has a repeated entry")
-            )
-        elif answer not in choices:
-            problems.append(
-                Diagnostic(
-                    options.loc(path, "answer", raw.start), f"the answer {answer!r} is not one of the choices"
-                )
-            )
-    else:
-        problems.append(
-            Diagnostic(
-                options.loc(path, "answer", raw.start),
-                "'answer' must be true/false, a number, or (with 'choices:') the text of the right choice",
-            )
-        )
+    found = _kind(raw, options, path, problems)
+    if found is None:
         return None, problems
-    quiz_check = None
-    if "check" in values:
-        expression = values["check"]
-        if isinstance(expression, bool | int | float):
-            # YAML read a Python expression as a scalar (`check: True`, `check: 1_000`): as written.
-            expression = options.written.get("check", str(expression))
-        if not isinstance(expression, str) or not expression.strip():
-            problems.append(
-                Diagnostic(options.loc(path, "check", raw.start), "'check' must be a Python expression")
-            )
-        else:
-            session = str(values.get("session", "main"))
-            line = options.lines.get("check", raw.start)
-            key = StepKey(StepKind.CHECK, index)
-            quiz_check = QuizCheck(key, SourceLoc(path, line), session, str(expression))
-    anchor = str(values.get("id") or "quiz-" + "-".join(slugify(raw.argument).split("-")[:6]))
-    # Quizzes whose questions start alike get -2, -3 … so every anchor is unique.
-    used = {b.anchor for b in ctx.blocks if isinstance(b, Quiz)}
-    if "id" in values and anchor in used:
-        message = f"the quiz id {anchor!r} is already used on this page; give each quiz its own id"
-        problems.append(Diagnostic(options.loc(path, "id", raw.start), message))
-    unique, count = anchor, 1
-    while unique in used:
-        count += 1
-        unique = f"{anchor}-{count}"
+    kind, tol = found
+    choices = values.get("choices")
     quiz = Quiz(
         region_of(ctx.lines, raw.start, raw.end),
         at,
@@ -160,8 +204,8 @@ def parse(raw: RawBlock, ctx: ParseContext) -> tuple[Quiz | None, list[Diagnosti
         answer,
         tol,
         tuple(choices or ()),
-        quiz_check,
-        unique,
+        _check(raw, options, path, index, problems),
+        _anchor(raw, options, path, ctx, problems),
         raw.content,
     )
     return quiz, problems
@@ -293,4 +337,50 @@ def render(quiz: Quiz, ctx: RenderContext | None = None) -> list[str]:
     ]
 
 
-KIND = BlockKind(name="quiz", record=Quiz, blocks=("quiz",), parse=parse, check=check, render=render)
+def steps(quiz: Quiz, ctx: StepContext) -> list[PlacedStep]:
+    """The quiz's ``check:`` expression, evaluated in its session where the quiz is."""
+    if quiz.check is None:
+        return []
+    check = quiz.check
+    return [
+        PlacedStep(
+            check.loc.line,
+            check.session,
+            Step(check.key, check.expression, check.loc.line, ctx.timeout, evaluate=True),
+        )
+    ]
+
+
+def notebook(quiz: Quiz, ctx: ExportContext) -> list[Cell]:
+    """The question, its choices, and the answer with the explanation folded away."""
+    lines = [f"**Quiz {quiz.index + 1}.** {quiz.question}", ""]
+    if quiz.kind == "truefalse":
+        lines.append("True or false?")
+    elif quiz.kind == "choice":
+        lines += [f"- {choice}" for choice in quiz.choices]
+    answer = ("true" if quiz.answer else "false") if quiz.kind == "truefalse" else str(quiz.answer)
+    lines += [
+        "",
+        "<details><summary>Answer</summary>",
+        "",
+        f"**{answer}**",
+        "",
+        *quiz.content,
+        "",
+        "</details>",
+    ]
+    return [markdown_cell(ctx.cite("\n".join(lines)))]
+
+
+KIND = BlockKind(
+    name="quiz",
+    record=Quiz,
+    blocks=("quiz",),
+    parse=parse,
+    steps=steps,
+    check=check,
+    render=render,
+    finish=fill_centres,
+    notebook=notebook,
+    files=(Path(__file__).with_name("quiz.css"), Path(__file__).with_name("quiz.js")),
+)

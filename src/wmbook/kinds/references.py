@@ -8,17 +8,18 @@ Render: a slot that the numbered list fills once citations are numbered.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from wmbook.kinds.base import BlockKind, CheckContext, ParseContext, RenderContext, region_of
+from wmbook.book import ParsedPage
+from wmbook.cite.bibliography import Bibliography
+from wmbook.cite.reference_list import reference_html
+from wmbook.kinds.base import BlockKind, CheckContext, ExportContext, ParseContext, RenderContext, region_of
 from wmbook.model import Diagnostic, Region, SourceLoc
+from wmbook.notebook.cells import Cell, markdown_cell
 from wmbook.parse.block_options import read_options
 from wmbook.parse.blocks import RawBlock
+from wmbook.render.slots import REFERENCES
 
-if TYPE_CHECKING:
-    from wmbook.book import ParsedPage
-
-SLOT = "<!--wmbook-references-->"
+SLOT = REFERENCES  # the slot, as ``wmbook.render.slots`` writes it
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def parse(raw: RawBlock, ctx: ParseContext) -> tuple[ReferenceList | None, list[
 
 def render(block: ReferenceList, ctx: RenderContext) -> list[str]:
     """A slot for the list (filled when citations are linked)."""
-    return ["", SLOT, ""]
+    return ["", REFERENCES, ""]
 
 
 def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
@@ -45,22 +46,30 @@ def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
     if not page.citations:
         return []
     first = page.citations[0][0]
-    if not ctx.bibliography_found:
+    bibliography = ctx.need(Bibliography)
+    if not bibliography.found:
         message = (
-            f"this page cites works but there is no bibliography: wmbook looked for {ctx.bibliography_path}; "
+            f"this page cites works but there is no bibliography: wmbook looked for {bibliography.path}; "
             "add that BibTeX file or set the plugin's 'bibliography' option"
         )
         return [Diagnostic(first, message)]
     problems = [
-        Diagnostic(loc, f"unknown citation key '{key}'; add it to {ctx.bibliography_path} or fix the key")
+        Diagnostic(loc, f"unknown citation key '{key}'; add it to {bibliography.path} or fix the key")
         for loc, keys in page.citations
         for key in keys
-        if key not in ctx.bibliography
+        if key not in bibliography.entries
     ]
-    if not page.reference_lists:
+    if not page.blocks_of(ReferenceList):
         message = "this page cites works but has no reference list; add '/// references' and '///'"
         problems.append(Diagnostic(first, message))
     return problems
+
+
+def notebook(block: ReferenceList, ctx: ExportContext) -> list[Cell]:
+    """The works the page cites, numbered as in its text."""
+    numbers = sorted(ctx.citations.numbers.items(), key=lambda item: item[1])
+    items = [f"{number}. {reference_html(ctx.bibliography[key])}" for key, number in numbers]
+    return [markdown_cell("\n".join(items))] if items else []
 
 
 KIND = BlockKind(
@@ -70,4 +79,5 @@ KIND = BlockKind(
     parse=parse,
     render=render,
     check_page=check_page,
+    notebook=notebook,
 )

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wmbook.kinds.base import BlockKind, ParseContext, RenderContext, region_of
+from wmbook.kinds.base import BlockKind, ExportContext, ParseContext, RenderContext, region_of
 from wmbook.model import Diagnostic, Fence, Region, SourceLoc
+from wmbook.notebook.cells import Cell, markdown_cell
 from wmbook.parse.fences import find_fences
 from wmbook.parse.mdexec import PASSED_ON
 from wmbook.parse.options import OptionError, split_options
@@ -73,4 +74,12 @@ def trees_drawn(markdown: str) -> str:
     return "\n".join(lines)
 
 
-KIND = BlockKind(name="tree", record=TreeBlock, fences=("tree",), parse=parse, render=render)
+def notebook(block: TreeBlock, ctx: ExportContext) -> list[Cell]:
+    """The tree drawn with emoji (a notebook has no Material icons), as a code block."""
+    drawn = draw_tree(read_tree("\n".join(block.fence.body)), "none" if block.icons == "none" else "basic")
+    return [markdown_cell(f"```{block.language}\n" + "\n".join(drawn) + "\n```")]
+
+
+KIND = BlockKind(
+    name="tree", record=TreeBlock, fences=("tree",), parse=parse, render=render, notebook=notebook
+)

@@ -3,13 +3,15 @@
 Prose becomes Markdown cells (math stays ``$…$``), each python block a code cell
 carrying what it printed, its rich outputs and its figures (``image/svg+xml``), and a
 first cell defines ``plot_xy`` and seeds the generators as every session does, so the
-notebook runs in a plain Jupyter kernel with numpy and matplotlib.  Reader blocks are
-written out as Markdown: a quiz as its question, choices and explanation, an equation
-as its label, math and caption, an instrument as a pointer to the web page.
+notebook runs in a plain Jupyter kernel with numpy and matplotlib.  Every other block is
+written as its kind says (``BlockKind.notebook``): a quiz as its question, choices and
+explanation, an equation as its label, math and caption, an instrument as a pointer to
+the web page; a kind that says nothing keeps its source as a Markdown cell.
 
 A folded code or output (``code="folded"``, a ``hide-*`` tag) is marked collapsed for
 JupyterLab (``metadata.jupyter``); a removed one stays in the notebook, which is the
-whole program, shown in full and tagged ``remove-*`` as Jupyter Book writes it.
+whole program, shown in full and tagged ``remove-*`` as Jupyter Book writes it (the code
+kind's ``notebook``).
 """
 
 from __future__ import annotations
@@ -23,17 +25,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage
 from wmbook.cite.bibliography import CITATION, PageCitations, Reference
-from wmbook.cite.reference_list import reference_html
-from wmbook.execute.display import PAGER_MIME
-from wmbook.kinds import CodeBlock, Equation, ExpectedOutput, InstrumentBlock, Quiz, ReferenceList, TreeBlock
-from wmbook.kinds.base import top_level
-from wmbook.model import Display, Outcome, StepKey, StepResult, Stream
+from wmbook.kinds import registry
+from wmbook.kinds.base import ExportContext, top_level
+from wmbook.model import Outcome, StepKey, StepResult
+from wmbook.notebook.cells import Cell, cell_outputs, code_cell, collapse, markdown_cell, numbered_result
 from wmbook.parse.fences import front_matter_lines
-from wmbook.parse.mdexec import SHELL_LANGUAGES
-from wmbook.parse.options import CodeOptions
-from wmbook.parse.tree import draw_tree, read_tree
 from wmbook.templates import Markup, macros
 
 NBFORMAT = 4
@@ -63,83 +62,6 @@ SETUP = (
 )
 
 
-def notebook_code(block: CodeBlock) -> str:
-    """A code block as a cell's source: a shell block as an IPython ``%%bash``/``%%sh`` cell."""
-    shell = SHELL_LANGUAGES.get(block.options.language)
-    if shell is not None:
-        return f"%%{shell}\n{block.executed_code}"
-    return block.code
-
-
-def _lines(text: str) -> list[str]:
-    """Notebook JSON keeps sources as lists of lines, each but the last with its newline."""
-    parts = text.split("\n")
-    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
-
-
-def _markdown(text: str) -> dict[str, Any]:
-    return {"cell_type": "markdown", "metadata": {}, "source": _lines(text.strip("\n"))}
-
-
-def _code(
-    source: str, outputs: list[dict[str, Any]], metadata: dict[str, Any], count: int | None = None
-) -> dict[str, Any]:
-    return {
-        "cell_type": "code",
-        "execution_count": count,
-        "metadata": metadata,
-        "outputs": outputs,
-        "source": _lines(source),
-    }
-
-
-def _display_output(shown: Display, execution_count: int | None) -> dict[str, Any]:
-    data = {
-        mime: _lines(value) for mime, value in shown.data if not mime.startswith("application/vnd.wmbook")
-    }
-    if shown.result:
-        return {
-            "output_type": "execute_result",
-            "execution_count": execution_count,
-            "data": data,
-            "metadata": {},
-        }
-    return {"output_type": "display_data", "data": data, "metadata": {}}
-
-
-def _outputs(result: StepResult | None) -> list[dict[str, Any]]:
-    """A step's outputs as Jupyter lists them: stdout and stderr text between the rich
-    outputs where it was written, figures, then the error."""
-    if result is None:
-        return []
-    streams = list(result.streams) or ([Stream("stdout", result.output)] if result.output else [])
-    if result.traceback:  # printed to stderr; an error output of its own, as in Jupyter
-        for index in reversed(range(len(streams))):
-            if result.traceback in streams[index].text:
-                text = streams[index].text.replace(result.traceback, "", 1)
-                streams[index] = replace(streams[index], text=text)
-                break
-    outputs: list[dict[str, Any]] = []
-    pending = iter(streams)
-    stream = next(pending, None)
-    for number, shown in enumerate((*result.displays, None)):
-        while stream is not None and (shown is None or stream.displays_before <= number):
-            if stream.text:
-                outputs.append({"output_type": "stream", "name": stream.name, "text": _lines(stream.text)})
-            stream = next(pending, None)
-        if shown is not None and shown.get(PAGER_MIME) is None:  # Jupyter stores no pager text
-            outputs.append(_display_output(shown, result.execution_count))
-    for figure in result.figures:
-        data = {"image/svg+xml": _lines(figure.svg), "text/plain": [figure.label]}
-        outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
-    if result.traceback:
-        last = next((line for line in reversed(result.traceback.splitlines()) if line.strip()), "")
-        name, _, value = last.partition(": ")
-        error = {"output_type": "error", "ename": result.exc_type or name, "evalue": value}
-        outputs.append({**error, "traceback": result.traceback.rstrip("\n").split("\n")})
-    return outputs
-
-
 def _cite(text: str, citations: PageCitations, bibliography: Mapping[str, Reference]) -> str:
     def number(match: re.Match[str]) -> str:
         keys = [k.strip().lstrip("@") for k in match.group(1).split(";")]
@@ -149,38 +71,14 @@ def _cite(text: str, citations: PageCitations, bibliography: Mapping[str, Refere
     return CITATION.sub(number, text)
 
 
-def _quiz(quiz: Quiz) -> str:
-    lines = [f"**Quiz {quiz.index + 1}.** {quiz.question}", ""]
-    if quiz.kind == "truefalse":
-        lines.append("True or false?")
-    elif quiz.kind == "choice":
-        lines += [f"- {choice}" for choice in quiz.choices]
-    answer = ("true" if quiz.answer else "false") if quiz.kind == "truefalse" else str(quiz.answer)
-    lines += [
-        "",
-        "<details><summary>Answer</summary>",
-        "",
-        f"**{answer}**",
-        "",
-        *quiz.content,
-        "",
-        "</details>",
-    ]
-    return "\n".join(lines)
-
-
-def _equation(equation: Equation) -> str:
-    title = f" — {equation.title}" if equation.title else ""
-    return "\n".join([f"**{equation.label}**{title}", "", *equation.content])
-
-
 def page_notebook(
     page: ParsedPage,
     results: Mapping[StepKey, StepResult],
     bibliography: Mapping[str, Reference],
     page_url: str,
 ) -> dict[str, Any]:
-    """The page as notebook JSON (nbformat 4.5)."""
+    """The page as notebook JSON (nbformat 4.5): prose as Markdown cells, each block as its
+    kind writes it (``BlockKind.notebook``; a kind that does not say: its source as written)."""
     lines = page.text.split("\n")
     citations = PageCitations({})
     for _, keys in page.citations:
@@ -188,76 +86,28 @@ def page_notebook(
             if key in bibliography:
                 citations.cite(key)
     # Numbered as Jupyter numbers the notebook run top to bottom: the setup cell is In [1].
-    counts = {key: n + 1 for key, n in execution_counts(page.code_blocks, results).items()}
-    setup = _code(SETUP, [], {"wmbook": {"setup": True}, "tags": ["setup"]}, 1)
-    cells: list[dict[str, Any]] = [setup]
+    counts = {key: n + 1 for key, n in execution_counts(page.blocks_of(CodeBlock), results).items()}
+    ctx = ExportContext(
+        page,
+        results,
+        page_url,
+        citations,
+        bibliography,
+        lambda text: _cite(text, citations, bibliography),
+        counts,
+    )
+    cells: list[Cell] = [code_cell(SETUP, [], {"wmbook": {"setup": True}, "tags": ["setup"]}, 1)]
     position = front_matter_lines(page.text) + 1  # next file line not yet written out
-
-    def prose_until(line: int) -> None:
-        text = "\n".join(lines[position - 1 : line - 1])
-        if text.strip():
-            cells.append(_markdown(_cite(text, citations, bibliography)))
-
+    kinds = registry()
     for block in top_level(page.blocks):
-        prose_until(block.region.start)
+        prose = "\n".join(lines[position - 1 : block.region.start - 1])
+        if prose.strip():
+            cells.append(markdown_cell(ctx.cite(prose)))
         position = block.region.end + 1
-        if isinstance(block, CodeBlock):
-            if block.options.language in ("md", "markdown"):
-                cells.append(_markdown("\n".join(block.fence.body)))
-                continue
-            if not block.options.execute:
-                cells.append(
-                    _markdown(f"```{block.fence.lang or 'python'}\n{block.shown or block.code}\n```")
-                )
-                continue
-            metadata: dict[str, Any] = {}
-            tags = []
-            if block.options.session != "main":
-                metadata["wmbook"] = {"session": block.options.session}
-                tags.append(f"session-{block.options.session}")
-            if block.options.raises:
-                tags.append("raises-exception")
-            tags += display_tags(block.options)
-            collapse(block.options, metadata)
-            if tags:
-                metadata["tags"] = tags
-            cells.append(
-                _code(
-                    notebook_code(block),
-                    _outputs(_numbered(results, block, counts)),
-                    metadata,
-                    counts.get(block.key),
-                )
-            )
-            if block.figure is not None:
-                caption = f" — {block.options.caption}" if block.options.caption else ""
-                text = (
-                    str(macros("markdown.html").anchor(block.figure.anchor))
-                    + f"**{block.figure.label}**{caption}"
-                )
-                cells.append(_markdown(_cite(text, citations, bibliography)))
-        elif isinstance(block, ExpectedOutput):
-            continue  # the code cell carries the output
-        elif isinstance(block, Quiz):
-            cells.append(_markdown(_cite(_quiz(block), citations, bibliography)))
-        elif isinstance(block, Equation):
-            cells.append(_markdown(_cite(_equation(block), citations, bibliography)))
-        elif isinstance(block, InstrumentBlock):
-            text = f"*Instrument {block.label} — {block.title}: interactive on [the web page]({page_url}#{block.anchor}).*"
-            cells.append(_markdown(text))
-        elif isinstance(block, TreeBlock):  # drawn with emoji: a notebook has no Material icons
-            drawn = draw_tree(
-                read_tree("\n".join(block.fence.body)), "none" if block.icons == "none" else "basic"
-            )
-            cells.append(_markdown(f"```{block.language}\n" + "\n".join(drawn) + "\n```"))
-        elif isinstance(block, ReferenceList):
-            items = [
-                f"{number}. {reference_html(bibliography[key])}"
-                for key, number in sorted(citations.numbers.items(), key=lambda kv: kv[1])
-            ]
-            if items:
-                cells.append(_markdown("\n".join(items)))
-    prose_until(len(lines) + 1)
+        cells += kinds.of(block).notebook(block, ctx)
+    prose = "\n".join(lines[position - 1 :])
+    if prose.strip():
+        cells.append(markdown_cell(ctx.cite(prose)))
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
     return {
@@ -270,29 +120,6 @@ def page_notebook(
         "nbformat": NBFORMAT,
         "nbformat_minor": NBFORMAT_MINOR,
     }
-
-
-def display_tags(options: CodeOptions) -> list[str]:
-    """Jupyter Book's tags for what a block shows of its code and its output."""
-    code, output = options.code_display, options.output_display
-    if code == output and code != "shown":
-        return [f"{'hide' if code == 'folded' else 'remove'}-cell"]
-    verbs = {"folded": "hide", "removed": "remove"}
-    return [
-        f"{verbs[shown]}-{part}" for part, shown in (("input", code), ("output", output)) if shown in verbs
-    ]
-
-
-def collapse(options: CodeOptions, metadata: dict[str, Any]) -> None:
-    """Marks a folded code or output collapsed, as JupyterLab writes it (and shows it)."""
-    hidden = {
-        "source_hidden": options.code_display == "folded",
-        "outputs_hidden": options.output_display == "folded",
-    }
-    if any(hidden.values()):
-        jupyter = metadata.setdefault("jupyter", {})
-        if isinstance(jupyter, dict):
-            jupyter.update({key: True for key, value in hidden.items() if value})
 
 
 # Outcomes of a step that ran (Jupyter numbers a cell when it starts to run it).
@@ -322,7 +149,7 @@ def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -
     assert page.notebook is not None
     data = copy.deepcopy(page.notebook)
     by_cell = page.blocks_by_cell()
-    counts = execution_counts(page.code_blocks, results)
+    counts = execution_counts(page.blocks_of(CodeBlock), results)
     for number, cell in enumerate(data.get("cells", []), start=1):
         block = by_cell.get(number)
         if cell.get("cell_type") != "code" or block is None:
@@ -330,7 +157,7 @@ def executed_notebook(page: ParsedPage, results: Mapping[StepKey, StepResult]) -
         cell["execution_count"] = counts.get(block.key)
         collapse(block.options, cell.setdefault("metadata", {}))  # its tags are the author's, kept
         if block.options.execute:
-            cell["outputs"] = _outputs(_numbered(results, block, counts))
+            cell["outputs"] = cell_outputs(numbered_result(results, block.key, counts))
     return data
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from wmbook import stages
+from wmbook.blocks import CodeBlock
 from wmbook.book import Book, Page
-from wmbook.kinds.code import folded_html, slot_name, summary
 from wmbook.math.katex import MathRenderer
 from wmbook.notebook.export import execution_counts
 from wmbook.parse.notebook import DISPLAY_TAGS, fence_marker
@@ -27,6 +27,7 @@ from wmbook.parse.options import CodeOptions
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import render_figures
 from wmbook.render.place import place_blocks
+from wmbook.render.slots import fold_summary, folded_html, slot_name
 from wmbook.runner.manifest import runnable_output
 from wmbook.store import atomic_write, digest
 
@@ -75,7 +76,7 @@ def rendered_notebook(
     ctx = stages.render_context(book, page, convert)
     spans = {span.cell: span for span in parsed.cells.cells}
     by_cell = parsed.blocks_by_cell()
-    counts = execution_counts(parsed.code_blocks, page.results)
+    counts = execution_counts(parsed.blocks_of(CodeBlock), page.results)
     removed: set[int] = set()
     for number, cell in enumerate(data["cells"], start=1):
         if cell.get("cell_type") == "code":
@@ -137,8 +138,8 @@ def _displayed(
     code = convert(f"{fence}python\n{source}\n{fence}")
     count = len(source.rstrip("\n").split("\n"))
     if output_display == "folded" and output:  # hide-cell: one disclosure, as on a Markdown page
-        return folded_html(summary("Code and output", count), code + output)
-    return folded_html(summary("Code", count), code) + output
+        return folded_html(fold_summary("Code and output", count), code + output)
+    return folded_html(fold_summary("Code", count), code) + output
 
 
 def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer) -> Path:

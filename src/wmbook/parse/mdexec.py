@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wmbook.parse.marked import exec_flag
+from wmbook.parse.option_error import OptionError
 
 PYTHON_LANGUAGES = ("python", "py", "python3")
 PYODIDE = "pyodide"  # markdown-exec's fence that the reader edits and runs in the browser
@@ -78,8 +79,6 @@ def _flag(value: str) -> bool:
 
 def read_show(raw: Mapping[str, str]) -> tuple[MarkdownExecShow, int, tuple[str, ...]]:
     """markdown-exec's presentation, the expected exit status, and the options not implemented."""
-    from wmbook.parse.options import OptionError  # options.py imports this module
-
     source = raw.get("source", "")
     if source and source not in SOURCE_PLACES:
         raise OptionError(f"source={source!r} must be one of {', '.join(SOURCE_PLACES)}")

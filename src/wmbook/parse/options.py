@@ -21,6 +21,7 @@ from wmbook.parse.mdexec import (
     read_show,
     uses_markdown_exec,
 )
+from wmbook.parse.option_error import OptionError as OptionError  # where the option readers find it
 
 _PAIR = re.compile(r"""([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 _SESSION = re.compile(r"^[A-Za-z0-9][\w.-]*$")
@@ -74,10 +75,6 @@ class CodeOptions:
     # Runs only in the reader's browser, never at build time (markdown-exec's pyodide fences).
     browser_only: bool = False
     install: tuple[str, ...] = ()  # packages installed (micropip) before a browser-only block runs
-
-
-class OptionError(ValueError):
-    """An option string that cannot be accepted; the message says what to change."""
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ import dataclasses
 import difflib
 from collections.abc import Container
 
+from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage
 from wmbook.chapter.meta import is_chapter, read_chapter_meta
 from wmbook.instruments.registry import InstrumentRegistry
-from wmbook.kinds import BY_BLOCK, BY_FENCE, BY_RECORD, CodeBlock
+from wmbook.kinds import registry
 from wmbook.kinds.base import ParseContext, region_of
 from wmbook.model import Diagnostic, Fence, SourceLoc
 from wmbook.parse.blocks import RawBlock, claimed_blocks
@@ -91,9 +92,10 @@ def misspelt_blocks(passed: list[RawBlock], path: str) -> list[Diagnostic]:
     """Errors for blocks whose name looks like a misspelt wmbook block (``/// qiuz``): left to
     pymdownx.blocks, they would fail there or vanish from the page."""
     problems = []
+    known = registry().by_block
     for raw in passed:
-        if raw.name not in STANDARD_BLOCKS and difflib.get_close_matches(raw.name, BY_BLOCK, 1, 0.75):
-            message = f"unknown block '{raw.name}' (known blocks: {', '.join(BY_BLOCK)})"
+        if raw.name not in STANDARD_BLOCKS and difflib.get_close_matches(raw.name, known, 1, 0.75):
+            message = f"unknown block '{raw.name}' (known blocks: {', '.join(known)})"
             problems.append(Diagnostic(SourceLoc(path, raw.start), message))
     return problems
 
@@ -124,18 +126,20 @@ def parse_page(
     runnable = not diagnostics  # code whose declared inputs are wrong would only fail again
     body_start = front_matter_lines(text) + 1
     fences = find_fences(text)
-    raw_blocks, passed = claimed_blocks(text, fences, BY_BLOCK, body_start)
+    kinds = registry()
+    raw_blocks, passed = claimed_blocks(text, fences, kinds.by_block, body_start)
     diagnostics += misspelt_blocks(passed, path)
     inside_blocks = {n for raw in raw_blocks for n in range(raw.start, raw.end + 1)}
     # Fences inside a wmbook /// block are part of its Markdown content, not blocks of their own.
     sources: list[Fence | RawBlock] = [f for f in fences if f.start not in inside_blocks]
     sources += raw_blocks
     sources.sort(key=lambda s: s.start)
-    ctx = ParseContext(path, lines, instruments or InstrumentRegistry(), snippets=snippets, mode=mode)
+    extras: dict[type, object] = {InstrumentRegistry: instruments or InstrumentRegistry()}
+    ctx = ParseContext(path, lines, snippets=snippets, mode=mode, extras=extras)
     for source in sources:
         if isinstance(source, Fence):
             markdown_cell = block_fences is not None and source.start not in block_fences
-            kind = None if markdown_cell else BY_FENCE.get(source.lang)
+            kind = None if markdown_cell else kinds.by_fence.get(source.lang)
             if kind is None:  # another language: shown as it is, but it separates blocks
                 ctx.previous = region_of(lines, source.start, source.end)
                 continue
@@ -143,11 +147,11 @@ def parse_page(
             if not source.closed:
                 message = f"this {source.name} block is never closed; end it with a line '///'"
                 diagnostics.append(Diagnostic(SourceLoc(path, source.start), message))
-            kind = BY_BLOCK[source.name]
+            kind = kinds.by_block[source.name]
         record, found = kind.parse(source, ctx)
         diagnostics += found
         if record is not None:
-            assert type(record) in BY_RECORD
+            assert type(record) is kind.record
             ctx.blocks.append(record)
             ctx.previous = record.region
         else:
@@ -169,6 +173,7 @@ def parse_page(
         meta=front.data,
         depends_on=front.depends_on,
         blocks=tuple(ctx.blocks),
+        assets=frozenset(asset for block in ctx.blocks for asset in kinds.of(block).assets),
         prose=prose,
         chapter=chapter,
         diagnostics=tuple(diagnostics),

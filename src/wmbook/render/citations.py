@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from wmbook.cite.bibliography import CITATION, PageCitations, Reference
 from wmbook.cite.reference_list import citation_html, references_html
-from wmbook.kinds.references import SLOT
 from wmbook.parse.fences import INLINE_CODE, find_fences
+from wmbook.render.slots import REFERENCES, fill_references
 
 
 def link_citations(markdown: str, citations: PageCitations, known: Mapping[str, Reference]) -> str:
@@ -31,6 +31,6 @@ def link_citations(markdown: str, citations: PageCitations, known: Mapping[str, 
         texts = [CITATION.sub(replace, t) for t in INLINE_CODE.sub("\0", line).split("\0")]
         lines[number - 1] = "".join(t + (codes[i] if i < len(codes) else "") for i, t in enumerate(texts))
     result = "\n".join(lines)
-    if SLOT in result:
-        result = result.replace(SLOT, "\n".join(references_html(citations, known)), 1)
+    if REFERENCES in result:
+        result = fill_references(result, "\n".join(references_html(citations, known)))
     return result

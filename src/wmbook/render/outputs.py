@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import re
 
-from wmbook.model import Outcome, StepResult
+from wmbook.model import Diagnostic, Outcome, StepResult
 from wmbook.render.sanitize import RASTER_IMAGE_TYPES
-from wmbook.templates import Markup, render
+from wmbook.templates import Markup, macros, render
 
 _TITLES = {
     Outcome.OK: "Output",
@@ -148,3 +148,8 @@ def render_figures(result: StepResult, *, numbered: bool = False, narrow: bool =
         for i, f in enumerate(result.figures)
     ]
     return render("figures.html", figures=figures, numbered=numbered)
+
+
+def problem_box(problems: list[Diagnostic]) -> str:
+    """A visible list of a page's errors (shown by ``mkdocs serve`` only)."""
+    return str(macros("code.html").problems(problems))

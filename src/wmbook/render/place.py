@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wmbook.kinds import BY_BLOCK
+from wmbook.kinds import registry
 from wmbook.model import Region
 from wmbook.parse.blocks import claimed_blocks
 from wmbook.parse.fences import find_fences
@@ -30,7 +30,7 @@ class Placement:
 def _regions(markdown: str) -> list[Region]:
     lines = markdown.split("\n")
     fences = find_fences(markdown)
-    blocks, _ = claimed_blocks(markdown, fences, BY_BLOCK)
+    blocks, _ = claimed_blocks(markdown, fences, registry().by_block)
     inside = {n for b in blocks for n in range(b.start, b.end + 1)}
     spans = [(f.start, f.end) for f in fences if f.start not in inside] + [(b.start, b.end) for b in blocks]
     return [Region(s, e, "\n".join(lines[s - 1 : e])) for s, e in sorted(spans)]

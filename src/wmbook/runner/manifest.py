@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
-from wmbook.kinds import CodeBlock
+from wmbook.blocks import CodeBlock
 from wmbook.model import StepKey
 from wmbook.templates import Markup, render, script_json
 

@@ -1,28 +1,19 @@
-"""The record of a code block (``CodeBlock``) and the fence languages that are code blocks."""
+"""Block records that stages other than their own kind read.
+
+A code block is what the execute stage runs, the in-browser runner lists and a notebook
+numbers; an expected output is what accept mode rewrites.  Their kinds
+(``wmbook.kinds.code``, ``wmbook.kinds.output``) hold everything else about them; the
+records live here so that neither those stages nor the two kinds import a kind.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wmbook.kinds.base import FencedRecord
-from wmbook.model import (
-    Fence,
-    Region,
-    SourceLoc,
-    StepKey,
-    StepKind,
-)
+from wmbook.model import Fence, FencedRecord, Region, SourceLoc, StepKey, StepKind
 from wmbook.parse.block_options import slugify
-from wmbook.parse.mdexec import (
-    MDEXEC_LANGUAGES,
-    PYODIDE,
-    PYTHON_LANGUAGES,
-)
-from wmbook.parse.myst import CODE_CELL
 from wmbook.parse.options import CodeOptions
 from wmbook.parse.snippets import Included
-
-LANGUAGES = (*PYTHON_LANGUAGES, *MDEXEC_LANGUAGES, CODE_CELL, PYODIDE)
 
 
 @dataclass(frozen=True)
@@ -72,3 +63,24 @@ class CodeBlock:
     def code_loc(self) -> SourceLoc:
         """Line of the block's first line of code."""
         return SourceLoc(self.loc.path, self.fence.body_start)
+
+
+@dataclass(frozen=True)
+class ExpectedOutput:
+    """What the code block ``owner`` must print."""
+
+    region: Region
+    loc: SourceLoc
+    owner: StepKey
+    fence: Fence
+    text: str
+    rtol: float | None = None
+    atol: float | None = None
+
+
+@dataclass(frozen=True)
+class OutputRewrite:
+    """An expected-output fence to be replaced by what its block printed (accept mode)."""
+
+    expected: ExpectedOutput
+    new_text: str
