@@ -34,6 +34,13 @@ def test_demo_page_content(page: Any, page_log: PageLog, demo_path: str) -> None
 
     boxes = page.locator(".wmbook-output")
     assert boxes.count() >= 4
+    # Outputs inside a closed disclosure (output="folded") show once the reader opens it.
+    folded = page.locator("details:not([open]) .wmbook-output")
+    for index in range(folded.count()):
+        assert not folded.nth(index).is_visible()
+    summaries = page.locator("details:not([open]) > summary")
+    while summaries.count():
+        summaries.first.click()
     for index in range(boxes.count()):
         assert boxes.nth(index).is_visible()
     texts = boxes.all_inner_texts()
