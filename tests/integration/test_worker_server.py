@@ -36,3 +36,23 @@ def test_a_request_that_is_not_a_fork_session_forks_nothing(request_body: bytes)
         assert result.results[0].detail == "the session's process exited with status 3"
     finally:
         server.stop()
+
+
+def _ipython_loaded(server: WorkerServer, *, ipython: bool) -> object:
+    step = Step(StepKey(StepKind.CHECK, 0), "'IPython' in __import__('sys').modules", 1, 60.0, evaluate=True)
+    cell = Step(StepKey(StepKind.CODE, 1), "x = 1", 2, 60.0, ipython=True)
+    spec = SessionSpec("docs/page.md", "main", (step, cell) if ipython else (step,), ())
+    result = run_in_process(server, spec, Limits(sandbox=False))
+    assert result.results[0].outcome is Outcome.OK, result.results[0].detail
+    return result.results[0].value
+
+
+def test_the_server_loads_ipython_only_once_a_session_needs_it() -> None:
+    server = WorkerServer()
+    try:
+        assert _ipython_loaded(server, ipython=False) is False
+        # Loaded before the first IPython session is forked, and kept for every later session.
+        assert _ipython_loaded(server, ipython=True) is True
+        assert _ipython_loaded(server, ipython=False) is True
+    finally:
+        server.stop()

@@ -29,6 +29,8 @@ _HEADER = struct.Struct(">I")
 class ForkSession(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Build → worker server: fork a session process for the socket sent along (``SCM_RIGHTS``)."""
 
+    ipython: bool = False  # the session runs IPython cells: the server loads IPython first (once)
+
 
 class ServerReady(msgspec.Struct, frozen=True, tag=True):
     """Worker server → build: numpy and matplotlib are loaded; sessions can be forked."""

@@ -22,7 +22,7 @@ import time
 import traceback
 import types
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.random  # loaded once in the worker server, not in every session
@@ -31,13 +31,15 @@ from wmbook.execute import figures
 from wmbook.execute.capture import StreamCapture, joined, stderr_path
 from wmbook.execute.channel import Channel, SessionRequest
 from wmbook.execute.display import Displays, shown_value
-from wmbook.execute.ipython import IPythonCells, show_page_source
 from wmbook.execute.namespaces import overlay, private_shm
 from wmbook.execute.protocol import ENVIRONMENT, capture_path
 from wmbook.execute.sandbox import Limits, apply_limits, give_session_folder
 from wmbook.execute.terminal import Terminal, open_terminal
 from wmbook.execute.workdir import FolderWatch, prepare_workdir
 from wmbook.model import Figure, Outcome, Step, StepResult
+
+if TYPE_CHECKING:
+    from wmbook.execute.ipython import IPythonCells
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _SERVER_STDIN: list[object] = []  # never closed nor finalized in a session (see _prepare_process)
@@ -77,6 +79,8 @@ class _ImportLog:
         if name.startswith("bokeh"):
             self._displays.patch_bokeh()  # before `from bokeh.plotting import show` reads it
         elif name.startswith("line_profiler"):
+            from wmbook.execute.ipython import show_page_source  # IPython only if used
+
             show_page_source(self._page)
         return module
 
@@ -260,6 +264,8 @@ class _Session:
     def cells(self) -> IPythonCells:
         """The IPython shell, created at the session's first IPython block."""
         if self._cells is None:
+            from wmbook.execute.ipython import IPythonCells  # IPython only if used
+
             home = os.path.join(self.session_dir, "ipython")
             self._cells = IPythonCells(self.namespace, self.displays, self.page, home, self.terminal)
         return self._cells

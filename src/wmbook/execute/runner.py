@@ -132,7 +132,8 @@ class WorkerServer:
         ours, theirs = channel_pair()
         with self._lock:
             assert self._control is not None
-            socket.send_fds(self._control, [encode(ForkSession())], [theirs.fileno()])
+            ipython = any(step.ipython for step in spec.steps)
+            socket.send_fds(self._control, [encode(ForkSession(ipython=ipython))], [theirs.fileno()])
         theirs.close()
         pid = ours.recv(int, timeout=_STARTUP_TIMEOUT)
         with self._exit_seen:

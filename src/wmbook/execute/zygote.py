@@ -1,5 +1,5 @@
 """A pre-started worker server: it imports numpy and matplotlib once, then forks one
-fresh process per session on request.
+fresh process per session on request (IPython too, at the first session that needs it).
 
 Protocol: the build holds one end of a socketpair whose other end the server inherits
 (its descriptor number is the server's argument); no socket has a path a session could
@@ -29,7 +29,7 @@ from types import FrameType
 
 import msgspec
 
-from wmbook.execute import child, figures, ipython  # preload: numpy, matplotlib, IPython, the runner
+from wmbook.execute import child, figures  # preload: numpy, matplotlib, the runner
 from wmbook.execute.channel import (
     Channel,
     ChannelError,
@@ -139,12 +139,28 @@ def _run_child(control: socket.socket, session: socket.socket) -> None:
         os._exit(0)
 
 
-def _is_request(message: bytes) -> bool:
+def _request(message: bytes) -> ForkSession | None:
     try:
-        decode(message, ForkSession)
+        return decode(message, ForkSession)
     except ChannelError:
-        return False
-    return True
+        return None
+
+
+_ipython_loaded = False
+
+
+def _load_ipython() -> None:
+    """Import IPython in the server at the first session that needs it, so that this and every
+    later session forked share it; a book without IPython cells never pays for it."""
+    global _ipython_loaded
+    if _ipython_loaded:
+        return
+    _ipython_loaded = True
+    from wmbook.execute import ipython  # IPython only for books that use it
+
+    ipython.preload()
+    gc.collect()
+    gc.freeze()  # as after the warm-up: forked sessions share these objects without copying them
 
 
 def _serve(control: socket.socket) -> None:
@@ -155,10 +171,13 @@ def _serve(control: socket.socket) -> None:
             message, fds = b"", []
         if not message:
             _end_everything(signal.SIGTERM, None)
-        if len(fds) != 1 or not _is_request(message):
+        request = _request(message) if len(fds) == 1 else None
+        if request is None:
             for fd in fds:
                 os.close(fd)
             continue
+        if request.ipython:
+            _load_ipython()
         session = socket.socket(fileno=fds[0])
         # No exit report may run between the fork and the new pid being recorded.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
@@ -177,7 +196,6 @@ def _warm_up() -> None:
     text = string.ascii_letters + string.digits + string.punctuation + " −·×"
     figures.plot_xy(range(50), [v * v for v in range(50)], title=text, xlabel=text, ylabel=text)
     figures.collect_figures("warm-up", "warm-up")
-    ipython.preload()
     readable_paths(())  # the folders of Python and its packages, found once for every session
     private_shm_possible()  # asked of the kernel once for every session
     msgspec.msgpack.Decoder(SessionRequest)  # msgspec keeps what it learnt of the types on them
