@@ -78,10 +78,9 @@ class _ImportLog:
         module = self._import(name, globals, locals, fromlist, level)
         if name.startswith("bokeh"):
             self._displays.patch_bokeh()  # before `from bokeh.plotting import show` reads it
-        elif name.startswith("line_profiler"):
-            from wmbook.execute.ipython import show_page_source  # IPython only if used
-
-            show_page_source(self._page)
+        elif name.startswith("line_profiler") and "wmbook.execute.ipython" in sys.modules:
+            # Only with IPython cells (``%lprun``); the shell's creation does it otherwise.
+            sys.modules["wmbook.execute.ipython"].show_page_source(self._page)
         return module
 
     def take(self) -> tuple[str, ...]:
@@ -264,10 +263,11 @@ class _Session:
     def cells(self) -> IPythonCells:
         """The IPython shell, created at the session's first IPython block."""
         if self._cells is None:
-            from wmbook.execute.ipython import IPythonCells  # IPython only if used
+            from wmbook.execute.ipython import IPythonCells, show_page_source  # IPython only if used
 
             home = os.path.join(self.session_dir, "ipython")
             self._cells = IPythonCells(self.namespace, self.displays, self.page, home, self.terminal)
+            show_page_source(self.page)  # line_profiler imported by an earlier plain block
         return self._cells
 
 
