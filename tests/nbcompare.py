@@ -321,6 +321,8 @@ def run_notebook(path: Path, *, timeout: int = 120, kernel: str = "python3") -> 
 def _page_code_cells(html: str) -> list[str]:
     """The HTML of each code cell of a notebook page, in order."""
     starts = list(_HTML_CELL.finditer(html))
+    if not starts:  # a Markdown page: no notebook cells
+        return []
     kept = [
         m
         for m, following in zip(starts, [*starts[1:], None], strict=True)

@@ -272,3 +272,8 @@ def test_exact_comparison_holds_counts_and_output_types() -> None:
 def test_timings_and_carriage_returns_read_as_a_reader_sees_them() -> None:
     assert normalise("sys: 1e+03 µs, total: 2.5 ms", timing=True) == "sys: <time>, total: <time>"
     assert normalise("10%\r50%\r100%\n") == "100%"
+
+
+def test_a_page_without_notebook_cells_shows_no_images_per_cell() -> None:
+    # A Markdown page (a MyST notebook's, say) has no mkdocs-jupyter cells to count in.
+    assert page_images('<article><p>prose</p><figure class="wmbook-figure"></figure></article>') == []
