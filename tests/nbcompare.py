@@ -292,7 +292,8 @@ def compare_notebooks(
 
 
 def run_notebook(path: Path, *, timeout: int = 120, kernel: str = "python3") -> dict[str, Any]:
-    """The notebook as Jupyter runs it: nbclient + ipykernel in a temporary copy of its folder.
+    """The notebook (``.ipynb``, or a MyST ``.md``) as Jupyter runs it: nbclient + ipykernel in a
+    temporary copy of its folder.
 
     Every cell runs even after an error or a timeout (errors kept as outputs). Figures
     come as PNG and SVG both, so that an image's raster content can be seen (an ``imshow`` is
@@ -304,7 +305,12 @@ def run_notebook(path: Path, *, timeout: int = 120, kernel: str = "python3") -> 
     with tempfile.TemporaryDirectory(prefix="nbcompare-") as tmp:
         folder = Path(tmp) / path.parent.name
         shutil.copytree(path.parent, folder, ignore=shutil.ignore_patterns(".cache", "site", ".git"))
-        notebook = nbformat.read(folder / path.name, as_version=4)  # type: ignore[no-untyped-call]
+        if path.suffix == ".md":  # a MyST notebook: its cells as jupytext reads them
+            import jupytext
+
+            notebook = jupytext.read(folder / path.name)
+        else:
+            notebook = nbformat.read(folder / path.name, as_version=4)  # type: ignore[no-untyped-call]
         client = NotebookClient(
             notebook,
             timeout=timeout,

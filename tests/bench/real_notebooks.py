@@ -4,9 +4,9 @@ Usage: python tests/bench/real_notebooks.py SITE [SITE …] [--runs R] [--timeou
        [--jupyter DIR] [--no-build] [--on-error warn]
 
 Each SITE is a folder with an ``mkdocs.yml`` (plugins ``mkdocs-jupyter`` and ``wmbook``) whose
-``docs/`` holds the notebooks. The site is built twice with ``mkdocs build``: once without
-``--strict`` (every session run afresh, ``WMBOOK_CACHE=force``) and once with it (from the
-cache). Then every notebook page is run R times with nbclient + ipykernel (a cell whose output
+``docs/`` holds the notebooks (``.ipynb``, or MyST ``.md`` with jupytext front matter). The site
+is built twice with ``mkdocs build``: once without ``--strict`` (every session run afresh,
+``WMBOOK_CACHE=force``) and once with it (from the cache). Then every notebook page is run R times with nbclient + ipykernel (a cell whose output
 differs between those runs is *unstable*, random or time-dependent) and compared code cell by
 code cell with the notebook wmbook wrote next to the page (see ``tests/nbcompare.py``). Every
 differing cell is put down to one cause; a table per site is printed and, with the details,
@@ -39,6 +39,7 @@ from nbcompare import (
     compare_prompts,
     is_timing_cell,
     notebook_views,
+    page_images,
     run_notebook,
     site_notebook,
     with_page_images,
@@ -249,11 +250,15 @@ def compare_page(
         missing = [CellResult(notebook.name, n + 1, NOT_WRITTEN, (), _source(c)) for n, c in enumerate(code)]
         return len(code), missing, raising, 0
     wmbook = json.loads(written.read_text(encoding="utf-8"))
+    # The cell wmbook puts first in a Markdown page's notebook (seeds, figure size) is not the author's.
+    wmbook["cells"] = [c for c in wmbook["cells"] if not c.get("metadata", {}).get("wmbook", {}).get("setup")]
     written_code = [c for c in wmbook["cells"] if c.get("cell_type") == "code"]
     unstable = {d.code_cell for other in references[1:] for d in compare_notebooks(jupyter, other)}
     views_j = notebook_views(jupyter, separate_streams=True)
-    html = written.with_name("index.html").read_text(encoding="utf-8")
-    views_w = with_page_images(notebook_views(wmbook), html)
+    page = written.with_name("index.html").read_text(encoding="utf-8")
+    # A MyST page's HTML has no notebook cells to count images in: its notebook's are counted.
+    html = page if page_images(page) else None
+    views_w = with_page_images(notebook_views(wmbook), html) if html else notebook_views(wmbook)
     by_cell: dict[int, list[CellDiff]] = {}
     for diff in compare_notebooks(jupyter, wmbook, html):
         by_cell.setdefault(diff.code_cell, []).append(diff)
@@ -278,14 +283,20 @@ def compare_page(
             )
         if index < len(views_w) and views_w[index].error:
             failed_before = True  # a session stops at its first error; Jupyter's run went on
-    return len(code), results, raising, len(compare_prompts(jupyter, html))
+    return len(code), results, raising, len(compare_prompts(jupyter, html)) if html else 0
+
+
+def _is_myst_notebook(path: Path) -> bool:
+    """Whether a Markdown file is a jupytext MyST notebook (front matter naming the format)."""
+    head = path.read_text(encoding="utf-8")[:2000]
+    return head.startswith("---") and re.search(r"^\s*format_name:\s*myst\b", head, re.MULTILINE) is not None
 
 
 def _pages(site: Path) -> list[str]:
+    """The notebook pages: ``.ipynb`` files and MyST notebooks (``.md``)."""
     docs = site / "docs"
-    return sorted(
-        str(p.relative_to(docs)) for p in docs.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-    )
+    found = [*docs.rglob("*.ipynb"), *(p for p in docs.rglob("*.md") if _is_myst_notebook(p))]
+    return sorted(str(p.relative_to(docs)) for p in found if ".ipynb_checkpoints" not in p.parts)
 
 
 def compare_site(
@@ -296,7 +307,7 @@ def compare_site(
     notebooks: dict[str, dict[str, Any]] = {}
     for page in _pages(site):
         started = time.perf_counter()
-        written = site_notebook(site / "site", page)
+        written = site_notebook(site / "site", str(Path(page).with_suffix(".ipynb")))
         references = reference_runs(site / "docs" / page, keep / Path(page).parent, runs, timeout)
         cells, results, raising, prompts = compare_page(references, written)
         notebooks[page] = {
