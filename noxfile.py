@@ -39,7 +39,18 @@ def tests(session: nox.Session) -> None:
 def quick(session: nox.Session) -> None:
     """Run the unit and in-process integration tests (not those marked slow) on every core: the fast loop."""
     _install(session, ".[test]")
-    session.run("pytest", "-m", "not slow", "-n", "auto", "-q", *session.posargs, env=QUIET_MKDOCS)
+    session.run(
+        "pytest",
+        "-m",
+        "not slow",
+        "-n",
+        "auto",
+        "--dist",
+        "worksteal",
+        "-q",
+        *session.posargs,
+        env=QUIET_MKDOCS,
+    )
 
 
 @nox.session
