@@ -227,12 +227,19 @@ def serve(url: str, channel: Channel, public_key: str = "") -> None:
     log.addHandler(Forward())
     log.setLevel(logging.INFO)
     log.propagate = False
-    try:
-        first = channel.recv(ToHelper).message
-    except ChannelError as exc:
-        log.warning(f"wmbook: the shared cache's helper was sent {exc}; it ends")
-        return
-    except (ChannelClosed, OSError):
+
+    def receive() -> object | None:
+        """The next message for the helper; None when the channel ends or sent something else."""
+        try:
+            return channel.recv(ToHelper).message
+        except ChannelError as exc:
+            log.warning(f"wmbook: the shared cache's helper was sent {exc}; it ends")
+        except (ChannelClosed, OSError):
+            pass
+        return None
+
+    first = receive()
+    if first is None:
         return
     problem = unknown_store(url)
     send(Verdict(problem))
@@ -251,12 +258,8 @@ def serve(url: str, channel: Channel, public_key: str = "") -> None:
         )
     flush: Flush | None = None
     while True:
-        try:
-            message = channel.recv(ToHelper).message
-        except ChannelError as exc:
-            log.warning(f"wmbook: the shared cache's helper was sent {exc}; it ends")
-            break
-        except (ChannelClosed, OSError):
+        message = receive()
+        if message is None:
             break
         if isinstance(message, ReadEntries):
             found = (
