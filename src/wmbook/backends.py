@@ -47,7 +47,9 @@ def open_shared_store(url: str, signing_key: str = "", public_key: str = "") -> 
             )
     from wmbook.shared_process import SharedStoreProcess
 
-    return SharedStoreProcess(url, signing_key, public_key)
+    helper = SharedStoreProcess(url)
+    helper.start(signing_key, public_key)
+    return helper
 
 
 def _public(text: str) -> Ed25519PublicKey:

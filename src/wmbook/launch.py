@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from wmbook import stages
 from wmbook.assets_files import SiteAssets, site_assets
-from wmbook.backends import open_shared_store, start_session_runner
+from wmbook.backends import open_shared_store, shared_store, start_session_runner
 from wmbook.blocks import CodeBlock
 from wmbook.book import Book
 from wmbook.errors import BookError
@@ -77,11 +77,12 @@ def start_build(
     runner: Callable[[], SessionRunner],
     log: Log,
 ) -> Started:
-    """Parse every page and start every session (``runner`` is awaited once the pages are
-    read); choose the assets the book uses."""
+    """Parse every page and start every session (``runner``, and the helper's word on
+    ``shared``'s URL, are awaited once the pages are read); choose the assets the book uses."""
     book = open_book(settings, site, shared)
     stages.load_references(book)
     stages.parse(book, files)
+    shared_store(shared, settings.cache_url)  # a URL no store answers to stops the build here
     executor = session_executor(book, runner(), log)
     progress = start_progress(book, log)
     stages.execute(book, executor)

@@ -31,7 +31,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from wmbook import stages
 from wmbook.assets_files import SiteAssets, copy_assets, needed_markdown_extensions
-from wmbook.backends import session_runner, shared_store, start_session_runner
+from wmbook.backends import session_runner, start_session_runner
 from wmbook.book import Book, Page
 from wmbook.config import WmbookConfig, reject_old_settings
 from wmbook.errors import BookError
@@ -113,9 +113,8 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Parse every page and start every session; add the assets the book uses."""
         assert self.settings is not None
-        shared = shared_store(self._shared, self.settings.cache_url)
         started = start_build(
-            self.settings, _site(config), shared, files.documentation_pages(), self._runner_now, log
+            self.settings, _site(config), self._shared, files.documentation_pages(), self._runner_now, log
         )
         self.book, self.progress, self.math = started.book, started.progress, MathRenderer(started.book.store)
         _add_site_assets(files, config, started.assets)

@@ -4,12 +4,12 @@ An object store's client costs the build's process dearly: a second of imports a
 set-up (s3fs, botocore) and Python work on every request, all of it competing with
 MkDocs for the interpreter.  So the build starts a helper process as soon as it reads
 its settings (``open_shared_store``); the helper imports and connects on another core
-while MkDocs reads the book, answers each batch of reads at once and publishes writes
-in the background.  The helper runs the store's own shared layer
+while MkDocs reads the book (it needs no key for that: the keys come after), answers
+each batch of reads at once and publishes writes in the background.  The helper runs the store's own shared layer
 (``shared_store.SharedStore``), so its rules hold unchanged: checksums verified on
 read, damaged entries reported and removed, atomic publishing, the read-only and the
-unreachable modes, signing and verifying.  The signing key reaches the helper as the
-first message on its socket, never through its environment or command line.  Every
+unreachable modes, signing and verifying.  The keys reach the helper as the first
+message on its socket; the signing key never through its environment or command line.  Every
 message either way is a typed msgspec frame (``channel.ToHelper``, ``channel.FromHelper``),
 decoded against its type: nothing received is unpickled, and a message of another shape
 ends the exchange unread.  The helper's log lines are logged by the build, at their level.  It ends when the build flushes the
@@ -40,11 +40,12 @@ from wmbook.execute.channel import (
     FromHelper,
     LogLine,
     ReadEntries,
-    SigningKey,
+    StoreKeys,
     ToHelper,
     Verdict,
     WriteEntry,
 )
+from wmbook.signing import SIGNING_KEY_ENV
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -54,14 +55,18 @@ log = logging.getLogger("mkdocs.plugins.wmbook")  # store problems never fail a 
 
 class SharedStoreProcess:
     """The shared layer at ``url``, as the store sees it: reads, writes and flush, each
-    sent to the helper process."""
+    sent to the helper process.  The helper opens the store at once; ``start`` sends it
+    the keys, which it awaits before it reads or writes anything."""
 
-    def __init__(self, url: str, signing_key: str = "", public_key: str = "") -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         ours, theirs = socket.socketpair()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        env = {
+            **{name: value for name, value in os.environ.items() if name != SIGNING_KEY_ENV},
+            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+        }
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "wmbook.shared_process", url, str(theirs.fileno()), public_key],
+            [sys.executable, "-m", "wmbook.shared_process", url, str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             env=env,
@@ -75,9 +80,12 @@ class SharedStoreProcess:
         self._gone = False
         self._closing = False
         self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
-        self._send(SigningKey(signing_key))  # first: the helper reads it before anything else
         self.replies = threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True)
         self.replies.start()  # ends once the helper has (after saying so, if it was not asked to)
+
+    def start(self, signing_key: str = "", public_key: str = "") -> None:
+        """Send the helper its keys: the first message, which it reads before any other."""
+        self._send(StoreKeys(signing_key, public_key))
 
     def problem(self) -> str:
         """Why no store answers to the URL (an unknown scheme, a missing package), or ""."""
@@ -123,7 +131,7 @@ class SharedStoreProcess:
             self._process.wait()
         self._socket.close()
 
-    def _send(self, message: SigningKey | ReadEntries | WriteEntry | Flush) -> bool:
+    def _send(self, message: StoreKeys | ReadEntries | WriteEntry | Flush) -> bool:
         with self._lock:
             if self._gone:
                 return False
@@ -211,9 +219,11 @@ def _keys(signing_key: str, public_key: str) -> tuple[Ed25519PrivateKey | None, 
     )
 
 
-def serve(url: str, channel: Channel, public_key: str = "") -> None:
+def serve(url: str, channel: Channel) -> None:
     """The helper: open the store at ``url`` and answer the build until it hangs up (or
-    sends something that is not a ``ToHelper`` message: it is not read, nothing is run)."""
+    sends something that is not a ``ToHelper`` message: it is not read, nothing is run).
+    What takes time (importing the store's package, connecting) is done before the keys
+    are read: the build sends them only once it has read its settings."""
     sending = threading.Lock()
 
     def send(message: LogLine | Verdict | Entries | Flushed) -> None:
@@ -238,27 +248,29 @@ def serve(url: str, channel: Channel, public_key: str = "") -> None:
             pass
         return None
 
-    first = receive()
-    if first is None:
-        return
     problem = unknown_store(url)
     send(Verdict(problem))
     if problem:
         return
-    from wmbook.shared_store import SharedStore, SharedStoreError
+    from wmbook.shared_store import SharedStore, SharedStoreError, connect, open_filesystem
 
-    store: SharedStore | None = None
+    opened: tuple[Any, str] | None = None
     try:
-        signing_key = first.key if isinstance(first, SigningKey) else ""
-        store = SharedStore(url, *_keys(signing_key, public_key))
-        store.connect()
+        opened = open_filesystem(url)
+        connect(opened[0])
     except SharedStoreError as exc:
         log.info(
             f"wmbook: the shared cache at {url} cannot be opened ({exc}); this build goes on with the local cache only"
         )
+    first = receive()
+    if first is None:
+        return
+    keys = first if isinstance(first, StoreKeys) else StoreKeys("", "")
+    store = SharedStore(url, *_keys(keys.signing_key, keys.public_key), opened=opened) if opened else None
     flush: Flush | None = None
+    later = None if isinstance(first, StoreKeys) else first  # a build that sent no keys
     while True:
-        message = receive()
+        message, later = later or receive(), None
         if message is None:
             break
         if isinstance(message, ReadEntries):
@@ -282,8 +294,4 @@ def serve(url: str, channel: Channel, public_key: str = "") -> None:
 
 
 if __name__ == "__main__":
-    serve(
-        sys.argv[1],
-        Channel(socket.socket(fileno=int(sys.argv[2]))),
-        sys.argv[3] if len(sys.argv) > 3 else "",
-    )
+    serve(sys.argv[1], Channel(socket.socket(fileno=int(sys.argv[2]))))

@@ -30,7 +30,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fsspec.core import url_to_fs
 
@@ -49,20 +49,39 @@ class SharedStoreError(Exception):
     """The URL names no store wmbook can open (an unknown scheme, a missing package)."""
 
 
+def open_filesystem(url: str) -> tuple[Any, str]:
+    """The fsspec file system that serves ``url`` (its package imported), and the root
+    inside it.  Needs no key: the helper opens it while the build has not sent them yet."""
+    try:
+        fs, root = url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        raise SharedStoreError(str(exc)) from exc
+    return fs, root
+
+
+def connect(fs: Any) -> None:
+    """Make an object store's first connection now (an S3 client is costly to set up), not
+    at the first read; an error is left for that read to report."""
+    protocols = {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
+    start = getattr(fs, "connect", None)
+    if "s3" in protocols and callable(start):
+        with contextlib.suppress(Exception):
+            start()
+
+
 class SharedStore:
     """Checksummed entries under ``url``, read and written through fsspec; signed with
-    ``signing_key``, and used only when ``public_key`` verifies them (when given)."""
+    ``signing_key``, and used only when ``public_key`` verifies them (when given).
+    ``opened``: what ``open_filesystem(url)`` gave, when it was called ahead."""
 
     def __init__(
         self,
         url: str,
         signing_key: Ed25519PrivateKey | None = None,
         public_key: Ed25519PublicKey | None = None,
+        opened: tuple[Any, str] | None = None,
     ) -> None:
-        try:
-            self.fs, root = url_to_fs(url)
-        except (ImportError, ValueError) as exc:
-            raise SharedStoreError(str(exc)) from exc
+        self.fs, root = opened or open_filesystem(url)
         self.url = url
         self.root = root.rstrip("/")
         protocols = {self.fs.protocol} if isinstance(self.fs.protocol, str) else set(self.fs.protocol)
@@ -92,12 +111,8 @@ class SharedStore:
             )
 
     def connect(self) -> None:
-        """Make the first connection now (an S3 client is costly to set up), not at the first
-        read; an error is left for that read to report."""
-        connect = getattr(self.fs, "connect", None)
-        if "s3" in self.fs.protocol and callable(connect):
-            with contextlib.suppress(Exception):
-                connect()
+        """Make the first connection now, not at the first read (``connect``)."""
+        connect(self.fs)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:

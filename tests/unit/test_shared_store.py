@@ -205,7 +205,7 @@ def test_a_pickle_sent_to_the_helper_is_refused_and_not_run(tmp_path: Path, firs
         ChannelClosed,
         FromHelper,
         LogLine,
-        SigningKey,
+        StoreKeys,
         ToHelper,
         Verdict,
     )
@@ -223,7 +223,7 @@ def test_a_pickle_sent_to_the_helper_is_refused_and_not_run(tmp_path: Path, firs
     channel = Channel(ours)
     try:
         if not first:
-            channel.send(ToHelper(SigningKey("")))
+            channel.send(ToHelper(StoreKeys("", "")))
         payload = pickle.dumps(("key", 0, MakesFolder(marker)))
         ours.sendall(struct.pack(">I", len(payload)) + payload)
         received: list[object] = []
@@ -244,7 +244,33 @@ def test_a_pickle_sent_to_the_helper_is_refused_and_not_run(tmp_path: Path, firs
         text for text in logged if "the shared cache's helper was sent a message that is not a valid" in text
     ]
     assert len(refused) == 1, logged
-    assert [m for m in received if isinstance(m, Verdict)] == ([] if first else [Verdict("")])
+    # The helper judges its URL before it reads anything: the verdict comes either way.
+    assert [m for m in received if isinstance(m, Verdict)] == [Verdict("")]
+
+
+def test_the_helper_opens_its_store_before_it_is_sent_the_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper says whether its URL names a store, and opens it, before the build sends
+    the keys (it starts before the build has read them); the signing key in the build's
+    environment at that moment is not in the helper's."""
+    from wmbook.shared_process import SharedStoreProcess
+    from wmbook.signing import SIGNING_KEY_ENV
+
+    (tmp_path / "shared").mkdir()
+    monkeypatch.setenv(SIGNING_KEY_ENV, "not-for-the-helper")
+    helper = SharedStoreProcess(str(tmp_path / "shared"))
+    try:
+        assert helper.problem() == ""  # answered with no message sent
+        environ = Path(f"/proc/{helper._process.pid}/environ").read_bytes()
+        assert b"not-for-the-helper" not in environ
+        writer = Store(tmp_path / "writer", SharedStore(str(tmp_path / "shared")))
+        writer.write("sessions", KEY, b"a")
+        writer.flush()
+        helper.start()
+        assert helper.read("sessions", KEY) == b"a"
+    finally:
+        helper.close()
 
 
 # -- signed entries --

@@ -49,10 +49,12 @@ class ServerReport(msgspec.Struct, frozen=True):
     message: ServerReady | SessionExited
 
 
-class SigningKey(msgspec.Struct, frozen=True, tag=True):
-    """Build → shared-store helper, first: the key that signs what it publishes ("" for none)."""
+class StoreKeys(msgspec.Struct, frozen=True, tag=True):
+    """Build → shared-store helper, first: the key that signs what it publishes and the one
+    that verifies what it reads ("" for none)."""
 
-    key: str
+    signing_key: str
+    public_key: str
 
 
 class ReadEntries(msgspec.Struct, frozen=True, tag=True):
@@ -82,7 +84,7 @@ class Flush(msgspec.Struct, frozen=True, tag=True):
 class ToHelper(msgspec.Struct, frozen=True):
     """What the build sends the shared-store helper."""
 
-    message: SigningKey | ReadEntries | WriteEntry | Flush
+    message: StoreKeys | ReadEntries | WriteEntry | Flush
 
 
 class LogLine(msgspec.Struct, frozen=True, tag=True):
