@@ -31,9 +31,7 @@ def open_shared_store(url: str, signing_key: str = "", public_key: str = "") -> 
     """Start opening the shared cache, when ``cache_url`` (or WMBOOK_CACHE_URL) names one:
     its helper process imports and connects while MkDocs reads the book.  A signing key
     must be an Ed25519 key, and the private half of ``public_key`` when that is set."""
-    if not url:
-        return None
-    if signing_key:
+    if url and signing_key:
         from wmbook.signing import CacheKeyError, private_key, public_text
 
         try:
@@ -45,9 +43,12 @@ def open_shared_store(url: str, signing_key: str = "", public_key: str = "") -> 
                 f"{SIGNING_KEY_ENV} is not the private key of plugins.wmbook.cache_public_key in mkdocs.yml; "
                 f"its public key is {owner}"
             )
-    from wmbook.shared_process import SharedStoreProcess
+    from wmbook.shared_process import SharedStoreProcess, take_early
 
-    helper = SharedStoreProcess(url)
+    early = take_early(url)  # started as MkDocs loaded the plugin; ended when it serves another URL
+    if not url:
+        return None
+    helper = early or SharedStoreProcess(url)
     helper.start(signing_key, public_key)
     return helper
 

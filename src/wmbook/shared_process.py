@@ -80,11 +80,13 @@ class SharedStoreProcess:
         self._gone = False
         self._closing = False
         self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
+        self._started = False  # the keys are sent: from then on the helper may have writes to finish
         self.replies = threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True)
         self.replies.start()  # ends once the helper has (after saying so, if it was not asked to)
 
     def start(self, signing_key: str = "", public_key: str = "") -> None:
         """Send the helper its keys: the first message, which it reads before any other."""
+        self._started = True
         self._send(StoreKeys(signing_key, public_key))
 
     def problem(self) -> str:
@@ -124,6 +126,8 @@ class SharedStoreProcess:
             self._gone = True
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)  # the helper, and the reply thread, see the end
+        if not self._started:
+            self._process.kill()  # never sent its keys, it has nothing to finish
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -186,6 +190,29 @@ class SharedStoreProcess:
             )
         for answer, otherwise in waiting.values():
             answer.set_result(otherwise)
+
+
+_early: list[SharedStoreProcess] = []  # the helper ``start_early`` started, until a build takes it
+
+
+def start_early(url: str) -> None:
+    """Start the helper for ``url`` (an object store's) as MkDocs loads the plugin, before
+    the build has read its settings: it imports and connects while the plugin's modules
+    load.  ``take_early`` hands it to the build."""
+    url = url.strip()
+    if "://" in url and not _early:
+        _early.append(SharedStoreProcess(url))
+
+
+def take_early(url: str) -> SharedStoreProcess | None:
+    """The helper ``start_early`` started, when it serves ``url``; one started for another
+    URL (the settings chose another, or none) is ended.  Taken once: ``serve``'s next
+    builds start their own."""
+    early = _early.pop() if _early else None
+    if early is not None and early.url != url:
+        early.close()
+        return None
+    return early
 
 
 def unknown_store(url: str) -> str:
