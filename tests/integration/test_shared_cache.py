@@ -218,14 +218,13 @@ def test_entries_are_read_in_one_batch_with_one_get_each(
 
 
 def _build_in_a_process(
-    root: Path, shared: Path, then: str, extra_env: dict[str, str] | None = None
+    root: Path, shared: Path, then: str, extra_env: dict[str, str] | None = None, before: str = ""
 ) -> list[str]:
-    """Build ``root`` with ``shared`` as shared cache in a fresh Python process, which then
-    runs ``then`` (it sees ``sys`` and ``os``, and ``failed``: the build's error or None);
-    return what the process printed, line by line."""
+    """Build ``root`` with ``shared`` as shared cache in a fresh Python process, which runs
+    ``before`` first and ``then`` after (it sees ``sys`` and ``os``, and ``failed``: the
+    build's error or None); return what the process printed, line by line."""
     script = (
-        "import os, sys\n"
-        "from mkdocs.commands.build import build\n"
+        "import os, sys\n" + before + "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
         "root = sys.argv[1]\n"
         "failed = None\n"
@@ -251,6 +250,29 @@ def test_a_build_reads_its_shared_cache_through_a_helper_process(tmp_path: Path)
         lines = _build_in_a_process(root, shared, "assert failed is None\nprint('fsspec' in sys.modules)\n")
         assert lines[-1] == "False"
     assert set(session_report(roots["ci"]).values()) == {False}
+    assert set(session_report(roots["clone"]).values()) == {True}
+
+
+def test_the_helper_starts_as_mkdocs_loads_the_plugin_and_the_build_takes_it(tmp_path: Path) -> None:
+    """With WMBOOK_CACHE_URL naming a store by URL, the helper is started when MkDocs loads
+    the plugin (its entry point), before the settings are read; the build sends that
+    helper its keys, reads through it and ends it."""
+    shared = tmp_path / "shared"
+    roots = {name: _clone(tmp_path, name) for name in ("ci", "clone")}
+    for root in roots.values():
+        lines = _build_in_a_process(
+            root,
+            shared,
+            "print(early._started, early._process.poll() is not None, shared_process._early)\n",
+            {"WMBOOK_CACHE_URL": f"file://{shared}"},
+            before=(
+                "from importlib.metadata import entry_points\n"
+                "from wmbook import shared_process\n"
+                "entry_points(group='mkdocs.plugins')['wmbook'].load()\n"
+                "early = shared_process._early[0]\n"
+            ),
+        )
+        assert lines[-1] == "True True []"
     assert set(session_report(roots["clone"]).values()) == {True}
 
 

@@ -361,3 +361,30 @@ def test_a_fifo_in_a_shared_folder_is_skipped(tmp_path: Path) -> None:
     place.parent.mkdir(parents=True)
     os.mkfifo(place)
     assert store.read("sessions", KEY) is None
+
+
+def test_a_helper_started_early_is_taken_by_a_build_of_its_url_only(tmp_path: Path) -> None:
+    """``start_early`` starts one helper for an object store's URL (not for a path, which
+    the settings resolve against mkdocs.yml); the build takes it for that URL, and ends it
+    when its settings chose another."""
+    from wmbook import shared_process
+
+    (tmp_path / "shared").mkdir()
+    url = f"file://{tmp_path / 'shared'}"
+    shared_process.start_early("relative/shared")
+    assert shared_process.take_early("relative/shared") is None
+    shared_process.start_early(f" {url} ")
+    shared_process.start_early(url)  # one at most
+    early = shared_process.take_early(url)
+    assert early is not None
+    try:
+        assert shared_process.take_early(url) is None  # taken once
+        early.start()
+        assert early.problem() == ""
+    finally:
+        early.close()
+    shared_process.start_early(url)
+    other = shared_process._early[0]
+    assert shared_process.take_early(f"file://{tmp_path / 'other'}") is None
+    assert other._process.wait(timeout=60) is not None  # ended, not left running
+    assert shared_process._early == []
