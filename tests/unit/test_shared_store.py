@@ -388,3 +388,16 @@ def test_a_helper_started_early_is_taken_by_a_build_of_its_url_only(tmp_path: Pa
     assert shared_process.take_early(f"file://{tmp_path / 'other'}") is None
     assert other._process.wait(timeout=60) is not None  # ended, not left running
     assert shared_process._early == []
+
+
+def test_an_early_helper_for_an_unknown_scheme_says_so_once_taken() -> None:
+    from wmbook import shared_process
+
+    shared_process.start_early("s4://book-cache/x")
+    early = shared_process.take_early("s4://book-cache/x")
+    assert early is not None
+    try:
+        early.start()  # the helper may have ended already: the keys are then dropped
+        assert early.problem() == "Protocol not known: s4"
+    finally:
+        early.close()
