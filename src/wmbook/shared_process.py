@@ -80,13 +80,12 @@ class SharedStoreProcess:
         self._gone = False
         self._closing = False
         self._verdict: Future[str] = Future()  # "" when the URL names a store, else why not
-        self._started = False  # the keys are sent: from then on the helper may have writes to finish
+        self._wrote = False  # a write was sent: the helper may have one to finish
         self.replies = threading.Thread(target=self._receive, name="wmbook-shared-replies", daemon=True)
         self.replies.start()  # ends once the helper has (after saying so, if it was not asked to)
 
     def start(self, signing_key: str = "", public_key: str = "") -> None:
         """Send the helper its keys: the first message, which it reads before any other."""
-        self._started = True
         self._send(StoreKeys(signing_key, public_key))
 
     def problem(self) -> str:
@@ -111,6 +110,7 @@ class SharedStoreProcess:
 
     def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None:
         """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
+        self._wrote = True
         self._send(WriteEntry(namespace, key, sealed, what))
 
     def flush(self) -> None:
@@ -126,8 +126,8 @@ class SharedStoreProcess:
             self._gone = True
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)  # the helper, and the reply thread, see the end
-        if not self._started:
-            self._process.kill()  # never sent its keys, it has nothing to finish
+        if not self._wrote:
+            self._process.kill()  # sent no write, it has nothing to finish (it may still be connecting)
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -254,7 +254,9 @@ def serve(url: str, channel: Channel) -> None:
     sending = threading.Lock()
 
     def send(message: LogLine | Verdict | Entries | Flushed) -> None:
-        with sending:
+        # A build that has hung up (it ended, or failed before it sent anything) hears
+        # nothing: the next read from the channel sees the end, and the helper ends quietly.
+        with sending, contextlib.suppress(OSError):
             channel.send(FromHelper(message))
 
     class Forward(logging.Handler):
