@@ -89,7 +89,7 @@ def test_wheel_declares_the_plugin_and_instruments(wheel_book: WheelBook) -> Non
         entry_points = next(
             archive.read(n).decode() for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")
         )
-    assert re.search(r"\[mkdocs\.plugins\]\s*wmbook\s*=\s*wmbook\.plugin:WmbookPlugin", entry_points)
+    assert re.search(r"\[mkdocs\.plugins\]\s*wmbook\s*=\s*wmbook\.plugin_entry:WmbookPlugin", entry_points)
     for name in ("latent_rollout", "pixel_vs_embedding", "imagined_planner"):
         assert re.search(rf"^{name}\s*=\s*wmbook\.instruments\.{name}:INSTRUMENT$", entry_points, re.M)
     for name in ("code", "output", "quiz", "equation", "instrument", "references", "tree"):
