@@ -3,9 +3,11 @@
 An object store's client costs the build's process dearly: a second of imports and
 set-up (s3fs, botocore) and Python work on every request, all of it competing with
 MkDocs for the interpreter.  So the build starts a helper process as soon as it reads
-its settings (``open_shared_store``); the helper imports and connects on another core
-while MkDocs reads the book (it needs no key for that: the keys come after), answers
-each batch of reads at once and publishes writes in the background.  The helper runs the store's own shared layer
+its settings (``open_shared_store``), or earlier, as MkDocs loads the plugin, when
+``WMBOOK_CACHE_URL`` names an object store (``start_early``); the helper imports and
+connects on another core while MkDocs reads the book (it needs no key for that: the keys
+come after), answers each batch of reads at once and publishes writes in the background.
+The helper runs the store's own shared layer
 (``shared_store.SharedStore``), so its rules hold unchanged: checksums verified on
 read, damaged entries reported and removed, atomic publishing, the read-only and the
 unreachable modes, signing and verifying.  The keys reach the helper as the first
