@@ -4,11 +4,14 @@ fsspec, and an executor's own packages, are imported only when a setting asks fo
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from wmbook.errors import BookError
+from wmbook.execute.executor import CacheMode
 from wmbook.execute.executors import (
     ACTIVITY,
     ExecutorPlugin,
@@ -73,23 +76,45 @@ def shared_store(opening: SharedStoreProcess | None, url: str) -> SharedStorePro
     return opening
 
 
+def sessions_expected(settings: Settings) -> bool:
+    """Whether the build will run sessions for sure, as far as can be told before the book
+    is read: every session runs (``cache: force``), or this folder has never been built
+    (nothing stored here, no earlier build's report) and no shared cache may hold results."""
+    if settings.cache_mode is CacheMode.FORCE:
+        return True
+    if settings.cache_mode is CacheMode.CACHE_ONLY or settings.cache_url:
+        return False
+    stored = (os.path.join(settings.cache_dir, name) for name in ("sessions", "last-build.json"))
+    return not any(os.path.exists(path) for path in stored)
+
+
 def start_session_runner(settings: Settings) -> Future[SessionRunner]:
     """Start making the session runner while MkDocs reads the book: importing an executor's
-    packages and reaching its scheduler take a second. (This machine's worker server still
-    starts with the first session: one started ahead of it, from another thread, delayed an
-    interrupted build's stop by the server's exit report.)"""
+    packages and reaching its scheduler take a second.  This machine's worker server starts
+    too when sessions will run for sure (``sessions_expected``): it loads numpy and matplotlib
+    while the book is read.  Otherwise it starts with the first session, so that a build whose
+    results are all stored never starts it."""
     runner: Future[SessionRunner] = Future()
     options = RunnerOptions(settings.workers, settings.scheduler, ACTIVITY.set)
+    early = sessions_expected(settings)
 
     def start() -> None:
         executor: ExecutorPlugin | None = None
         try:
             executor = load(settings.executor)  # the settings have checked that it is installed
-            runner.set_result(shared_pool(settings.executor, executor, options))
+            pool = shared_pool(settings.executor, executor, options)
         except (ImportError, SchedulerUnreachable) as exc:
             runner.set_exception(runner_error(settings.executor, executor, exc))
+            return
         except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
             runner.set_exception(exc)
+            return
+        runner.set_result(pool)
+        from wmbook.execute.runner import SessionPool  # loaded with the local executor already
+
+        if early and isinstance(pool, SessionPool):
+            with contextlib.suppress(Exception):  # the first session tries again, and says why not
+                pool.server.launch()
 
     threading.Thread(target=start, name="wmbook-runner-start", daemon=True).start()
     return runner

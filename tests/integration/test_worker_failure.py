@@ -21,7 +21,7 @@ def test_worker_server_failure_is_reported(
     from wmbook.execute import pool
 
     pool.shutdown_pool()  # a fresh pool, whose server has not started yet
-    monkeypatch.setattr(runner.WorkerServer, "_start", refuse)
+    monkeypatch.setattr(runner.WorkerServer, "_launch", refuse)
     site = build_site(fixture_site("cache"), caplog)
     assert site.failed
     assert (

@@ -5,11 +5,22 @@ readiness and exit reports reach the build as records."""
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
-from wmbook.execute.channel import ChannelClosed, channel_pair, encode
-from wmbook.execute.runner import WorkerServer, run_in_process
+from wmbook.execute.channel import (
+    Channel,
+    ChannelClosed,
+    ServerReport,
+    SessionExited,
+    channel_pair,
+    encode,
+    framed,
+)
+from wmbook.execute.runner import SessionPool, WorkerServer, run_in_process
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionSpec, Step, StepKey, StepKind
 
@@ -54,5 +65,65 @@ def test_the_server_loads_ipython_only_once_a_session_needs_it() -> None:
         # Loaded before the first IPython session is forked, and kept for every later session.
         assert _ipython_loaded(server, ipython=True) is True
         assert _ipython_loaded(server, ipython=False) is True
+    finally:
+        server.stop()
+
+
+def _step(source: str, index: int = 0) -> Step:
+    return Step(StepKey(StepKind.CODE, index), source, 1, 60.0)
+
+
+def test_the_pool_readies_the_next_session_while_one_runs_and_gives_it_its_turn_after(tmp_path: Path) -> None:
+    # One worker: the first session's block waits until the second session's process exists
+    # (forked, in its cgroups and sandbox), which only a pool that readies sessions ahead has.
+    signal = tmp_path / "go"
+    pool = SessionPool(1, progress=lambda ident, running: None)
+    limits = Limits(sandbox=False)
+    try:
+        waiting = f"import os, time\nwhile not os.path.exists({str(signal)!r}):\n    time.sleep(0.01)\n"
+        first = pool.submit(SessionSpec("docs/a.md", "main", (_step(waiting),), ()), limits=limits)
+        second = pool.submit(SessionSpec("docs/b.md", "main", (_step("print('b ran')"),), ()), limits=limits)
+        deadline = time.monotonic() + 60
+        while len(pool.server.active) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)  # polled, not waited on: the second process is forked at once
+        assert len(pool.server.active) == 2  # the first still runs: one worker, two processes
+        assert not first.done() and not second.done()  # ready, its turn comes when the first's ends
+        signal.touch()
+        assert first.result(timeout=60).results[0].outcome is Outcome.OK
+        assert second.result(timeout=60).results[0].output == "b ran\n"
+    finally:
+        pool.shutdown()
+
+
+def test_an_exit_reported_after_its_session_was_forgotten_is_not_kept() -> None:
+    # The build does not wait for the server's report of a finished session's exit; the
+    # report, when it comes, is dropped instead of kept for ever.
+    server = WorkerServer()
+    ours, theirs = socket.socketpair()
+    reader = threading.Thread(target=server._read_exits, args=(Channel(ours),), daemon=True)
+    reader.start()
+    try:
+        server.active.add(41)
+        server.forget(41)
+        assert 41 not in server.active
+        theirs.sendall(framed(ServerReport(SessionExited(41, 0))))
+        theirs.sendall(framed(ServerReport(SessionExited(42, -9))))
+        assert server.exit_code(42, wait=60) == -9  # reports are read in order: 41's is in
+        assert not server.has_exited(41)
+    finally:
+        theirs.close()
+        reader.join(timeout=60)
+
+
+def test_a_server_launched_ahead_serves_the_first_session_once_ready() -> None:
+    server = WorkerServer()
+    try:
+        server.launch()
+        process = server._process
+        server.launch()  # already starting: nothing more is started
+        assert server._process is process
+        result = run_in_process(server, SPEC, Limits(sandbox=False))
+        assert result.results[0].detail == "the session's process exited with status 3"
+        assert server._process is process
     finally:
         server.stop()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from wmbook.backends import runner_error, session_runner
+from wmbook.backends import runner_error, session_runner, sessions_expected
+from wmbook.config import WmbookConfig
 from wmbook.execute.executors import SchedulerUnreachable, SessionRunner, load
+from wmbook.settings import Settings, resolve_settings
 
 
 def test_an_executor_without_its_package_installed_says_what_to_install() -> None:
@@ -40,3 +44,38 @@ def test_any_other_failure_is_raised_as_it_is() -> None:
     starting.set_exception(OSError("disk full"))
     with pytest.raises(OSError, match="disk full"):
         session_runner(starting)
+
+
+def _settings(tmp_path: Path, **values: Any) -> Settings:
+    cfg = WmbookConfig()
+    cfg.load_dict(values)
+    assert cfg.validate()[0] == []
+    return resolve_settings(cfg, str(tmp_path), str(tmp_path / "docs"))
+
+
+@pytest.mark.parametrize(
+    ("values", "stored", "expected"),
+    [
+        pytest.param({}, (), True, id="never-built"),
+        pytest.param({}, ("sessions/ab",), False, id="results-stored"),
+        pytest.param({}, ("last-build.json",), False, id="built-before-without-sessions"),
+        pytest.param({"cache": "force"}, ("sessions/ab",), True, id="force"),
+        pytest.param({"cache": "cache-only"}, (), False, id="cache-only"),
+        pytest.param({"cache_url": "memory://book"}, (), False, id="shared-cache"),
+    ],
+)
+def test_the_worker_server_starts_with_the_build_only_when_sessions_will_run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    values: dict[str, Any],
+    stored: tuple[str, ...],
+    expected: bool,
+) -> None:
+    for name in ("WMBOOK_CACHE", "WMBOOK_CACHE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = _settings(tmp_path, **values)
+    for name in stored:
+        path = Path(settings.cache_dir) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}", encoding="utf-8")
+    assert sessions_expected(settings) is expected

@@ -175,6 +175,41 @@ def test_a_module_without_a_distribution_is_local(tmp_path: Path, monkeypatch: p
     assert record_imports(["book_helpers_for_keys"]) == {"book_helpers_for_keys": [["local"]]}
 
 
+class _Installed(importlib.metadata.Distribution):
+    """A distribution with the given metadata files and no top_level.txt (as wheels built
+    by meson or hatch have none)."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self._files = files
+
+    def read_text(self, filename: str) -> str | None:
+        return self._files.get(filename)
+
+    def locate_file(self, path: str | Any) -> Path:
+        return Path("/nonexistent") / str(path)
+
+
+@pytest.mark.parametrize(
+    ("record", "module", "provides"),
+    [
+        pytest.param(
+            "plotkit/__init__.py,sha256=x,10\nplotkit-1.0.dist-info/RECORD,,\n", "plotkit", True, id="package"
+        ),
+        pytest.param("plotkit.py,sha256=x,10\n", "plotkit", True, id="module-file"),
+        pytest.param('"plotkit/a,b.py",sha256=x,10\n', "plotkit", True, id="quoted-path"),
+        pytest.param("plotkit_extra/__init__.py,,\nplotkit.pyi,,\n", "plotkit", False, id="other-names"),
+        pytest.param("../../bin/plotkit,,\n", "plotkit", False, id="a-script"),
+    ],
+)
+def test_a_distribution_provides_the_modules_its_record_lists(
+    record: str, module: str, provides: bool
+) -> None:
+    dist = _Installed({"RECORD": record})
+    assert keys._provides(dist, module) is provides
+    # The same answer as from the distribution's file list, which is much slower to build.
+    assert any(f.parts and f.parts[0] in (module, f"{module}.py") for f in dist.files or ()) is provides
+
+
 @pytest.mark.parametrize(
     ("records", "unchanged"),
     [

@@ -353,9 +353,15 @@ def _explain_limit(result: StepResult, limits: Limits) -> StepResult:
 
 
 def run_session(request: SessionRequest, conn: Channel) -> None:
-    """Process entry point: run every step, sending one ``StepResult`` per step."""
+    """Process entry point: run every step, sending one ``StepResult`` per step.
+
+    Once its process is ready (cgroups joined, sandbox in place) the session says so and
+    waits for the build's word to run: the build starts as many sessions at a time as it
+    has workers, and readies the next while they run."""
     spec, limits = request.spec, request.limits
     session = _Session(request)
+    conn.send(True)
+    conn.recv(bool)
     for index, step in enumerate(spec.steps):
         result = _explain_limit(_run_step(step, index, session), limits)
         if session.watch is not None:

@@ -51,7 +51,8 @@ def _label(fig: MplFigure, fallback: str) -> str:
 
 
 _ID = re.compile(r'(\sid=")([^"]+)"')
-_REF = re.compile(r'((?:xlink:)?href="#|url\(#)([^")]+)')
+# A literal to look for first: an optional prefix (``xlink:``) made each position a try.
+_REF = re.compile(r'(href="#|url\(#)([^")]+)')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 # matplotlib's "*{...}" rule would style the whole page once inlined; wmbook.css scopes it.
 _GLOBAL_STYLE = re.compile(r"<style[^>]*>\*\{[^}]*\}</style>\s*")
@@ -59,8 +60,13 @@ _GLOBAL_STYLE = re.compile(r"<style[^>]*>\*\{[^}]*\}</style>\s*")
 
 def _scope_ids(svg: str, prefix: str) -> str:
     """Prefix every id (and reference to it) so several inline SVGs can share a page."""
-    ids = {name for _, name in _ID.findall(svg)}
-    svg = _ID.sub(lambda m: f'{m[1]}{prefix}{m[2]}"', svg)
+    ids: set[str] = set()
+
+    def scoped(match: re.Match[str]) -> str:
+        ids.add(match[2])
+        return f'{match[1]}{prefix}{match[2]}"'
+
+    svg = _ID.sub(scoped, svg)  # all ids first: a reference may come before its target
     return _REF.sub(lambda m: m[1] + prefix + m[2] if m[2] in ids else m[0], svg)
 
 

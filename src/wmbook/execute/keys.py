@@ -119,6 +119,12 @@ def _provides(dist: importlib.metadata.Distribution, module: str) -> bool:
     top = dist.read_text("top_level.txt")
     if top:
         return module in top.split()
+    record = dist.read_text("RECORD")
+    if record:
+        # Rows of ``path,hash,size``, a path with a comma or quote in double quotes: read as
+        # text, as a list of thousands of paths (``dist.files``) would take a tenth of a second.
+        heads = tuple(f"{quote}{module}{end}" for quote in ("", '"') for end in ("/", ".py,", '.py"'))
+        return any(line.startswith(heads) for line in record.splitlines())
     return any(f.parts and f.parts[0] in (module, f"{module}.py") for f in dist.files or ())
 
 

@@ -9,6 +9,7 @@ Every executor runs its sessions this way, here or on the machine it sends them 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import os
@@ -60,8 +61,12 @@ class WorkerServer:
         self._dir = ""
         self.groups: SessionGroups | None = None
         self.active: set[int] = set()  # session processes not yet reaped
+        self._forgotten: set[int] = set()  # ended sessions whose exit report is not needed
+        self._ready = False  # the running server said it is ready
 
-    def _start(self) -> None:
+    def _launch(self) -> None:
+        """Start the server's process; it says when it is ready (``_await_ready``)."""
+        self._ready = False
         self._dir = tempfile.mkdtemp(prefix="wmbook-workers-")
         if self.groups is None:
             self.groups = SessionGroups()
@@ -90,12 +95,16 @@ class WorkerServer:
                 cwd=self._dir,
                 pass_fds=(theirs.fileno(),),
             )
+
+    def _await_ready(self) -> None:
+        assert self._reports is not None
         try:
             ready = self._reports.recv(ServerReport).message
         except (ChannelClosed, ChannelError):
             ready = None
         if not isinstance(ready, ServerReady):
             raise RuntimeError("the wmbook worker server did not start (is numpy installed?)")
+        self._ready = True
         threading.Thread(target=self._read_exits, args=(self._reports,), daemon=True).start()
 
     def _read_exits(self, reports: Channel) -> None:
@@ -108,13 +117,26 @@ class WorkerServer:
                 return
             if isinstance(report, SessionExited):
                 with self._exit_seen:
+                    if report.pid in self._forgotten:
+                        self._forgotten.discard(report.pid)
+                        continue
                     self._exits[report.pid] = report.code
                     self._exit_seen.notify_all()
 
     def _ensure(self) -> None:
         with self._lock:
             if self._process is None or self._process.poll() is not None:
-                self._start()
+                self._launch()
+            if not self._ready:
+                self._await_ready()
+
+    def launch(self) -> None:
+        """Start the server's process now, without waiting for it to be ready: it imports
+        numpy and matplotlib while the build reads the book, and the first session waits
+        only for what is left of that."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._launch()
 
     def start(self) -> None:
         """Start the server now instead of at the first session."""
@@ -154,13 +176,13 @@ class WorkerServer:
             _kill(pid)  # no cgroup to end at once: the process tree, from /proc
         return self.groups.end(os.path.basename(session_dir))
 
-    def forget(self, pid: int, wait: float = 0.5) -> None:
-        """Drop a finished session's records (once the server has reaped it)."""
+    def forget(self, pid: int) -> None:
+        """Drop a finished session's records; its exit, when the server reports it later, is
+        not kept (nothing waits for it: the next session starts at once)."""
         with self._exit_seen:
-            if pid in self.active:
-                self._exit_seen.wait_for(lambda: pid in self._exits, timeout=wait)
             self.active.discard(pid)
-            self._exits.pop(pid, None)
+            if self._exits.pop(pid, None) is None:
+                self._forgotten.add(pid)
 
     def has_exited(self, pid: int) -> bool:
         """Whether the server has reported the session process's end."""
@@ -312,38 +334,55 @@ def _next_result(
     return _unfinished(step, session_dir, index, Outcome.DIED, detail)
 
 
+def _await_ready(conn: Channel, server: WorkerServer, pid: int, timeout: float) -> None:
+    """Wait until the session's process says it is ready to run its first step.  A process
+    that ended, or took too long, is not waited for: its first step reports it."""
+    if _wait_for_step(conn, server, pid, timeout, lambda: False) is _Waited.DATA:
+        with contextlib.suppress(ChannelClosed, ChannelError, TimeoutError):
+            conn.recv(bool, timeout=timeout)
+
+
 def run_in_process(
     server: WorkerServer,
     spec: SessionSpec,
     limits: Limits,
     report: Callable[[Running | None], None] | None = None,
+    turn: contextlib.AbstractContextManager[object] | None = None,
 ) -> SessionResult:
     """Run one session in its own worker process and collect every step's result.
 
     Each step is reported to ``report`` as it starts, and ``None`` once the session is
-    over; by default to ``ACTIVITY``, for this process's progress line."""
+    over; by default to ``ACTIVITY``, for this process's progress line.  The process is
+    made ready (forked, its cgroups joined, its sandbox set) before ``turn`` is entered,
+    and the session runs its steps within it: a pool readies sessions while others run."""
     if report is None:
         ident = threading.get_ident()
 
         def report(running: Running | None) -> None:
             ACTIVITY.set(ident, running)
 
-    started = time.perf_counter()
     session_dir = server.session_dir()
     conn, pid = server.connect(spec, session_dir, limits)
     watch = _DiskWatch(session_dir, len(spec.steps), limits.file_bytes)
     results: list[StepResult] = []
+    started = time.perf_counter()
     try:
-        for index, step in enumerate(spec.steps):
-            report(Running(spec.page, step.first_line, time.monotonic()))
-            result = _next_result(conn, server, pid, step, index, session_dir, watch)
-            results.append(result)
-            if result.outcome in (Outcome.DIED, Outcome.TIMEOUT):
-                cause = step.written_at or f"{spec.page}:{step.first_line}"
-                results.extend(
-                    StepResult(s.key, Outcome.NOT_RUN, detail=cause) for s in spec.steps[index + 1 :]
-                )
-                break
+        _await_ready(conn, server, pid, spec.steps[0].timeout if spec.steps else _STARTUP_TIMEOUT)
+        with turn or contextlib.nullcontext():
+            started = time.perf_counter()
+            with contextlib.suppress(OSError):  # a process that ended: its first step says how
+                conn.send(True)
+            for index, step in enumerate(spec.steps):
+                report(Running(spec.page, step.first_line, time.monotonic()))
+                result = _next_result(conn, server, pid, step, index, session_dir, watch)
+                results.append(result)
+                if result.outcome in (Outcome.DIED, Outcome.TIMEOUT):
+                    cause = step.written_at or f"{spec.page}:{step.first_line}"
+                    results.extend(
+                        StepResult(s.key, Outcome.NOT_RUN, detail=cause) for s in spec.steps[index + 1 :]
+                    )
+                    break
+            elapsed = time.perf_counter() - started
     finally:
         report(None)
         conn.close()
@@ -358,18 +397,24 @@ def run_in_process(
         usage.processes,
         watch.most / 2**20,
     )
-    return SessionResult(spec.page, spec.name, tuple(results), time.perf_counter() - started)
+    return SessionResult(spec.page, spec.name, tuple(results), elapsed)
 
 
 class SessionPool:
-    """Runs sessions concurrently, at most ``workers`` processes at a time, each step
-    reported to ``progress`` (by default this process's progress line)."""
+    """Runs sessions concurrently, at most ``workers`` of them running code at a time, each
+    step reported to ``progress`` (by default this process's progress line).
+
+    A session's process is readied (forked, put in its cgroups and sandbox: mostly waiting
+    on the kernel) and ended (its cgroups and folder removed) outside its turn, while the
+    others run: the cores stay busy with code between one session and the next.  As many
+    sessions as run may wait ready, so that two ending at once both have a successor."""
 
     def __init__(self, workers: int, progress: Progress = ACTIVITY.set) -> None:
         self.workers = max(1, workers)
         self.progress = progress
         self.server = WorkerServer()
-        self._threads = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="wmbook")
+        self._turns = threading.BoundedSemaphore(self.workers)
+        self._threads = ThreadPoolExecutor(max_workers=2 * self.workers, thread_name_prefix="wmbook")
 
     def submit(
         self,
@@ -383,7 +428,7 @@ class SessionPool:
         def run() -> SessionResult:
             ident = threading.get_ident()
             report = lambda running: self.progress(ident, running)  # noqa: E731
-            result = run_in_process(self.server, spec, limits or Limits(), report)
+            result = run_in_process(self.server, spec, limits or Limits(), report, self._turns)
             if after is not None:
                 after(result)
             return result
