@@ -361,15 +361,17 @@ def run_in_process(
         def report(running: Running | None) -> None:
             ACTIVITY.set(ident, running)
 
+    started = time.perf_counter()
     session_dir = server.session_dir()
     conn, pid = server.connect(spec, session_dir, limits)
     watch = _DiskWatch(session_dir, len(spec.steps), limits.file_bytes)
     results: list[StepResult] = []
-    started = time.perf_counter()
+    waited = 0.0  # for its turn: not the session's own time
     try:
         _await_ready(conn, server, pid, spec.steps[0].timeout if spec.steps else _STARTUP_TIMEOUT)
+        waiting = time.perf_counter()
         with turn or contextlib.nullcontext():
-            started = time.perf_counter()
+            waited = time.perf_counter() - waiting
             with contextlib.suppress(OSError):  # a process that ended: its first step says how
                 conn.send(True)
             for index, step in enumerate(spec.steps):
@@ -382,7 +384,6 @@ def run_in_process(
                         StepResult(s.key, Outcome.NOT_RUN, detail=cause) for s in spec.steps[index + 1 :]
                     )
                     break
-            elapsed = time.perf_counter() - started
     finally:
         report(None)
         conn.close()
@@ -397,7 +398,7 @@ def run_in_process(
         usage.processes,
         watch.most / 2**20,
     )
-    return SessionResult(spec.page, spec.name, tuple(results), elapsed)
+    return SessionResult(spec.page, spec.name, tuple(results), time.perf_counter() - started - waited)
 
 
 class SessionPool:
