@@ -67,6 +67,8 @@ class WorkerServer:
     def _launch(self) -> None:
         """Start the server's process; it says when it is ready (``_await_ready``)."""
         self._ready = False
+        with self._exit_seen:
+            self._forgotten.clear()  # a server that ended reports no more exits
         self._dir = tempfile.mkdtemp(prefix="wmbook-workers-")
         if self.groups is None:
             self.groups = SessionGroups()
