@@ -76,19 +76,39 @@ def shared_store(opening: SharedStoreProcess | None, url: str) -> SharedStorePro
     return opening
 
 
-def sessions_expected(settings: Settings) -> bool:
-    """Whether the build will run sessions for sure, as far as can be told before the book
-    is read: every session runs (``cache: force``), or this folder has never been built
-    (nothing stored here, no earlier build's report) and no shared cache may hold results."""
+def sessions_expected(settings: Settings, docs_dir: str = "") -> bool:
+    """Whether the build will run sessions, as far as can be told before the book is read:
+    every session runs (``cache: force``); this folder has never been built (nothing stored
+    here, no earlier build's report); or a page under ``docs_dir`` changed since the last
+    build of a book that runs code.  Never with a shared cache, which may hold the results."""
     if settings.cache_mode is CacheMode.FORCE:
         return True
     if settings.cache_mode is CacheMode.CACHE_ONLY or settings.cache_url:
         return False
-    stored = (os.path.join(settings.cache_dir, name) for name in ("sessions", "last-build.json"))
-    return not any(os.path.exists(path) for path in stored)
+    stored = os.path.exists(os.path.join(settings.cache_dir, "sessions"))
+    try:
+        built = os.stat(os.path.join(settings.cache_dir, "last-build.json")).st_mtime
+    except OSError:
+        return not stored
+    return stored and bool(docs_dir) and _page_changed_since(docs_dir, built)
 
 
-def start_session_runner(settings: Settings) -> Future[SessionRunner]:
+def _page_changed_since(folder: str, when: float) -> bool:
+    """Whether a Markdown page or notebook under ``folder`` was written after ``when``."""
+    todo = [folder]
+    while todo:
+        with contextlib.suppress(OSError), os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif entry.name.endswith((".md", ".ipynb")) and entry.stat().st_mtime > when:
+                    return True
+    return False
+
+
+def start_session_runner(settings: Settings, docs_dir: str = "") -> Future[SessionRunner]:
     """Start making the session runner while MkDocs reads the book: importing an executor's
     packages and reaching its scheduler take a second.  This machine's worker server starts
     too when sessions will run for sure (``sessions_expected``): it loads numpy and matplotlib
@@ -96,7 +116,7 @@ def start_session_runner(settings: Settings) -> Future[SessionRunner]:
     results are all stored never starts it."""
     runner: Future[SessionRunner] = Future()
     options = RunnerOptions(settings.workers, settings.scheduler, ACTIVITY.set)
-    early = sessions_expected(settings)
+    early = sessions_expected(settings, docs_dir)
 
     def start() -> None:
         executor: ExecutorPlugin | None = None

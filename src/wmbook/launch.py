@@ -53,11 +53,12 @@ class Site:
 
 
 def start_backends(
-    settings: Settings, signing_key: str
+    settings: Settings, signing_key: str, docs_dir: str = ""
 ) -> tuple[SharedStoreProcess | None, Future[SessionRunner]]:
-    """Start opening the shared cache and making the session runner while the site is read."""
+    """Start opening the shared cache and making the session runner while the site is read
+    (``docs_dir``: the pages, whose changes tell whether sessions will run)."""
     shared = open_shared_store(settings.cache_url, signing_key, settings.cache_public_key)
-    return shared, start_session_runner(settings)
+    return shared, start_session_runner(settings, docs_dir)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         self._end_shared()  # the last build's helper (``serve`` builds again)
         # Out of the environment before any session starts: only the shared cache's helper has it.
         self._signing_key = take_signing_key() or self._signing_key
-        self._shared, self._runner = start_backends(self.settings, self._signing_key)
+        self._shared, self._runner = start_backends(self.settings, self._signing_key, config.docs_dir)
         _add_markdown_extensions(config, needed_markdown_extensions(self.settings.math))
         _configure_notebook_plugin(config)
         self._config, self._markdown = config, None

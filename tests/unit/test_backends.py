@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -79,3 +80,24 @@ def test_the_worker_server_starts_with_the_build_only_when_sessions_will_run(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{}", encoding="utf-8")
     assert sessions_expected(settings) is expected
+
+
+def test_the_worker_server_starts_with_the_build_when_a_page_changed_since_the_last(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    docs = tmp_path / "docs"
+    (docs / "part").mkdir(parents=True)
+    page = docs / "part" / "page.md"
+    page.write_text("# Page\n", encoding="utf-8")
+    (docs / "data.csv").write_text("1\n", encoding="utf-8")
+    cache = Path(settings.cache_dir)
+    (cache / "sessions").mkdir(parents=True)
+    report = cache / "last-build.json"
+    report.write_text("{}", encoding="utf-8")
+    built = report.stat().st_mtime
+    os.utime(page, (built - 10, built - 10))
+    os.utime(docs / "data.csv", (built + 10, built + 10))  # not a page: its readers' keys tell
+    assert not sessions_expected(settings, str(docs))
+    os.utime(page, (built + 10, built + 10))
+    assert sessions_expected(settings, str(docs))
+    (cache / "sessions").rmdir()  # a book that runs no code starts no server for an edit
+    assert not sessions_expected(settings, str(docs))
