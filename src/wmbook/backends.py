@@ -116,7 +116,6 @@ def start_session_runner(settings: Settings, docs_dir: str = "") -> Future[Sessi
     results are all stored never starts it."""
     runner: Future[SessionRunner] = Future()
     options = RunnerOptions(settings.workers, settings.scheduler, ACTIVITY.set)
-    early = sessions_expected(settings, docs_dir)
 
     def start() -> None:
         executor: ExecutorPlugin | None = None
@@ -129,9 +128,14 @@ def start_session_runner(settings: Settings, docs_dir: str = "") -> Future[Sessi
         except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
             runner.set_exception(exc)
             return
-        runner.set_result(pool)
         from wmbook.execute.runner import SessionPool  # loaded with the local executor already
 
+        # Looked at here, off the build's thread (a big book has many pages to look at), and
+        # before the build may run a session, which would store results.
+        early = False
+        with contextlib.suppress(Exception):  # a guess: it must never keep the runner from the build
+            early = isinstance(pool, SessionPool) and sessions_expected(settings, docs_dir)
+        runner.set_result(pool)
         if early and isinstance(pool, SessionPool):
             with contextlib.suppress(Exception):  # the first session tries again, and says why not
                 pool.server.launch()
