@@ -39,7 +39,12 @@ from wmbook.execute.executors import SessionRunner
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.launch import Site, start_backends, start_build
 from wmbook.math.katex import MathRenderer
-from wmbook.notebook.pages import prepare_notebook_page, strip_remote_scripts
+from wmbook.notebook.pages import (
+    prepare_notebook_page,
+    split_notebook_html,
+    strip_remote_scripts,
+    template_without_remote_scripts,
+)
 from wmbook.parse.snippets import snippet_reader
 from wmbook.progress import ProgressReporter
 from wmbook.render.mdexec import headings
@@ -164,7 +169,11 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         if state is None or self.book is None or self.math is None:
             return html
         if state.parsed.notebook is not None:
-            html = strip_remote_scripts(html)
+            # The notebook's part only: mkdocs-jupyter's template before it holds no math or
+            # markup of wmbook's, and its remote scripts are removed once for every page.
+            template, notebook = split_notebook_html(html)
+            notebook = stages.render_html(self.book, state, strip_remote_scripts(notebook), self.math)
+            return template_without_remote_scripts(template) + notebook
         return stages.render_html(self.book, state, html, self.math)
 
     # Early (90): outputs are in place before the search plugin (priority 0) indexes the page.
@@ -252,6 +261,10 @@ def _configure_notebook_plugin(config: MkDocsConfig) -> None:
     options["include_requirejs"] = False
     included = [pattern for pattern in options["include"] if not pattern.endswith(".md")]
     options["include"] = included or ["*.ipynb"]
+    # Ignored before mkdocs-jupyter reads every Markdown page with jupytext (twice a build) to
+    # look for a notebook's front matter: none of them is its page here.
+    if "*.md" not in options["ignore"]:
+        options["ignore"] = [*options["ignore"], "*.md"]
 
 
 def _problem_log() -> logging.Logger:

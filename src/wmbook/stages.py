@@ -495,6 +495,11 @@ def render_outputs(
     code_blocks = page.parsed.blocks_of(CodeBlock)
     for block in code_blocks:
         result = page.results.get(block.key)
+        if page.parsed.notebook is not None:
+            # A notebook page has no slots: its outputs are in the notebook mkdocs-jupyter
+            # rendered (``prepare_notebook_page``); only its figures' warnings are left to say.
+            page.diagnostics += figure_warnings(block, result) if result is not None else []
+            continue
         show = block.options.show
         if show is not None and show.html and block.options.language in ("md", "markdown"):
             text = "\n".join(block.fence.body)  # runs nowhere: its text is the HTML it shows

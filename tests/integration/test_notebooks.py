@@ -183,3 +183,55 @@ def test_plugin_order_does_not_matter(
     assert not site.failed, site.messages
     html = _page(site)
     assert "total momentum: 5.00" in html and 'class="katex"' in html
+
+
+SCRIPTED_FIGURE = """import json
+
+class Scripted:
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        code = {"type": "object", "name": "CustomJS", "id": "p2", "attributes": {"code": "alert(2)"}}
+        button = {"type": "object", "name": "Button", "id": "p1",
+                  "attributes": {"label": "go", "js_event_callbacks": {"button_click": [code]}}}
+        item = {"target_id": None, "root_id": "p1", "doc": {"roots": [button]}}
+        return {"application/vnd.wmbook.bokeh+json": json.dumps(item), "text/plain": "a scripted figure"}
+
+Scripted()
+"""
+
+
+def test_a_cells_display_problem_is_reported_once(
+    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root, data = _copy(fixture_site)
+    cells = data["cells"]
+    assert isinstance(cells, list)
+    cells.append({"cell_type": "code", "execution_count": None, "id": "scripted", "metadata": {},
+                  "outputs": [], "source": SCRIPTED_FIGURE})  # fmt: skip
+    _write(root / NOTEBOOK, data)
+    site = build_site(root, caplog)
+    assert not site.failed, site.messages
+    assert site.messages.count("the Bokeh figure holds a 'CustomJS' model") == 1, site.messages
+    assert "a scripted figure" in _page(site)
+
+
+def test_mkdocs_jupyter_does_not_read_markdown_pages(
+    fixture_site: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File
+    from mkdocs_jupyter import plugin as jupyter
+
+    from wmbook.plugin import _configure_notebook_plugin
+
+    root, _ = _copy(fixture_site)
+    (root / "docs" / "jupytext.md").write_text(JUPYTEXT_PAGE, encoding="utf-8")
+    config = load_config(config_file=str(root / "mkdocs.yml"))
+    _configure_notebook_plugin(config)
+    read: list[str] = []
+    monkeypatch.setattr(jupyter.jupytext, "read", lambda path, *args, **kwargs: read.append(path))
+    notebooks = config.plugins["mkdocs-jupyter"]
+    for name in ("index.md", "jupytext.md", "nb/momentum.ipynb"):
+        page = File(name, config.docs_dir, config.site_dir, use_directory_urls=True)
+        assert isinstance(notebooks, jupyter.Plugin)
+        assert notebooks.should_include(page) is name.endswith(".ipynb")
+    assert read == []  # wmbook's pages: never read with jupytext to look for a notebook

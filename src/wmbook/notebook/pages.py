@@ -11,6 +11,7 @@ is then pointed at that copy.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from wmbook.render.outputs import render_figures
 from wmbook.render.place import place_blocks
 from wmbook.render.slots import fold_summary, folded_html, slot_name
 from wmbook.runner.manifest import runnable_output
-from wmbook.store import atomic_write, digest
+from wmbook.store import atomic_write, digest, read_regular
 
 _HEADING = re.compile(r"^#{1,6}\s")
 _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
@@ -38,6 +39,9 @@ _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
 # time, and a page loads nothing from another host.
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _CDN = re.compile(r"https?://(?:cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com)/")
+# Where mkdocs-jupyter's page turns from its template's scripts and styles (some 600 kB of
+# JupyterLab's CSS, the same on every page) to the notebook.
+_NOTEBOOK_START = '<div class="jupyter-wrapper">'
 
 
 def _one_html_block(html: str) -> str:
@@ -148,6 +152,8 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
     data = rendered_notebook(book, page, convert, math)
     payload = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     path = Path(book.settings.cache_dir) / "notebooks" / f"{digest(page.uri, payload)[:24]}.ipynb"
+    if _holds(path, payload):  # written by an earlier build, byte for byte: nothing to write
+        return path
     try:
         atomic_write(path, payload)
     except OSError as exc:  # a read-only or full cache folder: said once, and the page is still built
@@ -155,6 +161,29 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
         path = Path(book.scratch_dir()) / path.name  # removed when the build ends
         atomic_write(path, payload)
     return path
+
+
+def _holds(path: Path, payload: bytes) -> bool:
+    """Whether ``path`` is a regular file holding ``payload`` exactly (anything else there is
+    written over: the cache folder is not trusted to hold what its names say)."""
+    try:
+        return read_regular(path, len(payload) + 1) == payload
+    except OSError:
+        return False
+
+
+def split_notebook_html(html: str) -> tuple[str, str]:
+    """mkdocs-jupyter's page HTML as its template's scripts and styles, and the notebook
+    (``("", html)`` when the notebook's wrapper is not found)."""
+    start = html.find(_NOTEBOOK_START)
+    return (html[:start], html[start:]) if start > 0 else ("", html)
+
+
+@functools.lru_cache(maxsize=2)
+def template_without_remote_scripts(template: str) -> str:
+    """``strip_remote_scripts`` of mkdocs-jupyter's template part, done once for all the pages
+    that share it (a pure function of its argument: nothing is kept between pages but this)."""
+    return strip_remote_scripts(template)
 
 
 def strip_remote_scripts(html: str) -> str:
