@@ -438,9 +438,10 @@ def add_runner(book: Book, page: Page, content: str) -> str:
     return content + "\n" + manifest_script(manifest)
 
 
-def figure_warnings(block: CodeBlock, result: StepResult) -> list[Diagnostic]:
-    """A warning when a figure's unsafe links or images had to be removed."""
-    if not any(safe_figure_svg(f.svg)[1] for f in result.figures):
+def figure_warnings(block: CodeBlock, result: StepResult, removed: int | None = None) -> list[Diagnostic]:
+    """A warning when a figure's unsafe links or images had to be removed (``removed``: how
+    many, when the caller has counted them already)."""
+    if not (removed if removed is not None else any(safe_figure_svg(f.svg)[1] for f in result.figures)):
         return []
     message = (
         "a figure's link or image was removed: figures keep only http(s) and relative links "
@@ -496,10 +497,7 @@ def render_outputs(
     for block in code_blocks:
         result = page.results.get(block.key)
         if page.parsed.notebook is not None:
-            # A notebook page has no slots: its outputs are in the notebook mkdocs-jupyter
-            # rendered (``prepare_notebook_page``); only its figures' warnings are left to say.
-            page.diagnostics += figure_warnings(block, result) if result is not None else []
-            continue
+            continue  # no slots: its outputs are in the notebook mkdocs-jupyter rendered (and checked)
         show = block.options.show
         if show is not None and show.html and block.options.language in ("md", "markdown"):
             text = "\n".join(block.fence.body)  # runs nowhere: its text is the HTML it shows

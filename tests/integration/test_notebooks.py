@@ -198,8 +198,14 @@ class Scripted:
 Scripted()
 """
 
+LINKED_FIGURE = """import matplotlib.pyplot as plt
 
-def test_a_cells_display_problem_is_reported_once(
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3]).pop().set_url("javascript:alert(1)")
+"""
+
+
+def test_a_cells_display_and_figure_problems_are_reported_once(
     fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     root, data = _copy(fixture_site)
@@ -207,11 +213,15 @@ def test_a_cells_display_problem_is_reported_once(
     assert isinstance(cells, list)
     cells.append({"cell_type": "code", "execution_count": None, "id": "scripted", "metadata": {},
                   "outputs": [], "source": SCRIPTED_FIGURE})  # fmt: skip
+    cells.append({"cell_type": "code", "execution_count": None, "id": "linked", "metadata": {},
+                  "outputs": [], "source": LINKED_FIGURE})  # fmt: skip
     _write(root / NOTEBOOK, data)
     site = build_site(root, caplog)
     assert not site.failed, site.messages
     assert site.messages.count("the Bokeh figure holds a 'CustomJS' model") == 1, site.messages
-    assert "a scripted figure" in _page(site)
+    assert site.messages.count("cell 9, line 1: a figure's link or image was removed") == 1, site.messages
+    page = _page(site)
+    assert "a scripted figure" in page and 'href="javascript:' not in page
 
 
 def test_mkdocs_jupyter_does_not_read_markdown_pages(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wmbook.model import Figure, Outcome, StepKey, StepKind, StepResult
-from wmbook.render.outputs import figure_min_width, render_figures, render_result
+from wmbook.render.outputs import figure_min_width, figures_html, render_figures, render_result
 
 KEY = StepKey(StepKind.CODE, 0)
 
@@ -120,3 +120,18 @@ def test_figure_carries_its_min_width() -> None:
     result = StepResult(KEY, Outcome.OK, figures=(Figure(svg=svg, label="x"),))
     assert 'style="--wmbook-min-width: 540px"' in render_figures(result, numbered=True)
     assert 'style="--wmbook-min-width: 540px"' in render_figures(result)
+
+
+def test_figures_counted_as_they_are_made_safe() -> None:
+    """One pass makes each figure safe and counts what it removed."""
+    linked = (
+        '<svg viewBox="0 0 10 10"><a href="javascript:alert(1)"><path d="M0 0"/></a><use href="#m"/></svg>'
+    )
+    result = StepResult(KEY, Outcome.OK, figures=(Figure(SVG, "Figure"), Figure(linked, "Figure")))
+    html, removed = figures_html(result)
+    assert removed == 1 and "javascript:" not in html and 'href="#m"' in html
+    assert html == render_figures(result)
+    assert figures_html(StepResult(KEY, Outcome.OK, figures=(Figure(SVG, "Figure"),))) == (
+        render_figures(StepResult(KEY, Outcome.OK, figures=(Figure(SVG, "Figure"),))),
+        0,
+    )

@@ -26,7 +26,7 @@ from wmbook.notebook.export import execution_counts
 from wmbook.parse.notebook import DISPLAY_TAGS, fence_marker
 from wmbook.parse.options import CodeOptions
 from wmbook.render.citations import link_citations
-from wmbook.render.outputs import render_figures
+from wmbook.render.outputs import figures_html
 from wmbook.render.place import place_blocks
 from wmbook.render.slots import fold_summary, folded_html, slot_name
 from wmbook.runner.manifest import runnable_output
@@ -93,7 +93,9 @@ def rendered_notebook(
                 cell["outputs"] = []
                 continue
             slot = slot_name(page.slot_prefix, block.key)
-            html = stages.output_html(book, page, result, slot, math, block.code_loc) + render_figures(result)
+            figures, unsafe = figures_html(result)
+            page.diagnostics += stages.figure_warnings(block, result, unsafe)
+            html = stages.output_html(book, page, result, slot, math, block.code_loc) + figures
             if book.settings.run_in_browser and block.options.run:
                 html = runnable_output(slot, html)
             shown = _displayed(block.options, cell, html, convert)

@@ -142,12 +142,19 @@ def render_figures(result: StepResult, *, numbered: bool = False, narrow: bool =
     already: its drawings are its panels, and with ``narrow`` the last one replaces the
     others in a narrow column (a phone's), chosen by CSS.
     """
+    return figures_html(result, numbered=numbered, narrow=narrow)[0]
+
+
+def figures_html(result: StepResult, *, numbered: bool = False, narrow: bool = False) -> tuple[str, int]:
+    """``render_figures``, and how many links or images ``safe_figure_svg`` removed from the
+    figures (counted in the same pass: a large figure is not scanned a second time)."""
     count = len(result.figures)
+    safe = [safe_figure_svg(f.svg) for f in result.figures]
     figures = [
-        (Markup(safe_figure_svg(f.svg)[0]), figure_min_width(f.svg), _panel_class(i, count, narrow))
-        for i, f in enumerate(result.figures)
+        (Markup(svg), figure_min_width(f.svg), _panel_class(i, count, narrow))
+        for i, (f, (svg, _)) in enumerate(zip(result.figures, safe, strict=True))
     ]
-    return render("figures.html", figures=figures, numbered=numbered)
+    return render("figures.html", figures=figures, numbered=numbered), sum(removed for _, removed in safe)
 
 
 def problem_box(problems: list[Diagnostic]) -> str:
