@@ -38,6 +38,15 @@ def test_notebook_page_has_wmbook_outputs(built: SiteBuild) -> None:
     assert "NameError" not in html  # mkdocs-jupyter did not run the notebook itself
 
 
+def test_notebook_figures_are_put_in_after_search_indexing(built: SiteBuild) -> None:
+    html = _page(built)
+    assert 'viewBox="' in html  # wmbook's SVG as drawn, not re-serialised on its way through nbconvert
+    index = json.loads((built.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = next(doc["text"] for doc in index["docs"] if doc["location"] == "nb/momentum/")
+    # The title is in the code (shown, and kept for the copy button); not the figure's SVG text too.
+    assert text.count("Momentum over time") == 2
+
+
 def test_markdown_cells_get_reader_blocks_and_katex(built: SiteBuild) -> None:
     html = _page(built)
     assert 'class="wmbook-quiz"' in html

@@ -28,7 +28,7 @@ from wmbook.parse.options import CodeOptions
 from wmbook.render.citations import link_citations
 from wmbook.render.outputs import figures_html
 from wmbook.render.place import place_blocks
-from wmbook.render.slots import fold_summary, folded_html, slot_name
+from wmbook.render.slots import OutputSlot, fold_summary, folded_html, slot_name
 from wmbook.runner.manifest import runnable_output
 from wmbook.store import atomic_write, digest, read_regular
 
@@ -95,6 +95,9 @@ def rendered_notebook(
             slot = slot_name(page.slot_prefix, block.key)
             figures, unsafe = figures_html(result)
             page.diagnostics += stages.figure_warnings(block, result, unsafe)
+            if figures:  # put in the finished page (``render_final``): search indexing never parses their SVG
+                page.figures[block.key] = figures
+                figures = OutputSlot(page.slot_prefix, block.key).figures_marker
             html = stages.output_html(book, page, result, slot, math, block.code_loc) + figures
             if book.settings.run_in_browser and block.options.run:
                 html = runnable_output(slot, html)
