@@ -16,6 +16,7 @@ takes no other fence for a block.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -52,7 +53,12 @@ class CellMap:
 
     def code_cell(self, fence_line: int) -> int | None:
         """The cell number of the code cell whose fence opens at ``fence_line``."""
-        return next((cell for line, cell in self.code_fences if line == fence_line), None)
+        return self._cell_of_fence.get(fence_line)
+
+    @functools.cached_property
+    def _cell_of_fence(self) -> dict[int, int]:
+        # Asked once per code cell: a scan each time would take a notebook's cells squared.
+        return dict(self.code_fences)
 
     def locate(self, line: int) -> tuple[int, int] | None:
         """(cell, line in cell) of a text line; None between cells."""
