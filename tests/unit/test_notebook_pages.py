@@ -43,3 +43,22 @@ def test_template_stripped_once_for_every_page() -> None:
     again = template_without_remote_scripts("".join(list(TEMPLATE)))  # equal, not the same object
     assert again is first
     assert template_without_remote_scripts.cache_info().hits == 1
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<script SRC="https://cdn.example.org/a.js"></script>',
+        "<script src='http://example.org/a.js'></script>",
+        "<script src=https://example.org/a.js></script>",
+        '<script src = "//example.org/a.js"></script>',
+        '<script type="module">import("//CDN.JSDELIVR.NET/npm/x.mjs")</script>',
+    ],
+)
+def test_a_script_from_another_host_is_removed_however_written(tag: str) -> None:
+    assert strip_remote_scripts(f"<p>a</p>{tag}<p>b</p>") == "<p>a</p><p>b</p>"
+
+
+def test_a_script_of_the_site_itself_stays() -> None:
+    tag = '<script src="../assets/wmbook/runner.js"></script>'
+    assert strip_remote_scripts(tag) == tag

@@ -38,7 +38,9 @@ _PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
 # inline module script that imports Mermaid from one); math is KaTeX's, rendered at build
 # time, and a page loads nothing from another host.
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
-_CDN = re.compile(r"https?://(?:cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com)/")
+_CDN = re.compile(r"(?:https?:)?//(?:cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com)/", re.IGNORECASE)
+# A script loaded from another host: http(s) or scheme-relative, however the attribute is written.
+_REMOTE_SRC = re.compile(r"""\bsrc\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 # Where mkdocs-jupyter's page turns from its template's scripts and styles (some 600 kB of
 # JupyterLab's CSS, the same on every page) to the notebook.
 _NOTEBOOK_START = '<div class="jupyter-wrapper">'
@@ -198,7 +200,7 @@ def strip_remote_scripts(html: str) -> str:
         attributes, body = match.group(1), match.group(2)
         if "application/json" in attributes:
             return match.group(0)  # data (a Bokeh item, the runner's manifest), not a script
-        remote = re.search(r"\bsrc=\"https?://", attributes) is not None
+        remote = _REMOTE_SRC.search(attributes) is not None
         if remote or "text/x-mathjax-config" in attributes or _CDN.search(body):
             return ""
         return match.group(0)
