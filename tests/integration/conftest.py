@@ -149,6 +149,29 @@ def fixture_site(tmp_path: Path) -> Callable[[str], Path]:
     return lambda name: copy_fixture(name, tmp_path)
 
 
+BuiltCopy = Callable[[str, Path], tuple[Path, SiteBuild]]
+
+
+@pytest.fixture(scope="session")
+def built_copy(tmp_path_factory: pytest.TempPathFactory) -> BuiltCopy:
+    """A named fixture site built once per test process (each ``pytest -n`` worker has its
+    own), then copied with its site and cache into a test's folder: ``(root, first build)``.
+    A test that edits its copy and builds again sees what a second build of the same folder
+    sees (the cache holds no absolute path; copying keeps the files' times)."""
+    first: dict[str, SiteBuild] = {}
+
+    def copy(name: str, dest: Path) -> tuple[Path, SiteBuild]:
+        if name not in first:
+            first[name] = build_strict(
+                copy_fixture(name, tmp_path_factory.mktemp(f"built-{name}")), strict=False, may_fail=True
+            )
+        root = dest / name
+        shutil.copytree(first[name].root, root, symlinks=True)
+        return root, first[name]
+
+    return copy
+
+
 def free_port() -> int:
     """A TCP port nothing listens on at the moment."""
     with socket.socket() as sock:

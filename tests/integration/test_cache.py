@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SiteBuild, build_site, session_report
+from .conftest import BuiltCopy, SiteBuild, build_site, session_report
 
 
 def _report(site: SiteBuild) -> dict[tuple[str, str], bool]:
@@ -27,9 +27,9 @@ ALL_RUN = {
 
 
 @pytest.fixture
-def cached(fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture) -> Path:
-    root = fixture_site("cache")
-    first = build_site(root, caplog)
+def cached(built_copy: BuiltCopy, tmp_path: Path) -> Path:
+    """The cache fixture after its first build (built once, copied for each test)."""
+    root, first = built_copy("cache", tmp_path)
     assert not first.failed, first.messages
     assert _report(first) == ALL_RUN
     return root

@@ -1,7 +1,8 @@
 """No output lands under another block: Markdown and notebook pages whose code, prose
-fences, ``exec="off"`` blocks, figures and rich outputs come in every order, built with
-MkDocs, mkdocs-jupyter and wmbook; each output must sit under its own code (on the page
-and in the downloaded notebook), and a notebook's prompts number the cells that ran."""
+fences, ``exec="off"`` blocks, figures and rich outputs come in every order (the whole
+suite) or in every run of three (the quick loop), built with MkDocs, mkdocs-jupyter and
+wmbook; each output must sit under its own code (on the page and in the downloaded
+notebook), and a notebook's prompts number the cells that ran."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import nbformat
 import pytest
@@ -88,41 +89,102 @@ KINDS = (
 TOKENS = ("out", "fig", "rich", "off", "never")
 ORDERS = list(itertools.permutations(KINDS))  # every order of the five kinds
 PER_PAGE = 20  # orders written one after the other on one page (a build per order is too slow)
-PAGES = [ORDERS[i : i + PER_PAGE] for i in range(0, len(ORDERS), PER_PAGE)]
 
 
-def _sequence(page: int) -> list[Kind]:
-    return [kind for order in PAGES[page] for kind in order]
+def _triples() -> tuple[Kind, ...]:
+    """The kinds in a sequence in which every run of three (with repeats) appears once: a
+    de Bruijn sequence, 127 blocks instead of the 600 of every order, that still puts each
+    kind before, after and between every other."""
+    found: list[int] = []
+    prefix = [0] * 4
+
+    def extend(t: int, p: int) -> None:  # Ruskey's generation of Lyndon words
+        if t > 3:
+            if 3 % p == 0:
+                found.extend(prefix[1 : p + 1])
+            return
+        prefix[t] = prefix[t - p]
+        extend(t + 1, p)
+        for kind in range(prefix[t - p] + 1, len(KINDS)):
+            prefix[t] = kind
+            extend(t + 1, t)
+
+    extend(1, 1)
+    return tuple(KINDS[k] for k in [*found, *found[:2]])
 
 
-def _write_pages(docs: Path) -> None:
-    for page in range(len(PAGES)):
-        kinds = _sequence(page)
-        parts = [f"# Order {page}"] + [kind.markdown(n) for n, kind in enumerate(kinds)]
-        (docs / f"order{page}.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
-        cells = [new_markdown_cell(f"# Notebook order {page}")] + [
-            kind.cell(n) for n, kind in enumerate(kinds)
-        ]
+@dataclass(frozen=True)
+class Page:
+    """One page of a placement book: its name (a notebook's starts with ``nb``) and its blocks."""
+
+    name: str
+    kinds: tuple[Kind, ...]
+
+
+def _pages(stem: str, sequences: list[tuple[Kind, ...]]) -> list[Page]:
+    return [Page(f"{kind}{stem}{n}", seq) for kind in ("", "nb") for n, seq in enumerate(sequences)]
+
+
+# The quick loop builds every run of three kinds; the whole suite also builds every order.
+BOOKS = {
+    "triples": _pages("triples", [_triples()]),
+    "orders": _pages(
+        "order",
+        [
+            tuple(k for order in ORDERS[i : i + PER_PAGE] for k in order)
+            for i in range(0, len(ORDERS), PER_PAGE)
+        ],
+    ),
+}
+
+
+def _write_pages(docs: Path, pages: list[Page]) -> None:
+    for page in pages:
+        if not page.name.startswith("nb"):
+            parts = [f"# {page.name}"] + [kind.markdown(n) for n, kind in enumerate(page.kinds)]
+            (docs / f"{page.name}.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+            continue
+        cells = [new_markdown_cell(f"# {page.name}")] + [kind.cell(n) for n, kind in enumerate(page.kinds)]
         notebook = new_notebook(
             cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}
         )
-        nbformat.write(notebook, docs / f"nborder{page}.ipynb")
+        nbformat.write(notebook, docs / f"{page.name}.ipynb")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    root = tmp_path_factory.mktemp("placement") / "book"
+def _build(tmp_path_factory: pytest.TempPathFactory, book: str) -> SiteBuild:
+    root = tmp_path_factory.mktemp(book) / "book"
     shutil.copytree(FIXTURES / "nbcells", root)
     (root / "docs" / "cells.ipynb").unlink()  # the comparison notebook has tests of its own
-    _write_pages(root / "docs")
+    _write_pages(root / "docs", BOOKS[book])
     # Not strict, so that a warning fails its own test below, not every placement test.
     return build_strict(root, strict=False)
 
 
-# Every built page: (its name, the number of the orders it holds).
+@pytest.fixture(scope="module")
+def built_triples(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    return _build(tmp_path_factory, "triples")
+
+
+@pytest.fixture(scope="module")
+def built_orders(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    return _build(tmp_path_factory, "orders")
+
+
+@pytest.fixture
+def built(request: pytest.FixtureRequest) -> SiteBuild:
+    """The build of the book the test's parameter names (only the books of selected tests are built)."""
+    return cast(SiteBuild, request.getfixturevalue(f"built_{request.node.callspec.params['book']}"))
+
+
+# Every order takes twelve pages and 1,200 blocks: the whole suite builds it, the quick loop
+# builds the 254 blocks of the triples (the same code paths, every kind next to every other).
+SLOW_BOOK = {"orders": (pytest.mark.slow,), "triples": ()}
 BUILT = [
-    pytest.param(f"{kind}{p}", p, id=f"{kind}{p}") for kind in ("order", "nborder") for p in range(len(PAGES))
+    pytest.param(book, page, id=page.name, marks=SLOW_BOOK[book])
+    for book, pages in BOOKS.items()
+    for page in pages
 ]
+NOTEBOOKS = [param for param in BUILT if param.values[1].name.startswith("nb")]  # type: ignore[union-attr]
 
 
 def _html(built: SiteBuild, name: str) -> str:
@@ -149,20 +211,21 @@ def _assert_own_outputs(segments: list[str], kinds: list[Kind], where: str) -> N
         assert found == expected, f"{where}, block {n} ({kind.name}): found {sorted(found)}"
 
 
-@pytest.mark.parametrize(("name", "page"), BUILT)
-def test_every_output_is_under_its_own_block(built: SiteBuild, name: str, page: int) -> None:
-    html = _html(built, name)
-    kinds = _sequence(page)
-    _assert_own_outputs(_segments(html, len(kinds)), kinds, name)
+@pytest.mark.parametrize(("book", "page"), BUILT)
+def test_every_output_is_under_its_own_block(built: SiteBuild, book: str, page: Page) -> None:
+    html = _html(built, page.name)
+    kinds = list(page.kinds)
+    _assert_own_outputs(_segments(html, len(kinds)), kinds, page.name)
 
 
-@pytest.mark.parametrize(("name", "page"), BUILT)
-def test_the_runner_offers_each_block_under_its_own_output(built: SiteBuild, name: str, page: int) -> None:
+@pytest.mark.parametrize(("book", "page"), BUILT)
+def test_the_runner_offers_each_block_under_its_own_output(built: SiteBuild, book: str, page: Page) -> None:
+    name = page.name
     html = _html(built, name)
     found = re.search(r'<script type="application/json" id="wmbook-runner-data">(.*?)</script>', html, re.S)
     assert found is not None
     manifest = json.loads(found[1])
-    kinds = _sequence(page)
+    kinds = page.kinds
     segments = _segments(html, len(kinds))
     offered = {}
     for ident, code in manifest["code"].items():
@@ -172,33 +235,34 @@ def test_the_runner_offers_each_block_under_its_own_output(built: SiteBuild, nam
     assert offered == {n: kind.name for n, kind in enumerate(kinds) if kind.runs}
 
 
-@pytest.mark.parametrize(("name", "page"), BUILT)
-def test_downloaded_notebook_keeps_each_output_with_its_cell(built: SiteBuild, name: str, page: int) -> None:
+@pytest.mark.parametrize(("book", "page"), BUILT)
+def test_downloaded_notebook_keeps_each_output_with_its_cell(built: SiteBuild, book: str, page: Page) -> None:
+    name = page.name
     notebook = name.startswith("nb")
     data = json.loads((built.site / name / f"{name}.ipynb").read_text(encoding="utf-8"))
-    kinds = _sequence(page)
+    kinds = list(page.kinds)
     shown = []
     for cell in data["cells"]:
         source = "".join(cell["source"])
-        marker = re.search(r"cell-(\d+):", source)
-        if marker is None:
-            continue
-        n = int(marker[1])
-        assert (cell["cell_type"] == "code") is kinds[n].runs or (notebook and kinds[n].name == "off")
-        outputs = json.dumps(cell.get("outputs", []))
-        shown.append(f"cell-{n}: {outputs}")
+        # Prose that follows prose on a Markdown page shares its Markdown cell.
+        for marker in re.findall(r"cell-(\d+):", source):
+            n = int(marker)
+            assert (cell["cell_type"] == "code") is kinds[n].runs or (notebook and kinds[n].name == "off")
+            outputs = json.dumps(cell.get("outputs", []))
+            shown.append(f"cell-{n}: {outputs}")
     _assert_own_outputs(shown, kinds, f"{name}.ipynb")
 
 
-@pytest.mark.parametrize("page", range(len(PAGES)))
-def test_prompts_number_the_cells_that_ran(built: SiteBuild, page: int) -> None:
-    html = _html(built, f"nborder{page}")
+@pytest.mark.parametrize(("book", "page"), NOTEBOOKS)
+def test_prompts_number_the_cells_that_ran(built: SiteBuild, book: str, page: Page) -> None:
+    html = _html(built, page.name)
     prompts = re.findall(r'class="jp-InputPrompt jp-InputArea-prompt">In\xa0\[([^\]]*)\]:', html)
-    code = [kind for kind in _sequence(page) if kind.name != "prose"]
+    code = [kind for kind in page.kinds if kind.name != "prose"]
     ran = itertools.count(1)
     assert prompts == [str(next(ran)) if kind.runs else "\xa0" for kind in code]
 
 
-def test_nothing_is_warned_about(built: SiteBuild) -> None:
+@pytest.mark.parametrize("book", [pytest.param(book, marks=SLOW_BOOK[book]) for book in BOOKS])
+def test_nothing_is_warned_about(built: SiteBuild, book: str) -> None:
     """Figures with images (imshow) lose nothing: a strict build passes."""
     assert built.messages == ""

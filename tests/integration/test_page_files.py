@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -17,7 +16,7 @@ import pytest
 
 from wmbook.execute.sandbox import landlock_abi
 
-from .conftest import FIXTURES, build_site, session_report
+from .conftest import FIXTURES, BuiltCopy, build_site, session_report
 
 READINGS = ("docs/lab/readings.md", "main")
 ANALYSIS = ("docs/lab/analysis.ipynb", "main")
@@ -30,13 +29,13 @@ def _docs(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def lab(fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture) -> Path:
-    root = fixture_site("pagefiles")
-    before = _docs(root)
-    site = build_site(root, caplog)
+def lab(built_copy: BuiltCopy, tmp_path: Path) -> Path:
+    """The page-files fixture after its first build (built once, copied for each test)."""
+    root, site = built_copy("pagefiles", tmp_path)
     assert not site.failed, site.messages
     assert session_report(root) == {READINGS: False, ANALYSIS: False}
-    assert _docs(root) == before  # out.csv, the appended row and the refused write stayed private
+    # out.csv, the appended row and the refused write stayed private.
+    assert _docs(root) == _docs(FIXTURES / "pagefiles")
     return root
 
 
