@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import build_site
+from .conftest import SiteBuild, build_strict
 
 CONFIG = """site_name: Figures
 theme:
@@ -52,17 +52,23 @@ drew two
 """
 
 
-def _site(root: Path, page: str) -> Path:
+def _site(root: Path, *pages: str) -> Path:
+    """A book of ``pages``: index.md, then p1.md, p2.md …"""
     (root / "docs").mkdir(parents=True)
     (root / "mkdocs.yml").write_text(CONFIG)
-    (root / "docs" / "index.md").write_text(page)
+    for n, page in enumerate(pages):
+        (root / "docs" / (f"p{n}.md" if n else "index.md")).write_text(page)
     return root
 
 
-def test_numbered_figures_are_wrapped_captioned_and_linked(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    site = build_site(_site(tmp_path, GOOD), caplog, strict=True)
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    """GOOD (index.md) and NARROW (p1.md) in one strict build."""
+    return build_strict(_site(tmp_path_factory.mktemp("figures"), GOOD, NARROW))
+
+
+def test_numbered_figures_are_wrapped_captioned_and_linked(good: SiteBuild) -> None:
+    site = good
     assert not site.failed, site.messages
     html = site.html()
     first = re.search(
@@ -87,34 +93,48 @@ def test_numbered_figures_are_wrapped_captioned_and_linked(
     assert '<a id="fig-2-1"></a>**Figure 2.1** — A *rising* line, slope $2$.' in texts
 
 
-@pytest.mark.parametrize(
-    ("page", "line", "fragment"),
-    [
-        (
-            '# P\n\n```python figure="1"\nplot_xy([0, 1], [0, 1])\n```\n\n```python figure="1"\nplot_xy([0, 1], [1, 0])\n```\n',
-            7,
-            "Figure 1 is already the label of the figure at docs/index.md:3",
-        ),
-        (
-            '# P\n\n```python figure="1" caption="Nothing."\nx = 1\n```\n',
-            3,
-            'figure="1", but the block drew no figure',
-        ),
-        (
-            '# P\n\nSee [Figure 9](#fig-9).\n\n```python figure="1"\nplot_xy([0, 1], [0, 1])\n```\n',
-            3,
-            "link to #fig-9, but this page has no such figure (figures: fig-1)",
-        ),
-        ('# P\n\n```python figure="1."\nx = 1\n```\n', 3, "figure='1.' is not a label"),
-        ('# P\n\n```python caption="Alone."\nx = 1\n```\n', 3, 'add figure="LABEL"'),
-    ],
-)
-def test_figure_mistakes_fail_at_their_line(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, page: str, line: int, fragment: str
-) -> None:
-    site = build_site(_site(tmp_path, page), caplog, strict=True)
-    assert site.failed
-    assert f"docs/index.md:{line}: " in site.messages and fragment in site.messages, site.messages
+# Each mistake on a page of its own (index.md, p1.md …), all in one strict build: each is
+# reported at its page and line.
+MISTAKES = [
+    (
+        '# P\n\n```python figure="1"\nplot_xy([0, 1], [0, 1])\n```\n\n```python figure="1"\nplot_xy([0, 1], [1, 0])\n```\n',
+        7,
+        "Figure 1 is already the label of the figure at docs/index.md:3",
+    ),
+    (
+        '# P\n\n```python figure="1" caption="Nothing."\nx = 1\n```\n',
+        3,
+        'figure="1", but the block drew no figure',
+    ),
+    (
+        '# P\n\nSee [Figure 9](#fig-9).\n\n```python figure="1"\nplot_xy([0, 1], [0, 1])\n```\n',
+        3,
+        "link to #fig-9, but this page has no such figure (figures: fig-1)",
+    ),
+    ('# P\n\n```python figure="1."\nx = 1\n```\n', 3, "figure='1.' is not a label"),
+    ('# P\n\n```python caption="Alone."\nx = 1\n```\n', 3, 'add figure="LABEL"'),
+]
+ONE_DRAWING = '# P\n\n```python figure="3" narrow="on"\nplot_xy([0, 1], [0, 1])\n```\n'
+
+
+@pytest.fixture(scope="module")
+def mistakes(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    pages = [page for page, _, _ in MISTAKES]
+    return build_strict(_site(tmp_path_factory.mktemp("mistakes"), *pages, ONE_DRAWING), may_fail=True)
+
+
+def _reported(site: SiteBuild, page: int, line: int, fragment: str) -> bool:
+    """Whether the build failed with ``fragment`` reported at ``line`` of the ``page``-th page."""
+    where = f"docs/p{page}.md:{line}: " if page else f"docs/index.md:{line}: "
+    return site.failed and any(
+        where in message and fragment in message for message in site.messages.split("\n")
+    )
+
+
+@pytest.mark.parametrize(("page", "line", "fragment"), MISTAKES)
+def test_figure_mistakes_fail_at_their_line(mistakes: SiteBuild, page: str, line: int, fragment: str) -> None:
+    number = [text for text, _, _ in MISTAKES].index(page)
+    assert _reported(mistakes, number, line, fragment), mistakes.messages
 
 
 NARROW = """# Narrow
@@ -128,12 +148,8 @@ for width, name in ((7.2, "wide"), (4.2, "narrow")):
 """
 
 
-def test_a_narrow_layout_is_the_last_panel_of_its_figure(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    site = build_site(_site(tmp_path, NARROW), caplog, strict=True)
-    assert not site.failed, site.messages
-    figure = re.search(r'<figure class="([^"]*)" id="fig-3">(.*?)</figure>', site.html(), re.S)
+def test_a_narrow_layout_is_the_last_panel_of_its_figure(good: SiteBuild) -> None:
+    figure = re.search(r'<figure class="([^"]*)" id="fig-3">(.*?)</figure>', good.html("p1"), re.S)
     assert figure is not None and "wmbook-figure--layouts" in figure[1].split()
     panels = re.findall(
         r'<div class="(wmbook-figure__panel[^"]*)"[^>]*><svg[^>]*aria-label="([^"]*)"', figure[2]
@@ -144,8 +160,6 @@ def test_a_narrow_layout_is_the_last_panel_of_its_figure(
     ]
 
 
-def test_a_narrow_layout_needs_a_second_drawing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    page = '# P\n\n```python figure="3" narrow="on"\nplot_xy([0, 1], [0, 1])\n```\n'
-    site = build_site(_site(tmp_path, page), caplog, strict=True)
-    assert site.failed
-    assert 'docs/index.md:3: narrow="on", but the block drew 1 figure(s)' in site.messages, site.messages
+def test_a_narrow_layout_needs_a_second_drawing(mistakes: SiteBuild) -> None:
+    fragment = 'narrow="on", but the block drew 1 figure(s)'
+    assert _reported(mistakes, len(MISTAKES), 3, fragment), mistakes.messages
