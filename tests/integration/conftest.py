@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from mkdocs.commands.build import build
@@ -80,13 +80,18 @@ def warnings_logged() -> Iterator[list[logging.LogRecord]]:
         logger.removeHandler(handler)
 
 
-def build_strict(root: Path, *, strict: bool = True, may_fail: bool = False) -> SiteBuild:
+def build_strict(
+    root: Path, *, strict: bool = True, may_fail: bool = False, **overrides: object
+) -> SiteBuild:
     """Build the site at ``root``, strictly unless told (for module-scoped fixtures, which
-    have no caplog); raises when the build fails, unless ``may_fail`` (its pages are written
-    even then), when the result says it failed."""
+    have no caplog), with the settings of mkdocs.yml ``overrides`` replaces; raises when the
+    build fails, unless ``may_fail`` (its pages are written even then), when the result says
+    it failed."""
     failed = False
     with warnings_logged() as records:
-        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=strict)
+        config = load_config(
+            config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=strict, **overrides
+        )
         try:
             build(config)
         except (Abort, BuildError):
@@ -149,25 +154,27 @@ def fixture_site(tmp_path: Path) -> Callable[[str], Path]:
     return lambda name: copy_fixture(name, tmp_path)
 
 
-BuiltCopy = Callable[[str, Path], tuple[Path, SiteBuild]]
+class BuiltCopy(Protocol):
+    def __call__(self, name: str, dest: Path, **overrides: object) -> tuple[Path, SiteBuild]: ...
 
 
 @pytest.fixture(scope="session")
 def built_copy(tmp_path_factory: pytest.TempPathFactory) -> BuiltCopy:
     """A named fixture site built once per test process (each ``pytest -n`` worker has its
-    own), then copied with its site and cache into a test's folder: ``(root, first build)``.
-    A test that edits its copy and builds again sees what a second build of the same folder
-    sees (the cache holds no absolute path; copying keeps the files' times)."""
+    own), with the settings of mkdocs.yml ``overrides`` replaces, then copied with its site
+    and cache into ``dest``: ``(root, first build)``.  A test that edits its copy and builds
+    it again (with the same overrides) sees what a second build of the same folder sees (the
+    cache holds no absolute path; copying keeps the files' times)."""
     first: dict[str, SiteBuild] = {}
 
-    def copy(name: str, dest: Path) -> tuple[Path, SiteBuild]:
-        if name not in first:
-            first[name] = build_strict(
-                copy_fixture(name, tmp_path_factory.mktemp(f"built-{name}")), strict=False, may_fail=True
-            )
+    def copy(name: str, dest: Path, **overrides: object) -> tuple[Path, SiteBuild]:
+        key = json.dumps([name, overrides], sort_keys=True)
+        if key not in first:
+            root = copy_fixture(name, tmp_path_factory.mktemp(f"built-{name}"))
+            first[key] = build_strict(root, strict=False, may_fail=True, **overrides)
         root = dest / name
-        shutil.copytree(first[name].root, root, symlinks=True)
-        return root, first[name]
+        shutil.copytree(first[key].root, root, symlinks=True)
+        return root, first[key]
 
     return copy
 

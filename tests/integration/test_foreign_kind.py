@@ -22,6 +22,10 @@ import wmbook
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "foreign_kind"
 TIMEOUT = 300
+# A pip install and builds in processes of their own: the whole suite runs them; the quick
+# loop has the same registration in-process (tests/unit/test_kind_registry.py: entry points
+# of another package, a failing foreign kind's diagnostic at its block).
+SLOW = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +70,7 @@ def site(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return book / "site"
 
 
+@SLOW
 def test_the_installed_package_declares_the_kind(installed: Path) -> None:
     (entry_points,) = installed.glob("wmbook_exercise-*.dist-info/entry_points.txt")
     assert "[wmbook.kinds]\nexercise = wmbook_exercise:KIND" in entry_points.read_text()
@@ -76,6 +81,7 @@ def test_wmbook_knows_nothing_of_the_kind() -> None:
     assert not [p for p in sources if p.is_file() and p.suffix != ".pyc" and b"exercise" in p.read_bytes()]
 
 
+@SLOW
 def test_the_page_shows_the_exercise_with_its_solution_folded(site: Path) -> None:
     page = (site / "index.html").read_text()
     found = re.search(r'<div class="exercise" id="exercise-1">(.*?)</details>\s*</div>', page, re.DOTALL)
@@ -88,12 +94,14 @@ def test_the_page_shows_the_exercise_with_its_solution_folded(site: Path) -> Non
     assert "///" not in page  # the block is the kind's, not left to Markdown
 
 
+@SLOW
 def test_the_kind_ships_its_stylesheet(site: Path) -> None:
     page = (site / "index.html").read_text()
     assert 'href="assets/wmbook/kinds/exercise/exercise.css"' in page
     assert ".exercise__title" in (site / "assets/wmbook/kinds/exercise/exercise.css").read_text()
 
 
+@SLOW
 def test_a_kind_without_notebook_cells_keeps_its_source_in_the_notebook(site: Path) -> None:
     notebook = json.loads((site / "index.ipynb").read_text())
     sources = ["".join(cell["source"]) for cell in notebook["cells"]]
@@ -102,6 +110,7 @@ def test_a_kind_without_notebook_cells_keeps_its_source_in_the_notebook(site: Pa
     assert sources[-1] == written  # as written, solution and all: nothing of the page vanishes
 
 
+@SLOW
 def test_the_kind_check_fails_the_build_at_the_block(installed: Path, tmp_path: Path) -> None:
     book = tmp_path / "book"
     shutil.copytree(FIXTURE / "book", book)

@@ -6,15 +6,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
 
 from wmbook.execute.sandbox import landlock_abi
 from wmbook.render.outputs import visible_text
 
-from .conftest import build_site
+from .conftest import BuiltCopy, build_site, copy_fixture
 from .html_compare import article, shown_tokens, toc_links
 
 pytest.importorskip("markdown_exec")
@@ -29,23 +30,21 @@ PAGES = ("", "languages", "trees")
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The fixture built once with each tool."""
-    from .conftest import copy_fixture
+def both(tmp_path_factory: pytest.TempPathFactory, built_copy: BuiltCopy) -> tuple[Path, Path]:
+    """The fixture built once with each tool (wmbook's build is the one the tests below copy)."""
+    theirs = copy_fixture("mdexec", tmp_path_factory.mktemp("markdown-exec"))
+    build(load_config(config_file=str(theirs / "mkdocs.yml"), site_dir=str(theirs / "site")))
+    ours, first = built_copy("mdexec", tmp_path_factory.mktemp("wmbook"), plugins=wmbook_plugins())
+    assert not first.failed, first.messages
+    return theirs / "site", ours / "site"
 
-    base = tmp_path_factory.mktemp("mdexec")
-    sites = []
-    for name, plugins in (("markdown-exec", None), ("wmbook", wmbook_plugins())):
-        root = copy_fixture("mdexec", base / name)
-        overrides: dict[str, object] = {"site_dir": str(root / "site")}
-        if plugins is not None:
-            overrides["plugins"] = plugins
-        from mkdocs.commands.build import build
-        from mkdocs.config import load_config
 
-        build(load_config(config_file=str(root / "mkdocs.yml"), **overrides))
-        sites.append(root / "site")
-    return sites[0], sites[1]
+@pytest.fixture
+def wmbook_copy(built_copy: BuiltCopy, tmp_path: Path) -> Path:
+    """The fixture after its first build with wmbook (built once, copied for each test)."""
+    root, first = built_copy("mdexec", tmp_path, plugins=wmbook_plugins())
+    assert not first.failed, first.messages
+    return root
 
 
 def _html(site: Path, page: str) -> str:
@@ -82,12 +81,10 @@ def test_results_ran_in_wmbook_sessions(both: tuple[Path, Path]) -> None:
     assert len(re.findall(r'"session": "block@\d+"', report)) >= 15
 
 
-def test_failures_are_reported_at_the_line(
-    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_failures_are_reported_at_the_line(wmbook_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A shell block with another exit status, and a python block that raises, fail the
     build at their lines; an option wmbook does not implement is a warning."""
-    root = fixture_site("mdexec")
+    root = wmbook_copy
     page = root / "docs" / "broken.md"
     page.write_text(
         '# Broken\n\n```bash exec="1"\nexit 4\n```\n\n```python exec="1" workdir="elsewhere"\nprint(1 / 0)\n```\n',
@@ -103,10 +100,10 @@ def test_failures_are_reported_at_the_line(
 
 @pytest.mark.skipif(landlock_abi() <= 0, reason="this kernel offers no Landlock")
 def test_shell_blocks_run_in_the_sandbox(
-    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture, tmp_path: Path
+    wmbook_copy: Path, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     """A shell block is a process of its session: it may write only in the session's folder."""
-    root = fixture_site("mdexec")
+    root = wmbook_copy
     outside = tmp_path / "written-by-a-block.txt"
     (root / "docs" / "shell.md").write_text(
         f'# Shell\n\n```sh exec="1"\necho here > local.txt && cat local.txt\necho there > {outside}\n```\n',
@@ -119,12 +116,10 @@ def test_shell_blocks_run_in_the_sandbox(
     assert not outside.exists()
 
 
-def test_a_marked_transcript_is_checked(
-    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_marked_transcript_is_checked(wmbook_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A >>> transcript marked exec="on" runs as at Python's prompt (values echoed) and must
     show what its lines print; unmarked, it is an example."""
-    root = fixture_site("mdexec")
+    root = wmbook_copy
     (root / "docs" / "doctest.md").write_text(
         "# Transcripts\n\n"
         '```python exec="on"\n>>> x = 21\n>>> x * 2\n42\n>>> print("ok")\nok\n```\n\n'
@@ -149,13 +144,11 @@ def test_md_html_and_nested_result_boxes(both: tuple[Path, Path]) -> None:
     assert 'markdown="1"' not in ours
 
 
-def test_pyodide_fences_become_runnable_blocks(
-    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_pyodide_fences_become_runnable_blocks(wmbook_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A pyodide fence is highlighted code with wmbook's runner below it (Pyodide served by
     the site: no script of another host on the page), also inside an md block's tabs; it
     never runs at build time."""
-    root = fixture_site("mdexec")
+    root = wmbook_copy
     (root / "docs" / "editor.md").write_text(
         "# Editor\n\n"
         '```pyodide install="attrs"\nraise SystemExit("never run at build time")\n```\n\n'
@@ -178,16 +171,12 @@ def test_pyodide_fences_become_runnable_blocks(
     assert "never run at build time" not in built.messages
 
 
-def test_a_session_across_pages_is_cached_as_one(
-    fixture_site: Callable[[str], Path], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_session_across_pages_is_cached_as_one(wmbook_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A later page's part of a named session depends on the earlier pages' blocks: change
     one there, and the later page runs again with the new value; a function an earlier page
     defined names that page's lines in a traceback."""
-    root = fixture_site("mdexec")
-    first = build_site(root, caplog, plugins=wmbook_plugins())
-    assert not first.failed, first.messages
-    assert "the first page's total, here: 40" in first.html("trees")
+    root = wmbook_copy
+    assert "the first page's total, here: 40" in (root / "site" / "trees" / "index.html").read_text()
     index = root / "docs" / "index.md"
     text = index.read_text(encoding="utf-8").replace(
         "total = 40", "total = 50\ndef half():\n    return 1 / 0"
