@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import build_site
-from .test_figure_labels import _site  # a one-page book with the runner
+from .conftest import SiteBuild, build_site, build_strict
+from .test_figure_labels import _reported, _site  # a book with the runner
 
 GOOD = """# Folded
 
@@ -65,21 +65,27 @@ def test_folded_block_runs_and_its_code_is_collapsed(
     assert codes[0] == 'def twice(x):\n    return 2 * x\nprint("helpers ready")'  # the whole source
 
 
-@pytest.mark.parametrize(
-    ("body", "line", "fragment"),
-    [
-        (
-            '```python code="folded"\nprint(1)\n```\n\n```output\n2\n```\n',
-            7,
-            "other than this expected output",
-        ),
-        ('```python code="folded"\n1 / 0\n```\n', 4, "ZeroDivisionError"),
-        ('```python code="hidden"\nx = 1\n```\n', 3, 'code=\'hidden\' must be "shown", "folded"'),
-    ],
-)
+# Each on a page of its own (index.md, p1.md …), all in one strict build.
+MISTAKES = [
+    (
+        '```python code="folded"\nprint(1)\n```\n\n```output\n2\n```\n',
+        7,
+        "other than this expected output",
+    ),
+    ('```python code="folded"\n1 / 0\n```\n', 4, "ZeroDivisionError"),
+    ('```python code="hidden"\nx = 1\n```\n', 3, 'code=\'hidden\' must be "shown", "folded"'),
+]
+
+
+@pytest.fixture(scope="module")
+def mistakes(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    pages = ["# P\n\n" + body for body, _, _ in MISTAKES]
+    return build_strict(_site(tmp_path_factory.mktemp("folded"), *pages), may_fail=True)
+
+
+@pytest.mark.parametrize(("body", "line", "fragment"), MISTAKES)
 def test_folded_block_is_checked_like_any_other(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, body: str, line: int, fragment: str
+    mistakes: SiteBuild, body: str, line: int, fragment: str
 ) -> None:
-    site = build_site(_site(tmp_path, "# P\n\n" + body), caplog, strict=True)
-    assert site.failed
-    assert f"docs/index.md:{line}" in site.messages and fragment in site.messages, site.messages
+    number = [text for text, _, _ in MISTAKES].index(body)
+    assert _reported(mistakes, number, line, fragment), mistakes.messages
