@@ -39,6 +39,10 @@ def tests(session: nox.Session) -> None:
 def quick(session: nox.Session) -> None:
     """Run the unit and in-process integration tests (not those marked slow) on every core: the fast loop."""
     _install(session, ".[test]")
+    # A test file stays on one worker (--dist loadfile): its module-scoped builds run once,
+    # not once on each worker that takes some of its tests.  Compiled modules are kept
+    # (PYTHONDONTWRITEBYTECODE unset), so that no worker compiles every test module and
+    # pytest's rewritten asserts again at each run.
     session.run(
         "pytest",
         "-m",
@@ -46,10 +50,10 @@ def quick(session: nox.Session) -> None:
         "-n",
         "auto",
         "--dist",
-        "worksteal",
+        "loadfile",
         "-q",
         *session.posargs,
-        env=QUIET_MKDOCS,
+        env={**QUIET_MKDOCS, "PYTHONDONTWRITEBYTECODE": ""},
     )
 
 
