@@ -84,7 +84,7 @@ def build_strict(
     root: Path, *, strict: bool = True, may_fail: bool = False, **overrides: object
 ) -> SiteBuild:
     """Build the site at ``root``, strictly unless told (for module-scoped fixtures, which
-    have no caplog), with the settings of mkdocs.yml ``overrides`` replaces; raises when the
+    have no caplog), with ``overrides`` in place of mkdocs.yml's settings; raises when the
     build fails, unless ``may_fail`` (its pages are written even then), when the result says
     it failed."""
     failed = False
@@ -155,13 +155,15 @@ def fixture_site(tmp_path: Path) -> Callable[[str], Path]:
 
 
 class BuiltCopy(Protocol):
+    """What the ``built_copy`` fixture gives: a copy of a built fixture site, and its first build."""
+
     def __call__(self, name: str, dest: Path, **overrides: object) -> tuple[Path, SiteBuild]: ...
 
 
 @pytest.fixture(scope="session")
 def built_copy(tmp_path_factory: pytest.TempPathFactory) -> BuiltCopy:
     """A named fixture site built once per test process (each ``pytest -n`` worker has its
-    own), with the settings of mkdocs.yml ``overrides`` replaces, then copied with its site
+    own), with ``overrides`` in place of mkdocs.yml's settings, then copied with its site
     and cache into ``dest``: ``(root, first build)``.  A test that edits its copy and builds
     it again (with the same overrides) sees what a second build of the same folder sees (the
     cache holds no absolute path; copying keeps the files' times)."""
