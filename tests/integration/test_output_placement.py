@@ -122,7 +122,8 @@ class Page:
 
 
 def _pages(stem: str, sequences: list[tuple[Kind, ...]]) -> list[Page]:
-    return [Page(f"{kind}{stem}{n}", seq) for kind in ("", "nb") for n, seq in enumerate(sequences)]
+    """Each sequence as a Markdown page and as a notebook."""
+    return [Page(f"{form}{stem}{n}", seq) for form in ("", "nb") for n, seq in enumerate(sequences)]
 
 
 # The quick loop builds every run of three kinds; the whole suite also builds every order.
