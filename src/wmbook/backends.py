@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from wmbook.errors import BookError
 from wmbook.execute.executor import CacheMode
 from wmbook.execute.executors import (
     ACTIVITY,
+    LOCAL,
     ExecutorPlugin,
     RunnerOptions,
     SchedulerUnreachable,
@@ -21,6 +23,8 @@ from wmbook.execute.executors import (
     load,
 )
 from wmbook.execute.pool import shared_pool
+from wmbook.execute.sandbox import Limits
+from wmbook.model import SessionResult, SessionSpec
 from wmbook.settings import CACHE_URL_ENV, SCHEDULER_ENV, Settings
 from wmbook.signing import SIGNING_KEY_ENV
 
@@ -112,36 +116,47 @@ def start_session_runner(settings: Settings, docs_dir: str = "") -> Future[Sessi
     """Start making the session runner while MkDocs reads the book: importing an executor's
     packages and reaching its scheduler take a second.  This machine's worker server starts
     too when sessions will run for sure (``sessions_expected``): it loads numpy and matplotlib
-    while the book is read.  Otherwise it starts with the first session, so that a build whose
-    results are all stored never starts it."""
+    while the book is read.  Otherwise this machine's runner is made when the first session
+    runs (``RunnerWhenNeeded``), so that a build whose results are all stored imports none of
+    it and never starts the server."""
     runner: Future[SessionRunner] = Future()
     options = RunnerOptions(settings.workers, settings.scheduler, ACTIVITY.set)
 
     def start() -> None:
-        executor: ExecutorPlugin | None = None
-        try:
-            executor = load(settings.executor)  # the settings have checked that it is installed
-            pool = shared_pool(settings.executor, executor, options)
-        except (ImportError, SchedulerUnreachable) as exc:
-            runner.set_exception(runner_error(settings.executor, executor, exc))
-            return
-        except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
-            runner.set_exception(exc)
-            return
-        from wmbook.execute.runner import SessionPool  # loaded with the local executor already
-
         # Looked at here, off the build's thread (a big book has many pages to look at), and
         # before the build may run a session, which would store results.
         early = False
-        with contextlib.suppress(Exception):  # a guess: it must never keep the runner from the build
-            early = isinstance(pool, SessionPool) and sessions_expected(settings, docs_dir)
+        if settings.executor == LOCAL:
+            with contextlib.suppress(Exception):  # a guess: it must never keep the runner from the build
+                early = sessions_expected(settings, docs_dir)
+            if not early:
+                runner.set_result(RunnerWhenNeeded(lambda: made_runner(settings, options)))
+                return
+        try:
+            pool = made_runner(settings, options)
+        except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
+            runner.set_exception(exc)
+            return
         runner.set_result(pool)
+        from wmbook.execute.runner import SessionPool  # loaded with the local executor already
+
         if early and isinstance(pool, SessionPool):
             with contextlib.suppress(Exception):  # the first session tries again, and says why not
                 pool.server.launch()
 
     threading.Thread(target=start, name="wmbook-runner-start", daemon=True).start()
     return runner
+
+
+def made_runner(settings: Settings, options: RunnerOptions) -> SessionRunner:
+    """The runner of the executor the settings name (the process's, when it has one for
+    these options); a ``BookError`` that says what to install or start when it cannot be made."""
+    executor: ExecutorPlugin | None = None
+    try:
+        executor = load(settings.executor)  # the settings have checked that it is installed
+        return shared_pool(settings.executor, executor, options)
+    except (ImportError, SchedulerUnreachable) as exc:
+        raise runner_error(settings.executor, executor, exc) from exc
 
 
 def runner_error(
@@ -164,3 +179,42 @@ def runner_error(
 def session_runner(starting: Future[SessionRunner]) -> SessionRunner:
     """The runner of the executor the settings name, once started (or why it could not)."""
     return starting.result()
+
+
+class RunnerWhenNeeded:
+    """A session runner made (by ``make``) when the first session is submitted to it, from
+    whichever thread submits first."""
+
+    def __init__(self, make: Callable[[], SessionRunner]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._runner: SessionRunner | None = None
+
+    def _made(self) -> SessionRunner:
+        with self._lock:
+            if self._runner is None:
+                self._runner = self._make()
+            return self._runner
+
+    def submit(
+        self,
+        spec: SessionSpec,
+        after: Callable[[SessionResult], None] | None = None,
+        limits: Limits | None = None,
+    ) -> Future[SessionResult]:
+        """Start a session (the runner is made first, if this is the first)."""
+        return self._made().submit(spec, after, limits)
+
+    def interrupt(self) -> None:
+        """End the running sessions, if any session was started."""
+        with self._lock:
+            runner = self._runner
+        if runner is not None:
+            runner.interrupt()
+
+    def shutdown(self) -> None:
+        """Let go of the runner, if it was made."""
+        with self._lock:
+            runner = self._runner
+        if runner is not None:
+            runner.shutdown()

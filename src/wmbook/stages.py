@@ -71,7 +71,7 @@ from wmbook.parse.myst_markup import myst_markdown, unsupported
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.mdexec import headings, result_html, without_markdown_attribute
-from wmbook.render.outputs import problem_box, render_figures, render_result, safe_figure_svg, visible_text
+from wmbook.render.outputs import figures_html, problem_box, render_result, safe_figure_svg, visible_text
 from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
 from wmbook.render.rich import display_html
@@ -514,11 +514,12 @@ def render_outputs(
         elif result is not None:
             slot = slot_name(page.slot_prefix, block.key)
             page.outputs[block.key] = output_html(book, page, result, slot, math, block.code_loc)
-            page.diagnostics += figure_warnings(block, result)
-            if result.figures:
-                page.figures[block.key] = render_figures(
+            if result.figures:  # each figure made safe once: its HTML and what was removed
+                html, removed = figures_html(
                     result, numbered=block.figure is not None, narrow=block.options.narrow
                 )
+                page.diagnostics += figure_warnings(block, result, removed)
+                page.figures[block.key] = html
     if book.settings.run_in_browser or any(b.options.browser_only for b in code_blocks):
         content = add_runner(book, page, content)
     content = fill_slots(content, page.slot_prefix, page.outputs, page.figures)

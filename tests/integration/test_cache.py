@@ -40,6 +40,18 @@ def test_nothing_changed_runs_nothing(cached: Path, caplog: pytest.LogCaptureFix
     assert set(_report(site).values()) == {True}
 
 
+def test_a_build_that_runs_nothing_makes_no_session_runner(
+    cached: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """This machine's executor is made when a session runs: a cached build imports none of it."""
+    from wmbook.execute import pool
+
+    pool.shutdown_pool()  # the first build's
+    site = build_site(cached, caplog)
+    assert set(_report(site).values()) == {True}
+    assert pool.current_runner() is None
+
+
 def test_prose_edit_is_a_hit_and_lines_follow(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
     page = cached / "docs" / "index.md"
     page.write_text(page.read_text().replace("Some prose.", "Some prose.\n\nTwo more lines of prose."))

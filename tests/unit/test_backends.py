@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from wmbook.backends import runner_error, session_runner, sessions_expected
+from wmbook.backends import RunnerWhenNeeded, runner_error, session_runner, sessions_expected
 from wmbook.config import WmbookConfig
 from wmbook.execute.executors import SchedulerUnreachable, SessionRunner, load
+from wmbook.execute.sandbox import Limits
+from wmbook.model import SessionResult, SessionSpec
 from wmbook.settings import Settings, resolve_settings
 
 
@@ -101,3 +105,45 @@ def test_the_worker_server_starts_with_the_build_when_a_page_changed_since_the_l
     assert sessions_expected(settings, str(docs))
     (cache / "sessions").rmdir()  # a book that runs no code starts no server for an edit
     assert not sessions_expected(settings, str(docs))
+
+
+class _Recording:
+    """A runner that records what it is asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def submit(
+        self,
+        spec: SessionSpec,
+        after: Callable[[SessionResult], None] | None = None,
+        limits: Limits | None = None,
+    ) -> Future[SessionResult]:
+        self.asked.append(f"submit {spec.name}")
+        done: Future[SessionResult] = Future()
+        done.set_result(SessionResult(spec.page, spec.name, (), 0.0))
+        return done
+
+    def interrupt(self) -> None:
+        self.asked.append("interrupt")
+
+    def shutdown(self) -> None:
+        self.asked.append("shutdown")
+
+
+def test_a_runner_when_needed_is_made_by_the_first_session_only() -> None:
+    made: list[_Recording] = []
+
+    def make() -> SessionRunner:
+        made.append(_Recording())
+        return made[-1]
+
+    runner = RunnerWhenNeeded(make)
+    runner.interrupt()
+    runner.shutdown()
+    assert made == []  # nothing ran: nothing to end
+    spec = SessionSpec("docs/p.md", "main", (), ())
+    runner.submit(spec)
+    runner.submit(replace(spec, name="other"))
+    runner.interrupt()
+    assert len(made) == 1 and made[0].asked == ["submit main", "submit other", "interrupt"]

@@ -21,7 +21,7 @@ from wmbook.execute.executors import (
 def test_wmbook_s_own_executors_are_registered_entry_points() -> None:
     assert executors.installed() == {
         "dask": "wmbook.execute.dask_runner:EXECUTOR",
-        "local": "wmbook.execute.runner:EXECUTOR",
+        "local": "wmbook.execute.local:EXECUTOR",
     }
     assert isinstance(load("local"), ExecutorPlugin) and isinstance(load("dask"), ExecutorPlugin)
 

@@ -61,6 +61,41 @@ def test_a_figures_raster_image_is_kept() -> None:
     assert safe_figure_svg(svg) == (svg, 0)
 
 
+MATPLOTLIB_SVG = (
+    '<svg xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 460.8 259.2" role="img">\n'
+    '<defs><path id="m1" d="M 0 0 L 0 3.5"/></defs>\n'
+    '<g><use xlink:href="#m1" x="57.6" y="230.4"/><use XLINK:HREF = "#m1" x="80"/></g>\n'
+    "<text>step</text>\n</svg>"
+)
+
+
+def test_a_figure_whose_links_all_name_its_own_anchors_is_kept_as_it_is() -> None:
+    """The figures matplotlib draws: nothing to remove, and the figure is not rebuilt tag by tag."""
+    cleaned, count = safe_figure_svg(MATPLOTLIB_SVG)
+    assert count == 0
+    assert cleaned is MATPLOTLIB_SVG
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        # Anchor links first, then one that is not: every link is looked at.
+        '<use xlink:href="#m1"/><a href="javascript:alert(1)"><path/></a>',
+        '<use xlink:href="#m1"/><a href=javascript:alert(1)><path/></a>',
+        # An anchor link opened in one tag whose quote closes in the next one.
+        '<text x="#"> href="#</text><a href="javascript:alert(1)"><path/></a>',
+        # An image may only hold an embedded raster, not even an anchor of the figure.
+        '<use xlink:href="#m1"/><image xlink:href="#m1"/>',
+        '<feImage href="#m1"/>',
+    ],
+)
+def test_a_figure_with_anchor_links_still_loses_every_other_link(svg: str) -> None:
+    cleaned, count = safe_figure_svg(svg)
+    assert count == 1
+    assert "javascript" not in cleaned and "image xlink:href" not in cleaned.lower()
+    assert "feimage href" not in cleaned.lower()
+
+
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
 
 

@@ -32,6 +32,13 @@ _EMBEDDED_RASTER = re.compile(
     rf"\s*data:image/(?:{'|'.join(RASTER_IMAGE_TYPES)});base64,[\sA-Za-z0-9+/=]*$", re.IGNORECASE
 )
 _IMAGE_ELEMENTS = frozenset({"image", "feimage"})
+# What settles most figures at once: a figure with no image element, each of whose ``href``s
+# is a double-quoted link to an anchor of its own (matplotlib's ``<use xlink:href="#…">``),
+# has nothing the element-by-element pass would remove, so that pass is skipped.  Both
+# searches are broader than that pass (any ``href`` not so followed, any tag that starts as
+# an image's), so a figure they do not settle takes the full pass.
+_OTHER_HREF = re.compile(r'href(?!\s*=\s*"#[^"]*")', re.IGNORECASE)
+_IMAGE_TAG = re.compile(r"<(?:fe)?image(?![\w:.-])", re.IGNORECASE)
 
 
 def visible_text(text: str) -> str:
@@ -60,6 +67,8 @@ def settle_carriage_returns(text: str) -> str:
 def safe_figure_svg(svg: str) -> tuple[str, int]:
     """A figure's SVG keeping only http(s) and relative links and embedded PNG, JPEG, GIF
     or WebP images; and how many links or images were removed."""
+    if _OTHER_HREF.search(svg) is None and _IMAGE_TAG.search(svg) is None:
+        return svg, 0
     removed = 0
 
     def clean_tag(tag: re.Match[str]) -> str:
