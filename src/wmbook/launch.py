@@ -31,7 +31,6 @@ from wmbook.kinds.base import BlockKind
 from wmbook.model import AssetKind
 from wmbook.parse.snippets import SnippetReader
 from wmbook.progress import ProgressReporter
-from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
 from wmbook.settings import CacheKey, Settings
 from wmbook.store import Store
 
@@ -168,6 +167,8 @@ def choose_assets(book: Book) -> Path | None:
     )
     if not book.settings.run_in_browser and not pyodide_page:
         return None
+    from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
+
     try:
         runtime = ensure_runtime(Path(book.settings.cache_dir))
     except RuntimeUnavailable as exc:

@@ -39,12 +39,6 @@ from wmbook.execute.executors import SessionRunner
 from wmbook.execute.pool import install_interrupt_handlers, shutdown_pool
 from wmbook.launch import Site, start_backends, start_build
 from wmbook.math.katex import MathRenderer
-from wmbook.notebook.pages import (
-    prepare_notebook_page,
-    split_notebook_html,
-    strip_remote_scripts,
-    template_without_remote_scripts,
-)
 from wmbook.parse.snippets import snippet_reader
 from wmbook.progress import ProgressReporter
 from wmbook.render.mdexec import headings
@@ -148,6 +142,8 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         state = self._page(page)
         if state is None or self.book is None or self.math is None or state.parsed.notebook is None:
             return page
+        from wmbook.notebook.pages import prepare_notebook_page  # notebook pages only
+
         path = prepare_notebook_page(self.book, state, self._convert, self.math)
         page.file.abs_src_path = str(path)
         return page
@@ -171,6 +167,12 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         if state.parsed.notebook is not None:
             # The notebook's part only: mkdocs-jupyter's template before it holds no math or
             # markup of wmbook's, and its remote scripts are removed once for every page.
+            from wmbook.notebook.pages import (  # notebook pages only
+                split_notebook_html,
+                strip_remote_scripts,
+                template_without_remote_scripts,
+            )
+
             template, notebook = split_notebook_html(html)
             notebook = stages.render_html(self.book, state, strip_remote_scripts(notebook), self.math)
             return template_without_remote_scripts(template) + notebook

@@ -26,7 +26,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from wmbook.accept import apply_notebook_rewrites, apply_rewrites
 from wmbook.assets_files import page_tags
 from wmbook.blocks import CodeBlock, OutputRewrite
 from wmbook.book import Book, Page
@@ -599,6 +598,8 @@ def report(
     ``on_error: warn`` errors are logged as warnings: the build passes, a strict one fails.
     """
     await_notebooks(book)
+    if book.rewrites:
+        from wmbook.accept import apply_notebook_rewrites, apply_rewrites  # accept mode's
     for uri, rewrites in book.rewrites.items():
         ref, cells = book.pages[uri].ref, book.pages[uri].parsed.cells
         if cells is not None:

@@ -19,11 +19,12 @@ import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from typing import Protocol
 
 from wmbook.execute.sandbox import Limits
 from wmbook.model import SessionResult, SessionSpec
+from wmbook.registered import registered
 
 ENTRY_POINT_GROUP = "wmbook.executors"
 LOCAL = "local"  # sessions on this machine: the default
@@ -127,7 +128,7 @@ def _points() -> dict[str, EntryPoint]:
     """The entry points of the group by name (the first of a name wins), read once per process:
     scanning the installed distributions takes tens of milliseconds."""
     found: dict[str, EntryPoint] = {}
-    for point in entry_points(group=ENTRY_POINT_GROUP):
+    for point in registered(ENTRY_POINT_GROUP):
         found.setdefault(point.name, point)
     return dict(sorted(found.items()))
 

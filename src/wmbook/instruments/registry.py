@@ -13,10 +13,10 @@ import hashlib
 import importlib
 import importlib.util
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from wmbook.instruments.base import Instrument
+from wmbook.registered import registered
 
 ENTRY_POINT_GROUP = "wmbook.instruments"
 BUILT_IN = {
@@ -31,7 +31,7 @@ class InstrumentError(Exception):
 
 
 def _entry_point_targets() -> dict[str, str]:
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return {ep.name: ep.value for ep in registered(ENTRY_POINT_GROUP)}
 
 
 class InstrumentRegistry:

@@ -30,7 +30,7 @@ import functools
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from typing import Any
 
 from wmbook.blocks import OutputRewrite
@@ -46,6 +46,7 @@ from wmbook.kinds.base import (
 )
 from wmbook.model import Block, Diagnostic, SourceLoc
 from wmbook.notebook.cells import Cell
+from wmbook.registered import registered
 
 ENTRY_POINT_GROUP = "wmbook.kinds"
 # wmbook's own kinds come first, in this order (it is the order of their page-wide checks);
@@ -159,7 +160,7 @@ def load_registry(points: Iterable[EntryPoint]) -> Registry:
 @functools.cache
 def registry() -> Registry:
     """The installed kinds (loaded once per process)."""
-    return load_registry(entry_points(group=ENTRY_POINT_GROUP))
+    return load_registry(registered(ENTRY_POINT_GROUP))
 
 
 __all__ = [

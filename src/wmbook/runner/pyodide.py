@@ -14,7 +14,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -88,6 +87,8 @@ def ensure_runtime(cache_dir: Path) -> Path:
                 "delete it and build again, or check the registry you use"
             )
         unpacked = work / "unpacked"
+        import tarfile  # only when the runtime is fetched: every build reads this module's settings
+
         with tarfile.open(tarball) as archive:
             members = [archive.getmember(f"package/{name}") for name in CORE_FILES]
             archive.extractall(unpacked, members=members, filter="data")
