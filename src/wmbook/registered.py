@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import functools
 from importlib.metadata import EntryPoints, entry_points
+from typing import Protocol
+
+
+class _Groups(Protocol):
+    """Every group's entry points (Python 3.11 returns them grouped, later versions as one list)."""
+
+    def select(self, *, group: str) -> EntryPoints: ...
 
 
 @functools.cache
-def _every_entry_point() -> EntryPoints:
+def _every_entry_point() -> _Groups:
     return entry_points()
 
 
