@@ -297,6 +297,11 @@ def test_link_citations(markdown: str, expected: str) -> None:
     assert link_citations(markdown, PageCitations({}), KNOWN) == expected
 
 
+def test_a_page_that_cites_nothing_is_handed_back_as_it_is() -> None:
+    markdown = "# Page\n\n```python\nprint(1)\n```\n\nProse with [a link](#x).\n"
+    assert link_citations(markdown, PageCitations({}), KNOWN) is markdown
+
+
 def test_reference_slot_is_filled_with_the_cited_works_only() -> None:
     citations = PageCitations({})
     result = link_citations(f"First [@c], then [@a].\n\n{REFERENCES_SLOT}\n", citations, KNOWN)

@@ -13,6 +13,8 @@ from wmbook.render.slots import REFERENCES, fill_references
 
 def link_citations(markdown: str, citations: PageCitations, known: Mapping[str, Reference]) -> str:
     """Turn ``[@key]`` into numbered links, outside code; fill the reference list."""
+    if "[@" not in markdown and REFERENCES not in markdown:
+        return markdown  # most pages cite nothing: their fences need not be found
     skip: set[int] = set()
     for fence in find_fences(markdown):
         skip.update(range(fence.start, fence.end + 1))
