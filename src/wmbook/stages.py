@@ -29,10 +29,8 @@ from typing import Protocol
 from wmbook.assets_files import page_tags
 from wmbook.blocks import CodeBlock, OutputRewrite
 from wmbook.book import Book, Page
-from wmbook.chapter.header import HeaderLinks
 from wmbook.check.displays import bound_displays
 from wmbook.cite.bibliography import Bibliography, PageCitations, load_bibliography
-from wmbook.cite.section import highwire_tags
 from wmbook.errors import BookError
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
@@ -66,18 +64,14 @@ from wmbook.notebook.export import (
 from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.mdexec import SHELL_LANGUAGES
 from wmbook.parse.myst import is_myst_notebook, without_cell_breaks
-from wmbook.parse.myst_markup import myst_markdown, unsupported
 from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.mdexec import headings, result_html, without_markdown_attribute
 from wmbook.render.outputs import figures_html, problem_box, render_result, safe_figure_svg, visible_text
-from wmbook.render.page import add_chapter_header, add_cite_controls
 from wmbook.render.place import Placement, place_blocks
-from wmbook.render.rich import display_html
 from wmbook.render.slots import OutputSlot, fill_figure_slots, fill_slots, slot_name
 from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
-from wmbook.runner.manifest import manifest_json, manifest_script, runnable_blocks, runnable_output
 from wmbook.settings import OnError
 from wmbook.store import Store, atomic_write
 from wmbook.templates import into_head
@@ -269,6 +263,8 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
         )
         page.diagnostics.append(Diagnostic(SourceLoc(parsed.path, placement.region.start), message))
     if is_myst_notebook(parsed.meta):
+        from wmbook.parse.myst_markup import myst_markdown, unsupported  # MyST pages only
+
         placed = myst_markdown(without_cell_breaks(placed))  # MyST's directives and roles as Markdown
         for line, name in unsupported(parsed.text):
             message = (
@@ -347,6 +343,9 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
     content = with_tree_icons(content)  # the icons of markdown-exec's tree fences
     content = without_markdown_attribute(content)
     if parsed.chapter is not None:
+        from wmbook.chapter.header import HeaderLinks  # chapter pages only
+        from wmbook.render.page import add_chapter_header, add_cite_controls
+
         links = HeaderLinks(
             home=home_url(book, page),
             site=book.site_name,
@@ -376,6 +375,10 @@ def render_displays(
 ) -> str:
     """A step's rich outputs; the page then needs KaTeX or BokehJS if they show math or Bokeh.
     A Bokeh item that is not embedded is a warning at the block (``loc``)."""
+    if not result.displays:
+        return ""
+    from wmbook.render.rich import display_html  # steps with rich outputs only
+
     parts = []
     for number, shown in enumerate(result.displays, start=1):
         rendered, problem = display_html(
@@ -420,6 +423,8 @@ def located_result(page: Page, result: StepResult) -> StepResult:
 def add_runner(book: Book, page: Page, content: str) -> str:
     """Runnable blocks' outputs wrapped for the in-browser runner, and the page's manifest
     (without ``run_in_browser``, only the blocks that run nowhere else: pyodide fences)."""
+    from wmbook.runner.manifest import manifest_json, manifest_script, runnable_blocks, runnable_output
+
     code_blocks = page.parsed.blocks_of(CodeBlock)
     slots = {b.key: str(OutputSlot(page.slot_prefix, b.key)) for b in code_blocks}
     everything = book.settings.run_in_browser
@@ -567,6 +572,8 @@ def render_final(book: Book, page: Page, output: str) -> str:
     if late:
         output = into_head(output, late)
     if page.parsed.chapter is not None:
+        from wmbook.cite.section import highwire_tags  # chapter pages only
+
         tags = highwire_tags(page.parsed.chapter, public_url(book, page), book.site_name)
         output = into_head(output, tags + "\n")
     _let_go(page)
