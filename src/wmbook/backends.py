@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -50,6 +51,8 @@ def open_shared_store(url: str, signing_key: str = "", public_key: str = "") -> 
                 f"{SIGNING_KEY_ENV} is not the private key of plugins.wmbook.cache_public_key in mkdocs.yml; "
                 f"its public key is {owner}"
             )
+    if not url and "wmbook.shared_process" not in sys.modules:
+        return None  # nor was a helper started early: its module loads only to start one
     from wmbook.shared_process import SharedStoreProcess, take_early
 
     early = take_early(url)  # started as MkDocs loaded the plugin; ended when it serves another URL

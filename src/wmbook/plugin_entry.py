@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 
 from wmbook.settings import CACHE_URL_ENV
-from wmbook.shared_process import start_early
 
-start_early(os.environ.get(CACHE_URL_ENV, ""))
+if os.environ.get(CACHE_URL_ENV, "").strip():  # the helper's modules load only when one may start
+    from wmbook.shared_process import start_early
 
-from wmbook.plugin import WmbookPlugin  # noqa: E402  (after the helper's start: see above)
+    start_early(os.environ[CACHE_URL_ENV])
+
+from wmbook.plugin import WmbookPlugin  # after the helper's start: see above
 
 __all__ = ["WmbookPlugin"]

@@ -52,6 +52,30 @@ def test_a_build_that_runs_nothing_makes_no_session_runner(
     assert pool.current_runner() is None
 
 
+# A build in a fresh process, its plugin loaded as MkDocs loads it; what of the machinery it loaded.
+_LOADED = """
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+build(load_config(config_file=sys.argv[1], site_dir=sys.argv[2]))
+print(sorted(m for m in ("msgspec", "wmbook.execute.runner", "wmbook.shared_process") if m in sys.modules))
+"""
+
+
+@pytest.mark.slow  # a build in a process of its own
+def test_a_build_that_runs_nothing_loads_no_worker_server_nor_shared_cache_helper(cached: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WMBOOK_")}
+    built = subprocess.run(
+        [sys.executable, "-c", _LOADED, str(cached / "mkdocs.yml"), str(cached / "site")],
+        env={**env, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert built.stdout.strip().splitlines()[-1] == "[]", built.stderr
+    assert set(session_report(cached).values()) == {True}
+
+
 def test_prose_edit_is_a_hit_and_lines_follow(cached: Path, caplog: pytest.LogCaptureFixture) -> None:
     page = cached / "docs" / "index.md"
     page.write_text(page.read_text().replace("Some prose.", "Some prose.\n\nTwo more lines of prose."))
