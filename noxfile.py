@@ -10,6 +10,10 @@ nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
 QUIET_MKDOCS = {"NO_MKDOCS_2_WARNING": "1"}
+# Compiled modules are kept (PYTHONDONTWRITEBYTECODE unset, should the shell set it), as an
+# installed wheel has them: otherwise every build and every benchmarked build compiles the
+# editable wmbook again, and the benchmarks time that against MkDocs' compiled modules.
+BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 
 
 @nox.session(default=False)
@@ -41,8 +45,8 @@ def quick(session: nox.Session) -> None:
     _install(session, ".[test]")
     # A test file stays on one worker (--dist loadfile): its module-scoped builds run once,
     # not once on each worker that takes some of its tests.  Compiled modules are kept
-    # (PYTHONDONTWRITEBYTECODE unset), so that no worker compiles every test module and
-    # pytest's rewritten asserts again at each run.
+    # (BYTECODE), so that no worker compiles every test module and pytest's rewritten
+    # asserts again at each run.
     session.run(
         "pytest",
         "-m",
@@ -53,7 +57,7 @@ def quick(session: nox.Session) -> None:
         "loadfile",
         "-q",
         *session.posargs,
-        env={**QUIET_MKDOCS, "PYTHONDONTWRITEBYTECODE": ""},
+        env={**QUIET_MKDOCS, **BYTECODE},
     )
 
 
@@ -78,7 +82,7 @@ def bench(session: nox.Session) -> None:
     """Time wmbook against plain MkDocs and markdown-exec: bench [PAGES] [BLOCKS] [--growth]."""
     _install(session, ".[distributed,s3]")
     session.install("markdown-exec", "moto[server]")
-    session.run("python", "tests/bench/run_bench.py", *session.posargs, env=QUIET_MKDOCS)
+    session.run("python", "tests/bench/run_bench.py", *session.posargs, env={**QUIET_MKDOCS, **BYTECODE})
 
 
 @nox.session(name="publish-cache", default=False)
@@ -104,21 +108,23 @@ def cache_keys(session: nox.Session) -> None:
 def bench_instruments(session: nox.Session) -> None:
     """Time instrument slider steps in headless Chromium and the bytes an instrument page loads."""
     _install(session, ".[test]")
-    session.run("python", "tests/bench/instrument_bench.py", *session.posargs, env=QUIET_MKDOCS)
+    session.run(
+        "python", "tests/bench/instrument_bench.py", *session.posargs, env={**QUIET_MKDOCS, **BYTECODE}
+    )
 
 
 @nox.session(name="bench-notebooks", default=False)
 def bench_notebooks(session: nox.Session) -> None:
     """Time a book of notebooks run by wmbook against mkdocs-jupyter's own execution."""
     _install(session, ".[test]")
-    session.run("python", "tests/bench/notebook_bench.py", *session.posargs, env=QUIET_MKDOCS)
+    session.run("python", "tests/bench/notebook_bench.py", *session.posargs, env={**QUIET_MKDOCS, **BYTECODE})
 
 
 @nox.session(name="bench-runner", default=False)
 def bench_runner(session: nox.Session) -> None:
     """Time the first and a second Run of the in-browser runner in headless Chromium."""
     _install(session, ".[test]")
-    session.run("python", "tests/bench/runner_bench.py", *session.posargs, env=QUIET_MKDOCS)
+    session.run("python", "tests/bench/runner_bench.py", *session.posargs, env={**QUIET_MKDOCS, **BYTECODE})
 
 
 @nox.session(name="bench-models", default=False)

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from baseline import compile_wmbook
+
 REPO = Path(__file__).resolve().parents[2]
 
 CELLS = [
@@ -92,6 +94,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=REPO / "bench-results" / "notebooks.json")
     args = parser.parse_args()
+    compile_wmbook()
     work = Path(tempfile.mkdtemp(prefix="wmbook-nbbench-"))
     seconds: dict[str, float] = {}
     for variant in ("wmbook", "mkdocs-jupyter"):

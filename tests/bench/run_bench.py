@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from baseline import Ratio, compare, current_commit, load_baseline, report
+from baseline import Ratio, compare, compile_wmbook, current_commit, load_baseline, report
 from book import edit_first_block, write_book
 from remote import local_cluster, s3_bucket
 
@@ -292,6 +292,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="where to write the results as JSON")
     parser.add_argument("--baseline", type=Path, default=RESULTS / "baseline.json")
     args = parser.parse_args()
+    compile_wmbook()
     commit = current_commit(REPO)
     load = os.getloadavg()[0]
     if load > 1.0:
