@@ -33,6 +33,23 @@ def test_an_entry_point_that_names_no_executor_is_refused(monkeypatch: pytest.Mo
         load("wrong")
 
 
+def test_missing_own_executors_say_to_reinstall(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editable install made before the entry points existed registers no executor: the
+    message says to reinstall wmbook, not that nothing is installed."""
+    monkeypatch.setattr(executors, "_points", lambda: {})
+    with pytest.raises(ExecutorError) as caught:
+        load("local")
+    assert str(caught.value) == (
+        "'local' is not an installed executor: wmbook's own executors (local, dask) are not registered "
+        "in the wmbook.executors entry-point group: reinstall wmbook (pip install wmbook, or pip install "
+        "-e . in a checkout)"
+    )
+    toy = EntryPoint("toy", "toy_executor:EXECUTOR", ENTRY_POINT_GROUP)
+    monkeypatch.setattr(executors, "_points", lambda: {"toy": toy})  # another package's only
+    with pytest.raises(ExecutorError, match=r"'ray' is not .*own executors \(local, dask\) are not"):
+        load("ray")
+
+
 @pytest.mark.parametrize(
     ("name", "given", "expected"),
     [("local", "tcp://ignored:8786", ""), ("dask", " tcp://given:8786", "tcp://given:8786")],

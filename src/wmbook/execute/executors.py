@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from typing import Protocol
 
+from wmbook.errors import not_registered
 from wmbook.execute.sandbox import Limits
 from wmbook.model import SessionResult, SessionSpec
 from wmbook.registered import registered
 
 ENTRY_POINT_GROUP = "wmbook.executors"
 LOCAL = "local"  # sessions on this machine: the default
+OWN = (LOCAL, "dask")  # wmbook's own executors (pyproject.toml registers them)
 
 
 @dataclass(frozen=True)
@@ -140,9 +142,14 @@ def installed() -> dict[str, str]:
 
 def unknown(name: str) -> str:
     """What to say of a name no executor is registered as."""
-    installed_names = ", ".join(installed()) or "none"
+    names = installed()
+    missing = [own for own in OWN if own not in names]
+    if missing:  # an install made before the entry points existed: nothing else is wrong
+        return f"{name!r} is not an installed executor: " + not_registered(
+            "executors", missing, ENTRY_POINT_GROUP
+        )
     return (
-        f"{name!r} is not an installed executor; installed: {installed_names} "
+        f"{name!r} is not an installed executor; installed: {', '.join(names)} "
         f"(a package adds one under the {ENTRY_POINT_GROUP} entry point)"
     )
 

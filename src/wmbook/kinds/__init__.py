@@ -35,7 +35,7 @@ from typing import Any
 
 from wmbook.blocks import OutputRewrite
 from wmbook.book import ParsedPage
-from wmbook.errors import BookError
+from wmbook.errors import BookError, not_registered
 from wmbook.kinds.base import (
     BlockKind,
     CheckContext,
@@ -149,10 +149,7 @@ def load_registry(points: Iterable[EntryPoint]) -> Registry:
     found = {point.name: point for point in points}
     missing = [name for name in OWN if name not in found]
     if missing:
-        raise BookError(
-            f"wmbook's own block kinds ({', '.join(missing)}) are not registered in the {ENTRY_POINT_GROUP} "
-            "entry-point group: reinstall wmbook (pip install wmbook, or pip install -e . in a checkout)"
-        )
+        raise BookError(not_registered("block kinds", missing, ENTRY_POINT_GROUP))
     names = [*OWN, *sorted(set(found) - set(OWN))]
     return build_registry(_loaded(found[name]) for name in names)
 
