@@ -46,8 +46,7 @@ R = TypeVar("R")
 class ParsedPage:
     """A parsed Markdown page: its blocks in page order and what its prose holds."""
 
-    path: str  # display path, e.g. docs/page.md
-    abs_path: str
+    ref: PageRef  # which page it is: its one identity (``path``, ``abs_path`` are the ref's)
     text: str
     meta: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[tuple[str, bytes], ...] = ()  # declared files: (path beside the page, content)
@@ -60,6 +59,16 @@ class ParsedPage:
     notebook: dict[str, Any] | None = None  # notebook pages: the notebook's JSON as read
     execute: ExecuteMode = ExecuteMode.ALL  # which of its fences run (site setting, front matter)
     assets: frozenset[AssetKind] = frozenset()  # what its blocks' kinds need (``BlockKind.assets``)
+
+    @property
+    def path(self) -> str:
+        """The page as messages show it, e.g. ``docs/page.md``."""
+        return self.ref.path
+
+    @property
+    def abs_path(self) -> str:
+        """The page's file on disk ("" for text that is not a file)."""
+        return self.ref.abs_path
 
     def blocks_of(self, kind: type[R] | KindOf[R]) -> tuple[R, ...]:
         """The page's blocks of one kind, in page order: ``blocks_of(quiz.KIND)``, or by the
@@ -108,8 +117,7 @@ class ParsedPage:
 class Page:
     """One page during one build."""
 
-    ref: PageRef
-    parsed: ParsedPage  # its ``path`` and ``abs_path`` are the ref's
+    parsed: ParsedPage
     dest_path: str = ""  # where MkDocs writes the page's HTML
     sessions: list[Future[SessionResult]] = field(default_factory=list)
     results: dict[StepKey, StepResult] = field(default_factory=dict)
@@ -129,6 +137,11 @@ class Page:
         """Output or traceback text with notebook lines given as cell and line."""
         cells = self.parsed.cells
         return cells.text(self.parsed.path, text) if cells is not None else text
+
+    @property
+    def ref(self) -> PageRef:
+        """Which page it is (its parse's)."""
+        return self.parsed.ref
 
     @property
     def uri(self) -> str:

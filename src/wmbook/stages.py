@@ -118,8 +118,8 @@ def parse(book: Book, files: Iterable[SourceFile]) -> None:
         ref = PageRef(file.src_uri, display_path(book, file.abs_src_path), file.abs_src_path, file.url)
         mode = book.settings.page_mode(file.src_uri)
         read = parse_notebook_page if ref.uri.endswith(".ipynb") else parse_page  # .ipynb: mkdocs-jupyter's
-        parsed = read(text, ref.path, ref.abs_path, book.instruments, mode, book.snippets)
-        book.pages[ref.uri] = Page(ref, parsed, file.abs_dest_path or "")
+        parsed = read(text, ref, book.instruments, mode, book.snippets)
+        book.pages[ref.uri] = Page(parsed, file.abs_dest_path or "")
 
 
 # -- execute -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from wmbook.accept import apply_rewrites
 from wmbook.book import ParsedPage
 from wmbook.kinds import output
 from wmbook.kinds.output import ExpectedOutput, OutputRewrite
-from wmbook.model import Fence, Outcome, Severity, SourceLoc, StepKey, StepKind, StepResult
+from wmbook.model import Fence, Outcome, PageRef, Severity, SourceLoc, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
 
 DISPLAY = "docs/page.md"
@@ -72,7 +72,7 @@ def _write(tmp_path: Path, raw: bytes, mode: int = 0o640) -> tuple[Path, ParsedP
     path.chmod(mode)
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         text = handle.read()
-    return path, parse_page(text, DISPLAY, str(path))
+    return path, parse_page(text, PageRef("page.md", DISPLAY, str(path)))
 
 
 def _with_output(page: ParsedPage) -> list[ExpectedOutput]:

@@ -12,7 +12,7 @@ from wmbook.blocks import CodeBlock
 from wmbook.cite.bibliography import load_bibliography
 from wmbook.kinds import quiz as quiz_kind
 from wmbook.kinds.quiz import Quiz
-from wmbook.model import Figure, Outcome, Severity, StepKey, StepKind, StepResult
+from wmbook.model import Figure, Outcome, PageRef, Severity, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
 from wmbook.render.outputs import render_result, safe_figure_svg, visible_text
 from wmbook.stages import figure_warnings
@@ -146,7 +146,7 @@ def test_depends_on_cannot_follow_a_link_out_of_the_page_folder(tmp_path: Path) 
     os.symlink(outside, tmp_path / "docs" / "link.txt")
     page_path = tmp_path / "docs" / "page.md"
     text = "---\ntitle: T\ndepends_on:\n  - link.txt\n---\n\n# T\n"
-    page = parse_page(text, "docs/page.md", str(page_path))
+    page = parse_page(text, PageRef("page.md", "docs/page.md", str(page_path)))
     assert [(d.loc.line, "inside the page's folder" in d.message) for d in page.diagnostics] == [(4, True)]
     assert page.depends_on == () and not page.runnable
 

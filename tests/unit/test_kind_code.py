@@ -17,6 +17,7 @@ from wmbook.model import (
     Diagnostic,
     Figure,
     Outcome,
+    PageRef,
     Region,
     Severity,
     SourceLoc,
@@ -44,7 +45,7 @@ def code(index: int) -> StepKey:
 def test_block_records() -> None:
     """Index, path, options, region and the line of the first code line are recorded."""
     text = '# T\n\n```python session="s" timeout="4"\nx = 1\n```\n\n```python exec="off"\ny\n```\n'
-    page = parse_page(text, PATH, "/abs/p.md")
+    page = parse_page(text, PageRef("p.md", PATH, "/abs/p.md"))
     assert (page.path, page.abs_path, page.text) == (PATH, "/abs/p.md", text)
     first, second = page.blocks_of(CodeBlock)
     assert (first.index, first.loc, first.code_loc) == (0, SourceLoc(PATH, 3), SourceLoc(PATH, 4))

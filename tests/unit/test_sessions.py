@@ -9,7 +9,7 @@ import pytest
 from kind_support import clean_page
 
 from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_blocks
-from wmbook.model import Figure, Outcome, SessionResult, Step, StepKey, StepKind, StepResult
+from wmbook.model import Figure, Outcome, PageRef, SessionResult, Step, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
 
 PATH = "docs/p.md"
@@ -162,7 +162,7 @@ def test_checks_interleave_with_the_blocks_by_line() -> None:
 def test_declared_files_go_with_every_session(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_bytes(b"a,b\n1,2\n")
     text = '---\ndepends_on: [data.csv]\n---\n```python\nx = 1\n```\n```python session="s"\ny = 1\n```\n'
-    page = parse_page(text, PATH, str(tmp_path / "p.md"))
+    page = parse_page(text, PageRef("p.md", PATH, str(tmp_path / "p.md")))
     assert page.diagnostics == ()
     assert [spec.files for spec in page_sessions(page, 60.0)] == [(("data.csv", b"a,b\n1,2\n"),)] * 2
 

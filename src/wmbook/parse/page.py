@@ -16,7 +16,7 @@ from wmbook.chapter.meta import is_chapter, read_chapter_meta
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.kinds import registry
 from wmbook.kinds.base import ParseContext, region_of
-from wmbook.model import Diagnostic, Fence, SourceLoc
+from wmbook.model import Diagnostic, Fence, PageRef, SourceLoc
 from wmbook.parse.blocks import RawBlock, claimed_blocks
 from wmbook.parse.fences import find_fences, front_matter_lines
 from wmbook.parse.frontmatter import front_matter_line, page_execute_mode, read_front_matter
@@ -57,10 +57,15 @@ STANDARD_BLOCKS = frozenset(
 )
 
 
+def page_ref(page: PageRef | str) -> PageRef:
+    """A page as its ``PageRef``; text given by a display path alone (not a site's file) is
+    the page of that path."""
+    return page if isinstance(page, PageRef) else PageRef(page, page)
+
+
 def parse_notebook_page(
     raw: str,
-    path: str,
-    abs_path: str = "",
+    page: PageRef | str,
     instruments: InstrumentRegistry | None = None,
     site_mode: ExecuteMode = ExecuteMode.ALL,
     snippets: SnippetReader | None = None,
@@ -71,20 +76,22 @@ def parse_notebook_page(
     Only the code cells' fences are blocks (a fence in a Markdown cell is prose), and
     each code block knows the cell it is.
     """
+    ref = page_ref(page)
+    path = ref.path
     text, cells, data, problems = notebook_text(raw, path)
     metadata = (data or {}).get("metadata")
     settings = metadata.get("wmbook") if isinstance(metadata, dict) else None
     mode, found = page_execute_mode(settings, site_mode, path)
     problems += found
-    page = parse_page(text, path, abs_path, instruments, mode, snippets, block_fences=cells.block_fences)
+    parsed = parse_page(text, ref, instruments, mode, snippets, block_fences=cells.block_fences)
     blocks = tuple(
         dataclasses.replace(block, cell=cells.code_cell(block.fence.start))
         if isinstance(block, CodeBlock)
         else block
-        for block in page.blocks
+        for block in parsed.blocks
     )
     return dataclasses.replace(
-        page, blocks=blocks, cells=cells, notebook=data, diagnostics=(*problems, *page.diagnostics)
+        parsed, blocks=blocks, cells=cells, notebook=data, diagnostics=(*problems, *parsed.diagnostics)
     )
 
 
@@ -102,8 +109,7 @@ def misspelt_blocks(passed: list[RawBlock], path: str) -> list[Diagnostic]:
 
 def parse_page(
     text: str,
-    path: str,
-    abs_path: str = "",
+    page: PageRef | str,
     instruments: InstrumentRegistry | None = None,
     site_mode: ExecuteMode = ExecuteMode.ALL,
     snippets: SnippetReader | None = None,
@@ -117,8 +123,10 @@ def parse_page(
     notebook's text), only fences opening on those lines can be blocks; any other fence
     is shown as written.
     """
+    ref = page_ref(page)
+    path = ref.path
     lines = tuple(text.split("\n"))
-    front, diagnostics = read_front_matter(text, path, abs_path)
+    front, diagnostics = read_front_matter(text, path, ref.abs_path)
     mode, found = page_execute_mode(
         front.data.get("wmbook"), site_mode, path, lambda key: front_matter_line(text, key)
     )
@@ -167,8 +175,7 @@ def parse_page(
             if not h.anchor
         ]
     return ParsedPage(
-        path=path,
-        abs_path=abs_path,
+        ref=ref,
         text=text,
         meta=front.data,
         depends_on=front.depends_on,
