@@ -142,9 +142,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         state = self._page(page)
         if state is None or self.book is None or self.math is None or state.parsed.notebook is None:
             return page
-        from wmbook.notebook.pages import prepare_notebook_page  # notebook pages only
-
-        path = prepare_notebook_page(self.book, state, self._convert, self.math)
+        path = stages.prepare_notebook_page(self.book, state, self._convert, self.math)
         page.file.abs_src_path = str(path)
         return page
 

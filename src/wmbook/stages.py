@@ -38,9 +38,7 @@ from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_
 from wmbook.instruments.page import BokehBase, bokeh_version
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.kinds import registry
-from wmbook.kinds.base import CheckContext, RenderContext, top_level
-from wmbook.kinds.instrument import InstrumentBlock
-from wmbook.kinds.tree import trees_drawn
+from wmbook.kinds.base import CheckContext, RenderContext
 from wmbook.math.katex import MathRenderer
 from wmbook.model import (
     AcceptMode,
@@ -68,7 +66,7 @@ from wmbook.parse.page import parse_notebook_page, parse_page
 from wmbook.render.citations import link_citations
 from wmbook.render.mdexec import headings, result_html, without_markdown_attribute
 from wmbook.render.outputs import figures_html, problem_box, render_result, safe_figure_svg, visible_text
-from wmbook.render.place import Placement, place_blocks
+from wmbook.render.place import place_blocks, placements
 from wmbook.render.slots import OutputSlot, fill_figure_slots, fill_slots, slot_name
 from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
@@ -242,13 +240,6 @@ def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> Ren
     )
 
 
-def placements(ctx: RenderContext, blocks: Iterable[Block]) -> list[Placement]:
-    """Each block with its kind's rendering."""
-    # A block inside another (a fence in a markdown-exec ``md`` block) is rendered by it.
-    kinds = registry()
-    return [Placement(b.region, tuple(kinds.of(b).render(b, ctx))) for b in top_level(list(blocks))]
-
-
 def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
     """Every block replaced by its kind's rendering; code blocks get an output slot."""
     parsed = page.parsed
@@ -349,7 +340,7 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
         links = HeaderLinks(
             home=home_url(book, page),
             site=book.site_name,
-            instruments=tuple((i.label, i.title, i.anchor) for i in parsed.blocks_of(InstrumentBlock)),
+            instruments=header_entries(parsed.blocks),
             next_url=next_chapter_url(book, page),
             builds_on=builds_on_links(book, page),
         )
@@ -358,6 +349,19 @@ def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str
             content, parsed.chapter, parsed.headings, public_url(book, page), book.site_name
         )
     return content
+
+
+def header_entries(blocks: Iterable[Block]) -> tuple[tuple[str, str, str], ...]:
+    """What a chapter's header lists of the page's blocks (its instruments), in page order."""
+    kinds = registry()
+    return tuple(entry for b in blocks if (entry := kinds.of(b).header_entry(b)) is not None)
+
+
+def printed_markdown(markdown: str) -> str:
+    """Markdown a block printed, each kind's fences in it rendered (a ``tree`` drawn)."""
+    for kind in registry().kinds:
+        markdown = kind.printed(markdown)
+    return markdown
 
 
 def included_text(book: Book, page: Page) -> tuple[str, tuple[tuple[str, int], ...]] | None:
@@ -482,7 +486,7 @@ def markdown_exec_output(
         printed,
         options.passed_on,
         block.index + 1,
-        lambda text: convert(trees_drawn(text)),
+        lambda text: convert(printed_markdown(text)),
     )
     return with_tree_icons(converted)
 
@@ -535,6 +539,25 @@ def render_outputs(
     if show_problems and errors:
         content = problem_box(errors) + content
     return content
+
+
+def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer) -> Path:
+    """A notebook page checked, and the notebook mkdocs-jupyter is to render written
+    (``wmbook.notebook.pages``); its path."""
+    from wmbook.notebook.pages import write_rendered_notebook  # notebook pages only
+
+    check(book, page)
+
+    def cell_output(block: CodeBlock, result: StepResult) -> str:
+        slot = OutputSlot(page.slot_prefix, block.key)
+        figures, unsafe = figures_html(result)
+        page.diagnostics += figure_warnings(block, result, unsafe)
+        if figures:  # put in the finished page (``render_final``): search indexing never parses their SVG
+            page.figures[block.key] = figures
+            figures = slot.figures_marker
+        return output_html(book, page, result, str(slot), math, block.code_loc) + figures
+
+    return write_rendered_notebook(book, page, convert, render_context(book, page, convert), cell_output)
 
 
 def write_notebook(book: Book, page: Page) -> None:

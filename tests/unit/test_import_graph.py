@@ -133,3 +133,52 @@ def test_a_kind_imports_no_other_kind(name: str) -> None:
     }
     own = {other for other in others if other.startswith(name + "_") or name.startswith(other + "_")}
     assert others - own == set()
+
+
+def test_only_kinds_import_a_kind_module() -> None:
+    """The stages reach a kind through the registry (``wmbook.kinds``) and its ``BlockKind``
+    hooks (``wmbook.kinds.base``), as they reach another package's kind: importing one kind's
+    module (its record, a helper) would make that kind special."""
+    modules = module_files()
+    reaching = {
+        name: sorted(imports_of(name, path, modules) & set(KIND_MODULES))
+        for name, path in modules.items()
+        if not name.startswith("wmbook.kinds.")
+    }
+    assert {name: kinds for name, kinds in reaching.items() if kinds} == {}
+
+
+# The build's top floors, highest first: the plugin (MkDocs' events), the start of a build,
+# the stages.  Every other module is below them: it is called by a stage, never calls one.
+FLOORS = ("wmbook.plugin", "wmbook.launch", "wmbook.stages")
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Each (module, floor it imports) where the floor is not below the module."""
+
+    def height(name: str) -> int:
+        return len(FLOORS) - FLOORS.index(name) if name in FLOORS else 0
+
+    return sorted(
+        (name, target)
+        for name, targets in graph.items()
+        for target in targets
+        if target in FLOORS and height(target) >= height(name)
+    )
+
+
+def test_no_module_imports_a_floor_above_it() -> None:
+    assert upward_imports(import_graph(module_files())) == []
+
+
+def test_upward_imports_are_found() -> None:
+    graph = {
+        "wmbook.plugin": {"wmbook.stages"},
+        "wmbook.stages": {"wmbook.notebook.pages"},
+        "wmbook.notebook.pages": {"wmbook.stages"},
+        "wmbook.launch": {"wmbook.plugin"},
+    }
+    assert upward_imports(graph) == [
+        ("wmbook.launch", "wmbook.plugin"),
+        ("wmbook.notebook.pages", "wmbook.stages"),
+    ]

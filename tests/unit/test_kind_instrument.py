@@ -202,6 +202,14 @@ def test_the_page_registry_decides_which_names_are_known() -> None:
     assert [i.name for i in page.blocks_of(InstrumentBlock)] == ["my"]
 
 
+def test_a_chapter_header_lists_the_instruments_through_their_kind() -> None:
+    from wmbook.stages import header_entries
+
+    text = "/// instrument | MM5.1 — Rollout\n    name: latent_rollout\n///\n\n/// quiz | Q?\n    answer: true\n///\n"
+    page = clean_page(text, PATH)
+    assert header_entries(page.blocks) == (("MM5.1", "Rollout", "inst-mm5-1"),)
+
+
 # -- unique labels --
 
 

@@ -49,6 +49,13 @@ def test_a_tree_drawn_already_is_left_as_written() -> None:
     assert "└── " in trees_drawn("```tree\nroot\n    a.py\n```")
 
 
+def test_a_tree_a_block_prints_is_drawn_through_its_kind() -> None:
+    from wmbook.stages import printed_markdown
+
+    drawn = printed_markdown("Files:\n\n```tree\nroot\n    a.py\n```")
+    assert drawn.startswith("Files:\n\n````````bash \n📁 root\n└── ") and drawn.endswith(" a.py\n````````")
+
+
 def test_an_icon_token_outside_the_text_is_left() -> None:
     # A token a block printed into an attribute (nh3 keeps '<' escaped there) or a JSON
     # script: the icon's quotes would end the attribute or the JSON string.

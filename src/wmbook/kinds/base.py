@@ -5,8 +5,9 @@ as a Sybil ``Region`` does: ``parse`` turns the raw text of a block into a typed
 (or diagnostics), ``steps`` adds what the record runs to its page's sessions, ``check``
 compares the record with what those sessions computed, ``render`` gives the Markdown that
 replaces the block, ``finish`` completes the page's HTML once its sessions have run,
-``notebook`` gives its cells in the page's downloadable notebook, and ``assets`` and
-``files`` the front-end files a page with such a block needs.  ``check_page`` covers rules
+``notebook`` gives its cells in the page's downloadable notebook, ``printed`` renders its
+fences in Markdown a code block printed, ``header_entry`` is what a chapter's header lists of
+it, and ``assets`` and ``files`` the front-end files a page with such a block needs.  ``check_page`` covers rules
 that span a page (unique labels, links).  Kinds are found through the ``wmbook.kinds``
 entry-point group (``wmbook.kinds.registry``): wmbook's own kinds are registered there as
 a stranger's are.
@@ -184,6 +185,11 @@ class BlockKind(Generic[B]):
     finish: Callable[[str, Sequence[B], Mapping[StepKey, StepResult]], str] = lambda html, blocks, results: (
         html
     )
+    # Markdown a code block printed, with the kind's fences in it rendered (markdown-exec
+    # converts what a block prints as Markdown: a ``tree`` fence there is drawn).
+    printed: Callable[[str], str] = lambda markdown: markdown
+    # What a chapter's header lists of the block among its instruments: (label, title, anchor).
+    header_entry: Callable[[B], tuple[str, str, str] | None] = lambda block: None
     # The block's cells in the page's notebook; by default its source as a Markdown cell.
     notebook: Callable[[B, ExportContext], Sequence[Cell]] = source_cell
     assets: frozenset[AssetKind] = frozenset()  # wmbook's assets a page with such a block links

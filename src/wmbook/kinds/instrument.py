@@ -158,6 +158,11 @@ def notebook(block: InstrumentBlock, ctx: ExportContext) -> list[Cell]:
     ]
 
 
+def header_entry(block: InstrumentBlock) -> tuple[str, str, str]:
+    """The instrument as a chapter's header lists it: label, title and where it is."""
+    return block.label, block.title, block.anchor
+
+
 KIND = BlockKind(
     name="instrument",
     record=InstrumentBlock,
@@ -165,6 +170,7 @@ KIND = BlockKind(
     parse=parse,
     render=render,
     check_page=check_page,
+    header_entry=header_entry,
     notebook=notebook,
     assets=frozenset({AssetKind.INSTRUMENTS}),
 )

@@ -81,5 +81,11 @@ def notebook(block: TreeBlock, ctx: ExportContext) -> list[Cell]:
 
 
 KIND = BlockKind(
-    name="tree", record=TreeBlock, fences=("tree",), parse=parse, render=render, notebook=notebook
+    name="tree",
+    record=TreeBlock,
+    fences=("tree",),
+    parse=parse,
+    render=render,
+    printed=trees_drawn,
+    notebook=notebook,
 )

@@ -18,17 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wmbook import stages
 from wmbook.blocks import CodeBlock
 from wmbook.book import Book, Page
-from wmbook.math.katex import MathRenderer
+from wmbook.kinds.base import RenderContext
+from wmbook.model import StepResult
 from wmbook.notebook.export import execution_counts
 from wmbook.parse.notebook import DISPLAY_TAGS, fence_marker
 from wmbook.parse.options import CodeOptions
 from wmbook.render.citations import link_citations
-from wmbook.render.outputs import figures_html
-from wmbook.render.place import place_blocks
-from wmbook.render.slots import OutputSlot, fold_summary, folded_html, slot_name
+from wmbook.render.place import place_blocks, placements
+from wmbook.render.slots import fold_summary, folded_html, slot_name
 from wmbook.runner.manifest import runnable_output
 from wmbook.store import atomic_write, digest, read_regular
 
@@ -72,14 +71,17 @@ def markdown_cell(text: str, convert: Callable[[str], str]) -> str:
     return "\n\n".join(out)
 
 
+# A code cell's output as the page shows it (the render stage's, its figures as slots).
+CellOutput = Callable[[CodeBlock, StepResult], str]
+
+
 def rendered_notebook(
-    book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer
+    book: Book, page: Page, convert: Callable[[str], str], ctx: RenderContext, cell_output: CellOutput
 ) -> dict[str, Any]:
     """The notebook with wmbook's outputs and reader blocks, for mkdocs-jupyter to render."""
     parsed = page.parsed
     assert parsed.notebook is not None and parsed.cells is not None
     data = copy.deepcopy(parsed.notebook)
-    ctx = stages.render_context(book, page, convert)
     spans = {span.cell: span for span in parsed.cells.cells}
     by_cell = parsed.blocks_by_cell()
     counts = execution_counts(parsed.blocks_of(CodeBlock), page.results)
@@ -95,12 +97,7 @@ def rendered_notebook(
                 cell["outputs"] = []
                 continue
             slot = slot_name(page.slot_prefix, block.key)
-            figures, unsafe = figures_html(result)
-            page.diagnostics += stages.figure_warnings(block, result, unsafe)
-            if figures:  # put in the finished page (``render_final``): search indexing never parses their SVG
-                page.figures[block.key] = figures
-                figures = OutputSlot(page.slot_prefix, block.key).figures_marker
-            html = stages.output_html(book, page, result, slot, math, block.code_loc) + figures
+            html = cell_output(block, result)
             if book.settings.run_in_browser and block.options.run:
                 html = runnable_output(slot, html)
             shown = _displayed(block.options, cell, html, convert)
@@ -115,7 +112,7 @@ def rendered_notebook(
             span = spans[number]
             lines = parsed.text.split("\n")[span.first - 1 : span.first - 1 + span.count]
             inside = [b for b in parsed.blocks if span.first <= b.region.start < span.first + span.count]
-            placed, _ = place_blocks("\n".join(lines), stages.placements(ctx, inside))
+            placed, _ = place_blocks("\n".join(lines), placements(ctx, inside))
             cell["source"] = markdown_cell(link_citations(placed, ctx.citations, book.bibliography), convert)
     # A cell whose code and output are both removed is left out of the page; it ran and was checked.
     data["cells"] = [cell for number, cell in enumerate(data["cells"], start=1) if number not in removed]
@@ -153,10 +150,11 @@ def _displayed(
     return folded_html(fold_summary("Code", count), code) + output
 
 
-def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer) -> Path:
-    """Check the page and write the notebook mkdocs-jupyter is to render; return its path."""
-    stages.check(book, page)
-    data = rendered_notebook(book, page, convert, math)
+def write_rendered_notebook(
+    book: Book, page: Page, convert: Callable[[str], str], ctx: RenderContext, cell_output: CellOutput
+) -> Path:
+    """Write the notebook mkdocs-jupyter is to render, once the page is checked; its path."""
+    data = rendered_notebook(book, page, convert, ctx, cell_output)
     payload = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     path = Path(book.settings.cache_dir) / "notebooks" / f"{digest(page.uri, payload)[:24]}.ipynb"
     if _holds(path, payload):  # written by an earlier build, byte for byte: nothing to write

@@ -10,11 +10,12 @@ text.  A parsed block whose text is not found is reported, not guessed at.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from wmbook.kinds import registry
-from wmbook.model import Region
+from wmbook.kinds.base import RenderContext, top_level
+from wmbook.model import Block, Region
 from wmbook.parse.blocks import claimed_blocks
 from wmbook.parse.fences import find_fences
 
@@ -25,6 +26,13 @@ class Placement:
 
     region: Region
     lines: tuple[str, ...]
+
+
+def placements(ctx: RenderContext, blocks: Iterable[Block]) -> list[Placement]:
+    """Each block with its kind's rendering."""
+    # A block inside another (a fence in a markdown-exec ``md`` block) is rendered by it.
+    kinds = registry()
+    return [Placement(b.region, tuple(kinds.of(b).render(b, ctx))) for b in top_level(list(blocks))]
 
 
 def _regions(markdown: str) -> list[Region]:
