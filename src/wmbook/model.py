@@ -136,6 +136,14 @@ class AcceptMode:
 
 
 @dataclass(frozen=True)
+class IPythonSetting:
+    """The book's ``ipython`` setting: whether its Markdown pages' code runs with IPython's
+    semantics unless a page or a block says otherwise."""
+
+    ipython: bool = False
+
+
+@dataclass(frozen=True)
 class Fence:
     """A fenced code block found in the Markdown source (lines are 1-based, in the file)."""
 

@@ -180,10 +180,7 @@ def check(book: Book, page: Page) -> None:
     bounded, cut = bound_displays(blocks, page.results, book.settings.display_bytes)
     page.results.update(bounded)
     page.diagnostics += cut
-    extras = [
-        AcceptMode(book.settings.accept, book.accept_hint),
-        Bibliography(book.bibliography, book.bibliography_path, book.bibliography_found),
-    ]
+    extras = [AcceptMode(book.settings.accept, book.accept_hint), bibliography_of(book)]
     ctx = CheckContext(parsed, page.results, {type(extra): extra for extra in extras})
     kinds = registry()
     for block in parsed.blocks:
@@ -194,6 +191,11 @@ def check(book: Book, page: Page) -> None:
                 page.diagnostics.append(finding)
     for kind in kinds.kinds:
         page.diagnostics += kind.check_page(parsed, ctx)
+
+
+def bibliography_of(book: Book) -> Bibliography:
+    """The book's bibliography as the kinds see it."""
+    return Bibliography(book.bibliography, book.bibliography_path, book.bibliography_found)
 
 
 def _for_report(session: SessionResult) -> SessionResult:
@@ -209,17 +211,13 @@ def _for_report(session: SessionResult) -> SessionResult:
 
 def page_citations(book: Book, page: Page) -> PageCitations:
     """Numbers for the works the page cites, in order of first citation (captions included)."""
-    citations = PageCitations({})
-    for _, keys in page.parsed.citations:
-        for key in keys:
-            if key in book.bibliography:
-                citations.cite(key)
-    return citations
+    return PageCitations.numbered(page.parsed.citations, book.bibliography)
 
 
-def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> RenderContext:
-    """What the kinds' ``render`` functions use for this page."""
-    citations = page_citations(book, page)
+def render_context(
+    book: Book, page: Page, convert: Callable[[str], str], citations: PageCitations
+) -> RenderContext:
+    """What the kinds' ``render`` functions use for this page (``citations``: its numbers)."""
 
     def caption_html(text: str) -> str:
         return convert(link_citations(text, citations, book.bibliography)) if text.strip() else ""
@@ -232,8 +230,6 @@ def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> Ren
     }
     return RenderContext(
         page=page.parsed,
-        slot_prefix=page.slot_prefix,
-        citations=citations,
         caption_html=caption_html,
         results=page.results,
         extras=extras,
@@ -243,8 +239,8 @@ def render_context(book: Book, page: Page, convert: Callable[[str], str]) -> Ren
 def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
     """Every block replaced by its kind's rendering; code blocks get an output slot."""
     parsed = page.parsed
-    ctx = render_context(book, page, convert)
-    citations = ctx.citations
+    citations = page_citations(book, page)
+    ctx = render_context(book, page, convert, citations)
     placed, missing = place_blocks(markdown, placements(ctx, parsed.blocks))
     page.diagnostics += ctx.problems
     for placement in missing:
@@ -544,9 +540,10 @@ def render_outputs(
 def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str], math: MathRenderer) -> Path:
     """A notebook page checked, and the notebook mkdocs-jupyter is to render written
     (``wmbook.notebook.pages``); its path."""
-    from wmbook.notebook.pages import write_rendered_notebook  # notebook pages only
+    from wmbook.notebook.pages import CellRendering, write_rendered_notebook  # notebook pages only
 
     check(book, page)
+    citations = page_citations(book, page)
 
     def cell_output(block: CodeBlock, result: StepResult) -> str:
         slot = OutputSlot(page.slot_prefix, block.key)
@@ -557,7 +554,12 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
             figures = slot.figures_marker
         return output_html(book, page, result, str(slot), math, block.code_loc) + figures
 
-    return write_rendered_notebook(book, page, convert, render_context(book, page, convert), cell_output)
+    rendering = CellRendering(
+        render_context(book, page, convert, citations),
+        cell_output,
+        lambda markdown: link_citations(markdown, citations, book.bibliography),
+    )
+    return write_rendered_notebook(book, page, convert, rendering)
 
 
 def write_notebook(book: Book, page: Page) -> None:
@@ -569,7 +571,9 @@ def write_notebook(book: Book, page: Page) -> None:
         results = {key: located_result(page, result) for key, result in page.results.items()}
         notebook = executed_notebook(page.parsed, results)
     else:
-        notebook = page_notebook(page.parsed, page.results, book.bibliography, notebook_page_link(book, page))
+        notebook = page_notebook(
+            page.parsed, page.results, bibliography_of(book), notebook_page_link(book, page)
+        )
     target = Path(page.dest_path).parent / notebook_name(page.uri)
     write = book.writer.submit(lambda: atomic_write(target, notebook_bytes(notebook)))
     book.writes.append((SourceLoc(page.parsed.path, 1), write))

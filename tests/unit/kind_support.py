@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from wmbook.book import ParsedPage
-from wmbook.cite.bibliography import Bibliography, PageCitations, Reference
+from wmbook.cite.bibliography import Bibliography, Reference
 from wmbook.instruments.page import BokehBase
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.kinds.base import CheckContext, ParseContext, RenderContext
@@ -72,7 +72,6 @@ def render_context(
     store: Store | None = None,
     instruments: InstrumentRegistry | None = None,
     caption_html: Callable[[str], str] = lambda text: f"<p>{text}</p>" if text.strip() else "",
-    slot_prefix: str = "page",
     results: Sequence[StepResult] = (),
 ) -> RenderContext:
     """The context a kind's ``render`` gets."""
@@ -84,8 +83,6 @@ def render_context(
         extras[Store] = store
     return RenderContext(
         page=page,
-        slot_prefix=slot_prefix,
-        citations=PageCitations({}),
         caption_html=caption_html,
         results={r.key: r for r in results},
         extras=extras,

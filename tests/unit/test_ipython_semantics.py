@@ -13,8 +13,19 @@ from wmbook.execute.capture import Segment, assemble
 from wmbook.execute.ipython import REFUSED, _ShiftLines, as_display, refusal
 from wmbook.execute.keys import session_key
 from wmbook.execute.protocol import MAX_OUTPUT
-from wmbook.execute.sessions import page_ipython, page_sessions
-from wmbook.model import Display, Outcome, SessionSpec, Step, StepKey, StepKind, StepResult, Stream
+from wmbook.execute.sessions import page_sessions
+from wmbook.kinds.code import page_ipython
+from wmbook.model import (
+    Display,
+    IPythonSetting,
+    Outcome,
+    SessionSpec,
+    Step,
+    StepKey,
+    StepKind,
+    StepResult,
+    Stream,
+)
 from wmbook.notebook.cells import cell_outputs as _outputs
 from wmbook.parse.frontmatter import read_front_matter
 from wmbook.parse.notebook import notebook_text
@@ -113,18 +124,21 @@ def _notebook(*sources: str) -> str:
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
+OFF = IPythonSetting(False)
+
+
 def test_which_blocks_run_with_ipython() -> None:
     markdown = '```python\nx = 1\n```\n\n```python ipython="on"\n%time x\n```\n'
     plain = parse_page(markdown, "docs/a.md")
-    assert not page_ipython(plain, False) and page_ipython(plain, True)
+    assert not page_ipython(plain, OFF) and page_ipython(plain, IPythonSetting(True))
     assert [s.ipython for s in page_sessions(plain, 10)[0].steps] == [False, True]
     opted = parse_page("---\nipython: true\n---\n" + markdown, "docs/a.md")
-    assert page_ipython(opted, False)
+    assert page_ipython(opted, OFF)
     jupytext = parse_page("---\njupyter:\n  kernelspec:\n    name: python3\n---\n" + markdown, "docs/j.md")
     myst = parse_page("---\nkernelspec:\n  name: python3\n---\n" + markdown, "docs/m.md")
-    assert page_ipython(jupytext, False) and page_ipython(myst, False)
+    assert page_ipython(jupytext, OFF) and page_ipython(myst, OFF)
     notebook = parse_notebook_page(_notebook("%time 1"), "docs/n.ipynb")
-    assert page_ipython(notebook, False)
+    assert page_ipython(notebook, OFF)
     assert [s.ipython for s in page_sessions(notebook, 10)[0].steps] == [True]
 
 

@@ -301,7 +301,7 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
     [
         pytest.param(
             '```python session="a" timeout="3"\nprint(1)\n```',
-            ["```python", "print(1)", "```", "", "<!--wmbook-slot:page-code-0-->", ""],
+            ["```python", "print(1)", "```", "", "<!--wmbook-slot:docs-p-md-code-0-->", ""],
             id="options-removed-slot-added",
         ),
         pytest.param(
@@ -316,7 +316,7 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
                 "    b = 2",
                 "    ~~~~",
                 "",
-                "    <!--wmbook-slot:page-code-0-->",
+                "    <!--wmbook-slot:docs-p-md-code-0-->",
                 "",
             ],
             id="indented",
@@ -333,7 +333,7 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
                 "",
                 "<!--wmbook-fold-end-->",
                 "",
-                "<!--wmbook-slot:page-code-0-->",
+                "<!--wmbook-slot:docs-p-md-code-0-->",
                 "",
             ],
             id="folded-title-names-the-disclosure",
@@ -361,7 +361,7 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
                 "<!--wmbook-fold:Output-->",
                 "",
                 "",
-                "<!--wmbook-slot:page-code-0-->",
+                "<!--wmbook-slot:docs-p-md-code-0-->",
                 "",
                 "",
                 "<!--wmbook-fold-end-->",
@@ -377,7 +377,7 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
                 "print(1)",
                 "```",
                 "",
-                "<!--wmbook-slot:page-code-0-->",
+                "<!--wmbook-slot:docs-p-md-code-0-->",
                 "",
                 "",
                 "<!--wmbook-fold-end-->",
@@ -386,7 +386,7 @@ def test_slot_names_combine_the_page_prefix_and_the_step_key() -> None:
         ),
         pytest.param(
             '```python code="removed"\nprint(1)\n```',
-            ["", "<!--wmbook-slot:page-code-0-->", ""],
+            ["", "<!--wmbook-slot:docs-p-md-code-0-->", ""],
             id="code-removed",
         ),
         pytest.param(
@@ -475,8 +475,8 @@ def test_rendered_markdown() -> None:
     assert "```output" not in rewritten
     assert 'session="a"' not in rewritten and 'timeout="3"' not in rewritten and "exec=" not in rewritten
     slots = re.findall(r"<!--wmbook-slot:([\w-]+)-->", rewritten)
-    assert slots == ["page-code-0", "page-code-1", "page-code-3"]
-    assert "    <!--wmbook-slot:page-code-1-->" in rewritten
+    assert slots == ["docs-page-md-code-0", "docs-page-md-code-1", "docs-page-md-code-3"]
+    assert "    <!--wmbook-slot:docs-page-md-code-1-->" in rewritten
     assert "while True: pass" in rewritten
     assert rewritten.count("```python") == 4
     assert rewritten.startswith("# Page\n")
@@ -512,7 +512,7 @@ def test_folded_blocks_become_closed_disclosures_at_any_depth() -> None:
     placements = [Placement(b.region, tuple(registry().of(b).render(b, ctx))) for b in page.blocks]
     rewritten, _ = place_blocks(FOLDED_PAGE, placements)
     converted = markdown.markdown(rewritten, extensions=["admonition", "pymdownx.superfences"])
-    html = open_folds(fill_slots(converted, "page", {}, {}))
+    html = open_folds(fill_slots(converted, "docs-p-md", {}, {}))
     folds = re.findall(
         r"(.?.?.?)<details([^>]*)>\s*<summary[^>]*>(.*?)</summary>\s*(.*?)</details>", html, re.S
     )
@@ -553,7 +553,7 @@ def test_folded_outputs_hold_their_output_and_an_empty_one_is_left_out() -> None
     rewritten, _ = place_blocks(FOLDED_OUTPUTS, placements)
     converted = markdown.markdown(rewritten, extensions=["admonition", "pymdownx.superfences"])
     outputs = {code(0): "<pre>one</pre>", code(1): "<pre>two</pre>", code(2): ""}
-    html = open_folds(fill_slots(converted, "page", outputs, {}))
+    html = open_folds(fill_slots(converted, "docs-page-md", outputs, {}))
     folds = re.findall(r"<details[^>]*>\s*<summary[^>]*>(.*?)</summary>\s*(.*?)</details>", html, re.S)
     assert [summary for summary, _ in folds] == ["Output", "Code and output · 1 line"]
     assert folds[0][1].strip() == "<pre>one</pre>"
@@ -580,11 +580,11 @@ def test_fill_slots_round_trip() -> None:
         code(3): '<div id="three">THREE</div>',
     }
     figures = {code(1): render_figures(drawn)}
-    content = fill_slots(html, "page", fragments, figures)
+    content = fill_slots(html, "docs-page-md", fragments, figures)
     assert "wmbook-slot" not in content
     assert "<svg" not in content
-    assert content.count("<!--wmbook-figures:page-code-1-->") == 1
-    filled = fill_figure_slots(content, "page", figures)
+    assert content.count("<!--wmbook-figures:docs-page-md-code-1-->") == 1
+    filled = fill_figure_slots(content, "docs-page-md", figures)
     assert "wmbook-slot" not in filled and "wmbook-figures" not in filled
     assert "<b>" not in filled
     assert filled.count("&lt;b&gt;</code></pre></div>") == 1
@@ -631,7 +631,7 @@ def test_numbered_figure_renders_its_slot_inside_a_captioned_figure() -> None:
     lines = kind.render(block, render_context(page))
     assert lines[-5:] == [
         '<figure class="wmbook-figure wmbook-figure--numbered" id="fig-5-2">',
-        "<!--wmbook-figures:page-code-0-->",
+        "<!--wmbook-figures:docs-p-md-code-0-->",
         '<figcaption class="wmbook-figure__caption"><a class="wmbook-anchor" href="#fig-5-2">Figure 5.2</a>'
         " — The *loop*.</figcaption>",
         "</figure>",
@@ -641,8 +641,10 @@ def test_numbered_figure_renders_its_slot_inside_a_captioned_figure() -> None:
     drawn = StepResult(code(0), Outcome.OK, figures=(Figure(svg, "A"), Figure(svg, "B")))
     panels = render_figures(drawn, numbered=True)
     assert panels.count('<div class="wmbook-figure__panel">') == 2 and "figcaption" not in panels
-    html = "<!--wmbook-slot:page-code-0-->\n" + "\n".join(lines[-5:-1])
-    filled = fill_figure_slots(fill_slots(html, "page", {}, {code(0): panels}), "page", {code(0): panels})
+    html = "<!--wmbook-slot:docs-p-md-code-0-->\n" + "\n".join(lines[-5:-1])
+    filled = fill_figure_slots(
+        fill_slots(html, "docs-p-md", {}, {code(0): panels}), "docs-p-md", {code(0): panels}
+    )
     assert filled.count("wmbook-figure__panel") == 2
     assert filled.index("wmbook-figure__panel") < filled.index("<figcaption")
 

@@ -12,7 +12,6 @@ from typing import NoReturn
 import pytest
 from kind_support import check_context, parse_context, render_context
 
-from wmbook.cite.bibliography import PageCitations
 from wmbook.errors import BookError
 from wmbook.kinds import ENTRY_POINT_GROUP, OWN, build_registry, guarded, load_registry, registry
 from wmbook.kinds.base import BlockKind, ExportContext
@@ -124,7 +123,7 @@ def test_a_failing_kind_of_another_package_is_a_diagnostic_at_its_block() -> Non
     assert kind.render(note, ctx) == ["/// note_kind", "Some text.", "///"]  # shown as written
     assert [d.loc.line for d in ctx.problems] == [3]
     assert [d.loc.line for d in kind.check_page(page, check_context(page))] == [1]
-    export = ExportContext(page, {}, "p.html", PageCitations({}), {}, lambda text: text)
+    export = ExportContext(page, {}, "p.html", lambda text: text)
     assert [cell["source"] for cell in kind.notebook(note, export)] == [
         ["/// note_kind\n", "Some text.\n", "///"]
     ]

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import nbformat
 import pytest
 
-from wmbook.cite.bibliography import Reference
+from wmbook.cite.bibliography import Bibliography, Reference
 from wmbook.execute.display import BOKEH_MIME, PAGER_MIME
 from wmbook.model import Display, Figure, Outcome, StepKey, StepKind, StepResult
 from wmbook.notebook.export import SETUP, download_action, notebook_bytes, notebook_name, page_notebook
@@ -133,7 +133,8 @@ def _no_open_figures() -> Iterator[None]:
 def _notebook(text: str = PAGE, results: dict[StepKey, StepResult] | None = None) -> dict[str, Any]:
     page = parse_page(text, PATH)
     assert page.diagnostics == (), [d.format() for d in page.diagnostics]
-    return page_notebook(page, RESULTS if results is None else results, BIBLIOGRAPHY, URL)
+    bibliography = Bibliography(BIBLIOGRAPHY, "docs/references.bib", True)
+    return page_notebook(page, RESULTS if results is None else results, bibliography, URL)
 
 
 def _source(cell: dict[str, Any]) -> str:

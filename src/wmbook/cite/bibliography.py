@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -90,6 +90,19 @@ class PageCitations:
     """Numbers given to the works a page cites, in order of first citation."""
 
     numbers: dict[str, int]
+
+    @classmethod
+    def numbered(
+        cls, cited: Iterable[tuple[object, tuple[str, ...]]], entries: Mapping[str, Reference]
+    ) -> PageCitations:
+        """The numbers of a page's citations (``ParsedPage.citations``: where, keys), in order of
+        first citation; a key the bibliography lacks gets none."""
+        citations = cls({})
+        for _, keys in cited:
+            for key in keys:
+                if key in entries:
+                    citations.cite(key)
+        return citations
 
     def cite(self, key: str) -> int:
         """The number of ``key`` on this page (a new one on first citation)."""

@@ -19,7 +19,7 @@ from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage
 from wmbook.kinds import registry
 from wmbook.kinds.base import PlacedStep, StepContext
-from wmbook.model import PageFolder, SessionSpec, Step, StepKey, StepKind
+from wmbook.model import IPythonSetting, PageFolder, SessionSpec, Step, StepKey, StepKind
 from wmbook.parse.mdexec import SHELL_LANGUAGES
 from wmbook.parse.snippets import run_call
 
@@ -37,18 +37,6 @@ def page_folder(abs_path: str, docs_dir: str) -> PageFolder | None:
     return PageFolder(root, "" if rel == "." else rel.replace(os.sep, "/"))
 
 
-def page_ipython(page: ParsedPage, setting: bool) -> bool:
-    """Whether a page's blocks run with IPython's semantics unless a block says otherwise:
-    the page's front matter (``ipython: true``) decides, else notebooks do (``.ipynb``, and
-    Markdown notebooks: front matter with jupytext's ``jupyter`` or MyST's ``kernelspec``)
-    and other Markdown pages follow the book's ``ipython`` setting."""
-    front = page.meta.get("ipython")
-    if isinstance(front, bool):
-        return front
-    markdown_notebook = "jupyter" in page.meta or "kernelspec" in page.meta
-    return page.notebook is not None or markdown_notebook or setting
-
-
 def page_sessions(
     page: ParsedPage,
     default_timeout: float,
@@ -61,7 +49,7 @@ def page_sessions(
     the page's folder, up to ``docs_dir`` (see ``page_folder``); ``ipython`` is the book's
     setting for Markdown pages."""
     kinds = registry()
-    ctx = StepContext(page, default_timeout, page_ipython(page, ipython))
+    ctx = StepContext(page, default_timeout, {IPythonSetting: IPythonSetting(ipython)})
     positioned: list[PlacedStep] = [placed for b in page.blocks for placed in kinds.of(b).steps(b, ctx)]
     positioned.sort(key=lambda placed: placed.line)
     by_session: dict[str, list[Step]] = {}

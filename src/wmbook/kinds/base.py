@@ -18,18 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from wmbook.blocks import OutputRewrite
 from wmbook.book import ParsedPage
 from wmbook.model import AssetKind, Block, Diagnostic, Fence, Region, Step, StepKey, StepResult
 from wmbook.notebook.cells import Cell, markdown_cell
 from wmbook.parse.blocks import RawBlock
-from wmbook.parse.marked import ExecuteMode
-
-if TYPE_CHECKING:
-    from wmbook.cite.bibliography import PageCitations, Reference
-    from wmbook.parse.snippets import SnippetReader
 
 B = TypeVar("B", bound=Block)
 
@@ -70,14 +65,12 @@ def _needed(extras: Mapping[type, object], record: type[T]) -> T:
 @dataclass
 class ParseContext:
     """What a kind's ``parse`` may look at: the page so far, in source order, and what the
-    build knows beyond the page, each as a record of its own type (``need``)."""
+    build knows beyond the page, each as a record of its own type (``need``, ``find``: the
+    page's ``ExecuteMode``, the site's ``SnippetReader`` if it uses pymdownx.snippets …)."""
 
     path: str  # display path of the page
     lines: tuple[str, ...]  # the file's lines
     blocks: list[Any] = field(default_factory=list)  # records parsed so far
-    previous: Region | None = None  # the region parsed just before this one
-    snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
-    mode: ExecuteMode = ExecuteMode.ALL  # which code fences of the page run (``parse.marked``)
     extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
 
     def count(self, record_type: type) -> int:
@@ -87,6 +80,10 @@ class ParseContext:
     def need(self, record: type[T]) -> T:
         """The build's record of a type (its ``InstrumentRegistry``, say)."""
         return _needed(self.extras, record)
+
+    def find(self, record: type[T]) -> T | None:
+        """The build's record of a type, if it has one (its ``SnippetReader``)."""
+        return _found(self.extras, record)
 
 
 @dataclass(frozen=True)
@@ -105,11 +102,16 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class StepContext:
-    """What a kind's ``steps`` may use: the page and the book's defaults for it."""
+    """What a kind's ``steps`` may use: the page, the book's default timeout, and what else
+    the build knows, each as a record of its own type (``need``: its ``IPythonSetting``)."""
 
     page: ParsedPage
     timeout: float  # seconds a step may take unless it says otherwise
-    ipython: bool  # whether the page's code runs with IPython's semantics unless a block says
+    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+
+    def need(self, record: type[T]) -> T:
+        """The build's record of a type."""
+        return _needed(self.extras, record)
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,6 @@ class RenderContext:
     records of their own types (``need``, ``find``)."""
 
     page: ParsedPage
-    slot_prefix: str  # unique per page, for the output slots of code blocks
-    citations: PageCitations
     caption_html: Callable[[str], str]  # Markdown (a caption) -> HTML, citations linked
     # What the page's sessions computed, for kinds that show a computed value (a numeric
     # quiz is graded in the browser around its check's exact value).
@@ -149,16 +149,22 @@ class RenderContext:
 
 @dataclass(frozen=True)
 class ExportContext:
-    """What a kind's ``notebook`` may use to write its blocks as notebook cells."""
+    """What a kind's ``notebook`` may use to write its blocks as notebook cells; what the
+    build knows beyond the page comes as records of their own types (``need``: the page's
+    ``PageCitations``, the book's ``Bibliography``)."""
 
     page: ParsedPage
     results: Mapping[StepKey, StepResult]
-    page_url: str  # the web page, as the notebook links to it
-    citations: PageCitations  # the page's numbers for the works it cites
-    bibliography: Mapping[str, Reference]
+    page_url: str  # the web page, as the notebook links to it (for what only the web page shows)
     cite: Callable[[str], str]  # Markdown with its ``[@key]`` citations numbered
-    # Each code cell's ``In [n]:``, as Jupyter numbers a run from the top (setup cell first).
+    # Each code cell's ``In [n]:``, as Jupyter numbers a run from the top (setup cell first):
+    # it counts the code cells of every kind on the page, so no one kind can work it out.
     execution_counts: Mapping[StepKey, int] = field(default_factory=dict)
+    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+
+    def need(self, record: type[T]) -> T:
+        """The build's record of a type (the page's ``PageCitations``, say)."""
+        return _needed(self.extras, record)
 
 
 def source_cell(block: Block, ctx: ExportContext) -> list[Cell]:

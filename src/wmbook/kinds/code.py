@@ -25,7 +25,7 @@ from wmbook.check.steps import step_problems
 from wmbook.kinds import registry
 from wmbook.kinds.base import BlockKind, CheckContext, ExportContext, PlacedStep, RenderContext, StepContext
 from wmbook.kinds.code_parse import LANGUAGES, parse
-from wmbook.model import Diagnostic, Outcome, Step, StepKey, StepResult
+from wmbook.model import Diagnostic, IPythonSetting, Outcome, Step, StepKey, StepResult
 from wmbook.notebook.cells import (
     Cell,
     cell_outputs,
@@ -97,7 +97,7 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
     options = block.options
     if options.show is not None and options.language in ("md", "markdown") and options.show.html:
         # Its text is HTML, shown as it is: it fills the slot once the page is HTML.
-        return ["", f"{fence.indent}{OutputSlot(ctx.slot_prefix, block.key).marker}", ""]
+        return ["", f"{fence.indent}{OutputSlot(ctx.page.ref.slot_prefix, block.key).marker}", ""]
     if options.show is not None and options.language in ("md", "markdown"):
         text = "\n".join(fence.body)
         rendered = list(fence.body)
@@ -108,7 +108,7 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
         shown_text = result_markdown(options.show, options.language, text, output, options.passed_on)
         return [fence.indent + line if line else line for line in shown_text.split("\n")]
     if options.show is not None:
-        marker = OutputSlot(ctx.slot_prefix, block.key).marker
+        marker = OutputSlot(ctx.page.ref.slot_prefix, block.key).marker
         return ["", f"{fence.indent}{marker}", ""] if options.execute else []
     language = "python" if options.language in (*PYTHON_LANGUAGES, PYODIDE) else options.language
     code_display, output_display = options.code_display, options.output_display
@@ -125,7 +125,7 @@ def render(block: CodeBlock, ctx: RenderContext) -> list[str]:
         code.append(f"{fence.indent}{fence.marker}")
     below: list[str] = []
     if (options.execute or options.browser_only) and output_display != "removed":
-        slot = OutputSlot(ctx.slot_prefix, block.key)
+        slot = OutputSlot(ctx.page.ref.slot_prefix, block.key)
         below = ["", f"{fence.indent}{slot.marker}", ""]
         if block.figure is not None:
             below += [fence.indent + line for line in numbered_figure(block.figure, options, slot, ctx)]
@@ -176,6 +176,18 @@ def numbered_figure(
     ]
 
 
+def page_ipython(page: ParsedPage, setting: IPythonSetting) -> bool:
+    """Whether a page's blocks run with IPython's semantics unless a block says otherwise:
+    the page's front matter (``ipython: true``) decides, else notebooks do (``.ipynb``, and
+    Markdown notebooks: front matter with jupytext's ``jupyter`` or MyST's ``kernelspec``)
+    and other Markdown pages follow the book's ``ipython`` setting."""
+    front = page.meta.get("ipython")
+    if isinstance(front, bool):
+        return front
+    markdown_notebook = "jupyter" in page.meta or "kernelspec" in page.meta
+    return page.notebook is not None or markdown_notebook or setting.ipython
+
+
 def steps(block: CodeBlock, ctx: StepContext) -> list[PlacedStep]:
     """The block's code, run where the block is on the page, in its session."""
     options = block.options
@@ -191,7 +203,9 @@ def steps(block: CodeBlock, ctx: StepContext) -> list[PlacedStep]:
         returncode=options.returncode,
         show_value=options.show is None,
         columns=options.show.width if options.show is not None else 0,
-        ipython=ctx.ipython if options.ipython is None else options.ipython,
+        ipython=page_ipython(ctx.page, ctx.need(IPythonSetting))
+        if options.ipython is None
+        else options.ipython,
         echo=options.language == "pycon" and options.show is None,
     )
     return [PlacedStep(block.fence.start, options.session, step)]

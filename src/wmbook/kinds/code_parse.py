@@ -16,7 +16,7 @@ from wmbook.model import (
     SourceLoc,
 )
 from wmbook.parse.fences import find_fences
-from wmbook.parse.marked import claims_fence, has_run_options, is_marked
+from wmbook.parse.marked import ExecuteMode, claims_fence, has_run_options, is_marked
 from wmbook.parse.mdexec import (
     MDEXEC_LANGUAGES,
     NOT_IMPLEMENTED,
@@ -29,10 +29,16 @@ from wmbook.parse.mdexec import (
 )
 from wmbook.parse.myst import CODE_CELL, MystError, is_python_cell, read_code_cell
 from wmbook.parse.options import CodeOptions, OptionError, parse_code_options, split_options
-from wmbook.parse.snippets import Included
+from wmbook.parse.snippets import Included, SnippetReader
 
 LANGUAGES = (*PYTHON_LANGUAGES, *MDEXEC_LANGUAGES, CODE_CELL, PYODIDE)
 """The fence languages that are code blocks."""
+
+
+def page_mode(ctx: ParseContext) -> ExecuteMode:
+    """Which code fences of the page run (the site's setting and the page's front matter);
+    all of them unless the build says."""
+    return ctx.find(ExecuteMode) or ExecuteMode.ALL
 
 
 def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagnostic]]:
@@ -44,8 +50,9 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
     (``exec="off"``), it is shown without them, which Markdown would not understand.
     """
     language = fence.lang.lower()
+    mode = page_mode(ctx)
     if language == CODE_CELL:
-        return parse_code_cell(fence, ctx) if claims_fence(fence.info, ctx.mode) else (None, [])
+        return parse_code_cell(fence, ctx) if claims_fence(fence.info, mode) else (None, [])
     if language == PYODIDE:
         return parse_pyodide(fence, ctx)
     if language in MDEXEC_LANGUAGES and not is_marked(fence.info):
@@ -56,7 +63,7 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
         return None, []
     loc = SourceLoc(ctx.path, fence.start)
     problems = []
-    if not claims_fence(fence.info, ctx.mode):
+    if not claims_fence(fence.info, mode):
         if not has_run_options(fence.info):
             return None, []
         options = CodeOptions(execute=False, language=language)
@@ -82,8 +89,9 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
         problems.append(Diagnostic(loc, message, Severity.WARNING))
     code, run_code = "\n".join(fence.body), ""
     included: tuple[Included, ...] = ()
-    if ctx.snippets is not None and options.execute:
-        expanded, found = ctx.snippets.expand(fence.body, fence.body_start, ctx.path)
+    snippets = ctx.find(SnippetReader)  # the site's pymdownx.snippets settings, if it uses them
+    if snippets is not None and options.execute:
+        expanded, found = snippets.expand(fence.body, fence.body_start, ctx.path)
         problems += found
         # A snippet line that includes nothing (a file pymdownx.snippets does not find, or one
         # outside base_path) runs as the empty line the site shows, never as the line itself.

@@ -26,12 +26,12 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[ExpectedOutput | None, list[
     """An output fence belongs to the code block directly above it (blank lines between)."""
     loc = SourceLoc(ctx.path, fence.start)
     owner = ctx.blocks[-1] if ctx.blocks and isinstance(ctx.blocks[-1], CodeBlock) else None
-    adjacent = (
-        owner is not None
-        and ctx.previous is owner.region
-        and all(not line.strip() for line in ctx.lines[owner.region.end : fence.start - 1])
+    # Only blank lines between: no other fence or block (one not parsed, say) comes between.
+    adjacent = owner is not None and all(
+        not line.strip() for line in ctx.lines[owner.region.end : fence.start - 1]
     )
-    if ctx.mode is not ExecuteMode.ALL and (owner is None or not adjacent or not owner.options.execute):
+    mode = ctx.find(ExecuteMode) or ExecuteMode.ALL  # which code fences of the page run
+    if mode is not ExecuteMode.ALL and (owner is None or not adjacent or not owner.options.execute):
         return None, []  # after code that does not run on this page: left as written
     if owner is None or not adjacent:
         return None, [Diagnostic(loc, "an output fence must come directly after a python block")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wmbook.book import ParsedPage
-from wmbook.cite.bibliography import Bibliography
+from wmbook.cite.bibliography import Bibliography, PageCitations
 from wmbook.cite.reference_list import reference_html
 from wmbook.kinds.base import BlockKind, CheckContext, ExportContext, ParseContext, RenderContext, region_of
 from wmbook.model import Diagnostic, Region, SourceLoc
@@ -67,8 +67,9 @@ def check_page(page: ParsedPage, ctx: CheckContext) -> list[Diagnostic]:
 
 def notebook(block: ReferenceList, ctx: ExportContext) -> list[Cell]:
     """The works the page cites, numbered as in its text."""
-    numbers = sorted(ctx.citations.numbers.items(), key=lambda item: item[1])
-    items = [f"{number}. {reference_html(ctx.bibliography[key])}" for key, number in numbers]
+    numbers = sorted(ctx.need(PageCitations).numbers.items(), key=lambda item: item[1])
+    entries = ctx.need(Bibliography).entries
+    items = [f"{number}. {reference_html(entries[key])}" for key, number in numbers]
     return [markdown_cell("\n".join(items))] if items else []
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage
-from wmbook.cite.bibliography import CITATION, PageCitations, Reference
+from wmbook.cite.bibliography import CITATION, Bibliography, PageCitations, Reference
 from wmbook.kinds import registry
 from wmbook.kinds.base import ExportContext, top_level
 from wmbook.model import Outcome, StepKey, StepResult
@@ -74,27 +74,23 @@ def _cite(text: str, citations: PageCitations, bibliography: Mapping[str, Refere
 def page_notebook(
     page: ParsedPage,
     results: Mapping[StepKey, StepResult],
-    bibliography: Mapping[str, Reference],
+    bibliography: Bibliography,
     page_url: str,
 ) -> dict[str, Any]:
     """The page as notebook JSON (nbformat 4.5): prose as Markdown cells, each block as its
     kind writes it (``BlockKind.notebook``; a kind that does not say: its source as written)."""
     lines = page.text.split("\n")
-    citations = PageCitations({})
-    for _, keys in page.citations:
-        for key in keys:
-            if key in bibliography:
-                citations.cite(key)
+    entries = bibliography.entries
+    citations = PageCitations.numbered(page.citations, entries)
     # Numbered as Jupyter numbers the notebook run top to bottom: the setup cell is In [1].
     counts = {key: n + 1 for key, n in execution_counts(page.blocks_of(CodeBlock), results).items()}
     ctx = ExportContext(
         page,
         results,
         page_url,
-        citations,
-        bibliography,
-        lambda text: _cite(text, citations, bibliography),
+        lambda text: _cite(text, citations, entries),
         counts,
+        {PageCitations: citations, Bibliography: bibliography},
     )
     cells: list[Cell] = [code_cell(SETUP, [], {"wmbook": {"setup": True}, "tags": ["setup"]}, 1)]
     position = front_matter_lines(page.text) + 1  # next file line not yet written out

@@ -15,6 +15,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,6 @@ from wmbook.model import StepResult
 from wmbook.notebook.export import execution_counts
 from wmbook.parse.notebook import DISPLAY_TAGS, fence_marker
 from wmbook.parse.options import CodeOptions
-from wmbook.render.citations import link_citations
 from wmbook.render.place import place_blocks, placements
 from wmbook.render.slots import fold_summary, folded_html, slot_name
 from wmbook.runner.manifest import runnable_output
@@ -71,14 +71,22 @@ def markdown_cell(text: str, convert: Callable[[str], str]) -> str:
     return "\n\n".join(out)
 
 
-# A code cell's output as the page shows it (the render stage's, its figures as slots).
-CellOutput = Callable[[CodeBlock, StepResult], str]
+@dataclass(frozen=True)
+class CellRendering:
+    """What the render stage gives a notebook page's cells."""
+
+    ctx: RenderContext  # for the blocks of its Markdown cells
+    output: Callable[
+        [CodeBlock, StepResult], str
+    ]  # a code cell's output, as a page shows it (figures as slots)
+    cited: Callable[[str], str]  # Markdown with the page's citations linked
 
 
 def rendered_notebook(
-    book: Book, page: Page, convert: Callable[[str], str], ctx: RenderContext, cell_output: CellOutput
+    book: Book, page: Page, convert: Callable[[str], str], rendering: CellRendering
 ) -> dict[str, Any]:
     """The notebook with wmbook's outputs and reader blocks, for mkdocs-jupyter to render."""
+    ctx = rendering.ctx
     parsed = page.parsed
     assert parsed.notebook is not None and parsed.cells is not None
     data = copy.deepcopy(parsed.notebook)
@@ -97,7 +105,7 @@ def rendered_notebook(
                 cell["outputs"] = []
                 continue
             slot = slot_name(page.slot_prefix, block.key)
-            html = cell_output(block, result)
+            html = rendering.output(block, result)
             if book.settings.run_in_browser and block.options.run:
                 html = runnable_output(slot, html)
             shown = _displayed(block.options, cell, html, convert)
@@ -113,7 +121,7 @@ def rendered_notebook(
             lines = parsed.text.split("\n")[span.first - 1 : span.first - 1 + span.count]
             inside = [b for b in parsed.blocks if span.first <= b.region.start < span.first + span.count]
             placed, _ = place_blocks("\n".join(lines), placements(ctx, inside))
-            cell["source"] = markdown_cell(link_citations(placed, ctx.citations, book.bibliography), convert)
+            cell["source"] = markdown_cell(rendering.cited(placed), convert)
     # A cell whose code and output are both removed is left out of the page; it ran and was checked.
     data["cells"] = [cell for number, cell in enumerate(data["cells"], start=1) if number not in removed]
     return data
@@ -151,10 +159,10 @@ def _displayed(
 
 
 def write_rendered_notebook(
-    book: Book, page: Page, convert: Callable[[str], str], ctx: RenderContext, cell_output: CellOutput
+    book: Book, page: Page, convert: Callable[[str], str], rendering: CellRendering
 ) -> Path:
     """Write the notebook mkdocs-jupyter is to render, once the page is checked; its path."""
-    data = rendered_notebook(book, page, convert, ctx, cell_output)
+    data = rendered_notebook(book, page, convert, rendering)
     payload = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     path = Path(book.settings.cache_dir) / "notebooks" / f"{digest(page.uri, payload)[:24]}.ipynb"
     if _holds(path, payload):  # written by an earlier build, byte for byte: nothing to write

@@ -15,7 +15,7 @@ from wmbook.book import ParsedPage
 from wmbook.chapter.meta import is_chapter, read_chapter_meta
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.kinds import registry
-from wmbook.kinds.base import ParseContext, region_of
+from wmbook.kinds.base import ParseContext
 from wmbook.model import Diagnostic, Fence, PageRef, SourceLoc
 from wmbook.parse.blocks import RawBlock, claimed_blocks
 from wmbook.parse.fences import find_fences, front_matter_lines
@@ -142,14 +142,15 @@ def parse_page(
     sources: list[Fence | RawBlock] = [f for f in fences if f.start not in inside_blocks]
     sources += raw_blocks
     sources.sort(key=lambda s: s.start)
-    extras: dict[type, object] = {InstrumentRegistry: instruments or InstrumentRegistry()}
-    ctx = ParseContext(path, lines, snippets=snippets, mode=mode, extras=extras)
+    extras: dict[type, object] = {InstrumentRegistry: instruments or InstrumentRegistry(), ExecuteMode: mode}
+    if snippets is not None:
+        extras[SnippetReader] = snippets
+    ctx = ParseContext(path, lines, extras=extras)
     for source in sources:
         if isinstance(source, Fence):
             markdown_cell = block_fences is not None and source.start not in block_fences
             kind = None if markdown_cell else kinds.by_fence.get(source.lang)
-            if kind is None:  # another language: shown as it is, but it separates blocks
-                ctx.previous = region_of(lines, source.start, source.end)
+            if kind is None:  # another language: shown as it is
                 continue
         else:
             if not source.closed:
@@ -161,9 +162,6 @@ def parse_page(
         if record is not None:
             assert type(record) is kind.record
             ctx.blocks.append(record)
-            ctx.previous = record.region
-        else:
-            ctx.previous = region_of(lines, source.start, source.end)
     prose = read_prose(text, path, fences, body_start)
     chapter = None
     if is_chapter(front.data):
