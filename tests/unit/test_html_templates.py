@@ -1,5 +1,6 @@
 """HTML comes from the Jinja templates in ``wmbook/templates``: no module builds tags in an
-f-string, by concatenation, ``%`` or ``.format`` (patterns searched for are not output)."""
+f-string, by concatenation, ``%`` or ``.format``, nor writes a fixed fragment of HTML (a
+closing ``</details>``, say) as a string of its own (patterns searched for are not output)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,20 @@ import wmbook
 from wmbook.templates import Markup, render, script_json
 
 PACKAGE = Path(wmbook.__file__).parent
-_TAG = re.compile(r"(?<!\?P)</?[a-zA-Z][a-zA-Z0-9-]*[\s>/]")  # a regex's (?P<name>…) is no tag
+# A regex's (?P<name>…) and a replacement's \g<name> are no tags.
+_TAG = re.compile(r"(?<!\?P)(?<!\\g)</?[a-zA-Z][a-zA-Z0-9-]*[\s>/]")
+# A name in angle brackets that is no element: what Python calls code compiled from a string.
+_NOT_ELEMENTS = {"<snippet>", "<cell>", "<string>", "<stdin>"}
+# An instrument's default caption: authored prose it declares in its own module as ``CAPTION``
+# (an instrument of another package passes its caption the same way), whose source digest keys
+# the instrument's stored rendering; not a fragment wmbook puts together.
+AUTHORED = {"CAPTION"}
 
 
 def _has_tag(node: ast.AST) -> bool:
     """A literal string (or an f-string's literal parts) holding an HTML tag."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return bool(_TAG.search(node.value))
+        return node.value not in _NOT_ELEMENTS and bool(_TAG.search(node.value))
     if isinstance(node, ast.JoinedStr):
         return any(_has_tag(part) for part in node.values)
     return False
@@ -40,17 +48,40 @@ def _patterns(tree: ast.AST) -> set[int]:
     return found
 
 
+def _not_written(tree: ast.AST) -> set[int]:
+    """Nodes (by id) of strings that are not HTML written out: docstrings, what is compared
+    with (``"<svg" in text``), an f-string's parts (the f-string is judged whole), and an
+    instrument's authored caption."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        documented = isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        if documented and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            found.add(id(body[0].value))
+        if isinstance(node, ast.Compare):
+            found |= {id(inner) for part in (node.left, *node.comparators) for inner in ast.walk(part)}
+        elif isinstance(node, ast.JoinedStr):
+            found |= {id(part) for part in node.values}
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id in AUTHORED for target in node.targets
+        ):
+            found |= {id(inner) for inner in ast.walk(node.value)}
+    return found
+
+
 def html_sites(source: str) -> list[int]:
-    """Lines where a string holding an HTML tag is filled in by formatting or concatenation."""
+    """Lines where a string holding an HTML tag is filled in by formatting or concatenation,
+    or written out as a fixed fragment."""
     lines: set[int] = set()
     tree = ast.parse(source)
-    patterns = _patterns(tree)
+    skipped = _patterns(tree) | _not_written(tree)
     for node in ast.walk(tree):
-        if id(node) in patterns:
+        if id(node) in skipped:
             continue
-        if isinstance(node, ast.JoinedStr) and _has_tag(node):
-            if any(isinstance(part, ast.FormattedValue) for part in node.values):
-                lines.add(node.lineno)
+        if isinstance(node, ast.Constant) and _has_tag(node):
+            lines.add(node.lineno)  # a fixed fragment: a template (macro) of its own
+        elif isinstance(node, ast.JoinedStr) and _has_tag(node):
+            lines.add(node.lineno)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
             if _has_tag(node.left) or (isinstance(node.op, ast.Add) and _has_tag(node.right)):
                 lines.add(node.lineno)
@@ -74,7 +105,14 @@ def html_sites(source: str) -> list[int]:
         ('x = "<b>{}</b>".format(text)', [1]),
         ('x = (\n  f"<span>{a}"\n  "</span>"\n)', [2]),
         ('x = f"a < {b}"', []),  # a comparison in text, not a tag
-        ('x = "<p>plain</p>"', []),  # a constant fragment is no formatting
+        ('x = "<p>plain</p>"', [1]),  # a fixed fragment is written out too
+        ('lines = ["<details>", *body, "</details>"]', [1]),
+        ('x = f"<p>plain</p>"', [1]),
+        ('x = "<snippet>"', []),  # a file name Python gives compiled code, no element
+        ('CAPTION = "An <em>authored</em> caption."', []),
+        ('x = BOX.sub(r"\\g<opening>>", markup)', []),  # a replacement's group, no tag
+        ('x = "<svg" in text', []),  # compared with, not written
+        ('"""Docstring with <tag> inside."""\ndef f():\n    """And <here>."""', []),
         ('x = f"{a}<=b"', []),
         ('"""Docstring with <tag> inside."""', []),
         ('x = rf"(?P<page>{name})-(?P<index>\\d+)"', []),  # a regular expression's named groups

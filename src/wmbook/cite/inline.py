@@ -37,8 +37,9 @@ def _text(text: str) -> str:
         return str(macros("cite_inline.html").link(target, Markup(label)))
 
     escaped = _LINK.sub(link, escaped)
-    escaped = _STRONG.sub(r"<strong>\1</strong>", escaped)
-    return _EM.sub(r"<em>\1</em>", escaped)
+    parts = macros("cite_inline.html")  # the text is escaped already
+    escaped = _STRONG.sub(lambda match: str(parts.strong(Markup(match[1]))), escaped)
+    return _EM.sub(lambda match: str(parts.em(Markup(match[1]))), escaped)
 
 
 def inline_markdown(text: str) -> Markup:

@@ -172,7 +172,7 @@ def numbered_figure(
         str(parts.figure_start(figure.anchor, options.narrow)),
         slot.figures_marker,
         str(parts.figure_caption(figure.anchor, figure.label, Markup(caption))),
-        "</figure>",
+        str(parts.figure_end()),
     ]
 
 

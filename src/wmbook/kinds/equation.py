@@ -93,7 +93,7 @@ def render(equation: Equation, ctx: RenderContext | None = None) -> list[str]:
         str(parts.title(equation.anchor, equation.label, equation.title)),
         *_separate_display_math(equation.content),
         "",
-        "</div>",
+        str(parts.end()),
     ]
 
 

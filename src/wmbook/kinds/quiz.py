@@ -323,17 +323,16 @@ def render(quiz: Quiz, ctx: RenderContext | None = None) -> list[str]:
         "",
         *(
             [
-                '<details class="wmbook-quiz__explanation" markdown="1">',
-                "<summary>Explanation</summary>",
+                *str(html_of.explanation_start()).split("\n"),
                 "",
                 *explanation,
                 "",
-                "</details>",
+                str(html_of.explanation_end()),
             ]
             if "".join(explanation).strip()
             else []
         ),
-        "</section>",
+        str(html_of.end()),
     ]
 
 
@@ -359,15 +358,16 @@ def notebook(quiz: Quiz, ctx: ExportContext) -> list[Cell]:
     elif quiz.kind == "choice":
         lines += [f"- {choice}" for choice in quiz.choices]
     answer = ("true" if quiz.answer else "false") if quiz.kind == "truefalse" else str(quiz.answer)
+    parts = macros("quiz.html")
     lines += [
         "",
-        "<details><summary>Answer</summary>",
+        str(parts.answer_start()),
         "",
         f"**{answer}**",
         "",
         *quiz.content,
         "",
-        "</details>",
+        str(parts.answer_end()),
     ]
     return [markdown_cell(ctx.cite("\n".join(lines)))]
 

@@ -112,6 +112,8 @@ def _katex_version() -> str:
 
 
 _SPAN_TAG = re.compile(r"<span\b|</span>")
+_TEX_ANNOTATION = re.compile(re.escape('<annotation encoding="application/x-tex"'))
+_VISUAL_HTML = re.compile(re.escape('<span class="katex-html" aria-hidden="true">'))
 
 
 def searchable_once(rendered: str) -> str:
@@ -121,20 +123,16 @@ def searchable_once(rendered: str) -> str:
     Material's search skips elements marked ``data-search-exclude`` but tells elements apart by
     tag, so the visible HTML (spans within spans) becomes an element of its own tag.
     """
-    rendered = rendered.replace(
-        '<annotation encoding="application/x-tex"',
-        '<annotation encoding="application/x-tex" data-search-exclude',
-        1,
-    )
-    opening = '<span class="katex-html" aria-hidden="true">'
-    start = rendered.find(opening)
-    if start < 0:
+    rendered = _TEX_ANNOTATION.sub(r"\g<0> data-search-exclude", rendered, count=1)
+    opening = _VISUAL_HTML.search(rendered)
+    if opening is None:
         return rendered
+    start = opening.start()
     depth = 0
     for match in _SPAN_TAG.finditer(rendered, start):
         depth += 1 if match.group(0) == "<span" else -1
         if depth == 0:
-            inner = rendered[start + len(opening) : match.start()]
+            inner = rendered[opening.end() : match.start()]
             # The same element with KaTeX's class (its CSS matches classes), in a tag of its own.
             renamed = str(macros("math.html").visual_part(Markup(inner)))
             return rendered[:start] + renamed + rendered[match.end() :]

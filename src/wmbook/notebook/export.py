@@ -33,7 +33,7 @@ from wmbook.kinds.base import ExportContext, top_level
 from wmbook.model import Outcome, StepKey, StepResult
 from wmbook.notebook.cells import Cell, cell_outputs, code_cell, collapse, markdown_cell, numbered_result
 from wmbook.parse.fences import front_matter_lines
-from wmbook.templates import Markup, macros
+from wmbook.templates import macros
 
 NBFORMAT = 4
 NBFORMAT_MINOR = 5
@@ -176,13 +176,7 @@ def notebook_name(src_uri: str) -> str:
     return Path(src_uri).stem + ".ipynb"
 
 
-DOWNLOAD_ICON = (
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
-    '<path d="M5 20h14v-2H5zM19 9h-4V3H9v6H5l7 7z"/></svg>'
-)
-
-
 def download_action(src_uri: str) -> str:
     """Material's page-action button (beside edit/view) that downloads the notebook."""
     name = notebook_name(src_uri)
-    return str(macros("notebook.html").download(name, Markup(DOWNLOAD_ICON)))
+    return str(macros("notebook.html").download(name))

@@ -27,7 +27,7 @@ _PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 # The result box of source="block" as Markdown leaves it where md_in_html does not reach
 # (indented, inside the tabs of another md block): its markdown="1" is left on the element.
-_LEFT_RESULT_BOX = re.compile(r'<div class="result" markdown="1"\s*>')
+_LEFT_RESULT_BOX = re.compile(r'(?P<opening><div class="result") markdown="1"\s*>')
 # markdown-exec's language for a fence's language: what its source is highlighted as.
 SHOWN_LANGUAGE = {"py": "python", "python3": "python", "markdown": "md"}
 
@@ -72,7 +72,7 @@ def with_source(
 
 def without_markdown_attribute(markup: str) -> str:
     """The result boxes with the ``markdown="1"`` that Markdown left on them removed."""
-    return _LEFT_RESULT_BOX.sub('<div class="result">', markup)
+    return _LEFT_RESULT_BOX.sub(r"\g<opening>>", markup)
 
 
 def prefix_ids(markup: str, prefix: str) -> str:

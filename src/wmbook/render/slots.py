@@ -170,7 +170,7 @@ def open_folds(content: str) -> str:
     content = _EMPTY_FOLD.sub("", content)
     # The summary is escaped in the marker already (``fold_markers``).
     content = _FOLD.sub(lambda m: str(macros("code.html").fold_start(Markup(m["summary"]))), content)
-    return _FOLD_END.sub("</details>", content)
+    return _FOLD_END.sub(str(macros("code.html").fold_end()), content)
 
 
 def folded_html(label: str, inner: str) -> str:
