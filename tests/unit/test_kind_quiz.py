@@ -9,7 +9,9 @@ import pytest
 from kind_support import check_context, clean_page, parse_block, render_context
 
 from wmbook.kinds import quiz as kind
-from wmbook.kinds.quiz import QUIZ_OPTIONS, Quiz, QuizCheck, default_tolerance, grade_check
+from wmbook.kinds import quiz_grade, quiz_parse
+from wmbook.kinds.quiz_grade import grade_check
+from wmbook.kinds.quiz_parse import QUIZ_OPTIONS, Quiz, QuizCheck, default_tolerance
 from wmbook.model import Diagnostic, Outcome, Region, Severity, SourceLoc, StepKey, StepKind, StepResult
 
 PATH = "docs/q.md"
@@ -21,7 +23,7 @@ def parse(
     """A quiz block at line 1 whose option lines are lines 2, 3, …"""
     header = f"/// quiz | {question}" if question else "/// quiz"
     text = "\n".join([header, *(f"    {line}" for line in options), body, "///"])
-    return parse_block(kind.parse, text, PATH)
+    return parse_block(quiz_parse.parse, text, PATH)
 
 
 def valid(options: list[str]) -> Quiz:
@@ -363,7 +365,7 @@ TRACEBACK = (
 def test_check(result: StepResult, expected: list[tuple[int, Severity, str]]) -> None:
     page = clean_page(CHECK_PAGE, PATH)
     (quiz,) = page.blocks_of(Quiz)
-    found = kind.check(quiz, check_context(page, [result]))
+    found = quiz_grade.check(quiz, check_context(page, [result]))
     assert [(d.loc.line, d.severity) for d in found] == [(line, severity) for line, severity, _ in expected]
     for diagnostic, (_, _, fragment) in zip(found, expected, strict=True):
         assert fragment in diagnostic.message
@@ -373,7 +375,7 @@ def test_check(result: StepResult, expected: list[tuple[int, Severity, str]]) ->
 def test_check_keeps_the_traceback_as_detail() -> None:
     page = clean_page(CHECK_PAGE, PATH)
     result = StepResult(KEY, Outcome.RAISED, exc_type="NameError", error_line=5, traceback=TRACEBACK)
-    (diagnostic,) = kind.check(page.blocks_of(Quiz)[0], check_context(page, [result]))
+    (diagnostic,) = quiz_grade.check(page.blocks_of(Quiz)[0], check_context(page, [result]))
     assert diagnostic.detail == TRACEBACK
 
 
@@ -381,16 +383,16 @@ def test_nothing_to_check() -> None:
     """A quiz without a check, or whose check has no result (not run at all), gives nothing."""
     page = clean_page(CHECK_PAGE + _quiz_block("Plain?", "answer: true"), PATH)
     with_check, plain = page.blocks_of(Quiz)
-    assert kind.check(with_check, check_context(page)) == []
+    assert quiz_grade.check(with_check, check_context(page)) == []
     wrong = StepResult(KEY, Outcome.OK, value=False, value_repr="False")
-    assert kind.check(plain, check_context(page, [wrong])) == []
+    assert quiz_grade.check(plain, check_context(page, [wrong])) == []
 
 
 def test_a_result_for_another_quiz_is_not_used() -> None:
     page = clean_page(CHECK_PAGE, PATH)
     other = StepResult(StepKey(StepKind.CHECK, 1), Outcome.OK, value=9.0, value_repr="9.0")
     code = StepResult(StepKey(StepKind.CODE, 0), Outcome.OK, value=9.0, value_repr="9.0")
-    assert kind.check(page.blocks_of(Quiz)[0], check_context(page, [other, code])) == []
+    assert quiz_grade.check(page.blocks_of(Quiz)[0], check_context(page, [other, code])) == []
 
 
 # -- markup --
@@ -422,14 +424,14 @@ def test_numeric_quiz_is_graded_around_the_exact_value(result: StepResult | None
     # … or before (a Markdown page), and filled in when the results come.
     early = "\n".join(kind.render(page.blocks_of(Quiz)[0], render_context(page)))
     assert 'data-answer="2.3" data-tol="0.05" data-wmbook-centre="quiz-what-is-x"' in early
-    late = kind.fill_centres(early, page.blocks_of(Quiz), {r.key: r for r in results})
+    late = quiz_grade.fill_centres(early, page.blocks_of(Quiz), {r.key: r for r in results})
     assert f'data-answer="{centre}" data-tol="0.05"' in late
     # Markdown's md_in_html writes the attributes again, in another order.
     sorted_tag = (
         '<section aria-labelledby="x" class="wmbook-quiz" data-answer="2.3" data-kind="numeric" '
         'data-tol="0.05" data-wmbook-centre="quiz-what-is-x" id="quiz-what-is-x">'
     )
-    filled = kind.fill_centres(sorted_tag, page.blocks_of(Quiz), {r.key: r for r in results})
+    filled = quiz_grade.fill_centres(sorted_tag, page.blocks_of(Quiz), {r.key: r for r in results})
     assert f'data-answer="{centre}" data-kind="numeric"' in filled
     assert ("data-wmbook-centre" in filled) is (centre == "2.3")
 

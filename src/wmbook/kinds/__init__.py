@@ -15,7 +15,8 @@ code           ```python / py / python3    ``wmbook.kinds.code`` (parse ``code_p
                bash, sh, console; MyST:
                {code-cell})
 output         ```output after code        ``wmbook.kinds.output``
-quiz           /// quiz | question         ``wmbook.kinds.quiz``
+quiz           /// quiz | question         ``wmbook.kinds.quiz`` (parse ``quiz_parse``;
+                                          answers ``quiz_grade``)
 equation       /// equation | EQ A.1       ``wmbook.kinds.equation``
 instrument     /// instrument | MM5.1      ``wmbook.kinds.instrument``
 references     /// references              ``wmbook.kinds.references``
