@@ -3,10 +3,12 @@ wmbook's own markup causes (Material's own findings are reported by a plain Mate
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import shutil
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -90,36 +92,70 @@ def _open_folds_from_the_keyboard(page: Any) -> None:
         )
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_folded_code_opens_from_the_keyboard_and_stays_accessible(
-    browser: Any, base_url: str, axe_source: str, scheme: str
-) -> None:
-    found = _violations_of_ours(
-        browser, base_url, axe_source, "/world-models/", scheme, _open_folds_from_the_keyboard
-    )
-    assert not found, json.dumps(found[:20], indent=1)
-
-
 @pytest.fixture(scope="module")
-def cells_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The notebook-cells fixture (figures without captions, a notebook page), built and served."""
+def fixture_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
+    """A book of tests/fixtures, by its folder's name, built on first use and served."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    root = tmp_path_factory.mktemp("cells") / "book"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "nbcells", root)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("WMBOOK_ACCEPT", raising=False)
-        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
-        build(config)
-    with serve(root / "site", LOCAL_HOST) as url:
+    urls: dict[str, str] = {}
+    with contextlib.ExitStack() as served:
+
+        def url(name: str) -> str:
+            if name not in urls:
+                root = tmp_path_factory.mktemp(name) / "book"
+                shutil.copytree(ROOT / "tests" / "fixtures" / name, root)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.delenv("WMBOOK_ACCEPT", raising=False)
+                    site = str(root / "site")
+                    build(load_config(config_file=str(root / "mkdocs.yml"), site_dir=site, strict=True))
+                urls[name] = served.enter_context(serve(root / "site", LOCAL_HOST))
+            return urls[name]
+
         yield url
+
+
+@pytest.mark.parametrize(
+    ("book", "path", "scheme", "summaries"),
+    [
+        ("", "/world-models/", "light", ()),
+        ("", "/world-models/", "dark", ()),
+        # Folded codes, outputs and whole cells (hide-input, hide-output, hide-cell and their
+        # fence options) on a notebook and a Markdown page.
+        ("celltags", "/tags/", "light", ("Output", "Code and output.*")),
+        ("celltags", "/fences/", "light", ("Output", "Code and output.*")),
+    ],
+)
+def test_folds_open_from_the_keyboard_and_stay_accessible(
+    browser: Any,
+    base_url: str,
+    fixture_url: Callable[[str], str],
+    axe_source: str,
+    book: str,
+    path: str,
+    scheme: str,
+    summaries: tuple[str, ...],
+) -> None:
+    """Each folded block (of the book's chapter, or of a fixture ``book``) opens with Enter from
+    the tab order, and axe-core finds nothing in it open; ``summaries`` are folds the page must
+    have (patterns of their summaries)."""
+
+    def open_all(page: Any) -> None:
+        shown = page.locator("details.wmbook-folded > summary").all_inner_texts()
+        for summary in summaries:
+            assert any(re.fullmatch(summary, text) for text in shown), (summary, shown)
+        _open_folds_from_the_keyboard(page)
+
+    url = fixture_url(book) if book else base_url
+    found = _violations_of_ours(browser, url, axe_source, path, scheme, open_all)
+    assert not found, json.dumps(found[:20], indent=1)
 
 
 @pytest.mark.parametrize("path", ["/cells/", "/figures/"])
 def test_figures_without_captions_have_accessible_names(
-    browser: Any, cells_url: str, axe_source: str, path: str
+    browser: Any, fixture_url: Callable[[str], str], axe_source: str, path: str
 ) -> None:
+    cells_url = fixture_url("nbcells")  # figures without captions, a notebook page
     found = _violations_of_ours(browser, cells_url, axe_source, path, "light")
     assert not found, json.dumps(found[:20], indent=1)
     with open_tab(browser, cells_url) as (tab, visit):
@@ -153,35 +189,3 @@ def test_runner_buttons_that_are_hidden_are_not_shown(page: Any) -> None:
     page.goto("/writing/", wait_until="networkidle")
     run = page.locator(".wmbook-run__bar").first.get_by_role("button", name="Run", include_hidden=True)
     assert run.count() == 1 and not run.is_visible()
-
-
-@pytest.fixture(scope="module")
-def celltags_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The cell-tags fixture (folded codes and outputs on a notebook and a Markdown page), served."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    root = tmp_path_factory.mktemp("celltags") / "book"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "celltags", root)
-    config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(root / "site"), strict=True)
-    build(config)
-    with serve(root / "site", LOCAL_HOST) as url:
-        yield url
-
-
-@pytest.mark.parametrize("path", ["/tags/", "/fences/"])
-def test_folded_outputs_open_from_the_keyboard_and_stay_accessible(
-    browser: Any, celltags_url: str, axe_source: str, path: str
-) -> None:
-    """Folded codes, outputs and whole cells (hide-input, hide-output, hide-cell and their fence
-    options) open with Enter from the tab order, and axe-core finds nothing in them open."""
-
-    def open_all(page: Any) -> None:
-        kinds = page.locator("details.wmbook-folded > summary").all_inner_texts()
-        assert any(text == "Output" for text in kinds) and any(
-            text.startswith("Code and output") for text in kinds
-        )
-        _open_folds_from_the_keyboard(page)
-
-    found = _violations_of_ours(browser, celltags_url, axe_source, path, "light", open_all)
-    assert not found, json.dumps(found[:20], indent=1)
