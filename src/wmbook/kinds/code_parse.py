@@ -62,49 +62,11 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
         # A doctest transcript in a python fence is an example of a session, not a program.
         return None, []
     loc = SourceLoc(ctx.path, fence.start)
-    problems = []
-    if not claims_fence(fence.info, mode):
-        if not has_run_options(fence.info):
-            return None, []
-        options = CodeOptions(execute=False, language=language)
-    else:
-        try:
-            options = parse_code_options(fence.info, language)
-        except OptionError as exc:
-            problems.append(Diagnostic(loc, f"{exc}"))
-            options = CodeOptions(execute=False, language=language)
-    if not fence.closed:
-        # The rest of the page would be taken for code: shown, never run.
-        problems.append(Diagnostic(loc, f"this {fence.lang} fence is never closed; add ``` after the code"))
-        options = CodeOptions(execute=False, language=language)
-    if options.show is not None and options.execute and not is_marked(fence.info):
-        # Written for markdown-exec, which runs only the fences marked exec="1": an example.
-        options = dataclasses.replace(options, execute=False, show=None)
-    if transcript:  # run as a transcript, in the style its options chose; not in the browser
-        options = dataclasses.replace(options, language="pycon", run=False)
-    for key in options.ignored:
-        message = (
-            f"{key}= is markdown-exec's and not implemented by wmbook ({NOT_IMPLEMENTED[key]}); remove it"
-        )
-        problems.append(Diagnostic(loc, message, Severity.WARNING))
-    code, run_code = "\n".join(fence.body), ""
-    included: tuple[Included, ...] = ()
-    snippets = ctx.find(SnippetReader)  # the site's pymdownx.snippets settings, if it uses them
-    if snippets is not None and options.execute:
-        expanded, found = snippets.expand(fence.body, fence.body_start, ctx.path)
-        problems += found
-        # A snippet line that includes nothing (a file pymdownx.snippets does not find, or one
-        # outside base_path) runs as the empty line the site shows, never as the line itself.
-        if expanded.run != code and options.language in PYTHON_LANGUAGES:
-            code, run_code, included = expanded.shown, expanded.run, expanded.included
-        elif expanded.shown != code:
-            code = expanded.shown  # a shell script or a transcript runs the text in place
-    shown = ""
-    if options.language == "pycon":
-        run_code, prompts = python_of_transcript(tuple(code.split("\n")))
-        shown = prompts if options.show is not None else ""
-    elif options.language == "console":
-        run_code, shown = shell_of_console(tuple(code.split("\n")))
+    problems: list[Diagnostic] = []
+    options = fence_options(fence, language, mode, transcript, loc, problems)
+    if options is None:
+        return None, []
+    code, run_code, included, shown = block_code(fence, options, ctx, problems)
     if options.session == "":
         options = dataclasses.replace(options, session=f"block@{fence.start}")
     inner: list[FencedRecord] = []
@@ -126,6 +88,70 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
         tuple(inner),
     )
     return block, problems
+
+
+def fence_options(
+    fence: Fence,
+    language: str,
+    mode: ExecuteMode,
+    transcript: bool,
+    loc: SourceLoc,
+    problems: list[Diagnostic],
+) -> CodeOptions | None:
+    """The options a code fence runs with (bad ones reported in ``problems``: it is then shown,
+    not run); None for a fence that is not wmbook's on this page."""
+    if not claims_fence(fence.info, mode):
+        if not has_run_options(fence.info):
+            return None
+        options = CodeOptions(execute=False, language=language)
+    else:
+        try:
+            options = parse_code_options(fence.info, language)
+        except OptionError as exc:
+            problems.append(Diagnostic(loc, f"{exc}"))
+            options = CodeOptions(execute=False, language=language)
+    if not fence.closed:
+        # The rest of the page would be taken for code: shown, never run.
+        problems.append(Diagnostic(loc, f"this {fence.lang} fence is never closed; add ``` after the code"))
+        options = CodeOptions(execute=False, language=language)
+    if options.show is not None and options.execute and not is_marked(fence.info):
+        # Written for markdown-exec, which runs only the fences marked exec="1": an example.
+        options = dataclasses.replace(options, execute=False, show=None)
+    if transcript:  # run as a transcript, in the style its options chose; not in the browser
+        options = dataclasses.replace(options, language="pycon", run=False)
+    for key in options.ignored:
+        message = (
+            f"{key}= is markdown-exec's and not implemented by wmbook ({NOT_IMPLEMENTED[key]}); remove it"
+        )
+        problems.append(Diagnostic(loc, message, Severity.WARNING))
+    return options
+
+
+def block_code(
+    fence: Fence, options: CodeOptions, ctx: ParseContext, problems: list[Diagnostic]
+) -> tuple[str, str, tuple[Included, ...], str]:
+    """A code fence's code as shown (snippets in place), the code that runs when that differs
+    (a transcript's, a console's, or with snippets' lines located), the files it includes, and
+    what a transcript or console shows instead of its text."""
+    code, run_code = "\n".join(fence.body), ""
+    included: tuple[Included, ...] = ()
+    snippets = ctx.find(SnippetReader)  # the site's pymdownx.snippets settings, if it uses them
+    if snippets is not None and options.execute:
+        expanded, found = snippets.expand(fence.body, fence.body_start, ctx.path)
+        problems += found
+        # A snippet line that includes nothing (a file pymdownx.snippets does not find, or one
+        # outside base_path) runs as the empty line the site shows, never as the line itself.
+        if expanded.run != code and options.language in PYTHON_LANGUAGES:
+            code, run_code, included = expanded.shown, expanded.run, expanded.included
+        elif expanded.shown != code:
+            code = expanded.shown  # a shell script or a transcript runs the text in place
+    shown = ""
+    if options.language == "pycon":
+        run_code, prompts = python_of_transcript(tuple(code.split("\n")))
+        shown = prompts if options.show is not None else ""
+    elif options.language == "console":
+        run_code, shown = shell_of_console(tuple(code.split("\n")))
+    return code, run_code, included, shown
 
 
 def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) -> list[FencedRecord]:
