@@ -8,6 +8,8 @@ stage          MkDocs event              what happens
 =============  ========================  ========================================================
 parse          on_files                  every page's file into typed blocks (``wmbook.launch``)
 execute        on_files                  every session starts (cache or worker processes)
+check, render  on_pre_page               notebook pages: checked, their notebook rendered for
+                                         mkdocs-jupyter (``wmbook.notebook.pages``)
 render         on_page_markdown          blocks into the page's Markdown (outputs: slots)
 render         on_page_content           math, chapter header, cite controls
 check          on_page_context           the page's sessions are awaited and checked
