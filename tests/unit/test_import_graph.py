@@ -153,9 +153,10 @@ def test_only_kinds_import_a_kind_module() -> None:
     assert {name: kinds for name, kinds in reaching.items() if kinds} == {}
 
 
-# The build's top floors, highest first: the plugin (MkDocs' events), the start of a build,
-# the stages.  Every other module is below them: it is called by a stage, never calls one.
-FLOORS = ("wmbook.plugin", "wmbook.launch", "wmbook.stages")
+# The build's top floors, highest first: where MkDocs loads the plugin from, the plugin
+# (MkDocs' events), the start of a build, the stages.  Every other module is below them: it is
+# called by a stage, never calls one.
+FLOORS = ("wmbook.plugin_entry", "wmbook.plugin", "wmbook.launch", "wmbook.stages")
 
 
 def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
