@@ -42,7 +42,7 @@ _CDN = re.compile(r"(?:https?:)?//(?:cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|u
 _REMOTE_SRC = re.compile(r"""\bsrc\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 # Where mkdocs-jupyter's page turns from its template's scripts and styles (some 600 kB of
 # JupyterLab's CSS, the same on every page) to the notebook.
-_NOTEBOOK_START = '<div class="jupyter-wrapper">'
+_NOTEBOOK_START = re.compile(re.escape('<div class="jupyter-wrapper">'))
 
 
 def _one_html_block(html: str) -> str:
@@ -188,7 +188,8 @@ def _holds(path: Path, payload: bytes) -> bool:
 def split_notebook_html(html: str) -> tuple[str, str]:
     """mkdocs-jupyter's page HTML as its template's scripts and styles, and the notebook
     (``("", html)`` when the notebook's wrapper is not found)."""
-    start = html.find(_NOTEBOOK_START)
+    found = _NOTEBOOK_START.search(html)
+    start = found.start() if found is not None else -1
     return (html[:start], html[start:]) if start > 0 else ("", html)
 
 
