@@ -447,8 +447,3 @@ class SessionPool:
         """Wait for running sessions, then stop the worker server."""
         self._threads.shutdown(wait=True, cancel_futures=True)
         self.server.stop()
-
-
-# Where the entry point named the local executor before ``execute.local`` declared it: an
-# install whose metadata still says so finds it here.
-from wmbook.execute.local import EXECUTOR as EXECUTOR  # noqa: E402
