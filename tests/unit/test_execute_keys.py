@@ -16,6 +16,7 @@ from wmbook.execute.keys import (
     engine_fingerprint,
     environment_fingerprint,
     imports_unchanged,
+    package_fingerprint,
     python_fingerprint,
     record_imports,
     session_key,
@@ -109,6 +110,24 @@ def test_fingerprints() -> None:
     assert len(engine_fingerprint()) == 64
     assert sys.version in python_fingerprint()
     assert sys.executable not in python_fingerprint()
+
+
+def test_the_engine_fingerprint_follows_sources_not_compiled_files(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub" / "__pycache__").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    (package / "sub" / "b.py").write_text("y = 2\n")
+    (package / "sub" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"compiled")
+    first = package_fingerprint(package, "1.0")
+    assert package_fingerprint(package, "1.1") != first
+    (package / "sub" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"compiled again")
+    (package / "sub" / "__pycache__" / "new.txt").write_text("anything in a cache folder")
+    assert package_fingerprint(package, "1.0") == first
+    (package / "sub" / "b.py").write_text("y = 3\n")  # same size, maybe the same time
+    edited = package_fingerprint(package, "1.0")
+    assert edited != first
+    (package / "sub" / "c.js").write_text("1")  # any new file counts, not only Python
+    assert package_fingerprint(package, "1.0") != edited
 
 
 def _site(root: Path, *dists: str) -> str:

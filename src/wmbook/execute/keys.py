@@ -32,11 +32,24 @@ ImportRecord = list[str]
 @functools.cache
 def engine_fingerprint() -> str:
     """Hash of every file of the installed wmbook package (an edit in a checkout counts)."""
-    root = Path(wmbook.__file__).parent
-    hasher = hashlib.sha256(wmbook.__version__.encode())
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".woff2"):
-            hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return package_fingerprint(Path(wmbook.__file__).parent, wmbook.__version__)
+
+
+def package_fingerprint(root: Path, version: str) -> str:
+    """Hash of ``version`` and the content of every file under ``root``, its compiled
+    modules and fonts left out: compiled files follow their sources, fonts are not code.
+    Contents, not sizes and times: a file can change and keep both."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]  # not walked at all
+        where = Path(folder).relative_to(root).parts
+        found += [((*where, name), os.path.join(folder, name)) for name in names]
+    hasher = hashlib.sha256(version.encode())
+    for parts, path in sorted(found):  # the order of the paths' parts, as Path's own sorting
+        if parts[-1].endswith((".pyc", ".woff2")) or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as file:
+            hasher.update("/".join(parts).encode() + b"\0" + file.read())
     return hasher.hexdigest()
 
 
