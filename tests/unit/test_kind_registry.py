@@ -127,3 +127,30 @@ def test_a_failing_kind_of_another_package_is_a_diagnostic_at_its_block() -> Non
     assert [cell["source"] for cell in kind.notebook(note, export)] == [
         ["/// note_kind\n", "Some text.\n", "///"]
     ]
+
+
+class _LookedAt(list[object]):
+    """A page's blocks that count how many of them a reader looks at."""
+
+    looked = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self.looked += len(self)
+        return super().__iter__()
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        got = super().__getitem__(index)
+        self.looked += len(got) if isinstance(index, slice) else 1
+        return got
+
+
+def test_counting_a_kinds_blocks_looks_at_each_block_once() -> None:
+    ctx = parse_context("", "docs/p.md")
+    ctx.blocks = blocks = _LookedAt()
+    indexes = []
+    for n in range(200):
+        indexes.append((ctx.count(Note), ctx.count(Region)))
+        blocks.append(Note(Region(n, n + 1, "")) if n % 3 else object())
+    assert indexes[:4] == [(0, 0), (0, 0), (1, 0), (2, 0)]
+    assert indexes[-1] == (sum(1 for n in range(199) if n % 3), 0)
+    assert blocks.looked <= 2 * 200  # not the whole page again at every block (200 * 200 / 2)

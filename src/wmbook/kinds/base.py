@@ -72,10 +72,16 @@ class ParseContext:
     lines: tuple[str, ...]  # the file's lines
     blocks: list[Any] = field(default_factory=list)  # records parsed so far
     extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+    # record type -> (blocks looked at, how many of them are of the type): blocks are only ever
+    # appended, so each count looks at the blocks added since the last, not the whole page again.
+    _tally: dict[type, tuple[int, int]] = field(default_factory=dict, init=False, repr=False)
 
     def count(self, record_type: type) -> int:
         """How many blocks of a record type came before (their index on the page)."""
-        return sum(isinstance(b, record_type) for b in self.blocks)
+        seen, found = self._tally.get(record_type, (0, 0))
+        found += sum(isinstance(b, record_type) for b in self.blocks[seen:])
+        self._tally[record_type] = (len(self.blocks), found)
+        return found
 
     def need(self, record: type[T]) -> T:
         """The build's record of a type (its ``InstrumentRegistry``, say)."""
