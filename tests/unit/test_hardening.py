@@ -87,6 +87,10 @@ def test_a_figure_whose_links_all_name_its_own_anchors_is_kept_as_it_is() -> Non
         # An image may only hold an embedded raster, not even an anchor of the figure.
         '<use xlink:href="#m1"/><image xlink:href="#m1"/>',
         '<feImage href="#m1"/>',
+        # Any case, beside text that is not ASCII (matplotlib's minus sign, a lone surrogate).
+        '<text>\u22121</text><A HREF="javascript:alert(1)"><path/></A>',
+        '<text>\ud800</text><use xlink:href="#m1"/><IMAGE XLINK:HREF="#m1"/>',
+        '<text>\u0130</text><FeImage Href="#m1"/>',
     ],
 )
 def test_a_figure_with_anchor_links_still_loses_every_other_link(svg: str) -> None:

@@ -36,9 +36,12 @@ _IMAGE_ELEMENTS = frozenset({"image", "feimage"})
 # is a double-quoted link to an anchor of its own (matplotlib's ``<use xlink:href="#…">``),
 # has nothing the element-by-element pass would remove, so that pass is skipped.  Both
 # searches are broader than that pass (any ``href`` not so followed, any tag that starts as
-# an image's), so a figure they do not settle takes the full pass.
-_OTHER_HREF = re.compile(r'href(?!\s*=\s*"#[^"]*")', re.IGNORECASE)
-_IMAGE_TAG = re.compile(r"<(?:fe)?image(?![\w:.-])", re.IGNORECASE)
+# an image's), so a figure they do not settle takes the full pass.  They read the figure's
+# UTF-8 bytes with ASCII letters lowered, a quarter of the time of case-blind searches of its
+# text and as broad: no other character lowers to an ASCII letter nor has ASCII bytes, and a
+# byte's ``\s`` and ``\w`` are narrower, so a lookahead fails (the full pass runs) more often.
+_OTHER_HREF = re.compile(rb'href(?!\s*=\s*"#[^"]*")')
+_IMAGE_TAG = re.compile(rb"<(?:fe)?image(?![\w:.-])")
 
 
 def visible_text(text: str) -> str:
@@ -67,7 +70,8 @@ def settle_carriage_returns(text: str) -> str:
 def safe_figure_svg(svg: str) -> tuple[str, int]:
     """A figure's SVG keeping only http(s) and relative links and embedded PNG, JPEG, GIF
     or WebP images; and how many links or images were removed."""
-    if _OTHER_HREF.search(svg) is None and _IMAGE_TAG.search(svg) is None:
+    lowered = svg.encode("utf-8", "surrogatepass").lower()  # bytes.lower: ASCII letters only
+    if _OTHER_HREF.search(lowered) is None and (b"image" not in lowered or not _IMAGE_TAG.search(lowered)):
         return svg, 0
     removed = 0
 
