@@ -5,13 +5,14 @@ closing ``</details>``, say) as a string of its own (patterns searched for are n
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 import wmbook
-from wmbook.templates import Markup, render, script_json
+from wmbook.templates import Markup, render, script_json, template
 
 PACKAGE = Path(wmbook.__file__).parent
 # A regex's (?P<name>…) and a replacement's \g<name> are no tags.
@@ -147,3 +148,13 @@ def test_templates_escape_text_as_html_escape_does() -> None:
     )
     assert render("runner_block.html", block="b", output=Markup("<i>x</i>")).endswith("><i>x</i></div>")
     assert str(script_json('{"a": "</script>"}')) == '{"a": "\\u003c/script>"}'
+
+
+def test_a_loaded_template_is_not_looked_up_on_disk_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every output box of a build renders one template: its file is read once, not stat'ed each time."""
+    template("output_box.html")
+    looked: list[str] = []
+    monkeypatch.setattr(os.path, "isfile", lambda path: looked.append(path) or True)
+    monkeypatch.setattr(os.path, "getmtime", lambda path: looked.append(path) or 0.0)
+    template("output_box.html")
+    assert looked == []

@@ -35,6 +35,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
+        auto_reload=False,  # the package's own files: no need to look at each one's time at every use
     )
 
 
