@@ -288,13 +288,13 @@ def test_entry_records_the_distributions_a_session_imported(cached: Path) -> Non
 def test_changed_version_of_an_imported_distribution_is_a_miss(
     cached: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.metadata
+    from wmbook.execute import keys
 
-    real = importlib.metadata.version
+    real = keys._version
 
-    def upgraded(name: str) -> str:
+    def upgraded(name: str) -> str | None:
         return "999.0" if name == "numpy" else real(name)
 
-    monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    monkeypatch.setattr(keys, "_version", upgraded)
     report = _report(build_site(cached, caplog))
     assert report == {**{k: True for k in ALL_RUN}, ("docs/index.md", "main"): False}

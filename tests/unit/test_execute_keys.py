@@ -261,6 +261,37 @@ def test_versions_are_looked_up_once_per_build() -> None:
     assert not imports_unchanged({"numpy": [["dist", "numpy", NUMPY]]}, memo)
 
 
+def _installed(site: Path, folder: str, metadata_file: str, version: str) -> None:
+    (site / folder).mkdir(parents=True)
+    (site / folder / metadata_file).write_text(f"Metadata-Version: 2.1\nName: wm-probe\nVersion: {version}\n")
+
+
+def test_versions_are_read_from_the_folder_name_without_parsing_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    real_read = importlib.metadata.PathDistribution.read_text
+    monkeypatch.setattr(
+        importlib.metadata.PathDistribution,
+        "read_text",
+        lambda self, name: read.append(name) or real_read(self, name),
+    )
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "old")])
+    _installed(tmp_path / "old", "wm_probe-1.2.3.dist-info", "METADATA", "1.2.3")
+    recorded = [["dist", "wm-probe", "1.2.3"]]
+    assert keys._version("wm-probe") == "1.2.3"
+    assert "METADATA" not in read
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "new")])
+    _installed(tmp_path / "new", "wm_probe-1.3.0.dist-info", "METADATA", "1.3.0")
+    assert not imports_unchanged({"wm_probe": recorded}, {})  # upgraded: its folder's name says so
+    # A folder without the version in its name (``setup.py develop``): its metadata says it.
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "develop")])
+    _installed(tmp_path / "develop", "wm_probe.egg-info", "PKG-INFO", "0.5")
+    assert keys._version("wm-probe") == "0.5"
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "none")])
+    assert keys._version("wm-probe") is None
+
+
 def test_owners_are_looked_up_once_per_build(monkeypatch: pytest.MonkeyPatch) -> None:
     memo: dict[str, list[list[str]]] = {}
     first = record_imports(["numpy", "json"], memo)
