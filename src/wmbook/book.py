@@ -112,6 +112,22 @@ class ParsedPage:
         title = self.meta.get("title")
         return title if isinstance(title, str) and title else self.prose.h1
 
+    def rendered(self) -> ParsedPage:
+        """What the build keeps of the page once MkDocs has written it: its paths, title,
+        chapter and a notebook's cells (the report places problems by them), not its text,
+        blocks or prose, so that a book of thousands of pages does not hold every page's."""
+        return ParsedPage(
+            self.path,
+            self.abs_path,
+            "",
+            prose=Prose(has_math=self.prose.has_math, h1=self.title),
+            chapter=self.chapter,
+            runnable=self.runnable,
+            cells=self.cells,
+            execute=self.execute,
+            assets=self.assets,
+        )
+
 
 @dataclass
 class Page:
@@ -173,6 +189,7 @@ class Book:
     bibliography_found: bool = False
     pages: dict[str, Page] = field(default_factory=dict)  # by src_uri
     nav_titles: dict[str, str] = field(default_factory=dict)  # nav title -> src_uri
+    titled: dict[str, Page] | None = None  # pages by title, made once (``stages.page_titled``)
     diagnostics: list[Diagnostic] = field(default_factory=list)  # not tied to one page
     sessions: list[SessionResult] = field(default_factory=list)
     rewrites: dict[str, list[OutputRewrite]] = field(default_factory=dict)  # by page (src_uri), accept mode
@@ -183,7 +200,7 @@ class Book:
     late_assets: set[AssetKind] = field(default_factory=set)  # what some page needed after running
     runtime_bytes: int = 0  # what the in-browser runner downloads on the first Run
     writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
-    writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebooks being written
+    writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebook writes that failed
     snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
     scratch: list[str] = field(default_factory=list)  # temporary folder of this build, made when needed
 

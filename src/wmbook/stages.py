@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -265,12 +266,16 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
 
 def page_titled(book: Book, title: str) -> Page | None:
     """The page whose front-matter title, first heading or nav title is ``title``."""
-    wanted = " ".join(title.split()).casefold()
-    titles = {" ".join(p.parsed.title.split()).casefold(): p for p in book.pages.values() if p.parsed.title}
-    for name, uri in book.nav_titles.items():
-        if uri in book.pages:
-            titles.setdefault(" ".join(name.split()).casefold(), book.pages[uri])
-    return titles.get(wanted)
+    if book.titled is None:  # once per build: every chapter page asks (the nav is read by then)
+        book.titled = {_title_key(p.parsed.title): p for p in book.pages.values() if p.parsed.title}
+        for name, uri in book.nav_titles.items():
+            if uri in book.pages:
+                book.titled.setdefault(_title_key(name), book.pages[uri])
+    return book.titled.get(_title_key(title))
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
 
 
 def builds_on_links(book: Book, page: Page) -> tuple[tuple[str, str | None], ...]:
@@ -578,17 +583,24 @@ def write_notebook(book: Book, page: Page) -> None:
         )
     target = Path(page.dest_path).parent / notebook_name(page.uri)
     write = book.writer.submit(lambda: atomic_write(target, notebook_bytes(notebook)))
-    book.writes.append((SourceLoc(page.parsed.path, 1), write))
+    where = SourceLoc(page.parsed.path, 1)
+
+    def keep_failed(done: Future[None]) -> None:
+        # Only a failed write is kept, to be reported: a book does not hold a future per page.
+        if done.exception() is not None:
+            book.writes.append((where, done))
+
+    write.add_done_callback(keep_failed)
 
 
 def await_notebooks(book: Book) -> None:
     """Every page's notebook written (``write_notebook``); a failed write is reported at its page."""
+    book.writer.shutdown()  # waits for every write
     for where, write in book.writes:
         try:
             write.result()
         except OSError as exc:
             book.diagnostics.append(Diagnostic(where, f"could not write the page's notebook: {exc}"))
-    book.writer.shutdown()
 
 
 def render_final(book: Book, page: Page, output: str) -> str:
@@ -610,8 +622,9 @@ def render_final(book: Book, page: Page, output: str) -> str:
 
 
 def _let_go(page: Page) -> None:
-    """Drop the page's results and rendered outputs once the page is finished: a book of
-    thousands of pages then holds one page's at a time, not every page's."""
+    """Drop the page's results, rendered outputs and parsed blocks once the page is
+    finished: a book of thousands of pages then holds one page's at a time, not every page's."""
+    page.parsed = page.parsed.rendered()
     page.sessions.clear()
     page.results.clear()
     page.outputs.clear()

@@ -1,0 +1,69 @@
+"""A build holds a finished page's parsed blocks, sessions and notebook write no longer:
+what is alive when the build ends does not grow with the number of pages."""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+from wmbook import stages
+from wmbook.blocks import CodeBlock
+from wmbook.book import Book
+from wmbook.model import Fence, SessionSpec, Step
+
+from .conftest import build_site
+
+# What a page's parse and run leave: any of them alive at the end is held for every page.
+PER_PAGE = (CodeBlock, Fence, Step, SessionSpec, Future)
+
+MKDOCS_YML = "site_name: Pages\nplugins:\n  - wmbook\n"
+
+
+def write_book(root: Path, pages: int) -> None:
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    (docs / "index.md").write_text("# Pages\n")
+    for number in range(pages):
+        text = f"# Page {number}\n\nSome prose.\n\n```python\nvalue = {number}\nprint(value * 2)\n```\n"
+        (docs / f"page{number}.md").write_text(text)
+
+
+def alive_at_report(
+    tmp_path: Path, pages: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Counter[str], int]:
+    """Objects of the per-page types alive when the report stage starts, and the characters
+    of page text the book still holds."""
+    root = tmp_path / f"book{pages}"
+    write_book(root, pages)
+    seen: list[tuple[Counter[str], int]] = []
+    report = stages.report
+
+    def counting(book: Book, *args: object, **kwargs: object) -> None:
+        gc.collect()
+        counts = Counter(type(o).__name__ for o in gc.get_objects() if isinstance(o, PER_PAGE))
+        text = sum(len(page.parsed.text) for page in book.pages.values())
+        seen.append((counts, text))
+        report(book, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages, "report", counting)
+    build = build_site(root, caplog)
+    assert not build.failed, build.messages
+    assert (build.site / "page1" / "index.html").read_text().count("<pre") >= 1
+    assert len(seen) == 1
+    return seen[0]
+
+
+def test_finished_pages_are_let_go(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    few, few_text = alive_at_report(tmp_path, 2, caplog, monkeypatch)
+    many, many_text = alive_at_report(tmp_path, 10, caplog, monkeypatch)
+    assert few_text == many_text == 0
+    # Eight more pages leave nothing more alive (a test run's own objects are the same in both).
+    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    assert grown == {}, f"kept for every page: {grown}"
