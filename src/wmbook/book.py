@@ -113,12 +113,11 @@ class ParsedPage:
         return title if isinstance(title, str) and title else self.prose.h1
 
     def rendered(self) -> ParsedPage:
-        """What the build keeps of the page once MkDocs has written it: its paths, title,
+        """What the build keeps of the page once MkDocs has written it: its ref, title,
         chapter and a notebook's cells (the report places problems by them), not its text,
         blocks or prose, so that a book of thousands of pages does not hold every page's."""
         return ParsedPage(
-            self.path,
-            self.abs_path,
+            self.ref,
             "",
             prose=Prose(has_math=self.prose.has_math, h1=self.title),
             chapter=self.chapter,
