@@ -21,6 +21,7 @@ from wmbook.model import (
     Diagnostic,
     KindOf,
     PageRef,
+    PendingResult,
     SessionResult,
     SourceLoc,
     StepKey,
@@ -134,7 +135,7 @@ class Page:
 
     parsed: ParsedPage
     dest_path: str = ""  # where MkDocs writes the page's HTML
-    sessions: list[Future[SessionResult]] = field(default_factory=list)
+    sessions: list[PendingResult] = field(default_factory=list)
     results: dict[StepKey, StepResult] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its output HTML

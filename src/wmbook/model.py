@@ -383,3 +383,16 @@ class SessionResult:
     def by_key(self) -> dict[StepKey, StepResult]:
         """Results indexed by their step key."""
         return {r.key: r for r in self.results}
+
+
+class PendingResult(Protocol):
+    """A session's result to come: a running session's Future, or a cache hit that reads
+    its entry when asked."""
+
+    def done(self) -> bool:
+        """Whether ``result`` answers without waiting for a session to run."""
+        ...
+
+    def result(self, timeout: float | None = None) -> SessionResult:
+        """The session's result, waited for (up to ``timeout`` seconds) if it runs."""
+        ...

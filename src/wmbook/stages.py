@@ -21,6 +21,7 @@ report         on_post_build             notebooks awaited, accept rewrites, sum
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -31,7 +32,7 @@ from typing import Protocol
 
 from wmbook.assets_files import page_tags
 from wmbook.blocks import CodeBlock, OutputRewrite
-from wmbook.book import Book, Page
+from wmbook.book import Book, Page, ParsedPage
 from wmbook.check.displays import bound_displays
 from wmbook.cite.bibliography import Bibliography, PageCitations, load_bibliography
 from wmbook.errors import BookError
@@ -51,6 +52,7 @@ from wmbook.model import (
     Outcome,
     PageRef,
     SessionResult,
+    SessionSpec,
     Severity,
     SourceLoc,
     StepResult,
@@ -145,18 +147,37 @@ def execute(book: Book, executor: Executor) -> None:
             else with_earlier_blocks(spec, earlier[(page.parsed.path, spec.name)], book.settings.timeout),
         )
         for page in running
-        for spec in page_sessions(
-            page.parsed,
-            book.settings.timeout,
-            book.settings.on_error is OnError.WARN,
-            book.docs_dir,
-            book.settings.ipython,
-        )
+        for spec in _page_specs(book, page.parsed)
+    ]
+    # A cache hit builds its spec again from the parsed page if it is asked for (the page is
+    # there until it is finished) rather than hold it: one spec is a copy of its page's text.
+    # A session given earlier pages' blocks keeps its spec (those pages may be finished first).
+    again = [
+        None
+        if (page.parsed.path, spec.name) in earlier
+        else functools.partial(_page_spec, book, page, spec.name)
+        for page, spec in wanted
     ]
     # All at once: a shared cache is asked for every local miss in one batch.
-    futures = executor.submit_all([spec for _, spec in wanted])
+    futures = executor.submit_all([spec for _, spec in wanted], again)
     for (page, _), future in zip(wanted, futures, strict=True):
         page.sessions.append(future)
+
+
+def _page_specs(book: Book, parsed: ParsedPage) -> list[SessionSpec]:
+    """The page's sessions under the book's settings."""
+    return page_sessions(
+        parsed,
+        book.settings.timeout,
+        book.settings.on_error is OnError.WARN,
+        book.docs_dir,
+        book.settings.ipython,
+    )
+
+
+def _page_spec(book: Book, page: Page, name: str) -> SessionSpec:
+    """The page's session ``name``, built again from its parsed page."""
+    return next(spec for spec in _page_specs(book, page.parsed) if spec.name == name)
 
 
 # -- check -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ what is alive when the build ends does not grow with the number of pages."""
 from __future__ import annotations
 
 import gc
+import threading
 from collections import Counter
 from concurrent.futures import Future
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from wmbook import stages
 from wmbook.blocks import CodeBlock
-from wmbook.book import Book
+from wmbook.book import Book, Page
 from wmbook.model import Fence, SessionSpec, Step
 
 from .conftest import build_site
@@ -67,3 +68,47 @@ def test_finished_pages_are_let_go(
     # Eight more pages leave nothing more alive (a test run's own objects are the same in both).
     grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
     assert grown == {}, f"kept for every page: {grown}"
+
+
+# What a page whose session is cached held until its page asked for it (a Future with its
+# Condition, and the session's spec: a copy of the page's text).
+PER_CACHE_HIT = (SessionSpec, Future, threading.Condition)
+
+
+def alive_at_first_check(
+    tmp_path: Path, pages: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> Counter[str]:
+    """Objects of the per-cache-hit types alive when an unchanged build checks its first page
+    (every page's session a cache hit, none asked for yet)."""
+    root = tmp_path / f"cached{pages}"
+    write_book(root, pages)
+    assert not build_site(root, caplog).failed  # fills the cache
+    seen: list[Counter[str]] = []
+    cached: list[bool] = []
+    check, report = stages.check, stages.report
+
+    def counting(book: Book, page: Page) -> None:
+        if not seen:
+            gc.collect()
+            seen.append(Counter(type(o).__name__ for o in gc.get_objects() if isinstance(o, PER_CACHE_HIT)))
+        check(book, page)
+
+    def reporting(book: Book, *args: object, **kwargs: object) -> None:
+        cached.append(all(session.from_cache for session in book.sessions))
+        report(book, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages, "check", counting)
+    monkeypatch.setattr(stages, "report", reporting)
+    build = build_site(root, caplog)
+    assert not build.failed, build.messages
+    assert cached == [True]
+    return seen[0]
+
+
+def test_cache_hits_hold_no_spec_or_future_until_asked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    few = alive_at_first_check(tmp_path, 2, caplog, monkeypatch)
+    many = alive_at_first_check(tmp_path, 10, caplog, monkeypatch)
+    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    assert grown == {}, f"held for every cached page: {grown}"

@@ -296,6 +296,24 @@ def test_a_cache_hit_gone_before_its_page_asks_runs(cache: SessionCache) -> None
     assert pool.ran == ["main"]
 
 
+def test_a_cache_hit_damaged_before_its_page_asks_runs_its_spec_built_again(cache: SessionCache) -> None:
+    cache.store_result(KEY, SPEC, RESULT)
+    executor, pool = _executor(cache, CacheMode.AUTO)
+    built: list[str] = []
+
+    def again() -> SessionSpec:
+        built.append(SPEC.name)
+        return SPEC
+
+    (pending,) = executor.submit_all([SPEC], [again])
+    assert built == []  # the spec is built again only when the page asks
+    for entry in _entries(cache):
+        entry.write_bytes(b"{damaged")
+    assert pending.result().results == RESULT.results
+    assert built == ["main"]
+    assert pool.ran == ["main"]
+
+
 @pytest.mark.parametrize(("budget", "runs"), [(1000, []), (2000, ["main"])])
 def test_a_hit_whose_outputs_were_cut_by_another_budget_runs(
     cache: SessionCache, budget: int, runs: list[str]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -146,28 +146,24 @@ class SessionCache:
         found = {key: self._decode(payload, wanted[key], key) for key, payload in payloads.items()}
         return {key: result for key, result in found.items() if result is not None}
 
-    def found(
-        self, key: str, spec: SessionSpec, display_bytes: int
-    ) -> Callable[[], SessionResult | None] | None:
+    def found(self, key: str, spec: SessionSpec, display_bytes: int) -> bool:
         """Whether the local layer holds a valid entry for ``key`` whose cut outputs were cut
-        by this build's ``display_bytes``: then a function that reads its result (when the
-        page needs it: a build need not hold every page's results at once), else None."""
+        by this build's ``display_bytes``; ``read_found`` reads its result when the page
+        needs it (a build need not hold every page's results at once)."""
         payload = self.store.read("sessions", key, _what(spec), shared=False)
         data = None if payload is None else self._checked(payload, spec, key)
         if data is None:
-            return None
+            return False
         try:
             displays = [_display_from_json(d) for step in data["results"] for d in step["displays"]]
         except (ValueError, KeyError, TypeError, IndexError):
-            return None
-        if not fits_budget(displays, display_bytes):
-            return None
+            return False
+        return fits_budget(displays, display_bytes)
 
-        def read() -> SessionResult | None:
-            again = self.store.read("sessions", key, _what(spec), shared=False)
-            return None if again is None else self._decode(again, spec, key)
-
-        return read
+    def read_found(self, key: str, spec: SessionSpec) -> SessionResult | None:
+        """The result of an entry ``found`` saw: None if it is gone or damaged since."""
+        payload = self.store.read("sessions", key, _what(spec), shared=False)
+        return None if payload is None else self._decode(payload, spec, key)
 
     def _checked(self, payload: bytes, spec: SessionSpec, key: str) -> dict[str, Any] | None:
         """The entry's data, if it is still valid (None when stale or damaged)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import functools
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -12,7 +11,7 @@ from wmbook.execute.cache import SessionCache, fits_budget
 from wmbook.execute.executors import SessionRunner
 from wmbook.execute.keys import session_key
 from wmbook.execute.sandbox import Limits
-from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepResult
+from wmbook.model import Outcome, PendingResult, SessionResult, SessionSpec, Step, StepResult
 
 
 class CacheMode(enum.Enum):
@@ -42,22 +41,29 @@ def _forward(source: Future[SessionResult], target: Future[SessionResult]) -> No
     source.add_done_callback(copy)
 
 
-class _ReadWhenAsked(Future[SessionResult]):
-    """A local cache hit: done from the start, its result read from the store when the page
-    asks for it, so that a big book holds the results of the pages being rendered only.  An
-    entry gone in between (another build pruned the cache) is run then."""
+class CacheHit:
+    """A local cache hit: its result is read from the store when the page asks for it, so
+    that a big book holds the results of the pages being rendered only.  It holds the key
+    and a way to build the session's spec again (not the spec, nor a Future: a book of
+    thousands of cached pages holds one of these each).  An entry gone or damaged in
+    between (another build pruned the cache) is run then."""
 
-    def __init__(
-        self, read: Callable[[], SessionResult | None], run: Callable[[], Future[SessionResult]]
-    ) -> None:
-        super().__init__()
-        self._read = read
-        self._run = run
-        self.set_result(SessionResult("", "", (), 0.0, from_cache=True))  # stands for the entry
+    __slots__ = ("_executor", "_key", "_spec")
+
+    def __init__(self, executor: Executor, key: str, spec: SessionSpec | Callable[[], SessionSpec]) -> None:
+        self._executor = executor
+        self._key = key
+        self._spec = spec
+
+    def done(self) -> bool:
+        """True: the entry is there (a damaged one runs when asked)."""
+        return True
 
     def result(self, timeout: float | None = None) -> SessionResult:
-        found = self._read()
-        return found if found is not None else self._run().result(timeout)
+        """The stored result, or the session's if the entry cannot be read now."""
+        spec = self._spec if isinstance(self._spec, SessionSpec) else self._spec()
+        found = self._executor.cache.read_found(self._key, spec)
+        return found if found is not None else self._executor._run(self._key, spec).result(timeout)
 
 
 class Executor:
@@ -77,23 +83,26 @@ class Executor:
         self.mode = mode
         self.whole_environment = whole_environment
 
-    def submit(self, spec: SessionSpec) -> Future[SessionResult]:
-        """A future for the session's result; it is already resolved on a local cache hit."""
+    def submit(self, spec: SessionSpec) -> PendingResult:
+        """The session's result to come (read when asked on a local cache hit)."""
         return self.submit_all([spec])[0]
 
-    def submit_all(self, specs: Sequence[SessionSpec]) -> list[Future[SessionResult]]:
-        """Futures for the sessions' results, in order: local cache hits are resolved at once,
-        the shared layer is asked for all the local misses in one batch (off the build's
-        thread: it waits on the network), and what neither holds is run."""
+    def submit_all(
+        self, specs: Sequence[SessionSpec], again: Sequence[Callable[[], SessionSpec] | None] = ()
+    ) -> list[PendingResult]:
+        """The sessions' results to come, in order: local cache hits are read when asked, the
+        shared layer is asked for all the local misses in one batch (off the build's thread:
+        it waits on the network), and what neither holds is run.  ``again[i]``, if given,
+        builds ``specs[i]`` anew: a cache hit holds it rather than the spec."""
         keyed = [(session_key(spec, whole_environment=self.whole_environment), spec) for spec in specs]
         if self.mode is CacheMode.FORCE:
             return [self._run(key, spec) for key, spec in keyed]
-        futures: list[Future[SessionResult]] = []
+        rebuild = list(again) or [None] * len(keyed)
+        futures: list[PendingResult] = []
         waiting: list[tuple[str, SessionSpec, Future[SessionResult]]] = []
-        for key, spec in keyed:
-            read = self.cache.found(key, spec, self.limits.display_bytes)
-            if read is not None:
-                futures.append(_ReadWhenAsked(read, functools.partial(self._run, key, spec)))
+        for (key, spec), spec_again in zip(keyed, rebuild, strict=True):
+            if self.cache.found(key, spec, self.limits.display_bytes):
+                futures.append(CacheHit(self, key, spec_again or spec))
             elif self.cache.store.shared is None:
                 futures.append(self._run(key, spec))
             else:
