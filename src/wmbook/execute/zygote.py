@@ -100,8 +100,18 @@ def _end_everything(signum: int, frame: FrameType | None) -> None:
     for group in list(_sessions):
         with contextlib.suppress(OSError):
             os.killpg(group, signal.SIGKILL)
+        with contextlib.suppress(OSError):  # one just forked may not lead its group yet
+            os.kill(group, signal.SIGKILL)
+    # A killed session may still finish the call it was in (a folder being made while it was
+    # readied): its folder is removed once it has ended, not while it could still add to it.
+    for pid in list(_sessions):
+        with contextlib.suppress(OSError):
+            os.waitpid(pid, 0)
     _end_orphans()
-    shutil.rmtree(_folder, ignore_errors=True)
+    for _ in range(3):
+        shutil.rmtree(_folder, ignore_errors=True)
+        if not os.path.lexists(_folder):
+            break
     os._exit(0)
 
 
