@@ -186,3 +186,22 @@ def test_a_figure_that_lost_an_image_is_warned_about_at_its_block(href: str, war
     assert [(str(d.loc), d.severity) for d in found] == (
         [("docs/p.md:4", Severity.WARNING)] if warned else []
     )
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<svg onload="alert(1)"><path d="M0 0"/></svg>',
+        "<svg><script>alert(1)</script></svg>",
+        '<svg><g ONCLICK="alert(1)"/></svg>',
+        '<svg><foreignObject><iframe src="x"></iframe></foreignObject></svg>',
+        "<svg><style>@import url(https://example.org/x.css)</style></svg>",
+        '<svg><animate attributeName="href" to="javascript:alert(1)"/></svg>',
+    ],
+)
+def test_a_figure_that_is_not_only_drawing_is_sanitised(svg: str) -> None:
+    safe, removed = safe_figure_svg(svg)
+    lowered = safe.lower()
+    assert removed >= 1
+    for bad in ("script", "onload", "onclick", "foreignobject", "iframe", "style", "animate", "javascript"):
+        assert bad not in lowered, (bad, safe)

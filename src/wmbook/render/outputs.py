@@ -6,7 +6,7 @@ import math
 import re
 
 from wmbook.model import Diagnostic, Outcome, StepResult
-from wmbook.render.sanitize import RASTER_IMAGE_TYPES
+from wmbook.render.sanitize import RASTER_IMAGE_TYPES, sanitize_html
 from wmbook.templates import Markup, macros, render
 
 _TITLES = {
@@ -42,6 +42,16 @@ _IMAGE_ELEMENTS = frozenset({"image", "feimage"})
 # byte's ``\s`` and ``\w`` are narrower, so a lookahead fails (the full pass runs) more often.
 _OTHER_HREF = re.compile(rb'href(?!\s*=\s*"#[^"]*")')
 _IMAGE_TAG = re.compile(rb"<(?:fe)?image(?![\w:.-])")
+# A figure comes from a session, or from the cache: hostile.  One made of the elements a
+# matplotlib figure is drawn with, with no event-handler attribute, is kept as drawn (its
+# links and images pass the check below); any other goes through the HTML sanitiser first,
+# which keeps only its allow-list (no script, style, foreignObject, handler, animation).
+_DRAWN_TAGS = frozenset(
+    b"svg g defs path use clippath rect text tspan title desc lineargradient radialgradient stop "
+    b"image feimage a mask pattern symbol polyline polygon line circle ellipse".split()
+)
+_TAG_NAME = re.compile(rb"</?\s*([^\s/>]*)")
+_HANDLER = re.compile(rb"[\s\"'/]on[a-z]+\s*=")
 
 
 def visible_text(text: str) -> str:
@@ -71,8 +81,16 @@ def safe_figure_svg(svg: str) -> tuple[str, int]:
     """A figure's SVG keeping only http(s) and relative links and embedded PNG, JPEG, GIF
     or WebP images; and how many links or images were removed."""
     lowered = svg.encode("utf-8", "surrogatepass").lower()  # bytes.lower: ASCII letters only
+    if _HANDLER.search(lowered) or not set(_TAG_NAME.findall(lowered)) <= _DRAWN_TAGS:
+        safe, removed = _safe_links(sanitize_html(svg, id_prefix=""))
+        return safe, max(removed, 1)
     if _OTHER_HREF.search(lowered) is None and (b"image" not in lowered or not _IMAGE_TAG.search(lowered)):
         return svg, 0
+    return _safe_links(svg)
+
+
+def _safe_links(svg: str) -> tuple[str, int]:
+    """The element-by-element pass of ``safe_figure_svg``: unsafe links and images removed."""
     removed = 0
 
     def clean_tag(tag: re.Match[str]) -> str:
