@@ -205,3 +205,16 @@ def test_a_figure_that_is_not_only_drawing_is_sanitised(svg: str) -> None:
     assert removed >= 1
     for bad in ("script", "onload", "onclick", "foreignobject", "iframe", "style", "animate", "javascript"):
         assert bad not in lowered, (bad, safe)
+
+
+def test_a_figure_matplotlib_drew_is_kept_as_drawn() -> None:
+    import matplotlib
+
+    from wmbook.execute import figures
+
+    figures.apply_style()
+    with matplotlib.rc_context({"svg.fonttype": "path"}):  # text as outlines, each noted in a comment
+        figures.plot_xy([0, 1, 2], [1, 4, 9], title="Squares <of> x", xlabel="x", ylabel="x squared")
+        (figure,) = figures.collect_figures("test")
+    assert "<!--" in figure.svg  # matplotlib notes each text's source in a comment
+    assert safe_figure_svg(figure.svg) == (figure.svg, 0)

@@ -43,12 +43,13 @@ _IMAGE_ELEMENTS = frozenset({"image", "feimage"})
 _OTHER_HREF = re.compile(rb'href(?!\s*=\s*"#[^"]*")')
 _IMAGE_TAG = re.compile(rb"<(?:fe)?image(?![\w:.-])")
 # A figure comes from a session, or from the cache: hostile.  One made of the elements a
-# matplotlib figure is drawn with, with no event-handler attribute, is kept as drawn (its
-# links and images pass the check below); any other goes through the HTML sanitiser first,
-# which keeps only its allow-list (no script, style, foreignObject, handler, animation).
+# matplotlib figure is drawn with (and comments: matplotlib notes each text's source), with
+# no event-handler attribute, is kept as drawn (its links and images pass the check below);
+# any other goes through the HTML sanitiser first, which keeps only its allow-list (no
+# script, style, foreignObject, handler, animation).
 _DRAWN_TAGS = frozenset(
     b"svg g defs path use clippath rect text tspan title desc lineargradient radialgradient stop "
-    b"image feimage a mask pattern symbol polyline polygon line circle ellipse".split()
+    b"image feimage a mask pattern symbol polyline polygon line circle ellipse !--".split()
 )
 _TAG_NAME = re.compile(rb"</?\s*([^\s/>]*)")
 _HANDLER = re.compile(rb"[\s\"'/]on[a-z]+\s*=")
