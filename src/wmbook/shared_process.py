@@ -28,7 +28,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ from wmbook.execute.channel import (
     StoreKeys,
     ToHelper,
     Verdict,
+    WriteBundle,
     WriteEntry,
 )
 from wmbook.signing import SIGNING_KEY_ENV
@@ -99,14 +100,18 @@ class SharedStoreProcess:
         return self.read_many(namespace, [key], {key: what} if what else None).get(key)
 
     def read_many(
-        self, namespace: str, keys: Iterable[str], what: Mapping[str, str] | None = None
+        self,
+        namespace: str,
+        keys: Iterable[str],
+        what: Mapping[str, str] | None = None,
+        batch: Sequence[str] = (),
     ) -> dict[str, bytes]:
-        """The stored payloads among ``keys``, asked for in one batch."""
+        """The stored payloads among ``keys``, asked for in one batch (``batch``'s bundles first)."""
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
         found: dict[str, bytes] = self._ask(
-            lambda ident: ReadEntries(ident, namespace, tuple(wanted), dict(what or {})), {}
+            lambda ident: ReadEntries(ident, namespace, tuple(wanted), dict(what or {}), tuple(batch)), {}
         )
         return found
 
@@ -114,6 +119,12 @@ class SharedStoreProcess:
         """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
         self._wrote = True
         self._send(WriteEntry(namespace, key, sealed, what))
+
+    def write_bundle(self, namespace: str, batch: Sequence[str], folder: str) -> None:
+        """Publish the batch's bundles from the local cache at ``folder``, where they are
+        missing or out of date (``SharedStore.write_bundle``)."""
+        self._wrote = True
+        self._send(WriteBundle(namespace, tuple(batch), folder))
 
     def flush(self) -> None:
         """Wait until every write of this build is published, then end the helper."""
@@ -137,7 +148,7 @@ class SharedStoreProcess:
             self._process.wait()
         self._socket.close()
 
-    def _send(self, message: StoreKeys | ReadEntries | WriteEntry | Flush) -> bool:
+    def _send(self, message: StoreKeys | ReadEntries | WriteEntry | WriteBundle | Flush) -> bool:
         with self._lock:
             if self._gone:
                 return False
@@ -306,11 +317,15 @@ def serve(url: str, channel: Channel) -> None:
             break
         if isinstance(message, ReadEntries):
             found = (
-                store.read_many(message.namespace, message.keys, message.what) if store is not None else {}
+                store.read_many(message.namespace, message.keys, message.what, message.batch)
+                if store is not None
+                else {}
             )
             send(Entries(message.ident, found))
         elif isinstance(message, WriteEntry) and store is not None:
             store.write(message.namespace, message.key, message.sealed, message.what)
+        elif isinstance(message, WriteBundle) and store is not None:
+            store.write_bundle(message.namespace, message.batch, message.folder)
         elif isinstance(message, Flush):
             flush = message
             break

@@ -28,14 +28,16 @@ import os
 import stat
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fsspec.core import url_to_fs
 
+from wmbook.shared_bundle import bundle_parts, pack_bundle, unpack_bundle
 from wmbook.signing import SIGNING_KEY_ENV, entry_signed, sign_entry
-from wmbook.store import entry_name, open_entry, seal, unseal
+from wmbook.store import entry_name, open_entry, read_regular, seal, unseal
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -98,6 +100,11 @@ class SharedStore:
         self.public_key = public_key
         self.unsigned = 0  # entries ignored this build: without a signature
         self.badly_signed = 0  # with a signature the public key does not verify
+        self.bundled_bad = 0  # entries in bundles ignored this build: damaged, unsigned, forged
+        self.bundled_forged = 0  # of which with a signature the public key does not verify
+        self._written: set[tuple[str, str]] = set()  # entries this build made
+        self._bundles_read: set[str] = set()  # bundles this build asked for
+        self._bundles_whole: set[str] = set()  # of which every entry checked out
         if public_key is None:
             log.info(
                 f"wmbook: entries of the shared cache at {url} are used unverified (no cache_public_key): "
@@ -129,49 +136,107 @@ class SharedStore:
         return self.read_many(namespace, [key], {key: what} if what else None).get(key)
 
     def read_many(
-        self, namespace: str, keys: Iterable[str], what: Mapping[str, str] | None = None
+        self,
+        namespace: str,
+        keys: Iterable[str],
+        what: Mapping[str, str] | None = None,
+        batch: Sequence[str] = (),
     ) -> dict[str, bytes]:
         """The stored payloads among ``keys``, all asked for in one batch: an object store's
         requests go out together on its client's event loop, with no thread per request
-        (``what`` names entries in messages: 'docs/x.md (session main)')."""
-        wanted = {self.location(namespace, key): key for key in dict.fromkeys(keys)}
+        (``what`` names entries in messages: 'docs/x.md (session main)').  ``batch``: every
+        key the build asks for together, whose bundles are read first (``shared_bundle``)."""
+        wanted = list(dict.fromkeys(keys))
+        found = self._read_bundled(namespace, wanted, batch) if batch and wanted else {}
+        where = {self.location(namespace, key): key for key in wanted if key not in found}
+        for place, data in self._fetch(list(where)).items():
+            key = where[place]
+            opened = open_entry(data)
+            if opened is None:
+                name = (what or {}).get(key) or place
+                log.info(
+                    f"wmbook: the shared {namespace} entry {name} at {self.url} is damaged; "
+                    "it is made again" + (" and replaced" if self.writable else "")
+                )
+                self._remove(place)
+            elif self._trusted(entry_name(namespace, key), *opened):
+                found[key] = opened[0]
+        return found
+
+    def _fetch(self, places: list[str]) -> dict[str, bytes]:
+        """The content of those of ``places`` that hold something, asked for at once."""
         if self.is_folder:
-            wanted = {where: key for where, key in wanted.items() if not self._not_a_file(where)}
-        if not (wanted and self.reachable):
+            places = [where for where in places if not self._not_a_file(where)]
+        if not (places and self.reachable):
             return {}
         try:
-            answers = self.fs.cat(list(wanted), on_error="return", **self._read_options)
+            answers = self.fs.cat(places, on_error="return", **self._read_options)
         except FileNotFoundError:
             return {}
         except Exception as exc:  # noqa: BLE001  (network, credentials: the build goes on without it)
             self._unreachable(exc)
             return {}
         if not isinstance(answers, dict):  # one path: fsspec answers with its bytes alone
-            answers = {next(iter(wanted)): answers}
-        found: dict[str, bytes] = {}
-        for where, key in wanted.items():
+            answers = {places[0]: answers}
+        got: dict[str, bytes] = {}
+        for where in places:
             data = answers.get(self.fs._strip_protocol(where), answers.get(where))
             if data is None or isinstance(data, FileNotFoundError):
                 continue
             if isinstance(data, Exception):
                 self._unreachable(data)
                 continue
-            opened = open_entry(data)
-            if opened is None:
-                name = (what or {}).get(key) or where
+            got[where] = data
+        return got
+
+    def _read_bundled(self, namespace: str, wanted: list[str], batch: Sequence[str]) -> dict[str, bytes]:
+        """The payloads among ``wanted`` that the batch's bundles hold and that check out
+        as they would at their own address; the rest are left to be read there."""
+        needed = set(wanted)
+        parts = {
+            f"{self.root}/{name}": held
+            for name, held in bundle_parts(namespace, batch).items()
+            if needed.intersection(held)
+        }
+        with self._lock:
+            self._bundles_read.update(parts)
+        found: dict[str, bytes] = {}
+        for where, data in self._fetch(list(parts)).items():
+            entries = unpack_bundle(data)
+            if entries is None:
                 log.info(
-                    f"wmbook: the shared {namespace} entry {name} at {self.url} is damaged; "
-                    "it is made again" + (" and replaced" if self.writable else "")
+                    f"wmbook: the bundle {where} of the shared cache at {self.url} is damaged; its entries are read one by one"
                 )
-                self._remove(where)
-            elif self._trusted(entry_name(namespace, key), *opened):
-                found[key] = opened[0]
+                continue
+            usable = 0
+            for key in parts[where]:
+                sealed = entries.get(key)
+                opened = None if sealed is None else open_entry(sealed)
+                if opened is None:
+                    with self._lock:
+                        self.bundled_bad += sealed is not None
+                    continue
+                if not self._verifies(entry_name(namespace, key), *opened):
+                    with self._lock:
+                        self.bundled_bad += 1
+                        self.bundled_forged += bool(opened[1])
+                    continue
+                usable += 1
+                if key in needed:
+                    found[key] = opened[0]
+            if usable == len(parts[where]):
+                with self._lock:
+                    self._bundles_whole.add(where)
         return found
 
-    def _trusted(self, name: str, payload: bytes, signature: bytes) -> bool:
+    def _verifies(self, name: str, payload: bytes, signature: bytes) -> bool:
+        """Whether an entry is to be used: signed by the owner for ``name``, or no owner set."""
         if self.public_key is None:
             return True  # no cache_public_key: whoever may write the store is trusted
-        if signature and entry_signed(self.public_key, name, payload, signature):
+        return bool(signature) and entry_signed(self.public_key, name, payload, signature)
+
+    def _trusted(self, name: str, payload: bytes, signature: bytes) -> bool:
+        if self._verifies(name, payload, signature):
             return True
         with self._lock:
             if signature:
@@ -190,18 +255,70 @@ class SharedStore:
 
     def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None:
         """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
+        with self._lock:
+            self._written.add((namespace, key))  # a bundle holding it is out of date
         if not (self.writable and self.reachable):
             return
-        if self.signing_key is not None:
-            payload = unseal(sealed)
-            if payload is None:
-                return
-            sealed = seal(payload, sign_entry(self.signing_key, entry_name(namespace, key), payload))
-        future = self._pool().submit(self._publish, self.location(namespace, key), sealed, what)
+        signed = self._signed(namespace, key, sealed)
+        if signed is not None:
+            self._background(self._publish, self.location(namespace, key), signed, what)
+
+    def _signed(self, namespace: str, key: str, sealed: bytes) -> bytes | None:
+        """The entry as published: signed for its address when this build has the key."""
+        payload = unseal(sealed)
+        if payload is None:
+            return None
+        if self.signing_key is None:
+            return sealed
+        return seal(payload, sign_entry(self.signing_key, entry_name(namespace, key), payload))
+
+    def _background(self, publish: Callable[..., None], *args: object) -> None:
+        future = self._pool().submit(publish, *args)
         with self._lock:
             self._pending.append(future)
 
-    def _publish(self, where: str, sealed: bytes, what: str) -> None:
+    def write_bundle(self, namespace: str, batch: Sequence[str], folder: str) -> None:
+        """Publish, in the background, the batch's bundles that are missing or out of date,
+        from the entries the local cache at ``folder`` holds now (``shared_bundle``)."""
+        if not (self.writable and self.reachable):
+            return
+        for name, held in bundle_parts(namespace, batch).items():
+            where = f"{self.root}/{name}"
+            with self._lock:
+                changed = any((namespace, key) in self._written for key in held)
+                read, whole = where in self._bundles_read, where in self._bundles_whole
+            if changed or not whole:
+                # One this build did not read is published only where there is none yet.
+                self._background(self._publish_bundle, namespace, where, held, folder, not (changed or read))
+
+    def _exists(self, where: str) -> bool:
+        """Whether an object is at ``where``: one request that reads a byte of it."""
+        try:
+            self.fs.cat_file(where, start=0, end=1)
+        except FileNotFoundError:
+            return False
+        except Exception:  # noqa: BLE001  (unknown: publishing it again is harmless)
+            return False
+        return True
+
+    def _publish_bundle(
+        self, namespace: str, where: str, held: tuple[str, ...], folder: str, unless_there: bool
+    ) -> None:
+        if unless_there and self._exists(where):
+            return
+        entries: dict[str, bytes] = {}
+        for key in held:
+            try:
+                sealed = read_regular(Path(folder) / entry_name(namespace, key))
+            except OSError:
+                continue  # not made this build (a failed session): read at its address, if at all
+            signed = self._signed(namespace, key, sealed)
+            if signed is not None:
+                entries[key] = signed
+        if entries:
+            self._publish(where, pack_bundle(entries), f"the bundle {where}")
+
+    def _publish(self, where: str, sealed: bytes, what: str = "") -> None:
         if not (self.writable and self.reachable):
             return
         try:
@@ -257,7 +374,25 @@ class SharedStore:
             future.result()
         if threads is not None:
             threads.shutdown(wait=True)
+        with self._lock:
+            self._written.clear()
+            self._bundles_read.clear()
+            self._bundles_whole.clear()
         self._report_untrusted()
+        self._report_bundled()
+
+    def _report_bundled(self) -> None:
+        with self._lock:
+            bad, forged = self.bundled_bad, self.bundled_forged
+            self.bundled_bad = self.bundled_forged = 0
+        if bad:
+            log.log(
+                logging.WARNING if forged else logging.INFO,
+                f"wmbook: {bad} entr{'y' if bad == 1 else 'ies'} in bundles of the shared cache at {self.url} "
+                f"{'was' if bad == 1 else 'were'} damaged or not signed by cache_public_key's owner"
+                f"{f' ({forged} with a signature that does not verify)' if forged else ''}; "
+                "each was read at its own address instead",
+            )
 
     def _report_untrusted(self) -> None:
         with self._lock:

@@ -29,7 +29,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -132,10 +132,16 @@ class SharedLayer(Protocol):
     def read(self, namespace: str, key: str, what: str = "") -> bytes | None: ...
 
     def read_many(
-        self, namespace: str, keys: Iterable[str], what: Mapping[str, str] | None = None
+        self,
+        namespace: str,
+        keys: Iterable[str],
+        what: Mapping[str, str] | None = None,
+        batch: Sequence[str] = (),
     ) -> dict[str, bytes]: ...
 
     def write(self, namespace: str, key: str, sealed: bytes, what: str = "") -> None: ...
+
+    def write_bundle(self, namespace: str, batch: Sequence[str], folder: str) -> None: ...
 
     def flush(self) -> None: ...
 
@@ -149,6 +155,7 @@ class Store:
         self.shared = shared
         self._unwritable = False  # reported once per build
         self._lock = threading.Lock()
+        self._batches: list[tuple[str, tuple[str, ...]]] = []  # bundled for the shared layer at flush
 
     def path(self, namespace: str, key: str) -> Path:
         """Where the entry ``key`` of ``namespace`` lives."""
@@ -174,9 +181,11 @@ class Store:
         what: Mapping[str, str] | None = None,
         *,
         local: bool = True,
+        batch: Sequence[str] = (),
     ) -> dict[str, bytes]:
         """The payloads of those of ``keys`` that are stored; the shared layer is asked for
-        the local misses all at once (``local=False``: for all of them)."""
+        the local misses all at once (``local=False``: for all of them), from the bundles
+        of ``batch`` first (``bundle``)."""
         found: dict[str, bytes] = {}
         missing = []
         for key in dict.fromkeys(keys):
@@ -186,7 +195,7 @@ class Store:
             else:
                 found[key] = payload
         if missing and self.shared is not None:
-            for key, payload in self.shared.read_many(namespace, missing, what).items():
+            for key, payload in self.shared.read_many(namespace, missing, what, batch).items():
                 self._write_local(namespace, key, payload, (what or {}).get(key, ""))
                 found[key] = payload
         return found
@@ -251,9 +260,22 @@ class Store:
             "this build goes on, and keeps nothing for the next one"
         )
 
-    def flush(self) -> None:
-        """Wait until the entries written this build have reached the shared layer."""
+    def bundle(self, namespace: str, batch: Sequence[str]) -> None:
+        """Note that the build asks for ``batch``'s entries together: a shared layer that
+        may be written gets them as bundles at ``flush`` (``shared_bundle``), so that the
+        next build asking for them reads a few objects rather than one per entry."""
         if self.shared is not None:
+            with self._lock:
+                self._batches.append((namespace, tuple(batch)))
+
+    def flush(self) -> None:
+        """Wait until the entries written this build, and its bundles, have reached the
+        shared layer."""
+        if self.shared is not None:
+            with self._lock:
+                batches, self._batches = self._batches, []
+            for namespace, batch in batches:
+                self.shared.write_bundle(namespace, batch, str(self.root.resolve()))
             self.shared.flush()
 
     def prune(self, max_age_days: float, max_bytes: int) -> int:

@@ -117,6 +117,8 @@ def test_a_damaged_shared_entry_is_reported_run_again_and_replaced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     prefix, first = published
+    for bundle in _bundles(s3_server, prefix):  # read at their own address, as by another batch
+        s3_server.client.delete_object(Bucket=s3_server.bucket, Key=bundle)
     entries = [key for key in s3_server.keys(prefix) if key.startswith(f"{prefix}/sessions/")]
     victim = entries[0]
     good = s3_server.client.get_object(Bucket=s3_server.bucket, Key=victim)["Body"].read()
@@ -131,6 +133,11 @@ def test_a_damaged_shared_entry_is_reported_run_again_and_replaced(
     repaired = s3_server.client.get_object(Bucket=s3_server.bucket, Key=victim)["Body"].read()
     assert unseal(repaired) is not None and repaired != damaged
     assert site_files(site.site) == site_files(first.site)
+    assert len(_bundles(s3_server, prefix)) == 1  # and the clone published the missing bundle
+
+
+def _bundles(s3_server: S3Server, prefix: str) -> list[str]:
+    return [key for key in s3_server.keys(prefix) if key.startswith(f"{prefix}/bundles/")]
 
 
 def test_an_unreachable_shared_cache_is_reported_once_and_the_build_goes_on(
@@ -322,21 +329,36 @@ def _verifying(root: Path, public: str) -> Path:
 
 
 def _rewrite_sessions(s3_server: S3Server, prefix: str, signature: Callable[[bytes], bytes]) -> int:
-    """Rewrite every session entry under ``prefix`` as an attacker with write access would:
-    a changed payload with a valid checksum, and the signature ``signature`` gives it."""
+    """Rewrite every session entry under ``prefix``, at its own address and in the bundles,
+    as an attacker with write access would: a changed payload with a valid checksum, and
+    the signature ``signature`` gives it.  The number of entries at their own address."""
+    from wmbook.shared_bundle import pack_bundle, unpack_bundle
     from wmbook.store import open_entry
 
-    keys = [key for key in s3_server.keys(prefix) if key.startswith(f"{prefix}/sessions/")]
-    for key in keys:
-        data = s3_server.client.get_object(Bucket=s3_server.bucket, Key=key)["Body"].read()
+    def poisoned(data: bytes) -> bytes:
         opened = open_entry(data)
         assert opened is not None
         entry = json.loads(opened[0])
         for step in entry["results"]:
             step["output"] = "POISONED <img src=x onerror=alert(1)>\n"
-        s3_server.client.put_object(
-            Bucket=s3_server.bucket, Key=key, Body=seal(json.dumps(entry).encode(), signature(opened[1]))
-        )
+        return seal(json.dumps(entry).encode(), signature(opened[1]))
+
+    def rewrite(key: str, change: Callable[[bytes], bytes]) -> None:
+        data = s3_server.client.get_object(Bucket=s3_server.bucket, Key=key)["Body"].read()
+        s3_server.client.put_object(Bucket=s3_server.bucket, Key=key, Body=change(data))
+
+    def poisoned_bundle(data: bytes) -> bytes:
+        entries = unpack_bundle(data)
+        assert entries
+        return pack_bundle({key: poisoned(sealed) for key, sealed in entries.items()})
+
+    keys = [key for key in s3_server.keys(prefix) if key.startswith(f"{prefix}/sessions/")]
+    for key in keys:
+        rewrite(key, poisoned)
+    bundles = _bundles(s3_server, prefix)
+    assert bundles
+    for bundle in bundles:
+        rewrite(bundle, poisoned_bundle)
     return len(keys)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -138,11 +138,14 @@ class SessionCache:
         payload = self.store.read("sessions", key, _what(spec), local=local, shared=shared)
         return None if payload is None else self._decode(payload, spec, key)
 
-    def load_many(self, wanted: Mapping[str, SessionSpec], *, local: bool = True) -> dict[str, SessionResult]:
+    def load_many(
+        self, wanted: Mapping[str, SessionSpec], *, local: bool = True, batch: Sequence[str] = ()
+    ) -> dict[str, SessionResult]:
         """The cached results among ``wanted`` (key to spec), the shared layer asked for all of
-        them in one batch; misses, stale and damaged entries are left out."""
+        them in one batch (read from ``batch``'s bundles first: ``Store.bundle``); misses,
+        stale and damaged entries are left out."""
         what = {key: _what(spec) for key, spec in wanted.items()}
-        payloads = self.store.read_many("sessions", wanted, what, local=local)
+        payloads = self.store.read_many("sessions", wanted, what, local=local, batch=batch)
         found = {key: self._decode(payload, wanted[key], key) for key, payload in payloads.items()}
         return {key: result for key, result in found.items() if result is not None}
 

@@ -58,12 +58,14 @@ class StoreKeys(msgspec.Struct, frozen=True, tag=True):
 
 
 class ReadEntries(msgspec.Struct, frozen=True, tag=True):
-    """Build → helper: the payloads of ``keys`` (``what`` names each in the helper's log)."""
+    """Build → helper: the payloads of ``keys`` (``what`` names each in the helper's log),
+    read from the bundles of ``batch`` first."""
 
     ident: int
     namespace: str
     keys: tuple[str, ...]
     what: dict[str, str]
+    batch: tuple[str, ...] = ()
 
 
 class WriteEntry(msgspec.Struct, frozen=True, tag=True):
@@ -75,6 +77,14 @@ class WriteEntry(msgspec.Struct, frozen=True, tag=True):
     what: str
 
 
+class WriteBundle(msgspec.Struct, frozen=True, tag=True):
+    """Build → helper: publish the bundles of ``batch`` from the local cache at ``folder``."""
+
+    namespace: str
+    batch: tuple[str, ...]
+    folder: str
+
+
 class Flush(msgspec.Struct, frozen=True, tag=True):
     """Build → helper: publish every write, answer, then end."""
 
@@ -84,7 +94,7 @@ class Flush(msgspec.Struct, frozen=True, tag=True):
 class ToHelper(msgspec.Struct, frozen=True):
     """What the build sends the shared-store helper."""
 
-    message: StoreKeys | ReadEntries | WriteEntry | Flush
+    message: StoreKeys | ReadEntries | WriteEntry | WriteBundle | Flush
 
 
 class LogLine(msgspec.Struct, frozen=True, tag=True):

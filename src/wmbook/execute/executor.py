@@ -95,6 +95,8 @@ class Executor:
         it waits on the network), and what neither holds is run.  ``again[i]``, if given,
         builds ``specs[i]`` anew: a cache hit holds it rather than the spec."""
         keyed = [(session_key(spec, whole_environment=self.whole_environment), spec) for spec in specs]
+        batch = [key for key, _ in keyed]
+        self.cache.store.bundle("sessions", batch)  # the next build asking for them reads them at once
         if self.mode is CacheMode.FORCE:
             return [self._run(key, spec) for key, spec in keyed]
         rebuild = list(again) or [None] * len(keyed)
@@ -110,13 +112,15 @@ class Executor:
                 futures.append(waiting[-1][2])
         if waiting:
             threading.Thread(
-                target=self._look_up_shared, args=(waiting,), name="wmbook-lookup", daemon=True
+                target=self._look_up_shared, args=(waiting, batch), name="wmbook-lookup", daemon=True
             ).start()
         return futures
 
-    def _look_up_shared(self, waiting: list[tuple[str, SessionSpec, Future[SessionResult]]]) -> None:
+    def _look_up_shared(
+        self, waiting: list[tuple[str, SessionSpec, Future[SessionResult]]], batch: list[str]
+    ) -> None:
         try:
-            found = self.cache.load_many({key: spec for key, spec, _ in waiting}, local=False)
+            found = self.cache.load_many({key: spec for key, spec, _ in waiting}, local=False, batch=batch)
         except Exception as exc:  # noqa: BLE001  (each page reports it; the build goes on)
             for _, _, result in waiting:
                 result.set_exception(exc)

@@ -1,0 +1,59 @@
+"""Bundles of the shared cache: the entries a build reads together, in a few objects.
+
+A fresh clone asks the shared cache for every session of the book at once; read entry by
+entry, that is one request per session.  So a build that may publish also writes, at its
+end, the entries of each batch it asked for as *bundles*: objects at
+``bundles/<namespace>/<digest>-<part>``, where the digest is that of the batch's keys (any
+build asking for the same keys, a clone of the same commit, finds the names without asking
+the store) and each part holds up to ``PART`` of the keys, in their sorted order.
+
+A bundle is a shortcut, never an authority.  Each entry in it is exactly the sealed (and
+signed) entry stored at its own address, and is checked as that one would be: checksum,
+and signature for its own address.  An entry missing from a bundle, damaged, or not signed
+by the owner is read at its own address instead; a bundle that does not decode is
+ignored whole; keys a bundle holds that its part should not are never looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import msgspec
+
+from wmbook.store import NAMESPACES, digest
+
+PART = 100  # entries per object: a 2,000-session book is read with 20 requests at once
+_HEADER = b"WMBOOK-BUNDLE-1\n"
+_decoder = msgspec.msgpack.Decoder(dict[str, bytes])
+
+
+def bundle_parts(namespace: str, batch: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The bundles of a batch of keys: each one's place in a store (``bundles/…``) and the
+    keys it holds.  None for a batch of fewer than two keys: the entry is its own bundle."""
+    if namespace not in NAMESPACES:
+        raise ValueError(f"bad store namespace {namespace}")
+    keys = sorted(set(batch))
+    if len(keys) < 2:
+        return {}
+    name = digest(namespace, *keys)
+    return {
+        f"bundles/{namespace}/{name}-{start // PART}": tuple(keys[start : start + PART])
+        for start in range(0, len(keys), PART)
+    }
+
+
+def pack_bundle(entries: Mapping[str, bytes]) -> bytes:
+    """One object holding ``entries`` (key to sealed entry, as stored at its address)."""
+    return _HEADER + msgspec.msgpack.encode(dict(entries))
+
+
+def unpack_bundle(data: bytes) -> dict[str, bytes] | None:
+    """The sealed entries in a bundle, by key; None when it is not one (damaged, or
+    anything else in its place).  Nothing in it is trusted yet: each entry is checked
+    for its own address by the reader."""
+    if not data.startswith(_HEADER):
+        return None
+    try:
+        return _decoder.decode(memoryview(data)[len(_HEADER) :])
+    except msgspec.DecodeError:  # ValidationError is one too: a map of something else
+        return None
