@@ -16,11 +16,12 @@ ignored whole; keys a bundle holds that its part should not are never looked at.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import msgspec
 
-from wmbook.store import NAMESPACES, digest
+from wmbook.store import NAMESPACES, digest, entry_name, open_entry
 
 PART = 100  # entries per object: a 2,000-session book is read with 20 requests at once
 _HEADER = b"WMBOOK-BUNDLE-1\n"
@@ -57,3 +58,37 @@ def unpack_bundle(data: bytes) -> dict[str, bytes] | None:
         return _decoder.decode(memoryview(data)[len(_HEADER) :])
     except msgspec.DecodeError:  # ValidationError is one too: a map of something else
         return None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a bundle gave: the payloads of the keys it should hold that check out, and
+    how many entries it held for the others that did not (damaged, unsigned, forged)."""
+
+    payloads: dict[str, bytes]
+    bad: int
+    forged: int  # of the bad: with a signature that does not verify (someone tried)
+
+
+def checked_entries(
+    namespace: str,
+    held: Iterable[str],
+    entries: Mapping[str, bytes],
+    verifies: Callable[[str, bytes, bytes], bool],
+) -> Checked:
+    """The entries of a bundle (``unpack_bundle``) for the keys ``held`` (those its name
+    says it holds), each checked as at its own address: its checksum, then ``verifies``
+    (address, payload, signature).  One bad entry costs only itself."""
+    payloads: dict[str, bytes] = {}
+    bad = forged = 0
+    for key in held:
+        sealed = entries.get(key)
+        if sealed is None:
+            continue
+        opened = open_entry(sealed)
+        if opened is not None and verifies(entry_name(namespace, key), *opened):
+            payloads[key] = opened[0]
+        else:
+            bad += 1
+            forged += bool(opened and opened[1])
+    return Checked(payloads, bad, forged)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsspec.core import url_to_fs
 
-from wmbook.shared_bundle import bundle_parts, pack_bundle, unpack_bundle
+from wmbook.shared_bundle import bundle_parts, checked_entries, pack_bundle, unpack_bundle
 from wmbook.signing import SIGNING_KEY_ENV, entry_signed, sign_entry
 from wmbook.store import entry_name, open_entry, read_regular, seal, unseal
 
@@ -205,27 +205,16 @@ class SharedStore:
             entries = unpack_bundle(data)
             if entries is None:
                 log.info(
-                    f"wmbook: the bundle {where} of the shared cache at {self.url} is damaged; its entries are read one by one"
+                    f"wmbook: the bundle {where} of the shared cache at {self.url} is damaged; "
+                    "its entries are read at their own addresses"
                 )
                 continue
-            usable = 0
-            for key in parts[where]:
-                sealed = entries.get(key)
-                opened = None if sealed is None else open_entry(sealed)
-                if opened is None:
-                    with self._lock:
-                        self.bundled_bad += sealed is not None
-                    continue
-                if not self._verifies(entry_name(namespace, key), *opened):
-                    with self._lock:
-                        self.bundled_bad += 1
-                        self.bundled_forged += bool(opened[1])
-                    continue
-                usable += 1
-                if key in needed:
-                    found[key] = opened[0]
-            if usable == len(parts[where]):
-                with self._lock:
+            checked = checked_entries(namespace, parts[where], entries, self._verifies)
+            found.update((key, payload) for key, payload in checked.payloads.items() if key in needed)
+            with self._lock:
+                self.bundled_bad += checked.bad
+                self.bundled_forged += checked.forged
+                if len(checked.payloads) == len(parts[where]):
                     self._bundles_whole.add(where)
         return found
 
@@ -295,9 +284,7 @@ class SharedStore:
         """Whether an object is at ``where``: one request that reads a byte of it."""
         try:
             self.fs.cat_file(where, start=0, end=1)
-        except FileNotFoundError:
-            return False
-        except Exception:  # noqa: BLE001  (unknown: publishing it again is harmless)
+        except Exception:  # noqa: BLE001  (missing, or unknown: publishing it again is harmless)
             return False
         return True
 
@@ -385,14 +372,16 @@ class SharedStore:
         with self._lock:
             bad, forged = self.bundled_bad, self.bundled_forged
             self.bundled_bad = self.bundled_forged = 0
-        if bad:
-            log.log(
-                logging.WARNING if forged else logging.INFO,
-                f"wmbook: {bad} entr{'y' if bad == 1 else 'ies'} in bundles of the shared cache at {self.url} "
-                f"{'was' if bad == 1 else 'were'} damaged or not signed by cache_public_key's owner"
-                f"{f' ({forged} with a signature that does not verify)' if forged else ''}; "
-                "each was read at its own address instead",
-            )
+        if not bad:
+            return
+        one = bad == 1
+        log.log(
+            logging.WARNING if forged else logging.INFO,  # a signature that fails: someone tried
+            f"wmbook: {bad} entr{'y' if one else 'ies'} in bundles of the shared cache at {self.url} "
+            f"{'was' if one else 'were'} damaged or not signed by cache_public_key's owner"
+            f"{f' ({forged} with a signature that does not verify)' if forged else ''}; "
+            f"{'it was' if one else 'each was'} read at its own address instead",
+        )
 
     def _report_untrusted(self) -> None:
         with self._lock:

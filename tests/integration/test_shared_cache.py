@@ -66,6 +66,10 @@ def test_a_fresh_clone_reads_the_shared_cache_and_runs_nothing(
     report = session_report(second.root)
     assert set(report) == ALL and set(report.values()) == {True}
     assert site_files(second.site) == site_files(first.site)
+    # One request for all of them: the bundle the first build published of the same batch.
+    gets = [r.getMessage() for r in caplog.records if r.name == "werkzeug" and '"GET /' in r.getMessage()]
+    assert not [get for get in gets if f"/{prefix}/sessions/" in get]
+    assert len([get for get in gets if f"/{prefix}/bundles/sessions/" in get]) == 1
     # Entries found remotely are kept locally: the next build needs no network.
     assert len(list((second.root / ".cache" / "wmbook" / "sessions").glob("*/*"))) == len(ALL)
 
@@ -434,6 +438,41 @@ def test_a_tampered_payload_under_its_original_signature_is_rejected(
     warnings = [r for r in caplog.records if "ignored and made again" in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
     assert "3 not signed by cache_public_key's owner" in warnings[0].getMessage()
+
+
+def test_one_forged_entry_in_a_bundle_costs_only_itself(
+    s3_server: S3Server,
+    signed: tuple[str, str, SiteBuild],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bundle's other entries are used; the forged one is read at its own address,
+    where the genuine entry is: nothing runs, nothing forged is shown."""
+    from wmbook.shared_bundle import pack_bundle, unpack_bundle
+    from wmbook.store import open_entry
+
+    prefix, public, first = signed
+    [bundle] = _bundles(s3_server, prefix)
+    entries = unpack_bundle(s3_server.client.get_object(Bucket=s3_server.bucket, Key=bundle)["Body"].read())
+    assert entries is not None and len(entries) == len(ALL)
+    victim = sorted(entries)[0]
+    opened = open_entry(entries[victim])
+    assert opened is not None
+    forged = json.loads(opened[0])
+    for step in forged["results"]:
+        step["output"] = "POISONED\n"
+    entries[victim] = seal(json.dumps(forged).encode(), opened[1])
+    s3_server.client.put_object(Bucket=s3_server.bucket, Key=bundle, Body=pack_bundle(entries))
+    reader = _verifying(_clone(tmp_path, "reader"), public)
+    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    assert set(session_report(reader).values()) == {True}
+    assert site_files(site.site) == site_files(first.site)
+    gets = [r.getMessage() for r in caplog.records if r.name == "werkzeug" and '"GET /' in r.getMessage()]
+    assert len([get for get in gets if f"/{prefix}/sessions/" in get]) == 1  # the forged one's own
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "1 entry in bundles of the shared cache" in warning.getMessage()
+    assert "read at its own address instead" in warning.getMessage()
 
 
 def test_a_signing_key_that_is_not_the_public_keys_pair_is_an_error(

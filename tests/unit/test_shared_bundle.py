@@ -1,0 +1,256 @@
+"""Bundles of the shared cache: named by their batch, read in one request, each entry in
+them checked as at its own address; a hostile or partial bundle costs only its bad entries."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wmbook.shared_bundle import PART, bundle_parts, checked_entries, pack_bundle, unpack_bundle
+from wmbook.shared_store import SharedStore
+from wmbook.store import Store, open_entry, seal
+
+KEYS = [f"{n:02x}" + "0" * 62 for n in range(6)]
+
+
+def _key(n: int) -> str:
+    return f"{n:064x}"
+
+
+# -- names and format --
+
+
+def test_a_batch_names_its_bundles_whatever_its_order() -> None:
+    parts = bundle_parts("sessions", KEYS)
+    assert parts == bundle_parts("sessions", [*reversed(KEYS), KEYS[0]])
+    [(name, held)] = parts.items()
+    assert name.startswith("bundles/sessions/") and name.endswith("-0")
+    assert held == tuple(sorted(KEYS))
+    assert bundle_parts("sessions", KEYS[:-1]).keys() != parts.keys()  # another batch, another name
+    assert bundle_parts("math", KEYS).keys() != parts.keys()
+
+
+@pytest.mark.parametrize(
+    ("count", "sizes"), [(0, []), (1, []), (2, [2]), (PART, [PART]), (PART + 1, [PART, 1])]
+)
+def test_a_batch_is_cut_into_parts_of_at_most_part_keys(count: int, sizes: list[int]) -> None:
+    keys = [_key(n) for n in range(count)]
+    parts = bundle_parts("sessions", keys)
+    assert [len(held) for held in parts.values()] == sizes
+    assert sorted(key for held in parts.values() for key in held) == (sorted(keys) if sizes else [])
+
+
+def test_an_unknown_namespace_names_no_bundle() -> None:
+    with pytest.raises(ValueError, match="namespace"):
+        bundle_parts("../etc", KEYS)
+
+
+def test_a_bundle_round_trips_and_anything_else_is_no_bundle() -> None:
+    entries = {KEYS[0]: seal(b"one"), KEYS[1]: seal(b"two")}
+    assert unpack_bundle(pack_bundle(entries)) == entries
+    packed = pack_bundle(entries)
+    for other in (
+        b"",
+        seal(b"one"),
+        packed[:-3],
+        packed.replace(b"BUNDLE-1", b"BUNDLE-9"),
+        packed[:16] + b"\x93",
+    ):
+        assert unpack_bundle(other) is None
+    import msgspec
+
+    header = packed[: packed.index(b"\n") + 1]
+    assert unpack_bundle(header + msgspec.msgpack.encode({KEYS[0]: 3})) is None  # not a map of bytes
+    assert unpack_bundle(header + msgspec.msgpack.encode([b"x"])) is None
+
+
+def test_each_entry_is_checked_alone_and_a_bad_one_costs_only_itself() -> None:
+    good = seal(b"good", b"sig")
+    entries = {
+        KEYS[0]: good,
+        KEYS[1]: seal(b"forged", b"not-the-owner's"),
+        KEYS[2]: good[:-1] + b"X",  # damaged: its checksum fails
+        KEYS[3]: seal(b"unsigned"),
+        KEYS[5]: good,  # a key the part does not hold: never looked at
+    }
+
+    def verifies(name: str, payload: bytes, signature: bytes) -> bool:
+        return signature == b"sig" and name.endswith(KEYS[0])  # signed for KEYS[0]'s address only
+
+    checked = checked_entries("sessions", KEYS[:5], entries, verifies)
+    assert checked.payloads == {KEYS[0]: b"good"}
+    assert (checked.bad, checked.forged) == (3, 1)  # KEYS[4] is missing: not bad
+
+
+# -- read and published by the shared layer (a folder) --
+
+
+class CountedReads:
+    """The paths a store's file system is asked for, batch by batch."""
+
+    def __init__(self, store: SharedStore) -> None:
+        self.batches: list[list[str]] = []
+        real = store.fs.cat
+
+        def cat(paths: list[str], **kwargs: Any) -> Any:
+            self.batches.append([str(p).rsplit("/", 3)[-3] for p in paths])
+            return real(paths, **kwargs)
+
+        store.fs.cat = cat
+
+
+def _published(tmp_path: Path, signing: str = "", public: str = "", made: list[str] = KEYS) -> Path:
+    """A shared folder that a build which asked for ``KEYS`` together filled (it made
+    the entries of ``made``)."""
+    store = _store(tmp_path, "ci", signing, public)
+    store.bundle("sessions", KEYS)
+    for key in made:
+        store.write("sessions", key, f"result {key[:2]}".encode())
+    store.flush()
+    return tmp_path / "shared"
+
+
+def _store(tmp_path: Path, name: str, signing: str = "", public: str = "") -> Store:
+    from wmbook.signing import private_key, public_key
+
+    shared = SharedStore(
+        str(tmp_path / "shared"),
+        private_key(signing) if signing else None,
+        public_key(public) if public else None,
+    )
+    return Store(tmp_path / name, shared)
+
+
+def _shared(store: Store) -> SharedStore:
+    assert isinstance(store.shared, SharedStore)
+    return store.shared
+
+
+def _bundle(shared: Path) -> Path:
+    [bundle] = (shared / "bundles" / "sessions").iterdir()
+    return bundle
+
+
+def test_a_fresh_build_reads_its_batch_with_one_request(tmp_path: Path) -> None:
+    shared = _published(tmp_path)
+    assert set(unpack_bundle(_bundle(shared).read_bytes()) or {}) == set(KEYS)
+    clone = _store(tmp_path, "clone")
+    reads = CountedReads(_shared(clone))
+    clone.bundle("sessions", KEYS)
+    found = clone.read_many("sessions", KEYS, batch=KEYS)
+    assert found == {key: f"result {key[:2]}".encode() for key in KEYS}
+    assert reads.batches == [["bundles"]]
+    assert clone.path("sessions", KEYS[0]).read_bytes() == seal(b"result 00")  # kept locally
+    before = _bundle(shared).stat().st_ino  # a folder's entries are written anew, then renamed
+    clone.flush()
+    assert _bundle(shared).stat().st_ino == before  # read whole: not written again
+
+
+def test_keys_a_bundle_lacks_are_read_at_their_own_address(tmp_path: Path) -> None:
+    shared = _published(tmp_path, made=KEYS[:4])  # two sessions failed: a partial bundle
+    (shared / "sessions" / KEYS[4][:2]).mkdir(parents=True)
+    (shared / "sessions" / KEYS[4][:2] / KEYS[4]).write_bytes(seal(b"published later"))
+    clone = _store(tmp_path, "clone")
+    reads = CountedReads(_shared(clone))
+    found = clone.read_many("sessions", KEYS, batch=KEYS)
+    assert found == {**{key: f"result {key[:2]}".encode() for key in KEYS[:4]}, KEYS[4]: b"published later"}
+    assert reads.batches == [["bundles"], ["sessions", "sessions"]]
+    other = _store(tmp_path, "other")  # a batch no build published: each entry at its address
+    reads = CountedReads(_shared(other))
+    assert len(other.read_many("sessions", KEYS[1:], batch=KEYS[1:])) == 4
+    assert reads.batches == [["bundles"], ["sessions"] * 5]
+
+
+@pytest.fixture
+def key_pair() -> tuple[str, str]:
+    from wmbook.keys import new_key_pair
+
+    return new_key_pair()
+
+
+def test_a_hostile_bundle_poisons_nothing(
+    tmp_path: Path, key_pair: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whoever may write the store rewrites the bundle: a forged payload under its real
+    signature, an entry moved from another address, one unsigned, one damaged, one left
+    out, and one for a key the part does not hold.  The reader takes what verifies and
+    reads the others at their own (genuine) addresses."""
+    from wmbook.keys import new_key_pair
+    from wmbook.signing import private_key, sign_entry
+
+    private, public = key_pair
+    shared = _published(tmp_path, private, public)
+    bundle = _bundle(shared)
+    entries = unpack_bundle(bundle.read_bytes())
+    assert entries is not None
+    opened = open_entry(entries[KEYS[0]])
+    assert opened is not None and opened[1]
+    entries[KEYS[0]] = seal(b"POISONED", opened[1])
+    entries[KEYS[1]] = entries[KEYS[2]]  # signed, but for KEYS[2]'s address
+    entries[KEYS[2]] = seal(b"POISONED")
+    entries[KEYS[3]] = entries[KEYS[3]].replace(b"result", b"POISON")
+    del entries[KEYS[4]]
+    outsider = _key(99)
+    stranger = private_key(new_key_pair()[0])
+    entries[outsider] = seal(
+        b"POISONED", sign_entry(stranger, f"sessions/{outsider[:2]}/{outsider}", b"POISONED")
+    )
+    bundle.write_bytes(pack_bundle(entries))
+    reader = _store(tmp_path, "reader", public=public)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        found = reader.read_many("sessions", [*KEYS, outsider], batch=KEYS)
+        reader.flush()
+    assert found == {key: f"result {key[:2]}".encode() for key in KEYS}
+    assert not [p for p in (tmp_path / "reader").rglob("*") if p.is_file() and b"POISON" in p.read_bytes()]
+    [report] = [r for r in caplog.records if "in bundles of the shared cache" in r.getMessage()]
+    assert report.levelno == logging.WARNING
+    assert report.getMessage().startswith("wmbook: 4 entries in bundles")
+    assert "(2 with a signature that does not verify)" in report.getMessage()
+    assert not [r for r in caplog.records if "ignored and made again" in r.getMessage()]
+
+
+def test_a_bundle_that_is_not_one_is_read_entry_by_entry(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = _published(tmp_path)
+    _bundle(shared).write_bytes(b"\x00" * 64)
+    reader = _store(tmp_path, "reader")
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
+        assert len(reader.read_many("sessions", KEYS, batch=KEYS)) == len(KEYS)
+    assert any(
+        "is damaged; its entries are read at their own addresses" in r.getMessage() for r in caplog.records
+    )
+    reader.bundle("sessions", KEYS)
+    reader.flush()  # this build may write: the bundle is made again, whole
+    assert set(unpack_bundle(_bundle(shared).read_bytes()) or {}) == set(KEYS)
+
+
+def test_a_build_that_read_nothing_publishes_a_missing_bundle_and_leaves_one_there(tmp_path: Path) -> None:
+    shared = _published(tmp_path)
+    warm = _store(tmp_path, "ci")  # CI's own cache holds every entry: nothing is read
+    warm.bundle("sessions", KEYS)
+    bundle = _bundle(shared)
+    kept, before = bundle.read_bytes(), bundle.stat().st_ino
+    warm.flush()
+    assert bundle.stat().st_ino == before
+    bundle.unlink()
+    warm.bundle("sessions", KEYS)
+    warm.flush()
+    assert unpack_bundle(_bundle(shared).read_bytes()) == unpack_bundle(kept)
+
+
+def test_an_entry_made_again_replaces_its_bundle(tmp_path: Path) -> None:
+    """A session run again (a stale entry) is written under the same key: the bundle that
+    held the old entry is written again, or every clone would run it again too."""
+    shared = _published(tmp_path)
+    again = _store(tmp_path, "ci")
+    again.bundle("sessions", KEYS)
+    assert len(again.read_many("sessions", KEYS, local=False, batch=KEYS)) == len(KEYS)
+    again.write("sessions", KEYS[2], b"made again")
+    again.flush()
+    entries = unpack_bundle(_bundle(shared).read_bytes()) or {}
+    assert open_entry(entries[KEYS[2]]) == (b"made again", b"")
+    assert len(entries) == len(KEYS)
