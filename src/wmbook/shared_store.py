@@ -18,6 +18,10 @@ entry read is used only if that key's owner signed it at its address.  The other
 and counted in one message at the end of the build: a warning if any carried a signature
 that does not verify.  A build that verifies but cannot sign publishes nothing: readers
 would ignore its entries anyway.
+
+The entries a build asks for together are also published as a few bundles (``shared_bundle``),
+which the next build asking for the same ones reads first; each entry in them is checked
+as at its own address, and any other is read there.
 """
 
 from __future__ import annotations
