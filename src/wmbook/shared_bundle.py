@@ -3,9 +3,10 @@
 A fresh clone asks the shared cache for every session of the book at once; read entry by
 entry, that is one request per session.  So a build that may publish also writes, at its
 end, the entries of each batch it asked for as *bundles*: objects at
-``bundles/<namespace>/<digest>-<part>``, where the digest is that of the batch's keys (any
-build asking for the same keys, a clone of the same commit, finds the names without asking
-the store) and each part holds up to ``PART`` of the keys, in their sorted order.
+``bundles/<namespace>/<digest>``, each holding about ``PART`` of the batch's keys or fewer
+(chosen by their first digits), named by the digest of the keys it holds.  Any build asking
+for the same keys, a clone of the same commit, finds the names without asking the store; one
+that asks for a few other keys finds every bundle but those holding them.
 
 A bundle is a shortcut, never an authority.  Each entry in it is exactly the sealed (and
 signed) entry stored at its own address, and is checked as that one would be: checksum,
@@ -21,9 +22,9 @@ from dataclasses import dataclass
 
 import msgspec
 
-from wmbook.store import NAMESPACES, digest, entry_name, open_entry
+from wmbook.store import digest, entry_name, open_entry
 
-PART = 100  # entries per object: a 2,000-session book is read with 20 requests at once
+PART = 100  # entries per object at most, on average: a 2,000-session book is read with 32 requests
 _HEADER = b"WMBOOK-BUNDLE-1\n"
 _decoder = msgspec.msgpack.Decoder(dict[str, bytes])
 
@@ -31,16 +32,22 @@ _decoder = msgspec.msgpack.Decoder(dict[str, bytes])
 def bundle_parts(namespace: str, batch: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """The bundles of a batch of keys: each one's place in a store (``bundles/…``) and the
     keys it holds.  None for a batch of fewer than two keys: the entry is its own bundle."""
-    if namespace not in NAMESPACES:
-        raise ValueError(f"bad store namespace {namespace}")
     keys = sorted(set(batch))
+    for key in keys:
+        entry_name(namespace, key)  # a key that names no entry (it is hex) names no bundle
     if len(keys) < 2:
         return {}
-    name = digest(namespace, *keys)
-    return {
-        f"bundles/{namespace}/{name}-{start // PART}": tuple(keys[start : start + PART])
-        for start in range(0, len(keys), PART)
-    }
+    # Keys are spread over parts by their first digits (a digest's, so evenly), and a part is
+    # named by the keys it holds: a change to one session renames only the part holding it,
+    # and the builds of other commits share the rest.  Parts come in powers of two, so that
+    # a growing book keeps its parts until it doubles.
+    count = 1
+    while count * PART < len(keys):
+        count *= 2
+    parts: list[list[str]] = [[] for _ in range(count)]
+    for key in keys:
+        parts[int(key[:8], 16) * count >> 32].append(key)
+    return {f"bundles/{namespace}/{digest(namespace, *held)}": tuple(held) for held in parts if held}
 
 
 def pack_bundle(entries: Mapping[str, bytes]) -> bytes:

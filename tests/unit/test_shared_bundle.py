@@ -3,6 +3,8 @@ them checked as at its own address; a hostile or partial bundle costs only its b
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ KEYS = [f"{n:02x}" + "0" * 62 for n in range(6)]
 
 
 def _key(n: int) -> str:
-    return f"{n:064x}"
+    return hashlib.sha256(str(n).encode()).hexdigest()  # session keys are digests: spread evenly
 
 
 # -- names and format --
@@ -27,25 +29,35 @@ def test_a_batch_names_its_bundles_whatever_its_order() -> None:
     parts = bundle_parts("sessions", KEYS)
     assert parts == bundle_parts("sessions", [*reversed(KEYS), KEYS[0]])
     [(name, held)] = parts.items()
-    assert name.startswith("bundles/sessions/") and name.endswith("-0")
+    assert name.startswith("bundles/sessions/")
     assert held == tuple(sorted(KEYS))
     assert bundle_parts("sessions", KEYS[:-1]).keys() != parts.keys()  # another batch, another name
     assert bundle_parts("math", KEYS).keys() != parts.keys()
 
 
-@pytest.mark.parametrize(
-    ("count", "sizes"), [(0, []), (1, []), (2, [2]), (PART, [PART]), (PART + 1, [PART, 1])]
-)
-def test_a_batch_is_cut_into_parts_of_at_most_part_keys(count: int, sizes: list[int]) -> None:
+@pytest.mark.parametrize(("count", "most"), [(0, 0), (1, 0), (2, 1), (PART, 1), (PART + 1, 2), (5 * PART, 8)])
+def test_a_batch_is_cut_into_a_few_parts_by_the_keys_first_digits(count: int, most: int) -> None:
     keys = [_key(n) for n in range(count)]
     parts = bundle_parts("sessions", keys)
-    assert [len(held) for held in parts.values()] == sizes
-    assert sorted(key for held in parts.values() for key in held) == (sorted(keys) if sizes else [])
+    assert 0 < len(parts) <= most if most else not parts
+    held = list(parts.values())
+    assert sorted(key for part in held for key in part) == (sorted(keys) if most else [])
+    assert all(a[-1] < b[0] for a, b in itertools.pairwise(held))  # ranges of keys, apart
 
 
-def test_an_unknown_namespace_names_no_bundle() -> None:
-    with pytest.raises(ValueError, match="namespace"):
-        bundle_parts("../etc", KEYS)
+def test_a_changed_session_renames_only_the_part_that_holds_it() -> None:
+    keys = [_key(n) for n in range(3 * PART)]
+    parts = bundle_parts("sessions", keys)
+    edited = [*keys[1:], _key(-1)]  # one session's code changed: its key did
+    again = bundle_parts("sessions", edited)
+    assert len(parts) == len(again) == 4
+    assert len(set(parts) - set(again)) in (1, 2)  # the old key's part, and the new key's
+
+
+@pytest.mark.parametrize(("namespace", "key"), [("../etc", KEYS[0]), ("sessions", "zz" + "0" * 62)])
+def test_a_bad_namespace_or_key_names_no_bundle(namespace: str, key: str) -> None:
+    with pytest.raises(ValueError, match="bad store address"):
+        bundle_parts(namespace, [key, KEYS[1]])
 
 
 def test_a_bundle_round_trips_and_anything_else_is_no_bundle() -> None:
