@@ -272,17 +272,23 @@ class SharedStore:
 
     def write_bundle(self, namespace: str, batch: Sequence[str], folder: str) -> None:
         """Publish, in the background, the batch's bundles that are missing or out of date,
-        from the entries the local cache at ``folder`` holds now (``shared_bundle``)."""
+        from the entries the local cache at ``folder`` holds now (``shared_bundle``).  A build
+        that neither read the batch here nor made any of its entries leaves the store alone."""
         if not (self.writable and self.reachable):
             return
-        for name, held in bundle_parts(namespace, batch).items():
-            where = f"{self.root}/{name}"
-            with self._lock:
-                changed = any((namespace, key) in self._written for key in held)
-                read, whole = where in self._bundles_read, where in self._bundles_whole
-            if changed or not whole:
+        parts = {f"{self.root}/{name}": held for name, held in bundle_parts(namespace, batch).items()}
+        with self._lock:
+            changed = {
+                where for where, held in parts.items() if any((namespace, k) in self._written for k in held)
+            }
+            read, whole = parts.keys() & self._bundles_read, parts.keys() & self._bundles_whole
+        if not (changed or read):
+            return  # everything came from this machine's cache, as it did last time
+        for where, held in parts.items():
+            if where in changed or where not in whole:
                 # One this build did not read is published only where there is none yet.
-                self._background(self._publish_bundle, namespace, where, held, folder, not (changed or read))
+                unread = where not in changed and where not in read
+                self._background(self._publish_bundle, namespace, where, held, folder, unread)
 
     def _exists(self, where: str) -> bool:
         """Whether an object is at ``where``: one request that reads a byte of it."""

@@ -240,18 +240,36 @@ def test_a_bundle_that_is_not_one_is_read_entry_by_entry(
     assert set(unpack_bundle(_bundle(shared).read_bytes()) or {}) == set(KEYS)
 
 
-def test_a_build_that_read_nothing_publishes_a_missing_bundle_and_leaves_one_there(tmp_path: Path) -> None:
+def test_a_build_that_took_everything_from_its_own_cache_leaves_the_shared_one_alone(tmp_path: Path) -> None:
     shared = _published(tmp_path)
-    warm = _store(tmp_path, "ci")  # CI's own cache holds every entry: nothing is read
-    warm.bundle("sessions", KEYS)
-    bundle = _bundle(shared)
-    kept, before = bundle.read_bytes(), bundle.stat().st_ino
-    warm.flush()
-    assert bundle.stat().st_ino == before
-    bundle.unlink()
+    _bundle(shared).unlink()
+    warm = _store(tmp_path, "ci")  # CI's own cache holds every entry: nothing is read or made
+    reads = CountedReads(_shared(warm))
     warm.bundle("sessions", KEYS)
     warm.flush()
-    assert unpack_bundle(_bundle(shared).read_bytes()) == unpack_bundle(kept)
+    assert not list((shared / "bundles" / "sessions").iterdir()) and reads.batches == []
+
+
+def test_a_build_that_made_one_entry_publishes_its_part_and_any_part_missing(tmp_path: Path) -> None:
+    keys = [_key(n) for n in range(250)]
+    ci = _store(tmp_path, "ci")
+    ci.bundle("sessions", keys)
+    for key in keys:
+        ci.write("sessions", key, b"first")
+    ci.flush()
+    parts = bundle_parts("sessions", keys)
+    places = {name: shared for name in parts if (shared := tmp_path / "shared" / name).exists()}
+    assert len(places) == len(parts) == 4
+    made, missing, kept = list(places)[:3]
+    places[missing].unlink()
+    inode = places[kept].stat().st_ino
+    warm = _store(tmp_path, "ci")
+    warm.bundle("sessions", keys)
+    warm.write("sessions", parts[made][0], b"made again")  # one session ran again
+    warm.flush()
+    assert (unpack_bundle(places[made].read_bytes()) or {})[parts[made][0]] == seal(b"made again")
+    assert set(unpack_bundle(places[missing].read_bytes()) or {}) == set(parts[missing])
+    assert places[kept].stat().st_ino == inode
 
 
 def test_an_entry_made_again_replaces_its_bundle(tmp_path: Path) -> None:
