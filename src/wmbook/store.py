@@ -264,7 +264,7 @@ class Store:
         """Note that the build asks for ``batch``'s entries together: a shared layer that
         may be written gets them as bundles at ``flush`` (``shared_bundle``), so that the
         next build asking for them reads a few objects rather than one per entry."""
-        if self.shared is not None:
+        if self.shared is not None and len(set(batch)) > 1:  # one entry is its own bundle
             with self._lock:
                 self._batches.append((namespace, tuple(batch)))
 
