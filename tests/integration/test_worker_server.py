@@ -127,3 +127,20 @@ def test_a_server_launched_ahead_serves_the_first_session_once_ready() -> None:
         assert server._process is process
     finally:
         server.stop()
+
+
+def test_every_session_collects_garbage_though_the_server_loads_with_the_collector_off() -> None:
+    # The server loads numpy, matplotlib and IPython with the collector off and freezes what
+    # they made; each session, forked before or after IPython was loaded, has it on again.
+    check = Step(StepKey(StepKind.CHECK, 0), "__import__('gc').isenabled()", 1, 60.0, evaluate=True)
+    cell = Step(StepKey(StepKind.CODE, 1), "x = 1", 2, 60.0, ipython=True)
+    server = WorkerServer()
+    try:
+        for steps in ((check,), (check, cell), (check,)):
+            result = run_in_process(
+                server, SessionSpec("docs/page.md", "main", steps, ()), Limits(sandbox=False)
+            )
+            assert result.results[0].outcome is Outcome.OK, result.results[0].detail
+            assert result.results[0].value is True
+    finally:
+        server.stop()

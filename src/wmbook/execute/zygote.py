@@ -27,10 +27,16 @@ import sys
 import threading
 from types import FrameType
 
-import msgspec
+# No collection while numpy and matplotlib load: each automatic collection on the way would
+# walk all they made so far again (a tenth of the server's start), and the collection would
+# only free the import's scraps, whose holes the sessions would then fill, copying the pages
+# they lie in.  What is loaded is frozen (``_frozen``) and the collector runs again after.
+gc.disable()
 
-from wmbook.execute import child, figures  # preload: numpy, matplotlib, the runner
-from wmbook.execute.channel import (
+import msgspec  # noqa: E402  (after the collector is off)
+
+from wmbook.execute import child, figures  # noqa: E402  (preload: numpy, matplotlib, the runner)
+from wmbook.execute.channel import (  # noqa: E402
     Channel,
     ChannelError,
     ForkSession,
@@ -41,8 +47,8 @@ from wmbook.execute.channel import (
     decode,
     framed,
 )
-from wmbook.execute.namespaces import private_shm_possible
-from wmbook.execute.sandbox import children, end_process_tree, readable_paths
+from wmbook.execute.namespaces import private_shm_possible  # noqa: E402
+from wmbook.execute.sandbox import children, end_process_tree, readable_paths  # noqa: E402
 
 
 def _report_exits(signum: int, frame: FrameType | None) -> None:
@@ -166,11 +172,11 @@ def _load_ipython() -> None:
     if _ipython_loaded:
         return
     _ipython_loaded = True
+    gc.disable()  # as while numpy and matplotlib load (see the top of this module)
     from wmbook.execute import ipython  # IPython only for books that use it
 
     ipython.preload()
-    gc.collect()
-    gc.freeze()  # as after the warm-up: forked sessions share these objects without copying them
+    _frozen()
 
 
 def _serve(control: socket.socket) -> None:
@@ -211,8 +217,15 @@ def _warm_up() -> None:
     msgspec.msgpack.Decoder(SessionRequest)  # msgspec keeps what it learnt of the types on them
     # Last: every session is forked with the book's style already in place.
     figures.apply_style()
-    gc.collect()
-    gc.freeze()  # keep the collector from touching (and so copying) the preloaded objects
+    _frozen()
+
+
+def _frozen() -> None:
+    """Freeze what was loaded with the collector off, then turn it on again: a collection then
+    never touches (and so copies) the preloaded objects in a session, and collects the server's
+    and every session's own objects as in any Python process."""
+    gc.freeze()
+    gc.enable()
 
 
 _folder = ""  # the build's folder for this server (its working directory), removed at the end
