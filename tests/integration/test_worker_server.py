@@ -144,3 +144,21 @@ def test_every_session_collects_garbage_though_the_server_loads_with_the_collect
             assert result.results[0].value is True
     finally:
         server.stop()
+
+
+def test_a_step_s_output_is_read_through_its_open_files_not_opened_again() -> None:
+    # A block notes every file opened from then on; the next block shows the notes: the
+    # capture files of the noting step were made (for writing and reading), never opened again.
+    note = (
+        "import sys\nopened = []\n"
+        "sys.addaudithook(lambda event, args: event == 'open' and opened.append((str(args[0]), args[1])))\n"
+        "print('noting')"
+    )
+    show = "print(sorted({mode for path, mode in opened if path.endswith(('.out', '.err'))}))"
+    spec = SessionSpec("docs/page.md", "main", (_step(note), _step(show, 1)), ())
+    server = WorkerServer()
+    try:
+        result = run_in_process(server, spec, Limits(sandbox=False))
+        assert [step.output for step in result.results] == ["noting\n", "['w+']\n"]
+    finally:
+        server.stop()

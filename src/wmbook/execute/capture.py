@@ -51,6 +51,15 @@ def _read(path: str) -> bytes:
         return b""
 
 
+def _read_open(file: io.BufferedRandom, path: str) -> bytes:
+    """What an open capture file holds; read by ``path`` if the step closed its descriptor."""
+    try:
+        size = os.fstat(file.fileno()).st_size
+        return os.pread(file.fileno(), min(size, MAX_OUTPUT * 4 + 1), 0)
+    except OSError:
+        return _read(path)
+
+
 def assemble(data: dict[str, bytes], segments: list[Segment]) -> tuple[Stream, ...]:
     """The runs of text the segments describe, neighbours of one stream joined, cut at
     ``MAX_OUTPUT`` characters in all."""
@@ -139,6 +148,7 @@ class StreamCapture:
         self._current = STDOUT
         self._displays = 0
         self._fds = {STDOUT: 1, STDERR: 2}
+        self._data = {STDOUT: b"", STDERR: b""}  # the last step's files, read when it ended
 
     def _flush_all(self) -> None:
         for stream in {self.out, self.err, sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__}:
@@ -201,7 +211,9 @@ class StreamCapture:
                 os.dup2(saved[1], 2)
                 os.close(saved[0])
                 os.close(saved[1])
+                # Read through the files still open rather than opened again by name.
+                self._data = {STDOUT: _read_open(out, out_path), STDERR: _read_open(err, err_path)}
 
-    def streams(self, out_path: str, err_path: str) -> tuple[Stream, ...]:
+    def streams(self) -> tuple[Stream, ...]:
         """The last step's runs of text, in the order they were written."""
-        return assemble({STDOUT: _read(out_path), STDERR: _read(err_path)}, self._segments)
+        return assemble(self._data, self._segments)

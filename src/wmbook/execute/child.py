@@ -319,7 +319,7 @@ def _run_step(step: Step, index: int, session: _Session) -> StepResult:
                 outcome = Outcome.RAISED
     if step.ipython:
         count = session.cells().last_count
-    streams = session.capture.streams(out_path, err_path)
+    streams = session.capture.streams()
     return StepResult(
         step.key,
         outcome,

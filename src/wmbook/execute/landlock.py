@@ -11,6 +11,7 @@ processes of the same sandbox.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import stat
 from dataclasses import dataclass
@@ -30,17 +31,20 @@ _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
 _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
 
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    return libc
+@functools.cache
+def c_library() -> ctypes.CDLL:
+    """The C library, loaded once per process: a session's process has the worker server's,
+    with each function it calls already looked up, instead of loading it again at each use."""
+    handle = ctypes.CDLL(None, use_errno=True)
+    handle.syscall.restype = ctypes.c_long
+    return handle
 
 
 def landlock_abi() -> int:
     """The kernel's Landlock version (0 when it has none)."""
     try:
         abi = int(
-            _libc().syscall(
+            c_library().syscall(
                 _SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION)
             )
         )
@@ -110,7 +114,7 @@ def confine(confinement: Confinement) -> bool:
     abi = landlock_abi()
     if abi <= 0:
         return False
-    libc = _libc()
+    libc = c_library()
     handled = _fs_rights(abi)
     attr = _RulesetAttr(handled, 0, 0)
     if abi >= 4 and not confinement.network:

@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import ctypes
 import functools
 import os
 import pwd
+
+from wmbook.execute.landlock import c_library
 
 SHM = "/dev/shm"
 _NOBODY = 65534  # the user and group a session runs as when the build runs as root
@@ -48,7 +49,7 @@ def _enter(size_bytes: int, owner: tuple[int, int] | None) -> bool:
     ``/dev/shm``; whether it holds.  Without ``owner`` (a build not run as root) a new user
     namespace comes first, which maps only the process's own ids; with it (root) there is
     none, and the tmpfs is ``owner``'s (``nobody``, whom the session becomes)."""
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = c_library()
     uid, gid = os.getuid(), os.getgid()
     if not os.path.isdir(SHM) or libc.unshare(_CLONE_NEWNS | (0 if owner else _CLONE_NEWUSER)) != 0:
         return False
@@ -141,7 +142,7 @@ def overlay(lower: str, upper: str, work: str, target: str, page: str = "") -> b
     if owner is not None:
         _own_folders(lower, upper, page, *owner)  # before the mount: an upper layer must not change under it
     options = f"lowerdir={lower},upperdir={upper},workdir={work},userxattr"
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = c_library()
     if libc.mount(b"overlay", target.encode(), b"overlay", 0, options.encode()) != 0:
         return False
     # The kernel makes its scratch folder unreadable even to its owner, which would keep the

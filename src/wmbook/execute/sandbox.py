@@ -35,7 +35,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from wmbook.execute.landlock import Confinement, confine, landlock_abi
+from wmbook.execute.landlock import Confinement, c_library, confine, landlock_abi
 from wmbook.execute.namespaces import SHM, unprivileged_ids
 
 __all__ = ["Limits", "apply_limits", "give_session_folder", "landlock_abi", "session_environment"]
@@ -165,7 +165,7 @@ def _own_folder(folder: str, uid: int, gid: int, skip: frozenset[str]) -> None:
 
 def _drop_capabilities() -> None:
     """Give up every capability (root of a user namespace, where no other user exists)."""
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = c_library()
     libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     for cap in range(64):
         if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:  # past the last
@@ -184,7 +184,7 @@ def _become_unprivileged(uid: int, gid: int) -> None:
     those changes elsewhere (``PermissionError``).  It keeps ``CAP_DAC_READ_SEARCH``, here
     and in the programs it starts, so that it still reads what a root build may read (a page
     folder under ``/root``), within what Landlock lets it read."""
-    libc = ctypes.CDLL(None, use_errno=True)  # its folder is already theirs (give_session_folder)
+    libc = c_library()  # its folder is already theirs (give_session_folder)
     libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     for cap in range(64):
         if cap == _CAP_DAC_READ_SEARCH:
@@ -212,7 +212,7 @@ def apply_limits(
     """Set the session's limits and sandbox; whether the sandbox holds.  ``cgroups``: the
     process is in cgroups that bound the session's processes (so no per-user limit is set);
     ``shm``: it has a ``/dev/shm`` of its own (``namespaces``), which it may then use."""
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = c_library()
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     if limits.memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))

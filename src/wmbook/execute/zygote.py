@@ -16,7 +16,6 @@ ended too.  It exits when its stdin or its control socket closes: the build is g
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import os
 import shutil
@@ -47,6 +46,7 @@ from wmbook.execute.channel import (  # noqa: E402
     decode,
     framed,
 )
+from wmbook.execute.landlock import c_library  # noqa: E402
 from wmbook.execute.namespaces import private_shm_possible  # noqa: E402
 from wmbook.execute.sandbox import children, end_process_tree, readable_paths  # noqa: E402
 
@@ -92,7 +92,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 def die_with_parent(signum: int) -> None:
     """Ask the kernel to send ``signum`` to this process when its parent ends (Linux)."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
+        libc = c_library()
         libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
     except (OSError, AttributeError):
         pass  # not Linux: the stdin watch below still ends the server with the build
@@ -241,7 +241,7 @@ def main(control_fd: int) -> None:
     os.dup2(2, 1)
     die_with_parent(signal.SIGTERM)
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        c_library().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     signal.signal(signal.SIGTERM, _end_everything)
     _warm_up()
     control = socket.socket(fileno=control_fd)
