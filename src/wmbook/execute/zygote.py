@@ -26,16 +26,18 @@ import sys
 import threading
 from types import FrameType
 
-# No collection while numpy and matplotlib load: each automatic collection on the way would
-# walk all they made so far again (a tenth of the server's start), and the collection would
-# only free the import's scraps, whose holes the sessions would then fill, copying the pages
-# they lie in.  What is loaded is frozen (``_frozen``) and the collector runs again after.
-gc.disable()
+# No collection while numpy and matplotlib load into the server: each automatic collection on
+# the way would walk all they made so far again (a tenth of the server's start), and the
+# collection would only free the import's scraps, whose holes the sessions would then fill,
+# copying the pages they lie in.  What is loaded is frozen (``_frozen``), and the collector runs
+# again after.  Only in the server's process (run as ``-m``), not wherever this is imported.
+if __name__ == "__main__":
+    gc.disable()
 
-import msgspec  # noqa: E402  (after the collector is off)
+import msgspec  # this and what follows load after the collector is off
 
-from wmbook.execute import child, figures  # noqa: E402  (preload: numpy, matplotlib, the runner)
-from wmbook.execute.channel import (  # noqa: E402
+from wmbook.execute import child, figures  # preload: numpy, matplotlib, the runner
+from wmbook.execute.channel import (
     Channel,
     ChannelError,
     ForkSession,
@@ -46,9 +48,9 @@ from wmbook.execute.channel import (  # noqa: E402
     decode,
     framed,
 )
-from wmbook.execute.landlock import c_library  # noqa: E402
-from wmbook.execute.namespaces import private_shm_possible  # noqa: E402
-from wmbook.execute.sandbox import children, end_process_tree, readable_paths  # noqa: E402
+from wmbook.execute.landlock import c_library
+from wmbook.execute.namespaces import private_shm_possible
+from wmbook.execute.sandbox import children, end_process_tree, readable_paths
 
 
 def _report_exits(signum: int, frame: FrameType | None) -> None:
