@@ -8,9 +8,9 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wmbook.errors import BookError
 from wmbook.execute.executor import CacheMode
@@ -26,7 +26,7 @@ from wmbook.execute.executors import (
 from wmbook.execute.pool import shared_pool
 from wmbook.execute.sandbox import Limits
 from wmbook.model import SessionResult, SessionSpec
-from wmbook.settings import CACHE_URL_ENV, SCHEDULER_ENV, Settings
+from wmbook.settings import CACHE_URL_ENV, SCHEDULER_ENV, Settings, resolve_settings
 from wmbook.signing import SIGNING_KEY_ENV
 
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ def start_session_runner(settings: Settings, docs_dir: str = "") -> Future[Sessi
             with contextlib.suppress(Exception):  # a guess: it must never keep the runner from the build
                 early = sessions_expected(settings, docs_dir)
             if not early:
+                _end_unused_early_server()
                 runner.set_result(RunnerWhenNeeded(lambda: made_runner(settings, options)))
                 return
         try:
@@ -140,6 +141,8 @@ def start_session_runner(settings: Settings, docs_dir: str = "") -> Future[Sessi
         except BaseException as exc:  # noqa: BLE001  (raised where the runner is needed: on_files)
             runner.set_exception(exc)
             return
+        finally:
+            _end_unused_early_server()
         runner.set_result(pool)
         from wmbook.execute.runner import SessionPool  # loaded with the local executor already
 
@@ -149,6 +152,29 @@ def start_session_runner(settings: Settings, docs_dir: str = "") -> Future[Sessi
 
     threading.Thread(target=start, name="wmbook-runner-start", daemon=True).start()
     return runner
+
+
+def start_server_early(options: Mapping[str, Any], root: str, docs_dir: str) -> None:
+    """As MkDocs loads the plugin, before the plugin's own modules load: launch this machine's
+    worker server when the book's sessions will surely run and nothing but the settings and
+    the cache folder tell it (``cache: force``, or a book never built here), so that numpy and
+    matplotlib load on another core while MkDocs reads the rest of its configuration.  The
+    build's pool takes it (``start_session_runner``); one it does not take is ended there.
+    ``options``: the plugin's options, validated."""
+    settings = resolve_settings(options, root, docs_dir)
+    if settings.executor == LOCAL and sessions_expected(settings):  # no pages looked at: see above
+        from wmbook.execute.runner import launch_early_server
+
+        launch_early_server()
+
+
+def _end_unused_early_server() -> None:
+    """End a worker server launched early (``start_server_early``) that the build's pool did
+    not take: its sessions run elsewhere, or this process has a pool already."""
+    if "wmbook.execute.runner" in sys.modules:  # loaded by then when one was launched
+        from wmbook.execute.runner import end_early_server
+
+        end_early_server()
 
 
 def made_runner(settings: Settings, options: RunnerOptions) -> SessionRunner:

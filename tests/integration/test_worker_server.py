@@ -4,13 +4,17 @@ readiness and exit reports reach the build as records."""
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from wmbook.execute import runner as runner_module
 from wmbook.execute.channel import (
     Channel,
     ChannelClosed,
@@ -20,7 +24,13 @@ from wmbook.execute.channel import (
     encode,
     framed,
 )
-from wmbook.execute.runner import SessionPool, WorkerServer, run_in_process
+from wmbook.execute.runner import (
+    SessionPool,
+    WorkerServer,
+    end_early_server,
+    launch_early_server,
+    run_in_process,
+)
 from wmbook.execute.sandbox import Limits
 from wmbook.model import Outcome, SessionSpec, Step, StepKey, StepKind
 
@@ -162,3 +172,63 @@ def test_a_step_s_output_is_read_through_its_open_files_not_opened_again() -> No
         assert [step.output for step in result.results] == ["noting\n", "['w+']\n"]
     finally:
         server.stop()
+
+
+_EARLY_PROBE = """
+import json, sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+config = load_config(sys.argv[1])
+import wmbook.execute.runner as runner  # (loaded by the plugin's entry only when it launched one)
+early = runner._early
+launched = early is not None and early._process is not None and early._process.poll() is None
+build(config)
+from wmbook.execute import pool
+taken = early is not None and getattr(pool._pool, "server", None) is early
+print(json.dumps({"launched": launched, "taken": taken, "left": runner._early is not None}))
+"""
+
+
+@pytest.mark.parametrize(
+    "settings", ["", "      cache: force\n", "      executor: local\n      workers: 1\n"]
+)
+def test_the_worker_server_launches_as_mkdocs_loads_the_plugin_when_sessions_surely_run(
+    tmp_path: Path, settings: str
+) -> None:
+    """A book never built here (or ``cache: force``): the server is launched before the
+    plugin's modules load, and the build's pool takes it; built once, the next build of the
+    unchanged book launches none."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Early\n\n```python\nprint(6 * 7)\n```\n")
+    plugin = "  - wmbook:\n" + settings if settings else "  - wmbook\n"
+    (tmp_path / "mkdocs.yml").write_text(f"site_name: Early\nplugins:\n{plugin}")
+
+    def probe() -> dict[str, bool]:
+        done = subprocess.run(
+            [sys.executable, "-c", _EARLY_PROBE, str(tmp_path / "mkdocs.yml")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "42" in (tmp_path / "site" / "index.html").read_text()
+        answer: dict[str, bool] = json.loads(done.stdout.splitlines()[-1])
+        return answer
+
+    assert probe() == {"launched": True, "taken": True, "left": False}
+    again = probe()
+    forced = "force" in settings
+    assert again == {"launched": forced, "taken": forced, "left": False}
+
+
+def test_a_server_launched_early_that_no_pool_takes_is_ended_with_its_folder() -> None:
+    launch_early_server()
+    early = runner_module._early
+    assert early is not None and early._process is not None
+    process, folder = early._process, early._dir
+    assert Path(folder).is_dir()
+    end_early_server()
+    assert runner_module._early is None
+    assert process.poll() is not None  # ended, not left to the build's exit
+    assert not Path(folder).exists()

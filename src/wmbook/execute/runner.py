@@ -225,6 +225,37 @@ class WorkerServer:
                 shutil.rmtree(self._dir, ignore_errors=True)
 
 
+_early: WorkerServer | None = None  # launched before the build read its settings, not yet taken
+_early_lock = threading.Lock()
+
+
+def launch_early_server() -> None:
+    """Launch a worker server before the build has read its settings (as MkDocs loads the
+    plugin, when its sessions will surely run): the first pool takes it
+    (``take_early_server``); one no pool took is ended (``end_early_server``)."""
+    global _early
+    with _early_lock:
+        if _early is None:
+            _early = WorkerServer()
+            _early.launch()
+
+
+def take_early_server() -> WorkerServer | None:
+    """The server launched early, now this caller's; None when none is waiting."""
+    global _early
+    with _early_lock:
+        server, _early = _early, None
+    return server
+
+
+def end_early_server() -> None:
+    """End a server launched early that no pool took: this build runs its sessions elsewhere,
+    or has a pool of its own already."""
+    server = take_early_server()
+    if server is not None:
+        server.stop()
+
+
 def _exit_detail(code: int | None) -> str:
     if code is None:
         return "the session's process ended"
@@ -416,7 +447,7 @@ class SessionPool:
     def __init__(self, workers: int, progress: Progress = ACTIVITY.set) -> None:
         self.workers = max(1, workers)
         self.progress = progress
-        self.server = WorkerServer()
+        self.server = take_early_server() or WorkerServer()
         self._turns = threading.BoundedSemaphore(self.workers)
         self._threads = ThreadPoolExecutor(max_workers=2 * self.workers, thread_name_prefix="wmbook")
 
