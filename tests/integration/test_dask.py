@@ -138,6 +138,34 @@ def test_the_ci_recipe_cluster_and_shared_cache_together(
     assert site_files(clone.site) == site_files(published.site)
 
 
+def test_a_worker_server_outlives_the_task_thread_that_started_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Dask task that secedes ends its thread with it: the worker server it started (which
+    dies with the thread that started it) must go on serving the worker's later sessions."""
+    import threading
+
+    from wmbook.execute import remote
+    from wmbook.execute.runner import run_in_process
+    from wmbook.execute.sandbox import Limits
+    from wmbook.model import SessionSpec, Step, StepKey, StepKind
+
+    monkeypatch.setattr(remote, "_server", None)
+    task = threading.Thread(target=remote.start_worker_server)
+    task.start()
+    task.join()
+    server = remote.worker_server()
+    try:
+        assert server._process is not None
+        first = server._process.pid
+        spec = SessionSpec(
+            "docs/page.md", "main", (Step(StepKey(StepKind.CODE, 0), "print(2 + 2)", 4, 60.0),), ()
+        )
+        session = run_in_process(server, spec, Limits(sandbox=False))
+        assert not session.failed, session
+        assert server._process.pid == first  # the same server: it was not started again
+    finally:
+        server.stop()
+
+
 def test_the_progress_board_names_the_step_a_worker_runs(dask_cluster: str) -> None:
     """A step running on the cluster shows in this build's progress line, at its page and
     line, while it runs, and leaves it when the session is over."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from wmbook.execute import remote
 from wmbook.execute.channel import Activity, WorkerAnswer, WorkerRequest, decode, encode
 from wmbook.execute.executors import ActivityBoard
+from wmbook.execute.sandbox import Limits
 from wmbook.model import (
     FileRead,
     Outcome,
@@ -185,3 +187,60 @@ def test_the_relay_shows_a_worker_s_step_until_its_session_ends() -> None:
     assert board.snapshot() == []
     runner.shutdown()
     assert cluster.cancelled and cluster.closed
+
+
+def test_a_worker_readies_sessions_while_as_many_as_it_has_threads_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given the cluster's way to leave a task's thread, each task leaves it once its session
+    is under way: sessions are readied while the worker's threads run others' steps, no more
+    run steps at once than it has threads, and no more are under way than its turns allow."""
+    threads, tasks = 2, 9
+    monkeypatch.setattr(remote, "_turns", None)
+    monkeypatch.setattr(remote, "worker_server", lambda: None)
+    seen = threading.Condition()
+    counts = {"under way": 0, "running": 0, "most under way": 0, "most running": 0, "left": 0}
+    go = threading.Event()
+
+    def change(name: str, by: int) -> None:
+        with seen:
+            counts[name] += by
+            counts[f"most {name}"] = max(counts[f"most {name}"], counts[name])
+            seen.notify_all()
+
+    def run_in_process(
+        server: object, spec: SessionSpec, limits: Limits, report: object, turn: threading.Semaphore
+    ) -> SessionResult:
+        change("under way", 1)  # readied here, before its turn
+        with turn:
+            change("running", 1)
+            assert go.wait(30)
+            change("running", -1)
+        change("under way", -1)
+        return DONE
+
+    def leave() -> None:
+        with seen:
+            counts["left"] += 1
+            seen.notify_all()
+
+    monkeypatch.setattr(remote, "run_in_process", run_in_process)
+    request = encode(WorkerRequest(SPEC, Limits()))
+    answers: list[bytes] = []
+    workers = [
+        threading.Thread(
+            target=lambda: answers.append(remote.run_on_worker(request, "t", None, leave, threads))
+        )
+        for _ in range(tasks)
+    ]
+    for worker in workers:
+        worker.start()
+    under_way = (1 + remote.WorkerTurns.AHEAD) * threads
+    with seen:  # every session that may be under way is, while the first ones hold the turns
+        assert seen.wait_for(lambda: counts["under way"] == under_way and counts["running"] == threads, 30)
+    go.set()
+    for worker in workers:
+        worker.join(30)
+    assert counts["left"] == tasks and len(answers) == tasks
+    assert counts["most running"] == threads and counts["most under way"] == under_way
+    assert all(decode(answer, WorkerAnswer).result == DONE for answer in answers)

@@ -29,8 +29,17 @@ ACTIVITY_TOPIC = "wmbook-activity"  # each event an encoded ``channel.Activity``
 
 
 def run_task(request: bytes, task: str) -> bytes:
-    """The Dask task: ``remote.run_on_worker``, its progress sent as events of this worker."""
-    return remote.run_on_worker(request, task, _events())
+    """The Dask task: ``remote.run_on_worker``, its progress sent as events of this worker.
+    Once the session is under way the task secedes from the worker's thread pool, so the
+    worker starts its next task (readying that session) while this one runs; the worker's
+    own thread count bounds how many run code at once."""
+    import distributed
+
+    try:
+        threads = distributed.get_worker().state.nthreads
+    except ValueError:  # not in a Dask task: run here, at once
+        return remote.run_on_worker(request, task, _events())
+    return remote.run_on_worker(request, task, _events(), distributed.secede, threads)
 
 
 def _events() -> Callable[[bytes], None] | None:

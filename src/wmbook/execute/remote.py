@@ -7,6 +7,11 @@ rest is here, the same for every cluster:
 - on the worker, the session runs exactly as on this machine: in a process forked from
   wmbook's worker server there (one per worker process, started with its first session),
   in its own folder, under the same timeouts, limits and sandbox (``runner.run_in_process``);
+- a worker process readies sessions while others run, as the local pool does: a cluster
+  whose task can leave its thread (Dask's ``secede``) hands the thread to its next task once
+  the session is under way, so the next session is forked and sandboxed, and the last one
+  ended and its folder removed, while this one runs; at most as many sessions as the worker
+  has threads run code at once (``WorkerTurns``);
 - a worker may not have the docs folder, so the session's declared files and the files of
   its page's folder travel inside its ``SessionSpec`` (the small ones: ``pagefiles.ship``); a
   session that read a file beside its page that was not sent runs once more with that file
@@ -27,7 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -46,6 +51,10 @@ RESENDS = 3  # a session that missed files beside its page runs again with them,
 
 _server: WorkerServer | None = None
 _server_lock = threading.Lock()
+# The thread that starts the worker server: the server dies with the thread that started it
+# (the kernel's parent-death signal follows a thread), and a task's thread may end with its task.
+_starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wmbook-worker-server")
+_turns: WorkerTurns | None = None
 
 
 def fingerprint() -> str:
@@ -55,26 +64,62 @@ def fingerprint() -> str:
 
 
 def worker_server() -> WorkerServer:
-    """The worker server of this worker process, started on its first session.  It dies with
-    the thread that started it: a cluster whose task threads live as long as their worker
-    keeps it for the worker's life."""
+    """The worker server of this worker process, started (or started again, if it ended) on
+    a thread that lives as long as the worker: the server dies with the thread that started it."""
     global _server
     with _server_lock:
         if _server is None:
             _server = WorkerServer()
             atexit.register(_server.stop)
-        return _server
+        server = _server
+    _starter.submit(server.start).result()
+    return server
 
 
 def start_worker_server() -> None:
     """Start this worker's server ahead of its first session (numpy and matplotlib load)."""
-    worker_server().start()
+    worker_server()
 
 
-def run_on_worker(request: bytes, task: str, send: Callable[[bytes], None] | None = None) -> bytes:
+class WorkerTurns:
+    """The sessions of one worker process: as many run code at once as the worker has
+    threads, and ``AHEAD`` times as many more are under way (being readied, waiting ready,
+    or being ended)."""
+
+    # Two per thread, one more than the local pool readies: a task reaches the worker's
+    # thread only once the cluster has handed it over, after the last one left it.
+    AHEAD = 2
+
+    def __init__(self, threads: int) -> None:
+        self.threads = max(1, threads)
+        self.turns = threading.BoundedSemaphore(self.threads)
+        self.under_way = threading.BoundedSemaphore((1 + self.AHEAD) * self.threads)
+
+
+def worker_turns(threads: int) -> WorkerTurns:
+    """This worker process's turns, for a worker of ``threads`` task threads (its first call's)."""
+    global _turns
+    with _server_lock:
+        if _turns is None:
+            _turns = WorkerTurns(threads)
+        return _turns
+
+
+def run_on_worker(
+    request: bytes,
+    task: str,
+    send: Callable[[bytes], None] | None = None,
+    leave: Callable[[], None] | None = None,
+    threads: int = 1,
+) -> bytes:
     """The task on a worker: run one session (an encoded ``WorkerRequest``) with wmbook's own
     isolation, sending each step it starts, and its end, to ``send`` as an encoded ``Activity``
-    of ``task``.  The answer is an encoded ``WorkerAnswer``."""
+    of ``task``.  The answer is an encoded ``WorkerAnswer``.
+
+    ``leave`` hands the task's thread back to the cluster (which then starts its next task)
+    once this session is under way; the session then waits for one of the worker's turns
+    (``threads`` of them) to run its steps, readied while others run.  Without it, the
+    task keeps its thread and runs at once."""
     asked = decode(request, WorkerRequest)
     report: Callable[[Running | None], None] | None = None
     if send is not None:
@@ -84,7 +129,16 @@ def run_on_worker(request: bytes, task: str, send: Callable[[bytes], None] | Non
             event = Activity(task) if running is None else Activity(task, running.page, running.line)
             relay(encode(event))
 
-    result = run_in_process(worker_server(), asked.spec, asked.limits, report)
+    server = worker_server()
+    if leave is None:
+        result = run_in_process(server, asked.spec, asked.limits, report)
+    else:
+        turns = worker_turns(threads)
+        # Waited for in the cluster's thread: while as many sessions as may be are under way,
+        # the cluster sends this worker no further task.
+        with turns.under_way:
+            leave()
+            result = run_in_process(server, asked.spec, asked.limits, report, turns.turns)
     return encode(WorkerAnswer(fingerprint(), result))
 
 
