@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -244,3 +245,39 @@ def test_a_worker_readies_sessions_while_as_many_as_it_has_threads_run(
     assert counts["left"] == tasks and len(answers) == tasks
     assert counts["most running"] == threads and counts["most under way"] == under_way
     assert all(decode(answer, WorkerAnswer).result == DONE for answer in answers)
+
+
+def test_a_worker_sends_only_the_steps_that_run_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[Activity] = []
+    arrived = threading.Event()
+
+    def send(event: bytes) -> None:
+        sent.append(decode(event, Activity))
+        arrived.set()
+
+    monkeypatch.setattr(remote.StepRelay, "DELAY", 3600.0)
+    quick = remote.StepRelay()
+    quick.started("t1", "docs/a.md", 4, send)
+    quick.started("t1", "docs/a.md", 9, send)
+    quick.ended("t1", send)
+    assert sent == []  # quick steps, and the end of a session none of whose steps was sent
+    monkeypatch.setattr(remote.StepRelay, "DELAY", 0.0)
+    slow = remote.StepRelay()
+    slow.started("t2", "docs/b.md", 12, send)
+    assert arrived.wait(30)
+    slow.ended("t2", send)
+    assert [(a.task, a.page, a.line) for a in sent] == [("t2", "docs/b.md", 12), ("t2", "", 0)]
+    assert sent[0].ran >= 0.0
+
+
+def test_the_relay_counts_a_step_from_when_it_started_on_the_worker() -> None:
+    board = ActivityBoard()
+    cluster = Cluster()
+    remote.RemoteRunner(cluster, board.set)
+    assert cluster.relay is not None
+    before = time.monotonic()
+    cluster.relay(encode(Activity("t1", "docs/slow.md", 9, ran=5.0)))
+    cluster.relay(encode(Activity("t2", "docs/odd.md", 3, ran=float("inf"))))  # taken as just started
+    since = {r.page: r.since for r in board.snapshot()}
+    assert since["docs/slow.md"] <= before - 5.0 + 0.001
+    assert since["docs/odd.md"] >= before

@@ -148,11 +148,12 @@ class WorkerAnswer:
 @dataclass(frozen=True)
 class Activity:
     """A remote worker → build (the progress relay): task ``task`` started the step at
-    ``page``:``line``, or, with ``page`` empty, is over."""
+    ``page``:``line`` ``ran`` seconds ago, or, with ``page`` empty, is over."""
 
     task: str
     page: str = ""
     line: int = 0
+    ran: float = 0.0
 
 
 @dataclass(frozen=True)

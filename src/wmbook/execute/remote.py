@@ -21,13 +21,15 @@ rest is here, the same for every cluster:
   trusted;
 - a worker lost while it runs a session costs one more attempt, elsewhere; a second loss is
   reported at the session's first block;
-- each step a worker starts is sent back as an ``Activity`` event (the progress relay), so the
-  progress line names the sessions running on the cluster as it names local ones.
+- each step a worker starts and that runs a while is sent back as an ``Activity`` event (the
+  progress relay, ``StepRelay``), so the progress line names the sessions running on the
+  cluster as it names local ones; quick steps, most of a book's, cost the cluster no message.
 """
 
 from __future__ import annotations
 
 import atexit
+import math
 import threading
 import time
 import uuid
@@ -105,6 +107,57 @@ def worker_turns(threads: int) -> WorkerTurns:
         return _turns
 
 
+class StepRelay:
+    """The steps this worker's sessions start, sent on (by each task's ``send``) only once they
+    have run ``DELAY`` seconds: the progress line names only steps that run for seconds, and
+    a session of quick steps then costs the cluster no message at all.  A session's end is
+    sent only if one of its steps was."""
+
+    DELAY = 0.5  # seconds; the progress line's own threshold is seconds (``progress_after``)
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        # task: (when its step started, the step's Activity, where to send it)
+        self._due: dict[str, tuple[float, Activity, Callable[[bytes], None]]] = {}
+        self._shown: set[str] = set()  # tasks a step of which was sent
+        self._thread: threading.Thread | None = None
+
+    def started(self, task: str, page: str, line: int, send: Callable[[bytes], None]) -> None:
+        """Task ``task`` started the step at ``page``:``line`` (sent if it runs ``DELAY`` s)."""
+        with self._changed:
+            self._due[task] = (time.monotonic(), Activity(task, page, line), send)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._send_due, name="wmbook-step-relay", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def ended(self, task: str, send: Callable[[bytes], None]) -> None:
+        """Task ``task``'s session is over: its end is sent if a step of it was."""
+        with self._changed:
+            self._due.pop(task, None)
+            if task not in self._shown:
+                return
+            self._shown.discard(task)
+        send(encode(Activity(task)))
+
+    def _send_due(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [task for task, (since, _, _) in self._due.items() if now - since >= self.DELAY]
+                sending = [(self._due.pop(task), now) for task in due]
+                self._shown.update(due)
+                if not sending:
+                    first = min((since for since, _, _ in self._due.values()), default=None)
+                    self._changed.wait(None if first is None else first + self.DELAY - now)
+                    continue
+            for (since, step, send), now in sending:
+                send(encode(replace(step, ran=now - since)))
+
+
+_relay = StepRelay()
+
+
 def run_on_worker(
     request: bytes,
     task: str,
@@ -126,8 +179,10 @@ def run_on_worker(
         relay = send
 
         def report(running: Running | None) -> None:
-            event = Activity(task) if running is None else Activity(task, running.page, running.line)
-            relay(encode(event))
+            if running is None:
+                _relay.ended(task, relay)
+            else:
+                _relay.started(task, running.page, running.line, relay)
 
     server = worker_server()
     if leave is None:
@@ -246,7 +301,8 @@ class RemoteRunner:
             if activity.task in self._ended:
                 return
             if activity.page:
-                self.progress(activity.task, Running(activity.page, activity.line, time.monotonic()))
+                ran = activity.ran if 0.0 < activity.ran < math.inf else 0.0  # sent once it ran a while
+                self.progress(activity.task, Running(activity.page, activity.line, time.monotonic() - ran))
             else:
                 self._ended.add(activity.task)
                 self.progress(activity.task, None)
