@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from wmbook.execute import remote
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import distributed
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler before the build gives up
+# Results fetched at once: each is a round trip through the scheduler, and Dask runs every
+# done-callback on one thread, where they would be fetched one after another.
+FETCHERS = 4
 ACTIVITY_TOPIC = "wmbook-activity"  # each event an encoded ``channel.Activity``
 
 
@@ -90,11 +93,13 @@ class DaskCluster:
 
     kind = "Dask"
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, client: distributed.Client | None = None) -> None:
+        """The scheduler at ``address``, through ``client`` if one is connected already."""
         self.address = address
-        self.client = _connect(address, CONNECT_TIMEOUT)
+        self.client = client or _connect(address, CONNECT_TIMEOUT)
         self._lock = threading.Lock()
         self._running: set[distributed.Future] = set()
+        self._fetch = ThreadPoolExecutor(max_workers=FETCHERS, thread_name_prefix="wmbook-dask-results")
         # Workers load numpy and matplotlib while this build reads its pages.  A task's
         # future is kept until it is done (a dropped one is forgotten), then let go, so a
         # worker lost later does not make the scheduler start it again.
@@ -134,7 +139,13 @@ class DaskCluster:
             else:
                 ended(remote.Answered(answer))
 
-        future.add_done_callback(finished)
+        def fetch(done: distributed.Future) -> None:
+            try:
+                self._fetch.submit(finished, done)
+            except RuntimeError:  # let go of already (the build is over): fetched here
+                finished(done)
+
+        future.add_done_callback(fetch)
 
     def cancel(self) -> None:
         with self._lock:
@@ -143,6 +154,7 @@ class DaskCluster:
             self.client.cancel(running)
 
     def close(self) -> None:
+        self._fetch.shutdown(wait=False)
         self.client.close()
 
 
