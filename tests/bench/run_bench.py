@@ -222,12 +222,17 @@ def _measured_build(root: Path) -> tuple[float, float, float]:
     return wall, used, int(rss_file.read_text()) / 1024
 
 
-def growth(sizes: list[int], blocks: int) -> list[dict[str, float | int | str]]:
+GROWTH_VARIANTS = ("plain", "mdexec", "wmbook")
+
+
+def growth(
+    sizes: list[int], blocks: int, variants: tuple[str, ...] = GROWTH_VARIANTS
+) -> list[dict[str, float | int | str]]:
     """Cold and unchanged builds of each variant at each size (one run each)."""
     rows: list[dict[str, float | int | str]] = []
     for pages in sizes:
         work = Path(tempfile.mkdtemp(prefix="wmbook-growth-"))
-        for variant in ("plain", "mdexec", "wmbook"):
+        for variant in variants:
             root = work / variant
             write_book(root, pages, blocks, variant)
             _clear_cache(root)
@@ -287,6 +292,11 @@ def main() -> None:
     parser.add_argument("--growth", action="store_true", help="the growth table instead of the ratios")
     parser.add_argument("--sizes", default="100,500,2000", help="book sizes (pages) of the growth table")
     parser.add_argument(
+        "--variants",
+        default=",".join(GROWTH_VARIANTS),
+        help="which builds the growth table times (markdown-exec is the slowest: plain,wmbook leaves it out)",
+    )
+    parser.add_argument(
         "--local-only", action="store_true", help="leave out the cluster and shared-cache rows"
     )
     parser.add_argument("--out", type=Path, default=None, help="where to write the results as JSON")
@@ -301,7 +311,13 @@ def main() -> None:
     if args.growth:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
         print(f"growth: {args.blocks} blocks + 1 figure a page; cold then unchanged, one run each")
-        rows = growth(sizes, args.blocks)
+        variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+        unknown = set(variants) - set(GROWTH_VARIANTS)
+        if unknown:
+            parser.error(
+                f"--variants: {', '.join(sorted(unknown))} unknown; choose from {', '.join(GROWTH_VARIANTS)}"
+            )
+        rows = growth(sizes, args.blocks, variants)
         print("\n".join(growth_summary(rows)))
         out = args.out or RESULTS / f"growth-{commit}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
