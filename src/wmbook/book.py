@@ -140,6 +140,7 @@ class Page:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its output HTML
     figures: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its figures HTML
+    template: str = ""  # a notebook page's styles and scripts from mkdocs-jupyter, for the finished page
     needs: set[AssetKind] = field(default_factory=set)  # what its outputs turned out to need
     toc_ids: set[str] = field(default_factory=set)  # headings that results add to the contents
     checked: bool = False

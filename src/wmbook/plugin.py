@@ -163,17 +163,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         if state is None or self.book is None or self.math is None:
             return html
         if state.parsed.notebook is not None:
-            # The notebook's part only: mkdocs-jupyter's template before it holds no math or
-            # markup of wmbook's, and its remote scripts are removed once for every page.
-            from wmbook.notebook.pages import (  # notebook pages only
-                split_notebook_html,
-                strip_remote_scripts,
-                template_without_remote_scripts,
-            )
-
-            template, notebook = split_notebook_html(html)
-            notebook = stages.render_html(self.book, state, strip_remote_scripts(notebook), self.math)
-            return template_without_remote_scripts(template) + notebook
+            return stages.render_notebook_html(self.book, state, html, self.math)
         return stages.render_html(self.book, state, html, self.math)
 
     # Early (90): outputs are in place before the search plugin (priority 0) indexes the page.
@@ -199,6 +189,9 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
             page.toc = _toc_with_results(page.toc, page.content, state.toc_ids)
         return context
 
+    # Early (90): figures and a notebook's template part fill their slots (HTML comments)
+    # before other plugins post-process the page (a minifier would drop the comments).
+    @event_priority(90)
     def on_post_page(self, output: str, *, page: MkPage, config: MkDocsConfig) -> str:
         """Render stage, last part: figures and citation meta tags into the finished page."""
         state = self._page(page)

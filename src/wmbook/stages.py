@@ -72,7 +72,14 @@ from wmbook.render.citations import link_citations
 from wmbook.render.mdexec import headings, result_html, without_markdown_attribute
 from wmbook.render.outputs import figures_html, problem_box, render_result, safe_figure_svg, visible_text
 from wmbook.render.place import place_blocks, placements
-from wmbook.render.slots import OutputSlot, fill_figure_slots, fill_slots, slot_name
+from wmbook.render.slots import (
+    OutputSlot,
+    fill_figure_slots,
+    fill_slots,
+    fill_template,
+    slot_name,
+    template_marker,
+)
 from wmbook.render.tree import with_tree_icons
 from wmbook.report import error_report, page_table, summarise, write_json_report
 from wmbook.settings import OnError
@@ -590,6 +597,26 @@ def prepare_notebook_page(book: Book, page: Page, convert: Callable[[str], str],
     return write_rendered_notebook(book, page, convert, rendering)
 
 
+def render_notebook_html(book: Book, page: Page, html: str, math: MathRenderer) -> str:
+    """``render_html`` of a notebook page's notebook part.  mkdocs-jupyter's template part
+    before it (some 600 kB of styles, the same on every page; no math or markup of wmbook's)
+    waits in the page's state, its remote scripts removed once for every page, and a slot
+    stands for it until the page is finished (``render_final``): search indexing and every
+    pass over the page's HTML until then skip it."""
+    from wmbook.notebook.pages import (  # notebook pages only
+        split_notebook_html,
+        strip_remote_scripts,
+        template_without_remote_scripts,
+    )
+
+    template, notebook = split_notebook_html(html)
+    notebook = render_html(book, page, strip_remote_scripts(notebook), math)
+    if not template:
+        return notebook
+    page.template = template_without_remote_scripts(template)
+    return template_marker(page.slot_prefix) + notebook
+
+
 def write_notebook(book: Book, page: Page) -> None:
     """The page as a notebook with the build's outputs, next to its HTML (``Download notebook``),
     written by the book's writer thread (``report`` waits for every write)."""
@@ -625,11 +652,14 @@ def await_notebooks(book: Book) -> None:
 
 
 def render_final(book: Book, page: Page, output: str) -> str:
-    """Figures into the finished page (after search indexing); citation meta tags; the
-    page's notebook started (the report stage awaits it) before its results are let go."""
+    """Figures and a notebook page's template part into the finished page (after search
+    indexing); citation meta tags; the page's notebook started (the report stage awaits it)
+    before its results are let go."""
     write_notebook(book, page)
     if page.figures:
         output = fill_figure_slots(output, page.slot_prefix, page.figures)
+    if page.template:  # after the figures: their slots are then found in the notebook's part alone
+        output = fill_template(output, page.slot_prefix, page.template)
     late = "".join(page_tags(kind, page.url) + "\n" for kind in sorted(page.needs - book.assets))
     if late:
         output = into_head(output, late)
@@ -650,6 +680,7 @@ def _let_go(page: Page) -> None:
     page.results.clear()
     page.outputs.clear()
     page.figures.clear()
+    page.template = ""
 
 
 # -- report ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, SiteBuild, build_site, build_strict
+from .conftest import FIXTURES, BuiltCopy, SiteBuild, build_site, build_strict
 
 NOTEBOOK = Path("docs") / "nb" / "momentum.ipynb"
 
@@ -81,6 +81,45 @@ def test_second_build_runs_nothing(built: SiteBuild, caplog: pytest.LogCaptureFi
     report = json.loads((built.root / ".cache" / "wmbook" / "last-build.json").read_text())
     assert report["summary"]["executed"] == 0 and report["summary"]["cached"] == 1
     assert "total momentum: 5.00" in _page(again)
+
+
+# A plugin's view of a notebook page: the HTML search indexing sees, and a minifier's pass over
+# the finished page (early: listed before wmbook, it would run first at equal priority).
+WATCHING_HOOK = """import re
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+
+
+def on_page_context(context, page, config, nav):
+    if page.file.src_uri.endswith(".ipynb"):
+        Path(config.config_file_path).with_name("indexed.html").write_text(page.content)
+
+
+@event_priority(50)
+def on_post_page(output, page, config):
+    return re.sub(r"<!--.*?-->", "", output, flags=re.DOTALL)
+"""
+JUPYTERLAB_STYLE = "--jp-cell-prompt-width"  # in mkdocs-jupyter's template part, in no notebook
+
+
+def test_template_part_is_not_indexed_and_in_the_finished_page_once(
+    built_copy: BuiltCopy, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root, first = built_copy("notebooks", tmp_path)
+    assert JUPYTERLAB_STYLE in _page(first)
+    (root / "watch.py").write_text(WATCHING_HOOK, encoding="utf-8")
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("hooks:\n  - watch.py\n")
+    site = build_site(root, caplog, strict=True)
+    assert not site.failed, site.messages
+    indexed = (root / "indexed.html").read_text(encoding="utf-8")
+    assert "total momentum: 5.00" in indexed and JUPYTERLAB_STYLE not in indexed
+    html = _page(site)
+    assert html.count("addEventListener('clipboard-copy'") == 1  # the template part, once
+    styles, wrapper = html.index(JUPYTERLAB_STYLE), html.index('<div class="jupyter-wrapper">')
+    assert html.index('<article class="md-content__inner') < styles < wrapper  # where mkdocs-jupyter had it
+    assert 'aria-label="Momentum over time"' in html  # the figure's slot was filled before the minifier
 
 
 def _copy(fixture_site: Callable[[str], Path]) -> tuple[Path, dict[str, object]]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from wmbook.model import StepKey, StepKind
-from wmbook.render.slots import REFERENCES, OutputSlot, figure_slots, fill_references, output_slots
+from wmbook.render.slots import (
+    REFERENCES,
+    OutputSlot,
+    figure_slots,
+    fill_references,
+    fill_template,
+    output_slots,
+    template_marker,
+)
 
 PREFIXES = ["page", "basics-coins-md", "a-code-1-md", "x", "check-2-ipynb"]
 
@@ -29,4 +37,12 @@ def test_text_that_only_looks_like_a_slot_is_none() -> None:
 def test_the_reference_list_fills_its_one_slot() -> None:
     assert fill_references(f"<p>a</p>{REFERENCES}<p>b</p>{REFERENCES}", "<ol></ol>") == (
         f"<p>a</p><ol></ol><p>b</p>{REFERENCES}"
+    )
+
+
+def test_a_notebook_pages_template_part_fills_its_own_pages_first_slot() -> None:
+    ours, forged, other = template_marker("nb-a-ipynb"), template_marker("nb-a-ipynb"), template_marker("b")
+    html = f"<article>{ours}<div>{forged}{other}</div></article>"
+    assert fill_template(html, "nb-a-ipynb", "<style>x</style>") == (
+        f"<article><style>x</style><div>{forged}{other}</div></article>"
     )

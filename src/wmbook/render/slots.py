@@ -3,8 +3,9 @@ is known only later (a code block's output and figures, the reference list) or f
 that Markdown would break (the disclosure around a folded block).
 
 This module is the one place that writes them (``OutputSlot.marker``,
-``OutputSlot.figures_marker``, ``REFERENCES``, ``fold_markers``) and reads them back
-(``output_slots``, ``fill_slots``, ``fill_figure_slots``, ``fill_references``, ``open_folds``).  An output slot names its page and its
+``OutputSlot.figures_marker``, ``REFERENCES``, ``fold_markers``, ``template_marker``) and reads
+them back (``output_slots``, ``fill_slots``, ``fill_figure_slots``, ``fill_references``,
+``open_folds``, ``fill_template``).  An output slot names its page and its
 block's ``StepKey``, so an output can only land in the slot of the block that made it.
 """
 
@@ -28,6 +29,7 @@ class SlotKind(enum.Enum):
     REFERENCES = "references"  # the page's numbered reference list
     FOLD = "fold"  # where a folded block's disclosure opens (its summary in the comment)
     FOLD_END = "fold-end"  # where it closes
+    TEMPLATE = "template"  # a notebook page's styles and scripts from mkdocs-jupyter (the finished page)
 
 
 def _opening(kind: SlotKind) -> str:
@@ -136,6 +138,17 @@ def fill_figure_slots(page_html: str, page: str, figures: Mapping[StepKey, str])
         return figures.get(key, "") if key is not None else ""
 
     return _FIGURE_SLOT.sub(fill, page_html)
+
+
+def template_marker(page: str) -> str:
+    """The comment that stands for page ``page``'s template part until the page is finished."""
+    return _marker(SlotKind.TEMPLATE, page)
+
+
+def fill_template(page_html: str, page: str, template: str) -> str:
+    """The template part put into the finished page, in its slot.  Only the first is filled:
+    the page's own opens its content, so one that a notebook writes itself stays a comment."""
+    return page_html.replace(template_marker(page), template, 1)
 
 
 def fill_references(content: str, references_html: str) -> str:
