@@ -37,12 +37,17 @@ def test_parts_stripped_apart_as_the_whole() -> None:
     assert "example.org" not in parts and "a Bokeh item" in parts and "clipboard-copy" in parts
 
 
-def test_template_stripped_once_for_every_page() -> None:
-    template_without_remote_scripts.cache_clear()
+def test_template_stripped_once_for_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wmbook.notebook import pages
+
+    stripped: list[str] = []
+    monkeypatch.setattr(pages, "_STRIPPED", [])  # none stripped yet
+    monkeypatch.setattr(pages, "strip_remote_scripts", lambda html: stripped.append(html) or html[:9])
+    other = TEMPLATE.replace("margin: 0", "margin: 1")
     first = template_without_remote_scripts(TEMPLATE)
+    assert template_without_remote_scripts(other) == other[:9]
     again = template_without_remote_scripts("".join(list(TEMPLATE)))  # equal, not the same object
-    assert again is first
-    assert template_without_remote_scripts.cache_info().hits == 1
+    assert again is first and stripped == [TEMPLATE, other]  # two templates (themes) are kept
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ is then pointed at that copy.
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import re
 from collections.abc import Callable
@@ -28,7 +27,6 @@ from wmbook.parse.notebook import DISPLAY_TAGS, fence_marker
 from wmbook.parse.options import CodeOptions
 from wmbook.render.place import place_blocks, placements
 from wmbook.render.slots import fold_summary, folded_html, slot_name
-from wmbook.runner.manifest import runnable_output
 from wmbook.store import atomic_write, digest, read_regular
 
 _HEADING = re.compile(r"^#{1,6}\s")
@@ -107,6 +105,8 @@ def rendered_notebook(
             slot = slot_name(page.slot_prefix, block.key)
             html = rendering.output(block, result)
             if book.settings.run_in_browser and block.options.run:
+                from wmbook.runner.manifest import runnable_output  # books run in the browser only
+
                 html = runnable_output(slot, html)
             shown = _displayed(block.options, cell, html, convert)
             if shown is None:
@@ -193,11 +193,20 @@ def split_notebook_html(html: str) -> tuple[str, str]:
     return (html[:start], html[start:]) if start > 0 else ("", html)
 
 
-@functools.lru_cache(maxsize=2)
+# The last two template parts stripped, and what they became: compared with each page's, not
+# hashed (hashing 600 kB on every page takes longer than comparing it with an equal one).
+_STRIPPED: list[tuple[str, str]] = []
+
+
 def template_without_remote_scripts(template: str) -> str:
     """``strip_remote_scripts`` of mkdocs-jupyter's template part, done once for all the pages
     that share it (a pure function of its argument: nothing is kept between pages but this)."""
-    return strip_remote_scripts(template)
+    for seen, stripped in _STRIPPED:
+        if seen == template:
+            return stripped
+    stripped = strip_remote_scripts(template)
+    _STRIPPED[:] = [(template, stripped), *_STRIPPED[:1]]
+    return stripped
 
 
 def strip_remote_scripts(html: str) -> str:
