@@ -1,5 +1,5 @@
-"""The engine knows no site generator: only the plugin and the option schema MkDocs
-validates (``wmbook.config``) import MkDocs, and only the plugin reads that schema."""
+"""The engine knows no site generator: only the plugin (and its entry point) and the option
+schema MkDocs validates (``wmbook.config``) import MkDocs, and only they read that schema."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 import wmbook
 
 PACKAGE = Path(wmbook.__file__).parent
-# plugin.py is the MkDocs glue; config.py declares the options as MkDocs' config_options
-# (Choice, Type …), which MkDocs itself validates when it reads mkdocs.yml.
-MAY_IMPORT_MKDOCS = {"plugin.py", "config.py"}
+# plugin.py is the MkDocs glue, and plugin_entry.py where MkDocs loads it (it finds the
+# configuration MkDocs is loading, to start what takes long before the plugin's modules
+# load); config.py declares the options as MkDocs' config_options (Choice, Type …), which
+# MkDocs itself validates when it reads mkdocs.yml.
+MAY_IMPORT_MKDOCS = {"plugin.py", "plugin_entry.py", "config.py"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -47,7 +49,9 @@ def _importers(module: str) -> list[str]:
 
 
 def test_only_the_plugin_reads_the_mkdocs_schema() -> None:
-    assert _importers("wmbook.config") == ["plugin.py"]
+    # The entry point's module validates the plugin's options as MkDocs will, to tell early
+    # whether sessions will surely run.
+    assert _importers("wmbook.config") == ["plugin.py", "plugin_entry.py"]
     # The entry point's module only hands MkDocs the plugin (after starting the shared
-    # cache's helper); nothing else reaches the plugin.
+    # cache's helper and the worker server); nothing else reaches the plugin.
     assert _importers("wmbook.plugin") == ["plugin_entry.py"]
