@@ -11,6 +11,7 @@ what an earlier stage saw.  The block records themselves live with their kind, i
 from __future__ import annotations
 
 import enum
+import functools
 import os
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -45,7 +46,7 @@ class PageRef:
     abs_path: str = ""  # the file on disk ("" for text that is not a file)
     url: str = ""  # where the site serves it, relative to the site's root
 
-    @property
+    @functools.cached_property  # asked for by every slot of the page
     def slot_prefix(self) -> str:
         """A prefix that makes the page's slot and element names unique in the site."""
         return "".join(c if c.isalnum() else "-" for c in self.uri).strip("-")

@@ -272,7 +272,7 @@ def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[st
     parsed = page.parsed
     citations = page_citations(book, page)
     ctx = render_context(book, page, convert, citations)
-    placed, missing = place_blocks(markdown, placements(ctx, parsed.blocks))
+    placed, missing = place_blocks(markdown, placements(ctx, parsed.blocks), parsed.text)
     page.diagnostics += ctx.problems
     for placement in missing:
         message = (

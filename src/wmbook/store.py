@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,28 +43,37 @@ NAMESPACES = ("sessions", "instruments", "math")
 log = logging.getLogger("mkdocs.plugins.wmbook")
 
 
-def umask() -> int:
-    """The process's umask, read without changing it (another thread may be creating files)."""
-    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    return 0o022  # the usual one, where the kernel does not tell
-
-
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write ``path`` so that readers see the old or the new content, never half of it;
     with the mode a newly created file gets (0644 under umask 022), unless ``mode`` is given."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)  # 0600: set below
+    try:
+        fd, temp = _temporary(path.parent, mode)
+    except FileNotFoundError:  # the folder is made only when it is missing: most writes find it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = _temporary(path.parent, mode)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
-            os.fchmod(file.fileno(), mode if mode is not None else 0o666 & ~umask())
+            if mode is not None:
+                os.fchmod(file.fileno(), mode)
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+
+
+def _temporary(folder: Path, mode: int | None) -> tuple[int, Path]:
+    """A new file in ``folder`` under an unused random name, open for writing.  Without
+    ``mode`` it is created 0666 and the kernel takes the umask off, as for any new file (the
+    umask need not be read, nor the mode set); with one, 0600 until the writer sets it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        temp = folder / f"{_TMP_PREFIX}{os.urandom(6).hex()}"
+        try:
+            return os.open(temp, flags, 0o666 if mode is None else 0o600), temp
+        except FileExistsError:
+            continue  # another writer's name, by chance
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", str(folder))
 
 
 def digest(*parts: str | bytes) -> str:

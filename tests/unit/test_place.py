@@ -156,3 +156,26 @@ def test_indented_blocks_are_found() -> None:
     (block,) = parse_page(text, "docs/p.md").blocks
     placed, missing = place_blocks("Added.\n\n" + text, [Placement(block.region, ("    <X>",))])
     assert (placed, missing) == ("Added.\n\n!!! note\n\n    <X>\n", [])
+
+
+def test_markdown_that_is_the_parsed_file_is_not_searched_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = FILE[FILE.index("# Page") :]  # no front matter: MkDocs hands over the file as it is
+    page = parse_page(text, "docs/p.md")
+
+    def searched(markdown: str) -> None:
+        raise AssertionError("the blocks were searched for although they are where they were parsed")
+
+    monkeypatch.setattr("wmbook.render.place._regions", searched)
+    placed, missing = place_blocks(text, _placements(page), parsed_from=text)
+    assert missing == []
+    assert placed == PLACED
+
+
+def test_a_block_not_at_its_parsed_lines_is_searched_for() -> None:
+    page = _parsed()
+    # Text equal to the file, but the blocks' lines moved: their regions are not where they say.
+    moved = "\n\n" + FILE
+    placed, missing = place_blocks(moved, _placements(page), parsed_from=moved)
+    assert missing == []
+    for i, block in enumerate(page.blocks):
+        assert placed.count(f"<{type(block).__name__} {i}>") == 1

@@ -40,6 +40,20 @@ def test_atomic_write_sets_the_mode(tmp_path: Path, mode: int) -> None:
     assert target.stat().st_mode & 0o7777 == mode
 
 
+def test_atomic_write_passes_over_a_temporary_name_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = tmp_path / (".tmp-" + "00" * 6)
+    taken.write_bytes(b"another writer's")
+    real = os.urandom
+    names = iter([b"\0" * 6, b"\0" * 6])
+    monkeypatch.setattr(os, "urandom", lambda n: next(names, None) or real(n))
+    atomic_write(tmp_path / "file", b"mine")
+    assert (tmp_path / "file").read_bytes() == b"mine"
+    assert taken.read_bytes() == b"another writer's"
+    assert sorted(os.listdir(tmp_path)) == [taken.name, "file"]
+
+
 def test_a_failed_write_keeps_the_old_content(tmp_path: Path) -> None:
     target = tmp_path / "file"
     atomic_write(target, b"old")
@@ -263,10 +277,10 @@ def test_a_folder_that_cannot_be_written_is_reported_once(
 ) -> None:
     import errno
 
-    def full(*args: object, **kwargs: object) -> tuple[int, str]:
+    def full(*args: object, **kwargs: object) -> tuple[int, Path]:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("tempfile.mkstemp", full)
+    monkeypatch.setattr("wmbook.store._temporary", full)
     store = Store(tmp_path)
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
         store.write("sessions", KEY, b"one", "docs/a.md (session main)")

@@ -12,6 +12,7 @@ block it ran, on every page, and each page's part still runs isolated in its own
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Iterable
 
@@ -30,7 +31,11 @@ def page_folder(abs_path: str, docs_dir: str) -> PageFolder | None:
     if not abs_path:
         return None
     here = os.path.dirname(os.path.abspath(abs_path))
-    root = os.path.abspath(docs_dir) if docs_dir else here
+    return _folder(here, os.path.abspath(docs_dir) if docs_dir else here)
+
+
+@functools.lru_cache(maxsize=256)  # a book's pages share a few folders, each asked for every build
+def _folder(here: str, root: str) -> PageFolder:
     if os.path.commonpath([root, here]) != root:
         root = here
     rel = os.path.relpath(here, root)

@@ -44,9 +44,35 @@ def _regions(markdown: str) -> list[Region]:
     return [Region(s, e, "\n".join(lines[s - 1 : e])) for s, e in sorted(spans)]
 
 
-def place_blocks(markdown: str, placements: Sequence[Placement]) -> tuple[str, list[Placement]]:
+def place_blocks(
+    markdown: str, placements: Sequence[Placement], parsed_from: str | None = None
+) -> tuple[str, list[Placement]]:
     """The Markdown with every block found replaced by its rendering, and the blocks
-    that were not found (changed or removed by another plugin)."""
+    that were not found (changed or removed by another plugin).  Markdown that is the text
+    the blocks were parsed from (``parsed_from``: no front matter, no plugin changed it) has
+    each block at its parsed lines, and is not searched again."""
+    lines = markdown.split("\n")
+    edits: list[tuple[Region, Placement]]
+    missing: list[Placement]
+    if markdown == parsed_from and all(_at(lines, p.region) for p in placements):
+        edits, missing = [(p.region, p) for p in placements], []
+    else:
+        edits, missing = _matched(markdown, placements)
+    for region, placement in sorted(edits, key=lambda e: e[0].start, reverse=True):
+        lines[region.start - 1 : region.end] = list(placement.lines)
+    return "\n".join(lines), missing
+
+
+def _at(lines: list[str], region: Region) -> bool:
+    """Whether the region's text is at its lines."""
+    return "\n".join(lines[region.start - 1 : region.end]) == region.text
+
+
+def _matched(
+    markdown: str, placements: Sequence[Placement]
+) -> tuple[list[tuple[Region, Placement]], list[Placement]]:
+    """The regions of the Markdown the placements go to, matched in order by their text; the
+    placements whose text is not found."""
     found = _regions(markdown)
     wanted = [p.region.text for p in placements]
     matcher = difflib.SequenceMatcher(a=wanted, b=[r.text for r in found], autojunk=False)
@@ -56,8 +82,4 @@ def place_blocks(markdown: str, placements: Sequence[Placement]) -> tuple[str, l
         for offset in range(block.size):
             edits.append((found[block.b + offset], placements[block.a + offset]))
             matched.add(block.a + offset)
-    lines = markdown.split("\n")
-    for region, placement in sorted(edits, key=lambda e: e[0].start, reverse=True):
-        lines[region.start - 1 : region.end] = list(placement.lines)
-    missing = [p for i, p in enumerate(placements) if i not in matched]
-    return "\n".join(lines), missing
+    return edits, [p for i, p in enumerate(placements) if i not in matched]
