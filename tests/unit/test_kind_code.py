@@ -621,6 +621,54 @@ def test_figure_slot_without_output() -> None:
     assert filled == "<p>a</p>\n<figure>F</figure>\n<p>b</p>"
 
 
+NAV = "<nav>" + "<li><a href='p/'>A page</a></li>" * 50 + "</nav>"
+
+
+@pytest.mark.parametrize(
+    "page_html",
+    [
+        pytest.param(NAV + "<p><!--wmbook-figures:x-code-1--></p>" + NAV, id="one"),
+        pytest.param(
+            "<!--wmbook-figures:x-code-1-->" + NAV + "<!--wmbook-figures:x-code-2-->", id="first-and-last"
+        ),
+        pytest.param(
+            NAV
+            + "<!--wmbook-figures:y-code-1--><!--wmbook-figures:x-code-9--><!--wmbook-figures:x-code-2-->",
+            id="another-page-and-no-figure",
+        ),
+        pytest.param(NAV + "<!--wmbook-figures:x-code-1-->" + "<!--wmbook-figures:x-code-", id="cut-short"),
+        pytest.param(NAV + "<!--wmbook-figures:x code 1-->", id="not-a-slot"),
+    ],
+)
+def test_figure_slots_are_filled_as_the_whole_page_search_fills_them(page_html: str) -> None:
+    figures = {code(1): "<figure>F1</figure>", code(2): "<figure>F2</figure>"}
+    pattern = re.compile(r"<!--wmbook-figures:(?P<page>[\w-]+?)-(?P<kind>[A-Za-z]\w*)-(?P<index>\d+)-->")
+
+    def whole(match: re.Match[str]) -> str:
+        ours = match["page"] == "x"
+        return figures.get(StepKey(match["kind"], int(match["index"])), "") if ours else ""
+
+    assert fill_figure_slots(page_html, "x", figures) == pattern.sub(whole, page_html)
+
+
+def test_the_navigation_around_figure_slots_is_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wmbook.render import slots
+
+    searched: list[str] = []
+    real = slots._FIGURE_SLOT
+
+    class Recording:
+        def sub(self, fill: object, text: str) -> str:
+            searched.append(text)
+            return real.sub(fill, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(slots, "_FIGURE_SLOT", Recording())
+    page_html = NAV + "<p><!--wmbook-figures:x-code-1--></p>" + NAV
+    filled = fill_figure_slots(page_html, "x", {code(1): "<svg/>"})
+    assert filled == NAV + "<p><svg/></p>" + NAV
+    assert searched == ["<!--wmbook-figures:x-code-1-->"]
+
+
 def test_numbered_figure_renders_its_slot_inside_a_captioned_figure() -> None:
     """figure="5.2": the slot of the figures sits in <figure id="fig-5-2"> with the caption,
     and filling the output slot does not add a second one."""

@@ -130,14 +130,21 @@ def fill_slots(
 
 def fill_figure_slots(page_html: str, page: str, figures: Mapping[StepKey, str]) -> str:
     """The figures put into the finished page, each in its own step's slot."""
-    if _opening(SlotKind.FIGURES) not in page_html:
+    opening = _opening(SlotKind.FIGURES)
+    first = page_html.find(opening)
+    if first < 0:
         return page_html
+    # Only the stretch from the first slot to the end of the last is searched: a finished page
+    # is mostly the site's navigation, which grows with the book (a slot's name holds no ">").
+    last = page_html.rfind(opening)
+    end = page_html.find(">", last)
+    end = len(page_html) if end < 0 else end + 1
 
     def fill(match: re.Match[str]) -> str:
         key = _slot_key(match, page)
         return figures.get(key, "") if key is not None else ""
 
-    return _FIGURE_SLOT.sub(fill, page_html)
+    return page_html[:first] + _FIGURE_SLOT.sub(fill, page_html[first:end]) + page_html[end:]
 
 
 def template_marker(page: str) -> str:
