@@ -130,21 +130,26 @@ def fill_slots(
 
 def fill_figure_slots(page_html: str, page: str, figures: Mapping[StepKey, str]) -> str:
     """The figures put into the finished page, each in its own step's slot."""
-    opening = _opening(SlotKind.FIGURES)
-    first = page_html.find(opening)
+    first = page_html.find(_opening(SlotKind.FIGURES))
     if first < 0:
         return page_html
-    # Only the stretch from the first slot to the end of the last is searched: a finished page
-    # is mostly the site's navigation, which grows with the book (a slot's name holds no ">").
-    last = page_html.rfind(opening)
-    end = page_html.find(">", last)
-    end = len(page_html) if end < 0 else end + 1
+    # Searched from the first slot on: a finished page is mostly the site's navigation, before
+    # the content, and it grows with the book.
+    matches = list(_FIGURE_SLOT.finditer(page_html, first))
 
     def fill(match: re.Match[str]) -> str:
         key = _slot_key(match, page)
         return figures.get(key, "") if key is not None else ""
 
-    return page_html[:first] + _FIGURE_SLOT.sub(fill, page_html[first:end]) + page_html[end:]
+    if len(matches) == 1:  # the first of its text: the page is copied once, not sliced and joined
+        return page_html.replace(matches[0][0], fill(matches[0]), 1)
+    parts: list[str] = []
+    done = 0
+    for match in matches:
+        parts += (page_html[done : match.start()], fill(match))
+        done = match.end()
+    parts.append(page_html[done:])
+    return "".join(parts)
 
 
 def template_marker(page: str) -> str:
