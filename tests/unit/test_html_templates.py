@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import wmbook
-from wmbook.templates import Markup, render, script_json, template
+from wmbook.templates import Markup, into_head, render, script_json, template
 
 PACKAGE = Path(wmbook.__file__).parent
 # A regex's (?P<name>…) and a replacement's \g<name> are no tags.
@@ -158,3 +158,19 @@ def test_a_loaded_template_is_not_looked_up_on_disk_again(monkeypatch: pytest.Mo
     monkeypatch.setattr(os.path, "getmtime", lambda path: looked.append(path) or 0.0)
     template("output_box.html")
     assert looked == []
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        pytest.param("<head><t></head><body></body>", "<head><t><m></head><body></body>", id="its-head"),
+        pytest.param("<body>no head</body>", "<body>no head</body>", id="no-head"),
+        pytest.param(
+            "<head></head><body><code>&lt;/head&gt; </head></code></body>",
+            "<head><m></head><body><code>&lt;/head&gt; </head></code></body>",
+            id="first-only",
+        ),
+    ],
+)
+def test_markup_goes_at_the_end_of_the_head_only(page: str, expected: str) -> None:
+    assert into_head(page, "<m>") == expected

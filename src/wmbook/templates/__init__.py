@@ -63,5 +63,6 @@ def script_json(text: str) -> Markup:
 
 def into_head(page: str, markup: str) -> str:
     """A finished page with ``markup`` at the end of its head (unchanged when it has none)."""
-    start, end, rest = page.partition("</head>")
-    return start + markup + end + rest if end else page
+    # One copy of the page (joining its parts would copy it three times: most of a finished
+    # page is the site's navigation, which grows with the book).
+    return page.replace("</head>", markup + "</head>", 1)
