@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wmbook.blocks import CodeBlock, OutputRewrite
@@ -128,6 +128,13 @@ class ParsedPage:
             assets=self.assets,
         )
 
+    def between_passes(self) -> ParsedPage:
+        """What the build keeps of the page between MkDocs' reading it and placing its
+        outputs: what ``rendered`` keeps and the page's text, parsed again when its outputs
+        are placed (``stages.parse_again``), so that the blocks of every page of a big book
+        are not all held at once while MkDocs reads them all."""
+        return replace(self.rendered(), text=self.text)
+
 
 @dataclass
 class Page:
@@ -144,6 +151,7 @@ class Page:
     needs: set[AssetKind] = field(default_factory=set)  # what its outputs turned out to need
     toc_ids: set[str] = field(default_factory=set)  # headings that results add to the contents
     checked: bool = False
+    set_aside: bool = False  # ``parsed`` is its ``between_passes`` form until ``stages.parse_again``
 
     def located(self, diagnostic: Diagnostic) -> Diagnostic:
         """A diagnostic as the contributor finds it (in a notebook: cell and line)."""

@@ -126,10 +126,30 @@ def parse(book: Book, files: Iterable[SourceFile]) -> None:
         with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
         ref = PageRef(file.src_uri, display_path(book, file.abs_src_path), file.abs_src_path, file.url)
-        mode = book.settings.page_mode(file.src_uri)
-        read = parse_notebook_page if ref.uri.endswith(".ipynb") else parse_page  # .ipynb: mkdocs-jupyter's
-        parsed = read(text, ref, book.instruments, mode, book.snippets)
-        book.pages[ref.uri] = Page(parsed, file.abs_dest_path or "")
+        book.pages[ref.uri] = Page(parse_text(book, ref, text), file.abs_dest_path or "")
+
+
+def parse_text(book: Book, ref: PageRef, text: str) -> ParsedPage:
+    """One page's text parsed under the book's settings."""
+    mode = book.settings.page_mode(ref.uri)
+    read = parse_notebook_page if ref.uri.endswith(".ipynb") else parse_page  # .ipynb: mkdocs-jupyter's
+    return read(text, ref, book.instruments, mode, book.snippets)
+
+
+def set_parse_aside(page: Page) -> None:
+    """Keep only the page's text until its outputs are placed (``parse_again``): MkDocs
+    reads every page before it places the first page's outputs, and a big book's blocks
+    would all be held in between.  A notebook page keeps its parse (it is checked and
+    rendered before MkDocs reads it)."""
+    if page.parsed.notebook is None and page.parsed.blocks and not page.set_aside:
+        page.parsed, page.set_aside = page.parsed.between_passes(), True
+
+
+def parse_again(book: Book, page: Page) -> None:
+    """The page's parse, back from its text (``set_parse_aside``): the same text, settings
+    and included files give the same blocks."""
+    if page.set_aside:
+        page.parsed, page.set_aside = parse_text(book, page.ref, page.parsed.text), False
 
 
 # -- execute -----------------------------------------------------------------------------
@@ -195,6 +215,7 @@ def check(book: Book, page: Page) -> None:
     if page.checked:
         return
     page.checked = True
+    parse_again(book, page)
     for future in page.sessions:
         try:
             session = future.result()

@@ -237,15 +237,16 @@ class Store:
             else:
                 path.unlink(missing_ok=True)
 
-    def write(self, namespace: str, key: str, payload: bytes, what: str = "") -> None:
+    def write(self, namespace: str, key: str, payload: bytes, what: str = "") -> bool:
         """Publish an entry atomically (concurrent builds see the old or the new one), in
         both layers; a store that cannot be written is reported, and the build goes on
-        without the entry."""
-        self._write_local(namespace, key, payload, what)
+        without the entry.  Whether the local layer took it."""
+        written = self._write_local(namespace, key, payload, what)
         if self.shared is not None:
             self.shared.write(namespace, key, seal(payload), what)
+        return written
 
-    def _write_local(self, namespace: str, key: str, payload: bytes, what: str) -> None:
+    def _write_local(self, namespace: str, key: str, payload: bytes, what: str) -> bool:
         path = self.path(namespace, key)
         try:
             if path.is_dir() and not path.is_symlink():
@@ -256,6 +257,8 @@ class Store:
                 log.info(f"wmbook: could not store the {namespace} entry {what or path} ({exc})")
             else:
                 self.cannot_write(exc)
+            return False
+        return True
 
     def cannot_write(self, exc: OSError) -> None:
         """Report, once per build, that the folder cannot take new files (read-only, full)."""

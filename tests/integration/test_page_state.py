@@ -1,10 +1,12 @@
-"""A build holds a finished page's parsed blocks, sessions and notebook write no longer:
-what is alive when the build ends does not grow with the number of pages."""
+"""A build holds a finished page's parsed blocks, sessions and notebook write no longer, a
+page MkDocs has read holds no parse until its outputs are placed, and a session's stored
+result is read back when its page asks: what is alive does not grow with the number of pages."""
 
 from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections import Counter
 from concurrent.futures import Future
 from concurrent.futures.thread import _WorkItem
@@ -15,7 +17,9 @@ import pytest
 from wmbook import stages
 from wmbook.blocks import CodeBlock
 from wmbook.book import Book, Page
-from wmbook.model import Fence, SessionSpec, Step
+from wmbook.execute.executor import StoredRun
+from wmbook.model import Fence, Region, SessionResult, SessionSpec, Step, StepResult
+from wmbook.parse.options import CodeOptions
 
 from .conftest import build_site
 
@@ -95,10 +99,14 @@ PER_CACHE_HIT = (SessionSpec, Future, threading.Condition)
 
 
 def alive_at_first_check(
-    tmp_path: Path, pages: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    pages: int,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    types: tuple[type, ...] = PER_CACHE_HIT,
 ) -> Counter[str]:
-    """Objects of the per-cache-hit types alive when an unchanged build checks its first page
-    (every page's session a cache hit, none asked for yet)."""
+    """Objects of ``types`` alive when an unchanged build checks its first page (every page's
+    session a cache hit, none asked for yet; MkDocs has read every page)."""
     root = tmp_path / f"cached{pages}"
     write_book(root, pages)
     assert not build_site(root, caplog).failed  # fills the cache
@@ -108,7 +116,7 @@ def alive_at_first_check(
 
     def counting(book: Book, page: Page) -> None:
         if not seen:
-            seen.append(alive(PER_CACHE_HIT))
+            seen.append(alive(types))
         check(book, page)
 
     def reporting(book: Book, *args: object, **kwargs: object) -> None:
@@ -130,3 +138,59 @@ def test_cache_hits_hold_no_spec_or_future_until_asked(
     many = alive_at_first_check(tmp_path, 10, caplog, monkeypatch)
     grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
     assert grown == {}, f"held for every cached page: {grown}"
+
+
+# What a page's parse holds: kept from MkDocs' reading the page to its outputs' placing, every
+# page's would be held at once (MkDocs reads every page before it places the first one's outputs).
+PER_PARSE = (CodeBlock, Fence, Region, CodeOptions)
+
+
+def test_pages_read_hold_no_parse_until_their_outputs_are_placed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    few = alive_at_first_check(tmp_path, 2, caplog, monkeypatch, PER_PARSE)
+    many = alive_at_first_check(tmp_path, 10, caplog, monkeypatch, PER_PARSE)
+    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    assert grown == {}, f"held for every page read: {grown}"
+
+
+def settled(pending: object) -> bool:
+    """Whether a page's session has ended and, if its result goes to the store, is stored."""
+    assert isinstance(pending, Future | StoredRun)
+    return pending.done() and not (isinstance(pending, StoredRun) and pending.held())
+
+
+def held_when_every_session_ended(
+    tmp_path: Path, pages: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Counter[str], int]:
+    """Results alive in a cold build once every page's session has ended and been stored,
+    before the first page asks for its results; and how many pages' outputs were placed."""
+    root = tmp_path / f"cold{pages}"
+    write_book(root, pages)
+    seen: list[Counter[str]] = []
+    check = stages.check
+
+    def counting(book: Book, page: Page) -> None:
+        if not seen:
+            pending = [p for each in book.pages.values() for p in each.sessions]
+            deadline = time.monotonic() + 120
+            while not all(settled(p) for p in pending) and time.monotonic() < deadline:
+                time.sleep(0.05)  # the sessions are running: waited for, up to the deadline
+            seen.append(alive((SessionResult, StepResult)))
+        check(book, page)
+
+    monkeypatch.setattr(stages, "check", counting)
+    build = build_site(root, caplog)
+    assert not build.failed, build.messages
+    printed = [(build.site / f"page{n}" / "index.html").read_text() for n in range(pages)]
+    return seen[0], sum(f"<pre><code>{n * 2}</code></pre>" in html for n, html in enumerate(printed))
+
+
+def test_cold_results_are_read_back_from_the_store_not_held(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    few, few_shown = held_when_every_session_ended(tmp_path, 2, caplog, monkeypatch)
+    many, many_shown = held_when_every_session_ended(tmp_path, 10, caplog, monkeypatch)
+    assert (few_shown, many_shown) == (2, 10)  # each page shows what its block printed
+    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    assert grown == {}, f"held for every page run: {grown}"

@@ -209,10 +209,11 @@ class SessionCache:
             return spec
         return replace(spec, folder=replace(spec.folder, expected=expected))
 
-    def store_result(self, key: str, spec: SessionSpec, result: SessionResult) -> None:
-        """Write an entry; failed sessions are never stored."""
+    def store_result(self, key: str, spec: SessionSpec, result: SessionResult) -> bool:
+        """Write an entry; failed sessions are never stored.  Whether the local layer took it
+        (``read_found`` then reads it back)."""
         if result.failed:
-            return
+            return False
         data = {
             "format": _FORMAT,
             "firsts": [step.first_line for step in spec.steps],
@@ -221,7 +222,7 @@ class SessionCache:
             "duration": result.duration,
             "results": [_step_json(r) for r in result.results],
         }
-        self.store.write("sessions", key, json.dumps(data).encode(), _what(spec))
+        return self.store.write("sessions", key, json.dumps(data).encode(), _what(spec))
 
 
 def _what(spec: SessionSpec) -> str:

@@ -6,6 +6,7 @@ import enum
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 
 from wmbook.execute.cache import SessionCache, fits_budget
 from wmbook.execute.executors import SessionRunner
@@ -66,6 +67,50 @@ class CacheHit:
         return found if found is not None else self._executor._run(self._key, spec).result(timeout)
 
 
+class StoredRun(CacheHit):
+    """A session this build runs: its result is held until the store has it, then read back
+    when its page asks, as a ``CacheHit``'s, so that the sessions done before MkDocs gets to
+    their pages do not all hold their outputs and figures at once.  A result the store did
+    not take (a failed session, a read-only cache) stays held."""
+
+    __slots__ = ("_future", "_stored")
+
+    def __init__(self, executor: Executor, key: str, spec: SessionSpec | Callable[[], SessionSpec]) -> None:
+        super().__init__(executor, key, spec)
+        self._future: Future[SessionResult] | None = None
+        self._stored = False
+
+    def store(self, spec: SessionSpec, result: SessionResult) -> None:
+        """Store the result (the runner calls this before the future resolves)."""
+        self._stored = self._executor.cache.store_result(self._key, spec, result)
+
+    def started(self, future: Future[SessionResult]) -> StoredRun:
+        """Hold the running session's future until its result is stored."""
+        self._future = future
+        future.add_done_callback(self._let_go)
+        return self
+
+    def _let_go(self, done: Future[SessionResult]) -> None:
+        if self._stored and not done.cancelled() and done.exception() is None:
+            self._future = None
+
+    def held(self) -> bool:
+        """Whether the result is held in memory (running, or not stored), not in the store."""
+        return self._future is not None
+
+    def done(self) -> bool:
+        """Whether the session has ended."""
+        future = self._future
+        return future is None or future.done()
+
+    def result(self, timeout: float | None = None) -> SessionResult:
+        """The session's result: from its future, or once stored, read from the store."""
+        future = self._future
+        if future is not None:
+            return future.result(timeout)
+        return replace(super().result(timeout), from_cache=False)
+
+
 class Executor:
     """Starts sessions: answered from the cache when possible, else run by the runner."""
 
@@ -97,16 +142,17 @@ class Executor:
         keyed = [(session_key(spec, whole_environment=self.whole_environment), spec) for spec in specs]
         batch = [key for key, _ in keyed]
         self.cache.store.bundle("sessions", batch)  # the next build asking for them reads them at once
-        if self.mode is CacheMode.FORCE:
-            return [self._run(key, spec) for key, spec in keyed]
         rebuild = list(again) or [None] * len(keyed)
+        if self.mode is CacheMode.FORCE:
+            pairs = zip(keyed, rebuild, strict=True)
+            return [self._run_stored(key, spec, spec_again) for (key, spec), spec_again in pairs]
         futures: list[PendingResult] = []
         waiting: list[tuple[str, SessionSpec, Future[SessionResult]]] = []
         for (key, spec), spec_again in zip(keyed, rebuild, strict=True):
             if self.cache.found(key, spec, self.limits.display_bytes):
                 futures.append(CacheHit(self, key, spec_again or spec))
             elif self.cache.store.shared is None:
-                futures.append(self._run(key, spec))
+                futures.append(self._run_stored(key, spec, spec_again))
             else:
                 waiting.append((key, spec, Future()))
                 futures.append(waiting[-1][2])
@@ -132,11 +178,26 @@ class Executor:
             except Exception as exc:  # noqa: BLE001  (the page reports it; the build goes on)
                 result.set_exception(exc)
 
+    def _run_stored(
+        self, key: str, spec: SessionSpec, again: Callable[[], SessionSpec] | None
+    ) -> PendingResult:
+        """The session run, its result read back from the store once stored (``StoredRun``)."""
+        if self.mode is CacheMode.CACHE_ONLY:
+            return self._run(key, spec)
+        pending = StoredRun(self, key, again or spec)
+        after = lambda result: pending.store(spec, result)  # noqa: E731
+        return pending.started(
+            self.pool.submit(self.cache.with_expected_reads(key, spec), after=after, limits=self.limits)
+        )
+
     def _run(self, key: str, spec: SessionSpec) -> Future[SessionResult]:
         if self.mode is CacheMode.CACHE_ONLY:
             return _done(self._uncached(spec, shared=self.cache.store.shared is not None))
+
         # Stored before the future resolves: a build that ends right after still finds it.
-        store = lambda result: self.cache.store_result(key, spec, result)  # noqa: E731
+        def store(result: SessionResult) -> None:
+            self.cache.store_result(key, spec, result)
+
         return self.pool.submit(self.cache.with_expected_reads(key, spec), after=store, limits=self.limits)
 
     @staticmethod
