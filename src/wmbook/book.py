@@ -129,10 +129,10 @@ class ParsedPage:
         )
 
     def between_passes(self) -> ParsedPage:
-        """What the build keeps of the page between MkDocs' reading it and placing its
-        outputs: what ``rendered`` keeps and the page's text, parsed again when its outputs
-        are placed (``stages.parse_again``), so that the blocks of every page of a big book
-        are not all held at once while MkDocs reads them all."""
+        """What the build keeps of the page while MkDocs renders other pages: what
+        ``rendered`` keeps and the page's text, parsed again when the page is rendered
+        (``stages.parse_again``), so that the blocks of every page of a big book are not
+        all held at once."""
         return replace(self.rendered(), text=self.text)
 
 

@@ -87,7 +87,10 @@ def start_build(
     progress = start_progress(book, log)
     stages.execute(book, executor)
     runtime = choose_assets(book)
-    return Started(book, progress, site_assets(book.assets, runtime, block_kinds_used(book)))
+    started = Started(book, progress, site_assets(book.assets, runtime, block_kinds_used(book)))
+    for page in book.pages.values():  # parsed again page by page as MkDocs renders it
+        stages.set_parse_aside(page)
+    return started
 
 
 def open_book(settings: Settings, site: Site, shared: SharedStoreProcess | None) -> Book:

@@ -137,10 +137,11 @@ def parse_text(book: Book, ref: PageRef, text: str) -> ParsedPage:
 
 
 def set_parse_aside(page: Page) -> None:
-    """Keep only the page's text until its outputs are placed (``parse_again``): MkDocs
-    reads every page before it places the first page's outputs, and a big book's blocks
-    would all be held in between.  A notebook page keeps its parse (it is checked and
-    rendered before MkDocs reads it)."""
+    """Keep only the page's text until the page is rendered (``parse_again``): once its
+    sessions have started, and between MkDocs reading the page and placing its outputs
+    (MkDocs reads every page before it places the first page's outputs), so that a big
+    book's blocks are never all held at once.  A notebook page keeps its parse (it is
+    checked and rendered before MkDocs reads it)."""
     if page.parsed.notebook is None and page.parsed.blocks and not page.set_aside:
         page.parsed, page.set_aside = page.parsed.between_passes(), True
 
@@ -290,6 +291,7 @@ def render_context(
 
 def render_markdown(book: Book, page: Page, markdown: str, convert: Callable[[str], str]) -> str:
     """Every block replaced by its kind's rendering; code blocks get an output slot."""
+    parse_again(book, page)
     parsed = page.parsed
     citations = page_citations(book, page)
     ctx = render_context(book, page, convert, citations)
@@ -379,6 +381,7 @@ def notebook_page_link(book: Book, page: Page) -> str:
 
 def render_html(book: Book, page: Page, content: str, math: MathRenderer) -> str:
     """Math rendered with KaTeX; on chapter pages, the header and the cite controls."""
+    parse_again(book, page)
     parsed = page.parsed
     if book.settings.math:  # math: false leaves the page's math to the site
         content, problems = math.render_page(content, parsed.text, parsed.path, included_text(book, page))

@@ -104,26 +104,28 @@ def alive_at_first_check(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
     types: tuple[type, ...] = PER_CACHE_HIT,
+    stage: str = "check",
 ) -> Counter[str]:
     """Objects of ``types`` alive when an unchanged build checks its first page (every page's
-    session a cache hit, none asked for yet; MkDocs has read every page)."""
+    session a cache hit, none asked for yet; MkDocs has read every page), or first enters
+    another ``stage`` (``render_markdown``: MkDocs reads its first page)."""
     root = tmp_path / f"cached{pages}"
     write_book(root, pages)
     assert not build_site(root, caplog).failed  # fills the cache
     seen: list[Counter[str]] = []
     cached: list[bool] = []
-    check, report = stages.check, stages.report
+    entered, report = getattr(stages, stage), stages.report
 
-    def counting(book: Book, page: Page) -> None:
+    def counting(book: Book, page: Page, *args: object, **kwargs: object) -> object:
         if not seen:
             seen.append(alive(types))
-        check(book, page)
+        return entered(book, page, *args, **kwargs)
 
     def reporting(book: Book, *args: object, **kwargs: object) -> None:
         cached.append(all(session.from_cache for session in book.sessions))
         report(book, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(stages, "check", counting)
+    monkeypatch.setattr(stages, stage, counting)
     monkeypatch.setattr(stages, "report", reporting)
     build = build_site(root, caplog)
     assert not build.failed, build.messages
@@ -140,16 +142,19 @@ def test_cache_hits_hold_no_spec_or_future_until_asked(
     assert grown == {}, f"held for every cached page: {grown}"
 
 
-# What a page's parse holds: kept from MkDocs' reading the page to its outputs' placing, every
-# page's would be held at once (MkDocs reads every page before it places the first one's outputs).
+# What a page's parse holds: kept from the build's start, or from MkDocs' reading the page to its
+# outputs' placing, every page's would be held at once (MkDocs reads every page before it places
+# the first one's outputs).
 PER_PARSE = (CodeBlock, Fence, Region, CodeOptions)
 
 
-def test_pages_read_hold_no_parse_until_their_outputs_are_placed(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("stage", ["render_markdown", "check"])
+def test_pages_hold_no_parse_until_rendered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, stage: str
 ) -> None:
-    few = alive_at_first_check(tmp_path, 2, caplog, monkeypatch, PER_PARSE)
-    many = alive_at_first_check(tmp_path, 10, caplog, monkeypatch, PER_PARSE)
+    # render_markdown: every page parsed and its sessions started; check: every page read by MkDocs.
+    few = alive_at_first_check(tmp_path, 2, caplog, monkeypatch, PER_PARSE, stage)
+    many = alive_at_first_check(tmp_path, 10, caplog, monkeypatch, PER_PARSE, stage)
     grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
     assert grown == {}, f"held for every page read: {grown}"
 
