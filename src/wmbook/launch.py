@@ -7,7 +7,7 @@ Called from the plugin's ``on_files``; nothing here knows MkDocs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from wmbook import stages
 from wmbook.assets_files import SiteAssets, site_assets
 from wmbook.backends import open_shared_store, shared_store, start_session_runner
-from wmbook.blocks import CodeBlock
 from wmbook.book import Book
 from wmbook.errors import BookError
 from wmbook.execute.cache import SessionCache
@@ -81,16 +80,13 @@ def start_build(
     ``shared``'s URL, are awaited once the pages are read); choose the assets the book uses."""
     book = open_book(settings, site, shared)
     stages.load_references(book)
-    stages.parse(book, files)
+    read = stages.parse(book, files)  # each page's parse set aside: parsed again as MkDocs renders it
     shared_store(shared, settings.cache_url)  # a URL no store answers to stops the build here
     executor = session_executor(book, runner(), log)
     progress = start_progress(book, log)
-    stages.execute(book, executor)
-    runtime = choose_assets(book)
-    started = Started(book, progress, site_assets(book.assets, runtime, block_kinds_used(book)))
-    for page in book.pages.values():  # parsed again page by page as MkDocs renders it
-        stages.set_parse_aside(page)
-    return started
+    stages.execute(book, executor, read)
+    runtime = choose_assets(book, read)
+    return Started(book, progress, site_assets(book.assets, runtime, block_kinds_used(read)))
 
 
 def open_book(settings: Settings, site: Site, shared: SharedStoreProcess | None) -> Book:
@@ -156,18 +152,15 @@ def start_progress(book: Book, log: Log) -> ProgressReporter:
     return progress
 
 
-def choose_assets(book: Book) -> Path | None:
+def choose_assets(book: Book, pages: Sequence[stages.ReadPage]) -> Path | None:
     """Which asset kinds every page links (math, instruments, runner); the folder of
     Pyodide's files when readers may run blocks, or a page has blocks only a browser runs
     (fetched once into the cache)."""
-    pages = [p.parsed for p in book.pages.values()]
     book.assets |= {asset for p in pages for asset in p.assets if asset is not AssetKind.MATH}
     if book.settings.math and any(p.has_math for p in pages):
         book.assets.add(AssetKind.MATH)
     # markdown-exec's pyodide fences run in the reader's browser only: they bring the runner.
-    pyodide_page = next(
-        (p.path for p in pages if any(b.options.browser_only for b in p.blocks_of(CodeBlock))), ""
-    )
+    pyodide_page = next((p.page.parsed.path for p in pages if p.browser_only), "")
     if not book.settings.run_in_browser and not pyodide_page:
         return None
     from wmbook.runner.pyodide import RuntimeUnavailable, ensure_runtime, runtime_bytes
@@ -182,9 +175,9 @@ def choose_assets(book: Book) -> Path | None:
     return runtime
 
 
-def block_kinds_used(book: Book) -> list[BlockKind[Any]]:
+def block_kinds_used(pages: Iterable[stages.ReadPage]) -> list[BlockKind[Any]]:
     """The block kinds some page of the book has a block of (their own files are shipped)."""
-    used = {type(block) for page in book.pages.values() for block in page.parsed.blocks}
+    used = {kind for page in pages for kind in page.kinds}
     return [kind for kind in registry().kinds if kind.record in used]
 
 

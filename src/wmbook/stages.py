@@ -26,7 +26,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -38,7 +38,7 @@ from wmbook.cite.bibliography import Bibliography, PageCitations, load_bibliogra
 from wmbook.errors import BookError
 from wmbook.execute.display import BOKEH_MIME
 from wmbook.execute.executor import Executor
-from wmbook.execute.sessions import earlier_blocks, page_sessions, with_earlier_blocks
+from wmbook.execute.sessions import earlier_blocks, page_sessions, spans_pages, with_earlier_blocks
 from wmbook.instruments.page import BokehBase, bokeh_version
 from wmbook.instruments.registry import InstrumentRegistry
 from wmbook.kinds import registry
@@ -118,15 +118,52 @@ class SourceFile(Protocol):
     def abs_dest_path(self) -> str: ...
 
 
-def parse(book: Book, files: Iterable[SourceFile]) -> None:
-    """Parse every Markdown page of the site."""
+@dataclass(frozen=True)
+class ReadPage:
+    """What the build's start needs of a page whose parse is set aside (``parse``)."""
+
+    page: Page
+    specs: tuple[SessionSpec, ...]  # its sessions under the book's settings, if it runs
+    spanning: ParsedPage  # its blocks whose session spans pages (markdown-exec's named sessions)
+    assets: frozenset[AssetKind]  # what its blocks' kinds need
+    has_math: bool
+    browser_only: bool  # some block of it runs only in the reader's browser
+    kinds: frozenset[type]  # the record types of its blocks
+
+
+def parse(book: Book, files: Iterable[SourceFile]) -> list[ReadPage]:
+    """Parse every Markdown page of the site, one at a time: what the build's start needs of
+    each is noted and its parse set aside before the next page is read, so that a big book's
+    blocks are never all held at once (each is parsed again when MkDocs renders it)."""
+    read: list[ReadPage] = []
     for file in files:
         if not file.abs_src_path or not file.src_uri.endswith((".md", ".ipynb")):
             continue
         with open(file.abs_src_path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
         ref = PageRef(file.src_uri, display_path(book, file.abs_src_path), file.abs_src_path, file.url)
-        book.pages[ref.uri] = Page(parse_text(book, ref, text), file.abs_dest_path or "")
+        page = Page(parse_text(book, ref, text), file.abs_dest_path or "")
+        book.pages[ref.uri] = page
+        read.append(_read_page(book, page))
+        set_parse_aside(page)
+    return read
+
+
+def _read_page(book: Book, page: Page) -> ReadPage:
+    parsed = page.parsed
+    # A page whose front matter is reported is not run: its code would only add noise.
+    # An excluded page (or execute: false) runs nothing, quiz checks included.
+    runs = parsed.runnable and parsed.execute is not ExecuteMode.NONE
+    code = parsed.blocks_of(CodeBlock)
+    return ReadPage(
+        page,
+        tuple(_page_specs(book, parsed)) if runs else (),
+        ParsedPage(parsed.ref, "", blocks=tuple(b for b in code if spans_pages(b)) if runs else ()),
+        parsed.assets,
+        parsed.has_math,
+        any(block.options.browser_only for block in code),
+        frozenset(type(block) for block in parsed.blocks),
+    )
 
 
 def parse_text(book: Book, ref: PageRef, text: str) -> ParsedPage:
@@ -156,29 +193,24 @@ def parse_again(book: Book, page: Page) -> None:
 # -- execute -----------------------------------------------------------------------------
 
 
-def execute(book: Book, executor: Executor) -> None:
-    """Start every session of every page; results are awaited page by page (``check``)."""
-    # A page whose front matter is reported is not run: its code would only add noise.
-    # An excluded page (or execute: false) runs nothing, quiz checks included.
-    running = [
-        page
-        for page in book.pages.values()
-        if page.parsed.runnable and page.parsed.execute is not ExecuteMode.NONE
-    ]
+def execute(book: Book, executor: Executor, pages: Iterable[ReadPage]) -> None:
+    """Start every session of every page (``parse`` noted them); results are awaited page by
+    page (``check``)."""
     # markdown-exec's named sessions span pages, in the order MkDocs reads them (book.pages').
-    earlier = earlier_blocks(page.parsed for page in running)
+    read = list(pages)
+    earlier = earlier_blocks(one.spanning for one in read)
     wanted = [
         (
-            page,
+            one.page,
             spec
-            if (page.parsed.path, spec.name) not in earlier
-            else with_earlier_blocks(spec, earlier[(page.parsed.path, spec.name)], book.settings.timeout),
+            if (one.page.parsed.path, spec.name) not in earlier
+            else with_earlier_blocks(spec, earlier[(one.page.parsed.path, spec.name)], book.settings.timeout),
         )
-        for page in running
-        for spec in _page_specs(book, page.parsed)
+        for one in read
+        for spec in one.specs
     ]
-    # A cache hit builds its spec again from the parsed page if it is asked for (the page is
-    # there until it is finished) rather than hold it: one spec is a copy of its page's text.
+    # A cache hit builds its spec again from the page, parsed again, if it is asked for
+    # rather than hold it: one spec is a copy of its page's text.
     # A session given earlier pages' blocks keeps its spec (those pages may be finished first).
     again = [
         None
