@@ -11,14 +11,15 @@ from collections import Counter
 from concurrent.futures import Future
 from concurrent.futures.thread import _WorkItem
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from wmbook import stages
 from wmbook.blocks import CodeBlock
 from wmbook.book import Book, Page
-from wmbook.execute.executor import StoredRun
-from wmbook.model import Fence, Region, SessionResult, SessionSpec, Step, StepResult
+from wmbook.execute.executor import Executor, StoredRun
+from wmbook.model import Fence, PendingResult, Region, SessionResult, SessionSpec, Step, StepResult
 from wmbook.parse.options import CodeOptions
 
 from .conftest import build_site
@@ -163,6 +164,36 @@ def settled(pending: object) -> bool:
     """Whether a page's session has ended and, if its result goes to the store, is stored."""
     assert isinstance(pending, Future | StoredRun)
     return pending.done() and not (isinstance(pending, StoredRun) and pending.held())
+
+
+def parses_alive_when_sessions_start(
+    tmp_path: Path, pages: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> Counter[str]:
+    """Objects of a page's parse alive when the build starts every page's sessions (every
+    page read)."""
+    root = tmp_path / f"start{pages}"
+    write_book(root, pages)
+    seen: list[Counter[str]] = []
+    submit_all = Executor.submit_all
+
+    def counting(executor: Executor, *args: Any, **kwargs: Any) -> list[PendingResult]:
+        seen.append(alive(PER_PARSE))
+        return submit_all(executor, *args, **kwargs)
+
+    monkeypatch.setattr(Executor, "submit_all", counting)
+    build = build_site(root, caplog)
+    assert not build.failed, build.messages
+    assert len(seen) == 1
+    return seen[0]
+
+
+def test_pages_are_parsed_one_at_a_time_when_the_build_starts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    few = parses_alive_when_sessions_start(tmp_path, 2, caplog, monkeypatch)
+    many = parses_alive_when_sessions_start(tmp_path, 10, caplog, monkeypatch)
+    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    assert grown == {}, f"held for every page when its sessions start: {grown}"
 
 
 def held_when_every_session_ended(
