@@ -53,6 +53,8 @@ from wmbook.signing import SIGNING_KEY_ENV
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+    from wmbook.shared_store import SharedStore
+
 log = logging.getLogger("mkdocs.plugins.wmbook")  # store problems never fail a strict build
 
 
@@ -259,6 +261,33 @@ def _keys(signing_key: str, public_key: str) -> tuple[Ed25519PrivateKey | None, 
     )
 
 
+def _answer(
+    store: SharedStore | None,
+    first: object | None,
+    receive: Callable[[], object | None],
+    send: Callable[[Entries], None],
+) -> Flush | None:
+    """Answer the build's reads and carry out its writes (``first``, then what it sends)
+    until it asks for a flush (returned) or hangs up.  Without a store, reads find nothing."""
+    message = first or receive()
+    while message is not None:
+        if isinstance(message, ReadEntries):
+            found = (
+                store.read_many(message.namespace, message.keys, message.what, message.batch)
+                if store is not None
+                else {}
+            )
+            send(Entries(message.ident, found))
+        elif isinstance(message, WriteEntry) and store is not None:
+            store.write(message.namespace, message.key, message.sealed, message.what)
+        elif isinstance(message, WriteBundle) and store is not None:
+            store.write_bundle(message.namespace, message.batch, message.folder)
+        elif isinstance(message, Flush):
+            return message
+        message = receive()
+    return None
+
+
 def serve(url: str, channel: Channel) -> None:
     """The helper: open the store at ``url`` and answer the build until it hangs up (or
     sends something that is not a ``ToHelper`` message: it is not read, nothing is run).
@@ -309,26 +338,8 @@ def serve(url: str, channel: Channel) -> None:
         return
     keys = first if isinstance(first, StoreKeys) else StoreKeys("", "")
     store = SharedStore(url, *_keys(keys.signing_key, keys.public_key), opened=opened) if opened else None
-    flush: Flush | None = None
     later = None if isinstance(first, StoreKeys) else first  # a build that sent no keys
-    while True:
-        message, later = later or receive(), None
-        if message is None:
-            break
-        if isinstance(message, ReadEntries):
-            found = (
-                store.read_many(message.namespace, message.keys, message.what, message.batch)
-                if store is not None
-                else {}
-            )
-            send(Entries(message.ident, found))
-        elif isinstance(message, WriteEntry) and store is not None:
-            store.write(message.namespace, message.key, message.sealed, message.what)
-        elif isinstance(message, WriteBundle) and store is not None:
-            store.write_bundle(message.namespace, message.batch, message.folder)
-        elif isinstance(message, Flush):
-            flush = message
-            break
+    flush = _answer(store, later, receive, send)
     if store is not None:
         store.flush()
     if flush is not None:

@@ -122,14 +122,7 @@ def _number(key: str, value: str, *, allow_zero: bool) -> float:
 def parse_code_options(info: str, language: str = "python") -> CodeOptions:
     """Options of a ``python`` fence, or of another language markdown-exec runs."""
     raw = split_options(info, CODE_OPTIONS)
-    execute = True
-    if "exec" in raw:
-        flag = exec_flag(raw["exec"])
-        if flag is None:
-            raise OptionError(
-                f'exec={raw["exec"]!r} must be "on" or "off" (or "1"/"0", "true"/"false", "yes"/"no")'
-            )
-        execute = flag
+    execute = _execute(raw)
     session = raw.get("session", "main")
     if not _SESSION.match(session):
         raise OptionError(f"session={session!r} is not a valid name; use letters, digits, '_', '-' or '.'")
@@ -139,17 +132,7 @@ def parse_code_options(info: str, language: str = "python") -> CodeOptions:
         raise OptionError(f"raises={raises!r} is not an exception name such as ValueError")
     run = _switch(raw, "run", True) is not False
     ipython = _switch(raw, "ipython", None)
-    figure = raw.get("figure")
-    if figure is not None and not _FIGURE_LABEL.match(figure):
-        raise OptionError(
-            f'figure={figure!r} is not a label; use letters, digits and dots, such as figure="5.2"'
-        )
-    caption = raw.get("caption", "").strip()
-    if "caption" in raw and figure is None:
-        raise OptionError('caption= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
-    narrow = _switch(raw, "narrow", False) is True
-    if narrow and figure is None:
-        raise OptionError('narrow= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
+    figure, caption, narrow = _figure(raw)
     show, returncode, ignored = read_show(raw) if uses_markdown_exec(raw, language) else (None, 0, ())
     # markdown-exec's pages keep options on blocks they do not run: there they are harmless.
     run_options = (
@@ -191,6 +174,34 @@ def parse_code_options(info: str, language: str = "python") -> CodeOptions:
         passed_on=tuple((key, raw[key]) for key in PASSED_ON if key in raw),
         ignored=ignored,
     )
+
+
+def _execute(raw: dict[str, str]) -> bool:
+    """Whether the block runs (``exec=``; on unless turned off)."""
+    if "exec" not in raw:
+        return True
+    flag = exec_flag(raw["exec"])
+    if flag is None:
+        raise OptionError(
+            f'exec={raw["exec"]!r} must be "on" or "off" (or "1"/"0", "true"/"false", "yes"/"no")'
+        )
+    return flag
+
+
+def _figure(raw: dict[str, str]) -> tuple[str | None, str, bool]:
+    """A numbered figure's label, caption and narrow layout; the last two need the first."""
+    figure = raw.get("figure")
+    if figure is not None and not _FIGURE_LABEL.match(figure):
+        raise OptionError(
+            f'figure={figure!r} is not a label; use letters, digits and dots, such as figure="5.2"'
+        )
+    caption = raw.get("caption", "").strip()
+    if "caption" in raw and figure is None:
+        raise OptionError('caption= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
+    narrow = _switch(raw, "narrow", False) is True
+    if narrow and figure is None:
+        raise OptionError('narrow= belongs to a numbered figure; add figure="LABEL" (such as figure="5.2")')
+    return figure, caption, narrow
 
 
 def _display(raw: dict[str, str], key: str) -> str:

@@ -22,7 +22,7 @@ from wmbook.parse.fences import find_fences, front_matter_lines
 from wmbook.parse.frontmatter import front_matter_line, page_execute_mode, read_front_matter
 from wmbook.parse.marked import ExecuteMode
 from wmbook.parse.notebook import notebook_text
-from wmbook.parse.prose import read_prose
+from wmbook.parse.prose import Prose, read_prose
 from wmbook.parse.snippets import SnippetReader
 
 # pymdownx.blocks' own block names and admonition types: never taken for misspelt wmbook blocks.
@@ -95,6 +95,41 @@ def parse_notebook_page(
     )
 
 
+def _parse_sources(
+    sources: list[Fence | RawBlock], ctx: ParseContext, block_fences: Container[int] | None
+) -> list[Diagnostic]:
+    """Hand each fence and ``///`` block, in page order, to its kind; the records go into
+    ``ctx.blocks``.  A fence in another language (or outside ``block_fences``) is left as it is."""
+    kinds = registry()
+    diagnostics: list[Diagnostic] = []
+    for source in sources:
+        if isinstance(source, Fence):
+            markdown_cell = block_fences is not None and source.start not in block_fences
+            kind = None if markdown_cell else kinds.by_fence.get(source.lang)
+            if kind is None:  # another language: shown as it is
+                continue
+        else:
+            if not source.closed:
+                message = f"this {source.name} block is never closed; end it with a line '///'"
+                diagnostics.append(Diagnostic(SourceLoc(ctx.path, source.start), message))
+            kind = kinds.by_block[source.name]
+        record, found = kind.parse(source, ctx)
+        diagnostics += found
+        if record is not None:
+            assert type(record) is kind.record
+            ctx.blocks.append(record)
+    return diagnostics
+
+
+def _unlabelled_sections(prose: Prose) -> list[Diagnostic]:
+    """A chapter's ``##`` sections are cited by their ids, so each needs one written."""
+    return [
+        Diagnostic(h.loc, "a chapter's ## sections need an explicit id: ## 5.1 Title {#sec-5-1}")
+        for h in prose.headings
+        if not h.anchor
+    ]
+
+
 def misspelt_blocks(passed: list[RawBlock], path: str) -> list[Diagnostic]:
     """Errors for blocks whose name looks like a misspelt wmbook block (``/// qiuz``): left to
     pymdownx.blocks, they would fail there or vanish from the page."""
@@ -146,32 +181,12 @@ def parse_page(
     if snippets is not None:
         extras[SnippetReader] = snippets
     ctx = ParseContext(path, lines, extras=extras)
-    for source in sources:
-        if isinstance(source, Fence):
-            markdown_cell = block_fences is not None and source.start not in block_fences
-            kind = None if markdown_cell else kinds.by_fence.get(source.lang)
-            if kind is None:  # another language: shown as it is
-                continue
-        else:
-            if not source.closed:
-                message = f"this {source.name} block is never closed; end it with a line '///'"
-                diagnostics.append(Diagnostic(SourceLoc(path, source.start), message))
-            kind = kinds.by_block[source.name]
-        record, found = kind.parse(source, ctx)
-        diagnostics += found
-        if record is not None:
-            assert type(record) is kind.record
-            ctx.blocks.append(record)
+    diagnostics += _parse_sources(sources, ctx, block_fences)
     prose = read_prose(text, path, fences, body_start)
     chapter = None
     if is_chapter(front.data):
         chapter, found = read_chapter_meta(front.data, text, path)
-        diagnostics += found
-        diagnostics += [
-            Diagnostic(h.loc, "a chapter's ## sections need an explicit id: ## 5.1 Title {#sec-5-1}")
-            for h in prose.headings
-            if not h.anchor
-        ]
+        diagnostics += found + _unlabelled_sections(prose)
     return ParsedPage(
         ref=ref,
         text=text,
