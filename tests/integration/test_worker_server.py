@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from wmbook.execute.runner import (
     run_in_process,
 )
 from wmbook.execute.sandbox import Limits
-from wmbook.model import Outcome, SessionSpec, Step, StepKey, StepKind
+from wmbook.model import Outcome, SessionResult, SessionSpec, Step, StepKey, StepKind
 
 SPEC = SessionSpec(
     "docs/page.md", "main", (Step(StepKey(StepKind.CODE, 0), "import os\nos._exit(3)", 4, 60.0),), ()
@@ -83,6 +84,19 @@ def _step(source: str, index: int = 0) -> Step:
     return Step(StepKey(StepKind.CODE, index), source, 1, 60.0)
 
 
+def _fates(*futures: Future[SessionResult]) -> str:
+    """What became of each session: still under way, its outcomes, or why it failed."""
+    fates = []
+    for future in futures:
+        if not future.done():
+            fates.append("under way")
+        elif future.exception() is not None:
+            fates.append(f"failed: {future.exception()!r}")
+        else:
+            fates.append(f"ended: {[(r.outcome.name, r.detail) for r in future.result().results]}")
+    return "; ".join(fates)
+
+
 def test_the_pool_readies_the_next_session_while_one_runs_and_gives_it_its_turn_after(tmp_path: Path) -> None:
     # One worker: the first session's block waits until the second session's process exists
     # (forked, in its cgroups and sandbox), which only a pool that readies sessions ahead has.
@@ -96,7 +110,8 @@ def test_the_pool_readies_the_next_session_while_one_runs_and_gives_it_its_turn_
         deadline = time.monotonic() + 60
         while len(pool.server.active) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)  # polled, not waited on: the second process is forked at once
-        assert len(pool.server.active) == 2  # the first still runs: one worker, two processes
+        # The first still runs: one worker, two processes (if not, say what became of each).
+        assert len(pool.server.active) == 2, _fates(first, second)
         assert not first.done() and not second.done()  # ready, its turn comes when the first's ends
         signal.touch()
         assert first.result(timeout=60).results[0].outcome is Outcome.OK
