@@ -59,6 +59,11 @@ def alive(types: tuple[type, ...]) -> Counter[str]:
     )
 
 
+def grown_between(few: Counter[str], many: Counter[str]) -> dict[str, int]:
+    """What a bigger book has more of than a smaller one: held for every page."""
+    return {name: many[name] - few[name] for name in many if many[name] > few[name]}
+
+
 def alive_at_report(
     tmp_path: Path, pages: int, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Counter[str], int]:
@@ -90,7 +95,7 @@ def test_finished_pages_are_let_go(
     many, many_text = alive_at_report(tmp_path, 10, caplog, monkeypatch)
     assert few_text == many_text == 0
     # Eight more pages leave nothing more alive (a test run's own objects are the same in both).
-    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    grown = grown_between(few, many)
     assert grown == {}, f"kept for every page: {grown}"
 
 
@@ -139,7 +144,7 @@ def test_cache_hits_hold_no_spec_or_future_until_asked(
 ) -> None:
     few = alive_at_first_check(tmp_path, 2, caplog, monkeypatch)
     many = alive_at_first_check(tmp_path, 10, caplog, monkeypatch)
-    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    grown = grown_between(few, many)
     assert grown == {}, f"held for every cached page: {grown}"
 
 
@@ -156,7 +161,7 @@ def test_pages_hold_no_parse_until_rendered(
     # render_markdown: every page parsed and its sessions started; check: every page read by MkDocs.
     few = alive_at_first_check(tmp_path, 2, caplog, monkeypatch, PER_PARSE, stage)
     many = alive_at_first_check(tmp_path, 10, caplog, monkeypatch, PER_PARSE, stage)
-    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    grown = grown_between(few, many)
     assert grown == {}, f"held for every page read: {grown}"
 
 
@@ -192,7 +197,7 @@ def test_pages_are_parsed_one_at_a_time_when_the_build_starts(
 ) -> None:
     few = parses_alive_when_sessions_start(tmp_path, 2, caplog, monkeypatch)
     many = parses_alive_when_sessions_start(tmp_path, 10, caplog, monkeypatch)
-    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    grown = grown_between(few, many)
     assert grown == {}, f"held for every page when its sessions start: {grown}"
 
 
@@ -228,5 +233,5 @@ def test_cold_results_are_read_back_from_the_store_not_held(
     few, few_shown = held_when_every_session_ended(tmp_path, 2, caplog, monkeypatch)
     many, many_shown = held_when_every_session_ended(tmp_path, 10, caplog, monkeypatch)
     assert (few_shown, many_shown) == (2, 10)  # each page shows what its block printed
-    grown = {name: many[name] - few[name] for name in many if many[name] > few[name]}
+    grown = grown_between(few, many)
     assert grown == {}, f"held for every page run: {grown}"

@@ -322,6 +322,20 @@ def test_a_build_that_fails_elsewhere_publishes_and_ends_its_helper(tmp_path: Pa
 # -- signed entries: a cache writer without the signing key cannot change what readers show --
 
 
+def _read_verifying(
+    s3_server: S3Server,
+    prefix: str,
+    public: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Path, SiteBuild]:
+    """A fresh clone that verifies signatures with ``public``, built reading the shared
+    cache at ``prefix``: the clone and its build."""
+    reader = _verifying(_clone(tmp_path, "reader"), public)
+    return reader, _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+
+
 def _verifying(root: Path, public: str) -> Path:
     """The book with ``cache_public_key`` set in its mkdocs.yml."""
     config = root / "mkdocs.yml"
@@ -392,8 +406,7 @@ def test_a_correctly_signed_entry_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     prefix, public, first = signed
-    reader = _verifying(_clone(tmp_path, "reader"), public)
-    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    reader, site = _read_verifying(s3_server, prefix, public, tmp_path, caplog, monkeypatch)
     assert not site.failed, site.messages
     assert set(session_report(reader).values()) == {True}
     assert site_files(site.site) == site_files(first.site)
@@ -410,8 +423,7 @@ def test_entries_rewritten_without_the_signing_key_are_ignored_and_run_again(
     checksum; a fresh build that verifies takes none of them."""
     prefix, public, first = signed
     assert _rewrite_sessions(s3_server, prefix, lambda _: b"") == len(ALL)
-    reader = _verifying(_clone(tmp_path, "reader"), public)
-    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    reader, site = _read_verifying(s3_server, prefix, public, tmp_path, caplog, monkeypatch)
     assert not site.failed, site.messages
     assert set(session_report(reader).values()) == {False}
     assert not [path for path, data in site_files(site.site).items() if b"POISONED" in data]
@@ -431,8 +443,7 @@ def test_a_tampered_payload_under_its_original_signature_is_rejected(
 ) -> None:
     prefix, public, _ = signed
     _rewrite_sessions(s3_server, prefix, lambda original: original)
-    reader = _verifying(_clone(tmp_path, "reader"), public)
-    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    reader, site = _read_verifying(s3_server, prefix, public, tmp_path, caplog, monkeypatch)
     assert set(session_report(reader).values()) == {False}
     assert not [path for path, data in site_files(site.site).items() if b"POISONED" in data]
     warnings = [r for r in caplog.records if "ignored and made again" in r.getMessage()]
@@ -464,8 +475,7 @@ def test_one_forged_entry_in_a_bundle_costs_only_itself(
         step["output"] = "POISONED\n"
     entries[victim] = seal(json.dumps(forged).encode(), opened[1])
     s3_server.client.put_object(Bucket=s3_server.bucket, Key=bundle, Body=pack_bundle(entries))
-    reader = _verifying(_clone(tmp_path, "reader"), public)
-    site = _build(reader, caplog, monkeypatch, WMBOOK_CACHE_URL=s3_server.url(prefix))
+    reader, site = _read_verifying(s3_server, prefix, public, tmp_path, caplog, monkeypatch)
     assert set(session_report(reader).values()) == {True}
     assert site_files(site.site) == site_files(first.site)
     gets = [r.getMessage() for r in caplog.records if r.name == "werkzeug" and '"GET /' in r.getMessage()]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from layered_store import layered_store
 from wmbook.shared_bundle import PART, bundle_parts, checked_entries, pack_bundle, unpack_bundle
 from wmbook.shared_store import SharedStore
 from wmbook.store import Store, open_entry, seal
@@ -117,23 +118,12 @@ class CountedReads:
 def _published(tmp_path: Path, signing: str = "", public: str = "", made: list[str] = KEYS) -> Path:
     """A shared folder that a build which asked for ``KEYS`` together filled (it made
     the entries of ``made``)."""
-    store = _store(tmp_path, "ci", signing, public)
+    store = layered_store(tmp_path, "ci", signing, public)
     store.bundle("sessions", KEYS)
     for key in made:
         store.write("sessions", key, f"result {key[:2]}".encode())
     store.flush()
     return tmp_path / "shared"
-
-
-def _store(tmp_path: Path, name: str, signing: str = "", public: str = "") -> Store:
-    from wmbook.signing import private_key, public_key
-
-    shared = SharedStore(
-        str(tmp_path / "shared"),
-        private_key(signing) if signing else None,
-        public_key(public) if public else None,
-    )
-    return Store(tmp_path / name, shared)
 
 
 def _shared(store: Store) -> SharedStore:
@@ -149,7 +139,7 @@ def _bundle(shared: Path) -> Path:
 def test_a_fresh_build_reads_its_batch_with_one_request(tmp_path: Path) -> None:
     shared = _published(tmp_path)
     assert set(unpack_bundle(_bundle(shared).read_bytes()) or {}) == set(KEYS)
-    clone = _store(tmp_path, "clone")
+    clone = layered_store(tmp_path, "clone")
     reads = CountedReads(_shared(clone))
     clone.bundle("sessions", KEYS)
     found = clone.read_many("sessions", KEYS, batch=KEYS)
@@ -165,12 +155,12 @@ def test_keys_a_bundle_lacks_are_read_at_their_own_address(tmp_path: Path) -> No
     shared = _published(tmp_path, made=KEYS[:4])  # two sessions failed: a partial bundle
     (shared / "sessions" / KEYS[4][:2]).mkdir(parents=True)
     (shared / "sessions" / KEYS[4][:2] / KEYS[4]).write_bytes(seal(b"published later"))
-    clone = _store(tmp_path, "clone")
+    clone = layered_store(tmp_path, "clone")
     reads = CountedReads(_shared(clone))
     found = clone.read_many("sessions", KEYS, batch=KEYS)
     assert found == {**{key: f"result {key[:2]}".encode() for key in KEYS[:4]}, KEYS[4]: b"published later"}
     assert reads.batches == [["bundles"], ["sessions", "sessions"]]
-    other = _store(tmp_path, "other")  # a batch no build published: each entry at its address
+    other = layered_store(tmp_path, "other")  # a batch no build published: each entry at its address
     reads = CountedReads(_shared(other))
     assert len(other.read_many("sessions", KEYS[1:], batch=KEYS[1:])) == 4
     assert reads.batches == [["bundles"], ["sessions"] * 5]
@@ -211,7 +201,7 @@ def test_a_hostile_bundle_poisons_nothing(
         b"POISONED", sign_entry(stranger, f"sessions/{outsider[:2]}/{outsider}", b"POISONED")
     )
     bundle.write_bytes(pack_bundle(entries))
-    reader = _store(tmp_path, "reader", public=public)
+    reader = layered_store(tmp_path, "reader", public=public)
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
         found = reader.read_many("sessions", [*KEYS, outsider], batch=KEYS)
         reader.flush()
@@ -229,7 +219,7 @@ def test_a_bundle_that_is_not_one_is_read_entry_by_entry(
 ) -> None:
     shared = _published(tmp_path)
     _bundle(shared).write_bytes(b"\x00" * 64)
-    reader = _store(tmp_path, "reader")
+    reader = layered_store(tmp_path, "reader")
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
         assert len(reader.read_many("sessions", KEYS, batch=KEYS)) == len(KEYS)
     assert any(
@@ -243,7 +233,7 @@ def test_a_bundle_that_is_not_one_is_read_entry_by_entry(
 def test_a_build_that_took_everything_from_its_own_cache_leaves_the_shared_one_alone(tmp_path: Path) -> None:
     shared = _published(tmp_path)
     _bundle(shared).unlink()
-    warm = _store(tmp_path, "ci")  # CI's own cache holds every entry: nothing is read or made
+    warm = layered_store(tmp_path, "ci")  # CI's own cache holds every entry: nothing is read or made
     reads = CountedReads(_shared(warm))
     warm.bundle("sessions", KEYS)
     warm.flush()
@@ -252,7 +242,7 @@ def test_a_build_that_took_everything_from_its_own_cache_leaves_the_shared_one_a
 
 def test_a_build_that_made_one_entry_publishes_its_part_and_any_part_missing(tmp_path: Path) -> None:
     keys = [_key(n) for n in range(250)]
-    ci = _store(tmp_path, "ci")
+    ci = layered_store(tmp_path, "ci")
     ci.bundle("sessions", keys)
     for key in keys:
         ci.write("sessions", key, b"first")
@@ -263,7 +253,7 @@ def test_a_build_that_made_one_entry_publishes_its_part_and_any_part_missing(tmp
     made, missing, kept = list(places)[:3]
     places[missing].unlink()
     inode = places[kept].stat().st_ino
-    warm = _store(tmp_path, "ci")
+    warm = layered_store(tmp_path, "ci")
     warm.bundle("sessions", keys)
     warm.write("sessions", parts[made][0], b"made again")  # one session ran again
     warm.flush()
@@ -276,7 +266,7 @@ def test_an_entry_made_again_replaces_its_bundle(tmp_path: Path) -> None:
     """A session run again (a stale entry) is written under the same key: the bundle that
     held the old entry is written again, or every clone would run it again too."""
     shared = _published(tmp_path)
-    again = _store(tmp_path, "ci")
+    again = layered_store(tmp_path, "ci")
     again.bundle("sessions", KEYS)
     assert len(again.read_many("sessions", KEYS, local=False, batch=KEYS)) == len(KEYS)
     again.write("sessions", KEYS[2], b"made again")

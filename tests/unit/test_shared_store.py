@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from layered_store import layered_store
 from wmbook.shared_store import SharedStore, SharedStoreError
 from wmbook.store import Store, seal, unseal
 
@@ -283,24 +284,13 @@ def key_pair() -> tuple[str, str]:
     return new_key_pair()
 
 
-def _signed_layers(tmp_path: Path, name: str, private: str = "", public: str = "") -> Store:
-    from wmbook.signing import private_key, public_key
-
-    shared = SharedStore(
-        str(tmp_path / "shared"),
-        private_key(private) if private else None,
-        public_key(public) if public else None,
-    )
-    return Store(tmp_path / name, shared)
-
-
 def test_a_signed_entry_is_read_by_a_verifying_store(tmp_path: Path, key_pair: tuple[str, str]) -> None:
     private, public = key_pair
-    ci = _signed_layers(tmp_path, "ci", private, public)
+    ci = layered_store(tmp_path, "ci", private, public)
     ci.write("sessions", KEY, b"result")
     ci.flush()
     assert (tmp_path / "shared" / "sessions" / KEY[:2] / KEY).read_bytes().split(b"\n")[0].count(b" ") == 2
-    reader = _signed_layers(tmp_path, "reader", public=public)
+    reader = layered_store(tmp_path, "reader", public=public)
     assert reader.read("sessions", KEY) == b"result"
 
 
@@ -314,7 +304,7 @@ def test_an_entry_not_signed_by_the_owner_for_its_place_is_ignored(
     private, public = key_pair
     shared = tmp_path / "shared"
     signer = private if forgery != "other key" else new_key_pair()[0]
-    ci = _signed_layers(tmp_path, "ci", signer if forgery != "unsigned" else "")
+    ci = layered_store(tmp_path, "ci", signer if forgery != "unsigned" else "")
     ci.write("sessions", OTHER if forgery == "moved" else KEY, b'{"output": "genuine"}')
     ci.flush()
     entry = shared / "sessions" / KEY[:2] / KEY
@@ -325,7 +315,7 @@ def test_an_entry_not_signed_by_the_owner_for_its_place_is_ignored(
         opened = open_entry(entry.read_bytes())
         assert opened is not None and opened[1]
         entry.write_bytes(seal(b'{"output": "<script>x</script>"}', opened[1]))
-    reader = _signed_layers(tmp_path, "reader", public=public)
+    reader = layered_store(tmp_path, "reader", public=public)
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.wmbook"):
         assert reader.read("sessions", KEY) is None
         reader.flush()
@@ -336,16 +326,16 @@ def test_an_entry_not_signed_by_the_owner_for_its_place_is_ignored(
 
 
 def test_without_a_public_key_entries_are_used_as_before(tmp_path: Path, key_pair: tuple[str, str]) -> None:
-    ci = _signed_layers(tmp_path, "ci")
+    ci = layered_store(tmp_path, "ci")
     ci.write("sessions", KEY, b"result")
     ci.flush()
-    assert _signed_layers(tmp_path, "reader").read("sessions", KEY) == b"result"
+    assert layered_store(tmp_path, "reader").read("sessions", KEY) == b"result"
 
 
 def test_a_verifying_build_without_the_signing_key_publishes_nothing(
     tmp_path: Path, key_pair: tuple[str, str]
 ) -> None:
-    contributor = _signed_layers(tmp_path, "contributor", public=key_pair[1])
+    contributor = layered_store(tmp_path, "contributor", public=key_pair[1])
     contributor.write("sessions", KEY, b"result")
     contributor.flush()
     assert not (tmp_path / "shared").exists()
