@@ -107,6 +107,8 @@ class SharedStore:
         self.bundled_bad = 0  # entries in bundles ignored this build: damaged, unsigned, forged
         self.bundled_forged = 0  # of which with a signature the public key does not verify
         self._written: set[tuple[str, str]] = set()  # entries this build made
+        # Entries this build can vouch for: it made them, or read them here signed by the owner.
+        self._vouched: set[tuple[str, str]] = set()
         self._bundles_read: set[str] = set()  # bundles this build asked for
         self._bundles_whole: set[str] = set()  # of which every entry checked out
         if public_key is None:
@@ -165,6 +167,9 @@ class SharedStore:
                 self._remove(place)
             elif self._trusted(entry_name(namespace, key), *opened):
                 found[key] = opened[0]
+        if self.public_key is not None:  # checked against the owner's key, not merely found
+            with self._lock:
+                self._vouched.update((namespace, key) for key in found)
         return found
 
     def _fetch(self, places: list[str]) -> dict[str, bytes]:
@@ -250,6 +255,7 @@ class SharedStore:
         """Publish an entry (``store.seal``ed) in the background, where writes are allowed."""
         with self._lock:
             self._written.add((namespace, key))  # a bundle holding it is out of date
+            self._vouched.add((namespace, key))
         if not (self.writable and self.reachable):
             return
         signed = self._signed(namespace, key, sealed)
@@ -282,13 +288,14 @@ class SharedStore:
                 where for where, held in parts.items() if any((namespace, k) in self._written for k in held)
             }
             read, whole = parts.keys() & self._bundles_read, parts.keys() & self._bundles_whole
+            vouched = frozenset(key for space, key in self._vouched if space == namespace)
         if not (changed or read):
             return  # everything came from this machine's cache, as it did last time
         for where, held in parts.items():
             if where in changed or where not in whole:
                 # One this build did not read is published only where there is none yet.
                 unread = where not in changed and where not in read
-                self._background(self._publish_bundle, namespace, where, held, folder, unread)
+                self._background(self._publish_bundle, namespace, where, held, folder, unread, vouched)
 
     def _exists(self, where: str) -> bool:
         """Whether an object is at ``where``: one request that reads a byte of it."""
@@ -299,12 +306,24 @@ class SharedStore:
         return True
 
     def _publish_bundle(
-        self, namespace: str, where: str, held: tuple[str, ...], folder: str, unless_there: bool
+        self,
+        namespace: str,
+        where: str,
+        held: tuple[str, ...],
+        folder: str,
+        unless_there: bool,
+        vouched: frozenset[str],
     ) -> None:
+        """Publish the bundle ``where`` from the local cache's entries of ``held``.  A build
+        that signs takes only those of ``vouched`` (made this build, or read here signed by the owner):
+        an entry found only in the local cache (restored from elsewhere, say) is not signed
+        for every reader on its word; a reader finds it at its own address, if at all."""
         if unless_there and self._exists(where):
             return
         entries: dict[str, bytes] = {}
         for key in held:
+            if self.signing_key is not None and key not in vouched:
+                continue
             try:
                 sealed = read_regular(Path(folder) / entry_name(namespace, key))
             except OSError:
@@ -373,6 +392,7 @@ class SharedStore:
             threads.shutdown(wait=True)
         with self._lock:
             self._written.clear()
+            self._vouched.clear()
             self._bundles_read.clear()
             self._bundles_whole.clear()
         self._report_untrusted()

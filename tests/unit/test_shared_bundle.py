@@ -274,3 +274,33 @@ def test_an_entry_made_again_replaces_its_bundle(tmp_path: Path) -> None:
     entries = unpack_bundle(_bundle(shared).read_bytes()) or {}
     assert open_entry(entries[KEYS[2]]) == (b"made again", b"")
     assert len(entries) == len(KEYS)
+
+
+def test_a_signing_build_bundles_only_entries_it_made_or_read_signed(
+    tmp_path: Path, key_pair: tuple[str, str]
+) -> None:
+    """An entry found only in the signing build's local cache (restored from elsewhere,
+    say) is not signed into a bundle; entries it read from the shared cache signed by the
+    owner are."""
+    private, public = key_pair
+    Store(tmp_path / "ci").write("sessions", KEYS[5], b"POISONED")  # planted in the local cache
+    ci = layered_store(tmp_path, "ci", private, public)
+    ci.bundle("sessions", KEYS)
+    for key in KEYS[:5]:
+        ci.write("sessions", key, f"result {key[:2]}".encode())
+    ci.flush()
+    shared = tmp_path / "shared"
+    assert set(unpack_bundle(_bundle(shared).read_bytes()) or {}) == set(KEYS[:5])
+    assert not [p for p in shared.rglob("*") if p.is_file() and b"POISONED" in p.read_bytes()]
+    reader = layered_store(tmp_path, "reader", public=public)
+    assert reader.read_many("sessions", KEYS, batch=KEYS) == {
+        key: f"result {key[:2]}".encode() for key in KEYS[:5]
+    }
+    later = layered_store(tmp_path, "later", private, public)  # a fresh runner: nothing local
+    later.bundle("sessions", KEYS)
+    assert len(later.read_many("sessions", KEYS, local=False, batch=KEYS)) == 5
+    later.write("sessions", KEYS[5], b"made here")
+    later.flush()
+    entries = unpack_bundle(_bundle(shared).read_bytes()) or {}
+    assert set(entries) == set(KEYS)
+    assert (open_entry(entries[KEYS[5]]) or (b"",))[0] == b"made here"
