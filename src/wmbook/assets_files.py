@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from wmbook.kinds.base import BlockKind
 from wmbook.math.katex import katex_dir
@@ -98,8 +99,7 @@ def kind_files(kind: BlockKind[Any]) -> list[tuple[str, Path]]:
     return [(f"{ASSETS}/kinds/{kind.name}/{path.name}", path) for path in kind.files]
 
 
-@dataclass(frozen=True)
-class SiteAssets:
+class SiteAssets(msgspec.Struct, frozen=True):
     """What a book adds to its site: the stylesheets and scripts every page links, in order,
     and the files copied in, (site path, file)."""
 

@@ -8,7 +8,7 @@ records live here so that neither those stages nor the two kinds import a kind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from wmbook.model import Fence, FencedRecord, Region, SourceLoc, StepKey, StepKind
 from wmbook.parse.block_options import slugify
@@ -16,8 +16,7 @@ from wmbook.parse.options import CodeOptions
 from wmbook.parse.snippets import Included
 
 
-@dataclass(frozen=True)
-class FigureLabel:
+class FigureLabel(msgspec.Struct, frozen=True):
     """A numbered figure: what a block with ``figure="5.2"`` draws."""
 
     loc: SourceLoc  # the block's opening fence
@@ -25,8 +24,7 @@ class FigureLabel:
     anchor: str  # "fig-5-2"
 
 
-@dataclass(frozen=True)
-class CodeBlock:
+class CodeBlock(msgspec.Struct, frozen=True):
     """A python fence: its code and validated options."""
 
     region: Region
@@ -65,8 +63,7 @@ class CodeBlock:
         return SourceLoc(self.loc.path, self.fence.body_start)
 
 
-@dataclass(frozen=True)
-class ExpectedOutput:
+class ExpectedOutput(msgspec.Struct, frozen=True):
     """What the code block ``owner`` must print."""
 
     region: Region
@@ -78,8 +75,7 @@ class ExpectedOutput:
     atol: float | None = None
 
 
-@dataclass(frozen=True)
-class OutputRewrite:
+class OutputRewrite(msgspec.Struct, frozen=True):
     """An expected-output fence to be replaced by what its block printed (accept mode)."""
 
     expected: ExpectedOutput

@@ -11,8 +11,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+from msgspec.structs import replace
 
 from wmbook.blocks import CodeBlock, OutputRewrite
 from wmbook.model import (
@@ -43,16 +45,15 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class ParsedPage:
+class ParsedPage(msgspec.Struct, frozen=True):
     """A parsed Markdown page: its blocks in page order and what its prose holds."""
 
     ref: PageRef  # which page it is: its one identity (``path``, ``abs_path`` are the ref's)
     text: str
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = msgspec.field(default_factory=dict)
     depends_on: tuple[tuple[str, bytes], ...] = ()  # declared files: (path beside the page, content)
     blocks: tuple[Block, ...] = ()
-    prose: Prose = field(default_factory=Prose)
+    prose: Prose = msgspec.field(default_factory=Prose)
     chapter: ChapterMeta | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     runnable: bool = True  # False when the front matter is invalid: the page's code is not run
@@ -136,20 +137,23 @@ class ParsedPage:
         return replace(self.rendered(), text=self.text)
 
 
-@dataclass
-class Page:
+class Page(msgspec.Struct):
     """One page during one build."""
 
     parsed: ParsedPage
     dest_path: str = ""  # where MkDocs writes the page's HTML
-    sessions: list[PendingResult] = field(default_factory=list)
-    results: dict[StepKey, StepResult] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    outputs: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its output HTML
-    figures: dict[StepKey, str] = field(default_factory=dict)  # a code block's step -> its figures HTML
+    sessions: list[PendingResult] = msgspec.field(default_factory=list)
+    results: dict[StepKey, StepResult] = msgspec.field(default_factory=dict)
+    diagnostics: list[Diagnostic] = msgspec.field(default_factory=list)
+    outputs: dict[StepKey, str] = msgspec.field(
+        default_factory=dict
+    )  # a code block's step -> its output HTML
+    figures: dict[StepKey, str] = msgspec.field(
+        default_factory=dict
+    )  # a code block's step -> its figures HTML
     template: str = ""  # a notebook page's styles and scripts from mkdocs-jupyter, for the finished page
-    needs: set[AssetKind] = field(default_factory=set)  # what its outputs turned out to need
-    toc_ids: set[str] = field(default_factory=set)  # headings that results add to the contents
+    needs: set[AssetKind] = msgspec.field(default_factory=set)  # what its outputs turned out to need
+    toc_ids: set[str] = msgspec.field(default_factory=set)  # headings that results add to the contents
     checked: bool = False
     set_aside: bool = False  # ``parsed`` is its ``between_passes`` form until ``stages.parse_again``
 
@@ -184,8 +188,7 @@ class Page:
         return self.ref.slot_prefix
 
 
-@dataclass
-class Book:
+class Book(msgspec.Struct):
     """Everything one build knows: settings, pages, results and problems."""
 
     settings: Settings
@@ -193,25 +196,31 @@ class Book:
     docs_dir: str
     store: Store
     instruments: InstrumentRegistry
-    bibliography: dict[str, Reference] = field(default_factory=dict)
+    bibliography: dict[str, Reference] = msgspec.field(default_factory=dict)
     bibliography_path: str = ""  # as displayed
     bibliography_found: bool = False
-    pages: dict[str, Page] = field(default_factory=dict)  # by src_uri
-    nav_titles: dict[str, str] = field(default_factory=dict)  # nav title -> src_uri
+    pages: dict[str, Page] = msgspec.field(default_factory=dict)  # by src_uri
+    nav_titles: dict[str, str] = msgspec.field(default_factory=dict)  # nav title -> src_uri
     titled: dict[str, Page] | None = None  # pages by title, made once (``stages.page_titled``)
-    diagnostics: list[Diagnostic] = field(default_factory=list)  # not tied to one page
-    sessions: list[SessionResult] = field(default_factory=list)
-    rewrites: dict[str, list[OutputRewrite]] = field(default_factory=dict)  # by page (src_uri), accept mode
+    diagnostics: list[Diagnostic] = msgspec.field(default_factory=list)  # not tied to one page
+    sessions: list[SessionResult] = msgspec.field(default_factory=list)
+    rewrites: dict[str, list[OutputRewrite]] = msgspec.field(
+        default_factory=dict
+    )  # by page (src_uri), accept mode
     site_name: str = ""
     site_url: str = ""
     accept_hint: str = "WMBOOK_ACCEPT=1 mkdocs build"
-    assets: set[AssetKind] = field(default_factory=set)  # what every page links (math, instruments)
-    late_assets: set[AssetKind] = field(default_factory=set)  # what some page needed after running
+    assets: set[AssetKind] = msgspec.field(default_factory=set)  # what every page links (math, instruments)
+    late_assets: set[AssetKind] = msgspec.field(default_factory=set)  # what some page needed after running
     runtime_bytes: int = 0  # what the in-browser runner downloads on the first Run
-    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
-    writes: list[tuple[SourceLoc, Future[None]]] = field(default_factory=list)  # notebook writes that failed
+    writer: ThreadPoolExecutor = msgspec.field(default_factory=lambda: ThreadPoolExecutor(1, "wmbook-write"))
+    writes: list[tuple[SourceLoc, Future[None]]] = msgspec.field(
+        default_factory=list
+    )  # notebook writes that failed
     snippets: SnippetReader | None = None  # the site's pymdownx.snippets settings, if it uses them
-    scratch: list[str] = field(default_factory=list)  # temporary folder of this build, made when needed
+    scratch: list[str] = msgspec.field(
+        default_factory=list
+    )  # temporary folder of this build, made when needed
 
     def scratch_dir(self) -> str:
         """A temporary folder of this build's own (for files the cache folder cannot take),

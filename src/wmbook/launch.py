@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from wmbook import stages
 from wmbook.assets_files import SiteAssets, site_assets
@@ -39,8 +40,7 @@ if TYPE_CHECKING:
 Log = logging.Logger | logging.LoggerAdapter[logging.Logger]
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(msgspec.Struct, frozen=True):
     """What the book needs to know of the site that publishes it."""
 
     root: str  # the folder of the site's configuration file
@@ -59,8 +59,7 @@ def start_backends(
     return shared, start_session_runner(settings, docs_dir)
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(msgspec.Struct, frozen=True):
     """A build under way: its book, the progress report, the assets its site gets."""
 
     book: Book

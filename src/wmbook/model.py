@@ -13,12 +13,12 @@ from __future__ import annotations
 import enum
 import functools
 import os
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+import msgspec
 
-@dataclass(frozen=True, order=True)
-class SourceLoc:
+
+class SourceLoc(msgspec.Struct, frozen=True, order=True):
     """A line of a page, as a contributor sees it: ``docs/page.md:12``, or in a notebook
     ``docs/nb/x.ipynb: cell 4, line 2``."""
 
@@ -32,8 +32,7 @@ class SourceLoc:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
-class PageRef:
+class PageRef(msgspec.Struct, frozen=True, dict=True):
     """One page of the site, as every stage names it.
 
     ``uri`` (MkDocs' ``src_uri``) is the page's key, unique in the site; the others are how
@@ -59,8 +58,7 @@ class Severity(enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(msgspec.Struct, frozen=True):
     """One problem found in the book, located at a line of a Markdown file."""
 
     loc: SourceLoc
@@ -76,8 +74,7 @@ class Diagnostic:
         return text
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(msgspec.Struct, frozen=True):
     """The lines of the page a block covers, as written (1-based, inclusive).
 
     ``text`` identifies the block when the Markdown handed to wmbook differs from
@@ -127,8 +124,7 @@ class AssetKind(enum.StrEnum):
     RUNNER = "runner"  # the in-browser runner (Pyodide is fetched on the first Run)
 
 
-@dataclass(frozen=True)
-class AcceptMode:
+class AcceptMode(msgspec.Struct, frozen=True):
     """Whether a build takes changed outputs into the book's files (accept mode), and how a
     contributor asks for that, for mismatch messages."""
 
@@ -136,16 +132,14 @@ class AcceptMode:
     hint: str = "WMBOOK_ACCEPT=1 mkdocs build"
 
 
-@dataclass(frozen=True)
-class IPythonSetting:
+class IPythonSetting(msgspec.Struct, frozen=True):
     """The book's ``ipython`` setting: whether its Markdown pages' code runs with IPython's
     semantics unless a page or a block says otherwise."""
 
     ipython: bool = False
 
 
-@dataclass(frozen=True)
-class Fence:
+class Fence(msgspec.Struct, frozen=True):
     """A fenced code block found in the Markdown source (lines are 1-based, in the file)."""
 
     start: int  # line of the opening fence
@@ -171,8 +165,7 @@ class StepKind(enum.StrEnum):
     CHECK = "check"  # a quiz's check: evaluate an expression, return its value
 
 
-@dataclass(frozen=True, order=True)
-class StepKey:
+class StepKey(msgspec.Struct, frozen=True, order=True):
     """Which block of a page a step (and its result) belongs to: the kind's name for its
     steps (``StepKind`` for wmbook's own) and the block's index among them on the page."""
 
@@ -183,8 +176,7 @@ class StepKey:
         return f"{self.kind}-{self.index}"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     """One unit of work of a session: a code block or a check expression."""
 
     key: StepKey
@@ -209,8 +201,7 @@ class Step:
         return self.key.kind
 
 
-@dataclass(frozen=True)
-class PageFolder:
+class PageFolder(msgspec.Struct, frozen=True):
     """The folder a session's relative paths start from, as Jupyter's working directory is
     the notebook's folder: read in place, never written (writes land in the session's own
     folder).  A sandbox that confines reads allows ``root``.
@@ -242,16 +233,14 @@ class ReadKind(enum.Enum):
     LISTING = "listing"  # read a folder's names (os.listdir, glob)
 
 
-@dataclass(frozen=True)
-class FileRead:
+class FileRead(msgspec.Struct, frozen=True):
     """A path of the docs folder a session read; its result depends on what is there."""
 
     path: str  # POSIX, relative to ``PageFolder.root``
     kind: ReadKind = ReadKind.FILE
 
 
-@dataclass(frozen=True)
-class SessionSpec:
+class SessionSpec(msgspec.Struct, frozen=True):
     """A self-contained unit of execution: the steps of one session of one page."""
 
     page: str  # display path, e.g. ``docs/page.md``
@@ -275,16 +264,14 @@ class Outcome(enum.Enum):
     LOST = "lost"  # the machine running the session (a remote worker) went away, or cannot run it
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(msgspec.Struct, frozen=True):
     """A rendered figure: inline SVG plus its accessible name."""
 
     svg: str
     label: str
 
 
-@dataclass(frozen=True)
-class Display:
+class Display(msgspec.Struct, frozen=True):
     """One rich output of a step (a ``display(obj)`` call or the value of its last
     expression), as the MIME types the object offered: ``(("text/html", "…"), …)``."""
 
@@ -321,8 +308,7 @@ class Display:
 CUT_MIME = "application/vnd.wmbook.cut"
 
 
-@dataclass(frozen=True)
-class Stream:
+class Stream(msgspec.Struct, frozen=True):
     """Text a step wrote to one of its output streams, in the order it was written."""
 
     name: str  # "stdout" or "stderr"
@@ -330,8 +316,7 @@ class Stream:
     displays_before: int = 0  # how many of the step's rich outputs were shown before this text
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(msgspec.Struct, frozen=True):
     """What one step produced."""
 
     key: StepKey
@@ -352,8 +337,7 @@ class StepResult:
     execution_count: int | None = None  # IPython steps: the cell's number, as in ``In [3]:``
 
 
-@dataclass(frozen=True)
-class SessionResult:
+class SessionResult(msgspec.Struct, frozen=True):
     """The outcome of running one session."""
 
     page: str

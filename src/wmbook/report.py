@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import asdict
 
 from wmbook.model import Diagnostic, SessionResult, Severity
 from wmbook.store import atomic_write
 
 
-@dataclass(frozen=True)
-class BuildSummary:
+class BuildSummary(msgspec.Struct, frozen=True):
     """Counts for the end-of-build line."""
 
     sessions: int

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
+import msgspec
 import pathspec
 
 from wmbook.errors import BookError
@@ -122,8 +123,7 @@ def environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
 # -- from options to settings ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """What a setting is derived from: the options (environment applied) and the book's folders."""
 
     values: Mapping[str, Any]

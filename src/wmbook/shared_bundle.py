@@ -18,7 +18,6 @@ ignored whole; keys a bundle holds that its part should not are never looked at.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 import msgspec
 
@@ -67,8 +66,7 @@ def unpack_bundle(data: bytes) -> dict[str, bytes] | None:
         return None
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(msgspec.Struct, frozen=True):
     """What a bundle gave: the payloads of the keys it should hold that check out, and
     how many entries it held for the others that did not (damaged, unsigned, forged)."""
 

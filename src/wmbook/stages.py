@@ -26,9 +26,11 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
+
+import msgspec
+from msgspec.structs import replace
 
 from wmbook.assets_files import page_tags
 from wmbook.blocks import CodeBlock, OutputRewrite
@@ -118,8 +120,7 @@ class SourceFile(Protocol):
     def abs_dest_path(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class ReadPage:
+class ReadPage(msgspec.Struct, frozen=True):
     """What the build's start needs of a page whose parse is set aside (``parse``)."""
 
     page: Page

@@ -58,7 +58,7 @@ import sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 build(load_config(config_file=sys.argv[1], site_dir=sys.argv[2]))
-print(sorted(m for m in ("msgspec", "wmbook.execute.runner", "wmbook.shared_process") if m in sys.modules))
+print(sorted(m for m in ("wmbook.execute.runner", "wmbook.shared_process") if m in sys.modules))
 """
 
 

@@ -48,15 +48,27 @@ def in_a_pool_thread(thing: object) -> bool:
     )
 
 
+def every_object() -> list[object]:
+    """Every object reachable from those the collector tracks: a record made only of strings
+    and numbers (a ``Fence``) is not tracked itself, but whatever holds it is."""
+    gc.collect()
+    seen: dict[int, object] = {}
+    stack = gc.get_objects()
+    while stack:
+        thing = stack.pop()
+        if id(thing) not in seen:
+            seen[id(thing)] = thing
+            stack.extend(gc.get_referents(thing))
+    return list(seen.values())
+
+
 def alive(types: tuple[type, ...]) -> Counter[str]:
     """How many objects of each of these types are alive, leaving out a pool thread's last
     future (and its condition)."""
-    gc.collect()
-    passing = [o for o in gc.get_objects() if isinstance(o, Future) and in_a_pool_thread(o)]
+    everything = every_object()
+    passing = [o for o in everything if isinstance(o, Future) and in_a_pool_thread(o)]
     transient = {id(o) for o in passing} | {id(o._condition) for o in passing}
-    return Counter(
-        type(o).__name__ for o in gc.get_objects() if isinstance(o, types) and id(o) not in transient
-    )
+    return Counter(type(o).__name__ for o in everything if isinstance(o, types) and id(o) not in transient)
 
 
 def grown_between(few: Counter[str], many: Counter[str]) -> dict[str, int]:

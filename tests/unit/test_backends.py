@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from wmbook.backends import RunnerWhenNeeded, runner_error, session_runner, sessions_expected
 from wmbook.config import WmbookConfig

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import msgspec
 import pytest
 import yaml
 
@@ -371,7 +372,7 @@ def test_header_contents() -> None:
     ],
 )
 def test_header_next_chapter(next_title: str, next_url: str | None, shown: str | None) -> None:
-    meta = ChapterMeta(**{**META.__dict__, "next": next_title})
+    meta = ChapterMeta(**{**msgspec.structs.asdict(META), "next": next_title})
     header = chapter_header(meta, HeaderLinks("..", SITE, (), next_url), words=10)
     assert "<dt>Instruments</dt><dd>none</dd>" in header
     if shown is None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.metadata
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from wmbook.execute import keys
@@ -41,13 +41,13 @@ SPEC = SessionSpec(
 
 def _step(index: int, **changes: Any) -> SessionSpec:
     steps = list(SPEC.steps)
-    steps[index] = dataclasses.replace(steps[index], **changes)
-    return dataclasses.replace(SPEC, steps=tuple(steps))
+    steps[index] = msgspec.structs.replace(steps[index], **changes)
+    return msgspec.structs.replace(SPEC, steps=tuple(steps))
 
 
 def _shift(lines: int) -> SessionSpec:
-    steps = tuple(dataclasses.replace(s, first_line=s.first_line + lines) for s in SPEC.steps)
-    return dataclasses.replace(SPEC, steps=steps, source_lines=("New prose.", *SPEC.source_lines))
+    steps = tuple(msgspec.structs.replace(s, first_line=s.first_line + lines) for s in SPEC.steps)
+    return msgspec.structs.replace(SPEC, steps=steps, source_lines=("New prose.", *SPEC.source_lines))
 
 
 @pytest.mark.parametrize(
@@ -60,12 +60,12 @@ def _shift(lines: int) -> SessionSpec:
         pytest.param(_step(2, raises=None), id="raises-removed"),
         pytest.param(_step(1, key=StepKey(StepKind.CODE, 0)), id="step-kind"),
         pytest.param(_step(2, key=StepKey(StepKind.CODE, 2)), id="step-index"),
-        pytest.param(dataclasses.replace(SPEC, steps=SPEC.steps[:2]), id="step-removed"),
-        pytest.param(dataclasses.replace(SPEC, files=(("data.csv", b"a,b\n1,3\n"),)), id="file-content"),
-        pytest.param(dataclasses.replace(SPEC, files=(("other.csv", b"a,b\n1,2\n"),)), id="file-name"),
-        pytest.param(dataclasses.replace(SPEC, files=()), id="file-removed"),
-        pytest.param(dataclasses.replace(SPEC, page="docs/q.md"), id="page"),
-        pytest.param(dataclasses.replace(SPEC, name="other"), id="session-name"),
+        pytest.param(msgspec.structs.replace(SPEC, steps=SPEC.steps[:2]), id="step-removed"),
+        pytest.param(msgspec.structs.replace(SPEC, files=(("data.csv", b"a,b\n1,3\n"),)), id="file-content"),
+        pytest.param(msgspec.structs.replace(SPEC, files=(("other.csv", b"a,b\n1,2\n"),)), id="file-name"),
+        pytest.param(msgspec.structs.replace(SPEC, files=()), id="file-removed"),
+        pytest.param(msgspec.structs.replace(SPEC, page="docs/q.md"), id="page"),
+        pytest.param(msgspec.structs.replace(SPEC, name="other"), id="session-name"),
     ],
 )
 def test_the_key_changes_with_what_the_session_runs(changed: SessionSpec) -> None:
@@ -77,8 +77,8 @@ def test_the_key_changes_with_what_the_session_runs(changed: SessionSpec) -> Non
     [
         pytest.param(_shift(3), id="prose-added-above"),
         pytest.param(_shift(-2), id="prose-removed-above"),
-        pytest.param(dataclasses.replace(SPEC, source_lines=("Other text",)), id="prose-edited"),
-        pytest.param(dataclasses.replace(SPEC), id="equal-spec"),
+        pytest.param(msgspec.structs.replace(SPEC, source_lines=("Other text",)), id="prose-edited"),
+        pytest.param(msgspec.structs.replace(SPEC), id="equal-spec"),
     ],
 )
 def test_the_key_ignores_line_numbers_and_prose(same: SessionSpec) -> None:

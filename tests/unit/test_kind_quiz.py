@@ -3,8 +3,7 @@ session's value, and markup."""
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 from kind_support import check_context, clean_page, parse_block, render_context
 
@@ -399,7 +398,7 @@ def test_a_result_for_another_quiz_is_not_used() -> None:
 
 
 def _markup(options: list[str], index: int = 0) -> str:
-    return "\n".join(kind.render(dataclasses.replace(valid(options), index=index)))
+    return "\n".join(kind.render(msgspec.structs.replace(valid(options), index=index)))
 
 
 @pytest.mark.parametrize(

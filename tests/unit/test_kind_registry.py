@@ -4,13 +4,14 @@ first, a package that gives something else or claims what another kind claims re
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import NoReturn
 
 import pytest
 from kind_support import check_context, parse_context, render_context
+from msgspec.structs import replace
 
 from wmbook.errors import BookError
 from wmbook.kinds import ENTRY_POINT_GROUP, OWN, build_registry, guarded, load_registry, registry

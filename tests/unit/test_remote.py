@@ -5,13 +5,13 @@ takes only typed events."""
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from wmbook.execute import remote
@@ -136,8 +136,8 @@ def test_a_file_read_but_not_sent_goes_with_the_second_run(
     (tmp_path / "lab" / "data.csv").write_text("1\n")
     folder = PageFolder(str(tmp_path), "lab")
     looked = StepResult(FIRST, Outcome.RAISED, reads=(FileRead("lab/data.csv", ReadKind.ABSENT),))
-    first = dataclasses.replace(DONE, results=(looked, DONE.results[1]))
-    session, cluster = _run(_answer(first), _answer(), spec=dataclasses.replace(SPEC, folder=folder))
+    first = msgspec.structs.replace(DONE, results=(looked, DONE.results[1]))
+    session, cluster = _run(_answer(first), _answer(), spec=msgspec.structs.replace(SPEC, folder=folder))
     assert session == DONE
     assert cluster.requests[0].spec.folder is not None and not cluster.requests[0].spec.folder.shipped
     second = cluster.requests[1].spec.folder
@@ -152,10 +152,10 @@ def test_files_a_stale_run_read_are_sent_up_front(tmp_path: Path, monkeypatch: p
     (tmp_path / "lab" / "small.csv").write_text("1\n")
     monkeypatch.setattr(pagefiles, "SHIP_FILE_BYTES", 10)
     folder = PageFolder(str(tmp_path), "lab")
-    plain = remote.with_page_files(dataclasses.replace(SPEC, folder=folder)).folder
+    plain = remote.with_page_files(msgspec.structs.replace(SPEC, folder=folder)).folder
     assert plain is not None
     assert [path for path, _ in plain.shipped or ()] == ["lab/small.csv"] and plain.unsent == ("lab/big.csv",)
-    hinted = dataclasses.replace(SPEC, folder=dataclasses.replace(folder, expected=("lab/big.csv",)))
+    hinted = msgspec.structs.replace(SPEC, folder=msgspec.structs.replace(folder, expected=("lab/big.csv",)))
     sent = remote.with_page_files(hinted).folder
     assert sent is not None
     assert [path for path, _ in sent.shipped or ()] == ["lab/big.csv", "lab/small.csv"] and sent.unsent == ()
@@ -166,7 +166,7 @@ def test_files_a_stale_run_read_are_sent_up_front(tmp_path: Path, monkeypatch: p
 
 def test_a_file_read_but_not_sent_is_named_at_the_step_that_read_it() -> None:
     read = StepResult(SECOND, Outcome.OK, reads=(FileRead("lab/big.csv", ReadKind.ABSENT),))
-    session = dataclasses.replace(DONE, results=(DONE.results[0], read))
+    session = msgspec.structs.replace(DONE, results=(DONE.results[0], read))
     named = remote.unsent_result(session, ["lab/big.csv"], "it is too large", "Dask")
     assert named.results[1].outcome is Outcome.LOST and named.failed
     assert (

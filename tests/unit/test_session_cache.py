@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from wmbook.execute.cache import SessionCache, relocate
@@ -80,8 +80,8 @@ RESULT = SessionResult(
 
 
 def _moved(lines: int, spec: SessionSpec = SPEC) -> SessionSpec:
-    steps = tuple(dataclasses.replace(s, first_line=s.first_line + lines) for s in spec.steps)
-    return dataclasses.replace(spec, steps=steps)
+    steps = tuple(msgspec.structs.replace(s, first_line=s.first_line + lines) for s in spec.steps)
+    return msgspec.structs.replace(spec, steps=steps)
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_round_trip(cache: SessionCache) -> None:
     assert cache.load(KEY, SPEC) is None
     cache.store_result(KEY, SPEC, RESULT)
     loaded = cache.load(KEY, SPEC)
-    assert loaded == dataclasses.replace(RESULT, from_cache=True)
+    assert loaded == msgspec.structs.replace(RESULT, from_cache=True)
     assert loaded is not None and loaded.results[1].value == 4
     assert len(_entries(cache)) == 1
 
@@ -121,7 +121,7 @@ def test_the_entry_is_plain_json(cache: SessionCache) -> None:
     [Outcome.RAISED, Outcome.TIMEOUT, Outcome.DIED, Outcome.NOT_RUN, Outcome.UNCACHED],
 )
 def test_failed_sessions_are_not_stored(cache: SessionCache, outcome: Outcome) -> None:
-    failed = dataclasses.replace(RESULT, results=(*RESULT.results[:2], StepResult(CODE1, outcome)))
+    failed = msgspec.structs.replace(RESULT, results=(*RESULT.results[:2], StepResult(CODE1, outcome)))
     cache.store_result(KEY, SPEC, failed)
     assert _entries(cache) == []
     assert cache.load(KEY, SPEC) is None
@@ -143,8 +143,8 @@ def test_line_numbers_move_with_the_blocks(cache: SessionCache, lines: int) -> N
 
 
 def test_blocks_moved_apart_move_each_by_its_own_shift() -> None:
-    spec = dataclasses.replace(
-        SPEC, steps=(SPEC.steps[0], SPEC.steps[1], dataclasses.replace(SPEC.steps[2], first_line=20))
+    spec = msgspec.structs.replace(
+        SPEC, steps=(SPEC.steps[0], SPEC.steps[1], msgspec.structs.replace(SPEC.steps[2], first_line=20))
     )
     moved = relocate(RESULT, [4, 10, 14], spec)
     assert moved.results[0].output == RESULT.results[0].output
@@ -154,7 +154,7 @@ def test_blocks_moved_apart_move_each_by_its_own_shift() -> None:
 
 def test_lines_of_other_files_and_outside_the_blocks_stay() -> None:
     other = StepResult(CODE1, Outcome.OK, output='File "lib.py", line 15\ndocs/other.md:15\ndocs/p.md:2\n')
-    result = dataclasses.replace(RESULT, results=(*RESULT.results[:2], other))
+    result = msgspec.structs.replace(RESULT, results=(*RESULT.results[:2], other))
     moved = relocate(result, [4, 10, 14], _moved(5))
     assert moved.results[2].output == 'File "lib.py", line 15\ndocs/other.md:15\ndocs/p.md:2\n'
     assert relocate(result, [4, 10, 14], SPEC) is result
@@ -175,9 +175,9 @@ def test_an_entry_is_stale_when_a_file_it_read_changed(cache: SessionCache, tmp_
     (tmp_path / "lab").mkdir()
     (tmp_path / "lab" / "data.csv").write_text("1\n")
     (tmp_path / "lab" / "other.csv").write_text("2\n")
-    spec = dataclasses.replace(SPEC, folder=PageFolder(str(tmp_path), "lab"))
-    first = dataclasses.replace(RESULT.results[0], reads=(FileRead("lab/data.csv"),))
-    cache.store_result(KEY, spec, dataclasses.replace(RESULT, results=(first, *RESULT.results[1:])))
+    spec = msgspec.structs.replace(SPEC, folder=PageFolder(str(tmp_path), "lab"))
+    first = msgspec.structs.replace(RESULT.results[0], reads=(FileRead("lab/data.csv"),))
+    cache.store_result(KEY, spec, msgspec.structs.replace(RESULT, results=(first, *RESULT.results[1:])))
     (tmp_path / "lab" / "other.csv").write_text("changed\n")
     assert SessionCache(cache.store).load(KEY, spec) is not None  # a file it did not read
     (tmp_path / "lab" / "data.csv").write_text("changed\n")
@@ -233,7 +233,7 @@ class FakePool:
         self, spec: SessionSpec, after: Callable[[SessionResult], None] | None = None, limits: object = None
     ) -> Future[SessionResult]:
         self.ran.append(spec.name)
-        result = dataclasses.replace(RESULT, name=spec.name)
+        result = msgspec.structs.replace(RESULT, name=spec.name)
         if after is not None:
             after(result)
         future: Future[SessionResult] = Future()
@@ -321,9 +321,9 @@ def test_a_hit_whose_outputs_were_cut_by_another_budget_runs(
     from wmbook.execute.sandbox import Limits
     from wmbook.model import CUT_MIME
 
-    cut = dataclasses.replace(RESULT.results[1], displays=(Display(((CUT_MIME, "5000 1000"),)),))
+    cut = msgspec.structs.replace(RESULT.results[1], displays=(Display(((CUT_MIME, "5000 1000"),)),))
     cache.store_result(
-        KEY, SPEC, dataclasses.replace(RESULT, results=(RESULT.results[0], cut, RESULT.results[2]))
+        KEY, SPEC, msgspec.structs.replace(RESULT, results=(RESULT.results[0], cut, RESULT.results[2]))
     )
     pool = FakePool()
     executor = Executor(pool, cache, CacheMode.AUTO, limits=Limits(display_bytes=budget))  # type: ignore[arg-type]

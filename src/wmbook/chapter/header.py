@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from html.parser import HTMLParser
+
+import msgspec
 
 from wmbook.chapter.meta import ChapterMeta
 from wmbook.templates import macros
@@ -16,8 +17,7 @@ _SKIPPED_TAGS = {"pre", "svg", "script", "style", "math", "button", "template"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-@dataclass(frozen=True)
-class HeaderLinks:
+class HeaderLinks(msgspec.Struct, frozen=True):
     """Where the header's links point (already relative to the page)."""
 
     home: str

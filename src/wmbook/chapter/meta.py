@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from wmbook.model import Diagnostic, SourceLoc
 
 
-@dataclass(frozen=True)
-class ChapterMeta:
+class ChapterMeta(msgspec.Struct, frozen=True):
     """What the header and the citations of a chapter need."""
 
     title: str

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+
+import msgspec
 
 _NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 # A number is not part of a word or of a longer number ("mm5", "3.11.7"), but may
@@ -24,12 +25,14 @@ _ACTUAL_NUMBER = rf"{_EDGE_BEFORE}({_NUMBER}|nan|inf|-inf){_EDGE_AFTER}"
 ELLIPSIS = "..."
 
 
-@dataclass(frozen=True)
-class Tolerance:
+class Tolerance(msgspec.Struct, frozen=True):
     """How close a printed number must be to an expected one."""
 
     rtol: float | None = None
     atol: float | None = None
+
+
+DEFAULT_TOLERANCE = Tolerance()  # numbers as printed: the defaults of ``number_matches``
 
 
 @lru_cache(maxsize=4096)
@@ -69,7 +72,7 @@ def number_matches(expected: str, actual: str, tolerance: Tolerance) -> bool:
     return abs(got - want) <= half_unit
 
 
-def line_matches(expected: str, actual: str, tolerance: Tolerance = Tolerance()) -> bool:
+def line_matches(expected: str, actual: str, tolerance: Tolerance = DEFAULT_TOLERANCE) -> bool:
     """Whether one printed line matches one expected line."""
     expected, actual = expected.rstrip(), actual.rstrip()
     if expected == actual:
@@ -109,7 +112,7 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def output_matches(expected: str, actual: str, tolerance: Tolerance = Tolerance()) -> bool:
+def output_matches(expected: str, actual: str, tolerance: Tolerance = DEFAULT_TOLERANCE) -> bool:
     """Whether the whole printed output matches the expected text."""
     want, have = _lines(expected), _lines(actual)
     # reachable[j]: the expected lines so far can match exactly the first j printed lines.

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from wmbook.model import Diagnostic, Display, Severity, SourceLoc, StepKey, StepResult
 

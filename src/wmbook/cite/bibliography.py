@@ -11,8 +11,10 @@ import codecs
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from wmbook.cite.bibfile import BibLines
 from wmbook.cite.inline import SAFE_URL, unsafe_links
@@ -42,16 +44,14 @@ RELATED_PHRASES = {
 }
 
 
-@dataclass(frozen=True)
-class Related:
+class Related(msgspec.Struct, frozen=True):
     """Another work an entry points to (BibLaTeX's ``related``), with the words that join them."""
 
     phrase: str  # "Also published as"
     work: Reference
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(msgspec.Struct, frozen=True):
     """One bibliography entry, reduced to what a reference list shows."""
 
     key: str
@@ -75,8 +75,7 @@ class Reference:
     related: tuple[Related, ...] = ()
 
 
-@dataclass(frozen=True)
-class Bibliography:
+class Bibliography(msgspec.Struct, frozen=True):
     """The book's bibliography as the checks see it: its entries, where it is (or was looked
     for), as displayed, and whether it was there."""
 
@@ -85,8 +84,7 @@ class Bibliography:
     found: bool
 
 
-@dataclass
-class PageCitations:
+class PageCitations(msgspec.Struct):
     """Numbers given to the works a page cites, in order of first citation."""
 
     numbers: dict[str, int]

@@ -4,8 +4,8 @@ appeared, links), its other published versions, and its annotation, from one tem
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+import msgspec
 from markupsafe import Markup
 
 from wmbook.cite.bibliography import PageCitations, Reference
@@ -22,40 +22,35 @@ _REPORTS = {"report": "Report", "techreport": "Technical report"}
 _THESES = {"thesis": "Thesis", "phdthesis": "Doctoral dissertation", "mastersthesis": "Master's thesis"}
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(msgspec.Struct, frozen=True):
     """A run of an entry's text, italic or not."""
 
     text: str
     italic: bool = False
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     """A link an entry carries (DOI, page, arXiv)."""
 
     href: str
     label: str
 
 
-@dataclass(frozen=True)
-class EntryView:
+class EntryView(msgspec.Struct, frozen=True):
     """One work as the list shows it: its text, then its links."""
 
     pieces: tuple[Piece, ...]
     links: tuple[Link, ...]
 
 
-@dataclass(frozen=True)
-class RelatedView:
+class RelatedView(msgspec.Struct, frozen=True):
     """'Also published as: …' under an entry."""
 
     phrase: str
     entry: EntryView
 
 
-@dataclass(frozen=True)
-class ReferenceView:
+class ReferenceView(msgspec.Struct, frozen=True):
     """A list item: the entry, its related works and its annotation."""
 
     key: str

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.chapter.meta import ChapterMeta
 from wmbook.templates import macros
@@ -23,8 +24,7 @@ class CiteSlot(enum.Enum):
 CitePart = str | CiteSlot
 
 
-@dataclass(frozen=True)
-class SectionCitation:
+class SectionCitation(msgspec.Struct, frozen=True):
     """Everything the cite dialog of one section shows.
 
     ``url`` is absolute when the book sets ``site_url``; otherwise it is the page's path

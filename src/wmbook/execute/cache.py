@@ -14,8 +14,9 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from wmbook.execute.keys import ImportRecord, imports_unchanged, record_imports
 from wmbook.execute.pagefiles import reads_unchanged, record_reads

@@ -19,8 +19,9 @@ import io
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from wmbook.execute.protocol import MAX_OUTPUT, capture_path
 from wmbook.model import Stream
@@ -28,8 +29,7 @@ from wmbook.model import Stream
 STDOUT, STDERR = "stdout", "stderr"
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(msgspec.Struct, frozen=True):
     """Bytes ``start:end`` of one stream's file, shown after ``displays`` rich outputs."""
 
     name: str

@@ -18,7 +18,8 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.execute.sandbox import kill_until_gone
 
@@ -27,8 +28,7 @@ _serial = itertools.count()  # each worker server of a process has folders of it
 _KILL_ROUNDS = 1000  # rounds of SIGKILL; a cgroup lists its members until they are really gone
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(msgspec.Struct, frozen=True):
     """The most a session used of what cgroups count (0 when not counted)."""
 
     memory_bytes: int = 0
@@ -36,8 +36,7 @@ class Usage:
     out_of_memory: bool = False  # the kernel ended a process of the session for its memory
 
 
-@dataclass(frozen=True)
-class _Hierarchy:
+class _Hierarchy(msgspec.Struct, frozen=True):
     mount: str
     version: int  # 1 or 2
     controllers: frozenset[str]  # "memory", "pids" (v1: what the mount holds)

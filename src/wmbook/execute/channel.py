@@ -12,7 +12,6 @@ from __future__ import annotations
 import select
 import socket
 import struct
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
@@ -129,24 +128,21 @@ class FromHelper(msgspec.Struct, frozen=True):
     message: LogLine | Verdict | Entries | Flushed
 
 
-@dataclass(frozen=True)
-class WorkerRequest:
+class WorkerRequest(msgspec.Struct, frozen=True):
     """Build → a remote executor's worker: one session to run, under these limits."""
 
     spec: SessionSpec
     limits: Limits
 
 
-@dataclass(frozen=True)
-class WorkerAnswer:
+class WorkerAnswer(msgspec.Struct, frozen=True):
     """A remote worker → build: the fingerprint of its Python and wmbook, and the session's result."""
 
     fingerprint: str
     result: SessionResult
 
 
-@dataclass(frozen=True)
-class Activity:
+class Activity(msgspec.Struct, frozen=True):
     """A remote worker → build (the progress relay): task ``task`` started the step at
     ``page``:``line`` ``ran`` seconds ago, or, with ``page`` empty, is over."""
 
@@ -156,8 +152,7 @@ class Activity:
     ran: float = 0.0
 
 
-@dataclass(frozen=True)
-class SessionRequest:
+class SessionRequest(msgspec.Struct, frozen=True):
     """What a session's fresh process needs to run: sent by the build once it has started."""
 
     spec: SessionSpec

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
-import dataclasses
 import linecache
 import math
 import os
@@ -24,6 +23,7 @@ import types
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import numpy as np
 import numpy.random  # loaded once in the worker server, not in every session
 
@@ -349,7 +349,7 @@ def _explain_limit(result: StepResult, limits: Limits) -> StepResult:
         detail = f"wrote more than the {limits.file_bytes / 2**20:g} MB a file may have (its output was cut)"
     else:
         return result
-    return dataclasses.replace(result, detail=detail)
+    return msgspec.structs.replace(result, detail=detail)
 
 
 def run_session(request: SessionRequest, conn: Channel) -> None:
@@ -365,7 +365,7 @@ def run_session(request: SessionRequest, conn: Channel) -> None:
     for index, step in enumerate(spec.steps):
         result = _explain_limit(_run_step(step, index, session), limits)
         if session.watch is not None:
-            result = dataclasses.replace(result, reads=session.watch.take())
+            result = msgspec.structs.replace(result, reads=session.watch.take())
         conn.send(result)
         if result.outcome is Outcome.DIED:
             break

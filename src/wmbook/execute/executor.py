@@ -6,7 +6,8 @@ import enum
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from wmbook.execute.cache import SessionCache, fits_budget
 from wmbook.execute.executors import SessionRunner

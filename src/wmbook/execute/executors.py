@@ -18,9 +18,10 @@ import functools
 import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from typing import Protocol
+
+import msgspec
 
 from wmbook.errors import not_registered
 from wmbook.execute.sandbox import Limits
@@ -32,8 +33,7 @@ LOCAL = "local"  # sessions on this machine: the default
 OWN = (LOCAL, "dask")  # wmbook's own executors (pyproject.toml registers them)
 
 
-@dataclass(frozen=True)
-class Running:
+class Running(msgspec.Struct, frozen=True):
     """A step being run now: where it is written and since when (``time.monotonic``)."""
 
     page: str
@@ -101,8 +101,7 @@ class SessionRunner(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class RunnerOptions:
+class RunnerOptions(msgspec.Struct, frozen=True):
     """What a build tells an executor when it starts one."""
 
     workers: int  # sessions at a time on this machine (the workers setting)
@@ -110,8 +109,7 @@ class RunnerOptions:
     progress: Progress  # where each step starting and each session ending is reported
 
 
-@dataclass(frozen=True)
-class ExecutorPlugin:
+class ExecutorPlugin(msgspec.Struct, frozen=True):
     """What an executor's module declares (the object its entry point names)."""
 
     start: Callable[[RunnerOptions], SessionRunner]

@@ -14,7 +14,8 @@ import ctypes
 import functools
 import os
 import stat
-from dataclasses import dataclass
+
+import msgspec
 
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446  # the same on every arch
 _CREATE_RULESET_VERSION = 1
@@ -99,8 +100,7 @@ def _file_rights(rights: int) -> int:
     return rights & (_EXECUTE | _WRITE_FILE | _READ_FILE | _TRUNCATE | _IOCTL_DEV)
 
 
-@dataclass(frozen=True)
-class Confinement:
+class Confinement(msgspec.Struct, frozen=True):
     """What a sandboxed process may reach; everything else is refused."""
 
     readable: tuple[str, ...]  # files and folders it may read (not change)

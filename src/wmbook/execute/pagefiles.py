@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from wmbook.model import FileRead, PageFolder, ReadKind
 from wmbook.store import digest

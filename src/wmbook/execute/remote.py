@@ -35,8 +35,10 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from typing import Protocol
+
+import msgspec
+from msgspec.structs import replace
 
 from wmbook.execute.channel import Activity, ChannelError, WorkerAnswer, WorkerRequest, decode, encode
 from wmbook.execute.executor import reported_step, unfinished
@@ -228,22 +230,19 @@ def unsent_result(session: SessionResult, paths: list[str], why: str, kind: str)
     return replace(session, results=tuple(results))
 
 
-@dataclass(frozen=True)
-class Answered:
+class Answered(msgspec.Struct, frozen=True):
     """The task ended with the worker's answer (what ``run_on_worker`` returned, or so it says)."""
 
     answer: object
 
 
-@dataclass(frozen=True)
-class WorkerLost:
+class WorkerLost(msgspec.Struct, frozen=True):
     """The worker running the task went away; ``last`` names it."""
 
     last: str
 
 
-@dataclass(frozen=True)
-class Failed:
+class Failed(msgspec.Struct, frozen=True):
     """The task ended otherwise: cancelled (an interrupted build) or the cluster's error."""
 
     error: BaseException

@@ -33,7 +33,8 @@ import signal
 import site
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.execute.landlock import Confinement, c_library, confine, landlock_abi
 from wmbook.execute.namespaces import SHM, unprivileged_ids
@@ -51,8 +52,7 @@ _SECBIT_NO_SETUID_FIXUP = (1 << 2) | (1 << 3)  # and locked
 _CAP_DAC_READ_SEARCH = 2  # read any file and search any folder (Landlock still confines which)
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(msgspec.Struct, frozen=True):
     """What a session may use and reach; 0 turns a limit off."""
 
     sandbox: bool = True

@@ -11,10 +11,11 @@ block it ran, on every page, and each page's part still runs isolated in its own
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 from collections.abc import Iterable
+
+import msgspec
 
 from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage
@@ -111,4 +112,4 @@ def with_earlier_blocks(
                 key, run_call(code, origins), 1, timeout, "BaseException", show_value=False, written_at=where
             )
         )
-    return dataclasses.replace(spec, steps=(*replayed, *spec.steps))
+    return msgspec.structs.replace(spec, steps=(*replayed, *spec.steps))

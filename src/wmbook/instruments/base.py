@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 
-@dataclass(frozen=True)
-class RenderedInstrument:
+class RenderedInstrument(msgspec.Struct, frozen=True):
     """Everything a page needs to show one instrument.
 
     Attributes:
@@ -36,8 +36,7 @@ class RenderedInstrument:
     narrow_height: int = 0
 
 
-@dataclass(frozen=True)
-class Instrument:
+class Instrument(msgspec.Struct, frozen=True):
     """A registered instrument: metadata plus a function that renders it.
 
     Attributes:

@@ -12,13 +12,14 @@ one in its slowest eigenvalue (0.990 against 0.994). The eigenvalues of ``A`` ha
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource
 from bokeh.models.annotations import Span
+from msgspec.structs import asdict
 
 from . import ranges, svg
 from .base import Instrument, RenderedInstrument
@@ -61,8 +62,7 @@ CAPTION = (
 )
 
 
-@dataclass(frozen=True)
-class LatentRollout:
+class LatentRollout(msgspec.Struct, frozen=True):
     """Numbers shown by MM5.1 for one slider setting."""
 
     xs: list[float]

@@ -13,9 +13,10 @@ Bokeh files in ``bokeh/`` next to its own script.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
+
+import msgspec
 
 from wmbook.templates import Markup, render, script_json
 
@@ -25,8 +26,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
 
 
-@dataclass(frozen=True)
-class BokehBase:
+class BokehBase(msgspec.Struct, frozen=True):
     """Where a page finds the site's BokehJS bundles: the folder's URL relative to the page."""
 
     url: str

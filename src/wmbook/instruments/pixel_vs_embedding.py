@@ -27,13 +27,14 @@ normals of the current frames' noise, then the N * P of the next frames', row by
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 import numpy as np
 from bokeh.layouts import column
 from bokeh.models import ColumnDataSource, FactorRange, Range1d
+from msgspec.structs import asdict
 
 from . import ranges, svg
 from .base import Instrument, RenderedInstrument
@@ -73,8 +74,7 @@ CAPTION = (
 )
 
 
-@dataclass(frozen=True)
-class PixelVsEmbedding:
+class PixelVsEmbedding(msgspec.Struct, frozen=True):
     """Numbers shown by MM5.2 for one slider setting."""
 
     pixel_loss: float

@@ -38,10 +38,11 @@ every re-plan has candidates of its own. A slider step keeps the batch (the
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
+from msgspec.structs import asdict
 from numpy.typing import NDArray
 
 from .prng import fixed, uniform_block
@@ -58,8 +59,7 @@ GAMMA = 0.95
 MODES = {False: "open loop", True: "re-planned every step"}
 
 
-@dataclass(frozen=True)
-class ImaginedPlan:
+class ImaginedPlan(msgspec.Struct, frozen=True):
     """Numbers shown by MM5.3 for one setting of its controls."""
 
     cand_xs: list[float]
@@ -83,8 +83,7 @@ class ImaginedPlan:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class LearnedModel:
+class LearnedModel(msgspec.Struct, frozen=True):
     """One imagined step: ``position += M @ action + bias``."""
 
     m00: float

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from wmbook.templates import Markup, macros
 
@@ -27,8 +28,7 @@ def _num(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-@dataclass
-class Panel:
+class Panel(msgspec.Struct):
     """A rectangular plot area mapping data coordinates to SVG pixels."""
 
     x0: float
@@ -37,7 +37,7 @@ class Panel:
     height: float
     xlim: tuple[float, float]
     ylim: tuple[float, float]
-    parts: list[str] = field(default_factory=list)
+    parts: list[str] = msgspec.field(default_factory=list)
 
     def _add(self, element: str, *values: object) -> None:
         """One element, from its macro in ``preview_svg.svg``."""

@@ -26,13 +26,13 @@ tree           ```tree (markdown-exec's)   ``wmbook.kinds.tree``
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint
 from typing import Any
+
+import msgspec
 
 from wmbook.blocks import OutputRewrite
 from wmbook.book import ParsedPage
@@ -55,14 +55,13 @@ ENTRY_POINT_GROUP = "wmbook.kinds"
 OWN = ("code", "output", "quiz", "equation", "instrument", "references", "tree")
 
 
-@dataclass(frozen=True)
-class Registry:
+class Registry(msgspec.Struct, frozen=True):
     """The block kinds of this installation, and where each is written."""
 
     kinds: tuple[BlockKind[Any], ...]
-    by_fence: dict[str, BlockKind[Any]] = field(default_factory=dict)  # fence language -> kind
-    by_block: dict[str, BlockKind[Any]] = field(default_factory=dict)  # ``/// name`` -> kind
-    by_record: dict[type, BlockKind[Any]] = field(default_factory=dict)  # record type -> kind
+    by_fence: dict[str, BlockKind[Any]] = msgspec.field(default_factory=dict)  # fence language -> kind
+    by_block: dict[str, BlockKind[Any]] = msgspec.field(default_factory=dict)  # ``/// name`` -> kind
+    by_record: dict[type, BlockKind[Any]] = msgspec.field(default_factory=dict)  # record type -> kind
 
     def of(self, block: Block) -> BlockKind[Any]:
         """The kind of a parsed block."""
@@ -124,7 +123,7 @@ def guarded(kind: BlockKind[Any]) -> BlockKind[Any]:
         except Exception:  # noqa: BLE001  (the notebook keeps the block as written instead)
             return source_cell(block, ctx)
 
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         kind, parse=parse, check=check, render=render, check_page=check_page, notebook=notebook
     )
 

@@ -16,9 +16,10 @@ a stranger's are.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from wmbook.blocks import OutputRewrite
 from wmbook.book import ParsedPage
@@ -62,19 +63,18 @@ def _needed(extras: Mapping[type, object], record: type[T]) -> T:
     return found
 
 
-@dataclass
-class ParseContext:
+class ParseContext(msgspec.Struct):
     """What a kind's ``parse`` may look at: the page so far, in source order, and what the
     build knows beyond the page, each as a record of its own type (``need``, ``find``: the
     page's ``ExecuteMode``, the site's ``SnippetReader`` if it uses pymdownx.snippets …)."""
 
     path: str  # display path of the page
     lines: tuple[str, ...]  # the file's lines
-    blocks: list[Any] = field(default_factory=list)  # records parsed so far
-    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+    blocks: list[Any] = msgspec.field(default_factory=list)  # records parsed so far
+    extras: Mapping[type, object] = msgspec.field(default_factory=dict)  # record type -> record
     # record type -> (blocks looked at, how many of them are of the type): blocks are only ever
     # appended, so each count looks at the blocks added since the last, not the whole page again.
-    _tally: dict[type, tuple[int, int]] = field(default_factory=dict, init=False, repr=False)
+    _tally: dict[type, tuple[int, int]] = msgspec.field(default_factory=dict)
 
     def count(self, record_type: type) -> int:
         """How many blocks of a record type came before (their index on the page)."""
@@ -92,36 +92,33 @@ class ParseContext:
         return _found(self.extras, record)
 
 
-@dataclass(frozen=True)
-class CheckContext:
+class CheckContext(msgspec.Struct, frozen=True):
     """What a kind's ``check`` may look at: the parsed page, its sessions' results, and what
     the build knows beyond the page, each as a record of its own type (``need``)."""
 
     page: ParsedPage
     results: Mapping[StepKey, StepResult]
-    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+    extras: Mapping[type, object] = msgspec.field(default_factory=dict)  # record type -> record
 
     def need(self, record: type[T]) -> T:
         """The build's record of a type (its ``Bibliography``, its ``AcceptMode``)."""
         return _needed(self.extras, record)
 
 
-@dataclass(frozen=True)
-class StepContext:
+class StepContext(msgspec.Struct, frozen=True):
     """What a kind's ``steps`` may use: the page, the book's default timeout, and what else
     the build knows, each as a record of its own type (``need``: its ``IPythonSetting``)."""
 
     page: ParsedPage
     timeout: float  # seconds a step may take unless it says otherwise
-    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+    extras: Mapping[type, object] = msgspec.field(default_factory=dict)  # record type -> record
 
     def need(self, record: type[T]) -> T:
         """The build's record of a type."""
         return _needed(self.extras, record)
 
 
-@dataclass(frozen=True)
-class PlacedStep:
+class PlacedStep(msgspec.Struct, frozen=True):
     """A step a block adds to a session, and the page line that orders it among the others."""
 
     line: int
@@ -129,8 +126,7 @@ class PlacedStep:
     step: Step
 
 
-@dataclass(frozen=True)
-class RenderContext:
+class RenderContext(msgspec.Struct, frozen=True):
     """What a kind's ``render`` may use; what the build knows beyond the page comes as
     records of their own types (``need``, ``find``)."""
 
@@ -138,11 +134,11 @@ class RenderContext:
     caption_html: Callable[[str], str]  # Markdown (a caption) -> HTML, citations linked
     # What the page's sessions computed, for kinds that show a computed value (a numeric
     # quiz is graded in the browser around its check's exact value).
-    results: Mapping[StepKey, StepResult] = field(default_factory=dict)
+    results: Mapping[StepKey, StepResult] = msgspec.field(default_factory=dict)
     # What went wrong while rendering (a stranger's instrument that raised, say), reported
     # at the block's line with the page's other problems.
-    problems: list[Diagnostic] = field(default_factory=list)
-    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+    problems: list[Diagnostic] = msgspec.field(default_factory=list)
+    extras: Mapping[type, object] = msgspec.field(default_factory=dict)  # record type -> record
 
     def need(self, record: type[T]) -> T:
         """The build's record of a type (its ``InstrumentRegistry``, say)."""
@@ -153,8 +149,7 @@ class RenderContext:
         return _found(self.extras, record)
 
 
-@dataclass(frozen=True)
-class ExportContext:
+class ExportContext(msgspec.Struct, frozen=True):
     """What a kind's ``notebook`` may use to write its blocks as notebook cells; what the
     build knows beyond the page comes as records of their own types (``need``: the page's
     ``PageCitations``, the book's ``Bibliography``)."""
@@ -165,8 +160,8 @@ class ExportContext:
     cite: Callable[[str], str]  # Markdown with its ``[@key]`` citations numbered
     # Each code cell's ``In [n]:``, as Jupyter numbers a run from the top (setup cell first):
     # it counts the code cells of every kind on the page, so no one kind can work it out.
-    execution_counts: Mapping[StepKey, int] = field(default_factory=dict)
-    extras: Mapping[type, object] = field(default_factory=dict)  # record type -> record
+    execution_counts: Mapping[StepKey, int] = msgspec.field(default_factory=dict)
+    extras: Mapping[type, object] = msgspec.field(default_factory=dict)  # record type -> record
 
     def need(self, record: type[T]) -> T:
         """The build's record of a type (the page's ``PageCitations``, say)."""
@@ -178,8 +173,7 @@ def source_cell(block: Block, ctx: ExportContext) -> list[Cell]:
     return [markdown_cell(block.region.text)]
 
 
-@dataclass(frozen=True)
-class BlockKind(Generic[B]):
+class BlockKind(msgspec.Struct, Generic[B], frozen=True):
     """One kind of block: where it is written and everything the stages do with it."""
 
     name: str

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 
 from wmbook.blocks import CodeBlock
 from wmbook.kinds import registry
@@ -68,10 +68,10 @@ def parse(fence: Fence, ctx: ParseContext) -> tuple[CodeBlock | None, list[Diagn
         return None, []
     code, run_code, included, shown = block_code(fence, options, ctx, problems)
     if options.session == "":
-        options = dataclasses.replace(options, session=f"block@{fence.start}")
+        options = msgspec.structs.replace(options, session=f"block@{fence.start}")
     inner: list[FencedRecord] = []
     if options.language in ("md", "markdown"):
-        options = dataclasses.replace(options, execute=False)  # its result is its own text
+        options = msgspec.structs.replace(options, execute=False)  # its result is its own text
         # With html="1" its text is the HTML shown as it is: the fences in it are text too.
         if options.show is not None and not options.show.html:
             inner = inner_blocks(fence, ctx, problems)
@@ -116,9 +116,9 @@ def fence_options(
         options = CodeOptions(execute=False, language=language)
     if options.show is not None and options.execute and not is_marked(fence.info):
         # Written for markdown-exec, which runs only the fences marked exec="1": an example.
-        options = dataclasses.replace(options, execute=False, show=None)
+        options = msgspec.structs.replace(options, execute=False, show=None)
     if transcript:  # run as a transcript, in the style its options chose; not in the browser
-        options = dataclasses.replace(options, language="pycon", run=False)
+        options = msgspec.structs.replace(options, language="pycon", run=False)
     for key in options.ignored:
         message = (
             f"{key}= is markdown-exec's and not implemented by wmbook ({NOT_IMPLEMENTED[key]}); remove it"
@@ -164,7 +164,7 @@ def inner_blocks(fence: Fence, ctx: ParseContext, problems: list[Diagnostic]) ->
         runs_if_marked = inner.lang.lower() in LANGUAGES and inner.lang.lower() != PYODIDE
         if kind is None or (runs_if_marked and not is_marked(inner.info)):
             continue
-        placed = dataclasses.replace(inner, start=inner.start + fence.start, end=inner.end + fence.start)
+        placed = msgspec.structs.replace(inner, start=inner.start + fence.start, end=inner.end + fence.start)
         record, more = kind.parse(placed, ctx)
         problems += more
         if record is not None:

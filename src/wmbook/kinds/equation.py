@@ -9,7 +9,8 @@ renders with the rest of the page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.book import ParsedPage
 from wmbook.check.labels import first_places, missing_targets
@@ -25,8 +26,7 @@ from wmbook.templates import macros
 _LABEL = re.compile(rf"^(?P<label>EQ\s+{LABEL_TEXT})\s*(?:[—–-]+\s*(?P<title>.*))?$")
 
 
-@dataclass(frozen=True)
-class Equation:
+class Equation(msgspec.Struct, frozen=True):
     """A validated equation block."""
 
     region: Region

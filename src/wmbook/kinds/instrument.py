@@ -8,11 +8,11 @@ Notebook: a pointer to the web page, where it is interactive.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import traceback
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from wmbook.book import ParsedPage
 from wmbook.check.labels import first_places
@@ -34,8 +34,7 @@ import re
 _LABEL = re.compile(rf"^(?P<label>{LABEL_TEXT})\s*(?:[—–-]+\s*(?P<title>.*))?$")
 
 
-@dataclass(frozen=True)
-class InstrumentBlock:
+class InstrumentBlock(msgspec.Struct, frozen=True):
     """A validated instrument block."""
 
     region: Region
@@ -115,7 +114,7 @@ def _rendered(block: InstrumentBlock, ctx: RenderContext) -> tuple[RenderedInstr
     rendered = instrument.render(block.anchor)
     if store is not None:
         data = {
-            "rendered": dataclasses.asdict(rendered),
+            "rendered": msgspec.structs.asdict(rendered),
             "title": instrument.title,
             "caption": instrument.caption_html,
         }
@@ -142,7 +141,7 @@ def render(block: InstrumentBlock, ctx: RenderContext) -> list[str]:
             render_template("instrument_failed.html", label=block.label),
             "",
         ]
-    rendered = dataclasses.replace(rendered, label=f"Instrument {block.label}")
+    rendered = msgspec.structs.replace(rendered, label=f"Instrument {block.label}")
     caption = ctx.caption_html("\n".join(block.content)) or default_caption
     markup = instrument_html(
         rendered, block.anchor, block.title or title, caption, bokeh_base=ctx.need(BokehBase).url

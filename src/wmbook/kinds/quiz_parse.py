@@ -5,8 +5,9 @@ expression; an anchor unique on the page).  The kind itself is ``wmbook.kinds.qu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+import msgspec
 
 from wmbook.kinds.base import ParseContext, region_of
 from wmbook.model import Diagnostic, Region, SourceLoc, StepKey, StepKind
@@ -16,8 +17,7 @@ from wmbook.parse.blocks import RawBlock
 QUIZ_OPTIONS = ("answer", "check", "tol", "choices", "session", "id")
 
 
-@dataclass(frozen=True)
-class QuizCheck:
+class QuizCheck(msgspec.Struct, frozen=True):
     """A quiz's ``check:``: an expression evaluated in a session at the quiz's place."""
 
     key: StepKey
@@ -26,8 +26,7 @@ class QuizCheck:
     expression: str
 
 
-@dataclass(frozen=True)
-class Quiz:
+class Quiz(msgspec.Struct, frozen=True):
     """A validated quiz."""
 
     region: Region

@@ -7,7 +7,7 @@ Render: a slot that the numbered list fills once citations are numbered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from wmbook.book import ParsedPage
 from wmbook.cite.bibliography import Bibliography, PageCitations
@@ -22,8 +22,7 @@ from wmbook.render.slots import REFERENCES
 SLOT = REFERENCES  # the slot, as ``wmbook.render.slots`` writes it
 
 
-@dataclass(frozen=True)
-class ReferenceList:
+class ReferenceList(msgspec.Struct, frozen=True):
     """Where the page's reference list goes."""
 
     region: Region

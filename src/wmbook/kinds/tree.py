@@ -5,7 +5,7 @@ is HTML (``wmbook.render.tree``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from wmbook.kinds.base import BlockKind, ExportContext, ParseContext, RenderContext, region_of
 from wmbook.model import Diagnostic, Fence, Region, SourceLoc
@@ -19,8 +19,7 @@ from wmbook.render.mdexec import code_block
 TREE_OPTIONS = ("icons", "result", "exec", *PASSED_ON)
 
 
-@dataclass(frozen=True)
-class TreeBlock:
+class TreeBlock(msgspec.Struct, frozen=True):
     """A ``tree`` fence: its names drawn as a tree."""
 
     region: Region

@@ -15,9 +15,10 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+import msgspec
 
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.store import Store, digest
@@ -30,8 +31,7 @@ _MATH = re.compile(
 _DELIMS = re.compile(r"^\s*(?:\\\(|\\\[|\$\$?)(?P<tex>.*?)(?:\\\)|\\\]|\$\$?)\s*$", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class MathItem:
+class MathItem(msgspec.Struct, frozen=True):
     """One formula: its TeX and whether it is display math."""
 
     tex: str

@@ -4,8 +4,9 @@ Jupyter lists them.  The block kinds write their cells with these (``BlockKind.n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from wmbook.execute.display import PAGER_MIME
 from wmbook.model import Display, StepKey, StepResult, Stream

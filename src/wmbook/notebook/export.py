@@ -21,9 +21,10 @@ import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from msgspec.structs import replace
 
 from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage

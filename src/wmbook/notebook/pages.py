@@ -14,9 +14,10 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from wmbook.blocks import CodeBlock
 from wmbook.book import Book, Page
@@ -69,8 +70,7 @@ def markdown_cell(text: str, convert: Callable[[str], str]) -> str:
     return "\n\n".join(out)
 
 
-@dataclass(frozen=True)
-class CellRendering:
+class CellRendering(msgspec.Struct, frozen=True):
     """What the render stage gives a notebook page's cells."""
 
     ctx: RenderContext  # for the blocks of its Markdown cells

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import yaml
 
 from wmbook.model import Diagnostic, SourceLoc
@@ -14,8 +14,7 @@ from wmbook.parse.blocks import RawBlock
 _KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s?(.*)$")
 
 
-@dataclass(frozen=True)
-class BlockOptions:
+class BlockOptions(msgspec.Struct, frozen=True):
     """Options of one block: parsed values, and each key's line and text as written."""
 
     values: dict[str, Any]

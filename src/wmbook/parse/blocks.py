@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.model import Fence
 
@@ -26,8 +27,7 @@ _HEADER = re.compile(
 _CLOSE = re.compile(r"^[ ]{0,3}/{3,}[ \t]*$")
 
 
-@dataclass(frozen=True)
-class RawBlock:
+class RawBlock(msgspec.Struct, frozen=True):
     """A block as written: header, option lines and content, with file line numbers."""
 
     name: str

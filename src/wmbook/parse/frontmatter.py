@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import yaml
 
 from wmbook.model import Diagnostic, SourceLoc
@@ -17,8 +17,7 @@ from wmbook.parse.marked import ExecuteMode, mode_override
 PAGE_SETTINGS = ("execute",)  # what a page may set under ``wmbook:`` in its front matter
 
 
-@dataclass(frozen=True)
-class FrontMatter:
+class FrontMatter(msgspec.Struct, frozen=True):
     """A page's front matter and the files its code declares it reads."""
 
     data: dict[str, Any]

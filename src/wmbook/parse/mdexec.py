@@ -12,7 +12,8 @@ own options; ``exec="on"`` stays wmbook's (the code, then its output box).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.parse.marked import exec_flag
 from wmbook.parse.option_error import OptionError
@@ -51,8 +52,7 @@ class MarkdownExecOptionError(ValueError):
     """A markdown-exec option with a value markdown-exec would not accept either."""
 
 
-@dataclass(frozen=True)
-class MarkdownExecShow:
+class MarkdownExecShow(msgspec.Struct, frozen=True):
     """How markdown-exec shows a block: its result, and where its source goes."""
 
     source: str = ""  # "": the result only; else one of SOURCE_PLACES

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from wmbook.model import Fence
 from wmbook.parse.fences import find_fences
@@ -30,8 +31,7 @@ class MystError(ValueError):
     """A code cell that cannot be read; the message says what to change."""
 
 
-@dataclass(frozen=True)
-class CodeCell:
+class CodeCell(msgspec.Struct, frozen=True):
     """A MyST code cell read by jupytext: its fence options, code that runs, code shown."""
 
     options: str  # as the info string of a python fence (exec="off" raises="Exception" …)

@@ -18,7 +18,8 @@ block of the page and never touched here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.parse.fences import find_fences
 from wmbook.templates import macros
@@ -52,8 +53,7 @@ _HEADING = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)[ \t]*#*[ \t]*$")
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Directive:
+class Directive(msgspec.Struct, frozen=True):
     """A directive of the text: its lines (0-based, inclusive), name, argument and body."""
 
     first: int

@@ -19,16 +19,16 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from wmbook.model import Diagnostic, SourceLoc
 from wmbook.parse.fences import find_fences
 from wmbook.parse.marked import exec_flag
 
 
-@dataclass(frozen=True)
-class CellLines:
+class CellLines(msgspec.Struct, frozen=True):
     """Where a cell's lines stand in the page's text."""
 
     cell: int  # 1-based cell number
@@ -36,8 +36,7 @@ class CellLines:
     count: int  # lines the cell takes
 
 
-@dataclass(frozen=True)
-class CellMap:
+class CellMap(msgspec.Struct, frozen=True, dict=True):
     """Lines of the page's text back to notebook cells."""
 
     cells: tuple[CellLines, ...]

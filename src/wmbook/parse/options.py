@@ -8,9 +8,11 @@ its pages as written (``wmbook.parse.mdexec``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.parse.marked import exec_flag
 from wmbook.parse.mdexec import (
@@ -50,8 +52,7 @@ CODE_OPTIONS = WMBOOK_CODE_OPTIONS + MDEXEC_OPTIONS + PASSED_ON
 OUTPUT_OPTIONS = ("rtol", "atol")
 
 
-@dataclass(frozen=True)
-class CodeOptions:
+class CodeOptions(msgspec.Struct, frozen=True):
     """Validated options of a ``python`` fence."""
 
     execute: bool = True
@@ -77,8 +78,7 @@ class CodeOptions:
     install: tuple[str, ...] = ()  # packages installed (micropip) before a browser-only block runs
 
 
-@dataclass(frozen=True)
-class OutputOptions:
+class OutputOptions(msgspec.Struct, frozen=True):
     """Validated options of an ``output`` fence."""
 
     rtol: float | None = None
@@ -119,6 +119,7 @@ def _number(key: str, value: str, *, allow_zero: bool) -> float:
     return number
 
 
+@functools.lru_cache(maxsize=1024)  # a book's fences repeat their info strings; the record is frozen
 def parse_code_options(info: str, language: str = "python") -> CodeOptions:
     """Options of a ``python`` fence, or of another language markdown-exec runs."""
     raw = split_options(info, CODE_OPTIONS)

@@ -6,9 +6,10 @@ page order, to its kind from the registry (``wmbook.kinds``).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections.abc import Container
+
+import msgspec
 
 from wmbook.blocks import CodeBlock
 from wmbook.book import ParsedPage
@@ -85,12 +86,12 @@ def parse_notebook_page(
     problems += found
     parsed = parse_page(text, ref, instruments, mode, snippets, block_fences=cells.block_fences)
     blocks = tuple(
-        dataclasses.replace(block, cell=cells.code_cell(block.fence.start))
+        msgspec.structs.replace(block, cell=cells.code_cell(block.fence.start))
         if isinstance(block, CodeBlock)
         else block
         for block in parsed.blocks
     )
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         parsed, blocks=blocks, cells=cells, notebook=data, diagnostics=(*problems, *parsed.diagnostics)
     )
 

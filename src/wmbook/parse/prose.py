@@ -4,7 +4,8 @@ links, math."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.cite.bibliography import CITATION
 from wmbook.model import Fence, SourceLoc
@@ -18,8 +19,7 @@ _MATH_MARK = re.compile(r"\$|\\\(|\\\[")
 _CODE_SPAN = re.compile(r"(`+)(.*?)\1")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(msgspec.Struct, frozen=True):
     """A ``##`` section heading."""
 
     loc: SourceLoc
@@ -27,8 +27,7 @@ class Heading:
     anchor: str  # '' when the heading has no explicit {#id}
 
 
-@dataclass(frozen=True)
-class Prose:
+class Prose(msgspec.Struct, frozen=True):
     """What the prose of a page holds besides text."""
 
     headings: tuple[Heading, ...] = ()

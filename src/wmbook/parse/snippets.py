@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import markdown
+import msgspec
 
 from wmbook.model import Diagnostic, SourceLoc
 
@@ -37,8 +37,7 @@ _TARGET = re.compile(
 _HELPER = "__import__('wmbook.execute.include', fromlist=['run_included']).run_included"
 
 
-@dataclass(frozen=True)
-class Included:
+class Included(msgspec.Struct, frozen=True):
     """The text one snippet line brings into a fence."""
 
     line: int  # the page line of the snippet line
@@ -60,8 +59,7 @@ class _ReadLine(str):
         return joined
 
 
-@dataclass(frozen=True)
-class ExpandedCode:
+class ExpandedCode(msgspec.Struct, frozen=True):
     """A fence's code with its snippets: as shown, and as run."""
 
     shown: str  # the text in place (what pymdownx.snippets shows)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
-from dataclasses import dataclass, field
+
+import msgspec
 
 ICON_STYLES = ("auto", "material", "zensical", "basic", "none")
 FOLDER_EMOJI = "📁"
@@ -71,8 +72,7 @@ class TreeOptionError(ValueError):
     """A ``tree`` fence option that cannot be accepted; the message says what to change."""
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(msgspec.Struct, frozen=True):
     """A name of the tree (its text, comment included) and the names inside it."""
 
     text: str
@@ -107,12 +107,11 @@ def read_tree(text: str) -> tuple[Node, ...]:
     return _frozen(top)
 
 
-@dataclass
-class _Open:
+class _Open(msgspec.Struct):
     """A name while the tree is read: its children still grow."""
 
     text: str
-    children: list[_Open] = field(default_factory=list)
+    children: list[_Open] = msgspec.field(default_factory=list)
 
 
 def _frozen(top: list[_Open]) -> tuple[Node, ...]:

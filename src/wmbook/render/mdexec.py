@@ -12,7 +12,8 @@ import html
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.parse.mdexec import MarkdownExecShow
 from wmbook.render.sanitize import sanitize_html
@@ -138,8 +139,7 @@ def result_html(
     return around.replace(f"<p>{token}</p>", printed).replace(token, printed)
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(msgspec.Struct, frozen=True):
     """A heading of a page's HTML."""
 
     level: int

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.kinds import registry
 from wmbook.kinds.base import RenderContext, top_level
@@ -20,8 +21,7 @@ from wmbook.parse.blocks import claimed_blocks
 from wmbook.parse.fences import find_fences
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(msgspec.Struct, frozen=True):
     """A rendered block and the region of the parsed file it came from."""
 
     region: Region

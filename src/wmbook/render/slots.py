@@ -15,7 +15,8 @@ import enum
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from wmbook.model import StepKey
 from wmbook.templates import Markup, macros
@@ -50,8 +51,7 @@ _SLOT = re.compile(rf"(?:<p>)?{_opening(SlotKind.OUTPUT)}{_NAME}-->(?:</p>)?")
 _FIGURE_SLOT = re.compile(rf"{_opening(SlotKind.FIGURES)}{_NAME}-->")
 
 
-@dataclass(frozen=True)
-class OutputSlot:
+class OutputSlot(msgspec.Struct, frozen=True):
     """Where one code block's output goes in its page's HTML, named by the block's step key.
 
     The rendered Markdown holds it as an HTML comment (which Markdown leaves alone);

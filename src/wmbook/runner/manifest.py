@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+
+import msgspec
+from msgspec.structs import asdict
 
 from wmbook.blocks import CodeBlock
 from wmbook.model import StepKey
 from wmbook.templates import Markup, render, script_json
 
 
-@dataclass(frozen=True)
-class RunnableBlock:
+class RunnableBlock(msgspec.Struct, frozen=True):
     """One block the reader may edit and run."""
 
     id: str  # the block's output slot: the page element it belongs to
@@ -21,7 +22,7 @@ class RunnableBlock:
     code: str
     timeout: float  # seconds, as at build time
     replay: tuple[str, ...]  # the ids of the same session's blocks above it, in page order
-    key: StepKey = field(compare=False)  # the block's step (not in the manifest)
+    key: StepKey  # the block's step (not in the manifest)
     install: tuple[str, ...] = ()  # packages micropip installs first (a pyodide fence's install=)
 
     def manifest_entry(self) -> dict[str, object]:
