@@ -89,7 +89,7 @@ def test_a_stopped_build_leaves_no_process_and_no_folder(tmp_path: Path, marker:
         f"while True:\n    time.sleep(0.01)  # {marker}\n    sum(range(10_000))\n```\n"
     )
     root = _book(tmp_path, page, timeout=60)
-    env = subprocess_env(tmp_path)
+    env = subprocess_env(tmp_path, PYTHONFAULTHANDLER="1")
     build = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build", "-q"],
         cwd=root,
@@ -102,6 +102,11 @@ def test_a_stopped_build_leaves_no_process_and_no_folder(tmp_path: Path, marker:
     # The block says it is in its loop by leaving a file in its temporary folder.
     assert until(lambda: any(temp.glob("wmbook-workers-*/session-*/tmp/looping"))), "the block never ran"
     build.send_signal(signum)
-    build.wait(timeout=30)  # the block's own timeout is 60 s: the build stopped because of the signal
+    try:
+        build.wait(timeout=30)  # the block's own timeout is 60 s: the build stopped because of the signal
+    except subprocess.TimeoutExpired:
+        build.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack on stderr
+        _, stderr = build.communicate(timeout=30)
+        pytest.fail(f"the build did not stop within 30 s of the signal; where its threads were:\n{stderr}")
     assert until(lambda: not _processes_with("wmbook.execute.zygote " + str(temp)), 5)
     assert until(lambda: not list(temp.glob("wmbook-*")), 5), list(temp.iterdir())
