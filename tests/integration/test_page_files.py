@@ -211,3 +211,63 @@ def test_the_watch_sees_what_notebook_readers_read(tmp_path: Path) -> None:
         "open absent": [["lab/later.csv", "absent"]],
         "glob": [["lab", "listing"]],
     }
+
+
+# A session on a machine without the docs folder: one file sent, the others named only.
+UNSENT = """\
+import json, os, sys
+from wmbook.execute.workdir import prepare_workdir
+from wmbook.model import PageFolder, SessionSpec
+
+unsent = tuple(f"lab/page{n}.md" for n in range(3)) + ("lab/data/deep.csv",)
+folder = PageFolder("/nowhere/docs", "lab", shipped=(("lab/sent.csv", b"a,b\\n"),), unsent=unsent)
+work, watch = prepare_workdir(SessionSpec("docs/lab/p.md", "main", (), (), folder=folder), sys.argv[1])
+os.chdir(work)
+watch.install()
+seen = {"listing": sorted(os.listdir(".")), "deep": os.listdir("data"), "exists": os.path.exists("page0.md")}
+seen["sent"] = open("sent.csv").read()
+for name, mode in (("page0.md", "r"), ("page1.md", "a")):
+    try:
+        open(name, mode)
+    except FileNotFoundError as exc:
+        seen[name] = str(exc.filename)
+with open("page2.md", "w") as file:  # written over: the session's own file from then on
+    file.write("mine")
+seen["page2.md"] = open("page2.md").read()
+try:
+    open("page0.md")
+except FileNotFoundError:
+    seen["page0.md again"] = "absent"
+seen["reads"] = [[r.path, r.kind.value] for r in watch.take()]
+seen["inodes"] = len({os.stat(name).st_ino for name in ("page0.md", "page1.md", "data/deep.csv")})
+print(json.dumps(seen))
+"""
+
+
+def test_files_not_sent_are_listed_and_absent_when_opened(tmp_path: Path) -> None:
+    (tmp_path / "session").mkdir()
+    run = subprocess.run(
+        [sys.executable, "-c", UNSENT, str(tmp_path / "session")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(run.stdout) == {
+        "listing": ["data", "page0.md", "page1.md", "page2.md", "sent.csv"],
+        "deep": ["deep.csv"],
+        "exists": True,
+        "sent": "a,b\n",
+        "page0.md": "lab/page0.md",
+        "page1.md": "lab/page1.md",  # appending reads it first: absent too
+        "page2.md": "mine",
+        "page0.md again": "absent",
+        "reads": [
+            ["lab", "listing"],
+            ["lab/data", "listing"],
+            ["lab/page0.md", "absent"],
+            ["lab/page1.md", "absent"],
+            ["lab/sent.csv", "file"],
+        ],
+        "inodes": 1,  # names of one empty stand-in, not a file each
+    }

@@ -81,7 +81,8 @@ class FolderWatch:
     def __init__(self, folder: PageFolder, session_dir: str) -> None:
         self.folder = folder
         self.mirror = os.path.join(session_dir, MIRROR)
-        self.unsent = os.path.join(session_dir, "unsent")  # empty stand-ins for files not sent
+        self.unsent = os.path.join(session_dir, "unsent")  # the empty stand-in of files not sent
+        self._stand_ins: dict[str, str] = {}  # real path in the mirror -> docs path, of a file not sent
         self.root = os.path.realpath(folder.root)
         self.reads: set[FileRead] = set()
         self.upper: str | None = None  # where the session's writes land, with an overlay
@@ -106,15 +107,31 @@ class FolderWatch:
         else:
             os.makedirs(os.path.join(self.mirror, self.folder.page), exist_ok=True)
             self._shipped.update(_write_files(self.mirror, self.folder.shipped))
-            # A file not sent is there as the docs folder has it (listed, os.path.exists), as a
-            # link to an empty stand-in; opening it is a FileNotFoundError the build notices.
-            _write_files(self.unsent, tuple((rel, b"") for rel in self.folder.unsent))
-            for rel in self.folder.unsent:
-                link = os.path.join(self.mirror, rel)
-                os.makedirs(os.path.dirname(link), exist_ok=True)
-                os.symlink(os.path.join(self.unsent, rel), link)
+            self._stand_in(self.folder.unsent)
             self._dirs.update(here for here, _, _ in os.walk(self.mirror))
         return os.path.join(self.mirror, self.folder.page)
+
+    def _stand_in(self, unsent: tuple[str, ...]) -> None:
+        """Each file not sent is there as the docs folder has it (listed, ``os.path.exists``),
+        as a hard link to one empty stand-in: a name, not a file of its own, so that a folder of
+        thousands of pages costs each session no inodes (creating and removing an inode is
+        what a disk makes slow); opening one is a FileNotFoundError the build notices."""
+        real_mirror = os.path.realpath(self.mirror)
+        stand_in = self.unsent
+        if unsent:
+            _write_files(os.path.dirname(stand_in), ((os.path.basename(stand_in), b""),))
+        for rel in unsent:
+            link = os.path.join(self.mirror, rel)
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            try:
+                os.link(stand_in, link)
+            except OSError as exc:
+                if exc.errno != errno.EMLINK:
+                    raise
+                stand_in = f"{self.unsent}.{len(self._stand_ins)}"  # a file's links are bounded: another
+                _write_files(os.path.dirname(stand_in), ((os.path.basename(stand_in), b""),))
+                os.link(stand_in, link)
+            self._stand_ins[os.path.normpath(os.path.join(real_mirror, rel))] = rel
 
     def overlay_folders(self) -> tuple[str, ...]:
         """The mounted folder and the overlay's own folders (none without an overlay)."""
@@ -235,8 +252,8 @@ class FolderWatch:
         ):
             return  # an absolute path elsewhere (every import opens some): nothing of the book
         real = os.path.realpath(raw)
-        if _within(real, self.unsent):
-            self._not_sent(real)
+        if real in self._stand_ins:
+            self._not_sent(self._stand_ins[real])
         if _within(real, self.root):
             rel = os.path.relpath(real, self.root)
             exists = os.path.exists(real)
@@ -263,10 +280,9 @@ class FolderWatch:
         kind = ReadKind.LISTING if listing else (ReadKind.FILE if exists else ReadKind.ABSENT)
         self.reads.add(FileRead("" if rel == "." else rel.replace(os.sep, "/"), kind))
 
-    def _not_sent(self, stand_in: str) -> None:
+    def _not_sent(self, rel: str) -> None:
         """A file of the docs folder that was not sent to this machine was opened: noted (the
         build sends it on a second run) and refused, as a file that is not there."""
-        rel = os.path.relpath(stand_in, self.unsent).replace(os.sep, "/")
         self.reads.add(FileRead(rel, ReadKind.ABSENT))
         raise _Refused(FileNotFoundError(errno.ENOENT, "No such file (not sent to this machine)", rel))
 
@@ -329,6 +345,13 @@ class FolderWatch:
         for depth, part in enumerate(parts):
             here = os.path.join(here, part)
             last = depth == len(parts) - 1
+            real = os.path.realpath(here) if last and whole else ""
+            if real in self._stand_ins:  # a file not sent: once written, the session's own
+                if copy:
+                    self._not_sent(self._stand_ins[real])
+                os.unlink(here)
+                del self._stand_ins[real]
+                continue
             if not os.path.islink(here) or (last and not whole):
                 continue
             target = os.path.realpath(here)
@@ -340,8 +363,6 @@ class FolderWatch:
                     for entry in entries:
                         os.symlink(entry.path, os.path.join(here, entry.name))
             elif last:
-                if copy and _within(target, self.unsent):
-                    self._not_sent(target)
                 os.unlink(here)
                 if copy and os.path.isfile(target):
                     shutil.copy2(target, here)
