@@ -83,6 +83,7 @@ class FolderWatch:
         self.mirror = os.path.join(session_dir, MIRROR)
         self.unsent = os.path.join(session_dir, "unsent")  # the empty stand-in of files not sent
         self._stand_ins: dict[str, str] = {}  # real path in the mirror -> docs path, of a file not sent
+        self._stand_in_files: set[tuple[int, int]] = set()  # (device, inode) of the stand-ins
         self.root = os.path.realpath(folder.root)
         self.reads: set[FileRead] = set()
         self.upper: str | None = None  # where the session's writes land, with an overlay
@@ -117,9 +118,7 @@ class FolderWatch:
         thousands of pages costs each session no inodes (creating and removing an inode is
         what a disk makes slow); opening one is a FileNotFoundError the build notices."""
         real_mirror = os.path.realpath(self.mirror)
-        stand_in = self.unsent
-        if unsent:
-            _write_files(os.path.dirname(stand_in), ((os.path.basename(stand_in), b""),))
+        stand_in = self._new_stand_in(self.unsent) if unsent else ""
         for rel in unsent:
             link = os.path.join(self.mirror, rel)
             os.makedirs(os.path.dirname(link), exist_ok=True)
@@ -128,10 +127,28 @@ class FolderWatch:
             except OSError as exc:
                 if exc.errno != errno.EMLINK:
                     raise
-                stand_in = f"{self.unsent}.{len(self._stand_ins)}"  # a file's links are bounded: another
-                _write_files(os.path.dirname(stand_in), ((os.path.basename(stand_in), b""),))
+                # A file's links are bounded: another stand-in.
+                stand_in = self._new_stand_in(f"{self.unsent}.{len(self._stand_in_files)}")
                 os.link(stand_in, link)
             self._stand_ins[os.path.normpath(os.path.join(real_mirror, rel))] = rel
+
+    def _new_stand_in(self, path: str) -> str:
+        _write_files(os.path.dirname(path), ((os.path.basename(path), b""),))
+        found = os.stat(path)
+        self._stand_in_files.add((found.st_dev, found.st_ino))
+        return path
+
+    def _not_sent_at(self, real: str) -> str | None:
+        """The docs path of the file not sent that ``real`` (in the mirror) still stands for:
+        not once the session has put a file of its own there (written, renamed over)."""
+        rel = self._stand_ins.get(real)
+        if rel is None:
+            return None
+        try:
+            found = os.stat(real)
+        except OSError:
+            return None
+        return rel if (found.st_dev, found.st_ino) in self._stand_in_files else None
 
     def overlay_folders(self) -> tuple[str, ...]:
         """The mounted folder and the overlay's own folders (none without an overlay)."""
@@ -252,8 +269,8 @@ class FolderWatch:
         ):
             return  # an absolute path elsewhere (every import opens some): nothing of the book
         real = os.path.realpath(raw)
-        if real in self._stand_ins:
-            self._not_sent(self._stand_ins[real])
+        if (stand_in := self._not_sent_at(real)) is not None:
+            self._not_sent(stand_in)
         if _within(real, self.root):
             rel = os.path.relpath(real, self.root)
             exists = os.path.exists(real)
@@ -345,12 +362,11 @@ class FolderWatch:
         for depth, part in enumerate(parts):
             here = os.path.join(here, part)
             last = depth == len(parts) - 1
-            real = os.path.realpath(here) if last and whole else ""
-            if real in self._stand_ins:  # a file not sent: once written, the session's own
+            stand_in = self._not_sent_at(os.path.realpath(here)) if last and whole else None
+            if stand_in is not None:  # a file not sent: once written, the session's own
                 if copy:
-                    self._not_sent(self._stand_ins[real])
+                    self._not_sent(stand_in)
                 os.unlink(here)
-                del self._stand_ins[real]
                 continue
             if not os.path.islink(here) or (last and not whole):
                 continue
