@@ -81,6 +81,12 @@ def test_exit_with_a_grandchild_holding_the_connection_is_not_a_timeout(tmp_path
     assert "timed out" not in done.stderr  # the block's 20 s ran out only if the build waited
 
 
+def _interruptible() -> None:
+    """Ctrl-C as a terminal delivers it: a shell starts a background job (a test run started
+    with ``&``, say) with SIGINT ignored, and a build that inherits that rightly ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_a_stopped_build_leaves_no_process_and_no_folder(tmp_path: Path, marker: str, signum: int) -> None:
     page = (
@@ -97,6 +103,7 @@ def test_a_stopped_build_leaves_no_process_and_no_folder(tmp_path: Path, marker:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
     temp = Path(env["TMPDIR"])
     # The block says it is in its loop by leaving a file in its temporary folder.
