@@ -143,13 +143,24 @@ def overlay(lower: str, upper: str, work: str, target: str, page: str = "") -> b
         _own_folders(lower, upper, page, *owner)  # before the mount: an upper layer must not change under it
     options = f"lowerdir={lower},upperdir={upper},workdir={work},userxattr"
     libc = c_library()
-    if libc.mount(b"overlay", target.encode(), b"overlay", 0, options.encode()) != 0:
+    # What the session writes is read once and removed with its folder: nothing need reach the
+    # disk, so the overlay is volatile where the kernel knows the option (Linux 5.10 on), and
+    # ending the session does not flush the whole file system the folder lies on.
+    if not any(
+        libc.mount(b"overlay", target.encode(), b"overlay", 0, (options + extra).encode()) == 0
+        for extra in (",volatile", "")
+    ):
         return False
-    # The kernel makes its scratch folder unreadable even to its owner, which would keep the
-    # build (not root) from removing the session's folder; it works in it with its own rights.
+    # The kernel makes its scratch folders unreadable even to their owner, which would keep the
+    # build (not root) from removing the session's folder; it works in them with its own rights.
     with contextlib.suppress(OSError):
-        os.chmod(os.path.join(work, "work"), 0o700)
+        for folder in _SCRATCH:
+            os.chmod(os.path.join(work, folder), 0o700)
     return True
+
+
+# The overlay's scratch folders within its work folder (the last two only when volatile).
+_SCRATCH = ("work", os.path.join("work", "incompat"), os.path.join("work", "incompat", "volatile"))
 
 
 _OWNED_FOLDERS = 100  # folders beneath the page's that a root build's session may write in, nearest first
