@@ -4,6 +4,8 @@ paths out of the page's folder, broken front matter, unclosed fences."""
 from __future__ import annotations
 
 import os
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from wmbook.kinds import quiz as quiz_kind
 from wmbook.kinds.quiz import Quiz
 from wmbook.model import Figure, Outcome, PageRef, Severity, StepKey, StepKind, StepResult
 from wmbook.parse.page import parse_page
-from wmbook.render.outputs import render_result, safe_figure_svg, visible_text
+from wmbook.render.outputs import has_event_handler, render_result, safe_figure_svg, visible_text
 from wmbook.stages import figure_warnings
 
 
@@ -205,6 +207,51 @@ def test_a_figure_that_is_not_only_drawing_is_sanitised(svg: str) -> None:
     assert removed >= 1
     for bad in ("script", "onload", "onclick", "foreignobject", "iframe", "style", "animate", "javascript"):
         assert bad not in lowered, (bad, safe)
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        '<svg><g/onload="alert(1)"/></svg>',  # after a slash
+        "<svg><g\tonmouseover\n=\n'alert(1)'/></svg>",  # whitespace around the name
+        '<svg><g data-x=""onclick="alert(1)"/></svg>',  # straight after a quote
+        '<svg><g aria-label="ononon" onfocus="alert(1)"/></svg>',  # after "on"s that are not one
+    ],
+)
+def test_an_event_handler_anywhere_in_a_figure_is_found(svg: str) -> None:
+    safe, removed = safe_figure_svg(svg)
+    assert removed >= 1 and "alert" not in safe, safe
+
+
+# What the handler search in ``safe_figure_svg`` finds: an attribute ``on…=`` after one of these.
+HANDLER = re.compile(rb"[\s\"'/]on[a-z]+\s*=")
+
+
+def test_the_handler_search_finds_what_its_pattern_does() -> None:
+    """Markup made of the characters that matter, at random (seeded): the search finds a
+    handler exactly where the plain pattern of one does."""
+    letters = [
+        b"on",
+        b"o",
+        b"n",
+        b"x",
+        b"=",
+        b" ",
+        b"\t",
+        b"\n",
+        b"\v",
+        b'"',
+        b"'",
+        b"/",
+        b"-",
+        b"1",
+        b"<",
+        b"\xc3",
+    ]
+    rng = random.Random(20261207)
+    for _ in range(20_000):
+        markup = b"".join(rng.choice(letters) for _ in range(rng.randrange(1, 14)))
+        assert has_event_handler(markup) == bool(HANDLER.search(markup)), markup
 
 
 def test_a_figure_matplotlib_drew_is_kept_as_drawn() -> None:

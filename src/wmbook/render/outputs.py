@@ -52,7 +52,10 @@ _DRAWN_TAGS = frozenset(
     b"image feimage a mask pattern symbol polyline polygon line circle ellipse !--".split()
 )
 _TAG_NAME = re.compile(rb"</?\s*([^\s/>]*)")
-_HANDLER = re.compile(rb"[\s\"'/]on[a-z]+\s*=")
+# An event handler's attribute (``onload=``) after a space, a quote or a slash, found from its
+# "on": a pattern that begins with a class of characters is tried at every character of a figure.
+_HANDLER_NAME = re.compile(rb"on[a-z]+\s*=")
+_BEFORE_HANDLER = frozenset(b" \t\n\r\f\v\"'/")  # what ``[\s"'/]`` matches in bytes
 
 
 def visible_text(text: str) -> str:
@@ -82,12 +85,23 @@ def safe_figure_svg(svg: str) -> tuple[str, int]:
     """A figure's SVG keeping only http(s) and relative links and embedded PNG, JPEG, GIF
     or WebP images; and how many links or images were removed."""
     lowered = svg.encode("utf-8", "surrogatepass").lower()  # bytes.lower: ASCII letters only
-    if _HANDLER.search(lowered) or not set(_TAG_NAME.findall(lowered)) <= _DRAWN_TAGS:
+    if has_event_handler(lowered) or not set(_TAG_NAME.findall(lowered)) <= _DRAWN_TAGS:
         safe, removed = _safe_links(sanitize_html(svg, id_prefix=""))
         return safe, max(removed, 1)
     if _OTHER_HREF.search(lowered) is None and (b"image" not in lowered or not _IMAGE_TAG.search(lowered)):
         return svg, 0
     return _safe_links(svg)
+
+
+def has_event_handler(lowered: bytes) -> bool:
+    """Whether lower-cased markup holds an event handler's attribute: ``on`` and a name, then
+    ``=``, after a space, a quote or a slash."""
+    start = 0
+    while (found := _HANDLER_NAME.search(lowered, start)) is not None:
+        if found.start() > 0 and lowered[found.start() - 1] in _BEFORE_HANDLER:
+            return True
+        start = found.start() + 1
+    return False
 
 
 def _safe_links(svg: str) -> tuple[str, int]:
