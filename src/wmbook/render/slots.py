@@ -46,17 +46,18 @@ REFERENCES = _marker(SlotKind.REFERENCES)
 """Where the page's reference list goes (one per page)."""
 
 
-def _alone_or_a_paragraph(marker: str) -> str:
-    """The pattern of a marker (``marker``: a pattern that begins with ``<!--``) alone or as
-    the paragraph Markdown makes of it (``<p>…</p>``).  Written to begin with ``<``, not with
-    the optional ``<p>``: a pattern that begins with an optional part is tried at every
-    character of the page, one with a first character only where that character is."""
-    return f"<(?:p><)?{marker.removeprefix('<')}(?:</p>)?"
+def _alone_or_a_paragraph(*markers: str) -> re.Pattern[str]:
+    """The pattern of markers (each a pattern that begins with ``<!--``), each alone or as
+    the paragraph Markdown makes of it (``<p>…</p>``), with white space between them.  Written
+    to begin with ``<``, not with the optional ``<p>``: a pattern that begins with an optional
+    part is tried at every character of the page, one with a first character only where that
+    character is."""
+    return re.compile(r"\s*".join(f"<(?:p><)?{marker.removeprefix('<')}(?:</p>)?" for marker in markers))
 
 
 # The page prefix may hold hyphens, a kind's name may not: the last ``-kind-index`` is the key.
 _NAME = r"(?P<page>[\w-]+?)-(?P<kind>[A-Za-z]\w*)-(?P<index>\d+)"
-_SLOT = re.compile(_alone_or_a_paragraph(f"{_opening(SlotKind.OUTPUT)}{_NAME}-->"))
+_SLOT = _alone_or_a_paragraph(f"{_opening(SlotKind.OUTPUT)}{_NAME}-->")
 _FIGURE_SLOT = re.compile(rf"{_opening(SlotKind.FIGURES)}{_NAME}-->")
 
 
@@ -177,14 +178,10 @@ def fill_references(content: str, references_html: str) -> str:
     return content.replace(REFERENCES, references_html, 1)
 
 
-_FOLD = re.compile(_alone_or_a_paragraph(f"{_opening(SlotKind.FOLD)}(?P<summary>[^<>]*?)-->"))
-_FOLD_END = re.compile(_alone_or_a_paragraph(_marker(SlotKind.FOLD_END)))
+_FOLD = _alone_or_a_paragraph(f"{_opening(SlotKind.FOLD)}(?P<summary>[^<>]*?)-->")
+_FOLD_END = _alone_or_a_paragraph(_marker(SlotKind.FOLD_END))
 # A fold left empty once the slots are filled: a folded output of a block that printed nothing.
-_EMPTY_FOLD = re.compile(
-    _alone_or_a_paragraph(f"{_opening(SlotKind.FOLD)}[^<>]*?-->")
-    + r"\s*"
-    + _alone_or_a_paragraph(_marker(SlotKind.FOLD_END))
-)
+_EMPTY_FOLD = _alone_or_a_paragraph(f"{_opening(SlotKind.FOLD)}[^<>]*?-->", _marker(SlotKind.FOLD_END))
 
 
 def fold_summary(name: str, count: int) -> str:
