@@ -156,6 +156,7 @@ class Page(msgspec.Struct):
     toc_ids: set[str] = msgspec.field(default_factory=set)  # headings that results add to the contents
     checked: bool = False
     set_aside: bool = False  # ``parsed`` is its ``between_passes`` form until ``stages.parse_again``
+    parse_kept: bool = False  # ``parsed`` is kept whole between MkDocs' passes (``stages.set_parse_aside``)
 
     def located(self, diagnostic: Diagnostic) -> Diagnostic:
         """A diagnostic as the contributor finds it (in a notebook: cell and line)."""
@@ -207,6 +208,7 @@ class Book(msgspec.Struct):
     rewrites: dict[str, list[OutputRewrite]] = msgspec.field(
         default_factory=dict
     )  # by page (src_uri), accept mode
+    kept_parse_bytes: int = 0  # what the parses kept between MkDocs' passes take, about (``stages``)
     site_name: str = ""
     site_url: str = ""
     accept_hint: str = "WMBOOK_ACCEPT=1 mkdocs build"

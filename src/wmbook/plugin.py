@@ -165,7 +165,7 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
         if state.parsed.notebook is not None:
             return stages.render_notebook_html(self.book, state, html, self.math)
         html = stages.render_html(self.book, state, html, self.math)
-        stages.set_parse_aside(state)  # parsed again when its outputs are placed (on_page_context)
+        stages.set_parse_aside(self.book, state)  # parsed again when its outputs are placed (on_page_context)
         return html
 
     # Early (90): outputs are in place before the search plugin (priority 0) indexes the page.

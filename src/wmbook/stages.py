@@ -146,7 +146,7 @@ def parse(book: Book, files: Iterable[SourceFile]) -> list[ReadPage]:
         page = Page(parse_text(book, ref, text), file.abs_dest_path or "")
         book.pages[ref.uri] = page
         read.append(_read_page(book, page))
-        set_parse_aside(page)
+        set_parse_aside(book, page)
     return read
 
 
@@ -174,14 +174,32 @@ def parse_text(book: Book, ref: PageRef, text: str) -> ParsedPage:
     return read(text, ref, book.instruments, mode, book.snippets)
 
 
-def set_parse_aside(page: Page) -> None:
+# How much memory the parses kept whole between MkDocs' passes may take, about: a book of up to
+# a few hundred pages is parsed once, a bigger one holds no more than this.
+KEPT_PARSES_BYTES = 2 << 20
+
+
+def parse_bytes(text: str) -> int:
+    """About what a page's parse takes, from its text (measured: 9 KB for a page of 900
+    characters and seven blocks, 280 KB for one of 110,000 characters and 54 blocks)."""
+    return 8192 + 3 * len(text)
+
+
+def set_parse_aside(book: Book, page: Page) -> None:
     """Keep only the page's text until the page is rendered (``parse_again``): once its
     sessions have started, and between MkDocs reading the page and placing its outputs
     (MkDocs reads every page before it places the first page's outputs), so that a big
-    book's blocks are never all held at once.  A notebook page keeps its parse (it is
-    checked and rendered before MkDocs reads it)."""
-    if page.parsed.notebook is None and page.parsed.blocks and not page.set_aside:
-        page.parsed, page.set_aside = page.parsed.between_passes(), True
+    book's blocks are never all held at once.  The first pages' parses, up to
+    ``KEPT_PARSES_BYTES``, are kept whole instead: they are not parsed again.  A notebook
+    page keeps its parse (it is checked and rendered before MkDocs reads it)."""
+    if page.parsed.notebook is not None or not page.parsed.blocks or page.set_aside or page.parse_kept:
+        return
+    cost = parse_bytes(page.parsed.text)
+    if book.kept_parse_bytes + cost <= KEPT_PARSES_BYTES:
+        book.kept_parse_bytes += cost
+        page.parse_kept = True
+        return
+    page.parsed, page.set_aside = page.parsed.between_passes(), True
 
 
 def parse_again(book: Book, page: Page) -> None:

@@ -30,14 +30,24 @@ PER_PAGE = (CodeBlock, Fence, Step, SessionSpec, Future)
 MKDOCS_YML = "site_name: Pages\nplugins:\n  - wmbook\n"
 
 
+@pytest.fixture(autouse=True)
+def no_kept_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No page's parse kept whole between MkDocs' passes (a small book's are, up to a bound:
+    ``test_kept_parses_are_bounded``), so that what a page holds shows in a book of ten."""
+    monkeypatch.setattr(stages, "KEPT_PARSES_BYTES", 0)
+
+
+def page_text(number: int) -> str:
+    return f"# Page {number}\n\nSome prose.\n\n```python\nvalue = {number}\nprint(value * 2)\n```\n"
+
+
 def write_book(root: Path, pages: int) -> None:
     docs = root / "docs"
     docs.mkdir(parents=True)
     (root / "mkdocs.yml").write_text(MKDOCS_YML)
     (docs / "index.md").write_text("# Pages\n")
     for number in range(pages):
-        text = f"# Page {number}\n\nSome prose.\n\n```python\nvalue = {number}\nprint(value * 2)\n```\n"
-        (docs / f"page{number}.md").write_text(text)
+        (docs / f"page{number}.md").write_text(page_text(number))
 
 
 def in_a_pool_thread(thing: object) -> bool:
@@ -247,3 +257,34 @@ def test_cold_results_are_read_back_from_the_store_not_held(
     assert (few_shown, many_shown) == (2, 10)  # each page shows what its block printed
     grown = grown_between(few, many)
     assert grown == {}, f"held for every page run: {grown}"
+
+
+def test_kept_parses_are_bounded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parses kept whole between MkDocs' passes take no more than their bound: a book of
+    twenty pages holds those of as many pages as one of ten when MkDocs has read every page."""
+    monkeypatch.setattr(stages, "KEPT_PARSES_BYTES", 3 * stages.parse_bytes(page_text(10)))
+    ten = alive_at_first_check(tmp_path, 10, caplog, monkeypatch, (CodeBlock,))
+    twenty = alive_at_first_check(tmp_path, 20, caplog, monkeypatch, (CodeBlock,))
+    assert ten == twenty == Counter(CodeBlock=3)  # three pages kept whole, in both books
+
+
+def test_a_small_book_is_parsed_once_a_page(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # the bound as a book meets it
+    root = tmp_path / "small"
+    write_book(root, 5)
+    parses: Counter[str] = Counter()
+    parse_text = stages.parse_text
+
+    def counting(book: Book, ref: Any, text: str) -> Any:
+        parses[ref.uri] += 1
+        return parse_text(book, ref, text)
+
+    monkeypatch.setattr(stages, "parse_text", counting)
+    build = build_site(root, caplog)
+    assert not build.failed, build.messages
+    assert "<pre><code>8</code></pre>" in (build.site / "page4" / "index.html").read_text()
+    assert parses == Counter({"index.md": 1} | {f"page{n}.md": 1 for n in range(5)})
