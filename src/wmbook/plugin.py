@@ -49,8 +49,6 @@ if TYPE_CHECKING:
     from wmbook.shared_process import SharedStoreProcess
 
 log = get_plugin_logger("wmbook")
-# `mkdocs serve` guesses types from this table: Pyodide's WebAssembly must be application/wasm.
-mimetypes.add_type("application/wasm", ".wasm")
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -89,6 +87,11 @@ class WmbookPlugin(BasePlugin[WmbookConfig]):  # type: ignore[no-untyped-call]
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         # Under `mkdocs serve` a failing block must not stop the preview (see on_post_build).
         self.serving = command == "serve"
+        if self.serving:
+            # The preview guesses types from this table: Pyodide's WebAssembly must be
+            # application/wasm.  Not at import: the table is read from the system's files
+            # (some 10 ms), which a build never needs.
+            mimetypes.add_type("application/wasm", ".wasm")
         install_interrupt_handlers()
 
     @_stops_build

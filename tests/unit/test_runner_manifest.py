@@ -131,11 +131,17 @@ def test_kept_runtime_is_used_without_fetching(tmp_path: Path, monkeypatch: pyte
     assert pyodide.runtime_bytes(folder) == 10 * len(pyodide.CORE_FILES)
 
 
-def test_serve_gives_wasm_its_type() -> None:
+def test_serve_gives_wasm_its_type(monkeypatch: pytest.MonkeyPatch) -> None:
     import mimetypes
 
-    import wmbook.plugin  # noqa: F401  (registers the type, as mkdocs serve loads the plugin)
+    import wmbook.plugin
 
+    monkeypatch.setattr(wmbook.plugin, "install_interrupt_handlers", lambda: None)  # not in pytest's process
+    table = mimetypes.MimeTypes()  # as the system's files have it, less the type of .wasm
+    table.types_map[True].pop(".wasm", None)
+    monkeypatch.setattr(mimetypes, "_db", table)
+    assert mimetypes.guess_type("pyodide.asm.wasm")[0] is None
+    wmbook.plugin.WmbookPlugin().on_startup(command="serve", dirty=False)  # as mkdocs serve starts
     assert mimetypes.guess_type("pyodide.asm.wasm")[0] == "application/wasm"
 
 
