@@ -180,9 +180,10 @@ KEPT_PARSES_BYTES = 2 << 20
 
 
 def parse_bytes(text: str) -> int:
-    """About what a page's parse takes, from its text (measured: 9 KB for a page of 900
-    characters and seven blocks, 280 KB for one of 110,000 characters and 54 blocks)."""
-    return 8192 + 3 * len(text)
+    """About what a page's parse and its sessions' specs take, from its text (measured: the
+    parse 9 KB for a page of 900 characters and seven blocks, 280 KB for one of 110,000
+    characters and 54 blocks; a spec holds a copy of the text its session runs)."""
+    return 8192 + 4 * len(text)
 
 
 def set_parse_aside(book: Book, page: Page) -> None:
@@ -229,11 +230,12 @@ def execute(book: Book, executor: Executor, pages: Iterable[ReadPage]) -> None:
         for spec in one.specs
     ]
     # A cache hit builds its spec again from the page, parsed again, if it is asked for
-    # rather than hold it: one spec is a copy of its page's text.
+    # rather than hold it: one spec is a copy of its page's text.  A page whose parse is kept
+    # whole keeps its specs too (counted in what it keeps: ``parse_bytes``).
     # A session given earlier pages' blocks keeps its spec (those pages may be finished first).
     again = [
         None
-        if (page.parsed.path, spec.name) in earlier
+        if (page.parsed.path, spec.name) in earlier or page.parse_kept
         else functools.partial(_page_spec, book, page, spec.name)
         for page, spec in wanted
     ]

@@ -5,6 +5,7 @@ result is read back when its page asks: what is alive does not grow with the num
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import time
 from collections import Counter
@@ -270,21 +271,35 @@ def test_kept_parses_are_bounded(
     assert ten == twenty == Counter(CodeBlock=3)  # three pages kept whole, in both books
 
 
+@pytest.mark.parametrize("cached", [False, True])
 def test_a_small_book_is_parsed_once_a_page(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, cached: bool
 ) -> None:
+    """Its pages' parses, and their sessions' specs, are kept whole between MkDocs' passes: no
+    page is parsed again, and no cache hit builds its spec again when its page asks."""
     monkeypatch.undo()  # the bound as a book meets it
     root = tmp_path / "small"
     write_book(root, 5)
+    if cached:
+        assert not build_site(root, caplog).failed  # fills the cache
     parses: Counter[str] = Counter()
-    parse_text = stages.parse_text
+    specs_again: list[str] = []
+    parse_text, page_spec = stages.parse_text, stages._page_spec
 
     def counting(book: Book, ref: Any, text: str) -> Any:
         parses[ref.uri] += 1
         return parse_text(book, ref, text)
 
+    def spec_again(book: Book, page: Page, name: str) -> SessionSpec:
+        specs_again.append(page.uri)
+        return page_spec(book, page, name)
+
     monkeypatch.setattr(stages, "parse_text", counting)
+    monkeypatch.setattr(stages, "_page_spec", spec_again)
     build = build_site(root, caplog)
     assert not build.failed, build.messages
     assert "<pre><code>8</code></pre>" in (build.site / "page4" / "index.html").read_text()
     assert parses == Counter({"index.md": 1} | {f"page{n}.md": 1 for n in range(5)})
+    assert specs_again == []
+    report = json.loads((root / ".cache" / "wmbook" / "last-build.json").read_text())
+    assert [session["from_cache"] for session in report["sessions"]] == [cached] * 5
