@@ -79,7 +79,7 @@ def start_build(
     ``shared``'s URL, are awaited once the pages are read); choose the assets the book uses."""
     book = open_book(settings, site, shared)
     stages.load_references(book)
-    read = stages.parse(book, files)  # each page's parse set aside: parsed again as MkDocs renders it
+    read = stages.parse(book, files)  # set aside (parsed again as MkDocs renders it), or kept whole
     shared_store(shared, settings.cache_url)  # a URL no store answers to stops the build here
     executor = session_executor(book, runner(), log)
     progress = start_progress(book, log)
